@@ -1,0 +1,149 @@
+// Command parley measures how well a support team's AI customer agent
+// performs and what it could not answer. See the README for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+	"github.com/peterbourgon/ff/v3/ffcli"
+	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now}))
+}
+
+// env is what a command may touch of the outside world; tests give their own.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	now            func() time.Time
+	// listening, if set, learns the address serve listens on once it
+	// accepts connections (tests serve on port 0).
+	listening func(addr string)
+}
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and failed (bad input, unreachable database…)
+	exitUsage   = 2 // the command line itself was wrong
+)
+
+// errUsage marks an error in the command line; run prints usage for it.
+var errUsage = errors.New("usage")
+
+// app holds what every command shares: its environment and the common flags.
+type app struct {
+	env
+	dsn       string
+	workspace string
+	logLevel  string
+	log       *slog.Logger
+}
+
+// run executes one command line and returns the process exit code.
+func run(ctx context.Context, args []string, e env) int {
+	a := &app{env: e}
+	root := &ffcli.Command{
+		Name:       "parley",
+		ShortUsage: "parley <command> [flags] [args]",
+		ShortHelp:  "Measure an AI customer agent and close its knowledge gaps.",
+		FlagSet:    flag.NewFlagSet("parley", flag.ContinueOnError),
+		Subcommands: []*ffcli.Command{
+			a.serveCmd(), a.ingestCmd(), a.genCmd(), a.migrateCmd(), a.versionCmd(),
+		},
+		Exec: func(context.Context, []string) error { return flag.ErrHelp },
+	}
+	root.FlagSet.SetOutput(e.stderr)
+	for _, c := range root.Subcommands {
+		c.FlagSet.SetOutput(e.stderr)
+		c.Options = append(c.Options, ff.WithEnvVarPrefix("PARLEY"))
+	}
+	if err := root.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "parley: %v\n", err)
+		return exitUsage
+	}
+	err := root.Run(ctx)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintln(e.stderr, ffcli.DefaultUsageFunc(root))
+		return exitUsage
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(e.stderr, "parley: %v\n", err)
+		return exitUsage
+	}
+	a.printError(err)
+	return exitFailure
+}
+
+// printError reports a failed command: its user-facing message and every
+// problem it carries, one per line.
+func (a *app) printError(err error) {
+	if parley.KindOf(err) == parley.KindInternal {
+		fmt.Fprintf(a.stderr, "parley: %v\n", err)
+		return
+	}
+	fmt.Fprintf(a.stderr, "parley: %s\n", parley.MessageOf(err))
+	for _, p := range parley.ProblemsOf(err) {
+		id := ""
+		if p.ID != "" {
+			id = fmt.Sprintf(" (id %q)", p.ID)
+		}
+		fmt.Fprintf(a.stderr, "  event %d%s: %s: %s\n", p.Index, id, p.Field, p.Message)
+	}
+}
+
+// flags returns a flag set with the flags every command takes.
+func (a *app) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&a.dsn, "db", "sqlite:parley.db", "database: sqlite:PATH or postgres://… (env PARLEY_DB)")
+	fs.StringVar(&a.workspace, "workspace", parley.DefaultWorkspace, "workspace slug, created on first use (env PARLEY_WORKSPACE)")
+	fs.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error (env PARLEY_LOG_LEVEL)")
+	return fs
+}
+
+// open connects to the database and resolves the workspace.
+func (a *app) open(ctx context.Context) (*store.DB, parley.Workspace, error) {
+	a.log = a.logger()
+	db, err := store.Open(ctx, a.dsn)
+	if err != nil {
+		return nil, parley.Workspace{}, fmt.Errorf("open database: %w", err)
+	}
+	ws, err := db.EnsureWorkspace(ctx, a.workspace, a.now())
+	if err != nil {
+		db.Close()
+		return nil, ws, err
+	}
+	return db, ws, nil
+}
+
+// logger builds the process logger at the requested level.
+func (a *app) logger() *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(strings.ToUpper(a.logLevel))); err != nil {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+var frozen = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+// syncBuffer is a bytes.Buffer safe for a command writing in a goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// result is what one command run printed and returned.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// parley runs one command line in-process with a frozen clock.
+func runParley(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	var stdout, stderr syncBuffer
+	code := run(context.Background(), args, env{
+		stdin: strings.NewReader(stdin), stdout: &stdout, stderr: &stderr,
+		now: func() time.Time { return frozen },
+	})
+	return result{code, stdout.String(), stderr.String()}
+}
+
+func countLines(s string) int { return strings.Count(strings.TrimSpace(s), "\n") + 1 }
+
+func TestGenIsDeterministic(t *testing.T) {
+	a := runParley(t, "", "gen", "--conversations", "50", "--days", "7", "--seed", "3")
+	b := runParley(t, "", "gen", "--conversations", "50", "--days", "7", "--seed", "3")
+	c := runParley(t, "", "gen", "--conversations", "50", "--days", "7", "--seed", "4")
+	if a.code != 0 || a.stdout == "" {
+		t.Fatalf("gen: exit %d, stderr %s", a.code, a.stderr)
+	}
+	if a.stdout != b.stdout {
+		t.Error("the same flags gave different streams")
+	}
+	if a.stdout == c.stdout {
+		t.Error("different seeds gave the same stream")
+	}
+}
+
+func TestGenIngestRoundTrip(t *testing.T) {
+	dsn := storetest.DSN(t)
+	file := filepath.Join(t.TempDir(), "events.ndjson")
+	if r := runParley(t, "", "gen", "--conversations", "300", "--days", "14", "--out", file); r.code != 0 {
+		t.Fatalf("gen: exit %d: %s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := countLines(string(data))
+
+	r := runParley(t, "", "ingest", "--db", dsn, "--format", "json", file)
+	if r.code != 0 {
+		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
+	}
+	var res store.InsertResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("ingest --format json printed %q: %v", r.stdout, err)
+	}
+	if res.Accepted != lines || res.Duplicates != 0 {
+		t.Errorf("first ingest = %+v, want %d accepted", res, lines)
+	}
+
+	// Again, through standard input: everything is a duplicate.
+	r = runParley(t, string(data), "ingest", "--db", dsn, "-")
+	if r.code != 0 {
+		t.Fatalf("second ingest: exit %d: %s", r.code, r.stderr)
+	}
+	if want := "accepted 0 events, " + itoa(lines) + " duplicates\n"; r.stdout != want {
+		t.Errorf("second ingest printed %q, want %q", r.stdout, want)
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestIngestRejectsBadFileWhole(t *testing.T) {
+	dsn := storetest.DSN(t)
+	good := `{"id":"e1","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-11-20T09:00:00Z","channel":"chat"}`
+	// Enough good lines that the bad one falls in the second chunk, after
+	// the first chunk was already written inside the transaction.
+	var in strings.Builder
+	for i := range chunkEvents + 10 {
+		in.WriteString(strings.Replace(good, `"e1"`, `"e`+itoa(i)+`"`, 1) + "\n")
+	}
+	in.WriteString(`{"id":"bad","type":"message","conversation_id":"c1","occurred_at":"2026-11-20T09:00:00Z","author":"robot"}` + "\n")
+	r := runParley(t, in.String(), "ingest", "--db", dsn, "-")
+	if r.code != exitFailure {
+		t.Fatalf("exit %d, want %d; stderr %s", r.code, exitFailure, r.stderr)
+	}
+	if want := "event " + itoa(chunkEvents+10) + ` (id "bad"): author:`; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr %q does not contain %q", r.stderr, want)
+	}
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ws, err := db.EnsureWorkspace(context.Background(), "default", frozen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := db.Count(context.Background(), ws.ID); err != nil || c.Events != 0 {
+		t.Errorf("a rejected file stored %+v (%v)", c, err)
+	}
+}
+
+func TestIngestJSONArrayFromStdin(t *testing.T) {
+	dsn := storetest.DSN(t)
+	in := ` [{"id":"e1","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-11-20T09:00:00Z","channel":"sms"},
+	         {"id":"e2","type":"human.requested","conversation_id":"c1","occurred_at":"2026-11-20T09:01:00Z"}]`
+	r := runParley(t, in, "ingest", "--db", dsn, "-")
+	if r.code != 0 || r.stdout != "accepted 2 events, 0 duplicates\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := [][]string{
+		{"no-such-command"},
+		{"ingest"},
+		{"ingest", "a", "b"},
+		{"gen", "--end", "someday"},
+		{"ingest", "--format", "xml", "f"},
+	}
+	for _, args := range tests {
+		if r := runParley(t, "", args...); r.code != exitUsage {
+			t.Errorf("parley %v: exit %d, want %d (stderr %q)", args, r.code, exitUsage, r.stderr)
+		}
+	}
+}
+
+func TestVersionAndMigrate(t *testing.T) {
+	if r := runParley(t, "", "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "parley ") {
+		t.Errorf("version: exit %d, %q", r.code, r.stdout)
+	}
+	r := runParley(t, "", "migrate", "--db", storetest.DSN(t))
+	if r.code != 0 || !strings.Contains(r.stdout, "schema version") {
+		t.Errorf("migrate: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestEnvironmentSetsFlags(t *testing.T) {
+	dsn := storetest.DSN(t)
+	t.Setenv("PARLEY_DB", dsn)
+	t.Setenv("PARLEY_WORKSPACE", "from-env")
+	in := `{"id":"e1","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-11-20T09:00:00Z","channel":"chat"}`
+	if r := runParley(t, in, "ingest", "-"); r.code != 0 {
+		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
+	}
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ws, err := db.Workspace(context.Background(), "from-env")
+	if err != nil {
+		t.Fatalf("PARLEY_WORKSPACE was not used: %v", err)
+	}
+	if c, _ := db.Count(context.Background(), ws.ID); c.Events != 1 {
+		t.Errorf("workspace from-env holds %d events, want 1", c.Events)
+	}
+}
+
+func TestServeAnswersAndShutsDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr := make(chan string, 1)
+	done := make(chan int, 1)
+	var stderr syncBuffer
+	dsn := storetest.DSN(t)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", dsn}, env{
+			stdin: strings.NewReader(""), stdout: &stderr, stderr: &stderr,
+			now: func() time.Time { return frozen }, listening: func(a string) { addr <- a },
+		})
+	}()
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case code := <-done:
+		t.Fatalf("serve exited %d before listening: %s", code, stderr.String())
+	}
+	res, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("/healthz: %d", res.StatusCode)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exited %d after shutdown: %s", code, stderr.String())
+	}
+}

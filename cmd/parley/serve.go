@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/peterbourgon/ff/v3/ffcli"
+
+	"github.com/parleyhq/parley/internal/web"
+)
+
+func (a *app) serveCmd() *ffcli.Command {
+	fs := a.flags("serve")
+	addr := fs.String("addr", "localhost:8080", "address to listen on (env PARLEY_ADDR)")
+	return &ffcli.Command{
+		Name:       "serve",
+		ShortUsage: "parley serve [--addr HOST:PORT] [--db DSN]",
+		ShortHelp:  "Serve the web UI and the API.",
+		FlagSet:    fs,
+		Exec: func(ctx context.Context, args []string) error {
+			return a.serve(ctx, *addr)
+		},
+	}
+}
+
+// shutdownGrace is how long in-flight requests get to finish on shutdown.
+const shutdownGrace = 10 * time.Second
+
+// serve runs the HTTP server until ctx is done, then shuts down gracefully.
+func (a *app) serve(ctx context.Context, addr string) error {
+	db, ws, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           web.New(db, web.Options{Workspace: ws.Slug, Now: a.now, Logger: a.log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	a.log.Info("serving", "url", "http://"+ln.Addr().String(), "db", string(db.Dialect()), "workspace", ws.Slug)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if a.listening != nil {
+		a.listening(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,238 @@
+// Package ingest decodes and validates batches of events (SPEC §3). It finds
+// every problem in a batch at once, so that a caller can fix all of them in
+// one go, and it never hands on a partial batch: either every event is valid
+// or the batch is rejected whole.
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// Format is how a batch is framed.
+type Format int
+
+// The framings of a batch.
+const (
+	// FormatAuto looks at the first non-space byte: '[' is a JSON array,
+	// anything else NDJSON.
+	FormatAuto Format = iota
+	FormatArray
+	FormatNDJSON
+)
+
+// FormatForContentType maps an HTTP Content-Type to a Format.
+func FormatForContentType(ct string) Format {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return FormatAuto
+	}
+	switch mt {
+	case "application/json":
+		return FormatArray
+	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines":
+		return FormatNDJSON
+	}
+	return FormatAuto
+}
+
+// Limits bound a batch and its fields.
+type Limits struct {
+	MaxBytes  int64         // size of the whole body
+	MaxEvents int           // events in one batch
+	MaxFuture time.Duration // how far after now occurred_at may lie
+}
+
+// Field limits of SPEC §3. They are part of the event contract, not tunable.
+const (
+	maxIDChars       = 200
+	maxTextBytes     = 32 << 10
+	maxMetadataBytes = 8 << 10
+	maxURLBytes      = 2048
+	maxNameChars     = 200
+)
+
+// DefaultLimits returns the limits of SPEC §3: 10 MiB, 10,000 events, 24 h.
+func DefaultLimits() Limits {
+	return Limits{MaxBytes: 10 << 20, MaxEvents: 10000, MaxFuture: 24 * time.Hour}
+}
+
+// Item is one valid event of a batch.
+type Item struct {
+	Index int          // position in the input batch (0-based; NDJSON: among non-blank lines)
+	Event parley.Event // Seq is left 0: the store assigns it
+	Body  []byte       // canonical JSON of Event
+}
+
+// Batch is a validated batch of events, unique by id.
+type Batch struct {
+	Items []Item
+	// Duplicates counts events repeated inside the batch with identical
+	// content; they are dropped from Items.
+	Duplicates int
+}
+
+// Decode reads and validates one batch. On any problem it returns a
+// *parley.Error: KindInvalid listing every problem, or KindTooLarge when the
+// body or the number of events is over the limit.
+func Decode(r io.Reader, f Format, now time.Time, lim Limits) (Batch, error) {
+	// One byte more than the limit tells a body at the limit from one over it.
+	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+min(1, math.MaxInt64-lim.MaxBytes)))
+	if err != nil {
+		// The cause is kept so that a caller can tell a client that sent
+		// too much (http.MaxBytesError) from one that broke off.
+		return Batch{}, &parley.Error{Kind: parley.KindInvalid, Message: "body: cannot be read", Err: err}
+	}
+	if int64(len(data)) > lim.MaxBytes {
+		return Batch{}, parley.Errorf(parley.KindTooLarge, "body: larger than %d bytes", lim.MaxBytes)
+	}
+	if f == FormatAuto {
+		f = FormatNDJSON
+		if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '[' {
+			f = FormatArray
+		}
+	}
+	var (
+		raws     []json.RawMessage
+		problems []parley.Problem
+	)
+	if f == FormatArray {
+		raws, problems = splitArray(data)
+	} else {
+		raws, problems = splitLines(data)
+	}
+	if len(raws) > lim.MaxEvents {
+		return Batch{}, parley.Errorf(parley.KindTooLarge, "body: %d events, at most %d in one batch", len(raws), lim.MaxEvents)
+	}
+
+	v := validator{now: now, lim: lim}
+	b := Batch{Items: make([]Item, 0, len(raws))}
+	seen := make(map[string]int, len(raws)) // id → position in b.Items
+	for i, raw := range raws {
+		if raw == nil { // a syntax problem already reported
+			continue
+		}
+		e, ok := v.event(i, raw)
+		if !ok {
+			continue
+		}
+		body, err := Canonical(&e)
+		if err != nil {
+			v.problem(i, e.ID, "", fmt.Sprintf("cannot be encoded: %v", err))
+			continue
+		}
+		if j, dup := seen[e.ID]; dup {
+			if bytes.Equal(b.Items[j].Body, body) {
+				b.Duplicates++
+			} else {
+				v.problem(i, e.ID, "id", fmt.Sprintf("conflict: event %d of this batch has the same id with different content", b.Items[j].Index))
+			}
+			continue
+		}
+		seen[e.ID] = len(b.Items)
+		b.Items = append(b.Items, Item{Index: i, Event: e, Body: body})
+	}
+	problems = append(problems, v.problems...)
+	if len(problems) > 0 {
+		sortProblems(problems)
+		return Batch{}, parley.InvalidInput(problems)
+	}
+	return b, nil
+}
+
+// splitArray cuts a JSON array into its elements. On a syntax error it
+// reports the index of the element where the syntax breaks.
+func splitArray(data []byte) ([]json.RawMessage, []parley.Problem) {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(data, &raws); err == nil {
+		return raws, nil
+	}
+	// Walk the array with a decoder to find where it breaks.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	bad := func(i int, err error) ([]json.RawMessage, []parley.Problem) {
+		return nil, []parley.Problem{{Index: i, Field: "", Message: "invalid JSON: " + err.Error()}}
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return bad(0, err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return bad(0, errors.New("a JSON array of events is expected"))
+	}
+	i := 0
+	for ; dec.More(); i++ {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return bad(i, err)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return bad(i, err)
+	}
+	return bad(i, errors.New("unexpected data after the array"))
+}
+
+// splitLines cuts NDJSON into its non-blank lines. A line that is not valid
+// JSON is reported and left nil, so the other lines are still checked.
+func splitLines(data []byte) ([]json.RawMessage, []parley.Problem) {
+	var (
+		raws     []json.RawMessage
+		problems []parley.Problem
+	)
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if !json.Valid(line) {
+			var v any
+			err := json.Unmarshal(line, &v)
+			problems = append(problems, parley.Problem{Index: len(raws), Message: "invalid JSON: " + err.Error()})
+			raws = append(raws, nil)
+			continue
+		}
+		raws = append(raws, json.RawMessage(line))
+	}
+	return raws, problems
+}
+
+// Canonical returns the canonical JSON of a valid event: the form that is
+// stored, and whose bytes tell a retried duplicate from a conflict.
+func Canonical(e *parley.Event) ([]byte, error) {
+	if len(e.Metadata) > 0 {
+		m, err := normalizeObject(e.Metadata)
+		if err != nil {
+			return nil, fmt.Errorf("metadata: %w", err)
+		}
+		c := *e
+		c.Metadata = m
+		e = &c
+	}
+	return json.Marshal(e)
+}
+
+// normalizeObject re-encodes a JSON object compactly with sorted keys and
+// numbers kept exactly as written.
+func normalizeObject(raw json.RawMessage) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v map[string]any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}

@@ -1,0 +1,370 @@
+package ingest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
+)
+
+var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+// event returns a valid event of the given type as a JSON object, with
+// extra fields merged in (a nil value removes the field).
+func event(typ string, extra map[string]any) string {
+	m := map[string]any{
+		"id": "e1", "type": typ, "conversation_id": "c1", "occurred_at": "2026-11-24T09:00:00Z",
+	}
+	switch typ {
+	case "conversation.started":
+		m["channel"] = "chat"
+	case "message":
+		m["author"] = "visitor"
+	case "handoff":
+		m["initiator"] = "rule"
+	case "feedback":
+		m["message_id"] = "e0"
+		m["rating"] = "positive"
+	case "assigned":
+		m["assignee"] = "customer_agent"
+	}
+	for k, v := range extra {
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+type obj = map[string]any
+
+func decode(body string) (ingest.Batch, error) {
+	return ingest.Decode(strings.NewReader(body), ingest.FormatAuto, now, ingest.DefaultLimits())
+}
+
+// TestRules has one row per rule of SPEC §3: wantField is the field the
+// single problem must name ("" for a valid event), wantWord a word its
+// message must contain.
+func TestRules(t *testing.T) {
+	long := strings.Repeat("x", 201)
+	tests := []struct {
+		name                string
+		body                string
+		wantField, wantWord string
+	}{
+		{"valid started", event("conversation.started", obj{"ticket_url": "https://t.example.com/1", "visitor_id": "v1", "test": true}), "", ""},
+		{"valid agent reply", event("message", obj{"author": "customer_agent", "text": "hi", "sources": []obj{{"id": "kb1", "title": "T", "url": "https://k"}},
+			"actions": []obj{{"name": "refund", "status": "failed"}}, "unanswered": true, "question": "why?"}), "", ""},
+		{"valid handoff", event("handoff", obj{"reason": "cannot_answer", "question": "q"}), "", ""},
+		{"valid feedback", event("feedback", obj{"comment": "thanks"}), "", ""},
+		{"valid assigned", event("assigned", nil), "", ""},
+		{"valid closed", event("conversation.closed", nil), "", ""},
+		{"valid human.requested", event("human.requested", obj{"channel": "sms"}), "", ""},
+		{"valid metadata", event("conversation.closed", obj{"metadata": obj{"a": 1}}), "", ""},
+		{"offset time", event("conversation.closed", obj{"occurred_at": "2026-11-24T17:00:00+08:00"}), "", ""},
+		{"null optional is absent", event("message", obj{"text": nil, "channel": nil}), "", ""},
+
+		{"id required", event("message", obj{"id": nil}), "id", "required"},
+		{"id empty", event("message", obj{"id": ""}), "id", "empty"},
+		{"id too long", event("message", obj{"id": long}), "id", "200"},
+		{"id not a string", event("message", obj{"id": 7}), "id", "string"},
+		{"type required", event("message", obj{"type": nil, "author": nil}), "type", "required"},
+		{"type unknown", event("message", obj{"type": "message.sent", "author": nil}), "type", "unknown"},
+		{"conversation_id required", event("message", obj{"conversation_id": nil}), "conversation_id", "required"},
+		{"conversation_id too long", event("message", obj{"conversation_id": long}), "conversation_id", "200"},
+		{"occurred_at required", event("message", obj{"occurred_at": nil}), "occurred_at", "required"},
+		{"occurred_at without offset", event("message", obj{"occurred_at": "2026-11-24T09:00:00"}), "occurred_at", "offset"},
+		{"occurred_at a date", event("message", obj{"occurred_at": "2026-11-24"}), "occurred_at", "RFC 3339"},
+		{"occurred_at a number", event("message", obj{"occurred_at": 1764000000}), "occurred_at", "string"},
+		{"occurred_at far future", event("message", obj{"occurred_at": "2026-11-25T12:00:01Z"}), "occurred_at", "future"},
+		{"channel required on started", event("conversation.started", obj{"channel": nil}), "channel", "required"},
+		{"channel not a slug", event("message", obj{"channel": "Web Chat"}), "channel", "slug"},
+		{"channel too long", event("message", obj{"channel": strings.Repeat("a", 41)}), "channel", "slug"},
+		{"metadata not an object", event("message", obj{"metadata": []int{1}}), "metadata", "object"},
+		{"metadata too large", event("message", obj{"metadata": obj{"k": strings.Repeat("m", 8200)}}), "metadata", "8192"},
+		{"unknown field", event("message", obj{"colour": "red"}), "colour", "unknown"},
+		{"field of another type", event("message", obj{"rating": "positive"}), "rating", "feedback"},
+		{"ticket_url not http", event("conversation.started", obj{"ticket_url": "javascript:alert(1)"}), "ticket_url", "http"},
+		{"ticket_url relative", event("conversation.started", obj{"ticket_url": "/t/1"}), "ticket_url", "absolute"},
+		{"test not a bool", event("conversation.started", obj{"test": "yes"}), "test", "true or false"},
+		{"author required", event("message", obj{"author": nil}), "author", "required"},
+		{"author unknown", event("message", obj{"author": "bot"}), "author", "customer_agent"},
+		{"text too long", event("message", obj{"text": strings.Repeat("字", 11000)}), "text", "32768"},
+		{"sources only on agent replies", event("message", obj{"sources": []obj{{"id": "kb"}}}), "sources", "customer_agent"},
+		{"unanswered only on agent replies", event("message", obj{"author": "rep", "unanswered": true}), "unanswered", "customer_agent"},
+		{"source id required", event("message", obj{"author": "customer_agent", "sources": []obj{{"title": "t"}}}), "sources[0].id", "required"},
+		{"source unknown field", event("message", obj{"author": "customer_agent", "sources": []obj{{"id": "a", "href": "x"}}}), "sources[0].href", "unknown"},
+		{"sources not an array", event("message", obj{"author": "customer_agent", "sources": "kb"}), "sources", "array"},
+		{"source not an object", event("message", obj{"author": "customer_agent", "sources": []any{"kb"}}), "sources[0]", "object"},
+		{"action name required", event("message", obj{"author": "customer_agent", "actions": []obj{{"status": "failed"}}}), "actions[0].name", "required"},
+		{"action status unknown", event("message", obj{"author": "customer_agent", "actions": []obj{{"name": "a", "status": "done"}}}), "actions[0].status", "succeeded"},
+		{"unanswered not a bool", event("message", obj{"author": "customer_agent", "unanswered": 1}), "unanswered", "true or false"},
+		{"initiator required", event("handoff", obj{"initiator": nil}), "initiator", "required"},
+		{"initiator unknown", event("handoff", obj{"initiator": "visitor"}), "initiator", "rule"},
+		{"reason not a slug", event("handoff", obj{"reason": "Cannot Answer"}), "reason", "slug"},
+		{"message_id required", event("feedback", obj{"message_id": nil}), "message_id", "required"},
+		{"rating required", event("feedback", obj{"rating": nil}), "rating", "required"},
+		{"rating unknown", event("feedback", obj{"rating": "meh"}), "rating", "positive"},
+		{"assignee unknown", event("assigned", obj{"assignee": "bot"}), "assignee", "rep"},
+		{"question on feedback", event("feedback", obj{"question": "q"}), "question", "handoff"},
+		{"not an object", `"hello"`, "", "object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := decode(tt.body)
+			if tt.wantField == "" && tt.wantWord == "" {
+				if err != nil {
+					t.Fatalf("valid event rejected: %v %v", err, parley.ProblemsOf(err))
+				}
+				if len(b.Items) != 1 {
+					t.Fatalf("got %d items, want 1", len(b.Items))
+				}
+				return
+			}
+			if parley.KindOf(err) != parley.KindInvalid {
+				t.Fatalf("error %v, want kind invalid", err)
+			}
+			ps := parley.ProblemsOf(err)
+			if len(ps) != 1 {
+				t.Fatalf("problems %+v, want exactly one", ps)
+			}
+			if ps[0].Field != tt.wantField || !strings.Contains(ps[0].Message, tt.wantWord) {
+				t.Errorf("problem %+v, want field %q with message containing %q", ps[0], tt.wantField, tt.wantWord)
+			}
+			if ps[0].Index != 0 {
+				t.Errorf("problem index %d, want 0", ps[0].Index)
+			}
+		})
+	}
+}
+
+func TestDecodeReportsEveryProblem(t *testing.T) {
+	body := "[" + event("message", obj{"id": "a"}) + "," +
+		event("message", obj{"id": "b", "author": "bot", "occurred_at": "soon"}) + "," +
+		event("handoff", obj{"id": "c", "initiator": nil}) + "]"
+	_, err := decode(body)
+	want := []parley.Problem{
+		{Index: 1, ID: "b", Field: "occurred_at", Message: "must be an RFC 3339 time with an offset, like 2026-11-24T09:30:00Z or 2026-11-24T17:30:00+08:00"},
+		{Index: 1, ID: "b", Field: "author", Message: `must be one of "visitor", "customer_agent", "rep"`},
+		{Index: 2, ID: "c", Field: "initiator", Message: "required"},
+	}
+	if diff := cmp.Diff(want, parley.ProblemsOf(err)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	a := event("message", obj{"id": "a"})
+	b := event("message", obj{"id": "b"})
+	tests := []struct {
+		name   string
+		format ingest.Format
+		body   string
+	}{
+		{"array", ingest.FormatArray, "[" + a + "," + b + "]"},
+		{"array sniffed", ingest.FormatAuto, "\n  [" + a + ",\n" + b + "]\n"},
+		{"ndjson", ingest.FormatNDJSON, a + "\n" + b + "\n"},
+		{"ndjson blank lines, CRLF, no final newline", ingest.FormatAuto, "\r\n" + a + "\r\n\n  \n" + b},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			batch, err := ingest.Decode(strings.NewReader(tt.body), tt.format, now, ingest.DefaultLimits())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			var idx []int
+			for _, it := range batch.Items {
+				ids = append(ids, it.Event.ID)
+				idx = append(idx, it.Index)
+			}
+			if diff := cmp.Diff([]string{"a", "b"}, ids); diff != "" {
+				t.Errorf("ids (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]int{0, 1}, idx); diff != "" {
+				t.Errorf("indexes (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if b, err := decode(""); err != nil || len(b.Items) != 0 {
+		t.Errorf("empty body: %v, %v", b, err)
+	}
+	if b, err := decode("[]"); err != nil || len(b.Items) != 0 {
+		t.Errorf("empty array: %v, %v", b, err)
+	}
+}
+
+func TestSyntaxErrors(t *testing.T) {
+	good := event("message", nil)
+	tests := []struct {
+		name      string
+		body      string
+		wantIndex []int
+	}{
+		{"ndjson bad line, others still checked", good + "\n{oops\n" + event("message", obj{"author": "x"}) + "\n", []int{1, 2}},
+		{"array breaks at element 2", "[" + good + "," + good + ",{]", []int{2}},
+		{"array trailing junk", "[" + good + "] x", []int{1}},
+		{"array not closed", "[" + good, []int{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := decode(tt.body)
+			var got []int
+			for _, p := range parley.ProblemsOf(err) {
+				got = append(got, p.Index)
+			}
+			if diff := cmp.Diff(tt.wantIndex, got); diff != "" {
+				t.Errorf("problem indexes (-want +got):\n%s\n%v", diff, parley.ProblemsOf(err))
+			}
+		})
+	}
+}
+
+func TestLimits(t *testing.T) {
+	lim := ingest.DefaultLimits()
+	lim.MaxEvents = 2
+	lim.MaxBytes = 1000
+	three := event("message", obj{"id": "a"}) + "\n" + event("message", obj{"id": "b"}) + "\n" + event("message", obj{"id": "c"})
+	if _, err := ingest.Decode(strings.NewReader(three), ingest.FormatAuto, now, lim); parley.KindOf(err) != parley.KindTooLarge {
+		t.Errorf("3 events over a limit of 2: %v, want kind too_large", err)
+	}
+	big := event("message", obj{"text": strings.Repeat("a", 1000)})
+	if _, err := ingest.Decode(strings.NewReader(big), ingest.FormatAuto, now, lim); parley.KindOf(err) != parley.KindTooLarge {
+		t.Errorf("body over 1000 bytes: %v, want kind too_large", err)
+	}
+	unlimited := ingest.Limits{MaxBytes: math.MaxInt64, MaxEvents: math.MaxInt, MaxFuture: time.Hour}
+	if b, err := ingest.Decode(strings.NewReader(three), ingest.FormatAuto, now, unlimited); err != nil || len(b.Items) != 3 {
+		t.Errorf("with the largest limits: %d items, %v", len(b.Items), err)
+	}
+	exact := event("message", nil)
+	lim.MaxBytes = int64(len(exact))
+	if _, err := ingest.Decode(strings.NewReader(exact), ingest.FormatAuto, now, lim); err != nil {
+		t.Errorf("body of exactly the limit rejected: %v", err)
+	}
+}
+
+func TestDuplicatesInBatch(t *testing.T) {
+	a := event("message", obj{"id": "a", "text": "hi"})
+	b := event("message", obj{"id": "b"})
+	batch, err := decode(a + "\n" + b + "\n" + a + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch.Items) != 2 || batch.Duplicates != 1 {
+		t.Errorf("got %d items, %d duplicates; want 2 and 1", len(batch.Items), batch.Duplicates)
+	}
+	_, err = decode(a + "\n" + event("message", obj{"id": "a", "text": "changed"}))
+	ps := parley.ProblemsOf(err)
+	if len(ps) != 1 || ps[0].Index != 1 || ps[0].Field != "id" || !strings.Contains(ps[0].Message, "conflict") {
+		t.Errorf("problems %+v, want one conflict on event 1", ps)
+	}
+}
+
+func TestCanonicalNormalisesMetadata(t *testing.T) {
+	a, err := decode(`{"id":"a","type":"assigned","conversation_id":"c","occurred_at":"2026-11-24T09:00:00Z","assignee":"rep","metadata":{"z": 1, "a": {"y": 2.50, "b": [1, "x"]}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := decode(`{"metadata":{"a":{"b":[1,"x"],"y":2.50},"z":1},"assignee":"rep","occurred_at":"2026-11-24T09:00:00Z","conversation_id":"c","type":"assigned","id":"a"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Items[0].Body, b.Items[0].Body) {
+		t.Errorf("same event, different canonical bodies:\n%s\n%s", a.Items[0].Body, b.Items[0].Body)
+	}
+	if !bytes.Contains(a.Items[0].Body, []byte(`"y":2.50`)) {
+		t.Errorf("number not kept as written: %s", a.Items[0].Body)
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	body := "[" + strings.Join([]string{
+		event("conversation.started", obj{"id": "a", "ticket_url": "https://x.example/t?a=1&b=<2>", "test": true, "metadata": obj{"k": "v"}}),
+		event("message", obj{"id": "b", "author": "customer_agent", "text": "<script>alert('x')</script> & 你好 \u2028",
+			"sources": []obj{{"id": "kb"}}, "actions": []obj{{"name": "n"}}, "unanswered": true, "question": "q"}),
+		event("feedback", obj{"id": "c", "occurred_at": "2026-11-24T17:00:00.123456789+08:00", "comment": "\"quoted\""}),
+	}, ",") + "]"
+	first, err := decode(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	for _, it := range first.Items {
+		again.Write(it.Body)
+		again.WriteByte('\n')
+	}
+	second, err := decode(again.String())
+	if err != nil {
+		t.Fatalf("canonical bodies do not decode: %v %v", err, parley.ProblemsOf(err))
+	}
+	if diff := cmp.Diff(first, second); diff != "" {
+		t.Errorf("round trip changed the batch (-first +second):\n%s", diff)
+	}
+	for _, it := range first.Items {
+		var e parley.Event
+		if err := json.Unmarshal(it.Body, &e); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(it.Event, e); diff != "" {
+			t.Errorf("body of %s does not unmarshal to the event (-event +body):\n%s", it.Event.ID, diff)
+		}
+	}
+}
+
+func TestFormatForContentType(t *testing.T) {
+	tests := map[string]ingest.Format{
+		"application/json":                ingest.FormatArray,
+		"application/json; charset=utf-8": ingest.FormatArray,
+		"application/x-ndjson":            ingest.FormatNDJSON,
+		"application/jsonl":               ingest.FormatNDJSON,
+		"":                                ingest.FormatAuto,
+		"text/plain":                      ingest.FormatAuto,
+	}
+	for ct, want := range tests {
+		if got := ingest.FormatForContentType(ct); got != want {
+			t.Errorf("FormatForContentType(%q) = %v, want %v", ct, got, want)
+		}
+	}
+}
+
+func BenchmarkDecode(b *testing.B) {
+	var buf bytes.Buffer
+	const n = 1000
+	for i := range n {
+		switch i % 4 {
+		case 0:
+			buf.WriteString(event("message", obj{"id": fmt.Sprint("v", i), "text": "Where is my parcel? It was due on Monday."}))
+		case 1:
+			buf.WriteString(event("message", obj{"id": fmt.Sprint("a", i), "author": "customer_agent", "channel": "chat",
+				"text": "Your parcel is on its way and should arrive tomorrow.", "sources": []obj{{"id": "kb-12", "title": "Delivery times"}}}))
+		case 2:
+			buf.WriteString(event("feedback", obj{"id": fmt.Sprint("f", i), "message_id": "a1"}))
+		case 3:
+			buf.WriteString(event("conversation.started", obj{"id": fmt.Sprint("s", i), "visitor_id": "v-1", "ticket_url": "https://support.example.com/t/1"}))
+		}
+		buf.WriteByte('\n')
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for range b.N {
+		if _, err := ingest.Decode(bytes.NewReader(data), ingest.FormatNDJSON, now, ingest.DefaultLimits()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+}

@@ -1,0 +1,114 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+// benchBatch is how many events one benchmark transaction carries, like a
+// typical API request.
+const benchBatch = 1000
+
+// benchItems makes n realistic events with canonical bodies.
+func benchItems(b *testing.B, n int) []ingest.Item {
+	b.Helper()
+	items := make([]ingest.Item, n)
+	for i := range items {
+		e := parley.Event{
+			ID: fmt.Sprintf("ev-%09d", i), Type: parley.EventMessage,
+			ConversationID: fmt.Sprintf("c-%07d", i/8), OccurredAt: t0.Add(time.Duration(i) * time.Second),
+			Channel: "chat", Author: parley.AuthorCustomerAgent,
+			Text:    "You can change the delivery address from your account page under Orders › Edit.",
+			Sources: []parley.Source{{ID: "kb-12", Title: "Change your delivery address"}},
+		}
+		body, err := ingest.Canonical(&e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		items[i] = ingest.Item{Index: i % benchBatch, Event: e, Body: body}
+	}
+	return items
+}
+
+// BenchmarkInsertEvents measures storing events through the store, in
+// batches of benchBatch per transaction, idempotency checks included.
+func BenchmarkInsertEvents(b *testing.B) {
+	ctx := context.Background()
+	db := storetest.New(b)
+	ws, err := db.EnsureWorkspace(ctx, "bench", t0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	items := benchItems(b, b.N)
+	b.ResetTimer()
+	for start := 0; start < len(items); start += benchBatch {
+		batch := ingest.Batch{Items: items[start:min(start+benchBatch, len(items))]}
+		if _, err := db.InsertEvents(ctx, ws.ID, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkDriverInsert is the baseline: the same rows written by a plain
+// prepared INSERT loop through database/sql, one transaction per batch,
+// with no idempotency checks and no conversation bookkeeping.
+func BenchmarkDriverInsert(b *testing.B) {
+	dsn := storetest.DSN(b)
+	driver, name := "sqlite", strings.TrimPrefix(dsn, "sqlite:")
+	if storetest.Postgres() {
+		driver, name = "pgx", dsn
+	}
+	db, err := sql.Open(driver, name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE raw (workspace_id BIGINT, event_id TEXT, seq BIGINT, conversation_id TEXT,
+		type TEXT, occurred_at TEXT, body TEXT, PRIMARY KEY (workspace_id, event_id))`); err != nil {
+		b.Fatal(err)
+	}
+	if driver == "sqlite" {
+		for _, p := range []string{"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"} {
+			if _, err := db.Exec(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	query := "INSERT INTO raw VALUES (?, ?, ?, ?, ?, ?, ?)"
+	if driver == "pgx" {
+		query = "INSERT INTO raw VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	}
+	items := benchItems(b, b.N)
+	b.ResetTimer()
+	for start := 0; start < len(items); start += benchBatch {
+		tx, err := db.Begin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		stmt, err := tx.Prepare(query)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i, it := range items[start:min(start+benchBatch, len(items))] {
+			e := &it.Event
+			if _, err := stmt.Exec(1, e.ID, start+i, e.ConversationID, string(e.Type),
+				e.OccurredAt.UTC().Format(time.RFC3339Nano), string(it.Body)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

@@ -1,0 +1,273 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
+)
+
+// insertChunk is how many rows one multi-row statement carries: large enough
+// to amortise a round trip to PostgreSQL, small enough to stay far below
+// both databases' limits on bound parameters.
+const insertChunk = 500
+
+// InsertResult says what an acknowledged batch did.
+type InsertResult struct {
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+}
+
+// EventWriter stores validated batches of events in one transaction, so that
+// a caller with a large input (a file of many batches) can keep it atomic.
+// It is not safe for concurrent use.
+type EventWriter struct {
+	db          *DB
+	tx          *sql.Tx
+	workspaceID int64
+	res         InsertResult
+}
+
+// BeginEvents starts a transaction that stores events of one workspace.
+// The caller must end it with Commit or Rollback.
+func (db *DB) BeginEvents(ctx context.Context, workspaceID int64) (*EventWriter, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin events: %w", err)
+	}
+	return &EventWriter{db: db, tx: tx, workspaceID: workspaceID}, nil
+}
+
+// InsertEvents stores one batch atomically: every event is inserted, or,
+// when any of them conflicts with a stored event, none is.
+func (db *DB) InsertEvents(ctx context.Context, workspaceID int64, b ingest.Batch) (InsertResult, error) {
+	w, err := db.BeginEvents(ctx, workspaceID)
+	if err != nil {
+		return InsertResult{}, err
+	}
+	if err := w.Insert(ctx, b); err != nil {
+		w.Rollback()
+		return InsertResult{}, err
+	}
+	return w.Commit()
+}
+
+// Insert adds a batch to the transaction. Events already stored with the
+// same body count as duplicates; an id stored with a different body is a
+// conflict, returned as an invalid-input error listing every such event.
+// After an error the transaction must be rolled back.
+func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
+	w.res.Duplicates += b.Duplicates
+	items := b.Items
+	if len(items) == 0 {
+		return nil
+	}
+	d := w.db.dialect
+
+	// Arrival numbers come from the workspace row, whose lock this
+	// transaction now holds until it ends: concurrent writers queue here,
+	// so arrival order is commit order.
+	var last int64
+	if err := w.tx.QueryRowContext(ctx, d.rebind(
+		`UPDATE workspaces SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq`),
+		len(items), w.workspaceID).Scan(&last); err != nil {
+		return fmt.Errorf("store: allocate event numbers: %w", err)
+	}
+	first := last - int64(len(items)) + 1
+
+	inserted := make(map[string]bool, len(items))
+	args := make([]any, 0, insertChunk*7)
+	for start := 0; start < len(items); start += insertChunk {
+		chunk := items[start:min(start+insertChunk, len(items))]
+		args = args[:0]
+		for i, it := range chunk {
+			e := &it.Event
+			args = append(args, w.workspaceID, e.ID, first+int64(start+i), e.ConversationID,
+				string(e.Type), d.instant(e.OccurredAt), string(it.Body))
+		}
+		rows, err := w.tx.QueryContext(ctx, d.rebind(
+			`INSERT INTO events (workspace_id, event_id, seq, conversation_id, type, occurred_at, body) VALUES `+
+				placeholders(len(chunk), 7)+
+				` ON CONFLICT (workspace_id, event_id) DO NOTHING RETURNING event_id`), args...)
+		if err != nil {
+			return fmt.Errorf("store: insert events: %w", err)
+		}
+		if err := collectIDs(rows, inserted); err != nil {
+			return fmt.Errorf("store: insert events: %w", err)
+		}
+	}
+
+	if len(inserted) < len(items) {
+		dups, err := w.checkStored(ctx, items, inserted)
+		if err != nil {
+			return err
+		}
+		w.res.Duplicates += dups
+	}
+
+	// Mark each touched conversation due for evaluation. One row per
+	// conversation: PostgreSQL refuses to upsert the same row twice in
+	// one statement.
+	due := map[string]int64{}
+	var order []string
+	for i, it := range items {
+		if !inserted[it.Event.ID] {
+			continue
+		}
+		c := it.Event.ConversationID
+		if _, ok := due[c]; !ok {
+			order = append(order, c)
+		}
+		due[c] = first + int64(i)
+	}
+	for start := 0; start < len(order); start += insertChunk {
+		chunk := order[start:min(start+insertChunk, len(order))]
+		args = args[:0]
+		for _, c := range chunk {
+			args = append(args, w.workspaceID, c, due[c])
+		}
+		if _, err := w.tx.ExecContext(ctx, d.rebind(
+			`INSERT INTO conversations (workspace_id, conversation_id, event_seq) VALUES `+
+				placeholders(len(chunk), 3)+
+				` ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET event_seq =
+				  CASE WHEN excluded.event_seq > conversations.event_seq THEN excluded.event_seq ELSE conversations.event_seq END`),
+			args...); err != nil {
+			return fmt.Errorf("store: mark conversations due: %w", err)
+		}
+	}
+	w.res.Accepted += len(inserted)
+	return nil
+}
+
+// checkStored compares the events that were not inserted with the stored
+// events of the same id: an equal body is a duplicate, another is a conflict.
+func (w *EventWriter) checkStored(ctx context.Context, items []ingest.Item, inserted map[string]bool) (int, error) {
+	var clash []ingest.Item
+	for _, it := range items {
+		if !inserted[it.Event.ID] {
+			clash = append(clash, it)
+		}
+	}
+	stored := make(map[string][]byte, len(clash))
+	args := make([]any, 0, insertChunk+1)
+	for start := 0; start < len(clash); start += insertChunk {
+		chunk := clash[start:min(start+insertChunk, len(clash))]
+		args = append(args[:0], w.workspaceID)
+		for _, it := range chunk {
+			args = append(args, it.Event.ID)
+		}
+		rows, err := w.tx.QueryContext(ctx, w.db.dialect.rebind(
+			`SELECT event_id, body FROM events WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...)
+		if err != nil {
+			return 0, fmt.Errorf("store: read stored events: %w", err)
+		}
+		for rows.Next() {
+			var id, body string
+			if err := rows.Scan(&id, &body); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("store: read stored events: %w", err)
+			}
+			stored[id] = []byte(body)
+		}
+		if err := rows.Close(); err != nil {
+			return 0, fmt.Errorf("store: read stored events: %w", err)
+		}
+	}
+	dups := 0
+	var problems []parley.Problem
+	for _, it := range clash {
+		if bytes.Equal(stored[it.Event.ID], it.Body) {
+			dups++
+			continue
+		}
+		problems = append(problems, parley.Problem{
+			Index: it.Index, ID: it.Event.ID, Field: "id",
+			Message: "conflict: an event with this id is already stored with different content",
+		})
+	}
+	if len(problems) > 0 {
+		return 0, parley.InvalidInput(problems)
+	}
+	return dups, nil
+}
+
+func collectIDs(rows *sql.Rows, into map[string]bool) error {
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		into[id] = true
+	}
+	return rows.Err()
+}
+
+// Commit makes the stored events durable and reports what was stored.
+// Only after Commit returns nil may the caller acknowledge the events.
+func (w *EventWriter) Commit() (InsertResult, error) {
+	if err := w.tx.Commit(); err != nil {
+		return InsertResult{}, fmt.Errorf("store: commit events: %w", err)
+	}
+	return w.res, nil
+}
+
+// Rollback discards everything the writer stored.
+func (w *EventWriter) Rollback() error {
+	if err := w.tx.Rollback(); err != nil && err != sql.ErrTxDone {
+		return fmt.Errorf("store: rollback events: %w", err)
+	}
+	return nil
+}
+
+// ConversationEvents returns the stored events of one conversation in
+// arrival order, with Seq set.
+func (db *DB) ConversationEvents(ctx context.Context, workspaceID int64, conversationID string) ([]parley.Event, error) {
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(
+		`SELECT seq, body FROM events WHERE workspace_id = ? AND conversation_id = ? ORDER BY seq`),
+		workspaceID, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: events of %s: %w", conversationID, err)
+	}
+	defer rows.Close()
+	var events []parley.Event
+	for rows.Next() {
+		var (
+			seq  int64
+			body string
+			e    parley.Event
+		)
+		if err := rows.Scan(&seq, &body); err != nil {
+			return nil, fmt.Errorf("store: events of %s: %w", conversationID, err)
+		}
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			return nil, fmt.Errorf("store: events of %s: stored body: %w", conversationID, err)
+		}
+		e.Seq = seq
+		events = append(events, e)
+	}
+	return events, rows.Err()
+}
+
+// Counts are totals of one workspace's stored rows.
+type Counts struct {
+	Events        int64 `json:"events"`
+	Conversations int64 `json:"conversations"`
+}
+
+// Count returns how many events and conversations a workspace has stored.
+func (db *DB) Count(ctx context.Context, workspaceID int64) (Counts, error) {
+	var c Counts
+	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`
+		SELECT (SELECT COUNT(*) FROM events WHERE workspace_id = ?),
+		       (SELECT COUNT(*) FROM conversations WHERE workspace_id = ?)`),
+		workspaceID, workspaceID).Scan(&c.Events, &c.Conversations)
+	if err != nil {
+		return c, fmt.Errorf("store: count: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,35 @@
+package store
+
+import (
+	"context"
+	"sort"
+)
+
+// Columns exposes the schema listing to the external tests.
+func (db *DB) Columns(ctx context.Context) (map[string][]string, error) { return db.columns(ctx) }
+
+// columns lists each table's columns, sorted, for schema comparison.
+func (db *DB) columns(ctx context.Context) (map[string][]string, error) {
+	q := `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+	      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`
+	if db.dialect == Postgres {
+		q = `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`
+	}
+	rows, err := db.read.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var table, col string
+		if err := rows.Scan(&table, &col); err != nil {
+			return nil, err
+		}
+		out[table] = append(out[table], col)
+	}
+	for _, cols := range out {
+		sort.Strings(cols)
+	}
+	return out, rows.Err()
+}

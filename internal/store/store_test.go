@@ -1,0 +1,312 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// batch builds a validated batch the way ingest would.
+func batch(t testing.TB, events ...parley.Event) ingest.Batch {
+	t.Helper()
+	var b ingest.Batch
+	for i, e := range events {
+		body, err := ingest.Canonical(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Items = append(b.Items, ingest.Item{Index: i, Event: e, Body: body})
+	}
+	return b
+}
+
+func msg(id, conv string, at time.Duration, text string) parley.Event {
+	return parley.Event{ID: id, Type: parley.EventMessage, ConversationID: conv,
+		OccurredAt: t0.Add(at), Author: parley.AuthorVisitor, Text: text}
+}
+
+func workspace(t *testing.T, db *store.DB) parley.Workspace {
+	t.Helper()
+	ws, err := db.EnsureWorkspace(context.Background(), "acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+func TestEnsureWorkspace(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	a, err := db.EnsureWorkspace(ctx, "acme", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(parley.DefaultSettings(), a.Settings); diff != "" {
+		t.Errorf("new workspace settings (-want +got):\n%s", diff)
+	}
+	b, err := db.EnsureWorkspace(ctx, "acme", t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ID != b.ID {
+		t.Errorf("second EnsureWorkspace made a new workspace: %d then %d", a.ID, b.ID)
+	}
+	other, err := db.EnsureWorkspace(ctx, "globex", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.ID == a.ID {
+		t.Errorf("two slugs share workspace id %d", a.ID)
+	}
+	for _, bad := range []string{"", "Acme", "a b", "-x", "x/y", string(make([]byte, 41))} {
+		if _, err := db.EnsureWorkspace(ctx, bad, t0); parley.KindOf(err) != parley.KindInvalid {
+			t.Errorf("EnsureWorkspace(%q) error = %v, want kind invalid", bad, err)
+		}
+	}
+	if _, err := db.Workspace(ctx, "missing"); parley.KindOf(err) != parley.KindNotFound {
+		t.Errorf("Workspace(missing) error = %v, want kind not_found", err)
+	}
+}
+
+func TestInsertEventsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	b := batch(t, msg("e1", "c1", 0, "hello"), msg("e2", "c1", time.Minute, "<script>alert(1)</script>"), msg("e3", "c2", 0, "你好"))
+	b.Duplicates = 1 // one repeat dropped by the decoder counts too
+
+	res, err := db.InsertEvents(ctx, ws.ID, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (store.InsertResult{Accepted: 3, Duplicates: 1}); res != want {
+		t.Errorf("first insert = %+v, want %+v", res, want)
+	}
+	b.Duplicates = 0
+	res, err = db.InsertEvents(ctx, ws.ID, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (store.InsertResult{Accepted: 0, Duplicates: 3}); res != want {
+		t.Errorf("retry = %+v, want %+v", res, want)
+	}
+	counts, err := db.Count(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (store.Counts{Events: 3, Conversations: 2}); counts != want {
+		t.Errorf("stored %+v, want %+v", counts, want)
+	}
+
+	got, err := db.ConversationEvents(ctx, ws.ID, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Seq >= got[1].Seq || got[0].Seq == 0 {
+		t.Fatalf("c1 events: %+v, want 2 with increasing Seq", got)
+	}
+	for i := range got {
+		got[i].Seq = 0
+	}
+	want := []parley.Event{b.Items[0].Event, b.Items[1].Event}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stored events differ (-want +got):\n%s", diff)
+	}
+}
+
+func TestInsertEventsConflictWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "hello"))); err != nil {
+		t.Fatal(err)
+	}
+	// e1 comes back with other text: a conflict. e2 and e3 are fine, but
+	// the batch is atomic, so neither may be stored.
+	_, err := db.InsertEvents(ctx, ws.ID, batch(t,
+		msg("e2", "c2", 0, "new"), msg("e1", "c1", 0, "changed"), msg("e3", "c1", time.Minute, "new")))
+	if parley.KindOf(err) != parley.KindInvalid {
+		t.Fatalf("error = %v, want kind invalid", err)
+	}
+	want := []parley.Problem{{Index: 1, ID: "e1", Field: "id",
+		Message: "conflict: an event with this id is already stored with different content"}}
+	if diff := cmp.Diff(want, parley.ProblemsOf(err)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	counts, err := db.Count(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (store.Counts{Events: 1, Conversations: 1}); counts != want {
+		t.Errorf("after rejected batch stored %+v, want %+v", counts, want)
+	}
+}
+
+func TestEventWriterRollback(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	w, err := db.BeginEvents(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := w.Insert(ctx, batch(t, msg(fmt.Sprint("e", i), "c1", time.Duration(i)*time.Second, "x"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := db.Count(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts != (store.Counts{}) {
+		t.Errorf("after rollback stored %+v, want nothing", counts)
+	}
+}
+
+// TestInsertEventsConcurrent sends overlapping batches from several
+// goroutines: every event must be stored once, and the accepted counts of
+// all replies must add up to the number of distinct events.
+func TestInsertEventsConcurrent(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	const writers, perBatch, distinct = 6, 40, 100
+	var (
+		mu       sync.Mutex
+		accepted int
+		wg       sync.WaitGroup
+	)
+	for g := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var events []parley.Event
+			for i := range perBatch {
+				n := (g*perBatch/2 + i) % distinct
+				events = append(events, msg(fmt.Sprint("e", n), fmt.Sprint("c", n%7), time.Duration(n)*time.Second, "same"))
+			}
+			res, err := db.InsertEvents(ctx, ws.ID, batch(t, events...))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			accepted += res.Accepted
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	counts, err := db.Count(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(counts.Events) != accepted {
+		t.Errorf("replies accepted %d events, store holds %d", accepted, counts.Events)
+	}
+	seen := map[int64]string{}
+	for c := range 7 {
+		events, err := db.ConversationEvents(ctx, ws.ID, fmt.Sprint("c", c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if prev, ok := seen[e.Seq]; ok {
+				t.Errorf("events %s and %s share arrival number %d", prev, e.ID, e.Seq)
+			}
+			seen[e.Seq] = e.ID
+		}
+	}
+}
+
+func TestOpenMigratesOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.DSN(t)
+	for range 2 {
+		db, err := store.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		applied, latest, err := db.SchemaVersion(ctx)
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if applied != latest || latest < 1 {
+			t.Errorf("schema version %d of %d, want all applied", applied, latest)
+		}
+	}
+}
+
+func TestStoredBodyIsCanonicalJSON(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	e := msg("e1", "c1", 0, "hi")
+	e.Metadata = json.RawMessage(`{"b":1,"a":[true]}`)
+	b := batch(t, e)
+	if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ConversationEvents(ctx, ws.ID, "c1")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("events = %v, %v", got, err)
+	}
+	body, err := ingest.Canonical(&got[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(body) != string(b.Items[0].Body) {
+		t.Errorf("stored event re-encodes as\n%s\nwant\n%s", body, b.Items[0].Body)
+	}
+}
+
+// TestSameSchemaBothDialects migrates a SQLite and a PostgreSQL database and
+// checks that both end with the same tables and columns. It needs the
+// PostgreSQL server of the PostgreSQL test run.
+func TestSameSchemaBothDialects(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("compares with PostgreSQL; runs with PARLEY_TEST_DB=postgres")
+	}
+	pg := storetest.PostgresURL()
+	ctx := context.Background()
+	lite, err := store.Open(ctx, "sqlite:"+t.TempDir()+"/s.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	pgdb, err := store.Open(ctx, storetest.PostgresSchema(t, pg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pgdb.Close()
+	a, err := lite.Columns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := pgdb.Columns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) == 0 {
+		t.Fatal("no tables found")
+	}
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("schemas differ (-sqlite +postgres):\n%s", diff)
+	}
+}

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// slugPattern is the shape of a workspace slug: it appears in URLs and
+// command lines, so it stays short and plain.
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+
+// ValidSlug reports whether s can name a workspace.
+func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
+
+// EnsureWorkspace returns the workspace with the given slug, creating it with
+// default settings if it does not exist yet ("created on first use").
+func (db *DB) EnsureWorkspace(ctx context.Context, slug string, now time.Time) (parley.Workspace, error) {
+	if !ValidSlug(slug) {
+		return parley.Workspace{}, parley.Errorf(parley.KindInvalid,
+			"workspace: %q is not a valid slug (lowercase letters, digits, '-' and '_', at most 40)", slug)
+	}
+	ws, err := db.Workspace(ctx, slug)
+	if parley.KindOf(err) != parley.KindNotFound {
+		return ws, err
+	}
+	def := parley.DefaultSettings()
+	_, err = db.write.ExecContext(ctx, db.dialect.rebind(`
+		INSERT INTO workspaces (slug, name, time_zone, week_start, window_seconds, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING`),
+		slug, slug, def.TimeZone, string(def.WeekStart), int64(def.Window/time.Second), db.dialect.instant(now))
+	if err != nil {
+		return parley.Workspace{}, fmt.Errorf("store: create workspace %s: %w", slug, err)
+	}
+	return db.Workspace(ctx, slug)
+}
+
+// Workspace returns the workspace with the given slug.
+func (db *DB) Workspace(ctx context.Context, slug string) (parley.Workspace, error) {
+	var (
+		ws       parley.Workspace
+		week     string
+		window   int64
+		channels string
+	)
+	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`
+		SELECT id, slug, name, time_zone, week_start, window_seconds, counted_channels
+		FROM workspaces WHERE slug = ?`), slug).
+		Scan(&ws.ID, &ws.Slug, &ws.Name, &ws.Settings.TimeZone, &week, &window, &channels)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ws, parley.Errorf(parley.KindNotFound, "workspace %q not found", slug)
+	}
+	if err != nil {
+		return ws, fmt.Errorf("store: workspace %s: %w", slug, err)
+	}
+	ws.Settings.WeekStart = parley.WeekStart(week)
+	ws.Settings.Window = time.Duration(window) * time.Second
+	if err := json.Unmarshal([]byte(channels), &ws.Settings.CountedChannels); err != nil {
+		return ws, fmt.Errorf("store: workspace %s: counted_channels: %w", slug, err)
+	}
+	if len(ws.Settings.CountedChannels) == 0 {
+		ws.Settings.CountedChannels = nil // "every channel", as in DefaultSettings
+	}
+	return ws, nil
+}

@@ -1,0 +1,166 @@
+package synth
+
+// Intent is one thing visitors ask about, with the ways they ask it.
+type Intent struct {
+	Name string
+	// English, Traditional Chinese (zh-TW) and Simplified Chinese phrasings.
+	// The Simplified ones are script variants of Traditional ones, so that
+	// topic grouping can be checked to join both scripts.
+	EN, ZhTW, ZhCN []string
+}
+
+// GapIntents are questions the customer agent of the sample desk cannot
+// answer: they become knowledge gaps. Exported so that tests of topic
+// grouping have questions with known labels.
+var GapIntents = []Intent{
+	{Name: "crypto_withdrawal",
+		EN: []string{"Can I withdraw my balance as Bitcoin?", "Do you support sending money to a crypto wallet?",
+			"how do i move funds to my ethereum wallet", "Is it possible to cash out in crypto?",
+			"Can I transfer to Coinbase from my account?", "Why can't I buy bitcoin with my card?"},
+		ZhTW: []string{"可以把餘額提領成比特幣嗎?", "支援轉帳到加密貨幣錢包嗎?", "能不能用卡片買比特幣?"},
+		ZhCN: []string{"可以把余额提领成比特币吗?"}},
+	{Name: "joint_account",
+		EN: []string{"Can I open a joint account with my partner?", "How do I add my wife to my account?",
+			"is there a shared account for couples", "Can two people own one account?", "add a second holder to my account"},
+		ZhTW: []string{"可以和伴侶開聯名帳戶嗎?", "怎麼把太太加入我的帳戶?", "一個帳戶可以有兩個持有人嗎?"},
+		ZhCN: []string{"怎么把太太加入我的账户?"}},
+	{Name: "business_invoice_vat",
+		EN: []string{"Can I get a VAT invoice for my order?", "I need an invoice with my company tax number",
+			"how do I get a tax invoice for business expenses", "Where can I download a VAT receipt?",
+			"Can you put my company name on the invoice?"},
+		ZhTW: []string{"可以開統一編號的發票嗎?", "我需要公司抬頭的發票", "哪裡可以下載含稅收據?"},
+		ZhCN: []string{"我需要公司抬头的发票"}},
+	{Name: "pet_policy_delivery",
+		EN: []string{"Will the courier deliver if I have a dog in the yard?", "My dog scares delivery drivers, what happens?",
+			"Can I ask the driver not to ring because of my pets?", "driver wont come in because of my dog"},
+		ZhTW: []string{"院子裡有狗,快遞還會送嗎?", "可以請司機不要按門鈴嗎?家裡有寵物"},
+		ZhCN: []string{"院子里有狗,快递还会送吗?"}},
+	{Name: "overseas_shipping",
+		EN: []string{"Do you ship to Japan?", "Can I get my order delivered abroad?", "International shipping to Canada possible?",
+			"how much is shipping to australia", "Do you deliver outside the country?", "Can you send a parcel to Hong Kong?"},
+		ZhTW: []string{"可以寄到日本嗎?", "有提供海外配送嗎?", "寄到香港運費多少?", "可以國際運送到加拿大嗎?"},
+		ZhCN: []string{"有提供海外配送吗?", "寄到香港运费多少?"}},
+	{Name: "student_discount",
+		EN: []string{"Is there a student discount?", "Do you offer discounts for university students?",
+			"student pricing available?", "Can I get a cheaper plan as a student?", "how do I verify my student status for a discount"},
+		ZhTW: []string{"有學生優惠嗎?", "大學生可以打折嗎?", "學生方案怎麼申請?"},
+		ZhCN: []string{"有学生优惠吗?"}},
+	{Name: "change_account_currency",
+		EN: []string{"Can I change my account currency to euros?", "How do I switch my base currency?",
+			"my account is in dollars, can it be pounds instead", "Is it possible to hold a balance in yen?"},
+		ZhTW: []string{"可以把帳戶幣別改成歐元嗎?", "怎麼更改主要幣別?", "帳戶可以持有日圓餘額嗎?"},
+		ZhCN: []string{"怎么更改主要币别?"}},
+	{Name: "warranty_extension",
+		EN: []string{"Can I extend the warranty on my purchase?", "Do you sell extended warranties?",
+			"how long is the warranty and can I buy more", "Is there a 3 year warranty option?", "warranty expired last week, can it be extended"},
+		ZhTW: []string{"保固可以延長嗎?", "有賣延長保固嗎?", "保固上週過期了還能延長嗎?"},
+		ZhCN: []string{"保固可以延长吗?"}},
+	{Name: "gift_wrapping",
+		EN: []string{"Do you offer gift wrapping?", "Can you wrap my order as a present?", "can i add a gift message to the parcel",
+			"Is gift packaging available?", "Can the receipt be left out because it's a gift?"},
+		ZhTW: []string{"有提供禮物包裝嗎?", "可以加上賀卡留言嗎?", "送禮可以不附收據嗎?"},
+		ZhCN: []string{"有提供礼物包装吗?"}},
+	{Name: "account_inheritance",
+		EN: []string{"My father passed away, how do I access his account?", "What happens to an account when the owner dies?",
+			"I'm the executor of an estate, what documents do you need?", "How do I close a deceased relative's account?"},
+		ZhTW: []string{"父親過世了,要怎麼處理他的帳戶?", "帳戶持有人過世後帳戶怎麼辦?", "遺產執行人需要準備什麼文件?"},
+		ZhCN: []string{"父亲过世了,要怎么处理他的账户?"}},
+	{Name: "cash_deposit",
+		EN: []string{"Where can I deposit cash?", "Can I put cash into my account at a shop?", "how to deposit coins",
+			"Is there an ATM that accepts cash deposits?", "Can I pay in cash at the post office?"},
+		ZhTW: []string{"哪裡可以存現金?", "可以在超商存現金到帳戶嗎?", "有可以存款的提款機嗎?"},
+		ZhCN: []string{"哪里可以存现金?"}},
+	{Name: "api_access",
+		EN: []string{"Do you have an API for developers?", "Can I connect my accounting software through an API?",
+			"where are the API docs", "Is there a webhook when a payment arrives?", "how do I get an API key"},
+		ZhTW: []string{"有提供開發者 API 嗎?", "可以用 API 串接會計軟體嗎?", "API 文件在哪裡?"},
+		ZhCN: []string{"有提供开发者 API 吗?"}},
+	{Name: "price_match",
+		EN: []string{"Do you price match other stores?", "I found it cheaper elsewhere, can you match the price?",
+			"price match guarantee?", "Will you refund the difference if the price drops?"},
+		ZhTW: []string{"可以比價嗎?別家比較便宜", "降價的話可以退差價嗎?", "有價格保證嗎?"},
+		ZhCN: []string{"降价的话可以退差价吗?"}},
+	{Name: "bulk_order",
+		EN: []string{"Can I place a bulk order for my company?", "Do you offer wholesale prices?",
+			"I need 200 units, is there a volume discount?", "how do corporate orders work"},
+		ZhTW: []string{"公司可以大量訂購嗎?", "有批發價嗎?", "買兩百個有折扣嗎?"},
+		ZhCN: []string{"有批发价吗?"}},
+	{Name: "card_abroad_fees",
+		EN: []string{"What are the fees for using my card abroad?", "Is there a charge for paying in a foreign currency?",
+			"do you charge for atm withdrawals overseas", "How much does it cost to use the card in Thailand?", "foreign transaction fee?"},
+		ZhTW: []string{"在國外刷卡有手續費嗎?", "海外提款要收費嗎?", "用外幣付款會多收錢嗎?"},
+		ZhCN: []string{"在国外刷卡有手续费吗?", "海外提款要收费吗?"}},
+	{Name: "data_deletion",
+		EN: []string{"How do I delete all my personal data?", "I want you to erase my data under GDPR",
+			"can you remove my information from your systems", "Where do I request a copy of my data?"},
+		ZhTW: []string{"要怎麼刪除我所有的個人資料?", "可以把我的資料從系統移除嗎?", "在哪裡申請下載我的資料?"},
+		ZhCN: []string{"要怎么删除我所有的个人资料?"}},
+	{Name: "loyalty_points_expiry",
+		EN: []string{"When do my reward points expire?", "Can I transfer my loyalty points to a friend?",
+			"my points disappeared, why?", "Do points expire if I don't use them?", "how many points do I need for a voucher"},
+		ZhTW: []string{"紅利點數什麼時候到期?", "點數可以轉給朋友嗎?", "我的點數怎麼不見了?"},
+		ZhCN: []string{"积分什么时候到期?", "我的点数怎么不见了?"}},
+	{Name: "accessibility",
+		EN: []string{"Is your app usable with a screen reader?", "Do you have support in sign language?",
+			"I'm visually impaired, can I get statements in large print?", "accessibility options for blind users"},
+		ZhTW: []string{"App 支援螢幕閱讀器嗎?", "有手語客服嗎?", "視障者可以申請大字版對帳單嗎?"},
+		ZhCN: []string{"App 支援屏幕阅读器吗?"}},
+	{Name: "installment_plan",
+		EN: []string{"Can I pay in installments?", "Do you offer buy now pay later?", "is there a 12 month payment plan",
+			"Can I split the payment into monthly parts?", "zero interest installments available?"},
+		ZhTW: []string{"可以分期付款嗎?", "有先買後付嗎?", "可以分十二期零利率嗎?"},
+		ZhCN: []string{"可以分期付款吗?"}},
+	{Name: "store_pickup",
+		EN: []string{"Can I pick up my order in store?", "Is click and collect available?", "where is the nearest pickup point",
+			"can i collect the parcel myself instead of delivery"},
+		ZhTW: []string{"可以到門市取貨嗎?", "最近的取貨點在哪裡?", "可以自己去拿包裹嗎?"},
+		ZhCN: []string{"可以到门市取货吗?"}},
+}
+
+// answerable are questions the customer agent answers well.
+var answerable = map[string][]string{
+	"en": {"How do I reset my password?", "Where is my order?", "How can I change my delivery address?",
+		"How do I cancel my subscription?", "What are your opening hours?", "How do I update my card details?",
+		"Can I return an item I bought last week?", "How long does a refund take?", "How do I freeze my card?",
+		"My card was declined, why?", "How do I change my email address?", "What is the status of my refund?"},
+	"zh": {"怎麼重設密碼?", "我的訂單在哪裡?", "要怎麼更改收件地址?", "怎麼取消訂閱?", "客服時間是幾點到幾點?",
+		"要怎麼更新信用卡資料?", "上週買的東西可以退貨嗎?", "退款要多久?", "卡片要怎麼凍結?", "為什麼我的卡被拒絕?"},
+}
+
+// agentReplies are what the customer agent says when it has an answer.
+var agentReplies = map[string][]string{
+	"en": {"You can do that from Settings › Account. Here is the article with the steps.",
+		"I've looked into it: it's on its way and should arrive within 2 working days.",
+		"Done — I've updated that for you. You'll get a confirmation email shortly.",
+		"Refunds reach your card within 5–10 working days after we receive the item.",
+		"Here's how: open the app, tap your card, then choose Freeze."},
+	"zh": {"您可以在「設定 › 帳戶」中完成,這篇文章有詳細步驟。", "我查了一下,包裹已在途中,預計兩個工作天內送達。",
+		"已經幫您更新完成,稍後會收到確認信。", "收到退貨後,退款會在 5 到 10 個工作天內退回信用卡。"},
+}
+
+// cannotAnswer are replies with which the agent admits it does not know.
+var cannotAnswer = map[string][]string{
+	"en": {"I'm sorry, I don't have information about that yet.", "I'm not able to answer that question.",
+		"That's outside what I can help with right now."},
+	"zh": {"抱歉,目前我沒有這方面的資訊。", "很抱歉,這個問題我無法回答。"},
+}
+
+// followUps are visitor messages after a first answer.
+var followUps = map[string][]string{
+	"en": {"Thanks!", "ok, and how long will that take?", "That didn't work.", "Great, thank you so much",
+		"I already tried that", "Can I talk to a person?"},
+	"zh": {"謝謝!", "好的,那要多久?", "這樣沒有用。", "太好了,謝謝你", "我已經試過了"},
+}
+
+// hostile are visitor texts that must be shown escaped everywhere.
+var hostile = []string{
+	`<script>alert("x")</script> where is my order?`,
+	`My name is <b>Bob</b> & I need help with "refunds"`,
+	`'; DROP TABLE events; -- can you help?`,
+	`<img src=x onerror=alert(1)> card declined`,
+}
+
+var sourceTitles = []string{"Reset your password", "Track your order", "Change your delivery address",
+	"Cancel a subscription", "Returns and refunds", "Freeze or unfreeze your card", "Update your payment details"}
+
+var actionNames = []string{"lookup_order", "update_address", "refund_order", "freeze_card", "resend_receipt", "cancel_subscription"}

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
+)
+
+// postEvents stores a batch of events (SPEC §3). The reply is sent only
+// after the batch is committed: a 2xx means the events are durable.
+func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
+	ws, err := s.workspace(r.Context(), r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	// The decoder enforces the body limit itself; the extra byte lets it
+	// see that a body is over the limit rather than exactly at it, and
+	// MaxBytesReader stops a client that streams on regardless.
+	var body io.Reader = http.MaxBytesReader(w, r.Body, s.lims.MaxBytes+1)
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			s.error(w, r, parley.Errorf(parley.KindInvalid, "body: not valid gzip: %v", err))
+			return
+		}
+		defer zr.Close()
+		body = zr
+	}
+	batch, err := ingest.Decode(body, ingest.FormatForContentType(r.Header.Get("Content-Type")), s.now(), s.lims)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	res, err := s.db.InsertEvents(r.Context(), ws.ID, batch)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// errorBody is the one shape of every API error (SPEC §8).
+type errorBody struct {
+	Error struct {
+		Code     parley.ErrorKind `json:"code"`
+		Message  string           `json:"message"`
+		Problems []parley.Problem `json:"problems,omitempty"`
+	} `json:"error"`
+}
+
+var statusOf = map[parley.ErrorKind]int{
+	parley.KindInvalid:      http.StatusBadRequest,
+	parley.KindNotFound:     http.StatusNotFound,
+	parley.KindConflict:     http.StatusConflict,
+	parley.KindUnauthorized: http.StatusUnauthorized,
+	parley.KindForbidden:    http.StatusForbidden,
+	parley.KindTooLarge:     http.StatusRequestEntityTooLarge,
+	parley.KindInternal:     http.StatusInternalServerError,
+}
+
+// error answers err in the API's error shape. Internal errors are logged
+// with their cause and shown to the client only as "internal error".
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	kind := parley.KindOf(err)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		kind = parley.KindTooLarge
+		err = parley.Errorf(kind, "body: larger than %d bytes", s.lims.MaxBytes)
+	}
+	if kind == parley.KindInternal {
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	var b errorBody
+	b.Error.Code = kind
+	b.Error.Message = parley.MessageOf(err)
+	b.Error.Problems = parley.ProblemsOf(err)
+	writeJSON(w, statusOf[kind], b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.Encode(v)
+}

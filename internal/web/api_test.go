@@ -1,0 +1,205 @@
+package web_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/web"
+)
+
+var now = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	db  *store.DB
+	srv *httptest.Server
+}
+
+func newFixture(t *testing.T, lim ingest.Limits) *fixture {
+	t.Helper()
+	db := storetest.New(t)
+	h := web.New(db, web.Options{Now: func() time.Time { return now }, Limits: lim})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &fixture{db: db, srv: srv}
+}
+
+func (f *fixture) post(t *testing.T, path, contentType string, body []byte, header ...string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest("POST", f.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		t.Fatalf("reply is not JSON: %v", err)
+	}
+	return res.StatusCode, out
+}
+
+func (f *fixture) count(t *testing.T, slug string) store.Counts {
+	t.Helper()
+	ctx := context.Background()
+	ws, err := f.db.EnsureWorkspace(ctx, slug, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.db.Count(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+const started = `{"id":"e1","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-03-02T09:00:00Z","channel":"chat"}`
+const reply = `{"id":"e2","type":"message","conversation_id":"c1","occurred_at":"2026-03-02T09:00:05+08:00","author":"customer_agent","text":"Hi","sources":[{"id":"kb-1"}]}`
+
+func TestPostEvents(t *testing.T) {
+	f := newFixture(t, ingest.Limits{})
+	tests := []struct {
+		name, contentType, body string
+		wantStatus              int
+		want                    map[string]any
+	}{
+		{"json array", "application/json", "[" + started + "," + reply + "]",
+			200, map[string]any{"accepted": 2.0, "duplicates": 0.0}},
+		{"retry is a duplicate", "application/json", "[" + started + "," + reply + "]",
+			200, map[string]any{"accepted": 0.0, "duplicates": 2.0}},
+		{"ndjson", "application/x-ndjson",
+			strings.ReplaceAll(started, `"e1"`, `"e3"`) + "\n" + strings.ReplaceAll(reply, `"e2"`, `"e4"`) + "\n",
+			200, map[string]any{"accepted": 2.0, "duplicates": 0.0}},
+		{"no content type is sniffed", "", "[" + strings.ReplaceAll(started, `"e1"`, `"e5"`) + "]",
+			200, map[string]any{"accepted": 1.0, "duplicates": 0.0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, got := f.post(t, "/api/v1/events", tt.contentType, []byte(tt.body))
+			if status != tt.wantStatus {
+				t.Errorf("status %d, want %d (%v)", status, tt.wantStatus, got)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("reply (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if got, want := f.count(t, parley.DefaultWorkspace), (store.Counts{Events: 5, Conversations: 1}); got != want {
+		t.Errorf("stored %+v, want %+v", got, want)
+	}
+}
+
+func TestPostEventsInvalidWritesNothing(t *testing.T) {
+	f := newFixture(t, ingest.Limits{})
+	bad := `{"id":"e9","type":"message","conversation_id":"c1","occurred_at":"yesterday","author":"visitor"}`
+	status, got := f.post(t, "/api/v1/events", "application/json", []byte("["+started+","+bad+"]"))
+	if status != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400 (%v)", status, got)
+	}
+	e, _ := got["error"].(map[string]any)
+	problems, _ := e["problems"].([]any)
+	if e["code"] != "invalid" || len(problems) != 1 {
+		t.Fatalf("error = %v, want code invalid with one problem", got)
+	}
+	p := problems[0].(map[string]any)
+	if p["index"] != 1.0 || p["id"] != "e9" || p["field"] != "occurred_at" {
+		t.Errorf("problem = %v, want index 1, id e9, field occurred_at", p)
+	}
+	if c := f.count(t, parley.DefaultWorkspace); c.Events != 0 {
+		t.Errorf("a rejected batch stored %d events", c.Events)
+	}
+}
+
+func TestPostEventsConflict(t *testing.T) {
+	f := newFixture(t, ingest.Limits{})
+	if status, got := f.post(t, "/api/v1/events", "application/json", []byte("["+started+"]")); status != 200 {
+		t.Fatalf("status %d: %v", status, got)
+	}
+	changed := strings.Replace(started, `"chat"`, `"email"`, 1)
+	status, got := f.post(t, "/api/v1/events", "application/json", []byte("["+changed+"]"))
+	if status != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400 (%v)", status, got)
+	}
+	if !strings.Contains(fmt.Sprint(got), "conflict") {
+		t.Errorf("reply %v does not mention the conflict", got)
+	}
+}
+
+func TestPostEventsLimits(t *testing.T) {
+	lim := ingest.DefaultLimits()
+	lim.MaxBytes = 2048
+	lim.MaxEvents = 3
+	f := newFixture(t, lim)
+	many := "[" + strings.Repeat(started+",", 3) + started + "]"
+	if status, got := f.post(t, "/api/v1/events", "application/json", []byte(many)); status != http.StatusRequestEntityTooLarge {
+		t.Errorf("4 events over a limit of 3: status %d, want 413 (%v)", status, got)
+	}
+	big := `[{"id":"x","type":"message","conversation_id":"c","occurred_at":"2026-03-02T09:00:00Z","author":"visitor","text":"` +
+		strings.Repeat("a", 4096) + `"}]`
+	if status, got := f.post(t, "/api/v1/events", "application/json", []byte(big)); status != http.StatusRequestEntityTooLarge {
+		t.Errorf("4 KiB body over a limit of 2 KiB: status %d, want 413 (%v)", status, got)
+	}
+	if c := f.count(t, parley.DefaultWorkspace); c.Events != 0 {
+		t.Errorf("rejected bodies stored %d events", c.Events)
+	}
+}
+
+func TestPostEventsGzipAndWorkspace(t *testing.T) {
+	f := newFixture(t, ingest.Limits{})
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte("[" + started + "]"))
+	zw.Close()
+	status, got := f.post(t, "/api/v1/events?workspace=globex", "application/json", buf.Bytes(), "Content-Encoding", "gzip")
+	if status != 200 || got["accepted"] != 1.0 {
+		t.Fatalf("gzip body: status %d, %v", status, got)
+	}
+	if c := f.count(t, "globex"); c.Events != 1 {
+		t.Errorf("globex holds %d events, want 1", c.Events)
+	}
+	if c := f.count(t, parley.DefaultWorkspace); c.Events != 0 {
+		t.Errorf("default workspace holds %d events, want 0", c.Events)
+	}
+}
+
+func TestHealthzAndUnknownRoute(t *testing.T) {
+	f := newFixture(t, ingest.Limits{})
+	res, err := http.Get(f.srv.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("/healthz status %d", res.StatusCode)
+	}
+	res, err = http.Get(f.srv.URL + "/api/v1/nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]map[string]any
+	json.NewDecoder(res.Body).Decode(&body)
+	res.Body.Close()
+	if res.StatusCode != 404 || body["error"]["code"] != "not_found" {
+		t.Errorf("unknown route: status %d, body %v", res.StatusCode, body)
+	}
+}
