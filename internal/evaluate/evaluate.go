@@ -1,0 +1,240 @@
+// Package evaluate implements the resolution rule of SPEC §4: the outcome of
+// a conversation as a pure function of its events, the workspace settings
+// and the current time.
+//
+// Readings of the rule where SPEC §4 leaves room:
+//   - "No later agent reply within W after rᵢ": a reply at exactly rᵢ+W is
+//     within the window, so the window is extended by it.
+//   - Human involvement counts at any time up to the decision time E, even
+//     before the first agent reply: a conversation handed to a human before
+//     the agent answered is handed_off, decided at the handoff.
+//   - Of several involvements the earliest decides; a handoff and a rep
+//     message at the same instant are ordered by arrival.
+//   - A feedback whose message_id names no agent reply of the conversation is
+//     ignored; it applies once the reply arrives and the conversation is
+//     evaluated again.
+//   - Reopened: a visitor message that occurred after E of a resolved
+//     conversation.
+package evaluate
+
+import (
+	"slices"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// Outcome evaluates one conversation. events may come in any order (ties of
+// OccurredAt are broken by Seq, the arrival order) and are not modified.
+func Outcome(events []parley.Event, s parley.Settings, now time.Time) parley.Outcome {
+	tl := timeline(events)
+	o := parley.Outcome{Kind: parley.OutcomeNotHandled, Channel: parley.ChannelUnknown, DefinitionVersion: parley.DefinitionVersion}
+	if len(tl) == 0 {
+		return o
+	}
+	o.ConversationID = tl[0].ConversationID
+	o.StartedAt = tl[0].OccurredAt
+	describe(&o, tl)
+
+	var replies []*parley.Event
+	for _, e := range tl {
+		if e.IsAgentReply() {
+			replies = append(replies, e)
+		}
+	}
+	o.Ratings = ratings(tl, replies)
+	o.GapSignals = gapSignals(tl)
+	if len(replies) == 0 {
+		return o
+	}
+	o.FirstReplyAt = replies[0].OccurredAt
+	closeTimes(&o, tl)
+
+	// The decision time: the first reply with no other reply within W.
+	w := s.Window
+	last := replies[len(replies)-1]
+	for i, r := range replies[:len(replies)-1] {
+		if replies[i+1].OccurredAt.Sub(r.OccurredAt) > w {
+			last = r
+			break
+		}
+	}
+	due := last.OccurredAt.Add(w)
+	o.LastReplyID = last.ID
+	o.DecisionDueAt = due
+
+	// A human involvement up to min(now, E) decides at once.
+	limit := due
+	if now.Before(limit) {
+		limit = now
+	}
+	for _, e := range tl {
+		if e.OccurredAt.After(limit) {
+			break
+		}
+		switch {
+		case e.Type == parley.EventHandoff:
+			o.Kind, o.DecidedAt = parley.OutcomeHandedOff, e.OccurredAt
+			o.HandoffInitiator, o.HandoffReason, o.HandoffEventID = e.Initiator, e.Reason, e.ID
+			return o
+		case e.Type == parley.EventMessage && e.Author == parley.AuthorRep:
+			o.Kind, o.DecidedAt = parley.OutcomeHandedOff, e.OccurredAt
+			o.HandoffInitiator, o.HandoffReason, o.HandoffEventID = parley.InitiatorRep, parley.ReasonManual, e.ID
+			return o
+		}
+	}
+	if now.Before(due) {
+		o.Kind = parley.OutcomePending
+		return o
+	}
+
+	// At E: the three criteria, over the events up to E.
+	cited := parley.CriterionResult{Criterion: parley.CriterionCitedSourceOrAction}
+	noHuman := parley.CriterionResult{Criterion: parley.CriterionNoHumanRequest, Passed: true}
+	notNegative := parley.CriterionResult{Criterion: parley.CriterionLastReplyNotNegative, Passed: true}
+	var lastRating *parley.Event
+	for _, e := range tl {
+		if e.OccurredAt.After(due) {
+			break
+		}
+		switch {
+		case e.CitedSourceOrAction():
+			cited.Passed = true
+			cited.EventIDs = append(cited.EventIDs, e.ID)
+		case e.Type == parley.EventHumanRequested:
+			noHuman.Passed = false
+			noHuman.EventIDs = append(noHuman.EventIDs, e.ID)
+		case e.Type == parley.EventFeedback && e.MessageID == last.ID:
+			lastRating = e
+		}
+	}
+	if lastRating != nil {
+		notNegative.EventIDs = []string{lastRating.ID}
+		notNegative.Passed = lastRating.Rating != parley.RatingNegative
+	}
+	o.Explanation = []parley.CriterionResult{cited, noHuman, notNegative}
+	o.DecidedAt = due
+	o.Kind = parley.OutcomeResolved
+	for _, c := range o.Explanation {
+		if !c.Passed {
+			o.Kind = parley.OutcomeUnresolved
+			o.Reasons = append(o.Reasons, c.Criterion.ReasonOf())
+		}
+	}
+	if o.Kind == parley.OutcomeUnresolved {
+		return o
+	}
+	o.Resolution = parley.ResolutionAssumed
+	if lastRating != nil && lastRating.Rating == parley.RatingPositive {
+		o.Resolution = parley.ResolutionConfirmed
+	}
+	for _, e := range tl {
+		if e.OccurredAt.After(due) && e.Type == parley.EventMessage && e.Author == parley.AuthorVisitor {
+			o.Reopened, o.ReopenedAt = true, e.OccurredAt
+			break
+		}
+	}
+	return o
+}
+
+// timeline returns the events in conversation order without touching the
+// caller's slice: by occurred_at, ties by arrival.
+func timeline(events []parley.Event) []*parley.Event {
+	tl := make([]*parley.Event, len(events))
+	for i := range events {
+		tl[i] = &events[i]
+	}
+	slices.SortStableFunc(tl, func(a, b *parley.Event) int {
+		if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
+			return c
+		}
+		switch {
+		case a.Seq < b.Seq:
+			return -1
+		case a.Seq > b.Seq:
+			return 1
+		}
+		return 0
+	})
+	return tl
+}
+
+// describe fills in what the conversation is, as opposed to what became of
+// it: start, channel, test flag, ticket and visitor.
+func describe(o *parley.Outcome, tl []*parley.Event) {
+	channelSet := false
+	startSet := false
+	for _, e := range tl {
+		if !channelSet && e.Channel != "" {
+			o.Channel, channelSet = e.Channel, true
+		}
+		if !startSet && e.Type == parley.EventConversationStarted {
+			startSet = true
+			o.StartedAt, o.Test, o.TicketURL, o.VisitorID = e.OccurredAt, e.Test, e.TicketURL, e.VisitorID
+		}
+	}
+}
+
+// ratings returns the latest rating of each agent reply, in reply order.
+func ratings(tl []*parley.Event, replies []*parley.Event) []parley.RatingFact {
+	var out []parley.RatingFact
+	for _, r := range replies {
+		var latest *parley.Event
+		for _, e := range tl {
+			if e.Type == parley.EventFeedback && e.MessageID == r.ID {
+				latest = e
+			}
+		}
+		if latest != nil {
+			out = append(out, parley.RatingFact{MessageID: r.ID, EventID: latest.ID, Rating: latest.Rating, At: latest.OccurredAt})
+		}
+	}
+	return out
+}
+
+// gapSignals finds the questions the agent could not answer (SPEC §6).
+func gapSignals(tl []*parley.Event) []parley.GapSignal {
+	var (
+		out          []parley.GapSignal
+		lastQuestion string
+	)
+	for _, e := range tl {
+		var kind parley.GapKind
+		switch {
+		case e.Type == parley.EventMessage && e.Author == parley.AuthorVisitor:
+			lastQuestion = e.Text
+			continue
+		case e.IsAgentReply() && e.Unanswered:
+			kind = parley.GapUnanswered
+		case e.Type == parley.EventHandoff && e.Reason == parley.ReasonCannotAnswer:
+			kind = parley.GapCannotAnswer
+		default:
+			continue
+		}
+		q := e.Question
+		if q == "" {
+			q = lastQuestion
+		}
+		out = append(out, parley.GapSignal{EventID: e.ID, Kind: kind, At: e.OccurredAt, Question: q})
+	}
+	return out
+}
+
+// closeTimes fills in assignment, close and the time to close.
+func closeTimes(o *parley.Outcome, tl []*parley.Event) {
+	for _, e := range tl {
+		switch {
+		case e.Type == parley.EventAssigned && e.Assignee == parley.AssigneeCustomerAgent && o.AssignedToAgentAt.IsZero():
+			o.AssignedToAgentAt = e.OccurredAt
+		case e.Type == parley.EventConversationClosed:
+			o.ClosedAt = e.OccurredAt
+		}
+	}
+	from := o.AssignedToAgentAt
+	if from.IsZero() {
+		from = o.FirstReplyAt
+	}
+	if !o.ClosedAt.IsZero() && !o.ClosedAt.Before(from) {
+		o.TimeToClose = o.ClosedAt.Sub(from)
+	}
+}

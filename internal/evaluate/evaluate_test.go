@@ -1,0 +1,355 @@
+package evaluate_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/evaluate"
+)
+
+var (
+	t0       = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	settings = parley.DefaultSettings() // W = 72h
+	w        = settings.Window
+)
+
+// at is t0 plus d.
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+const (
+	m = time.Minute
+	h = time.Hour
+)
+
+// Event builders; seq is set from the position in the test's list.
+func started(id string, d time.Duration) parley.Event {
+	return parley.Event{ID: id, Type: parley.EventConversationStarted, OccurredAt: at(d), Channel: "chat"}
+}
+func visitor(id string, d time.Duration, text string) parley.Event {
+	return parley.Event{ID: id, Type: parley.EventMessage, OccurredAt: at(d), Author: parley.AuthorVisitor, Text: text}
+}
+func reply(id string, d time.Duration) parley.Event { // cites a source
+	return parley.Event{ID: id, Type: parley.EventMessage, OccurredAt: at(d), Author: parley.AuthorCustomerAgent,
+		Sources: []parley.Source{{ID: "kb"}}}
+}
+func bare(id string, d time.Duration) parley.Event { // cites nothing
+	return parley.Event{ID: id, Type: parley.EventMessage, OccurredAt: at(d), Author: parley.AuthorCustomerAgent}
+}
+func action(id string, d time.Duration, status parley.ActionStatus) parley.Event {
+	return parley.Event{ID: id, Type: parley.EventMessage, OccurredAt: at(d), Author: parley.AuthorCustomerAgent,
+		Actions: []parley.Action{{Name: "refund", Status: status}}}
+}
+func rep(id string, d time.Duration) parley.Event {
+	return parley.Event{ID: id, Type: parley.EventMessage, OccurredAt: at(d), Author: parley.AuthorRep}
+}
+func handoff(id string, d time.Duration, by parley.Initiator, reason string) parley.Event {
+	return parley.Event{ID: id, Type: parley.EventHandoff, OccurredAt: at(d), Initiator: by, Reason: reason}
+}
+func asks(id string, d time.Duration) parley.Event {
+	return parley.Event{ID: id, Type: parley.EventHumanRequested, OccurredAt: at(d)}
+}
+func rating(id string, d time.Duration, msg string, r parley.Rating) parley.Event {
+	return parley.Event{ID: id, Type: parley.EventFeedback, OccurredAt: at(d), MessageID: msg, Rating: r}
+}
+
+func seq(events ...parley.Event) []parley.Event {
+	for i := range events {
+		events[i].Seq = int64(i + 1)
+		events[i].ConversationID = "c1"
+	}
+	return events
+}
+
+// want is the part of an outcome a rule decides.
+type want struct {
+	kind       parley.OutcomeKind
+	resolution parley.Resolution
+	reasons    []parley.UnresolvedReason
+	decided    time.Duration // offset of DecidedAt from t0; -1 for zero
+	due        time.Duration // offset of DecisionDueAt; -1 for zero
+	initiator  parley.Initiator
+	reason     string
+	reopened   bool
+}
+
+func got(o parley.Outcome) want {
+	off := func(t time.Time) time.Duration {
+		if t.IsZero() {
+			return -1
+		}
+		return t.Sub(t0)
+	}
+	return want{o.Kind, o.Resolution, o.Reasons, off(o.DecidedAt), off(o.DecisionDueAt), o.HandoffInitiator, o.HandoffReason, o.Reopened}
+}
+
+// TestRule has a row for each sentence of SPEC §4. Expected values are
+// written out by hand from the rule.
+func TestRule(t *testing.T) {
+	late := at(w + 10*h) // a now well past every decision below
+	tests := []struct {
+		name   string
+		events []parley.Event
+		now    time.Time
+		want   want
+	}{
+		{"no agent reply: not_handled", seq(started("s", 0), visitor("v", m, "hi"), rep("r", 2*m)), late,
+			want{kind: parley.OutcomeNotHandled, decided: -1, due: -1}},
+		{"no events at all: not_handled", nil, late, want{kind: parley.OutcomeNotHandled, decided: -1, due: -1}},
+		{"one reply citing a source: resolved, assumed, decided at reply+W", seq(started("s", 0), reply("a", m)), late,
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: m + w, due: m + w}},
+		{"before E: pending with the expected decision", seq(started("s", 0), reply("a", m)), at(m + w - time.Second),
+			want{kind: parley.OutcomePending, decided: -1, due: m + w}},
+		{"exactly at E: decided", seq(started("s", 0), reply("a", m)), at(m + w),
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: m + w, due: m + w}},
+		{"replies inside the window extend it", seq(reply("a", 0), reply("b", 10*h), reply("c", 70*h)), late.Add(70 * h),
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: 70*h + w, due: 70*h + w}},
+		{"a reply exactly W later is within the window", seq(reply("a", 0), reply("b", w)), late.Add(w),
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: 2 * w, due: 2 * w}},
+		{"a reply more than W later starts after the decision", seq(reply("a", 0), bare("b", w+time.Second)), late,
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: w, due: w}},
+		{"only events up to E count: a human request after E is ignored", seq(reply("a", 0), asks("x", w+m)), late,
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: w, due: w}},
+		{"handoff decides at once, before E", seq(reply("a", 0), handoff("h", 5*m, parley.InitiatorCustomerAgent, "customer_request")), at(6 * m),
+			want{kind: parley.OutcomeHandedOff, decided: 5 * m, due: w, initiator: parley.InitiatorCustomerAgent, reason: "customer_request"}},
+		{"rule handoff", seq(reply("a", 0), handoff("h", 5*m, parley.InitiatorRule, "trigger_phrase")), late,
+			want{kind: parley.OutcomeHandedOff, decided: 5 * m, due: w, initiator: parley.InitiatorRule, reason: "trigger_phrase"}},
+		{"rep reassignment handoff", seq(reply("a", 0), handoff("h", 5*m, parley.InitiatorRep, "other")), late,
+			want{kind: parley.OutcomeHandedOff, decided: 5 * m, due: w, initiator: parley.InitiatorRep, reason: "other"}},
+		{"rep message without handoff: manual", seq(reply("a", 0), rep("r", 5*m)), late,
+			want{kind: parley.OutcomeHandedOff, decided: 5 * m, due: w, initiator: parley.InitiatorRep, reason: parley.ReasonManual}},
+		{"rep message after a handoff: the handoff decides", seq(reply("a", 0), handoff("h", 5*m, parley.InitiatorRule, "capacity_limit"), rep("r", 6*m)), late,
+			want{kind: parley.OutcomeHandedOff, decided: 5 * m, due: w, initiator: parley.InitiatorRule, reason: "capacity_limit"}},
+		{"handoff before the first reply", seq(started("s", 0), handoff("h", m, parley.InitiatorRule, "agent_paused"), reply("a", 2*m)), late,
+			want{kind: parley.OutcomeHandedOff, decided: m, due: 2*m + w, initiator: parley.InitiatorRule, reason: "agent_paused"}},
+		{"handoff after E does not count", seq(reply("a", 0), handoff("h", w+m, parley.InitiatorRule, "other")), late,
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: w, due: w}},
+		{"handoff later than now does not count yet", seq(reply("a", 0), handoff("h", 2*h, parley.InitiatorRule, "other")), at(h),
+			want{kind: parley.OutcomePending, decided: -1, due: w}},
+		{"human request without transfer: unresolved", seq(reply("a", 0), asks("x", m)), late,
+			want{kind: parley.OutcomeUnresolved, reasons: []parley.UnresolvedReason{parley.ReasonHumanRequested}, decided: w, due: w}},
+		{"no source or action: unresolved", seq(bare("a", 0)), late,
+			want{kind: parley.OutcomeUnresolved, reasons: []parley.UnresolvedReason{parley.ReasonNoSourceOrAction}, decided: w, due: w}},
+		{"a source in an earlier reply is enough", seq(reply("a", 0), bare("b", m)), late,
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: m + w, due: m + w}},
+		{"succeeded action counts (status omitted)", seq(action("a", 0, "")), late,
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: w, due: w}},
+		{"failed action only: unresolved", seq(action("a", 0, parley.ActionFailed)), late,
+			want{kind: parley.OutcomeUnresolved, reasons: []parley.UnresolvedReason{parley.ReasonNoSourceOrAction}, decided: w, due: w}},
+		{"negative on the last reply: unresolved", seq(reply("a", 0), rating("f", m, "a", parley.RatingNegative)), late,
+			want{kind: parley.OutcomeUnresolved, reasons: []parley.UnresolvedReason{parley.ReasonNegativeFeedback}, decided: w, due: w}},
+		{"negative on an earlier reply only: resolved", seq(reply("a", 0), rating("f", m, "a", parley.RatingNegative), reply("b", 2*m)), late,
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: 2*m + w, due: 2*m + w}},
+		{"positive on the last reply: confirmed", seq(reply("a", 0), rating("f", m, "a", parley.RatingPositive)), late,
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionConfirmed, decided: w, due: w}},
+		{"negative then positive: the latest counts, confirmed", seq(reply("a", 0), rating("f1", m, "a", parley.RatingNegative), rating("f2", 2*m, "a", parley.RatingPositive)), late,
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionConfirmed, decided: w, due: w}},
+		{"positive then negative: unresolved", seq(reply("a", 0), rating("f1", m, "a", parley.RatingPositive), rating("f2", 2*m, "a", parley.RatingNegative)), late,
+			want{kind: parley.OutcomeUnresolved, reasons: []parley.UnresolvedReason{parley.ReasonNegativeFeedback}, decided: w, due: w}},
+		{"a rating after E does not change the decision", seq(reply("a", 0), rating("f", w+m, "a", parley.RatingNegative)), late,
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: w, due: w}},
+		{"ratings at the same instant: the later arrival wins", seq(reply("a", 0), rating("f1", m, "a", parley.RatingPositive), rating("f2", m, "a", parley.RatingNegative)), late,
+			want{kind: parley.OutcomeUnresolved, reasons: []parley.UnresolvedReason{parley.ReasonNegativeFeedback}, decided: w, due: w}},
+		{"feedback naming no reply is ignored", seq(reply("a", 0), rating("f", m, "zzz", parley.RatingNegative)), late,
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: w, due: w}},
+		{"every criterion failing lists every reason", seq(bare("a", 0), asks("x", m), rating("f", 2*m, "a", parley.RatingNegative)), late,
+			want{kind: parley.OutcomeUnresolved, reasons: []parley.UnresolvedReason{parley.ReasonNoSourceOrAction, parley.ReasonHumanRequested, parley.ReasonNegativeFeedback}, decided: w, due: w}},
+		{"visitor message after a resolution: reopened", seq(reply("a", 0), visitor("v", w+h, "one more thing")), late,
+			want{kind: parley.OutcomeResolved, resolution: parley.ResolutionAssumed, decided: w, due: w, reopened: true}},
+		{"visitor message after an unresolved decision: not reopened", seq(bare("a", 0), visitor("v", w+h, "?")), late,
+			want{kind: parley.OutcomeUnresolved, reasons: []parley.UnresolvedReason{parley.ReasonNoSourceOrAction}, decided: w, due: w}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := evaluate.Outcome(tt.events, settings, tt.now)
+			if diff := cmp.Diff(tt.want, got(o), cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("outcome (-want +got):\n%s", diff)
+			}
+			if o.DefinitionVersion != parley.DefinitionVersion {
+				t.Errorf("definition version %d", o.DefinitionVersion)
+			}
+		})
+	}
+}
+
+func TestLateEventReEvaluates(t *testing.T) {
+	events := seq(reply("a", 0), reply("c", 80*h))
+	before := evaluate.Outcome(events, settings, at(200*h))
+	if before.Kind != parley.OutcomeResolved || !before.DecidedAt.Equal(at(w)) {
+		t.Fatalf("before the late event: %s at %v", before.Kind, before.DecidedAt)
+	}
+	// A reply that occurred at 40h arrives late: the window now runs on to c.
+	withLate := append(events, reply("b", 40*h))
+	withLate[2].Seq = 3
+	after := evaluate.Outcome(withLate, settings, at(200*h))
+	if !after.DecidedAt.Equal(at(80*h + w)) {
+		t.Errorf("after the late event decided at %v, want %v", after.DecidedAt, at(80*h+w))
+	}
+	// A late handoff that occurred before the decision changes it too.
+	withHandoff := append(seq(reply("a", 0)), handoff("h", h, parley.InitiatorRule, "other"))
+	withHandoff[1].Seq = 99
+	if o := evaluate.Outcome(withHandoff, settings, at(200*h)); o.Kind != parley.OutcomeHandedOff {
+		t.Errorf("late handoff before E: %s, want handed_off", o.Kind)
+	}
+}
+
+func TestTiesBrokenByArrival(t *testing.T) {
+	// A handoff and a rep message at the same instant: the first to arrive decides.
+	a := seq(reply("a", 0), handoff("h", m, parley.InitiatorRule, "other"), rep("r", m))
+	if o := evaluate.Outcome(a, settings, at(w+h)); o.HandoffEventID != "h" {
+		t.Errorf("handoff arrived first, but %s decided", o.HandoffEventID)
+	}
+	b := seq(reply("a", 0), rep("r", m), handoff("h", m, parley.InitiatorRule, "other"))
+	if o := evaluate.Outcome(b, settings, at(w+h)); o.HandoffEventID != "r" || o.HandoffReason != parley.ReasonManual {
+		t.Errorf("rep message arrived first, but %s (%s) decided", o.HandoffEventID, o.HandoffReason)
+	}
+}
+
+func TestDescriptionAndExplanation(t *testing.T) {
+	events := seq(
+		parley.Event{ID: "x", Type: parley.EventMessage, OccurredAt: at(-m), Author: parley.AuthorVisitor, Channel: "email", Text: "early"},
+		parley.Event{ID: "s", Type: parley.EventConversationStarted, OccurredAt: at(0), Channel: "chat", Test: true, TicketURL: "https://t/1", VisitorID: "v9"},
+		parley.Event{ID: "as", Type: parley.EventAssigned, OccurredAt: at(m), Assignee: parley.AssigneeCustomerAgent},
+		reply("a", 2*m), asks("q", 3*m), rating("f", 4*m, "a", parley.RatingPositive),
+		parley.Event{ID: "c1", Type: parley.EventConversationClosed, OccurredAt: at(10 * m)},
+		parley.Event{ID: "c2", Type: parley.EventConversationClosed, OccurredAt: at(30 * m)},
+	)
+	o := evaluate.Outcome(events, settings, at(w+h))
+	if o.Channel != "email" || !o.StartedAt.Equal(at(0)) || !o.Test || o.TicketURL != "https://t/1" || o.VisitorID != "v9" {
+		t.Errorf("description: channel %q started %v test %v ticket %q visitor %q", o.Channel, o.StartedAt, o.Test, o.TicketURL, o.VisitorID)
+	}
+	if o.TimeToClose != 29*m {
+		t.Errorf("time to close %v, want 29m (assignment to the last close)", o.TimeToClose)
+	}
+	wantExpl := []parley.CriterionResult{
+		{Criterion: parley.CriterionCitedSourceOrAction, Passed: true, EventIDs: []string{"a"}},
+		{Criterion: parley.CriterionNoHumanRequest, Passed: false, EventIDs: []string{"q"}},
+		{Criterion: parley.CriterionLastReplyNotNegative, Passed: true, EventIDs: []string{"f"}},
+	}
+	if diff := cmp.Diff(wantExpl, o.Explanation); diff != "" {
+		t.Errorf("explanation (-want +got):\n%s", diff)
+	}
+	wantRatings := []parley.RatingFact{{MessageID: "a", EventID: "f", Rating: parley.RatingPositive, At: at(4 * m)}}
+	if diff := cmp.Diff(wantRatings, o.Ratings); diff != "" {
+		t.Errorf("ratings (-want +got):\n%s", diff)
+	}
+	// Without an assignment, time to close runs from the first reply.
+	o = evaluate.Outcome(seq(reply("a", 5*m), parley.Event{ID: "c", Type: parley.EventConversationClosed, OccurredAt: at(20 * m)}), settings, at(w+h))
+	if o.TimeToClose != 15*m {
+		t.Errorf("time to close from first reply %v, want 15m", o.TimeToClose)
+	}
+}
+
+func TestGapSignals(t *testing.T) {
+	events := seq(
+		visitor("v1", 0, "Do you ship to Japan?"),
+		parley.Event{ID: "a1", Type: parley.EventMessage, OccurredAt: at(m), Author: parley.AuthorCustomerAgent, Unanswered: true},
+		visitor("v2", 2*m, "And to Korea?"),
+		parley.Event{ID: "a2", Type: parley.EventMessage, OccurredAt: at(3 * m), Author: parley.AuthorCustomerAgent, Unanswered: true, Question: "Shipping to Korea"},
+		handoff("h", 4*m, parley.InitiatorCustomerAgent, parley.ReasonCannotAnswer),
+		handoff("h2", 5*m, parley.InitiatorRule, "other"),
+	)
+	o := evaluate.Outcome(events, settings, at(w+h))
+	wantSignals := []parley.GapSignal{
+		{EventID: "a1", Kind: parley.GapUnanswered, At: at(m), Question: "Do you ship to Japan?"},
+		{EventID: "a2", Kind: parley.GapUnanswered, At: at(3 * m), Question: "Shipping to Korea"},
+		{EventID: "h", Kind: parley.GapCannotAnswer, At: at(4 * m), Question: "And to Korea?"},
+	}
+	if diff := cmp.Diff(wantSignals, o.GapSignals); diff != "" {
+		t.Errorf("gap signals (-want +got):\n%s", diff)
+	}
+	// No visitor message and no question: counted, with no text.
+	o = evaluate.Outcome(seq(parley.Event{ID: "a", Type: parley.EventMessage, OccurredAt: at(0), Author: parley.AuthorCustomerAgent, Unanswered: true}), settings, at(0))
+	if len(o.GapSignals) != 1 || o.GapSignals[0].Question != "" {
+		t.Errorf("signal without text: %+v", o.GapSignals)
+	}
+}
+
+// randomConversation draws a conversation from a small vocabulary of events
+// so that random ones hit every branch of the rule.
+func randomConversation(r *rand.Rand) []parley.Event {
+	n := 1 + r.IntN(12)
+	var events []parley.Event
+	var replies []string
+	for i := range n {
+		id := fmt.Sprint("e", i)
+		d := time.Duration(r.IntN(200)) * h / 2
+		if r.IntN(4) == 0 {
+			d = time.Duration(r.IntN(4)) * h // ties happen
+		}
+		var e parley.Event
+		switch r.IntN(9) {
+		case 0, 1, 2:
+			e = reply(id, d)
+			if r.IntN(3) == 0 {
+				e = bare(id, d)
+			}
+			replies = append(replies, id)
+		case 3:
+			e = visitor(id, d, "q")
+		case 4:
+			e = asks(id, d)
+		case 5:
+			e = handoff(id, d, parley.InitiatorRule, "other")
+		case 6:
+			e = rep(id, d)
+		default:
+			target := "none"
+			if len(replies) > 0 {
+				target = replies[r.IntN(len(replies))]
+			}
+			e = rating(id, d, target, []parley.Rating{parley.RatingPositive, parley.RatingNegative}[r.IntN(2)])
+		}
+		events = append(events, e)
+	}
+	return seq(events...)
+}
+
+// TestProperties checks, on random conversations, that the outcome does not
+// depend on input order, is the same when evaluated twice, leaves the input
+// alone, is never pending once now ≥ E, and that a handoff decides no later
+// than E.
+func TestProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 3000 {
+		events := randomConversation(r)
+		now := at(time.Duration(r.IntN(300)) * h)
+		orig := append([]parley.Event(nil), events...)
+		a := evaluate.Outcome(events, settings, now)
+		if diff := cmp.Diff(orig, events); diff != "" {
+			t.Fatalf("case %d: input modified:\n%s", i, diff)
+		}
+		if b := evaluate.Outcome(events, settings, now); !cmp.Equal(a, b) {
+			t.Fatalf("case %d: two evaluations differ", i)
+		}
+		shuffled := append([]parley.Event(nil), events...)
+		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		if diff := cmp.Diff(a, evaluate.Outcome(shuffled, settings, now), cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("case %d: order changed the outcome:\n%s", i, diff)
+		}
+		if !a.DecisionDueAt.IsZero() && !now.Before(a.DecisionDueAt) && a.Kind == parley.OutcomePending {
+			t.Fatalf("case %d: pending at %v although E = %v", i, now, a.DecisionDueAt)
+		}
+		if a.Kind == parley.OutcomeHandedOff && (a.DecidedAt.After(a.DecisionDueAt) || a.DecidedAt.After(now)) {
+			t.Fatalf("case %d: handed off at %v, after E %v or now %v", i, a.DecidedAt, a.DecisionDueAt, now)
+		}
+	}
+}
+
+func BenchmarkOutcome(b *testing.B) {
+	events := seq(started("s", 0), visitor("v", m, "hi"), reply("a", 2*m), visitor("v2", 3*m, "and?"),
+		reply("b", 4*m), visitor("v3", 5*m, "thanks"), reply("c", 6*m), rating("f", 7*m, "c", parley.RatingPositive),
+		parley.Event{ID: "as", Type: parley.EventAssigned, OccurredAt: at(0), Assignee: parley.AssigneeCustomerAgent},
+		parley.Event{ID: "cl", Type: parley.EventConversationClosed, OccurredAt: at(20 * m)})
+	now := at(w + h)
+	b.ReportAllocs()
+	for b.Loop() {
+		evaluate.Outcome(events, settings, now)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conversations/s")
+}
