@@ -152,3 +152,27 @@ func (o *Outcome) Decided() bool {
 
 // Deflected reports whether the conversation was decided with no human involved.
 func (o *Outcome) Deflected() bool { return o.Kind == OutcomeResolved || o.Kind == OutcomeUnresolved }
+
+// Conversation is one row of a conversation list: what a conversation is and
+// what became of it, without the explanation (see Outcome for that). Empty
+// strings stand for "none"; times are null until they happen.
+type Conversation struct {
+	ConversationID   string             `json:"conversation_id"`
+	Channel          string             `json:"channel"`
+	StartedAt        time.Time          `json:"started_at"`
+	Day              string             `json:"day"`
+	Outcome          OutcomeKind        `json:"outcome"`
+	Resolution       Resolution         `json:"resolution"`
+	Reasons          []UnresolvedReason `json:"reasons"`
+	DecidedAt        *time.Time         `json:"decided_at"`
+	DecisionDueAt    *time.Time         `json:"decision_due_at"`
+	HandoffInitiator Initiator          `json:"handoff_initiator"`
+	HandoffReason    string             `json:"handoff_reason"`
+	Reopened         bool               `json:"reopened"`
+	Test             bool               `json:"test"`
+	TicketURL        string             `json:"ticket_url"`
+	ClosedAt         *time.Time         `json:"closed_at"`
+	// TimeToCloseSeconds is null when the conversation has no time to close.
+	TimeToCloseSeconds *float64 `json:"time_to_close_seconds"`
+	DefinitionVersion  int      `json:"definition_version"`
+}

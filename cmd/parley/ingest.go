@@ -80,7 +80,7 @@ func (a *app) ingest(ctx context.Context, name string) (store.InsertResult, erro
 	}
 	defer w.Rollback()
 
-	progress := a.progress()
+	progress := a.progress(func(n int) string { return fmt.Sprintf("%d events read", n) })
 	var problems []parley.Problem
 	n := 0
 	err = eachChunk(bufio.NewReaderSize(in, 1<<20), func(chunk []byte, f ingest.Format, offset int) error {
@@ -182,9 +182,9 @@ func firstByte(r *bufio.Reader) (byte, error) {
 	}
 }
 
-// progress returns a function that shows a running count on a terminal and
-// does nothing elsewhere; call it with -1 to finish the line.
-func (a *app) progress() func(n int) {
+// progress returns a function that shows a running count, worded by line,
+// on a terminal and does nothing elsewhere; call it with -1 to end the line.
+func (a *app) progress(line func(n int) string) func(n int) {
 	f, ok := a.stderr.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return func(int) {}
@@ -194,6 +194,6 @@ func (a *app) progress() func(n int) {
 			fmt.Fprintln(f)
 			return
 		}
-		fmt.Fprintf(f, "\r%d events read", n)
+		fmt.Fprintf(f, "\r%s", line(n))
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/peterbourgon/ff/v3/ffcli"
 
+	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/web"
 )
 
@@ -41,8 +42,21 @@ func (a *app) serve(ctx context.Context, addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	worker := pipeline.New(db, pipeline.Options{Now: a.now, Logger: a.log})
+	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		worker.Run(wctx)
+	}()
+	// The worker stops after the HTTP server: a batch in flight finishes
+	// or rolls back, and its conversations stay due for the next start.
+	defer func() {
+		stopWorker()
+		<-workerDone
+	}()
 	srv := &http.Server{
-		Handler:           web.New(db, web.Options{Workspace: ws.Slug, Now: a.now, Logger: a.log}),
+		Handler:           web.New(db, web.Options{Workspace: ws.Slug, Now: a.now, Logger: a.log, OnEvents: worker.Wake}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

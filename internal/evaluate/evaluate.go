@@ -238,3 +238,21 @@ func closeTimes(o *parley.Outcome, tl []*parley.Event) {
 		o.TimeToClose = o.ClosedAt.Sub(from)
 	}
 }
+
+// Next returns when the outcome o of events, evaluated at now, may change
+// with the passing of time alone; zero when only a new event can change it.
+// Only a pending outcome waits on time: for its decision time, or sooner
+// for an event stamped after now (a handoff may be reported ahead of its
+// time), which counts once now reaches it.
+func Next(o parley.Outcome, events []parley.Event, now time.Time) time.Time {
+	if o.Kind != parley.OutcomePending {
+		return time.Time{}
+	}
+	next := o.DecisionDueAt
+	for i := range events {
+		if t := events[i].OccurredAt; t.After(now) && t.Before(next) {
+			next = t
+		}
+	}
+	return next
+}

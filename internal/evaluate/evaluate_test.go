@@ -353,3 +353,34 @@ func BenchmarkOutcome(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conversations/s")
 }
+
+// TestNext checks when an outcome asks to be evaluated again.
+func TestNext(t *testing.T) {
+	w := parley.DefaultWindow
+	s := parley.DefaultSettings()
+	tests := []struct {
+		name   string
+		events []parley.Event
+		now    time.Duration
+		want   time.Duration // offset from t0; -1 for never
+	}{
+		{"pending waits for its decision time", seq(reply("a", 0)), h, w},
+		{"a handoff stamped ahead of now is due sooner", seq(reply("a", 0), handoff("x", 2*h, parley.InitiatorRule, "other")), h, 2 * h},
+		{"decided: only new events matter", seq(reply("a", 0)), w + h, -1},
+		{"handed off: final", seq(reply("a", 0), rep("r", m)), h, -1},
+		{"not handled: final", seq(started("s", 0)), h, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := at(tt.now)
+			next := evaluate.Next(evaluate.Outcome(tt.events, s, now), tt.events, now)
+			got := time.Duration(-1)
+			if !next.IsZero() {
+				got = next.Sub(t0)
+			}
+			if got != tt.want {
+				t.Errorf("next at %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

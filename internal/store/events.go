@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 
 	"github.com/parleyhq/parley"
@@ -109,7 +108,7 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 		w.res.Duplicates += dups
 	}
 
-	// Mark each touched conversation due for evaluation. One row per
+	// Mark each touched conversation due for evaluation at once. One row per
 	// conversation: PostgreSQL refuses to upsert the same row twice in
 	// one statement.
 	due := map[string]int64{}
@@ -124,16 +123,17 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 		}
 		due[c] = first + int64(i)
 	}
+	dueNow := d.instant(earliest)
 	for start := 0; start < len(order); start += insertChunk {
 		chunk := order[start:min(start+insertChunk, len(order))]
 		args = args[:0]
 		for _, c := range chunk {
-			args = append(args, w.workspaceID, c, due[c])
+			args = append(args, w.workspaceID, c, due[c], dueNow)
 		}
 		if _, err := w.tx.ExecContext(ctx, d.rebind(
-			`INSERT INTO conversations (workspace_id, conversation_id, event_seq) VALUES `+
-				placeholders(len(chunk), 3)+
-				` ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET event_seq =
+			`INSERT INTO conversations (workspace_id, conversation_id, event_seq, due_at) VALUES `+
+				placeholders(len(chunk), 4)+
+				` ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET due_at = excluded.due_at, event_seq =
 				  CASE WHEN excluded.event_seq > conversations.event_seq THEN excluded.event_seq ELSE conversations.event_seq END`),
 			args...); err != nil {
 			return fmt.Errorf("store: mark conversations due: %w", err)
@@ -227,30 +227,11 @@ func (w *EventWriter) Rollback() error {
 // ConversationEvents returns the stored events of one conversation in
 // arrival order, with Seq set.
 func (db *DB) ConversationEvents(ctx context.Context, workspaceID int64, conversationID string) ([]parley.Event, error) {
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(
-		`SELECT seq, body FROM events WHERE workspace_id = ? AND conversation_id = ? ORDER BY seq`),
-		workspaceID, conversationID)
+	events, err := conversationEvents(ctx, db.read, db.dialect, workspaceID, []string{conversationID})
 	if err != nil {
-		return nil, fmt.Errorf("store: events of %s: %w", conversationID, err)
+		return nil, err
 	}
-	defer rows.Close()
-	var events []parley.Event
-	for rows.Next() {
-		var (
-			seq  int64
-			body string
-			e    parley.Event
-		)
-		if err := rows.Scan(&seq, &body); err != nil {
-			return nil, fmt.Errorf("store: events of %s: %w", conversationID, err)
-		}
-		if err := json.Unmarshal([]byte(body), &e); err != nil {
-			return nil, fmt.Errorf("store: events of %s: stored body: %w", conversationID, err)
-		}
-		e.Seq = seq
-		events = append(events, e)
-	}
-	return events, rows.Err()
+	return events[conversationID], nil
 }
 
 // Counts are totals of one workspace's stored rows.

@@ -69,3 +69,74 @@ func (db *DB) Workspace(ctx context.Context, slug string) (parley.Workspace, err
 	}
 	return ws, nil
 }
+
+// Workspaces lists every workspace, by id.
+func (db *DB) Workspaces(ctx context.Context) ([]parley.Workspace, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT slug FROM workspaces ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list workspaces: %w", err)
+	}
+	var slugs []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: list workspaces: %w", err)
+		}
+		slugs = append(slugs, s)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("store: list workspaces: %w", err)
+	}
+	out := make([]parley.Workspace, 0, len(slugs))
+	for _, s := range slugs {
+		ws, err := db.Workspace(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ws)
+	}
+	return out, nil
+}
+
+// UpdateSettings validates and stores a workspace's settings. When the time
+// zone or the window changes, every outcome and rollup depends on it, so
+// they are reset in the same transaction and recomputed by evaluation; the
+// result says whether that happened. The week start and counted channels
+// only shape reports, which read them afresh.
+func (db *DB) UpdateSettings(ctx context.Context, workspaceID int64, s parley.Settings) (recompute bool, err error) {
+	if err := s.Validate(); err != nil {
+		return false, err
+	}
+	channels, err := json.Marshal(s.CountedChannels)
+	if err != nil {
+		return false, fmt.Errorf("store: encode counted channels: %w", err)
+	}
+	if s.CountedChannels == nil {
+		channels = []byte("[]")
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		var (
+			zone   string
+			window int64
+		)
+		if err := tx.QueryRowContext(ctx, db.dialect.rebind(
+			`SELECT time_zone, window_seconds FROM workspaces WHERE id = ?`), workspaceID).Scan(&zone, &window); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return parley.Errorf(parley.KindNotFound, "workspace %d not found", workspaceID)
+			}
+			return fmt.Errorf("store: read settings: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, db.dialect.rebind(`
+			UPDATE workspaces SET time_zone = ?, week_start = ?, window_seconds = ?, counted_channels = ?
+			WHERE id = ?`), s.TimeZone, string(s.WeekStart), int64(s.Window/time.Second), string(channels), workspaceID); err != nil {
+			return fmt.Errorf("store: update settings: %w", err)
+		}
+		recompute = zone != s.TimeZone || time.Duration(window)*time.Second != s.Window
+		if !recompute {
+			return nil
+		}
+		return db.resetOutcomes(ctx, tx, workspaceID)
+	})
+	return recompute, err
+}

@@ -42,6 +42,9 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	if res.Accepted > 0 && s.opt.OnEvents != nil {
+		s.opt.OnEvents()
+	}
 	writeJSON(w, http.StatusOK, res)
 }
 

@@ -23,6 +23,9 @@ type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// OnEvents, if set, is called after a batch of events is committed,
+	// to wake the evaluation worker.
+	OnEvents func()
 }
 
 // Server is Parley's HTTP handler.

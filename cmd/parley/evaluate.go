@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"github.com/peterbourgon/ff/v3/ffcli"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/pipeline"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// nowFlag adds --now to fs: the time evaluation takes as the present, so
+// that a run can be repeated with the same result.
+func (a *app) nowFlag(fs *flag.FlagSet) func() (time.Time, error) {
+	s := fs.String("now", "", "evaluate as of this RFC 3339 time instead of the current time (env PARLEY_NOW)")
+	return func() (time.Time, error) {
+		if *s == "" {
+			return a.now(), nil
+		}
+		t, err := time.Parse(time.RFC3339, *s)
+		if err != nil {
+			return t, fmt.Errorf("%w: --now: %q is not an RFC 3339 time with an offset", errUsage, *s)
+		}
+		return t, nil
+	}
+}
+
+func (a *app) evaluateCmd() *ffcli.Command {
+	fs := a.flags("evaluate")
+	now := a.nowFlag(fs)
+	return &ffcli.Command{
+		Name:       "evaluate",
+		ShortUsage: "parley evaluate [--now T] [--db DSN]",
+		ShortHelp:  "Evaluate every conversation that is due, in one pass, and print what was decided.",
+		LongHelp: "Serve evaluates in the background; this command does one pass by hand. " +
+			"A conversation is due when new events arrived or its decision time passed.",
+		FlagSet: fs,
+		Exec: func(ctx context.Context, args []string) error {
+			t, err := now()
+			if err != nil {
+				return err
+			}
+			db, _, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return t }, Logger: a.log})
+			start := time.Now()
+			st, err := w.Pass(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "evaluated %d conversations as of %s%s in %s\n",
+				st.Conversations, t.UTC().Format(time.RFC3339), outcomeSummary(st), time.Since(start).Round(time.Millisecond))
+			return nil
+		},
+	}
+}
+
+func (a *app) rebuildCmd() *ffcli.Command {
+	fs := a.flags("rebuild")
+	now := a.nowFlag(fs)
+	return &ffcli.Command{
+		Name:       "rebuild",
+		ShortUsage: "parley rebuild [--now T] [--db DSN] [--workspace SLUG]",
+		ShortHelp:  "Recompute every outcome and rollup of a workspace from its raw events.",
+		FlagSet:    fs,
+		Exec: func(ctx context.Context, args []string) error {
+			t, err := now()
+			if err != nil {
+				return err
+			}
+			db, ws, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			p, err := db.EvaluationProgress(ctx, ws.ID, t)
+			if err != nil {
+				return err
+			}
+			show := a.progress(func(n int) string {
+				return fmt.Sprintf("%d of %d conversations evaluated", n, p.Conversations)
+			})
+			w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return t }, Logger: a.log})
+			start := time.Now()
+			st, err := w.Rebuild(ctx, ws, func(st pipeline.Stats) { show(st.Conversations) })
+			show(-1)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "rebuilt workspace %s as of %s: %d conversations%s in %s (definition version %d)\n",
+				ws.Slug, t.UTC().Format(time.RFC3339), st.Conversations, outcomeSummary(st),
+				time.Since(start).Round(time.Millisecond), parley.DefinitionVersion)
+			return nil
+		},
+	}
+}
+
+// outcomeSummary lists the outcomes of a pass, as ": 3 resolved, 1 pending".
+func outcomeSummary(st pipeline.Stats) string {
+	var parts []string
+	for _, k := range parley.OutcomeKinds {
+		if n := st.Outcomes[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, k))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func (a *app) conversationsCmd() *ffcli.Command {
+	fs := a.flags("conversations")
+	var (
+		f      store.ConversationFilter
+		format = fs.String("format", "text", "output format: text, json (one object per line) or csv")
+		kind   = fs.String("outcome", "", "only this outcome: not_handled, pending, handed_off, resolved or unresolved")
+		chans  = fs.String("channel", "", "only these channels, comma-separated")
+		test   = fs.String("test", "include", "test traffic: include, exclude or only")
+	)
+	fs.StringVar(&f.From, "from", "", "first local start date, YYYY-MM-DD")
+	fs.StringVar(&f.To, "to", "", "last local start date, YYYY-MM-DD")
+	fs.IntVar(&f.Limit, "limit", 0, "print at most this many (0: all)")
+	return &ffcli.Command{
+		Name:       "conversations",
+		ShortUsage: "parley conversations [--outcome O] [--channel C] [--from D] [--to D] [--format text|json|csv]",
+		ShortHelp:  "List evaluated conversations and their outcomes.",
+		FlagSet:    fs,
+		Exec: func(ctx context.Context, args []string) error {
+			if err := conversationFilter(&f, *kind, *chans, *test); err != nil {
+				return err
+			}
+			if !slices.Contains([]string{"text", "json", "csv"}, *format) {
+				return fmt.Errorf("%w: --format: want text, json or csv, not %q", errUsage, *format)
+			}
+			db, ws, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return a.printConversations(ctx, db, ws, f, *format)
+		},
+	}
+}
+
+// conversationFilter checks the list flags and fills f from them.
+func conversationFilter(f *store.ConversationFilter, kind, channels, test string) error {
+	if kind != "" {
+		if !slices.Contains(parley.OutcomeKinds, parley.OutcomeKind(kind)) {
+			return fmt.Errorf("%w: --outcome: unknown outcome %q", errUsage, kind)
+		}
+		f.Outcome = parley.OutcomeKind(kind)
+	}
+	if channels != "" {
+		f.Channels = strings.Split(channels, ",")
+	}
+	for name, day := range map[string]string{"--from": f.From, "--to": f.To} {
+		if _, err := time.Parse(parley.DayLayout, day); day != "" && err != nil {
+			return fmt.Errorf("%w: %s: %q is not a date (YYYY-MM-DD)", errUsage, name, day)
+		}
+	}
+	switch test {
+	case "include":
+	case "exclude", "only":
+		only := test == "only"
+		f.Test = &only
+	default:
+		return fmt.Errorf("%w: --test: want include, exclude or only, not %q", errUsage, test)
+	}
+	return nil
+}
+
+// listPage is how many conversations one query reads; the list streams
+// page by page so that any size prints in bounded memory.
+const listPage = 5000
+
+// printConversations writes the conversations selected by f.
+func (a *app) printConversations(ctx context.Context, db *store.DB, ws parley.Workspace, f store.ConversationFilter, format string) error {
+	header := []string{"conversation_id", "channel", "started_at", "outcome", "resolution", "reasons",
+		"decided_at", "handoff_initiator", "handoff_reason", "reopened", "test", "time_to_close_seconds", "ticket_url"}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	cw := csv.NewWriter(a.stdout)
+	enc := json.NewEncoder(a.stdout)
+	switch format {
+	case "text":
+		fmt.Fprintln(tw, strings.ToUpper(strings.Join(header[:11], "\t")))
+	case "csv":
+		cw.Write(header)
+	}
+	limit := f.Limit
+	printed := 0
+	for {
+		f.Limit = listPage
+		if limit > 0 {
+			f.Limit = min(listPage, limit-printed)
+		}
+		page, err := db.Conversations(ctx, ws.ID, f)
+		if err != nil {
+			return err
+		}
+		for _, c := range page {
+			switch format {
+			case "json":
+				if err := enc.Encode(c); err != nil {
+					return fmt.Errorf("write: %w", err)
+				}
+			case "csv":
+				cw.Write(conversationRecord(c))
+			default:
+				rec := conversationRecord(c)[:11]
+				for i, v := range rec {
+					rec[i] = printable(v)
+				}
+				fmt.Fprintln(tw, strings.Join(rec, "\t"))
+			}
+		}
+		printed += len(page)
+		if len(page) < f.Limit || (limit > 0 && printed >= limit) {
+			break
+		}
+		last := page[len(page)-1]
+		f.AfterDay, f.AfterID = last.Day, last.ConversationID
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
+// printable quotes a value that holds control characters, so that ids sent
+// by callers cannot move the cursor or forge lines of a terminal table.
+func printable(s string) string {
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// conversationRecord is a conversation as the text and CSV columns.
+func conversationRecord(c parley.Conversation) []string {
+	when := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	reasons := make([]string, len(c.Reasons))
+	for i, r := range c.Reasons {
+		reasons[i] = string(r)
+	}
+	ttc := ""
+	if c.TimeToCloseSeconds != nil {
+		ttc = strconv.FormatFloat(*c.TimeToCloseSeconds, 'f', -1, 64)
+	}
+	return []string{c.ConversationID, c.Channel, c.StartedAt.UTC().Format(time.RFC3339), string(c.Outcome),
+		string(c.Resolution), strings.Join(reasons, " "), when(c.DecidedAt), string(c.HandoffInitiator),
+		c.HandoffReason, strconv.FormatBool(c.Reopened), strconv.FormatBool(c.Test), ttc, c.TicketURL}
+}

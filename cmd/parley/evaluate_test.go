@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+// TestEvaluateRebuildConversations runs the evaluation commands on a
+// generated stream: the outcome counts printed by evaluate, rebuild and the
+// conversation list must agree with each other.
+func TestEvaluateRebuildConversations(t *testing.T) {
+	dsn := storetest.DSN(t)
+	gen := runParley(t, "", "gen", "--conversations", "400", "--days", "10", "--end", "2026-11-20T00:00:00Z")
+	if gen.code != 0 {
+		t.Fatalf("gen: exit %d: %s", gen.code, gen.stderr)
+	}
+	if r := runParley(t, gen.stdout, "ingest", "--db", dsn, "-"); r.code != 0 {
+		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
+	}
+	ev := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z")
+	if ev.code != 0 || !strings.Contains(ev.stdout, "evaluated 400 conversations") {
+		t.Fatalf("evaluate: exit %d, stdout %q, stderr %s", ev.code, ev.stdout, ev.stderr)
+	}
+	if again := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z"); !strings.Contains(again.stdout, "evaluated 0 conversations") {
+		t.Errorf("a second pass at the same time: %q, want nothing evaluated", again.stdout)
+	}
+
+	// The JSON list has every field SPEC §8 names, one object per line,
+	// and its outcome counts are those evaluate printed.
+	list := runParley(t, "", "conversations", "--db", dsn, "--format", "json")
+	if list.code != 0 {
+		t.Fatalf("conversations: exit %d: %s", list.code, list.stderr)
+	}
+	counts := map[string]int{}
+	for line := range strings.SplitSeq(strings.TrimSpace(list.stdout), "\n") {
+		var row map[string]any
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		for _, f := range []string{"conversation_id", "channel", "started_at", "outcome", "resolution", "reasons",
+			"decided_at", "handoff_initiator", "handoff_reason", "reopened", "test"} {
+			if _, ok := row[f]; !ok {
+				t.Fatalf("line %q lacks %s", line, f)
+			}
+		}
+		counts[row["outcome"].(string)]++
+	}
+	for k, n := range counts {
+		if !strings.Contains(ev.stdout, fmt.Sprintf("%d %s", n, k)) {
+			t.Errorf("the list has %d %s, evaluate said %q", n, k, ev.stdout)
+		}
+	}
+	if counts[string(parley.OutcomePending)] == 0 {
+		t.Error("a day after the stream ends some conversations should still be pending")
+	}
+
+	// Filters: every listed row has the outcome asked for, and CSV has a
+	// header and one record per conversation.
+	csvOut := runParley(t, "", "conversations", "--db", dsn, "--format", "csv", "--outcome", "handed_off", "--test", "exclude")
+	records, err := csv.NewReader(strings.NewReader(csvOut.stdout)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) < 2 || records[0][3] != "outcome" {
+		t.Fatalf("csv: %d records, header %v", len(records), records[0])
+	}
+	for _, r := range records[1:] {
+		if r[3] != "handed_off" || r[10] != "false" {
+			t.Fatalf("csv row %v: want handed_off, not test", r)
+		}
+	}
+
+	// Long after the stream, a rebuild decides every pending conversation.
+	rb := runParley(t, "", "rebuild", "--db", dsn, "--now", "2026-12-31T00:00:00Z")
+	if rb.code != 0 || !strings.Contains(rb.stdout, "400 conversations") || strings.Contains(rb.stdout, "pending") {
+		t.Errorf("rebuild: exit %d, stdout %q, stderr %s", rb.code, rb.stdout, rb.stderr)
+	}
+	text := runParley(t, "", "conversations", "--db", dsn, "--outcome", "pending")
+	if countLines(text.stdout) != 1 {
+		t.Errorf("after the rebuild nothing is pending, got:\n%s", text.stdout)
+	}
+}
+
+func TestConversationsBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--outcome", "won"},
+		{"--format", "xml"},
+		{"--from", "2026-13-01"},
+		{"--test", "sometimes"},
+	} {
+		r := runParley(t, "", append([]string{"conversations", "--db", storetest.DSN(t)}, args...)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, args[0]) {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error naming %s", args, r.code, r.stderr, args[0])
+		}
+	}
+	r := runParley(t, "", "evaluate", "--db", storetest.DSN(t), "--now", "yesterday")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--now") {
+		t.Errorf("evaluate --now yesterday: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

@@ -1,0 +1,194 @@
+// Package pipeline keeps derived data current: it evaluates conversations
+// that became due — new events arrived, or a decision time passed — and
+// saves their outcomes, gap signals and rollup changes in one transaction
+// per batch.
+//
+// Several processes may run a Worker against one PostgreSQL database: a
+// batch's conversations stay locked until its transaction ends and other
+// workers skip them, so work is shared without being done twice, and an
+// event that arrives during an evaluation marks its conversation due again
+// once the batch commits.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/evaluate"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// Options configure a Worker. Zero values take the defaults.
+type Options struct {
+	// Now is the clock; evaluation never reads the time any other way.
+	Now func() time.Time
+	// Batch is how many conversations one transaction evaluates.
+	Batch int
+	// Interval is how long Run waits between passes when not woken.
+	Interval time.Duration
+	Logger   *slog.Logger
+	// OnPass, if set, learns the outcome of every pass Run makes.
+	OnPass func(Stats, error)
+}
+
+// Defaults of Options.
+const (
+	DefaultBatch    = 1000
+	DefaultInterval = 10 * time.Second
+)
+
+// Worker evaluates due conversations.
+type Worker struct {
+	db   *store.DB
+	opt  Options
+	wake chan struct{}
+}
+
+// New returns a Worker over db.
+func New(db *store.DB, opt Options) *Worker {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Batch <= 0 {
+		opt.Batch = DefaultBatch
+	}
+	if opt.Interval <= 0 {
+		opt.Interval = DefaultInterval
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Worker{db: db, opt: opt, wake: make(chan struct{}, 1)}
+}
+
+// Stats count what a pass did.
+type Stats struct {
+	Conversations int                        `json:"conversations"`
+	Outcomes      map[parley.OutcomeKind]int `json:"outcomes"`
+}
+
+func (s *Stats) add(o parley.OutcomeKind) {
+	if s.Outcomes == nil {
+		s.Outcomes = map[parley.OutcomeKind]int{}
+	}
+	s.Conversations++
+	s.Outcomes[o]++
+}
+
+// Pass evaluates every conversation of every workspace that is due at the
+// clock's current time, batch by batch, and returns what it did.
+func (w *Worker) Pass(ctx context.Context) (Stats, error) {
+	var st Stats
+	workspaces, err := w.db.Workspaces(ctx)
+	if err != nil {
+		return st, err
+	}
+	for _, ws := range workspaces {
+		if err := w.Workspace(ctx, ws, &st, nil); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// Workspace evaluates every conversation of one workspace that is due at
+// the clock's current time, adding to st, and calls progress (if not nil)
+// after each batch.
+func (w *Worker) Workspace(ctx context.Context, ws parley.Workspace, st *Stats, progress func(Stats)) error {
+	loc, err := ws.Settings.Location()
+	if err != nil {
+		return fmt.Errorf("pipeline: workspace %s: %w", ws.Slug, err)
+	}
+	now := w.opt.Now()
+	for {
+		n, err := w.batch(ctx, ws, loc, now, st)
+		if err != nil {
+			return fmt.Errorf("pipeline: workspace %s: %w", ws.Slug, err)
+		}
+		if n == 0 {
+			return nil
+		}
+		if progress != nil {
+			progress(*st)
+		}
+	}
+}
+
+// batch evaluates one batch and reports how many conversations it held.
+func (w *Worker) batch(ctx context.Context, ws parley.Workspace, loc *time.Location, now time.Time, st *Stats) (int, error) {
+	ev, err := w.db.ClaimDue(ctx, ws.ID, now, w.opt.Batch)
+	if err != nil {
+		return 0, err
+	}
+	defer ev.Rollback()
+	if len(ev.Conversations) == 0 {
+		return 0, nil
+	}
+	results := make([]store.Result, len(ev.Conversations))
+	for i, c := range ev.Conversations {
+		o := evaluate.Outcome(c.Events, ws.Settings, now)
+		results[i] = store.Result{Outcome: o, Next: evaluate.Next(o, c.Events, now)}
+	}
+	if err := ev.Save(ctx, results, loc, now); err != nil {
+		return 0, err
+	}
+	if err := ev.Commit(); err != nil {
+		return 0, err
+	}
+	for _, r := range results {
+		st.add(r.Outcome.Kind)
+	}
+	return len(results), nil
+}
+
+// Wake asks a running worker to start a pass now, as after an ingest. It
+// never blocks.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run makes passes until ctx ends: one at once, then one after each Wake
+// or Interval. A failed pass is logged and retried at the next turn, since
+// its batches were rolled back and their conversations are still due.
+func (w *Worker) Run(ctx context.Context) error {
+	t := time.NewTicker(w.opt.Interval)
+	defer t.Stop()
+	for {
+		start := time.Now()
+		st, err := w.Pass(ctx)
+		if w.opt.OnPass != nil && ctx.Err() == nil {
+			w.opt.OnPass(st, err)
+		}
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			w.opt.Logger.Error("evaluation pass failed", "err", err)
+		case st.Conversations > 0:
+			w.opt.Logger.Info("evaluated", "conversations", st.Conversations, "duration", time.Since(start).Round(time.Millisecond))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// Rebuild recomputes every outcome and rollup of a workspace from its raw
+// events at the clock's current time, calling progress after each batch.
+func (w *Worker) Rebuild(ctx context.Context, ws parley.Workspace, progress func(Stats)) (Stats, error) {
+	var st Stats
+	if err := w.db.ResetOutcomes(ctx, ws.ID); err != nil {
+		return st, err
+	}
+	err := w.Workspace(ctx, ws, &st, progress)
+	return st, err
+}

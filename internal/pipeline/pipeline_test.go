@@ -1,0 +1,401 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/pipeline"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/synth"
+)
+
+// end is the last instant of the generated streams; tests run their clocks
+// around it.
+var end = time.Date(2026, 3, 30, 0, 0, 0, 0, time.UTC)
+
+// clock is a frozen clock that tests move by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+// generate returns a validated synthetic stream.
+func generate(t testing.TB, conversations, days int, seed int64) []ingest.Item {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := synth.Generate(&buf, synth.Options{Conversations: conversations, Days: days, End: end, Seed: seed}); err != nil {
+		t.Fatal(err)
+	}
+	lim := ingest.DefaultLimits()
+	lim.MaxBytes, lim.MaxEvents = 1<<30, 1<<30
+	b, err := ingest.Decode(&buf, ingest.FormatNDJSON, end, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Items
+}
+
+func insert(t testing.TB, db *store.DB, ws parley.Workspace, items []ingest.Item) {
+	t.Helper()
+	if _, err := db.InsertEvents(context.Background(), ws.ID, ingest.Batch{Items: items}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pass(t testing.TB, w *pipeline.Worker) pipeline.Stats {
+	t.Helper()
+	st, err := w.Pass(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// snapshot is everything evaluation derives, for comparing two histories.
+type snapshot struct {
+	Rollups       []store.Rollup
+	Conversations []parley.Conversation
+}
+
+func snap(t testing.TB, db *store.DB, ws parley.Workspace) snapshot {
+	t.Helper()
+	ctx := context.Background()
+	r, err := db.Rollups(ctx, ws.ID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.Conversations(ctx, ws.ID, store.ConversationFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snapshot{r, c}
+}
+
+// TestRebuildEqualsIncremental replays a generated stream the way it would
+// arrive — day by day, some events late and out of order, evaluation passes
+// in between — and checks that a rebuild from the raw events reproduces
+// exactly the outcomes and rollups the incremental updates produced, and
+// that both equal a single evaluation of the whole stream.
+func TestRebuildEqualsIncremental(t *testing.T) {
+	ctx := context.Background()
+	items := generate(t, 1500, 14, 7)
+	final := end.Add(72 * time.Hour) // after every late arrival
+
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A zone far from UTC, so that local days differ from UTC days.
+	ws.Settings.TimeZone = "Asia/Taipei"
+	if _, err := db.UpdateSettings(ctx, ws.ID, ws.Settings); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{}
+	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 97})
+
+	// Each event arrives at its own time, or up to two days late for one
+	// in ten; a pass runs every six hours of simulated time.
+	r := rand.New(rand.NewPCG(3, 4))
+	arrival := make([]time.Time, len(items))
+	for i, it := range items {
+		arrival[i] = it.Event.OccurredAt
+		if r.IntN(10) == 0 {
+			arrival[i] = arrival[i].Add(time.Duration(r.Int64N(int64(48 * time.Hour))))
+		}
+	}
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return arrival[a].Compare(arrival[b]) })
+	next := 0
+	passes, evaluated := 0, 0
+	for now := end.Add(-14 * 24 * time.Hour); !now.After(final); now = now.Add(6 * time.Hour) {
+		var batch []ingest.Item
+		for next < len(order) && !arrival[order[next]].After(now) {
+			batch = append(batch, items[order[next]])
+			next++
+		}
+		if len(batch) > 0 {
+			insert(t, db, ws, batch)
+		}
+		clk.Set(now)
+		evaluated += pass(t, w).Conversations
+		passes++
+	}
+	if next != len(order) {
+		t.Fatalf("%d events never arrived", len(order)-next)
+	}
+	incremental := snap(t, db, ws)
+	if len(incremental.Rollups) == 0 || len(incremental.Conversations) == 0 {
+		t.Fatal("incremental evaluation produced nothing")
+	}
+	t.Logf("%d events, %d passes, %d evaluations, %d rollup cells", len(items), passes, evaluated, len(incremental.Rollups))
+
+	st, err := w.Rebuild(ctx, ws, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Conversations != len(incremental.Conversations) {
+		t.Errorf("rebuild evaluated %d conversations, want %d", st.Conversations, len(incremental.Conversations))
+	}
+	if diff := cmp.Diff(incremental, snap(t, db, ws)); diff != "" {
+		t.Errorf("rebuild differs from incremental (-incremental +rebuild):\n%s", diff)
+	}
+
+	// A fresh database given the whole stream at once agrees too.
+	fresh := storetest.New(t)
+	fws, err := fresh.EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fresh.UpdateSettings(ctx, fws.ID, ws.Settings); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, fresh, fws, items)
+	pass(t, pipeline.New(fresh, pipeline.Options{Now: clk.Now}))
+	if diff := cmp.Diff(incremental, snap(t, fresh, fws)); diff != "" {
+		t.Errorf("one evaluation of the whole stream differs from incremental (-incremental +once):\n%s", diff)
+	}
+}
+
+// TestConcurrentWorkersAndIngest runs several workers while events keep
+// arriving, then checks that the result equals a clean rebuild: no update
+// lost, nothing counted twice.
+func TestConcurrentWorkersAndIngest(t *testing.T) {
+	ctx := context.Background()
+	items := generate(t, 800, 7, 11)
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: end.Add(-24 * time.Hour)}
+
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	errs := make(chan error, 8)
+	for range 3 {
+		w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 50})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := w.Pass(ctx); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for start := 0; start < len(items); start += 300 {
+		insert(t, db, ws, items[start:min(start+300, len(items))])
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	w := pipeline.New(db, pipeline.Options{Now: clk.Now})
+	pass(t, w)
+	got := snap(t, db, ws)
+	if _, err := w.Rebuild(ctx, ws, nil); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(snap(t, db, ws), got); diff != "" {
+		t.Errorf("concurrent evaluation differs from a rebuild (-rebuild +concurrent):\n%s", diff)
+	}
+}
+
+// TestDecisionTimeReached checks that a pending conversation is decided by
+// the pass that runs once its decision time has come, not before, and that
+// the rollups move it from pending to resolved.
+func TestDecisionTimeReached(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := end.Add(-10 * time.Hour)
+	events := []parley.Event{
+		{ID: "s", Type: parley.EventConversationStarted, ConversationID: "c1", OccurredAt: t0, Channel: "chat"},
+		{ID: "v", Type: parley.EventMessage, ConversationID: "c1", OccurredAt: t0.Add(time.Second), Author: parley.AuthorVisitor, Text: "PIN?"},
+		{ID: "a", Type: parley.EventMessage, ConversationID: "c1", OccurredAt: t0.Add(2 * time.Second), Author: parley.AuthorCustomerAgent,
+			Sources: []parley.Source{{ID: "kb-1"}}},
+	}
+	var items []ingest.Item
+	for i, e := range events {
+		body, err := ingest.Canonical(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, ingest.Item{Index: i, Event: e, Body: body})
+	}
+	insert(t, db, ws, items)
+	due := t0.Add(2*time.Second + parley.DefaultWindow)
+	clk := &clock{t: t0.Add(time.Minute)}
+	w := pipeline.New(db, pipeline.Options{Now: clk.Now})
+
+	counts := func() map[parley.Metric]int64 {
+		rs, err := db.Rollups(ctx, ws.ID, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[parley.Metric]int64{}
+		for _, r := range rs {
+			m[r.Metric] += r.Value
+		}
+		return m
+	}
+	if st := pass(t, w); st.Outcomes[parley.OutcomePending] != 1 {
+		t.Fatalf("first pass: %+v, want one pending", st)
+	}
+	if got := counts(); got[parley.MetricPending] != 1 || got[parley.MetricResolved] != 0 {
+		t.Errorf("while pending: rollups %v", got)
+	}
+	clk.Set(due.Add(-time.Second))
+	if st := pass(t, w); st.Conversations != 0 {
+		t.Errorf("a second before the decision time: evaluated %d, want 0", st.Conversations)
+	}
+	clk.Set(due)
+	if st := pass(t, w); st.Outcomes[parley.OutcomeResolved] != 1 {
+		t.Fatalf("at the decision time: %+v, want one resolved", st)
+	}
+	want := map[parley.Metric]int64{parley.MetricConversations: 1, parley.MetricHandled: 1, parley.MetricResolved: 1}
+	if diff := cmp.Diff(want, counts()); diff != "" {
+		t.Errorf("after the decision (-want +got):\n%s", diff)
+	}
+	if st := pass(t, w); st.Conversations != 0 {
+		t.Errorf("nothing left to do, yet evaluated %d", st.Conversations)
+	}
+	o, err := db.ConversationOutcome(ctx, ws.ID, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.DecidedAt.Equal(due) || len(o.Explanation) != 3 {
+		t.Errorf("stored outcome: decided %v (want %v), explanation %v", o.DecidedAt, due, o.Explanation)
+	}
+}
+
+// TestSettingsChangeRecomputes checks that a new time zone resets the
+// derived data and that evaluation then cuts days in the new zone.
+func TestSettingsChangeRecomputes(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 20:00 UTC is 04:00 the next day in Taipei.
+	at := time.Date(2026, 3, 20, 20, 0, 0, 0, time.UTC)
+	e := parley.Event{ID: "s", Type: parley.EventConversationStarted, ConversationID: "c1", OccurredAt: at, Channel: "email"}
+	body, err := ingest.Canonical(&e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, ws, []ingest.Item{{Event: e, Body: body}})
+	clk := &clock{t: end}
+	w := pipeline.New(db, pipeline.Options{Now: clk.Now})
+	pass(t, w)
+	days := func() []string {
+		rs, err := db.Rollups(ctx, ws.ID, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.Day+" "+string(r.Metric))
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{"2026-03-20 conversations"}, days()); diff != "" {
+		t.Errorf("in UTC (-want +got):\n%s", diff)
+	}
+
+	s := ws.Settings
+	s.WeekStart = parley.WeekStartSunday
+	if re, err := db.UpdateSettings(ctx, ws.ID, s); err != nil || re {
+		t.Errorf("week start change: recompute %v, err %v; want false, nil", re, err)
+	}
+	s.TimeZone = "Asia/Taipei"
+	if re, err := db.UpdateSettings(ctx, ws.ID, s); err != nil || !re {
+		t.Fatalf("time zone change: recompute %v, err %v; want true, nil", re, err)
+	}
+	if got := days(); len(got) != 0 {
+		t.Errorf("after the reset the rollups should be empty until evaluated, got %v", got)
+	}
+	ws, err = db.Workspace(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws.Settings.TimeZone != "Asia/Taipei" || ws.Settings.WeekStart != parley.WeekStartSunday {
+		t.Errorf("stored settings: %+v", ws.Settings)
+	}
+	pass(t, w)
+	if diff := cmp.Diff([]string{"2026-03-21 conversations"}, days()); diff != "" {
+		t.Errorf("in Asia/Taipei (-want +got):\n%s", diff)
+	}
+
+	s.Window = 10 * time.Minute
+	if _, err := db.UpdateSettings(ctx, ws.ID, s); parley.KindOf(err) != parley.KindInvalid {
+		t.Errorf("a 10-minute window: got %v, want an invalid-input error", err)
+	} else if p := parley.ProblemsOf(err); len(p) != 1 || p[0].Field != "window" {
+		t.Errorf("problems %+v, want one naming window", p)
+	}
+}
+
+// TestRunWakes checks that a running worker makes a pass at start and
+// another when woken, and stops when its context ends.
+func TestRunWakes(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	passes := make(chan pipeline.Stats)
+	w := pipeline.New(db, pipeline.Options{
+		Now: func() time.Time { return end }, Interval: time.Hour,
+		OnPass: func(st pipeline.Stats, err error) {
+			if err != nil {
+				t.Error(err)
+			}
+			passes <- st
+		},
+	})
+	stopped := make(chan error)
+	go func() { stopped <- w.Run(ctx) }()
+	if st := <-passes; st.Conversations != 0 {
+		t.Errorf("first pass on an empty database evaluated %d", st.Conversations)
+	}
+	insert(t, db, ws, generate(t, 20, 2, 1))
+	w.Wake()
+	if st := <-passes; st.Conversations != 20 {
+		t.Errorf("pass after waking evaluated %d, want 20", st.Conversations)
+	}
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Errorf("Run returned %v", err)
+	}
+}

@@ -1,0 +1,234 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// ConversationFilter selects conversations of one workspace. Zero fields
+// select everything.
+type ConversationFilter struct {
+	Outcome    parley.OutcomeKind
+	Resolution parley.Resolution
+	Reason     parley.UnresolvedReason
+	Initiator  parley.Initiator
+	Channels   []string
+	// From and To bound the local start date, both inclusive (YYYY-MM-DD).
+	From, To string
+	// Test selects test traffic only (true) or real traffic only (false);
+	// nil selects both.
+	Test *bool
+	// Reopened selects reopened conversations only.
+	Reopened bool
+	// After continues a listing after the given conversation, in the
+	// list's order (start date, then conversation id).
+	AfterDay, AfterID string
+	// Limit caps the rows returned; 0 means no cap.
+	Limit int
+}
+
+// Conversations lists evaluated conversations by start date, then id.
+// Conversations not evaluated yet are left out: they have no outcome.
+func (db *DB) Conversations(ctx context.Context, workspaceID int64, f ConversationFilter) ([]parley.Conversation, error) {
+	where := []string{"workspace_id = ?", "outcome <> ''"}
+	args := []any{workspaceID}
+	add := func(cond string, vals ...any) {
+		where = append(where, cond)
+		args = append(args, vals...)
+	}
+	if f.Outcome != "" {
+		add("outcome = ?", string(f.Outcome))
+	}
+	if f.Resolution != "" {
+		add("resolution = ?", string(f.Resolution))
+	}
+	if f.Reason != "" {
+		add("(',' || reasons || ',') LIKE ?", "%,"+string(f.Reason)+",%")
+	}
+	if f.Initiator != "" {
+		add("handoff_initiator = ?", string(f.Initiator))
+	}
+	if len(f.Channels) > 0 {
+		vals := make([]any, len(f.Channels))
+		for i, c := range f.Channels {
+			vals[i] = c
+		}
+		add("channel IN ("+list(len(vals))+")", vals...)
+	}
+	if f.From != "" {
+		add("day >= ?", f.From)
+	}
+	if f.To != "" {
+		add("day <= ?", f.To)
+	}
+	if f.Test != nil {
+		add("test = ?", *f.Test)
+	}
+	if f.Reopened {
+		add("reopened = ?", true)
+	}
+	if f.AfterDay != "" || f.AfterID != "" {
+		add("(day > ? OR (day = ? AND conversation_id > ?))", f.AfterDay, f.AfterDay, f.AfterID)
+	}
+	q := `SELECT conversation_id, channel, started_at, day, outcome, resolution, reasons, decided_at,
+		decision_due_at, handoff_initiator, handoff_reason, reopened, test, ticket_url, closed_at,
+		time_to_close_ms, definition_version
+		FROM conversations WHERE ` + strings.Join(where, " AND ") + ` ORDER BY day, conversation_id`
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list conversations: %w", err)
+	}
+	defer rows.Close()
+	var out []parley.Conversation
+	for rows.Next() {
+		var (
+			c                    parley.Conversation
+			outcome, resolution  string
+			reasons, initiator   string
+			decided, due, closed time.Time
+			ttc                  sql.NullInt64
+		)
+		if err := rows.Scan(&c.ConversationID, &c.Channel, scanInstant(&c.StartedAt), &c.Day, &outcome, &resolution,
+			&reasons, scanInstant(&decided), scanInstant(&due), &initiator, &c.HandoffReason, &c.Reopened,
+			&c.Test, &c.TicketURL, scanInstant(&closed), &ttc, &c.DefinitionVersion); err != nil {
+			return nil, fmt.Errorf("store: list conversations: %w", err)
+		}
+		c.Outcome, c.Resolution, c.HandoffInitiator = parley.OutcomeKind(outcome), parley.Resolution(resolution), parley.Initiator(initiator)
+		c.Reasons = []parley.UnresolvedReason{}
+		if reasons != "" {
+			for r := range strings.SplitSeq(reasons, ",") {
+				c.Reasons = append(c.Reasons, parley.UnresolvedReason(r))
+			}
+		}
+		c.DecidedAt, c.DecisionDueAt, c.ClosedAt = instantPtr(decided), instantPtr(due), instantPtr(closed)
+		if ttc.Valid {
+			s := float64(ttc.Int64) / 1000
+			c.TimeToCloseSeconds = &s
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func instantPtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// ConversationOutcome returns the stored outcome of one conversation, with
+// its explanation.
+func (db *DB) ConversationOutcome(ctx context.Context, workspaceID int64, conversationID string) (parley.Outcome, error) {
+	var (
+		o      parley.Outcome
+		detail string
+	)
+	err := db.read.QueryRowContext(ctx, db.dialect.rebind(
+		`SELECT detail FROM conversations WHERE workspace_id = ? AND conversation_id = ?`),
+		workspaceID, conversationID).Scan(&detail)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && detail == "") {
+		return o, parley.Errorf(parley.KindNotFound, "conversation %q not found or not evaluated yet", conversationID)
+	}
+	if err != nil {
+		return o, fmt.Errorf("store: conversation %s: %w", conversationID, err)
+	}
+	if err := json.Unmarshal([]byte(detail), &o); err != nil {
+		return o, fmt.Errorf("store: conversation %s: stored outcome: %w", conversationID, err)
+	}
+	return o, nil
+}
+
+// Rollup is one cell of the daily rollups.
+type Rollup struct {
+	Day     string        `json:"day"`
+	Channel string        `json:"channel"`
+	Metric  parley.Metric `json:"metric"`
+	Label   string        `json:"label,omitempty"`
+	Value   int64         `json:"value"`
+}
+
+// Rollups returns the rollup cells of a workspace for local dates from..to
+// (inclusive; empty means unbounded), ordered by day, channel, metric, label.
+func (db *DB) Rollups(ctx context.Context, workspaceID int64, from, to string) ([]Rollup, error) {
+	q := `SELECT day, channel, metric, label, value FROM rollups WHERE workspace_id = ?`
+	args := []any{workspaceID}
+	if from != "" {
+		q += ` AND day >= ?`
+		args = append(args, from)
+	}
+	if to != "" {
+		q += ` AND day <= ?`
+		args = append(args, to)
+	}
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(q+` ORDER BY day, channel, metric, label`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: read rollups: %w", err)
+	}
+	defer rows.Close()
+	var out []Rollup
+	for rows.Next() {
+		var r Rollup
+		if err := rows.Scan(&r.Day, &r.Channel, &r.Metric, &r.Label, &r.Value); err != nil {
+			return nil, fmt.Errorf("store: read rollups: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Progress says how much evaluation work a workspace has.
+type Progress struct {
+	Conversations int64 `json:"conversations"`
+	// Due is how many conversations are due for evaluation at the time asked.
+	Due int64 `json:"due"`
+	// Pending is how many conversations wait for their decision time.
+	Pending int64 `json:"pending"`
+}
+
+// EvaluationProgress counts the conversations of a workspace, those due at
+// now, and those waiting for a decision.
+func (db *DB) EvaluationProgress(ctx context.Context, workspaceID int64, now time.Time) (Progress, error) {
+	var p Progress
+	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`
+		SELECT COUNT(*),
+		       COALESCE(SUM(CASE WHEN due_at IS NOT NULL AND due_at <= ? THEN 1 ELSE 0 END), 0),
+		       COALESCE(SUM(CASE WHEN outcome = 'pending' THEN 1 ELSE 0 END), 0)
+		FROM conversations WHERE workspace_id = ?`), db.dialect.instant(now), workspaceID).
+		Scan(&p.Conversations, &p.Due, &p.Pending)
+	if err != nil {
+		return p, fmt.Errorf("store: evaluation progress: %w", err)
+	}
+	return p, nil
+}
+
+// ResetOutcomes forgets every outcome and rollup of a workspace and marks
+// all its conversations due, so that evaluation recomputes them from the raw
+// events. Reports read zero until that is done.
+func (db *DB) ResetOutcomes(ctx context.Context, workspaceID int64) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error { return db.resetOutcomes(ctx, tx, workspaceID) })
+}
+
+func (db *DB) resetOutcomes(ctx context.Context, tx *sql.Tx, workspaceID int64) error {
+	d := db.dialect
+	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM rollups WHERE workspace_id = ?`), workspaceID); err != nil {
+		return fmt.Errorf("store: reset rollups: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(
+		`UPDATE conversations SET contributions = '', due_at = ? WHERE workspace_id = ?`),
+		d.instant(earliest), workspaceID); err != nil {
+		return fmt.Errorf("store: reset outcomes: %w", err)
+	}
+	return nil
+}

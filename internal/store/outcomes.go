@@ -1,0 +1,417 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// Due is a conversation claimed for evaluation, with its stored events.
+type Due struct {
+	ConversationID string
+	// Events are in arrival order, each with its Seq.
+	Events []parley.Event
+}
+
+// Result is what an evaluation decided for one conversation.
+type Result struct {
+	Outcome parley.Outcome
+	// Next is when the outcome may change with the passing of time alone
+	// (the decision time of a pending conversation); zero when only a new
+	// event can change it.
+	Next time.Time
+}
+
+// Evaluation is a write transaction over a batch of due conversations. The
+// batch's rows stay locked until Commit or Rollback: on PostgreSQL another
+// process claiming work skips them, and ingest of a new event for one of
+// them waits, then marks it due again, so no update is lost and no
+// conversation is counted twice.
+type Evaluation struct {
+	db          *DB
+	tx          *sql.Tx
+	workspaceID int64
+	// Conversations are the claimed conversations, in the order claimed.
+	Conversations []Due
+	stored        map[string]storedOutcome
+}
+
+// storedOutcome is what the last evaluation left on a conversation's row.
+type storedOutcome struct {
+	eventSeq      int64
+	contributions string
+}
+
+// claimChunk bounds the conversations named in one IN list.
+const claimChunk = 500
+
+// ClaimDue starts an evaluation of up to limit conversations of a workspace
+// that are due at now: new events arrived, or a decision time passed. It
+// returns an Evaluation with no conversations when nothing is due; the
+// caller must still end it.
+func (db *DB) ClaimDue(ctx context.Context, workspaceID int64, now time.Time, limit int) (*Evaluation, error) {
+	d := db.dialect
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin evaluation: %w", err)
+	}
+	ev := &Evaluation{db: db, tx: tx, workspaceID: workspaceID, stored: map[string]storedOutcome{}}
+	lock := ""
+	if d == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := tx.QueryContext(ctx, d.rebind(`
+		SELECT conversation_id, event_seq, contributions FROM conversations
+		WHERE workspace_id = ? AND due_at IS NOT NULL AND due_at <= ?
+		ORDER BY due_at, conversation_id LIMIT ?`+lock),
+		workspaceID, d.instant(now), limit)
+	if err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("store: claim due conversations: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var (
+			id string
+			so storedOutcome
+		)
+		if err := rows.Scan(&id, &so.eventSeq, &so.contributions); err != nil {
+			rows.Close()
+			tx.Rollback()
+			return nil, fmt.Errorf("store: claim due conversations: %w", err)
+		}
+		ids = append(ids, id)
+		ev.stored[id] = so
+	}
+	if err := rows.Close(); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("store: claim due conversations: %w", err)
+	}
+	events, err := conversationEvents(ctx, tx, d, workspaceID, ids)
+	if err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	for _, id := range ids {
+		ev.Conversations = append(ev.Conversations, Due{ConversationID: id, Events: events[id]})
+	}
+	return ev, nil
+}
+
+// conversationEvents reads the events of several conversations, each list
+// in arrival order.
+func conversationEvents(ctx context.Context, q queryer, d Dialect, workspaceID int64, ids []string) (map[string][]parley.Event, error) {
+	out := make(map[string][]parley.Event, len(ids))
+	args := make([]any, 0, claimChunk+1)
+	for start := 0; start < len(ids); start += claimChunk {
+		chunk := ids[start:min(start+claimChunk, len(ids))]
+		args = append(args[:0], workspaceID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := q.QueryContext(ctx, d.rebind(`
+			SELECT conversation_id, seq, body FROM events
+			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)
+			ORDER BY conversation_id, seq`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: read events: %w", err)
+		}
+		for rows.Next() {
+			var (
+				conv string
+				seq  int64
+				body []byte
+				e    parley.Event
+			)
+			if err := rows.Scan(&conv, &seq, &body); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: read events: %w", err)
+			}
+			if err := json.Unmarshal(body, &e); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: read events of %s: stored body: %w", conv, err)
+			}
+			e.Seq = seq
+			out[conv] = append(out[conv], e)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("store: read events: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// conversationColumns are written by Save, in this order.
+var conversationColumns = []string{
+	"workspace_id", "conversation_id", "event_seq", "evaluated_seq", "started_at", "day", "channel", "test",
+	"ticket_url", "outcome", "resolution", "reasons", "decided_at", "decision_due_at",
+	"handoff_initiator", "handoff_reason", "reopened", "closed_at", "time_to_close_ms",
+	"detail", "contributions", "definition_version", "evaluated_at", "due_at",
+}
+
+// saveChunk keeps one multi-row statement under both databases' limits on
+// bound parameters.
+const saveChunk = 400
+
+// Save stores the results of the claimed conversations and changes the
+// rollups by exactly what their contributions changed, days cut in loc.
+// Results may come in any order; each must name a claimed conversation.
+func (ev *Evaluation) Save(ctx context.Context, results []Result, loc *time.Location, now time.Time) error {
+	d := ev.db.dialect
+	delta := map[cell]int64{}
+	var (
+		args    = make([]any, 0, saveChunk*len(conversationColumns))
+		pending int
+		signals []gapRow
+		tests   []string
+	)
+	flush := func() error {
+		if pending == 0 {
+			return nil
+		}
+		set := make([]string, 0, len(conversationColumns))
+		for _, c := range conversationColumns[3:] {
+			set = append(set, c+" = excluded."+c)
+		}
+		_, err := ev.tx.ExecContext(ctx, d.rebind(
+			`INSERT INTO conversations (`+strings.Join(conversationColumns, ", ")+`) VALUES `+
+				placeholders(pending, len(conversationColumns))+
+				` ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET `+strings.Join(set, ", ")), args...)
+		args, pending = args[:0], 0
+		if err != nil {
+			return fmt.Errorf("store: save outcomes: %w", err)
+		}
+		return nil
+	}
+	for i := range results {
+		r := &results[i]
+		o := &r.Outcome
+		so, ok := ev.stored[o.ConversationID]
+		if !ok {
+			return fmt.Errorf("store: save outcomes: conversation %q was not claimed", o.ConversationID)
+		}
+		old, err := decodeContributions(so.contributions)
+		if err != nil {
+			return fmt.Errorf("store: conversation %s: %w", o.ConversationID, err)
+		}
+		for _, c := range old {
+			delta[cellOf(c)] -= c.N
+		}
+		contributions := o.Contributions(loc)
+		for _, c := range contributions {
+			delta[cellOf(c)] += c.N
+		}
+		detail, err := json.Marshal(o)
+		if err != nil {
+			return fmt.Errorf("store: conversation %s: encode outcome: %w", o.ConversationID, err)
+		}
+		var ttc any
+		if !o.ClosedAt.IsZero() {
+			ttc = o.TimeToClose.Milliseconds()
+		}
+		reasons := make([]string, len(o.Reasons))
+		for i, r := range o.Reasons {
+			reasons[i] = string(r)
+		}
+		args = append(args, ev.workspaceID, o.ConversationID, so.eventSeq, so.eventSeq,
+			d.instant(o.StartedAt), o.StartedAt.In(loc).Format(parley.DayLayout), o.Channel, o.Test,
+			o.TicketURL, string(o.Kind), string(o.Resolution), strings.Join(reasons, ","),
+			d.nullInstant(o.DecidedAt), d.nullInstant(o.DecisionDueAt),
+			string(o.HandoffInitiator), o.HandoffReason, o.Reopened, d.nullInstant(o.ClosedAt), ttc,
+			string(detail), encodeContributions(contributions), o.DefinitionVersion, d.instant(now), d.nullInstant(r.Next))
+		if pending++; pending == saveChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		if o.Test {
+			tests = append(tests, o.ConversationID)
+			continue
+		}
+		for _, g := range o.GapSignals {
+			signals = append(signals, gapRow{o.ConversationID, o.Channel, g, g.At.In(loc).Format(parley.DayLayout)})
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if err := ev.applyDelta(ctx, delta); err != nil {
+		return err
+	}
+	return ev.saveGapSignals(ctx, signals, tests)
+}
+
+// cell is one rollup row's key within a workspace.
+type cell struct {
+	day, channel string
+	metric       parley.Metric
+	label        string
+}
+
+func cellOf(c parley.Contribution) cell { return cell{c.Day, c.Channel, c.Metric, c.Key} }
+
+// applyDelta adds delta to the rollups. Cells are written in key order, so
+// that concurrent evaluations on PostgreSQL lock rollup rows in one order
+// and cannot deadlock; cells that fall to zero are deleted, so that the
+// rollups after any history of updates equal those of a rebuild.
+func (ev *Evaluation) applyDelta(ctx context.Context, delta map[cell]int64) error {
+	cells := make([]cell, 0, len(delta))
+	emptied := map[string]bool{}
+	for c, n := range delta {
+		if n != 0 {
+			cells = append(cells, c)
+		}
+		if n < 0 {
+			emptied[c.day] = true
+		}
+	}
+	slices.SortFunc(cells, func(a, b cell) int {
+		return cmp.Or(strings.Compare(a.day, b.day), strings.Compare(a.channel, b.channel),
+			strings.Compare(string(a.metric), string(b.metric)), strings.Compare(a.label, b.label))
+	})
+	d := ev.db.dialect
+	args := make([]any, 0, saveChunk*6)
+	for start := 0; start < len(cells); start += saveChunk {
+		chunk := cells[start:min(start+saveChunk, len(cells))]
+		args = args[:0]
+		for _, c := range chunk {
+			args = append(args, ev.workspaceID, c.day, c.channel, string(c.metric), c.label, delta[c])
+		}
+		if _, err := ev.tx.ExecContext(ctx, d.rebind(
+			`INSERT INTO rollups (workspace_id, day, channel, metric, label, value) VALUES `+
+				placeholders(len(chunk), 6)+
+				` ON CONFLICT (workspace_id, day, channel, metric, label) DO UPDATE SET value = rollups.value + excluded.value`),
+			args...); err != nil {
+			return fmt.Errorf("store: update rollups: %w", err)
+		}
+	}
+	if len(emptied) == 0 {
+		return nil
+	}
+	days := slices.Sorted(func(yield func(string) bool) {
+		for day := range emptied {
+			if !yield(day) {
+				return
+			}
+		}
+	})
+	args = append(args[:0], ev.workspaceID)
+	for _, day := range days {
+		args = append(args, day)
+	}
+	if _, err := ev.tx.ExecContext(ctx, d.rebind(
+		`DELETE FROM rollups WHERE workspace_id = ? AND day IN (`+list(len(days))+`) AND value = 0`), args...); err != nil {
+		return fmt.Errorf("store: prune rollups: %w", err)
+	}
+	return nil
+}
+
+// gapRow is a gap signal with the conversation facts stored beside it.
+type gapRow struct {
+	conversationID, channel string
+	signal                  parley.GapSignal
+	day                     string
+}
+
+// saveGapSignals stores the signals found, and removes those of
+// conversations that turned out to be test traffic. A signal depends only on
+// events, which are never removed, so a re-evaluation can add or change
+// signals but never drop one.
+func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, tests []string) error {
+	d := ev.db.dialect
+	args := make([]any, 0, saveChunk*8)
+	for start := 0; start < len(signals); start += saveChunk {
+		chunk := signals[start:min(start+saveChunk, len(signals))]
+		args = args[:0]
+		for _, g := range chunk {
+			args = append(args, ev.workspaceID, g.signal.EventID, g.conversationID, string(g.signal.Kind),
+				d.instant(g.signal.At), g.day, g.channel, g.signal.Question)
+		}
+		if _, err := ev.tx.ExecContext(ctx, d.rebind(
+			`INSERT INTO gap_signals (workspace_id, event_id, conversation_id, kind, occurred_at, day, channel, question) VALUES `+
+				placeholders(len(chunk), 8)+
+				` ON CONFLICT (workspace_id, event_id) DO UPDATE SET conversation_id = excluded.conversation_id,
+				  kind = excluded.kind, occurred_at = excluded.occurred_at, day = excluded.day,
+				  channel = excluded.channel, question = excluded.question`), args...); err != nil {
+			return fmt.Errorf("store: save gap signals: %w", err)
+		}
+	}
+	for start := 0; start < len(tests); start += claimChunk {
+		chunk := tests[start:min(start+claimChunk, len(tests))]
+		args = append(args[:0], ev.workspaceID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		if _, err := ev.tx.ExecContext(ctx, d.rebind(
+			`DELETE FROM gap_signals WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...); err != nil {
+			return fmt.Errorf("store: drop gap signals of test traffic: %w", err)
+		}
+	}
+	return nil
+}
+
+// Commit makes the batch's outcomes and rollup changes durable together.
+func (ev *Evaluation) Commit() error {
+	if err := ev.tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit evaluation: %w", err)
+	}
+	return nil
+}
+
+// Rollback abandons the batch; its conversations stay due.
+func (ev *Evaluation) Rollback() error {
+	if err := ev.tx.Rollback(); err != nil && err != sql.ErrTxDone {
+		return fmt.Errorf("store: rollback evaluation: %w", err)
+	}
+	return nil
+}
+
+// encodeContributions writes contributions compactly, one per line as
+// day|channel|metric|label|n. Every part is a date, a slug or a number, so
+// neither separator can occur inside one.
+func encodeContributions(cs []parley.Contribution) string {
+	var b strings.Builder
+	for i, c := range cs {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(c.Day)
+		b.WriteByte('|')
+		b.WriteString(c.Channel)
+		b.WriteByte('|')
+		b.WriteString(string(c.Metric))
+		b.WriteByte('|')
+		b.WriteString(c.Key)
+		b.WriteByte('|')
+		b.WriteString(strconv.FormatInt(c.N, 10))
+	}
+	return b.String()
+}
+
+// decodeContributions reads what encodeContributions wrote.
+func decodeContributions(s string) ([]parley.Contribution, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := make([]parley.Contribution, 0, strings.Count(s, "\n")+1)
+	for line := range strings.SplitSeq(s, "\n") {
+		parts := strings.Split(line, "|")
+		if len(parts) != 5 {
+			return nil, fmt.Errorf("stored contributions: malformed line %q", line)
+		}
+		n, err := strconv.ParseInt(parts[4], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("stored contributions: line %q: %w", line, err)
+		}
+		out = append(out, parley.Contribution{Day: parts[0], Channel: parts[1], Metric: parley.Metric(parts[2]), Key: parts[3], N: n})
+	}
+	return out, nil
+}
