@@ -1,6 +1,7 @@
 package parley
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -23,10 +24,30 @@ const (
 // Problem is one thing wrong with one input item. Index is the position of
 // the item in its batch (0-based); ID is the item's own id when it had one.
 type Problem struct {
+	// Index is the event's position in its batch; -1 for a problem with
+	// a request parameter or setting rather than an event, and then it
+	// is left out of JSON.
 	Index   int    `json:"index"`
 	ID      string `json:"id,omitempty"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
+}
+
+// FieldProblem is a problem with a parameter or setting, not an event.
+func FieldProblem(field, message string) Problem {
+	return Problem{Index: -1, Field: field, Message: message}
+}
+
+// MarshalJSON leaves out the index of a problem that is not an event's.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	if p.Index >= 0 {
+		return json.Marshal(plain(p))
+	}
+	return json.Marshal(struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	}{p.Field, p.Message})
 }
 
 // Error is the one error type of the domain. Message is safe to show to a

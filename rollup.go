@@ -49,6 +49,16 @@ type Contribution struct {
 	N       int64  `json:"n"`
 }
 
+// Rollup is one cell of the daily rollups: the sum of every conversation's
+// contribution to it.
+type Rollup struct {
+	Day     string `json:"day"`
+	Channel string `json:"channel"`
+	Metric  Metric `json:"metric"`
+	Label   string `json:"label,omitempty"`
+	Value   int64  `json:"value"`
+}
+
 // DayLayout is how a local date is written everywhere: in rollups, URLs and
 // reports.
 const DayLayout = "2006-01-02"

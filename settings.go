@@ -51,13 +51,13 @@ func (s Settings) Location() (*time.Location, error) {
 func (s Settings) Validate() error {
 	var problems []Problem
 	if _, err := s.Location(); err != nil || s.TimeZone == "" {
-		problems = append(problems, Problem{Field: "time_zone", Message: fmt.Sprintf("unknown time zone %q", s.TimeZone)})
+		problems = append(problems, FieldProblem("time_zone", fmt.Sprintf("unknown time zone %q", s.TimeZone)))
 	}
 	if s.WeekStart != WeekStartMonday && s.WeekStart != WeekStartSunday {
-		problems = append(problems, Problem{Field: "week_start", Message: `must be "monday" or "sunday"`})
+		problems = append(problems, FieldProblem("week_start", `must be "monday" or "sunday"`))
 	}
 	if s.Window < MinWindow || s.Window > MaxWindow {
-		problems = append(problems, Problem{Field: "window", Message: fmt.Sprintf("must be between %s and %s", MinWindow, MaxWindow)})
+		problems = append(problems, FieldProblem("window", fmt.Sprintf("must be between %s and %s", MinWindow, MaxWindow)))
 	}
 	if len(problems) > 0 {
 		return InvalidInput(problems)

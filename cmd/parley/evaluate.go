@@ -163,7 +163,7 @@ func conversationFilter(f *store.ConversationFilter, kind, channels, test string
 		if !slices.Contains(parley.OutcomeKinds, parley.OutcomeKind(kind)) {
 			return fmt.Errorf("%w: --outcome: unknown outcome %q", errUsage, kind)
 		}
-		f.Outcome = parley.OutcomeKind(kind)
+		f.Outcomes = []parley.OutcomeKind{parley.OutcomeKind(kind)}
 	}
 	if channels != "" {
 		f.Channels = strings.Split(channels, ",")

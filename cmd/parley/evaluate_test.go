@@ -104,3 +104,54 @@ func TestConversationsBadFlags(t *testing.T) {
 		t.Errorf("evaluate --now yesterday: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestReport prints the same report in three formats; JSON carries the
+// metric names of SPEC §5 and the numbers agree with the conversation list.
+func TestReport(t *testing.T) {
+	dsn := storetest.DSN(t)
+	gen := runParley(t, "", "gen", "--conversations", "300", "--days", "14", "--end", "2026-11-20T00:00:00Z")
+	if r := runParley(t, gen.stdout, "ingest", "--db", dsn, "-"); r.code != 0 {
+		t.Fatalf("ingest: %s", r.stderr)
+	}
+	if r := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z"); r.code != 0 {
+		t.Fatalf("evaluate: %s", r.stderr)
+	}
+	args := []string{"report", "--db", dsn, "--now", "2026-11-21T00:00:00Z", "--from", "2026-11-01", "--to", "2026-11-30"}
+	js := runParley(t, "", append(args, "--format", "json")...)
+	if js.code != 0 {
+		t.Fatalf("report json: %s", js.stderr)
+	}
+	var rep struct {
+		Totals            map[string]any
+		Series            []map[string]any
+		DefinitionVersion int `json:"definition_version"`
+	}
+	if err := json.Unmarshal([]byte(js.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"conversations", "handled", "handle_rate", "resolved", "resolution_rate", "deflection_rate",
+		"human_handoffs", "handoff_rate", "unresolved_by_reason", "pending", "automation_rate", "reopen_rate",
+		"helpful_rate", "time_to_close_median", "time_to_close_p90", "time_to_close_mean", "test_excluded"} {
+		if _, ok := rep.Totals[k]; !ok {
+			t.Errorf("report JSON lacks %s", k)
+		}
+	}
+	if rep.DefinitionVersion != 1 || len(rep.Series) != 6 {
+		t.Errorf("definition version %d, %d weekly buckets (want 6 for Nov 2026 by Monday weeks)", rep.DefinitionVersion, len(rep.Series))
+	}
+	list := runParley(t, "", "conversations", "--db", dsn, "--format", "csv", "--outcome", "resolved", "--test", "exclude", "--from", "2026-11-01", "--to", "2026-11-30")
+	if got, want := countLines(list.stdout)-1, int(rep.Totals["resolved"].(float64)); got != want {
+		t.Errorf("report says %d resolved, the list has %d", want, got)
+	}
+	csvOut := runParley(t, "", append(args, "--format", "csv", "--chart", "handled")...)
+	if !strings.HasPrefix(csvOut.stdout, "from,to,provisional,handled,") || countLines(csvOut.stdout) != 7 {
+		t.Errorf("csv:\n%s", csvOut.stdout)
+	}
+	text := runParley(t, "", args...)
+	if text.code != 0 || !strings.Contains(text.stdout, "resolution rate") || !strings.Contains(text.stdout, "definition version 1") {
+		t.Errorf("text:\n%s", text.stdout)
+	}
+	if bad := runParley(t, "", "report", "--db", dsn, "--granularity", "hour"); bad.code != exitFailure || !strings.Contains(bad.stderr, "granularity") {
+		t.Errorf("bad granularity: exit %d, %s", bad.code, bad.stderr)
+	}
+}

@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, e env) int {
 		ShortHelp:  "Measure an AI customer agent and close its knowledge gaps.",
 		FlagSet:    flag.NewFlagSet("parley", flag.ContinueOnError),
 		Subcommands: []*ffcli.Command{
-			a.serveCmd(), a.ingestCmd(), a.genCmd(), a.evaluateCmd(), a.rebuildCmd(), a.conversationsCmd(),
+			a.serveCmd(), a.ingestCmd(), a.genCmd(), a.evaluateCmd(), a.rebuildCmd(), a.reportCmd(), a.conversationsCmd(),
 			a.migrateCmd(), a.versionCmd(),
 		},
 		Exec: func(context.Context, []string) error { return flag.ErrHelp },
@@ -108,6 +108,10 @@ func (a *app) printError(err error) {
 	}
 	fmt.Fprintf(a.stderr, "parley: %s\n", parley.MessageOf(err))
 	for _, p := range parley.ProblemsOf(err) {
+		if p.Index < 0 {
+			fmt.Fprintf(a.stderr, "  %s: %s\n", p.Field, p.Message)
+			continue
+		}
 		id := ""
 		if p.ID != "" {
 			id = fmt.Sprintf(" (id %q)", p.ID)

@@ -66,7 +66,7 @@ func pass(t testing.TB, w *pipeline.Worker) pipeline.Stats {
 
 // snapshot is everything evaluation derives, for comparing two histories.
 type snapshot struct {
-	Rollups       []store.Rollup
+	Rollups       []parley.Rollup
 	Conversations []parley.Conversation
 }
 

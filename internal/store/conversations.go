@@ -15,7 +15,8 @@ import (
 // ConversationFilter selects conversations of one workspace. Zero fields
 // select everything.
 type ConversationFilter struct {
-	Outcome    parley.OutcomeKind
+	// Outcomes selects any of these outcomes.
+	Outcomes   []parley.OutcomeKind
 	Resolution parley.Resolution
 	Reason     parley.UnresolvedReason
 	Initiator  parley.Initiator
@@ -43,8 +44,12 @@ func (db *DB) Conversations(ctx context.Context, workspaceID int64, f Conversati
 		where = append(where, cond)
 		args = append(args, vals...)
 	}
-	if f.Outcome != "" {
-		add("outcome = ?", string(f.Outcome))
+	if len(f.Outcomes) > 0 {
+		vals := make([]any, len(f.Outcomes))
+		for i, o := range f.Outcomes {
+			vals[i] = string(o)
+		}
+		add("outcome IN ("+list(len(vals))+")", vals...)
 	}
 	if f.Resolution != "" {
 		add("resolution = ?", string(f.Resolution))
@@ -150,18 +155,9 @@ func (db *DB) ConversationOutcome(ctx context.Context, workspaceID int64, conver
 	return o, nil
 }
 
-// Rollup is one cell of the daily rollups.
-type Rollup struct {
-	Day     string        `json:"day"`
-	Channel string        `json:"channel"`
-	Metric  parley.Metric `json:"metric"`
-	Label   string        `json:"label,omitempty"`
-	Value   int64         `json:"value"`
-}
-
 // Rollups returns the rollup cells of a workspace for local dates from..to
 // (inclusive; empty means unbounded), ordered by day, channel, metric, label.
-func (db *DB) Rollups(ctx context.Context, workspaceID int64, from, to string) ([]Rollup, error) {
+func (db *DB) Rollups(ctx context.Context, workspaceID int64, from, to string) ([]parley.Rollup, error) {
 	q := `SELECT day, channel, metric, label, value FROM rollups WHERE workspace_id = ?`
 	args := []any{workspaceID}
 	if from != "" {
@@ -177,9 +173,9 @@ func (db *DB) Rollups(ctx context.Context, workspaceID int64, from, to string) (
 		return nil, fmt.Errorf("store: read rollups: %w", err)
 	}
 	defer rows.Close()
-	var out []Rollup
+	var out []parley.Rollup
 	for rows.Next() {
-		var r Rollup
+		var r parley.Rollup
 		if err := rows.Scan(&r.Day, &r.Channel, &r.Metric, &r.Label, &r.Value); err != nil {
 			return nil, fmt.Errorf("store: read rollups: %w", err)
 		}
@@ -231,4 +227,23 @@ func (db *DB) resetOutcomes(ctx context.Context, tx *sql.Tx, workspaceID int64) 
 		return fmt.Errorf("store: reset outcomes: %w", err)
 	}
 	return nil
+}
+
+// Channels lists the channels a workspace's conversations have used.
+func (db *DB) Channels(ctx context.Context, workspaceID int64) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(
+		`SELECT channel FROM channels WHERE workspace_id = ? ORDER BY channel`), workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("store: channels: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("store: channels: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

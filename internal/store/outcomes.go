@@ -246,6 +246,9 @@ func (ev *Evaluation) Save(ctx context.Context, results []Result, loc *time.Loca
 	if err := ev.applyDelta(ctx, delta); err != nil {
 		return err
 	}
+	if err := ev.saveChannels(ctx, results); err != nil {
+		return err
+	}
 	return ev.saveGapSignals(ctx, signals, tests)
 }
 
@@ -310,6 +313,27 @@ func (ev *Evaluation) applyDelta(ctx context.Context, delta map[cell]int64) erro
 	if _, err := ev.tx.ExecContext(ctx, d.rebind(
 		`DELETE FROM rollups WHERE workspace_id = ? AND day IN (`+list(len(days))+`) AND value = 0`), args...); err != nil {
 		return fmt.Errorf("store: prune rollups: %w", err)
+	}
+	return nil
+}
+
+// saveChannels records the channels of the results.
+func (ev *Evaluation) saveChannels(ctx context.Context, results []Result) error {
+	seen := map[string]bool{}
+	args := []any{}
+	for i := range results {
+		if ch := results[i].Outcome.Channel; !seen[ch] {
+			seen[ch] = true
+			args = append(args, ev.workspaceID, ch)
+		}
+	}
+	if len(seen) == 0 {
+		return nil
+	}
+	if _, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(
+		`INSERT INTO channels (workspace_id, channel) VALUES `+placeholders(len(seen), 2)+
+			` ON CONFLICT (workspace_id, channel) DO NOTHING`), args...); err != nil {
+		return fmt.Errorf("store: save channels: %w", err)
 	}
 	return nil
 }

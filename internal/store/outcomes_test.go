@@ -56,17 +56,17 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 		return parley.Outcome{ConversationID: id, Channel: "chat", StartedAt: t0, Kind: parley.OutcomePending, DefinitionVersion: 1}
 	}
 	save(t, db, ws, t0, pending("c1"), pending("c2"))
-	rollups := func() []store.Rollup {
+	rollups := func() []parley.Rollup {
 		rs, err := db.Rollups(ctx, ws.ID, "2026-03-02", "2026-03-02")
 		if err != nil {
 			t.Fatal(err)
 		}
 		return rs
 	}
-	cellAt := func(m parley.Metric, label string, v int64) store.Rollup {
-		return store.Rollup{Day: "2026-03-02", Channel: "chat", Metric: m, Label: label, Value: v}
+	cellAt := func(m parley.Metric, label string, v int64) parley.Rollup {
+		return parley.Rollup{Day: "2026-03-02", Channel: "chat", Metric: m, Label: label, Value: v}
 	}
-	want := []store.Rollup{cellAt(parley.MetricConversations, "", 2), cellAt(parley.MetricHandled, "", 2), cellAt(parley.MetricPending, "", 2)}
+	want := []parley.Rollup{cellAt(parley.MetricConversations, "", 2), cellAt(parley.MetricHandled, "", 2), cellAt(parley.MetricPending, "", 2)}
 	if diff := cmp.Diff(want, rollups()); diff != "" {
 		t.Errorf("two pending (-want +got):\n%s", diff)
 	}
@@ -79,7 +79,7 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 	decided := pending("c1")
 	decided.Kind, decided.Reasons = parley.OutcomeUnresolved, []parley.UnresolvedReason{parley.ReasonHumanRequested}
 	save(t, db, ws, t0, decided)
-	want = []store.Rollup{cellAt(parley.MetricConversations, "", 2), cellAt(parley.MetricHandled, "", 2), cellAt(parley.MetricPending, "", 1),
+	want = []parley.Rollup{cellAt(parley.MetricConversations, "", 2), cellAt(parley.MetricHandled, "", 2), cellAt(parley.MetricPending, "", 1),
 		cellAt(parley.MetricUnresolved, "", 1), cellAt(parley.MetricUnresolvedReason, "human_requested", 1)}
 	if diff := cmp.Diff(want, rollups()); diff != "" {
 		t.Errorf("one decided (-want +got):\n%s", diff)
@@ -92,7 +92,7 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 		want []string
 	}{
 		{store.ConversationFilter{}, []string{"c1", "c2"}},
-		{store.ConversationFilter{Outcome: parley.OutcomePending}, []string{"c2"}},
+		{store.ConversationFilter{Outcomes: []parley.OutcomeKind{parley.OutcomePending}}, []string{"c2"}},
 		{store.ConversationFilter{Reason: parley.ReasonHumanRequested}, []string{"c1"}},
 		{store.ConversationFilter{Reason: parley.ReasonNegativeFeedback}, nil},
 		{store.ConversationFilter{Channels: []string{"email"}}, nil},

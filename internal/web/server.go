@@ -36,6 +36,9 @@ type Server struct {
 	mux  *http.ServeMux
 	now  func() time.Time
 	lims ingest.Limits
+	// pages are the parsed HTML templates, assets the embedded static files.
+	pages  pages
+	assets *assets
 }
 
 // New returns a Server backed by db.
@@ -53,6 +56,8 @@ func New(db *store.DB, opt Options) *Server {
 	if s.lims == (ingest.Limits{}) {
 		s.lims = ingest.DefaultLimits()
 	}
+	s.assets = newAssets()
+	s.pages = parsePages(s.assets)
 	s.routes()
 	return s
 }
@@ -60,6 +65,17 @@ func New(db *store.DB, opt Options) *Server {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("POST /api/v1/events", s.postEvents)
+	s.mux.HandleFunc("GET /api/v1/reports/performance", s.getPerformance)
+	s.mux.HandleFunc("GET /api/v1/conversations", s.getConversations)
+	s.mux.HandleFunc("GET /api/v1/conversations/{id}", s.getConversation)
+	s.mux.Handle("GET /static/", s.assets)
+	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/reports", http.StatusFound)
+	})
+	s.mux.HandleFunc("GET /reports", s.performancePage)
+	s.mux.HandleFunc("GET /conversations", s.conversationsPage)
+	s.mux.HandleFunc("GET /conversations/{id}", s.conversationPage)
+	s.mux.HandleFunc("/", s.notFoundPage)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, parley.Errorf(parley.KindNotFound, "no such API route: %s %s", r.Method, r.URL.Path))
 	})

@@ -60,3 +60,10 @@ CREATE TABLE gap_signals (
 );
 CREATE INDEX gap_signals_by_conversation ON gap_signals (workspace_id, conversation_id);
 CREATE INDEX gap_signals_by_day ON gap_signals (workspace_id, day);
+
+-- The channels each workspace has seen, for filters; kept by evaluation.
+CREATE TABLE channels (
+    workspace_id BIGINT NOT NULL REFERENCES workspaces (id),
+    channel      TEXT   NOT NULL,
+    PRIMARY KEY (workspace_id, channel)
+);

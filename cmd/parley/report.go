@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/peterbourgon/ff/v3/ffcli"
+
+	"github.com/parleyhq/parley/internal/report"
+)
+
+func (a *app) reportCmd() *ffcli.Command {
+	fs := a.flags("report")
+	var (
+		from   = fs.String("from", "", "first local date, YYYY-MM-DD (with --to; overrides --range)")
+		to     = fs.String("to", "", "last local date, YYYY-MM-DD")
+		preset = fs.String("range", string(report.DefaultPreset), "this_week, last_4_weeks, last_12_weeks, last_26_weeks or last_52_weeks")
+		gran   = fs.String("granularity", string(report.Week), "bucket size: day, week or month")
+		chans  = fs.String("channel", "", "only these channels, comma-separated")
+		format = fs.String("format", "text", "output format: text, json or csv")
+		chart  = fs.String("chart", "all", "with --format csv: the chart whose numbers to print ("+strings.Join(report.Charts, ", ")+")")
+	)
+	now := a.nowFlag(fs)
+	return &ffcli.Command{
+		Name:       "report",
+		ShortUsage: "parley report [--range R | --from D --to D] [--granularity G] [--channel C] [--format text|json|csv]",
+		ShortHelp:  "Print the performance report: the same numbers as the Performance page.",
+		FlagSet:    fs,
+		Exec: func(ctx context.Context, args []string) error {
+			t, err := now()
+			if err != nil {
+				return err
+			}
+			if !slices.Contains([]string{"text", "json", "csv"}, *format) {
+				return fmt.Errorf("%w: --format: want text, json or csv, not %q", errUsage, *format)
+			}
+			if !slices.Contains(report.Charts, *chart) {
+				return fmt.Errorf("%w: --chart: unknown chart %q", errUsage, *chart)
+			}
+			db, ws, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			req := report.Request{From: *from, To: *to, Granularity: report.Granularity(*gran)}
+			if *chans != "" {
+				req.Channels = strings.Split(*chans, ",")
+			}
+			if req.From == "" && req.To == "" {
+				if req.From, req.To, err = report.Preset(*preset).Range(t, ws.Settings); err != nil {
+					return err
+				}
+			}
+			r, err := report.Performance(ctx, db, ws, req, t)
+			if err != nil {
+				return err
+			}
+			switch *format {
+			case "json":
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(r)
+			case "csv":
+				tbl, err := r.Table(*chart)
+				if err != nil {
+					return err
+				}
+				return tbl.WriteCSV(a.stdout)
+			}
+			return printReport(a.stdout, r)
+		},
+	}
+}
+
+// printReport writes the report for a terminal: the totals against the
+// previous period, then the main numbers per bucket.
+func printReport(w io.Writer, r *report.Report) error {
+	chans := "all channels"
+	if len(r.Channels) > 0 {
+		chans = strings.Join(r.Channels, ", ")
+	}
+	fmt.Fprintf(w, "Performance %s to %s, %s, by %s (time zone %s, window %s, definition version %d)\n",
+		r.From, r.To, chans, r.Granularity, r.Settings.TimeZone, r.Settings.Window, r.DefinitionVersion)
+	if r.Provisional {
+		fmt.Fprintln(w, "Buckets marked * are provisional: some of their conversations are still pending.")
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "metric\tthis period\tprevious period\t\n")
+	line := func(name string, cur, prev string) { fmt.Fprintf(tw, "%s\t%s\t%s\t\n", name, cur, prev) }
+	n := func(v int64) string { return strconv.FormatInt(v, 10) }
+	c, p := &r.Totals, &r.Previous
+	line("conversations", n(c.Conversations), n(p.Conversations))
+	line("handled", n(c.Handled), n(p.Handled))
+	line("handle rate", percent(c.HandleRate), percent(p.HandleRate))
+	line("resolved", n(c.Resolved), n(p.Resolved))
+	line("  confirmed / assumed", n(c.Confirmed)+" / "+n(c.Assumed), n(p.Confirmed)+" / "+n(p.Assumed))
+	line("resolution rate", percent(c.ResolutionRate), percent(p.ResolutionRate))
+	line("deflection rate", percent(c.DeflectionRate), percent(p.DeflectionRate))
+	line("human handoffs", n(c.HandedOff), n(p.HandedOff))
+	line("handoff rate", percent(c.HandoffRate), percent(p.HandoffRate))
+	line("unresolved", n(c.Unresolved), n(p.Unresolved))
+	line("pending", n(c.Pending), n(p.Pending))
+	line("automation rate", percent(c.AutomationRate), percent(p.AutomationRate))
+	line("reopen rate", percent(c.ReopenRate), percent(p.ReopenRate))
+	line("helpful", percent(c.HelpfulRate), percent(p.HelpfulRate))
+	line("time to close, median", duration(c.TimeToCloseMedian), duration(p.TimeToCloseMedian))
+	line("time to close, p90", duration(c.TimeToCloseP90), duration(p.TimeToCloseP90))
+	line("new gap questions", n(c.GapSignals), n(p.GapSignals))
+	line("test conversations excluded", n(c.Test), n(p.Test))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "from\thandled\tresolved\tunresolved\thandoffs\tpending\tresolution\thelpful\tTTC median\t\n")
+	for _, b := range r.Series {
+		mark := ""
+		if b.Provisional {
+			mark = "*"
+		}
+		fmt.Fprintf(tw, "%s%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n", b.From, mark, b.Handled, b.Resolved, b.Unresolved,
+			b.HandedOff, b.Pending, percent(b.ResolutionRate), percent(b.HelpfulRate), duration(b.TimeToCloseMedian))
+	}
+	return tw.Flush()
+}
+
+func percent(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
+}
+
+func duration(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	d := time.Duration(*v * float64(time.Second)).Round(time.Second)
+	switch {
+	case d >= 24*time.Hour:
+		return fmt.Sprintf("%dd %dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh %dm", d/time.Hour, d%time.Hour/time.Minute)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm %ds", d/time.Minute, d%time.Minute/time.Second)
+	}
+	return fmt.Sprintf("%ds", d/time.Second)
+}

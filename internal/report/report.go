@@ -1,0 +1,394 @@
+// Package report builds the report model of SPEC §5 — one model that the
+// Performance page, the JSON API, CSV downloads and `parley report` all
+// render — from the daily rollups alone, never from raw events, so that a
+// report costs the same at a thousand conversations as at a million.
+package report
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// Granularity is the size of a report's buckets.
+type Granularity string
+
+// The granularities a report offers; weeks are the default.
+const (
+	Day   Granularity = "day"
+	Week  Granularity = "week"
+	Month Granularity = "month"
+)
+
+// Granularities lists them in order of size.
+var Granularities = []Granularity{Day, Week, Month}
+
+// MaxDays bounds a report's range: ten years of daily rollups is already
+// more than any chart can show.
+const MaxDays = 3660
+
+// Request says which report to build.
+type Request struct {
+	// From and To are workspace-local dates, both inclusive (YYYY-MM-DD).
+	From, To    string
+	Granularity Granularity
+	// Channels filters the report; empty means every channel.
+	Channels []string
+}
+
+// Validate reports every field of the request that is out of range, as
+// problems naming the field.
+func (r Request) Validate() error {
+	var problems []parley.Problem
+	from, errFrom := parseDay(r.From)
+	if errFrom != nil {
+		problems = append(problems, parley.FieldProblem("from", fmt.Sprintf("%q is not a date (YYYY-MM-DD)", r.From)))
+	}
+	to, errTo := parseDay(r.To)
+	if errTo != nil {
+		problems = append(problems, parley.FieldProblem("to", fmt.Sprintf("%q is not a date (YYYY-MM-DD)", r.To)))
+	}
+	if errFrom == nil && errTo == nil {
+		switch days := int(to.Sub(from).Hours()/24) + 1; {
+		case days < 1:
+			problems = append(problems, parley.FieldProblem("to", "must not be before from"))
+		case days > MaxDays:
+			problems = append(problems, parley.FieldProblem("to", fmt.Sprintf("a report covers at most %d days", MaxDays)))
+		}
+	}
+	if !slices.Contains(Granularities, r.Granularity) {
+		problems = append(problems, parley.FieldProblem("granularity", `must be "day", "week" or "month"`))
+	}
+	if len(problems) > 0 {
+		return parley.InvalidInput(problems)
+	}
+	return nil
+}
+
+// Report is the model of SPEC §5 for one range and channel filter.
+type Report struct {
+	Workspace   string      `json:"workspace"`
+	From        string      `json:"from"`
+	To          string      `json:"to"`
+	Granularity Granularity `json:"granularity"`
+	Channels    []string    `json:"channels"`
+	// Settings and DefinitionVersion say what produced every number.
+	Settings          parley.Settings `json:"settings"`
+	DefinitionVersion int             `json:"definition_version"`
+	// Today is the workspace-local date the report was made on.
+	Today string `json:"today"`
+
+	Totals Metrics `json:"totals"`
+	// Previous covers the same number of days just before From, for the
+	// change against the previous period.
+	PreviousFrom string  `json:"previous_from"`
+	PreviousTo   string  `json:"previous_to"`
+	Previous     Metrics `json:"previous"`
+
+	Series    []Bucket         `json:"series"`
+	ByChannel []ChannelMetrics `json:"by_channel"`
+	// Provisional is true when any bucket is.
+	Provisional bool `json:"provisional"`
+
+	// ThisWeek and LastWeek are the week that holds Today and the one
+	// before, whatever the range: the "Impact this week" cards.
+	ThisWeek Period `json:"this_week"`
+	LastWeek Period `json:"last_week"`
+}
+
+// Bucket is one day, week or month of a series. The first and last buckets
+// may be cut short by the range.
+type Bucket struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Provisional is true while any conversation of the bucket is pending:
+	// its numbers will still change.
+	Provisional bool `json:"provisional"`
+	Metrics
+}
+
+// ChannelMetrics are the totals of one channel.
+type ChannelMetrics struct {
+	Channel string `json:"channel"`
+	Metrics
+}
+
+// Period is a named span with its totals.
+type Period struct {
+	From    string  `json:"from"`
+	To      string  `json:"to"`
+	Metrics Metrics `json:"metrics"`
+}
+
+// Metrics are the numbers of SPEC §5 for one span of days. Rates are null
+// when their denominator is zero; durations are in seconds.
+type Metrics struct {
+	Conversations  int64    `json:"conversations"`
+	Test           int64    `json:"test_excluded"`
+	Handled        int64    `json:"handled"`
+	HandleRate     *float64 `json:"handle_rate"`
+	Pending        int64    `json:"pending"`
+	Decided        int64    `json:"decided"`
+	Resolved       int64    `json:"resolved"`
+	Confirmed      int64    `json:"resolved_confirmed"`
+	Assumed        int64    `json:"resolved_assumed"`
+	ResolutionRate *float64 `json:"resolution_rate"`
+	Deflected      int64    `json:"deflected"`
+	DeflectionRate *float64 `json:"deflection_rate"`
+	HandedOff      int64    `json:"human_handoffs"`
+	HandoffRate    *float64 `json:"handoff_rate"`
+	// HandoffsByInitiator and HandoffsByReason break human handoffs down;
+	// a handoff with no reason counts under "".
+	HandoffsByInitiator map[string]int64 `json:"handoffs_by_initiator"`
+	HandoffsByReason    map[string]int64 `json:"handoffs_by_reason"`
+	Unresolved          int64            `json:"unresolved"`
+	UnresolvedByReason  map[string]int64 `json:"unresolved_by_reason"`
+	AutomationRate      *float64         `json:"automation_rate"`
+	Reopened            int64            `json:"reopened"`
+	ReopenRate          *float64         `json:"reopen_rate"`
+
+	FeedbackPositive int64    `json:"feedback_positive"`
+	FeedbackNegative int64    `json:"feedback_negative"`
+	Rated            int64    `json:"rated"`
+	HelpfulRate      *float64 `json:"helpful_rate"`
+
+	Closed            int64    `json:"closed"`
+	TimeToCloseMean   *float64 `json:"time_to_close_mean"`
+	TimeToCloseMedian *float64 `json:"time_to_close_median"`
+	TimeToCloseP90    *float64 `json:"time_to_close_p90"`
+
+	GapSignals int64 `json:"new_gap_questions"`
+}
+
+// sums accumulates rollup cells before the rates are worked out.
+type sums struct {
+	m map[parley.Metric]int64
+	// counted holds the metrics of channels counted for the handle rate.
+	counted map[parley.Metric]int64
+	labels  map[parley.Metric]map[string]int64
+	hist    parley.Histogram
+}
+
+func newSums() *sums {
+	return &sums{m: map[parley.Metric]int64{}, counted: map[parley.Metric]int64{}, labels: map[parley.Metric]map[string]int64{}, hist: parley.Histogram{}}
+}
+
+func (s *sums) add(c parley.Rollup, counted bool) {
+	switch c.Metric {
+	case parley.MetricUnresolvedReason, parley.MetricHandoffInitiator, parley.MetricHandoffReason, parley.MetricFeedback:
+		if s.labels[c.Metric] == nil {
+			s.labels[c.Metric] = map[string]int64{}
+		}
+		s.labels[c.Metric][c.Label] += c.Value
+	case parley.MetricTimeToCloseHist:
+		if bin, err := strconv.Atoi(c.Label); err == nil {
+			s.hist.Add(bin, c.Value)
+		}
+	default:
+		s.m[c.Metric] += c.Value
+		if counted {
+			s.counted[c.Metric] += c.Value
+		}
+	}
+}
+
+func ratio(num, den int64) *float64 {
+	if den == 0 {
+		return nil
+	}
+	r := float64(num) / float64(den)
+	return &r
+}
+
+func seconds(d time.Duration) *float64 {
+	s := d.Seconds()
+	return &s
+}
+
+func nonNil(m map[string]int64) map[string]int64 {
+	if m == nil {
+		return map[string]int64{}
+	}
+	return m
+}
+
+// metrics works out the numbers of SPEC §5 from the sums.
+func (s *sums) metrics() Metrics {
+	m := Metrics{
+		Conversations:       s.counted[parley.MetricConversations],
+		Test:                s.m[parley.MetricTest],
+		Handled:             s.m[parley.MetricHandled],
+		Pending:             s.m[parley.MetricPending],
+		Resolved:            s.m[parley.MetricResolved],
+		Confirmed:           s.m[parley.MetricConfirmed],
+		HandedOff:           s.m[parley.MetricHandedOff],
+		Unresolved:          s.m[parley.MetricUnresolved],
+		Reopened:            s.m[parley.MetricReopened],
+		HandoffsByInitiator: nonNil(s.labels[parley.MetricHandoffInitiator]),
+		HandoffsByReason:    nonNil(s.labels[parley.MetricHandoffReason]),
+		UnresolvedByReason:  nonNil(s.labels[parley.MetricUnresolvedReason]),
+		FeedbackPositive:    s.labels[parley.MetricFeedback][string(parley.RatingPositive)],
+		FeedbackNegative:    s.labels[parley.MetricFeedback][string(parley.RatingNegative)],
+		Closed:              s.m[parley.MetricClosed],
+		GapSignals:          s.m[parley.MetricGapSignals],
+	}
+	m.Assumed = m.Resolved - m.Confirmed
+	m.Decided = m.HandedOff + m.Resolved + m.Unresolved
+	m.Deflected = m.Resolved + m.Unresolved
+	m.HandleRate = ratio(s.counted[parley.MetricHandled], m.Conversations)
+	m.AutomationRate = ratio(s.counted[parley.MetricResolved], m.Conversations)
+	m.ResolutionRate = ratio(m.Resolved, m.Decided)
+	m.DeflectionRate = ratio(m.Deflected, m.Decided)
+	m.HandoffRate = ratio(m.HandedOff, m.Decided)
+	m.ReopenRate = ratio(m.Reopened, m.Resolved)
+	m.Rated = m.FeedbackPositive + m.FeedbackNegative
+	m.HelpfulRate = ratio(m.FeedbackPositive, m.Rated)
+	if m.Closed > 0 {
+		mean := float64(s.m[parley.MetricTimeToCloseMs]) / float64(m.Closed) / 1000
+		m.TimeToCloseMean = &mean
+		m.TimeToCloseMedian = seconds(s.hist.Quantile(0.5))
+		m.TimeToCloseP90 = seconds(s.hist.Quantile(0.9))
+	}
+	return m
+}
+
+// Source reads daily rollups; *store.DB is one.
+type Source interface {
+	Rollups(ctx context.Context, workspaceID int64, from, to string) ([]parley.Rollup, error)
+}
+
+// Performance reads the rollups a report needs and builds it.
+func Performance(ctx context.Context, src Source, ws parley.Workspace, req Request, now time.Time) (*Report, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	loc, err := ws.Settings.Location()
+	if err != nil {
+		return nil, err
+	}
+	from, _ := parseDay(req.From)
+	to, _ := parseDay(req.To)
+	today := dayOf(now, loc)
+	prevFrom := from.AddDate(0, 0, -int(to.Sub(from).Hours()/24)-1)
+	lastWeek := weekStart(today, ws.Settings.WeekStart).AddDate(0, 0, -7)
+	lo, hi := minTime(prevFrom, lastWeek), maxTime(to, lastWeek.AddDate(0, 0, 13))
+	cells, err := src.Rollups(ctx, ws.ID, formatDay(lo), formatDay(hi))
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	return Build(cells, ws, req, now)
+}
+
+// Build makes the report from rollup cells, which must cover the range,
+// the previous period and the last two weeks. It is a pure function.
+func Build(cells []parley.Rollup, ws parley.Workspace, req Request, now time.Time) (*Report, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	loc, err := ws.Settings.Location()
+	if err != nil {
+		return nil, err
+	}
+	from, _ := parseDay(req.From)
+	to, _ := parseDay(req.To)
+	today := dayOf(now, loc)
+	days := int(to.Sub(from).Hours()/24) + 1
+	prevTo := from.AddDate(0, 0, -1)
+	prevFrom := prevTo.AddDate(0, 0, -days+1)
+	thisWeek := weekStart(today, ws.Settings.WeekStart)
+	lastWeek := thisWeek.AddDate(0, 0, -7)
+
+	r := &Report{
+		Workspace: ws.Slug, From: formatDay(from), To: formatDay(to), Granularity: req.Granularity,
+		Channels: slices.Clone(req.Channels), Settings: ws.Settings, DefinitionVersion: parley.DefinitionVersion,
+		Today: formatDay(today), PreviousFrom: formatDay(prevFrom), PreviousTo: formatDay(prevTo),
+	}
+	if r.Channels == nil {
+		r.Channels = []string{}
+	}
+	buckets := bucketsOf(from, to, req.Granularity, ws.Settings.WeekStart)
+	bucketSums := make([]*sums, len(buckets))
+	for i := range bucketSums {
+		bucketSums[i] = newSums()
+	}
+	total, prev, this, last := newSums(), newSums(), newSums(), newSums()
+	byChannel := map[string]*sums{}
+	selected := channelSet(req.Channels)
+	counted := channelSet(ws.Settings.CountedChannels)
+
+	fromS, toS, prevFromS := r.From, r.To, r.PreviousFrom
+	thisS, thisEndS := formatDay(thisWeek), formatDay(thisWeek.AddDate(0, 0, 6))
+	lastS := formatDay(lastWeek)
+	for _, c := range cells {
+		if selected != nil && !selected[c.Channel] {
+			continue
+		}
+		isCounted := counted == nil || counted[c.Channel]
+		if c.Day >= lastS && c.Day < thisS {
+			last.add(c, isCounted)
+		}
+		if c.Day >= thisS && c.Day <= thisEndS {
+			this.add(c, isCounted)
+		}
+		if c.Day >= prevFromS && c.Day < fromS {
+			prev.add(c, isCounted)
+		}
+		if c.Day < fromS || c.Day > toS {
+			continue
+		}
+		total.add(c, isCounted)
+		cs := byChannel[c.Channel]
+		if cs == nil {
+			cs = newSums()
+			byChannel[c.Channel] = cs
+		}
+		cs.add(c, isCounted)
+		i, _ := slices.BinarySearchFunc(buckets, c.Day, func(b Bucket, day string) int {
+			switch {
+			case b.To < day:
+				return -1
+			case b.From > day:
+				return 1
+			}
+			return 0
+		})
+		bucketSums[i].add(c, isCounted)
+	}
+	r.Totals, r.Previous = total.metrics(), prev.metrics()
+	r.ThisWeek = Period{From: thisS, To: thisEndS, Metrics: this.metrics()}
+	r.LastWeek = Period{From: lastS, To: formatDay(thisWeek.AddDate(0, 0, -1)), Metrics: last.metrics()}
+	for i := range buckets {
+		buckets[i].Metrics = bucketSums[i].metrics()
+		buckets[i].Provisional = buckets[i].Pending > 0
+		r.Provisional = r.Provisional || buckets[i].Provisional
+	}
+	r.Series = buckets
+	for _, ch := range slices.Sorted(func(yield func(string) bool) {
+		for ch := range byChannel {
+			if !yield(ch) {
+				return
+			}
+		}
+	}) {
+		r.ByChannel = append(r.ByChannel, ChannelMetrics{Channel: ch, Metrics: byChannel[ch].metrics()})
+	}
+	if r.ByChannel == nil {
+		r.ByChannel = []ChannelMetrics{}
+	}
+	return r, nil
+}
+
+func channelSet(chs []string) map[string]bool {
+	if len(chs) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(chs))
+	for _, c := range chs {
+		m[c] = true
+	}
+	return m
+}

@@ -1,0 +1,292 @@
+package report_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/pipeline"
+	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+// now is Friday of the second week of the fixture.
+var now = time.Date(2026, 3, 13, 12, 0, 0, 0, time.UTC)
+
+func at(day, clock string) time.Time {
+	t, err := time.Parse("2006-01-02 15:04", day+" "+clock)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// fixture is a small set of conversations whose report is worked out by
+// hand in the tests below. Weeks start on Monday 2026-03-02 and 03-09.
+func fixture() []parley.Event {
+	var events []parley.Event
+	n := 0
+	add := func(e parley.Event) {
+		n++
+		if e.ID == "" {
+			e.ID = "e" + string(rune('a'+n/26)) + string(rune('a'+n%26))
+		}
+		events = append(events, e)
+	}
+	start := func(conv, channel string, t time.Time, test bool) {
+		add(parley.Event{Type: parley.EventConversationStarted, ConversationID: conv, OccurredAt: t, Channel: channel, Test: test})
+	}
+	reply := func(id, conv string, t time.Time, cites bool) {
+		e := parley.Event{ID: id, Type: parley.EventMessage, ConversationID: conv, OccurredAt: t, Author: parley.AuthorCustomerAgent, Text: "answer"}
+		if cites {
+			e.Sources = []parley.Source{{ID: "kb-1"}}
+		}
+		add(e)
+	}
+	rate := func(conv, msg string, t time.Time, r parley.Rating) {
+		add(parley.Event{Type: parley.EventFeedback, ConversationID: conv, OccurredAt: t, MessageID: msg, Rating: r})
+	}
+	closed := func(conv string, t time.Time) {
+		add(parley.Event{Type: parley.EventConversationClosed, ConversationID: conv, OccurredAt: t})
+	}
+	// c1 chat: resolved, confirmed; closed 9 minutes after the first reply.
+	start("c1", "chat", at("2026-03-02", "09:00"), false)
+	reply("r1", "c1", at("2026-03-02", "09:01"), true)
+	rate("c1", "r1", at("2026-03-02", "09:02"), parley.RatingPositive)
+	closed("c1", at("2026-03-02", "09:10"))
+	// c2 chat: unresolved, no source or action.
+	start("c2", "chat", at("2026-03-03", "10:00"), false)
+	reply("r2", "c2", at("2026-03-03", "10:01"), false)
+	// c3 email: unresolved, the visitor asked for a human.
+	start("c3", "email", at("2026-03-04", "10:00"), false)
+	reply("r3", "c3", at("2026-03-04", "10:01"), true)
+	add(parley.Event{Type: parley.EventHumanRequested, ConversationID: "c3", OccurredAt: at("2026-03-04", "10:02")})
+	// c4 email: handed off by a rule.
+	start("c4", "email", at("2026-03-04", "11:00"), false)
+	reply("r4", "c4", at("2026-03-04", "11:01"), true)
+	add(parley.Event{Type: parley.EventHandoff, ConversationID: "c4", OccurredAt: at("2026-03-04", "11:05"), Initiator: parley.InitiatorRule, Reason: "trigger_phrase"})
+	// c5 chat: never handled.
+	start("c5", "chat", at("2026-03-03", "12:00"), false)
+	// c6 chat: test traffic.
+	start("c6", "chat", at("2026-03-03", "13:00"), true)
+	reply("r6", "c6", at("2026-03-03", "13:01"), true)
+	// c7 chat, week 2: unresolved on negative feedback; assigned to the
+	// agent at 10:00 and closed 26 hours later.
+	start("c7", "chat", at("2026-03-10", "09:00"), false)
+	add(parley.Event{Type: parley.EventAssigned, ConversationID: "c7", OccurredAt: at("2026-03-10", "10:00"), Assignee: parley.AssigneeCustomerAgent})
+	reply("r7", "c7", at("2026-03-10", "10:01"), true)
+	rate("c7", "r7", at("2026-03-11", "08:00"), parley.RatingNegative)
+	closed("c7", at("2026-03-11", "12:00"))
+	// c8 whatsapp, week 2: still pending at now.
+	start("c8", "whatsapp", at("2026-03-12", "09:00"), false)
+	reply("r8", "c8", at("2026-03-12", "09:01"), true)
+	return events
+}
+
+// setup stores and evaluates the fixture and returns the workspace.
+func setup(t *testing.T, counted []string) (*store.DB, parley.Workspace) {
+	t.Helper()
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, "acme", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counted != nil {
+		ws.Settings.CountedChannels = counted
+		if _, err := db.UpdateSettings(ctx, ws.ID, ws.Settings); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var b ingest.Batch
+	for i, e := range fixture() {
+		body, err := ingest.Canonical(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Items = append(b.Items, ingest.Item{Index: i, Event: e, Body: body})
+	}
+	if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return now }}).Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db, ws
+}
+
+func rate(f float64) *float64 { return &f }
+
+// approx compares rates and durations to 1e-9, and durations from the
+// histogram to its ±4.4%.
+var approx = cmp.Comparer(func(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return math.Abs(*a-*b) <= 1e-9+0.045*math.Abs(*b)
+})
+
+func TestReportByHand(t *testing.T) {
+	db, ws := setup(t, nil)
+	r, err := report.Performance(context.Background(), db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	week1 := report.Metrics{
+		Conversations: 5, Test: 1, Handled: 4, HandleRate: rate(4.0 / 5), Decided: 4,
+		Resolved: 1, Confirmed: 1, ResolutionRate: rate(1.0 / 4), Deflected: 3, DeflectionRate: rate(3.0 / 4),
+		HandedOff: 1, HandoffRate: rate(1.0 / 4),
+		HandoffsByInitiator: map[string]int64{"rule": 1}, HandoffsByReason: map[string]int64{"trigger_phrase": 1},
+		Unresolved: 2, UnresolvedByReason: map[string]int64{"no_source_or_action": 1, "human_requested": 1},
+		AutomationRate: rate(1.0 / 5), ReopenRate: rate(0),
+		FeedbackPositive: 1, Rated: 1, HelpfulRate: rate(1),
+		Closed: 1, TimeToCloseMean: rate(540), TimeToCloseMedian: rate(540), TimeToCloseP90: rate(540),
+	}
+	week2 := report.Metrics{
+		Conversations: 2, Handled: 2, HandleRate: rate(1), Pending: 1, Decided: 1,
+		ResolutionRate: rate(0), Deflected: 1, DeflectionRate: rate(1), HandoffRate: rate(0),
+		HandoffsByInitiator: map[string]int64{}, HandoffsByReason: map[string]int64{},
+		Unresolved: 1, UnresolvedByReason: map[string]int64{"negative_feedback": 1},
+		AutomationRate:   rate(0),
+		FeedbackNegative: 1, Rated: 1, HelpfulRate: rate(0),
+		Closed: 1, TimeToCloseMean: rate(26 * 3600), TimeToCloseMedian: rate(26 * 3600), TimeToCloseP90: rate(26 * 3600),
+	}
+	want := []report.Bucket{
+		{From: "2026-03-02", To: "2026-03-08", Metrics: week1},
+		{From: "2026-03-09", To: "2026-03-15", Provisional: true, Metrics: week2},
+	}
+	if diff := cmp.Diff(want, r.Series, approx); diff != "" {
+		t.Errorf("weekly series (-want +got):\n%s", diff)
+	}
+	totals := report.Metrics{
+		Conversations: 7, Test: 1, Handled: 6, HandleRate: rate(6.0 / 7), Pending: 1, Decided: 5,
+		Resolved: 1, Confirmed: 1, ResolutionRate: rate(1.0 / 5), Deflected: 4, DeflectionRate: rate(4.0 / 5),
+		HandedOff: 1, HandoffRate: rate(1.0 / 5),
+		HandoffsByInitiator: map[string]int64{"rule": 1}, HandoffsByReason: map[string]int64{"trigger_phrase": 1},
+		Unresolved: 3, UnresolvedByReason: map[string]int64{"no_source_or_action": 1, "human_requested": 1, "negative_feedback": 1},
+		AutomationRate: rate(1.0 / 7), ReopenRate: rate(0),
+		FeedbackPositive: 1, FeedbackNegative: 1, Rated: 2, HelpfulRate: rate(0.5),
+		Closed: 2, TimeToCloseMean: rate((540 + 26*3600) / 2), TimeToCloseMedian: rate(540), TimeToCloseP90: rate(26 * 3600),
+	}
+	if diff := cmp.Diff(totals, r.Totals, approx); diff != "" {
+		t.Errorf("totals (-want +got):\n%s", diff)
+	}
+	if !r.Provisional || r.Previous.Conversations != 0 || r.PreviousFrom != "2026-02-16" || r.PreviousTo != "2026-03-01" {
+		t.Errorf("provisional %v, previous %s..%s with %d conversations", r.Provisional, r.PreviousFrom, r.PreviousTo, r.Previous.Conversations)
+	}
+	if diff := cmp.Diff(week2, r.ThisWeek.Metrics, approx); diff != "" || r.ThisWeek.From != "2026-03-09" {
+		t.Errorf("this week from %s (-want +got):\n%s", r.ThisWeek.From, diff)
+	}
+	if diff := cmp.Diff(week1, r.LastWeek.Metrics, approx); diff != "" {
+		t.Errorf("last week (-want +got):\n%s", diff)
+	}
+	var channels []string
+	var chatConversations int64
+	for _, c := range r.ByChannel {
+		channels = append(channels, c.Channel)
+		if c.Channel == "chat" {
+			chatConversations = c.Conversations
+		}
+	}
+	if diff := cmp.Diff([]string{"chat", "email", "whatsapp"}, channels); diff != "" || chatConversations != 4 {
+		t.Errorf("by channel: chat has %d conversations (want 4: c1, c2, c5, c7; c6 is test traffic)\n%s", chatConversations, diff)
+	}
+	if r.DefinitionVersion != parley.DefinitionVersion || r.Today != "2026-03-13" {
+		t.Errorf("definition version %d, today %s", r.DefinitionVersion, r.Today)
+	}
+}
+
+func TestReportFilters(t *testing.T) {
+	ctx := context.Background()
+	db, ws := setup(t, nil)
+	r, err := report.Performance(ctx, db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week, Channels: []string{"email"}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Totals; got.Conversations != 2 || got.Handled != 2 || got.HandedOff != 1 || got.Unresolved != 1 || got.Test != 0 {
+		t.Errorf("email only: %+v", got)
+	}
+	daily, err := report.Performance(ctx, db, ws, report.Request{From: "2026-03-03", To: "2026-03-05", Granularity: report.Day}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var perDay []int64
+	for _, b := range daily.Series {
+		perDay = append(perDay, b.Conversations)
+	}
+	if diff := cmp.Diff([]int64{2, 2, 0}, perDay); diff != "" {
+		t.Errorf("daily conversations, zero-filled (-want +got):\n%s", diff)
+	}
+	monthly, err := report.Performance(ctx, db, ws, report.Request{From: "2026-02-20", To: "2026-04-10", Granularity: report.Month}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spans []string
+	for _, b := range monthly.Series {
+		spans = append(spans, b.From+".."+b.To)
+	}
+	if diff := cmp.Diff([]string{"2026-02-20..2026-02-28", "2026-03-01..2026-03-31", "2026-04-01..2026-04-10"}, spans); diff != "" {
+		t.Errorf("monthly buckets clipped to the range (-want +got):\n%s", diff)
+	}
+
+	// Counting only chat for the handle rate: 4 chat conversations
+	// (c1, c2, c5, c7), of which 3 were handled.
+	db, ws = setup(t, []string{"chat"})
+	r, err = report.Performance(ctx, db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Totals.Conversations != 4 || r.Totals.HandleRate == nil || *r.Totals.HandleRate != 0.75 || r.Totals.Handled != 6 {
+		t.Errorf("counted channels: conversations %d, handle rate %v, handled %d", r.Totals.Conversations, *r.Totals.HandleRate, r.Totals.Handled)
+	}
+}
+
+func TestRequestValidate(t *testing.T) {
+	for _, tt := range []struct {
+		req    report.Request
+		fields []string
+	}{
+		{report.Request{From: "2026-03-01", To: "2026-03-31", Granularity: report.Week}, nil},
+		{report.Request{From: "2026-3-1", To: "2026-03-31", Granularity: report.Week}, []string{"from"}},
+		{report.Request{From: "2026-03-31", To: "2026-03-01", Granularity: report.Day}, []string{"to"}},
+		{report.Request{From: "2000-01-01", To: "2026-03-01", Granularity: report.Day}, []string{"to"}},
+		{report.Request{From: "x", To: "y", Granularity: "hour"}, []string{"from", "to", "granularity"}},
+	} {
+		var fields []string
+		for _, p := range parley.ProblemsOf(tt.req.Validate()) {
+			fields = append(fields, p.Field)
+		}
+		if diff := cmp.Diff(tt.fields, fields); diff != "" {
+			t.Errorf("%+v (-want +got):\n%s", tt.req, diff)
+		}
+	}
+}
+
+func TestPresets(t *testing.T) {
+	s := parley.DefaultSettings()
+	for _, tt := range []struct {
+		p        report.Preset
+		start    parley.WeekStart
+		from, to string
+	}{
+		{report.ThisWeek, parley.WeekStartMonday, "2026-03-09", "2026-03-15"},
+		{report.ThisWeek, parley.WeekStartSunday, "2026-03-08", "2026-03-14"},
+		{report.Last4Weeks, parley.WeekStartMonday, "2026-02-16", "2026-03-15"},
+		{report.Last12Weeks, parley.WeekStartMonday, "2025-12-22", "2026-03-15"},
+	} {
+		s.WeekStart = tt.start
+		from, to, err := tt.p.Range(now, s)
+		if err != nil || from != tt.from || to != tt.to {
+			t.Errorf("%s from %s: got %s..%s (%v), want %s..%s", tt.p, tt.start, from, to, err, tt.from, tt.to)
+		}
+	}
+	if _, _, err := report.Preset("forever").Range(now, s); parley.KindOf(err) != parley.KindInvalid {
+		t.Errorf("unknown preset: %v", err)
+	}
+}

@@ -1,0 +1,168 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+)
+
+// A Table is the numbers behind one chart: rows of buckets (or channels)
+// and named columns. The page shows it as an HTML table, the CSV download
+// and `parley report --format csv` write it; all take it from here, so the
+// three never disagree.
+type Table struct {
+	Chart   string     `json:"chart"`
+	Columns []string   `json:"columns"`
+	Rows    [][]string `json:"rows"`
+}
+
+// column is one metric column of a chart.
+type column struct {
+	name  string
+	value func(m *Metrics) string
+}
+
+func count(f func(m *Metrics) int64) func(m *Metrics) string {
+	return func(m *Metrics) string { return strconv.FormatInt(f(m), 10) }
+}
+
+func number(f func(m *Metrics) *float64) func(m *Metrics) string {
+	return func(m *Metrics) string {
+		if v := f(m); v != nil {
+			return strconv.FormatFloat(*v, 'f', -1, 64)
+		}
+		return ""
+	}
+}
+
+// Charts are the charts of the Performance page, by id, with their columns.
+// Rates are fractions (0.25, not 25%); durations are seconds.
+var Charts = []string{
+	"handled", "channels", "feedback", "handle_rate", "resolution_rate", "resolved",
+	"handoffs", "handoff_rate", "time_to_close", "all",
+}
+
+var chartColumns = map[string][]column{
+	"handled": {
+		{"handled", count(func(m *Metrics) int64 { return m.Handled })},
+		{"resolved", count(func(m *Metrics) int64 { return m.Resolved })},
+		{"unresolved", count(func(m *Metrics) int64 { return m.Unresolved })},
+		{"human_handoffs", count(func(m *Metrics) int64 { return m.HandedOff })},
+		{"pending", count(func(m *Metrics) int64 { return m.Pending })},
+	},
+	"feedback": {
+		{"feedback_positive", count(func(m *Metrics) int64 { return m.FeedbackPositive })},
+		{"feedback_negative", count(func(m *Metrics) int64 { return m.FeedbackNegative })},
+		{"helpful_rate", number(func(m *Metrics) *float64 { return m.HelpfulRate })},
+	},
+	"handle_rate": {
+		{"conversations", count(func(m *Metrics) int64 { return m.Conversations })},
+		{"handled", count(func(m *Metrics) int64 { return m.Handled })},
+		{"handle_rate", number(func(m *Metrics) *float64 { return m.HandleRate })},
+	},
+	"resolution_rate": {
+		{"decided", count(func(m *Metrics) int64 { return m.Decided })},
+		{"resolved", count(func(m *Metrics) int64 { return m.Resolved })},
+		{"resolution_rate", number(func(m *Metrics) *float64 { return m.ResolutionRate })},
+		{"deflection_rate", number(func(m *Metrics) *float64 { return m.DeflectionRate })},
+		{"automation_rate", number(func(m *Metrics) *float64 { return m.AutomationRate })},
+	},
+	"resolved": {
+		{"resolved", count(func(m *Metrics) int64 { return m.Resolved })},
+		{"resolved_confirmed", count(func(m *Metrics) int64 { return m.Confirmed })},
+		{"resolved_assumed", count(func(m *Metrics) int64 { return m.Assumed })},
+		{"reopened", count(func(m *Metrics) int64 { return m.Reopened })},
+	},
+	"handoffs": {
+		{"human_handoffs", count(func(m *Metrics) int64 { return m.HandedOff })},
+		{"customer_agent", count(func(m *Metrics) int64 { return m.HandoffsByInitiator["customer_agent"] })},
+		{"rule", count(func(m *Metrics) int64 { return m.HandoffsByInitiator["rule"] })},
+		{"rep", count(func(m *Metrics) int64 { return m.HandoffsByInitiator["rep"] })},
+	},
+	"handoff_rate": {
+		{"decided", count(func(m *Metrics) int64 { return m.Decided })},
+		{"human_handoffs", count(func(m *Metrics) int64 { return m.HandedOff })},
+		{"handoff_rate", number(func(m *Metrics) *float64 { return m.HandoffRate })},
+	},
+	"time_to_close": {
+		{"closed", count(func(m *Metrics) int64 { return m.Closed })},
+		{"time_to_close_mean", number(func(m *Metrics) *float64 { return m.TimeToCloseMean })},
+		{"time_to_close_median", number(func(m *Metrics) *float64 { return m.TimeToCloseMedian })},
+		{"time_to_close_p90", number(func(m *Metrics) *float64 { return m.TimeToCloseP90 })},
+	},
+}
+
+func init() {
+	// "channels" and "all" carry every column of the others, once.
+	var all []column
+	seen := map[string]bool{}
+	for _, id := range Charts {
+		for _, c := range chartColumns[id] {
+			if !seen[c.name] {
+				seen[c.name] = true
+				all = append(all, c)
+			}
+		}
+	}
+	all = append(all,
+		column{"test_excluded", count(func(m *Metrics) int64 { return m.Test })},
+		column{"deflected", count(func(m *Metrics) int64 { return m.Deflected })},
+		column{"unresolved_no_source_or_action", count(func(m *Metrics) int64 { return m.UnresolvedByReason["no_source_or_action"] })},
+		column{"unresolved_human_requested", count(func(m *Metrics) int64 { return m.UnresolvedByReason["human_requested"] })},
+		column{"unresolved_negative_feedback", count(func(m *Metrics) int64 { return m.UnresolvedByReason["negative_feedback"] })},
+		column{"reopen_rate", number(func(m *Metrics) *float64 { return m.ReopenRate })},
+		column{"new_gap_questions", count(func(m *Metrics) int64 { return m.GapSignals })},
+	)
+	chartColumns["all"] = all
+	chartColumns["channels"] = all
+}
+
+// Table returns the numbers of one chart: per bucket for the charts over
+// time, per channel for "channels". Each bucket row says whether it is
+// provisional.
+func (r *Report) Table(chart string) (Table, error) {
+	cols, ok := chartColumns[chart]
+	if !ok {
+		return Table{}, fmt.Errorf("report: unknown chart %q (one of %v)", chart, Charts)
+	}
+	t := Table{Chart: chart}
+	if chart == "channels" {
+		t.Columns = append(t.Columns, "channel")
+	} else {
+		t.Columns = append(t.Columns, "from", "to", "provisional")
+	}
+	for _, c := range cols {
+		t.Columns = append(t.Columns, c.name)
+	}
+	row := func(lead []string, m *Metrics) {
+		out := slices.Clone(lead)
+		for _, c := range cols {
+			out = append(out, c.value(m))
+		}
+		t.Rows = append(t.Rows, out)
+	}
+	if chart == "channels" {
+		for i := range r.ByChannel {
+			row([]string{r.ByChannel[i].Channel}, &r.ByChannel[i].Metrics)
+		}
+		return t, nil
+	}
+	for i := range r.Series {
+		b := &r.Series[i]
+		row([]string{b.From, b.To, strconv.FormatBool(b.Provisional)}, &b.Metrics)
+	}
+	return t, nil
+}
+
+// WriteCSV writes the table with a header row.
+func (t Table) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write(t.Columns)
+	cw.WriteAll(t.Rows)
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("report: write csv: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,8 @@
+package web
+
+// OnMissingMessage makes every lookup of a message key that does not exist
+// call f, so that tests can prove every string of every page is translated.
+func OnMissingMessage(f func(key string)) { missing = f }
+
+// Messages returns the message catalogue.
+func Messages() map[string][2]string { return messages }

@@ -1,0 +1,351 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+)
+
+// Lang is a language the pages speak.
+type Lang string
+
+// The languages of the UI.
+const (
+	English            Lang = "en"
+	TraditionalChinese Lang = "zh-TW"
+)
+
+var (
+	langs   = []Lang{English, TraditionalChinese}
+	matcher = language.NewMatcher([]language.Tag{language.English, language.MustParse("zh-TW")})
+)
+
+// langCookie remembers the language a visitor picked with the switch.
+const langCookie = "parley_lang"
+
+// langOf picks the page language: ?lang= (remembered in a cookie), else
+// the cookie, else the best match for Accept-Language. Any Chinese
+// preference gets Traditional Chinese, the only Chinese the UI has.
+func langOf(w http.ResponseWriter, r *http.Request) Lang {
+	if l := Lang(r.URL.Query().Get("lang")); l == English || l == TraditionalChinese {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		return l
+	}
+	if c, err := r.Cookie(langCookie); err == nil {
+		if l := Lang(c.Value); l == English || l == TraditionalChinese {
+			return l
+		}
+	}
+	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	if err != nil || len(tags) == 0 {
+		return English
+	}
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return English
+	}
+	return langs[i]
+}
+
+// messages holds every user-facing string of the pages: English, then
+// Traditional Chinese. A test renders every page in both languages and
+// fails on any key missing here.
+var messages = map[string][2]string{
+	"app.tagline":                  {"Customer agent performance", "客服 AI 成效"},
+	"nav.performance":              {"Performance", "成效"},
+	"nav.conversations":            {"Conversations", "對話"},
+	"nav.language":                 {"Language", "語言"},
+	"nav.skip":                     {"Skip to content", "跳至內容"},
+	"perf.title":                   {"Performance", "成效"},
+	"perf.subtitle":                {"How your customer agent handled conversations, and how they ended.", "客服 AI 處理了哪些對話，以及對話的結果。"},
+	"filter.range":                 {"Range", "期間"},
+	"filter.from":                  {"From", "開始"},
+	"filter.to":                    {"To", "結束"},
+	"filter.granularity":           {"Group by", "分組"},
+	"filter.channels":              {"Channels", "管道"},
+	"filter.all":                   {"All channels", "所有管道"},
+	"filter.apply":                 {"Apply", "套用"},
+	"filter.custom":                {"Custom", "自訂"},
+	"range.this_week":              {"This week", "本週"},
+	"range.last_4_weeks":           {"Last 4 weeks", "最近 4 週"},
+	"range.last_12_weeks":          {"Last 12 weeks", "最近 12 週"},
+	"range.last_26_weeks":          {"Last 26 weeks", "最近 26 週"},
+	"range.last_52_weeks":          {"Last 52 weeks", "最近 52 週"},
+	"gran.day":                     {"Day", "日"},
+	"gran.week":                    {"Week", "週"},
+	"gran.month":                   {"Month", "月"},
+	"meta.definition":              {"Definition version %d · time zone %s · window %s · weeks start on %s", "定義版本 %d · 時區 %s · 評估時窗 %s · 每週起始日 %s"},
+	"meta.monday":                  {"Monday", "星期一"},
+	"meta.sunday":                  {"Sunday", "星期日"},
+	"meta.provisional":             {"Periods marked provisional still have conversations waiting for their decision; their numbers will change.", "標示為「暫定」的期間仍有對話在等待判定，數字仍會變動。"},
+	"meta.range":                   {"%s to %s", "%s 至 %s"},
+	"provisional":                  {"provisional", "暫定"},
+	"impact.title":                 {"Impact this week", "本週成效"},
+	"impact.vs":                    {"vs last week", "與上週相比"},
+	"impact.how":                   {"How this is counted", "計算方式"},
+	"impact.none":                  {"no data last week", "上週無資料"},
+	"card.resolved":                {"Resolved", "已解決"},
+	"card.handled":                 {"Handled", "已處理"},
+	"card.ttc":                     {"Time to close (median)", "結案時間（中位數）"},
+	"card.deflection":              {"Deflection rate", "分流率"},
+	"card.helpful":                 {"Helpful", "有幫助"},
+	"how.resolved":                 {"Conversations decided as resolved: an agent reply cited a source or ran a succeeded action, the visitor did not ask for a human, and the last agent reply was not rated negative. Counted in the week the conversation started.", "判定為已解決的對話：AI 回覆引用了來源或成功執行了動作、訪客沒有要求真人，且最後一則 AI 回覆沒有負評。依對話開始的那一週計算。"},
+	"how.handled":                  {"Conversations the customer agent replied to at least once, by the week they started. Test traffic is excluded.", "客服 AI 至少回覆過一次的對話，依開始的週計算。不含測試流量。"},
+	"how.ttc":                      {"From the assignment to the customer agent (else its first reply) to the last close, for conversations closed this week. Median, within ±4.4%.", "從指派給客服 AI（或其第一則回覆）到最後一次結案的時間，計入本週結案的對話。中位數，誤差 ±4.4%。"},
+	"how.deflection":               {"Resolved plus unresolved, divided by decided conversations: the share decided without a human.", "已解決加未解決，除以已判定的對話：未經真人就判定的比例。"},
+	"how.helpful":                  {"Positive ratings divided by all ratings given this week. A later rating of the same reply replaces an earlier one.", "本週正面評價除以所有評價。同一則回覆的新評價會取代舊評價。"},
+	"change.pts":                   {"%s pts", "%s 個百分點"},
+	"charts.title":                 {"Over time", "趨勢"},
+	"chart.handled":                {"Conversations handled, by outcome", "已處理對話（依結果）"},
+	"chart.channels":               {"Handled by channel", "各管道已處理對話"},
+	"chart.feedback":               {"Visitor feedback", "訪客回饋"},
+	"chart.handle_rate":            {"Handle rate", "處理率"},
+	"chart.resolution_rate":        {"Resolution rate", "解決率"},
+	"chart.resolved":               {"Resolved conversations", "已解決對話"},
+	"chart.handoffs":               {"Human handoffs, by initiator", "轉接真人（依發起者）"},
+	"chart.handoff_rate":           {"Handoff rate", "轉接率"},
+	"chart.time_to_close":          {"Time to close", "結案時間"},
+	"chart.numbers":                {"Show the numbers", "顯示數字"},
+	"chart.csv":                    {"Download CSV", "下載 CSV"},
+	"series.resolved":              {"Resolved", "已解決"},
+	"series.unresolved":            {"Unresolved", "未解決"},
+	"series.handed_off":            {"Handed off", "已轉接"},
+	"series.pending":               {"Pending", "待判定"},
+	"series.handled":               {"Handled", "已處理"},
+	"series.positive":              {"Positive", "正面"},
+	"series.negative":              {"Negative", "負面"},
+	"series.confirmed":             {"Confirmed", "已確認"},
+	"series.assumed":               {"Assumed", "推定"},
+	"series.customer_agent":        {"Customer agent", "客服 AI"},
+	"series.rule":                  {"Rule", "規則"},
+	"series.rep":                   {"Rep", "客服人員"},
+	"series.handle_rate":           {"Handle rate", "處理率"},
+	"series.resolution_rate":       {"Resolution rate", "解決率"},
+	"series.handoff_rate":          {"Handoff rate", "轉接率"},
+	"series.median":                {"Median", "中位數"},
+	"series.p90":                   {"90th percentile", "第 90 百分位"},
+	"channels.title":               {"By channel", "依管道"},
+	"col.channel":                  {"Channel", "管道"},
+	"col.conversations":            {"Conversations", "對話"},
+	"col.handled":                  {"Handled", "已處理"},
+	"col.handle_rate":              {"Handle rate", "處理率"},
+	"col.resolved":                 {"Resolved", "已解決"},
+	"col.resolution_rate":          {"Resolution rate", "解決率"},
+	"col.handoffs":                 {"Handoffs", "轉接"},
+	"col.helpful":                  {"Helpful", "有幫助"},
+	"col.period":                   {"Period", "期間"},
+	"col.conversation":             {"Conversation", "對話"},
+	"col.started":                  {"Started", "開始時間"},
+	"col.outcome":                  {"Outcome", "結果"},
+	"col.reasons":                  {"Reasons", "原因"},
+	"col.decided":                  {"Decided", "判定時間"},
+	"col.handoff":                  {"Handoff", "轉接"},
+	"col.time":                     {"Time", "時間"},
+	"col.event":                    {"Event", "事件"},
+	"col.details":                  {"Details", "內容"},
+	"totals.title":                 {"Totals for the range", "期間總計"},
+	"totals.previous":              {"previous period", "前一期間"},
+	"metric.conversations":         {"Conversations", "對話"},
+	"metric.test":                  {"Test conversations excluded", "已排除的測試對話"},
+	"metric.automation_rate":       {"Automation rate", "自動化率"},
+	"metric.reopen_rate":           {"Reopen rate", "重新開啟率"},
+	"metric.unresolved_by_reason":  {"Unresolved, by reason", "未解決（依原因）"},
+	"metric.gap_questions":         {"New gap questions", "新的知識缺口問題"},
+	"metric.pending":               {"Pending", "待判定"},
+	"outcome.not_handled":          {"Not handled", "未處理"},
+	"outcome.pending":              {"Pending", "待判定"},
+	"outcome.handed_off":           {"Handed off", "已轉接"},
+	"outcome.resolved":             {"Resolved", "已解決"},
+	"outcome.unresolved":           {"Unresolved", "未解決"},
+	"resolution.confirmed":         {"confirmed", "已確認"},
+	"resolution.assumed":           {"assumed", "推定"},
+	"reason.no_source_or_action":   {"No source or action", "未引用來源或執行動作"},
+	"reason.human_requested":       {"Human requested", "要求真人"},
+	"reason.negative_feedback":     {"Negative feedback", "負面回饋"},
+	"convs.title":                  {"Conversations", "對話"},
+	"convs.filter":                 {"Showing", "顯示"},
+	"convs.all":                    {"all conversations", "所有對話"},
+	"convs.none":                   {"No conversations match this filter.", "沒有符合條件的對話。"},
+	"convs.next":                   {"Next page", "下一頁"},
+	"convs.first":                  {"First page", "第一頁"},
+	"convs.csv":                    {"Download all as CSV", "全部下載為 CSV"},
+	"convs.clear":                  {"Clear filter", "清除篩選"},
+	"conv.title":                   {"Conversation %s", "對話 %s"},
+	"conv.why":                     {"Why this outcome", "判定原因"},
+	"conv.timeline":                {"Timeline", "時間軸"},
+	"conv.channel":                 {"Channel", "管道"},
+	"conv.started":                 {"Started", "開始時間"},
+	"conv.decided":                 {"Decided", "判定時間"},
+	"conv.due":                     {"Decision due", "預計判定時間"},
+	"conv.ticket":                  {"Ticket", "工單"},
+	"conv.ttc":                     {"Time to close", "結案時間"},
+	"conv.reopened":                {"Reopened after the resolution", "解決後重新開啟"},
+	"conv.test":                    {"Test conversation: excluded from every metric", "測試對話：不計入任何指標"},
+	"conv.passed":                  {"passed", "通過"},
+	"conv.failed":                  {"failed", "未通過"},
+	"conv.events":                  {"events:", "事件："},
+	"conv.not_handled":             {"The customer agent never replied, so the conversation was not handled.", "客服 AI 從未回覆，因此這則對話未被處理。"},
+	"conv.pending":                 {"Waiting for the decision at %s: the window after the last agent reply has not passed.", "等待於 %s 判定：最後一則 AI 回覆後的評估時窗尚未結束。"},
+	"conv.handed_off":              {"A human took over at %s (initiator: %s, reason: %s), before the decision time.", "在判定時間前，真人於 %s 接手（發起者：%s，原因：%s）。"},
+	"conv.decided_at":              {"Decided at %s, the window after the last agent reply.", "於 %s 判定，即最後一則 AI 回覆後的評估時窗結束時。"},
+	"conv.back":                    {"Back to the list", "返回列表"},
+	"crit.cited_source_or_action":  {"An agent reply cited a source or ran a succeeded action", "AI 回覆引用了來源或成功執行了動作"},
+	"crit.no_human_request":        {"The visitor did not ask for a human", "訪客沒有要求真人"},
+	"crit.last_reply_not_negative": {"The last agent reply was not rated negative", "最後一則 AI 回覆沒有負評"},
+	"event.conversation.started":   {"Conversation started", "對話開始"},
+	"event.message":                {"Message", "訊息"},
+	"event.human.requested":        {"Visitor asked for a human", "訪客要求真人"},
+	"event.handoff":                {"Handoff", "轉接"},
+	"event.feedback":               {"Feedback", "回饋"},
+	"event.assigned":               {"Assigned", "指派"},
+	"event.conversation.closed":    {"Conversation closed", "對話結束"},
+	"author.visitor":               {"Visitor", "訪客"},
+	"author.customer_agent":        {"Customer agent", "客服 AI"},
+	"author.rep":                   {"Rep", "客服人員"},
+	"detail.sources":               {"Sources", "來源"},
+	"detail.actions":               {"Actions", "動作"},
+	"detail.unanswered":            {"Could not answer", "無法回答"},
+	"detail.question":              {"Question", "問題"},
+	"detail.rating":                {"Rating of %s", "對 %s 的評價"},
+	"detail.assignee":              {"Assignee", "指派對象"},
+	"detail.initiator":             {"Initiator", "發起者"},
+	"detail.reason":                {"Reason", "原因"},
+	"detail.comment":               {"Comment", "意見"},
+	"none":                         {"none", "無"},
+	"error.title":                  {"Something went wrong", "發生錯誤"},
+	"error.notfound":               {"Not found", "找不到頁面"},
+	"error.back":                   {"Back to Performance", "返回成效"},
+}
+
+// missing, when set (by tests), learns every key looked up and not found.
+var missing func(key string)
+
+// T returns the message for key in l, formatted with args.
+func (l Lang) T(key string, args ...any) string {
+	m, ok := messages[key]
+	if !ok {
+		if missing != nil {
+			missing(key)
+		}
+		return key
+	}
+	s := m[0]
+	if l == TraditionalChinese {
+		s = m[1]
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// Int formats a count with thousands separators (the same in both
+// languages).
+func (l Lang) Int(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// Percent formats a rate; nil (no denominator) is a dash.
+func (l Lang) Percent(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
+}
+
+// Duration formats seconds in its two largest units: "3h 4m", "3 小時 4 分".
+func (l Lang) Duration(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	type unit struct {
+		size     time.Duration
+		en, zhTW string
+	}
+	units := []unit{{24 * time.Hour, "d", " 天"}, {time.Hour, "h", " 小時"}, {time.Minute, "m", " 分"}, {time.Second, "s", " 秒"}}
+	d := time.Duration(math.Round(*v)) * time.Second
+	first := len(units) - 1
+	for i, u := range units {
+		if d >= u.size {
+			first = i
+			break
+		}
+	}
+	var parts []string
+	for _, u := range units[first:min(first+2, len(units))] {
+		n := d / u.size
+		d -= n * u.size
+		name := u.en
+		if l == TraditionalChinese {
+			name = u.zhTW
+		}
+		if n > 0 || len(parts) == 0 {
+			parts = append(parts, strconv.FormatInt(int64(n), 10)+name)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// Day formats a YYYY-MM-DD date: "Mar 2, 2026", "2026年3月2日".
+func (l Lang) Day(day string) string {
+	t, err := time.Parse("2006-01-02", day)
+	if err != nil {
+		return day
+	}
+	if l == TraditionalChinese {
+		return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
+	}
+	return t.Format("Jan 2, 2006")
+}
+
+// Short formats a date without its year, for chart axes: "Mar 2", "3/2".
+func (l Lang) Short(day string) string {
+	t, err := time.Parse("2006-01-02", day)
+	if err != nil {
+		return day
+	}
+	if l == TraditionalChinese {
+		return fmt.Sprintf("%d/%d", t.Month(), t.Day())
+	}
+	return t.Format("Jan 2")
+}
+
+// Month formats the month of a date: "Mar 2026", "2026年3月".
+func (l Lang) Month(day string) string {
+	t, err := time.Parse("2006-01-02", day)
+	if err != nil {
+		return day
+	}
+	if l == TraditionalChinese {
+		return fmt.Sprintf("%d年%d月", t.Year(), t.Month())
+	}
+	return t.Format("Jan 2006")
+}
+
+// Instant formats an instant in loc: "Mar 2, 2026 09:00", "2026年3月2日 09:00".
+func (l Lang) Instant(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "–"
+	}
+	t = t.In(loc)
+	return l.Day(t.Format("2006-01-02")) + " " + t.Format("15:04:05")
+}

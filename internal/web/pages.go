@@ -1,0 +1,350 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// assets serves the embedded static files under names that carry a hash of
+// their content, so that they can be cached forever and still change with
+// each release.
+type assets struct {
+	fs     fs.FS
+	hashed map[string]string // name → name?v=hash
+}
+
+func newAssets() *assets {
+	sub, err := fs.Sub(staticFiles, "static")
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	a := &assets{fs: sub, hashed: map[string]string{}}
+	fs.WalkDir(sub, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(sub, path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		a.hashed[path] = "/static/" + path + "?v=" + hex.EncodeToString(sum[:6])
+		return nil
+	})
+	return a
+}
+
+func (a *assets) url(name string) string { return a.hashed[name] }
+
+func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("v") != "" {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	http.StripPrefix("/static/", http.FileServerFS(a.fs)).ServeHTTP(w, r)
+}
+
+// pages holds one parsed template set per page, each with the layout.
+type pages map[string]*template.Template
+
+func parsePages(a *assets) pages {
+	funcs := template.FuncMap{
+		"static":        a.url,
+		"cell":          cell,
+		"outcomeClass":  outcomeClass,
+		"granularities": func() []report.Granularity { return report.Granularities },
+		"reasons": func() []parley.UnresolvedReason {
+			return []parley.UnresolvedReason{parley.ReasonNoSourceOrAction, parley.ReasonHumanRequested, parley.ReasonNegativeFeedback}
+		},
+		"window": func(d time.Duration) string {
+			h := d.Hours()
+			if h == float64(int64(h)) {
+				return fmt.Sprintf("%dh", int64(h))
+			}
+			return d.String()
+		},
+	}
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
+	p := pages{}
+	for _, name := range []string{"performance", "conversations", "conversation", "error"} {
+		t := template.Must(layout.Clone())
+		p[name] = template.Must(t.ParseFS(templateFiles, "templates/"+name+".html"))
+	}
+	return p
+}
+
+// page is what every template gets.
+type page struct {
+	L         Lang
+	Title     string
+	Nav       string
+	Workspace parley.Workspace
+	URL       *url.URL
+	Data      any
+}
+
+// LangURL is the current page in another language.
+func (p *page) LangURL(l string) string {
+	q := p.URL.Query()
+	q.Set("lang", l)
+	return p.URL.Path + "?" + q.Encode()
+}
+
+// render writes a page, buffered so that a template error never sends half
+// a page with a 200.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	p.URL = r.URL
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.ErrorContext(r.Context(), "render failed", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorView is what the error page shows.
+type errorView struct {
+	Message  string
+	Problems []parley.Problem
+}
+
+// pageError answers a page request that failed, in the page's language.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, l Lang, ws parley.Workspace, err error) {
+	kind := parley.KindOf(err)
+	if kind == parley.KindInternal {
+		s.log.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
+	}
+	title := l.T("error.title")
+	if kind == parley.KindNotFound {
+		title = l.T("error.notfound")
+	}
+	s.render(w, r, statusOf[kind], "error", &page{L: l, Title: title, Workspace: ws,
+		Data: errorView{Message: parley.MessageOf(err), Problems: parley.ProblemsOf(err)}})
+}
+
+// Link is a Conversations URL for the report's range and channels.
+func (v *performanceView) Link(extra ...string) string {
+	var kv []string
+	for i := 0; i+1 < len(extra); i += 2 {
+		if extra[i] != "" {
+			kv = append(kv, extra[i], extra[i+1])
+		}
+	}
+	return link(v.Report, v.Report.From, v.Report.To, kv...)
+}
+
+// ChannelLink is Link for one channel.
+func (v *performanceView) ChannelLink(channel string, extra ...string) string {
+	q := url.Values{"from": {v.Report.From}, "to": {v.Report.To}, "channel": {channel}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		if extra[i] != "" {
+			q.Set(extra[i], extra[i+1])
+		}
+	}
+	return "/conversations?" + q.Encode()
+}
+
+func (s *Server) performancePage(w http.ResponseWriter, r *http.Request) {
+	l := langOf(w, r)
+	ws, err := s.workspace(r.Context(), r)
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	req, preset, err := reportRequest(r.URL.Query(), ws, s.now())
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	rep, err := report.Performance(r.Context(), s.db, ws, req, s.now())
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	channels, err := s.db.Channels(r.Context(), ws.ID)
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	q := url.Values{"from": {rep.From}, "to": {rep.To}, "granularity": {string(rep.Granularity)}}
+	if len(rep.Channels) > 0 {
+		q.Set("channel", strings.Join(rep.Channels, ","))
+	}
+	if ws.Slug != s.opt.Workspace {
+		q.Set("workspace", ws.Slug)
+	}
+	v := &performanceView{Report: rep, Preset: preset, Presets: report.Presets, Channels: channels,
+		Selected: map[string]bool{}, Query: q.Encode()}
+	for _, c := range rep.Channels {
+		v.Selected[c] = true
+	}
+	v.Cards = impactCards(l, rep)
+	v.Charts = charts(l, rep, v.Query)
+	s.render(w, r, http.StatusOK, "performance", &page{L: l, Title: l.T("perf.title"), Nav: "performance", Workspace: ws, Data: v})
+}
+
+// conversationsView is what the Conversations page shows.
+type conversationsView struct {
+	Page             conversationPage
+	Chips            []string
+	Query, NextQuery string
+	After            bool
+	Loc              *time.Location
+}
+
+func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request) {
+	l := langOf(w, r)
+	ws, err := s.workspace(r.Context(), r)
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	q := r.URL.Query()
+	f, err := conversationFilter(q)
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	pg, err := s.listConversations(r, ws, f)
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	loc, _ := ws.Settings.Location() // validated when stored
+	q.Del("lang")
+	after := q.Get("after")
+	q.Del("after")
+	v := &conversationsView{Page: pg, Query: q.Encode(), After: after != "", Loc: loc, Chips: chips(l, q)}
+	if pg.Next != "" {
+		nq := url.Values{}
+		for k, vs := range q {
+			nq[k] = vs
+		}
+		nq.Set("after", pg.Next)
+		v.NextQuery = nq.Encode()
+	}
+	s.render(w, r, http.StatusOK, "conversations", &page{L: l, Title: l.T("convs.title"), Nav: "conversations", Workspace: ws, Data: v})
+}
+
+// chips describes a conversation filter in words.
+func chips(l Lang, q url.Values) []string {
+	var out []string
+	if from, to := q.Get("from"), q.Get("to"); from != "" || to != "" {
+		out = append(out, l.T("meta.range", l.Day(from), l.Day(to)))
+	}
+	for _, o := range multi(q, "outcome") {
+		key := "outcome." + o
+		if _, ok := messages[key]; !ok {
+			key = "series." + o
+		}
+		if _, ok := messages[key]; ok {
+			out = append(out, l.T(key))
+		} else {
+			out = append(out, o)
+		}
+	}
+	if v := q.Get("resolution"); v != "" {
+		out = append(out, l.T("resolution."+v))
+	}
+	if v := q.Get("reason"); v != "" {
+		out = append(out, l.T("reason."+v))
+	}
+	if v := q.Get("initiator"); v != "" {
+		out = append(out, l.T("series."+v))
+	}
+	for _, c := range multi(q, "channel") {
+		out = append(out, c)
+	}
+	if q.Get("reopened") == "true" {
+		out = append(out, l.T("conv.reopened"))
+	}
+	if q.Get("test") == "only" {
+		out = append(out, l.T("metric.test"))
+	}
+	return out
+}
+
+// conversationView is what the conversation page shows.
+type conversationView struct {
+	Detail conversationDetail
+	Why    string
+	TTC    *float64
+	Loc    *time.Location
+}
+
+// AfterDecision reports whether an event came after the decision, where it
+// no longer counts.
+func (v *conversationView) AfterDecision(e parley.Event) bool {
+	d := v.Detail.Outcome.DecidedAt
+	return !d.IsZero() && e.OccurredAt.After(d)
+}
+
+func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request) {
+	l := langOf(w, r)
+	ws, err := s.workspace(r.Context(), r)
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	d, err := s.conversationDetail(r, ws, r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	loc, _ := ws.Settings.Location()
+	v := &conversationView{Detail: d, Loc: loc}
+	o := d.Outcome
+	if o.TimeToClose > 0 {
+		secs := o.TimeToClose.Seconds()
+		v.TTC = &secs
+	}
+	switch o.Kind {
+	case parley.OutcomeNotHandled:
+		v.Why = l.T("conv.not_handled")
+	case parley.OutcomePending:
+		v.Why = l.T("conv.pending", l.Instant(o.DecisionDueAt, loc))
+	case parley.OutcomeHandedOff:
+		reason := o.HandoffReason
+		if reason == "" {
+			reason = l.T("none")
+		}
+		v.Why = l.T("conv.handed_off", l.Instant(o.DecidedAt, loc), l.T("series."+string(o.HandoffInitiator)), reason)
+	default:
+		v.Why = l.T("conv.decided_at", l.Instant(o.DecidedAt, loc))
+	}
+	s.render(w, r, http.StatusOK, "conversation", &page{L: l, Title: l.T("conv.title", o.ConversationID), Nav: "conversations", Workspace: ws, Data: v})
+}
+
+// notFoundPage answers paths that are no page.
+func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) {
+	l := langOf(w, r)
+	s.pageError(w, r, l, parley.Workspace{Name: s.opt.Workspace}, parley.Errorf(parley.KindNotFound, "no page at %s", r.URL.Path))
+}
+
+// ensure the store satisfies the report's source.
+var _ report.Source = (*store.DB)(nil)

@@ -1,0 +1,372 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/pipeline"
+	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/synth"
+	"github.com/parleyhq/parley/internal/web"
+)
+
+// reportNow is a day after the generated stream ends: recent buckets are
+// still provisional.
+var reportNow = time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC)
+
+// hostile is visitor text that must never reach a page unescaped.
+const hostile = `<script>alert("x")</script><img src=x onerror=alert(1)>`
+
+// reportServer serves generated, evaluated data plus one conversation with
+// hostile text.
+func reportServer(t *testing.T) (*httptest.Server, *store.DB, parley.Workspace) {
+	t.Helper()
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, reportNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := synth.Generate(&buf, synth.Options{Conversations: 600, Days: 21, End: reportNow.Add(-24 * time.Hour), Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	evil := []parley.Event{
+		{ID: "x1", Type: parley.EventConversationStarted, ConversationID: "evil<b>1", OccurredAt: reportNow.Add(-48 * time.Hour), Channel: "chat", TicketURL: "https://t.example/1?a=<b>"},
+		{ID: "x2", Type: parley.EventMessage, ConversationID: "evil<b>1", OccurredAt: reportNow.Add(-47 * time.Hour), Author: parley.AuthorVisitor, Text: hostile},
+		{ID: "x3", Type: parley.EventMessage, ConversationID: "evil<b>1", OccurredAt: reportNow.Add(-46 * time.Hour), Author: parley.AuthorCustomerAgent,
+			Text: hostile, Sources: []parley.Source{{ID: "kb", Title: hostile, URL: "javascript:alert(1)"}}},
+	}
+	for _, e := range evil {
+		line, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	lim := ingest.DefaultLimits()
+	lim.MaxBytes, lim.MaxEvents = 1<<30, 1<<30
+	b, err := ingest.Decode(&buf, ingest.FormatNDJSON, reportNow, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return reportNow }}).Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return reportNow }}))
+	t.Cleanup(srv.Close)
+	return srv, db, ws
+}
+
+func get(t *testing.T, u string, header ...string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, res.Header, string(body)
+}
+
+func getReport(t *testing.T, srv *httptest.Server, query string) report.Report {
+	t.Helper()
+	code, _, body := get(t, srv.URL+"/api/v1/reports/performance?"+query)
+	if code != http.StatusOK {
+		t.Fatalf("report %s: %d %s", query, code, body)
+	}
+	var r report.Report
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func getConversations(t *testing.T, srv *httptest.Server, query string) []parley.Conversation {
+	t.Helper()
+	code, _, body := get(t, srv.URL+"/api/v1/conversations?limit=1000&"+query)
+	if code != http.StatusOK {
+		t.Fatalf("conversations %s: %d %s", query, code, body)
+	}
+	var page struct {
+		Conversations []parley.Conversation
+		Next          string
+	}
+	if err := json.Unmarshal([]byte(body), &page); err != nil {
+		t.Fatal(err)
+	}
+	if page.Next != "" {
+		t.Fatalf("conversations %s: more than one page", query)
+	}
+	return page.Conversations
+}
+
+func TestPerformancePage(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	code, h, body := get(t, srv.URL+"/reports")
+	if code != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /reports: %d %s", code, h.Get("Content-Type"))
+	}
+	if h.Get("Content-Security-Policy") == "" {
+		t.Error("no Content-Security-Policy")
+	}
+	r := getReport(t, srv, "")
+	if len(r.Series) != 12 || r.Granularity != report.Week {
+		t.Errorf("default report: %d %s buckets, want 12 weeks", len(r.Series), r.Granularity)
+	}
+	for _, want := range []string{"Impact this week", "<svg", `id="chart-handled"`, `id="chart-time_to_close"`,
+		"Definition version 1", fmt.Sprintf(">%s<", thousands(r.Totals.Handled)), "provisional"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if !r.Provisional {
+		t.Error("a day after the stream ends the last week should be provisional")
+	}
+	// Every chart's CSV has a header and a row per bucket, and says which
+	// buckets are provisional.
+	for _, chart := range report.Charts {
+		code, h, body := get(t, srv.URL+"/api/v1/reports/performance?format=csv&chart="+chart)
+		if code != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") {
+			t.Fatalf("csv %s: %d %s", chart, code, h.Get("Content-Type"))
+		}
+		records, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := len(r.Series)
+		if chart == "channels" {
+			rows = len(r.ByChannel)
+		}
+		if len(records) != rows+1 {
+			t.Errorf("csv %s: %d records, want %d", chart, len(records), rows+1)
+		}
+		if chart == "handled" && records[len(records)-1][2] != "true" {
+			t.Errorf("csv %s: the last bucket is not marked provisional: %v", chart, records[len(records)-1])
+		}
+	}
+}
+
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func TestFiltersChangeTheNumbers(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	all := getReport(t, srv, "range=last_4_weeks")
+	chat := getReport(t, srv, "range=last_4_weeks&channel=chat")
+	email := getReport(t, srv, "range=last_4_weeks&channel=email")
+	if chat.Totals.Handled == 0 || email.Totals.Handled == 0 || chat.Totals.Handled+email.Totals.Handled >= all.Totals.Handled {
+		t.Errorf("handled: all %d, chat %d, email %d", all.Totals.Handled, chat.Totals.Handled, email.Totals.Handled)
+	}
+	daily := getReport(t, srv, "from=2026-03-01&to=2026-03-14&granularity=day")
+	if len(daily.Series) != 14 {
+		t.Errorf("daily series: %d buckets, want 14", len(daily.Series))
+	}
+	_, _, page := get(t, srv.URL+"/reports?range=last_4_weeks&channel=email")
+	if !strings.Contains(page, fmt.Sprintf(">%s<", thousands(email.Totals.Handled))) {
+		t.Errorf("the filtered page does not show %d handled", email.Totals.Handled)
+	}
+	code, _, body := get(t, srv.URL+"/api/v1/reports/performance?granularity=hour&from=2026-03-01&to=2026-02-01")
+	if code != http.StatusBadRequest || !strings.Contains(body, `"field":"granularity"`) || !strings.Contains(body, `"field":"to"`) {
+		t.Errorf("bad request: %d %s", code, body)
+	}
+	if code, _, body := get(t, srv.URL+"/reports?granularity=hour"); code != http.StatusBadRequest || !strings.Contains(body, "granularity") {
+		t.Errorf("bad page request: %d", code)
+	}
+}
+
+// TestDrillDown follows the links of the page: the conversations behind a
+// number are exactly that many, with the outcome the number counts.
+func TestDrillDown(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	r := getReport(t, srv, "range=last_4_weeks")
+	_, _, page := get(t, srv.URL+"/reports?range=last_4_weeks")
+	hrefs := regexp.MustCompile(`href="(/conversations\?[^"]*)"`).FindAllStringSubmatch(page, -1)
+	if len(hrefs) < 20 {
+		t.Fatalf("only %d drill-down links on the page", len(hrefs))
+	}
+	byOutcome := map[string]int64{"resolved": r.Totals.Resolved, "handed_off": r.Totals.HandedOff, "unresolved": r.Totals.Unresolved, "handled": r.Totals.Handled, "pending": r.Totals.Pending}
+	checked := 0
+	for _, h := range hrefs {
+		u, err := url.Parse(strings.ReplaceAll(h[1], "&amp;", "&"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		want, ok := byOutcome[q.Get("outcome")]
+		if !ok || q.Get("from") != r.From || q.Get("to") != r.To || len(q) != 3 {
+			continue
+		}
+		got := getConversations(t, srv, u.RawQuery)
+		if int64(len(got)) != want {
+			t.Errorf("%s: %d conversations, the page says %d", u, len(got), want)
+		}
+		for _, c := range got {
+			if o := q.Get("outcome"); o != "handled" && string(c.Outcome) != o {
+				t.Fatalf("%s lists %s, which is %s", u, c.ConversationID, c.Outcome)
+			}
+		}
+		checked++
+	}
+	if checked < 4 {
+		t.Errorf("checked only %d totals links", checked)
+	}
+	// The list page shows them, and each leads to its conversation.
+	code, _, list := get(t, srv.URL+"/conversations?outcome=resolved&from="+r.From+"&to="+r.To)
+	if code != http.StatusOK || !strings.Contains(list, `href="/conversations/c-`) {
+		t.Fatalf("list page: %d", code)
+	}
+	id := regexp.MustCompile(`href="/conversations/(c-[0-9]+)"`).FindStringSubmatch(list)[1]
+	code, _, detail := get(t, srv.URL+"/conversations/"+id)
+	if code != http.StatusOK || !strings.Contains(detail, "Why this outcome") || !strings.Contains(detail, "passed") {
+		t.Errorf("conversation page %s: %d", id, code)
+	}
+}
+
+func TestTraditionalChinese(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	_, _, body := get(t, srv.URL+"/reports", "Accept-Language", "zh-TW,zh;q=0.9,en;q=0.5")
+	for _, want := range []string{`lang="zh-TW"`, "本週成效", "已解決", "計算方式"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("zh-TW page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "Impact this week") {
+		t.Error("zh-TW page still shows English")
+	}
+	_, _, cn := get(t, srv.URL+"/reports", "Accept-Language", "zh-CN")
+	if !strings.Contains(cn, "本週成效") {
+		t.Error("a Simplified Chinese reader should get Traditional Chinese, not English")
+	}
+	// The switch wins over Accept-Language and is remembered.
+	res, err := http.Get(srv.URL + "/reports?lang=en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var cookie *http.Cookie
+	for _, c := range res.Cookies() {
+		if c.Name == "parley_lang" {
+			cookie = c
+		}
+	}
+	if cookie == nil || cookie.Value != "en" || !cookie.HttpOnly {
+		t.Fatalf("language cookie: %+v", cookie)
+	}
+	_, _, en := get(t, srv.URL+"/reports", "Accept-Language", "zh-TW", "Cookie", "parley_lang=en")
+	if !strings.Contains(en, "Impact this week") {
+		t.Error("the remembered choice did not win over Accept-Language")
+	}
+}
+
+// TestEveryStringTranslated renders every page in both languages and fails
+// on any message key that has no text.
+func TestEveryStringTranslated(t *testing.T) {
+	for key, m := range web.Messages() {
+		if m[0] == "" || m[1] == "" {
+			t.Errorf("message %q lacks a translation", key)
+		}
+		if strings.Count(m[0], "%") != strings.Count(m[1], "%") {
+			t.Errorf("message %q: the two languages take different arguments", key)
+		}
+	}
+	srv, _, _ := reportServer(t)
+	var missing []string
+	web.OnMissingMessage(func(key string) { missing = append(missing, key) })
+	defer web.OnMissingMessage(nil)
+	list := getConversations(t, srv, "test=include")
+	pages := []string{"/reports", "/reports?granularity=day&range=last_4_weeks", "/reports?granularity=month&range=last_52_weeks",
+		"/conversations", "/conversations?outcome=unresolved&reason=human_requested", "/nowhere", "/reports?granularity=hour"}
+	seen := map[parley.OutcomeKind]bool{}
+	for _, c := range list {
+		if !seen[c.Outcome] {
+			seen[c.Outcome] = true
+			pages = append(pages, "/conversations/"+url.PathEscape(c.ConversationID))
+		}
+	}
+	for _, lang := range []string{"en", "zh-TW"} {
+		for _, p := range pages {
+			sep := "?"
+			if strings.Contains(p, "?") {
+				sep = "&"
+			}
+			get(t, srv.URL+p+sep+"lang="+lang)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("message keys used but not defined: %v", missing)
+	}
+}
+
+func TestVisitorTextIsEscaped(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	for _, p := range []string{"/conversations/" + url.PathEscape("evil<b>1"), "/conversations?test=include&from=2026-03-18"} {
+		code, _, body := get(t, srv.URL+p)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", p, code)
+		}
+		for _, bad := range []string{"<script>alert", "<img src=x", "evil<b>1", "javascript:alert"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s contains unescaped %q", p, bad)
+			}
+		}
+	}
+	_, _, body := get(t, srv.URL+"/conversations/"+url.PathEscape("evil<b>1"))
+	if !strings.Contains(body, "&lt;script&gt;alert") {
+		t.Error("the hostile text is not shown escaped")
+	}
+	code, _, csvBody := get(t, srv.URL+"/api/v1/conversations?format=csv&test=include")
+	if code != http.StatusOK || !strings.Contains(csvBody, "evil<b>1") {
+		t.Errorf("csv export: %d", code)
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	if code, _, body := get(t, srv.URL+"/nowhere"); code != http.StatusNotFound || !strings.Contains(body, "<html") {
+		t.Errorf("unknown page: %d", code)
+	}
+	if code, _, body := get(t, srv.URL+"/api/v1/conversations/nope"); code != http.StatusNotFound || !strings.Contains(body, `"code":"not_found"`) {
+		t.Errorf("unknown conversation: %d %s", code, body)
+	}
+	if code, _, _ := get(t, srv.URL+"/conversations/nope"); code != http.StatusNotFound {
+		t.Errorf("unknown conversation page: %d", code)
+	}
+	if code, _, body := get(t, srv.URL+"/api/v1/conversations?outcome=won"); code != http.StatusBadRequest || !strings.Contains(body, `"field":"outcome"`) {
+		t.Errorf("bad outcome: %d %s", code, body)
+	}
+}

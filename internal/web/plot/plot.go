@@ -1,0 +1,344 @@
+// Package plot draws the dashboard's charts as inline SVG on the server, so
+// that pages need no JavaScript and charts look the same in every browser
+// and in screenshots. Text is left to the page's fonts (CJK included);
+// every string from the caller is escaped.
+package plot
+
+import (
+	"fmt"
+	"html"
+	"html/template"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Kind is how a chart draws its series.
+type Kind int
+
+// The kinds of chart.
+const (
+	Bars  Kind = iota // one bar per bucket; several series are stacked
+	Lines             // one line per series, with a dot per point
+)
+
+// Series is one named row of values.
+type Series struct {
+	Name string
+	// Class is the CSS class that colours the series; the page's style
+	// sheet sets its `color`, which the marks use as currentColor.
+	Class string
+	// Values has one value per label; NaN means "no value" (no bar, a gap
+	// in the line).
+	Values []float64
+}
+
+// Chart describes one chart.
+type Chart struct {
+	Title  string
+	Kind   Kind
+	Labels []string
+	Series []Series
+	// Provisional marks buckets whose numbers may still change: their bars
+	// are hatched and the line into them is dashed.
+	Provisional []bool
+	// Links, if set, make each bucket a link (a drill-down). Only links to
+	// this site ("/…" or "?…") are kept.
+	Links []string
+	// Format formats values for the axis and tooltips; nil formats
+	// integers with thousands separators.
+	Format func(float64) string
+	// Max fixes the top of the y axis (100 for percentages); 0 fits it to
+	// the data.
+	Max float64
+	// Width and Height are the size of the view box; 0 means 640×240.
+	Width, Height int
+}
+
+// Margins of the plot area within the view box.
+const (
+	marginLeft   = 56
+	marginRight  = 12
+	marginTop    = 12
+	marginBottom = 34
+	legendHeight = 22
+)
+
+// Render returns the chart as an <svg> element to be placed in a page.
+func Render(c Chart) template.HTML {
+	w, h := c.Width, c.Height
+	if w <= 0 {
+		w = 640
+	}
+	if h <= 0 {
+		h = 240
+	}
+	format := c.Format
+	if format == nil {
+		format = Thousands
+	}
+	n := len(c.Labels)
+	top := marginTop
+	if len(c.Series) > 1 {
+		top += legendHeight
+	}
+	plotW := float64(w - marginLeft - marginRight)
+	plotH := float64(h - top - marginBottom)
+
+	maxV := c.Max
+	if maxV <= 0 {
+		maxV = dataMax(c)
+	}
+	ticks := NiceTicks(maxV)
+	yMax := ticks[len(ticks)-1]
+	y := func(v float64) float64 { return float64(top) + plotH - v/yMax*plotH }
+	step := plotW / float64(max(n, 1))
+	x := func(i int) float64 { return float64(marginLeft) + step*(float64(i)+0.5) }
+
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="plot" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="%s" font-family="system-ui, &quot;Noto Sans CJK TC&quot;, &quot;Noto Sans TC&quot;, &quot;PingFang TC&quot;, &quot;Microsoft JhengHei&quot;, sans-serif" font-size="11">`,
+		w, h, esc(c.Title))
+	fmt.Fprintf(&b, `<title>%s</title>`, esc(c.Title))
+	b.WriteString(`<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="white" fill-opacity="0.35"/><line x1="0" y1="0" x2="0" y2="6" stroke="white" stroke-width="3" stroke-opacity="0.8"/></pattern></defs>`)
+
+	// Legend.
+	if len(c.Series) > 1 {
+		lx := float64(marginLeft)
+		for i, s := range c.Series {
+			fmt.Fprintf(&b, `<g class="legend %s %s"><rect x="%s" y="4" width="10" height="10" rx="2" fill="currentColor"/><text x="%s" y="13" fill="#344054">%s</text></g>`,
+				seriesClass(i), esc(s.Class), num(lx), num(lx+14), esc(s.Name))
+			lx += 14 + textWidth(s.Name)*6.5 + 16
+		}
+	}
+
+	// Grid and y axis.
+	for _, t := range ticks {
+		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%s" y2="%s" stroke="#e4e7ec"/><text x="%d" y="%s" text-anchor="end" fill="#667085">%s</text>`,
+			marginLeft, w-marginRight, num(y(t)), num(y(t)), marginLeft-6, num(y(t)+4), esc(format(t)))
+	}
+
+	// X labels, thinned so that they never overlap.
+	every := 1
+	if n > 0 {
+		widest := 0.0
+		for _, l := range c.Labels {
+			widest = max(widest, textWidth(l)*6.2+8)
+		}
+		every = max(1, int(math.Ceil(widest/step)))
+	}
+	for i, l := range c.Labels {
+		// Every k-th label, and the last one when it has room.
+		if i%every != 0 && (i != n-1 || 2*(i%every) < every) {
+			continue
+		}
+		mark := ""
+		if provisional(c, i) {
+			mark = "*"
+		}
+		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="middle" fill="#667085">%s%s</text>`, num(x(i)), h-marginBottom+16, esc(l), mark)
+	}
+
+	// Marks, one group per bucket.
+	switch c.Kind {
+	case Lines:
+		renderLines(&b, c, x, y, format)
+	default:
+		renderBars(&b, c, x, y, step, format)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+func renderBars(b *strings.Builder, c Chart, x func(int) float64, y func(float64) float64, step float64, format func(float64) string) {
+	barW := math.Min(step*0.7, 48)
+	for i, label := range c.Labels {
+		class := "bucket"
+		if provisional(c, i) {
+			class += " provisional"
+		}
+		open := openLink(b, c, i)
+		fmt.Fprintf(b, `<g class="%s">`, class)
+		base := 0.0
+		for si, s := range c.Series {
+			v := value(s, i)
+			if math.IsNaN(v) || v <= 0 {
+				continue
+			}
+			y0, y1 := y(base), y(base+v)
+			fmt.Fprintf(b, `<g class="%s %s"><rect x="%s" y="%s" width="%s" height="%s" fill="currentColor" data-value="%s"><title>%s · %s: %s</title></rect>`,
+				seriesClass(si), esc(s.Class), num(x(i)-barW/2), num(y1), num(barW), num(y0-y1), num(v), esc(label), esc(s.Name), esc(format(v)))
+			if provisional(c, i) {
+				fmt.Fprintf(b, `<rect x="%s" y="%s" width="%s" height="%s" fill="url(#hatch)" pointer-events="none"/>`, num(x(i)-barW/2), num(y1), num(barW), num(y0-y1))
+			}
+			b.WriteString(`</g>`)
+			base += v
+		}
+		b.WriteString(`</g>`)
+		if open {
+			b.WriteString(`</a>`)
+		}
+	}
+}
+
+func renderLines(b *strings.Builder, c Chart, x func(int) float64, y func(float64) float64, format func(float64) string) {
+	for si, s := range c.Series {
+		fmt.Fprintf(b, `<g class="series %s %s">`, seriesClass(si), esc(s.Class))
+		// Segments between neighbouring values; a segment into a
+		// provisional bucket is dashed, a NaN breaks the line.
+		for i := 1; i < len(c.Labels); i++ {
+			a, v := value(s, i-1), value(s, i)
+			if math.IsNaN(a) || math.IsNaN(v) {
+				continue
+			}
+			dash := ""
+			if provisional(c, i) {
+				dash = ` stroke-dasharray="4 3"`
+			}
+			fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-width="2"%s/>`,
+				num(x(i-1)), num(y(a)), num(x(i)), num(y(v)), dash)
+		}
+		for i, label := range c.Labels {
+			v := value(s, i)
+			if math.IsNaN(v) {
+				continue
+			}
+			class := "bucket"
+			if provisional(c, i) {
+				class += " provisional"
+			}
+			open := openLink(b, c, i)
+			fmt.Fprintf(b, `<g class="%s"><circle cx="%s" cy="%s" r="3.5" fill="currentColor" data-value="%s"><title>%s · %s: %s</title></circle></g>`,
+				class, num(x(i)), num(y(v)), num(v), esc(label), esc(s.Name), esc(format(v)))
+			if open {
+				b.WriteString(`</a>`)
+			}
+		}
+		b.WriteString(`</g>`)
+	}
+}
+
+// openLink starts a drill-down link for bucket i if it has a safe one.
+func openLink(b *strings.Builder, c Chart, i int) bool {
+	if i >= len(c.Links) {
+		return false
+	}
+	href := c.Links[i]
+	if !strings.HasPrefix(href, "/") && !strings.HasPrefix(href, "?") || strings.HasPrefix(href, "//") {
+		return false
+	}
+	fmt.Fprintf(b, `<a href="%s">`, esc(href))
+	return true
+}
+
+func provisional(c Chart, i int) bool { return i < len(c.Provisional) && c.Provisional[i] }
+
+func value(s Series, i int) float64 {
+	if i >= len(s.Values) || math.IsInf(s.Values[i], 0) {
+		return math.NaN()
+	}
+	return s.Values[i]
+}
+
+// dataMax is the largest stack (bars) or point (lines).
+func dataMax(c Chart) float64 {
+	m := 0.0
+	for i := range c.Labels {
+		stack := 0.0
+		for _, s := range c.Series {
+			v := value(s, i)
+			if math.IsNaN(v) || v < 0 {
+				continue
+			}
+			if c.Kind == Lines {
+				m = max(m, v)
+			} else {
+				stack += v
+			}
+		}
+		m = max(m, stack)
+	}
+	return m
+}
+
+// NiceTicks returns 0 and four or five evenly spaced round values (steps
+// of 1, 2, 2.5 or 5 × 10ⁿ) that reach at least max.
+func NiceTicks(maxV float64) []float64 {
+	if math.IsNaN(maxV) || math.IsInf(maxV, 0) || maxV <= 0 {
+		maxV = 1
+	}
+	raw := maxV / 4
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	stepV := mag * 10
+	for _, f := range []float64{1, 2, 2.5, 5, 10} {
+		if f*mag >= raw {
+			stepV = f * mag
+			break
+		}
+	}
+	var ticks []float64
+	for t := 0.0; ; t += stepV {
+		ticks = append(ticks, math.Round(t/stepV)*stepV)
+		if t >= maxV-1e-9 {
+			break
+		}
+	}
+	return ticks
+}
+
+// Thousands formats a value as a whole number with thousands separators.
+func Thousands(v float64) string {
+	s := strconv.FormatInt(int64(math.Round(v)), 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var out strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out.WriteByte(',')
+		}
+		out.WriteRune(r)
+	}
+	if neg {
+		return "-" + out.String()
+	}
+	return out.String()
+}
+
+// seriesClass names a series by position ("si-0", "si-1", …), so that a
+// style sheet can colour series the caller gave no class; marks are drawn
+// in currentColor, so a class only needs to set `color`.
+func seriesClass(i int) string { return "si-" + strconv.Itoa(i%6) }
+
+// textWidth estimates a label's width in ems: CJK characters are about
+// twice as wide as Latin ones.
+func textWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		if r >= 0x2E80 {
+			w += 1.8
+		} else {
+			w++
+		}
+	}
+	return w
+}
+
+// esc escapes caller text for SVG, dropping characters XML cannot carry
+// (C0 controls other than tab, newline and return, and invalid UTF-8).
+func esc(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return html.EscapeString(s)
+}
+
+// num writes a coordinate with at most one decimal, which keeps the SVG
+// small and its bytes stable.
+func num(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "0"
+	}
+	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
+}

@@ -1,0 +1,172 @@
+package plot_test
+
+import (
+	"encoding/xml"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/parleyhq/parley/internal/web/plot"
+)
+
+// wellFormed parses the SVG and returns every element's name with its
+// attributes, failing on malformed XML.
+func wellFormed(t testing.TB, svg string) []xml.StartElement {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(svg))
+	var out []xml.StartElement
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("malformed SVG: %v\n%s", err, svg)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			out = append(out, se.Copy())
+		}
+	}
+}
+
+func attr(e xml.StartElement, name string) string {
+	for _, a := range e.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+func TestStackedBars(t *testing.T) {
+	svg := string(plot.Render(plot.Chart{
+		Title:  "Handled",
+		Labels: []string{"Mar 2", "Mar 9", "Mar 16"},
+		Series: []plot.Series{
+			{Name: "Resolved", Class: "s-resolved", Values: []float64{10, 20, 0}},
+			{Name: "Pending", Class: "s-pending", Values: []float64{5, math.NaN(), 30}},
+		},
+		Provisional: []bool{false, false, true},
+		Links:       []string{"/conversations?from=a", "javascript:alert(1)", "//evil.example/x"},
+	}))
+	els := wellFormed(t, svg)
+	var values []float64
+	var heights []float64
+	links := 0
+	for _, e := range els {
+		switch {
+		case e.Name.Local == "rect" && attr(e, "data-value") != "":
+			v, _ := strconv.ParseFloat(attr(e, "data-value"), 64)
+			h, _ := strconv.ParseFloat(attr(e, "height"), 64)
+			values = append(values, v)
+			heights = append(heights, h)
+		case e.Name.Local == "a":
+			links++
+			if attr(e, "href") != "/conversations?from=a" {
+				t.Errorf("unsafe link kept: %s", attr(e, "href"))
+			}
+		}
+	}
+	// NaN and zero values draw nothing.
+	if diff := cmp.Diff([]float64{10, 5, 20, 30}, values); diff != "" {
+		t.Errorf("bar values (-want +got):\n%s", diff)
+	}
+	// Heights are proportional to values.
+	for i := range values {
+		if r := heights[i] / values[i]; math.Abs(r-heights[0]/values[0]) > 0.02 {
+			t.Errorf("bar %d: height/value %.3f, first %.3f", i, r, heights[0]/values[0])
+		}
+	}
+	if links != 1 {
+		t.Errorf("%d links, want only the safe one", links)
+	}
+	if !strings.Contains(svg, `class="bucket provisional"`) || !strings.Contains(svg, "url(#hatch)") || !strings.Contains(svg, "Mar 16*") {
+		t.Error("the provisional bucket is not marked")
+	}
+	for _, bad := range []string{"NaN", "Inf"} {
+		if strings.Contains(svg, bad) {
+			t.Errorf("output contains %s", bad)
+		}
+	}
+}
+
+func TestLinesAndEmpty(t *testing.T) {
+	svg := string(plot.Render(plot.Chart{Kind: plot.Lines, Title: "Rate", Max: 100,
+		Labels: []string{"a", "b", "c", "d"}, Provisional: []bool{false, false, false, true},
+		Series: []plot.Series{{Name: "r", Values: []float64{50, math.NaN(), 70, 80}}}}))
+	els := wellFormed(t, svg)
+	lines, dashed, dots := 0, 0, 0
+	for _, e := range els {
+		switch e.Name.Local {
+		case "line":
+			if attr(e, "stroke") == "currentColor" {
+				lines++
+				if attr(e, "stroke-dasharray") != "" {
+					dashed++
+				}
+			}
+		case "circle":
+			dots++
+		}
+	}
+	// a–b and b–c are broken by the gap; c–d is drawn, dashed.
+	if lines != 1 || dashed != 1 || dots != 3 {
+		t.Errorf("lines %d (dashed %d), dots %d; want 1 (1), 3", lines, dashed, dots)
+	}
+	for _, c := range []plot.Chart{{}, {Labels: []string{"x"}, Series: []plot.Series{{Values: []float64{0}}}}} {
+		out := string(plot.Render(c))
+		wellFormed(t, out)
+		if strings.Contains(out, "NaN") || strings.Contains(out, "Inf") {
+			t.Errorf("empty chart has NaN/Inf: %s", out)
+		}
+	}
+}
+
+func TestNiceTicks(t *testing.T) {
+	for _, tt := range []struct {
+		max  float64
+		want []float64
+	}{
+		{0, []float64{0, 0.25, 0.5, 0.75, 1}},
+		{100, []float64{0, 25, 50, 75, 100}},
+		{173, []float64{0, 50, 100, 150, 200}},
+		{9, []float64{0, 2.5, 5, 7.5, 10}},
+		{1234, []float64{0, 500, 1000, 1500}},
+	} {
+		if diff := cmp.Diff(tt.want, plot.NiceTicks(tt.max)); diff != "" {
+			t.Errorf("NiceTicks(%v) (-want +got):\n%s", tt.max, diff)
+		}
+	}
+}
+
+// FuzzRender checks that no caller text can change the structure of the
+// SVG: hostile labels, names and titles give the same elements as plain ones.
+func FuzzRender(f *testing.F) {
+	f.Add("Mar 2", "已解決", "<script>alert(1)</script>", 3.5)
+	f.Add(`"><x y="`, "&amp;", "]]>", -1.0)
+	names := func(t *testing.T, svg string) []string {
+		var out []string
+		for _, e := range wellFormed(t, svg) {
+			out = append(out, e.Name.Local)
+		}
+		return out
+	}
+	chart := func(k plot.Kind, label, name, title string, v float64) string {
+		return string(plot.Render(plot.Chart{Kind: k, Title: title, Labels: []string{label, label},
+			Series: []plot.Series{{Name: name, Class: name, Values: []float64{v, v * 2}}, {Name: title, Values: []float64{1, v}}},
+			Links:  []string{"/x", "?y"}}))
+	}
+	f.Fuzz(func(t *testing.T, label, name, title string, v float64) {
+		for _, k := range []plot.Kind{plot.Bars, plot.Lines} {
+			got := names(t, chart(k, label, name, title, v))
+			want := names(t, chart(k, "a", "b", "c", v))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("caller text changed the SVG's elements (-plain +fuzzed):\n%s", diff)
+			}
+		}
+	})
+}

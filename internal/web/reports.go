@@ -1,0 +1,246 @@
+package web
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// pageSize is how many conversations a list page shows.
+const pageSize = 50
+
+// csvPage is how many conversations a CSV export reads per query.
+const csvPage = 5000
+
+// getPerformance answers GET /api/v1/reports/performance: the report model
+// as JSON, or one chart's numbers as CSV with format=csv&chart=….
+func (s *Server) getPerformance(w http.ResponseWriter, r *http.Request) {
+	ws, err := s.workspace(r.Context(), r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	rep, err := s.performance(r, ws)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if r.URL.Query().Get("format") != "csv" {
+		writeJSON(w, http.StatusOK, rep)
+		return
+	}
+	chart := r.URL.Query().Get("chart")
+	if chart == "" {
+		chart = "all"
+	}
+	tbl, err := rep.Table(chart)
+	if err != nil {
+		s.error(w, r, parley.InvalidInput([]parley.Problem{parley.FieldProblem("chart", err.Error())}))
+		return
+	}
+	csvHeaders(w, fmt.Sprintf("parley-%s-%s-%s-%s.csv", ws.Slug, chart, rep.From, rep.To))
+	if err := tbl.WriteCSV(w); err != nil {
+		s.log.WarnContext(r.Context(), "writing csv failed", "err", err)
+	}
+}
+
+// performance builds the report a request asks for.
+func (s *Server) performance(r *http.Request, ws parley.Workspace) (*report.Report, error) {
+	req, _, err := reportRequest(r.URL.Query(), ws, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return report.Performance(r.Context(), s.db, ws, req, s.now())
+}
+
+func csvHeaders(w http.ResponseWriter, filename string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+}
+
+// conversationPage is one page of a conversation list.
+type conversationPage struct {
+	Conversations []parley.Conversation `json:"conversations"`
+	// Next is the cursor of the next page (pass it as after=…); empty on
+	// the last page.
+	Next string `json:"next"`
+}
+
+// listConversations reads one page of conversations.
+func (s *Server) listConversations(r *http.Request, ws parley.Workspace, f store.ConversationFilter) (conversationPage, error) {
+	f.Limit = pageSize + 1
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return conversationPage{}, parley.InvalidInput([]parley.Problem{parley.FieldProblem("limit", "must be a number from 1 to 1000")})
+		}
+		f.Limit = n + 1
+	}
+	cs, err := s.db.Conversations(r.Context(), ws.ID, f)
+	if err != nil {
+		return conversationPage{}, err
+	}
+	page := conversationPage{Conversations: cs}
+	if len(cs) == f.Limit {
+		page.Conversations = cs[:f.Limit-1]
+		last := page.Conversations[len(page.Conversations)-1]
+		page.Next = last.Day + "|" + last.ConversationID
+	}
+	if page.Conversations == nil {
+		page.Conversations = []parley.Conversation{}
+	}
+	return page, nil
+}
+
+// getConversations answers GET /api/v1/conversations: a page of JSON, or
+// with format=csv every matching conversation.
+func (s *Server) getConversations(w http.ResponseWriter, r *http.Request) {
+	ws, err := s.workspace(r.Context(), r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	f, err := conversationFilter(r.URL.Query())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if r.URL.Query().Get("format") == "csv" {
+		s.conversationsCSV(w, r, ws, f)
+		return
+	}
+	page, err := s.listConversations(r, ws, f)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// conversationsCSV streams every conversation f selects, page by page.
+func (s *Server) conversationsCSV(w http.ResponseWriter, r *http.Request, ws parley.Workspace, f store.ConversationFilter) {
+	f.Limit = csvPage
+	first, err := s.db.Conversations(r.Context(), ws.ID, f)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	csvHeaders(w, "parley-"+ws.Slug+"-conversations.csv")
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"conversation_id", "channel", "started_at", "outcome", "resolution", "reasons", "decided_at",
+		"handoff_initiator", "handoff_reason", "reopened", "test", "closed_at", "time_to_close_seconds", "ticket_url"})
+	page := first
+	for {
+		for _, c := range page {
+			cw.Write(conversationRecord(c))
+		}
+		if len(page) < f.Limit {
+			break
+		}
+		last := page[len(page)-1]
+		f.AfterDay, f.AfterID = last.Day, last.ConversationID
+		if page, err = s.db.Conversations(r.Context(), ws.ID, f); err != nil {
+			// The header is sent; all that is left is to end the body
+			// short and say why in the log.
+			s.log.ErrorContext(r.Context(), "conversation export failed", "err", err)
+			break
+		}
+	}
+	cw.Flush()
+}
+
+// conversationRecord is a conversation as a CSV record. Values that a
+// spreadsheet would run as a formula are prefixed with a quote.
+func conversationRecord(c parley.Conversation) []string {
+	when := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	reasons := make([]string, len(c.Reasons))
+	for i, r := range c.Reasons {
+		reasons[i] = string(r)
+	}
+	ttc := ""
+	if c.TimeToCloseSeconds != nil {
+		ttc = strconv.FormatFloat(*c.TimeToCloseSeconds, 'f', -1, 64)
+	}
+	return []string{safeCell(c.ConversationID), c.Channel, c.StartedAt.UTC().Format(time.RFC3339), string(c.Outcome),
+		string(c.Resolution), strings.Join(reasons, " "), when(c.DecidedAt), string(c.HandoffInitiator), c.HandoffReason,
+		strconv.FormatBool(c.Reopened), strconv.FormatBool(c.Test), when(c.ClosedAt), ttc, safeCell(c.TicketURL)}
+}
+
+// safeCell defuses spreadsheet formulas in caller-supplied text.
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// conversationDetail is a conversation with its outcome and timeline.
+type conversationDetail struct {
+	Outcome parley.Outcome `json:"outcome"`
+	Events  []parley.Event `json:"events"`
+}
+
+func (s *Server) conversationDetail(r *http.Request, ws parley.Workspace, id string) (conversationDetail, error) {
+	o, err := s.db.ConversationOutcome(r.Context(), ws.ID, id)
+	if err != nil {
+		return conversationDetail{}, err
+	}
+	events, err := s.db.ConversationEvents(r.Context(), ws.ID, id)
+	if err != nil {
+		return conversationDetail{}, err
+	}
+	sortTimeline(events)
+	return conversationDetail{Outcome: o, Events: events}, nil
+}
+
+// getConversation answers GET /api/v1/conversations/{id}.
+func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
+	ws, err := s.workspace(r.Context(), r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	d, err := s.conversationDetail(r, ws, r.PathValue("id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+// sortTimeline orders events as the rule reads them: by time, then arrival.
+func sortTimeline(events []parley.Event) {
+	slices.SortStableFunc(events, func(a, b parley.Event) int {
+		switch {
+		case a.Before(&b):
+			return -1
+		case b.Before(&a):
+			return 1
+		}
+		return 0
+	})
+}
+
+// jsonString is v as indented JSON, for showing metadata on a page.
+func jsonString(v any) string {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
