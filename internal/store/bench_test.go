@@ -1,9 +1,11 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -111,4 +113,46 @@ func BenchmarkDriverInsert(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkRawGroupBy is the baseline the report benchmarks are measured
+// against: the cheapest query a report without rollups would need — event
+// counts per day and type over the report's twelve weeks — on the database
+// named by PARLEY_BENCH_DB (made with `parley gen | parley ingest` and
+// `parley evaluate`), workspace 1, twelve weeks before PARLEY_BENCH_NOW.
+func BenchmarkRawGroupBy(b *testing.B) {
+	dsn := os.Getenv("PARLEY_BENCH_DB")
+	if dsn == "" {
+		b.Skip("PARLEY_BENCH_DB names no database")
+	}
+	now, err := time.Parse(time.RFC3339, cmp.Or(os.Getenv("PARLEY_BENCH_NOW"), "2026-11-24T00:00:00Z"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	driver, name, query := "sqlite", strings.TrimPrefix(dsn, "sqlite:"), `SELECT substr(occurred_at, 1, 10) AS day, type, COUNT(*)
+		FROM events WHERE workspace_id = 1 AND occurred_at >= ? AND occurred_at < ? GROUP BY day, type`
+	from, to := any(now.AddDate(0, 0, -84).Format("2006-01-02")), any(now.Format("2006-01-02"))
+	if strings.HasPrefix(dsn, "postgres") {
+		driver, name, query = "pgx", dsn, `SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, type, COUNT(*)
+			FROM events WHERE workspace_id = 1 AND occurred_at >= $1 AND occurred_at < $2 GROUP BY day, type`
+		from, to = now.AddDate(0, 0, -84), now
+	}
+	db, err := sql.Open(driver, name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for b.Loop() {
+		rows, err := db.Query(query, from, to)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		if err := rows.Close(); err != nil || n == 0 {
+			b.Fatalf("%d rows: %v", n, err)
+		}
+	}
 }

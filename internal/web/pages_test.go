@@ -34,7 +34,7 @@ const hostile = `<script>alert("x")</script><img src=x onerror=alert(1)>`
 
 // reportServer serves generated, evaluated data plus one conversation with
 // hostile text.
-func reportServer(t *testing.T) (*httptest.Server, *store.DB, parley.Workspace) {
+func reportServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace) {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.New(t)
