@@ -1,0 +1,111 @@
+package gaps
+
+import (
+	"testing"
+	"time"
+)
+
+// TestGroupBanking77 guards the grouping quality on real customer questions:
+// 13,083 banking questions with 77 gold intents, grouped without being told
+// the number. The floors sit below the measured values (see the README) so
+// that only a real regression fails.
+func TestGroupBanking77(t *testing.T) {
+	if testing.Short() {
+		t.Skip("groups 13,083 questions")
+	}
+	texts, gold := loadBanking(t)
+	start := time.Now()
+	got := Group(texts)
+	elapsed := time.Since(start)
+	nmi, ari, acc := NMI(got, gold), ARI(got, gold), ACC(got, gold)
+	topics := slicesMax(got) + 1
+	t.Logf("BANKING77: %d questions → %d topics in %v: NMI %.3f ARI %.3f ACC %.3f", len(texts), topics, elapsed.Round(time.Millisecond), nmi, ari, acc)
+	if nmi < 0.62 || ari < 0.30 || acc < 0.42 {
+		t.Errorf("grouping regressed: NMI %.3f ARI %.3f ACC %.3f", nmi, ari, acc)
+	}
+	if topics < 40 || topics > 200 {
+		t.Errorf("%d topics for 77 intents", topics)
+	}
+}
+
+func slicesMax(a []int) int {
+	m := 0
+	for _, x := range a {
+		m = max(m, x)
+	}
+	return m
+}
+
+// TestAssignBanking77 measures incremental grouping: half the questions
+// (every other one) are grouped into topics, then the other half arrive and
+// are assigned with Assign, joining a topic or forming new ones. The result
+// should be nearly as good as grouping everything at once.
+func TestAssignBanking77(t *testing.T) {
+	if testing.Short() {
+		t.Skip("groups 13,083 questions")
+	}
+	texts, gold := loadBanking(t)
+	var first, later []string
+	var firstGold, laterGold []int
+	for i := range texts {
+		if i%2 == 0 {
+			first, firstGold = append(first, texts[i]), append(firstGold, gold[i])
+		} else {
+			later, laterGold = append(later, texts[i]), append(laterGold, gold[i])
+		}
+	}
+	firstTopic := Group(first)
+	topics := TopicsOf(first, firstTopic)
+	start := time.Now()
+	plan := NewIndex(topics).Assign(later)
+	elapsed := time.Since(start)
+
+	// One prediction per question: first the grouped half (topic IDs are
+	// index+1), then the assigned half, new topics numbered after the old.
+	pred := append([]int(nil), firstTopic...)
+	joined := 0
+	for _, id := range plan.Join {
+		pred = append(pred, int(id-1))
+		if id != 0 {
+			joined++
+		}
+	}
+	for n, members := range plan.New {
+		for _, q := range members {
+			pred[len(first)+q] = len(topics) + n
+		}
+	}
+	all := append(append([]int(nil), firstGold...), laterGold...)
+	nmi, ari, acc := NMI(pred, all), ARI(pred, all), ACC(pred, all)
+	t.Logf("incremental: %d topics from %d questions; %d later questions: %d joined, %d new topics, in %v: NMI %.3f ARI %.3f ACC %.3f",
+		len(topics), len(first), len(later), joined, len(plan.New), elapsed.Round(time.Millisecond), nmi, ari, acc)
+	if nmi < 0.60 || ari < 0.28 || acc < 0.40 {
+		t.Errorf("incremental grouping regressed: NMI %.3f ARI %.3f ACC %.3f", nmi, ari, acc)
+	}
+}
+
+// BenchmarkGroupBanking77 groups all 13,083 questions and reports the
+// quality next to the time, so one command shows both.
+func BenchmarkGroupBanking77(b *testing.B) {
+	texts, gold := loadBanking(b)
+	var got []int
+	for b.Loop() {
+		got = Group(texts)
+	}
+	b.ReportMetric(float64(slicesMax(got)+1), "topics")
+	b.ReportMetric(NMI(got, gold), "NMI")
+	b.ReportMetric(ARI(got, gold), "ARI")
+	b.ReportMetric(ACC(got, gold), "ACC")
+}
+
+// BenchmarkAssignOne is the cost of placing one new question among the
+// topics of all BANKING77 questions, as the pipeline does when a question
+// arrives between batches.
+func BenchmarkAssignOne(b *testing.B) {
+	texts, _ := loadBanking(b)
+	index := NewIndex(TopicsOf(texts, Group(texts)))
+	q := []string{"my card still has not arrived after two weeks"}
+	for b.Loop() {
+		index.Assign(q)
+	}
+}

@@ -1,0 +1,158 @@
+package gaps
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"How do I RESET my PIN?", "how do i reset my pin"},
+		{"ＡＢＣ１２３", "abc123"},
+		{"Can't   log in!!!", "cant log in"},
+		{"  trailing, spaces  ", "trailing spaces"},
+		{"退貨要多久？", "退货要多久"},
+		{"退货要多久?", "退货要多久"},
+		{"電子發票怎麼開", "电子发票怎么开"},
+		{"<script>alert(1)</script>", "script alert 1 script"},
+		{"", ""},
+		{"?!…", ""},
+	}
+	for _, tt := range tests {
+		if got := Normalize(tt.in); got != tt.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"How do I reset my PIN?", "退貨要多久？", "ＡＢＣ", "İstanbul", "a\u0301", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := Normalize(s)
+		if !utf8.ValidString(n) {
+			t.Fatalf("Normalize(%q) = %q is not valid UTF-8", s, n)
+		}
+		if again := Normalize(n); again != n {
+			t.Fatalf("not idempotent: %q → %q → %q", s, n, again)
+		}
+		if strings.HasPrefix(n, " ") || strings.HasSuffix(n, " ") || strings.Contains(n, "  ") {
+			t.Fatalf("Normalize(%q) = %q has stray spaces", s, n)
+		}
+		fs := Features(s)
+		if !slices.IsSorted(fs) || len(slices.Compact(slices.Clone(fs))) != len(fs) {
+			t.Fatalf("Features(%q) not sorted and distinct: %q", s, fs)
+		}
+	})
+}
+
+func TestFeaturesBothScripts(t *testing.T) {
+	trad, simp := Features("請問退貨要多久才會退款？"), Features("请问退货要多久才会退款?")
+	if diff := cmp.Diff(trad, simp); diff != "" {
+		t.Errorf("Traditional and Simplified differ (-trad +simp):\n%s", diff)
+	}
+	if !slices.Contains(trad, "c退货") || !slices.Contains(trad, "c退") {
+		t.Errorf("CJK features lack character unigrams or bigrams: %q", trad)
+	}
+	en := Features("Where is the refund for my returned items?")
+	for _, want := range []string{"wrefund", "bwher refund", "g<ref"} {
+		if !slices.Contains(en, want) {
+			t.Errorf("English features lack %q: %q", want, en)
+		}
+	}
+	if slices.Contains(en, "wthe") || slices.Contains(en, "wmy") {
+		t.Errorf("stop words kept: %q", en)
+	}
+}
+
+// questions holds three clearly separate topics of five questions each,
+// interleaved as they would arrive.
+var questions = []string{
+	"how do I reset my password",
+	"when will my refund arrive",
+	"退貨要多久才會退款",
+	"I forgot my password, how can I reset it",
+	"refund still not arrived after a week",
+	"退货要多久才会退款",
+	"password reset link does not work",
+	"where is my refund",
+	"請問退貨多久退款",
+	"can't reset password, no email",
+	"how long does a refund take to arrive",
+	"退貨後多久可以拿到退款",
+	"reset password email never came",
+	"refund for returned order not received",
+	"退货以后多久拿到退款",
+}
+
+func TestGroup(t *testing.T) {
+	got := Group(questions)
+	if len(got) != len(questions) {
+		t.Fatalf("Group returned %d topics for %d questions", len(got), len(questions))
+	}
+	want := []int{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Group (-want +got):\n%s", diff)
+	}
+	if again := Group(questions); !slices.Equal(again, got) {
+		t.Errorf("Group is not deterministic: %v then %v", got, again)
+	}
+	if Group(nil) != nil {
+		t.Error("Group(nil) is not nil")
+	}
+	if got := Group([]string{"?", "!!", "hello"}); len(got) != 3 {
+		t.Errorf("questions without features: %v", got)
+	}
+}
+
+func TestAssign(t *testing.T) {
+	topics := TopicsOf(questions, Group(questions))
+	index := NewIndex(topics)
+	plan := index.Assign([]string{
+		"my password reset email did not come",
+		"退貨多久才會收到退款",
+		"do you ship to Iceland",
+		"shipping to Iceland possible?",
+	})
+	if plan.Join[0] != 1 {
+		t.Errorf("password question joined topic %d, want 1", plan.Join[0])
+	}
+	if plan.Join[1] != 3 {
+		t.Errorf("Chinese refund question joined topic %d, want 3", plan.Join[1])
+	}
+	if plan.Join[2] != 0 || plan.Join[3] != 0 {
+		t.Errorf("unrelated questions joined topics %d and %d", plan.Join[2], plan.Join[3])
+	}
+	if diff := cmp.Diff([][]int{{2, 3}}, plan.New); diff != "" {
+		t.Errorf("new topics (-want +got):\n%s", diff)
+	}
+	empty := NewIndex(nil).Assign([]string{"a question"})
+	if empty.Join[0] != 0 || len(empty.New) != 1 {
+		t.Errorf("assign without topics: %+v", empty)
+	}
+}
+
+func TestLabel(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []string
+		want string
+	}{
+		{"most typical", []string{"reset password", "how do I reset my password please help", "password reset", "reset my password"}, "reset password"},
+		{"white space collapsed", []string{"  where   is\nmy refund "}, "where is my refund"},
+		{"long cut", []string{strings.Repeat("退款", 50)}, strings.Repeat("退款", 39) + "退…"},
+		{"none", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Label(tt.in); got != tt.want {
+				t.Errorf("Label = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,183 @@
+package gaps
+
+import (
+	"math"
+	"slices"
+)
+
+// The grouping parameters. They are few and none is the number of topics:
+//
+//   - neighbors is how many nearest questions each question looks at. It is
+//     the smallest topic that can still form a tight community on its own,
+//     so it is also roughly the smallest topic worth telling an editor about;
+//   - minShared is how much two questions' neighbourhoods must overlap
+//     (Jaccard) for them to be linked at all; a pair sharing less than one
+//     neighbour in fifteen is noise;
+//   - resolution is the Louvain resolution: above 1 it prefers more, tighter
+//     topics, which is what an editor answering one question at a time wants.
+const (
+	neighbors  = 20
+	minShared  = 1.0 / 15
+	resolution = 2.0
+)
+
+// Group groups questions into topics without being told how many there are
+// and returns, for each question, the index of its topic. Topics are
+// numbered from 0 in the order of their first question, so the same input
+// always gives the same output.
+//
+// The method is graph clustering of shared nearest neighbours:
+//
+//  1. each question becomes a TF-IDF vector of its features (see Features),
+//     so rare, topic-bearing words outweigh words every question shares;
+//  2. each question finds its nearest neighbours by cosine similarity;
+//  3. two questions are linked as strongly as their neighbour lists overlap,
+//     which is robust to the uneven density of short texts: a question in a
+//     crowded topic and one in a sparse topic are judged alike;
+//  4. Louvain modularity optimisation cuts the graph into communities, and
+//     the number of topics falls out of it;
+//  5. one pass moves each question to the topic whose centroid it is
+//     closest to, which fixes questions the graph placed by a weak link.
+func Group(questions []string) []int {
+	if len(questions) == 0 {
+		return nil
+	}
+	bags := make([][]string, len(questions))
+	for i, q := range questions {
+		bags[i] = features(Normalize(q))
+	}
+	v := newVocab(bags)
+	vs := make([]sparse, len(bags))
+	for i, bag := range bags {
+		vs[i] = v.vector(bag, 1)
+	}
+	// A small batch cannot hold topics of twenty; let each question look at
+	// a fifth of the others so that small topics can still form.
+	k := min(neighbors, max(2, len(vs)/5))
+	nb := knn(vs, len(v.df), k)
+	g := sharedNeighborGraph(nb, minShared)
+	topics := louvain(g, resolution)
+	topics = reassign(vs, len(v.df), topics)
+	return renumber(topics)
+}
+
+// sharedNeighborGraph links each question to its neighbours with the
+// Jaccard overlap of their neighbourhoods (each including itself) as
+// weight, dropping links weaker than minWeight.
+func sharedNeighborGraph(nb [][]neighbor, minWeight float64) graph {
+	n := len(nb)
+	sets := make([][]int32, n)
+	for i, list := range nb {
+		s := make([]int32, 0, len(list)+1)
+		s = append(s, int32(i))
+		for _, e := range list {
+			s = append(s, e.id)
+		}
+		slices.Sort(s)
+		sets[i] = s
+	}
+	type pair struct{ a, b int32 }
+	var pairs []pair
+	for i, list := range nb {
+		for _, e := range list {
+			a, b := int32(i), e.id
+			if a > b {
+				a, b = b, a
+			}
+			pairs = append(pairs, pair{a, b})
+		}
+	}
+	slices.SortFunc(pairs, func(x, y pair) int {
+		if x.a != y.a {
+			return int(x.a - y.a)
+		}
+		return int(x.b - y.b)
+	})
+	pairs = slices.Compact(pairs)
+	g := graph{adj: make([][]edge, n)}
+	for _, p := range pairs {
+		shared := intersect(sets[p.a], sets[p.b])
+		w := float64(shared) / float64(len(sets[p.a])+len(sets[p.b])-shared)
+		if w < minWeight {
+			continue
+		}
+		g.adj[p.a] = append(g.adj[p.a], edge{p.b, w})
+		g.adj[p.b] = append(g.adj[p.b], edge{p.a, w})
+	}
+	for i := range g.adj {
+		sortEdges(g.adj[i])
+	}
+	return g
+}
+
+// intersect counts the common elements of two sorted slices.
+func intersect(a, b []int32) int {
+	n, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			n++
+			i++
+			j++
+		}
+	}
+	return n
+}
+
+// reassign moves every question to the topic whose centroid is most similar
+// to it; a question similar to no centroid stays where it is.
+func reassign(vs []sparse, dim int, topics []int) []int {
+	k := slices.Max(topics) + 1
+	cent := make([][]float32, k)
+	for c := range cent {
+		cent[c] = make([]float32, dim)
+	}
+	for i, v := range vs {
+		c := cent[topics[i]]
+		for j, id := range v.idx {
+			c[id] += v.val[j]
+		}
+	}
+	for _, c := range cent {
+		var norm float64
+		for _, x := range c {
+			norm += float64(x) * float64(x)
+		}
+		if norm > 0 {
+			f := float32(1 / math.Sqrt(norm))
+			for j := range c {
+				c[j] *= f
+			}
+		}
+	}
+	out := make([]int, len(topics))
+	for i, v := range vs {
+		best, bestSim := topics[i], v.dot(cent[topics[i]])
+		for c := range cent {
+			if s := v.dot(cent[c]); s > bestSim {
+				best, bestSim = c, s
+			}
+		}
+		out[i] = best
+	}
+	return out
+}
+
+// renumber numbers topics from 0 in the order of their first member.
+func renumber(topics []int) []int {
+	ids := map[int]int{}
+	out := make([]int, len(topics))
+	for i, t := range topics {
+		id, ok := ids[t]
+		if !ok {
+			id = len(ids)
+			ids[t] = id
+		}
+		out[i] = id
+	}
+	return out
+}

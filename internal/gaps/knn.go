@@ -1,0 +1,114 @@
+package gaps
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// neighbor is one entry of a nearest-neighbour list.
+type neighbor struct {
+	id  int32
+	sim float32
+}
+
+// knn returns, for every vector, its k most similar other vectors by cosine,
+// best first (ties broken by lower index so the result is deterministic).
+// It walks an inverted index, so the cost is the number of co-occurring
+// feature pairs rather than n², and splits the rows across CPUs.
+func knn(vs []sparse, dim, k int) [][]neighbor {
+	post := make([][]int32, dim)
+	pval := make([][]float32, dim)
+	for i, v := range vs {
+		for j, f := range v.idx {
+			post[f] = append(post[f], int32(i))
+			pval[f] = append(pval[f], v.val[j])
+		}
+	}
+	out := make([][]neighbor, len(vs))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acc := make([]float32, len(vs))
+			var touched []int32
+			for i := w; i < len(vs); i += workers {
+				v := vs[i]
+				touched = touched[:0]
+				for j, f := range v.idx {
+					x := v.val[j]
+					for p, d := range post[f] {
+						if acc[d] == 0 {
+							touched = append(touched, d)
+						}
+						acc[d] += x * pval[f][p]
+					}
+				}
+				top := make([]neighbor, 0, k)
+				for _, d := range touched {
+					if int(d) != i {
+						top = pushTop(top, k, neighbor{d, acc[d]})
+					}
+					acc[d] = 0
+				}
+				slices.SortFunc(top, func(a, b neighbor) int {
+					if better(a, b) {
+						return -1
+					}
+					return 1
+				})
+				cand := top
+				out[i] = cand
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// better orders neighbours: more similar first, then lower index, so that
+// ties never depend on the order candidates were found in.
+func better(a, b neighbor) bool {
+	if a.sim != b.sim {
+		return a.sim > b.sim
+	}
+	return a.id < b.id
+}
+
+// pushTop keeps the k best neighbours seen so far in top, a min-heap whose
+// root is the worst kept one, so finding the k nearest of n candidates costs
+// n log k instead of sorting all n.
+func pushTop(top []neighbor, k int, c neighbor) []neighbor {
+	if len(top) < k {
+		top = append(top, c)
+		for i := len(top) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !better(top[p], top[i]) {
+				break
+			}
+			top[p], top[i] = top[i], top[p]
+			i = p
+		}
+		return top
+	}
+	if !better(c, top[0]) {
+		return top
+	}
+	top[0] = c
+	for i := 0; ; {
+		l, r, worst := 2*i+1, 2*i+2, i
+		if l < len(top) && better(top[worst], top[l]) {
+			worst = l
+		}
+		if r < len(top) && better(top[worst], top[r]) {
+			worst = r
+		}
+		if worst == i {
+			return top
+		}
+		top[i], top[worst] = top[worst], top[i]
+		i = worst
+	}
+}
