@@ -190,7 +190,6 @@ func clip(s string, n int) string {
 	return strings.TrimSpace(string(r[:n-1])) + "…"
 }
 
-
 // TopicsOf builds the topics that Group's result describes, with IDs
 // numbered from 1 in topic order.
 func TopicsOf(questions []string, groups []int) []Topic {
