@@ -156,3 +156,35 @@ func TestLabel(t *testing.T) {
 		})
 	}
 }
+
+func TestSearch(t *testing.T) {
+	docs := []string{
+		"How do I reset my password? Use the link on the sign-in page.",
+		"退貨多久退款？收到退貨後七個工作天內退款。",
+		"Shipping to Iceland: we ship to all EU and EEA countries.",
+		"Password rules: at least twelve characters.",
+	}
+	tests := []struct {
+		q    string
+		want []int
+	}{
+		{"reset password", []int{0, 3}},
+		{"退货退款要多久", []int{1}},
+		{"do you ship to iceland", []int{2}},
+		{"ＲＥＳＥＴ ＰＡＳＳＷＯＲＤ", []int{0, 3}},
+		{"bananas", nil},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		var got []int
+		for _, m := range Search(tt.q, docs, 10) {
+			got = append(got, m.Index)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Search(%q) (-want +got):\n%s", tt.q, diff)
+		}
+	}
+	if got := Search("password", docs, 1); len(got) != 1 {
+		t.Errorf("limit 1 gave %d matches", len(got))
+	}
+}

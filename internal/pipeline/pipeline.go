@@ -1,7 +1,7 @@
 // Package pipeline keeps derived data current: it evaluates conversations
 // that became due — new events arrived, or a decision time passed — and
 // saves their outcomes, gap signals and rollup changes in one transaction
-// per batch.
+// per batch; then it groups the new gap questions into topics.
 //
 // Several processes may run a Worker against one PostgreSQL database: a
 // batch's conversations stay locked until its transaction ends and other
@@ -38,6 +38,10 @@ type Options struct {
 const (
 	DefaultBatch    = 1000
 	DefaultInterval = 10 * time.Second
+	// groupBatch is how many new gap questions one transaction groups.
+	// Questions grouped together can form topics among themselves, so the
+	// batch is large; grouping 20,000 questions takes a few seconds.
+	groupBatch = 20000
 )
 
 // Worker evaluates due conversations.
@@ -68,6 +72,8 @@ func New(db *store.DB, opt Options) *Worker {
 type Stats struct {
 	Conversations int                        `json:"conversations"`
 	Outcomes      map[parley.OutcomeKind]int `json:"outcomes"`
+	// Grouped counts gap questions placed in topics.
+	Grouped int `json:"grouped"`
 }
 
 func (s *Stats) add(o parley.OutcomeKind) {
@@ -96,7 +102,7 @@ func (w *Worker) Pass(ctx context.Context) (Stats, error) {
 
 // Workspace evaluates every conversation of one workspace that is due at
 // the clock's current time, adding to st, and calls progress (if not nil)
-// after each batch.
+// after each batch; then it groups the gap questions found into topics.
 func (w *Worker) Workspace(ctx context.Context, ws parley.Workspace, st *Stats, progress func(Stats)) error {
 	loc, err := ws.Settings.Location()
 	if err != nil {
@@ -109,10 +115,20 @@ func (w *Worker) Workspace(ctx context.Context, ws parley.Workspace, st *Stats, 
 			return fmt.Errorf("pipeline: workspace %s: %w", ws.Slug, err)
 		}
 		if n == 0 {
-			return nil
+			break
 		}
 		if progress != nil {
 			progress(*st)
+		}
+	}
+	for {
+		n, err := w.db.GroupPending(ctx, ws.ID, groupBatch, now)
+		if err != nil {
+			return fmt.Errorf("pipeline: workspace %s: group gap questions: %w", ws.Slug, err)
+		}
+		st.Grouped += n
+		if n < groupBatch {
+			return nil
 		}
 	}
 }
@@ -170,8 +186,8 @@ func (w *Worker) Run(ctx context.Context) error {
 			return nil
 		case err != nil:
 			w.opt.Logger.Error("evaluation pass failed", "err", err)
-		case st.Conversations > 0:
-			w.opt.Logger.Info("evaluated", "conversations", st.Conversations, "duration", time.Since(start).Round(time.Millisecond))
+		case st.Conversations > 0 || st.Grouped > 0:
+			w.opt.Logger.Info("evaluated", "conversations", st.Conversations, "grouped", st.Grouped, "duration", time.Since(start).Round(time.Millisecond))
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,688 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/gaps"
+)
+
+// gapsLockKey is the PostgreSQL advisory lock class of a workspace's topics:
+// grouping and editors' topic changes hold it so that a question can never
+// be grouped against topics an editor is merging at the same moment. SQLite
+// needs no lock: its write transactions already run one at a time.
+const gapsLockKey = 0x7061726c << 32 // "parl"
+
+// lockGaps serialises changes to a workspace's topics for the rest of tx.
+func (db *DB) lockGaps(ctx context.Context, tx *sql.Tx, workspaceID int64) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, gapsLockKey|(workspaceID&0xffffffff)); err != nil {
+		return fmt.Errorf("store: lock topics: %w", err)
+	}
+	return nil
+}
+
+// inGapsTx runs fn in a write transaction holding the workspace's topic lock.
+func (db *DB) inGapsTx(ctx context.Context, workspaceID int64, fn func(*sql.Tx) error) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.lockGaps(ctx, tx, workspaceID); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// PendingQuestion is a gap question not grouped into a topic yet.
+type PendingQuestion struct {
+	EventID  string
+	Question string
+}
+
+// GroupPending groups up to limit questions that have no topic yet, oldest
+// first: each joins the closest existing topic or, with others like it,
+// starts a new one (see gaps.Index.Assign). A question joining a resolved
+// topic reopens it and counts as a recurrence; one joining a dismissed
+// topic is dismissed with it. It returns how many questions it grouped.
+func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, now time.Time) (int, error) {
+	grouped := 0
+	err := db.inGapsTx(ctx, workspaceID, func(tx *sql.Tx) error {
+		pending, err := db.pendingQuestions(ctx, tx, workspaceID, limit)
+		if err != nil || len(pending) == 0 {
+			return err
+		}
+		topics, states, err := db.groupingTopics(ctx, tx, workspaceID)
+		if err != nil {
+			return err
+		}
+		texts := make([]string, len(pending))
+		for i, p := range pending {
+			texts[i] = p.Question
+		}
+		plan := gaps.NewIndex(topics).Assign(texts)
+		byID := make(map[int64]*gaps.Topic, len(topics))
+		for i := range topics {
+			byID[topics[i].ID] = &topics[i]
+		}
+		joined := map[int64][]string{} // topic → event IDs
+		for i, id := range plan.Join {
+			if id == 0 {
+				continue
+			}
+			byID[id].Add(gaps.Features(texts[i]))
+			joined[id] = append(joined[id], pending[i].EventID)
+		}
+		ids := slices.Sorted(maps.Keys(joined))
+		for _, id := range ids {
+			if err := db.joinTopic(ctx, tx, workspaceID, byID[id], states[id], joined[id], now); err != nil {
+				return err
+			}
+		}
+		for _, members := range plan.New {
+			t := gaps.Topic{}
+			qs := make([]string, len(members))
+			events := make([]string, len(members))
+			for i, m := range members {
+				t.Add(gaps.Features(texts[m]))
+				qs[i], events[i] = texts[m], pending[m].EventID
+			}
+			if err := db.newTopic(ctx, tx, workspaceID, &t, gaps.Label(qs), events, now); err != nil {
+				return err
+			}
+		}
+		grouped = len(pending)
+		return nil
+	})
+	return grouped, err
+}
+
+// pendingQuestions reads the oldest questions without a topic.
+func (db *DB) pendingQuestions(ctx context.Context, tx *sql.Tx, workspaceID int64, limit int) ([]PendingQuestion, error) {
+	rows, err := tx.QueryContext(ctx, db.dialect.rebind(`
+		SELECT event_id, question FROM gap_signals
+		WHERE workspace_id = ? AND topic_id IS NULL AND question <> ''
+		ORDER BY occurred_at, event_id LIMIT ?`), workspaceID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending gap questions: %w", err)
+	}
+	defer rows.Close()
+	var out []PendingQuestion
+	for rows.Next() {
+		var p PendingQuestion
+		if err := rows.Scan(&p.EventID, &p.Question); err != nil {
+			return nil, fmt.Errorf("store: pending gap questions: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: pending gap questions: %w", err)
+	}
+	return out, nil
+}
+
+// groupingTopics reads every live (not merged) topic with its terms, in
+// creation order so that ties go to the older topic.
+func (db *DB) groupingTopics(ctx context.Context, tx *sql.Tx, workspaceID int64) ([]gaps.Topic, map[int64]parley.GapState, error) {
+	rows, err := tx.QueryContext(ctx, db.dialect.rebind(`
+		SELECT id, state, size, terms FROM topics
+		WHERE workspace_id = ? AND merged_into IS NULL ORDER BY id`), workspaceID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: topics for grouping: %w", err)
+	}
+	defer rows.Close()
+	var topics []gaps.Topic
+	states := map[int64]parley.GapState{}
+	for rows.Next() {
+		var (
+			t     gaps.Topic
+			state string
+			terms string
+		)
+		if err := rows.Scan(&t.ID, &state, &t.Size, &terms); err != nil {
+			return nil, nil, fmt.Errorf("store: topics for grouping: %w", err)
+		}
+		if t.Terms, err = decodeTerms(terms); err != nil {
+			return nil, nil, fmt.Errorf("store: topic %d: %w", t.ID, err)
+		}
+		topics = append(topics, t)
+		states[t.ID] = parley.GapState(state)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("store: topics for grouping: %w", err)
+	}
+	return topics, states, nil
+}
+
+// joinTopic records questions that joined an existing topic.
+func (db *DB) joinTopic(ctx context.Context, tx *sql.Tx, workspaceID int64, t *gaps.Topic, state parley.GapState, events []string, now time.Time) error {
+	d := db.dialect
+	signalState, recurrence := parley.GapOpen, false
+	switch state {
+	case parley.GapDismissed:
+		signalState = parley.GapDismissed
+	case parley.GapResolved:
+		recurrence = true
+	}
+	q := `UPDATE topics SET size = ?, terms = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`
+	args := []any{t.Size, encodeTerms(t.Terms), d.instant(now), workspaceID, t.ID}
+	if recurrence {
+		q = `UPDATE topics SET size = ?, terms = ?, updated_at = ?, state = 'open', recurrences = recurrences + ?
+		     WHERE workspace_id = ? AND id = ?`
+		args = []any{t.Size, encodeTerms(t.Terms), d.instant(now), len(events), workspaceID, t.ID}
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(q), args...); err != nil {
+		return fmt.Errorf("store: update topic %d: %w", t.ID, err)
+	}
+	return db.setSignals(ctx, tx, workspaceID, t.ID, signalState, recurrence, events)
+}
+
+// newTopic creates a topic for questions that joined none.
+func (db *DB) newTopic(ctx context.Context, tx *sql.Tx, workspaceID int64, t *gaps.Topic, label string, events []string, now time.Time) error {
+	d := db.dialect
+	err := tx.QueryRowContext(ctx, d.rebind(`
+		INSERT INTO topics (workspace_id, label, size, terms, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+		workspaceID, label, t.Size, encodeTerms(t.Terms), d.instant(now), d.instant(now)).Scan(&t.ID)
+	if err != nil {
+		return fmt.Errorf("store: create topic: %w", err)
+	}
+	return db.setSignals(ctx, tx, workspaceID, t.ID, parley.GapOpen, false, events)
+}
+
+// setSignals puts questions in a topic with a state.
+func (db *DB) setSignals(ctx context.Context, tx *sql.Tx, workspaceID, topicID int64, state parley.GapState, recurrence bool, events []string) error {
+	for start := 0; start < len(events); start += claimChunk {
+		chunk := events[start:min(start+claimChunk, len(events))]
+		args := []any{topicID, string(state), recurrence, workspaceID}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		if _, err := tx.ExecContext(ctx, db.dialect.rebind(`
+			UPDATE gap_signals SET topic_id = ?, state = ?, recurrence = ?
+			WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...); err != nil {
+			return fmt.Errorf("store: group gap questions: %w", err)
+		}
+	}
+	return nil
+}
+
+// encodeTerms stores a topic's feature counts as "feature\tcount" lines in
+// feature order, so equal terms always encode to equal text.
+func encodeTerms(terms map[string]int) string {
+	keys := slices.Sorted(maps.Keys(terms))
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte('\t')
+		b.WriteString(strconv.Itoa(terms[k]))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// decodeTerms reads what encodeTerms wrote.
+func decodeTerms(s string) (map[string]int, error) {
+	terms := map[string]int{}
+	for line := range strings.Lines(s) {
+		f, n, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "\t")
+		if !ok {
+			return nil, fmt.Errorf("bad terms line %q", line)
+		}
+		c, err := strconv.Atoi(n)
+		if err != nil {
+			return nil, fmt.Errorf("bad terms count %q: %w", line, err)
+		}
+		terms[f] = c
+	}
+	return terms, nil
+}
+
+// TopicFilter selects rows of the knowledge-gaps table.
+type TopicFilter struct {
+	// State selects the questions counted: open (the default) lists topics
+	// with open questions, resolved those answered, dismissed the
+	// dismissed questions and topics.
+	State parley.GapState
+	// From and To bound the local date of the questions (inclusive).
+	From, To string
+	Channels []string
+}
+
+// signalWhere turns a filter into conditions on gap_signals aliased g.
+func (f TopicFilter) signalWhere() (string, []any) {
+	state := f.State
+	if state == "" {
+		state = parley.GapOpen
+	}
+	where := []string{"g.state = ?", "g.question <> ''"}
+	args := []any{string(state)}
+	if f.From != "" {
+		where, args = append(where, "g.day >= ?"), append(args, f.From)
+	}
+	if f.To != "" {
+		where, args = append(where, "g.day <= ?"), append(args, f.To)
+	}
+	if len(f.Channels) > 0 {
+		where = append(where, "g.channel IN ("+list(len(f.Channels))+")")
+		for _, c := range f.Channels {
+			args = append(args, c)
+		}
+	}
+	return strings.Join(where, " AND "), args
+}
+
+const topicColumns = `t.id, t.label, t.name, t.state, t.short_answer_id, t.recurrences, t.resolved_at, t.created_at, t.updated_at`
+
+// scanTopic reads topicColumns.
+func scanTopic(t *parley.Topic, extra ...any) []any {
+	return append([]any{&t.ID, &t.Label, &t.Name, (*string)(&t.State), nullInt64{&t.ShortAnswerID},
+		&t.Recurrences, nullTime{&t.ResolvedAt}, scanInstant(&t.CreatedAt), scanInstant(&t.UpdatedAt)}, extra...)
+}
+
+// nullInt64 scans a nullable integer, NULL as 0.
+type nullInt64 struct{ v *int64 }
+
+func (n nullInt64) Scan(v any) error {
+	var x sql.NullInt64
+	if err := x.Scan(v); err != nil {
+		return err
+	}
+	*n.v = x.Int64
+	return nil
+}
+
+// nullTime scans a nullable instant, NULL as nil.
+type nullTime struct{ v **time.Time }
+
+func (n nullTime) Scan(v any) error {
+	if v == nil {
+		*n.v = nil
+		return nil
+	}
+	var t time.Time
+	if err := scanInstant(&t).Scan(v); err != nil {
+		return err
+	}
+	*n.v = &t
+	return nil
+}
+
+// Topics lists the topics with questions matching f, with their counts,
+// most conversations first (then most recently asked, then id).
+func (db *DB) Topics(ctx context.Context, workspaceID int64, f TopicFilter) ([]parley.TopicSummary, error) {
+	cond, args := f.signalWhere()
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`
+		SELECT `+topicColumns+`, COUNT(*), COUNT(DISTINCT g.conversation_id), MAX(g.occurred_at)
+		FROM gap_signals g JOIN topics t ON t.workspace_id = g.workspace_id AND t.id = g.topic_id
+		WHERE g.workspace_id = ? AND `+cond+`
+		GROUP BY `+topicColumns), append([]any{workspaceID}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: topics: %w", err)
+	}
+	defer rows.Close()
+	var out []parley.TopicSummary
+	for rows.Next() {
+		var s parley.TopicSummary
+		if err := rows.Scan(scanTopic(&s.Topic, &s.Questions, &s.Conversations, scanInstant(&s.LastAsked))...); err != nil {
+			return nil, fmt.Errorf("store: topics: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: topics: %w", err)
+	}
+	slices.SortFunc(out, func(a, b parley.TopicSummary) int {
+		switch {
+		case a.Conversations != b.Conversations:
+			return b.Conversations - a.Conversations
+		case !a.LastAsked.Equal(b.LastAsked):
+			return b.LastAsked.Compare(a.LastAsked)
+		}
+		return int(a.ID - b.ID)
+	})
+	return out, nil
+}
+
+// Topic returns one topic. A topic merged into another answers with the
+// topic it was merged into, so that old links still lead somewhere.
+func (db *DB) Topic(ctx context.Context, workspaceID, id int64) (parley.Topic, error) {
+	return db.topic(ctx, db.read, workspaceID, id)
+}
+
+func (db *DB) topic(ctx context.Context, q queryer, workspaceID, id int64) (parley.Topic, error) {
+	for range 100 { // merges chain; a cycle is impossible but must not hang
+		var (
+			t      parley.Topic
+			merged sql.NullInt64
+		)
+		err := q.QueryRowContext(ctx, db.dialect.rebind(`SELECT `+topicColumns+`, t.merged_into FROM topics t
+			WHERE t.workspace_id = ? AND t.id = ?`), workspaceID, id).Scan(scanTopic(&t, &merged)...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return t, parley.Errorf(parley.KindNotFound, "topic %d not found", id)
+		}
+		if err != nil {
+			return t, fmt.Errorf("store: topic %d: %w", id, err)
+		}
+		if !merged.Valid {
+			return t, nil
+		}
+		id = merged.Int64
+	}
+	return parley.Topic{}, fmt.Errorf("store: topic %d: merge chain too long", id)
+}
+
+// TopicQuestions lists the questions of a topic, newest first; state ""
+// lists them all.
+func (db *DB) TopicQuestions(ctx context.Context, workspaceID, topicID int64, state parley.GapState) ([]parley.GapQuestion, error) {
+	q := `SELECT g.event_id, g.conversation_id, g.topic_id, g.kind, g.question, g.occurred_at, g.day, g.channel,
+		       COALESCE(c.ticket_url, ''), g.state, g.recurrence
+		FROM gap_signals g LEFT JOIN conversations c
+		  ON c.workspace_id = g.workspace_id AND c.conversation_id = g.conversation_id
+		WHERE g.workspace_id = ? AND g.topic_id = ?`
+	args := []any{workspaceID, topicID}
+	if state != "" {
+		q += ` AND g.state = ?`
+		args = append(args, string(state))
+	}
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(q+` ORDER BY g.occurred_at DESC, g.event_id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: topic %d questions: %w", topicID, err)
+	}
+	defer rows.Close()
+	var out []parley.GapQuestion
+	for rows.Next() {
+		var g parley.GapQuestion
+		if err := rows.Scan(&g.EventID, &g.ConversationID, &g.TopicID, (*string)(&g.Kind), &g.Question,
+			scanInstant(&g.At), &g.Day, &g.Channel, &g.TicketURL, (*string)(&g.State), &g.Recurrence); err != nil {
+			return nil, fmt.Errorf("store: topic %d questions: %w", topicID, err)
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: topic %d questions: %w", topicID, err)
+	}
+	return out, nil
+}
+
+// liveTopic reads a topic inside a gaps transaction, refusing merged ones:
+// an action must name the topic it means.
+func (db *DB) liveTopic(ctx context.Context, tx *sql.Tx, workspaceID, id int64) (parley.Topic, error) {
+	t, err := db.topic(ctx, tx, workspaceID, id)
+	if err != nil {
+		return t, err
+	}
+	if t.ID != id {
+		return t, parley.Errorf(parley.KindConflict, "topic %d was merged into topic %d", id, t.ID)
+	}
+	return t, nil
+}
+
+// ResolveTopic answers a topic: it creates the short answer and marks the
+// topic and its open questions resolved.
+func (db *DB) ResolveTopic(ctx context.Context, workspaceID, topicID int64, a parley.ShortAnswer, now time.Time) (parley.ShortAnswer, error) {
+	if err := a.Validate(); err != nil {
+		return a, err
+	}
+	err := db.inGapsTx(ctx, workspaceID, func(tx *sql.Tx) error {
+		if _, err := db.liveTopic(ctx, tx, workspaceID, topicID); err != nil {
+			return err
+		}
+		a.TopicID = topicID
+		var err error
+		if a, err = db.insertShortAnswer(ctx, tx, workspaceID, a, now); err != nil {
+			return err
+		}
+		d := db.dialect
+		if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE topics SET state = 'resolved', short_answer_id = ?,
+			resolved_at = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`),
+			a.ID, d.instant(now), d.instant(now), workspaceID, topicID); err != nil {
+			return fmt.Errorf("store: resolve topic %d: %w", topicID, err)
+		}
+		return db.moveSignalState(ctx, tx, workspaceID, topicID, parley.GapOpen, parley.GapResolved)
+	})
+	return a, err
+}
+
+// moveSignalState changes the questions of a topic in state from to state to.
+func (db *DB) moveSignalState(ctx context.Context, tx *sql.Tx, workspaceID, topicID int64, from, to parley.GapState) error {
+	if _, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE gap_signals SET state = ?
+		WHERE workspace_id = ? AND topic_id = ? AND state = ?`),
+		string(to), workspaceID, topicID, string(from)); err != nil {
+		return fmt.Errorf("store: topic %d questions %s → %s: %w", topicID, from, to, err)
+	}
+	return nil
+}
+
+// DismissTopic dismisses a topic with its open questions; questions that
+// join it later are dismissed too.
+func (db *DB) DismissTopic(ctx context.Context, workspaceID, topicID int64, now time.Time) error {
+	return db.setTopicState(ctx, workspaceID, topicID, parley.GapOpen, parley.GapDismissed, now)
+}
+
+// RestoreTopic brings a dismissed topic and its dismissed questions back.
+func (db *DB) RestoreTopic(ctx context.Context, workspaceID, topicID int64, now time.Time) error {
+	return db.setTopicState(ctx, workspaceID, topicID, parley.GapDismissed, parley.GapOpen, now)
+}
+
+func (db *DB) setTopicState(ctx context.Context, workspaceID, topicID int64, from, to parley.GapState, now time.Time) error {
+	return db.inGapsTx(ctx, workspaceID, func(tx *sql.Tx) error {
+		t, err := db.liveTopic(ctx, tx, workspaceID, topicID)
+		if err != nil {
+			return err
+		}
+		if t.State != to {
+			if _, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE topics SET state = ?, updated_at = ?
+				WHERE workspace_id = ? AND id = ?`), string(to), db.dialect.instant(now), workspaceID, topicID); err != nil {
+				return fmt.Errorf("store: topic %d → %s: %w", topicID, to, err)
+			}
+		}
+		return db.moveSignalState(ctx, tx, workspaceID, topicID, from, to)
+	})
+}
+
+// SetQuestionsState dismisses (to = dismissed) or restores (to = open)
+// single questions. Restoring a question of a dismissed topic restores the
+// topic, since it has an open question again.
+func (db *DB) SetQuestionsState(ctx context.Context, workspaceID int64, eventIDs []string, to parley.GapState, now time.Time) error {
+	if to != parley.GapDismissed && to != parley.GapOpen {
+		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("state", "must be dismissed or open")})
+	}
+	if len(eventIDs) == 0 {
+		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("questions", "name at least one question")})
+	}
+	return db.inGapsTx(ctx, workspaceID, func(tx *sql.Tx) error {
+		d := db.dialect
+		topics := map[int64]bool{}
+		for _, id := range eventIDs {
+			var topic sql.NullInt64
+			var state string
+			err := tx.QueryRowContext(ctx, d.rebind(`SELECT topic_id, state FROM gap_signals
+				WHERE workspace_id = ? AND event_id = ?`), workspaceID, id).Scan(&topic, &state)
+			if errors.Is(err, sql.ErrNoRows) || (err == nil && !topic.Valid) {
+				return parley.Errorf(parley.KindNotFound, "question %q not found", id)
+			}
+			if err != nil {
+				return fmt.Errorf("store: question %s: %w", id, err)
+			}
+			if parley.GapState(state) == parley.GapResolved {
+				return parley.Errorf(parley.KindConflict, "question %q is resolved", id)
+			}
+			topics[topic.Int64] = true
+			if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE gap_signals SET state = ? WHERE workspace_id = ? AND event_id = ?`),
+				string(to), workspaceID, id); err != nil {
+				return fmt.Errorf("store: question %s → %s: %w", id, to, err)
+			}
+		}
+		if to == parley.GapOpen {
+			for _, id := range slices.Sorted(maps.Keys(topics)) {
+				if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE topics SET state = 'open', updated_at = ?
+					WHERE workspace_id = ? AND id = ? AND state = 'dismissed'`), d.instant(now), workspaceID, id); err != nil {
+					return fmt.Errorf("store: restore topic %d: %w", id, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// RenameTopic gives a topic a name chosen by an editor; an empty name goes
+// back to the label grouping chose.
+func (db *DB) RenameTopic(ctx context.Context, workspaceID, topicID int64, name string, now time.Time) error {
+	name = strings.TrimSpace(name)
+	if name != "" {
+		if p, ok := parley.CheckText("name", name, parley.MaxTopicName); !ok {
+			return parley.InvalidInput([]parley.Problem{p})
+		}
+	}
+	return db.inGapsTx(ctx, workspaceID, func(tx *sql.Tx) error {
+		if _, err := db.liveTopic(ctx, tx, workspaceID, topicID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE topics SET name = ?, updated_at = ?
+			WHERE workspace_id = ? AND id = ?`), name, db.dialect.instant(now), workspaceID, topicID); err != nil {
+			return fmt.Errorf("store: rename topic %d: %w", topicID, err)
+		}
+		return nil
+	})
+}
+
+// MergeTopics moves every question of the topics from into topic into and
+// leaves each merged topic pointing at it. The moved questions take the
+// target's standing: merged into an answered topic they count as answered,
+// into a dismissed one as dismissed.
+func (db *DB) MergeTopics(ctx context.Context, workspaceID, into int64, from []int64, now time.Time) error {
+	if len(from) == 0 {
+		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("from", "name at least one topic to merge")})
+	}
+	return db.inGapsTx(ctx, workspaceID, func(tx *sql.Tx) error {
+		target, err := db.liveTopic(ctx, tx, workspaceID, into)
+		if err != nil {
+			return err
+		}
+		terms, size, err := db.topicTerms(ctx, tx, workspaceID, into)
+		if err != nil {
+			return err
+		}
+		d := db.dialect
+		for _, id := range from {
+			if id == into {
+				return parley.InvalidInput([]parley.Problem{parley.FieldProblem("from", "cannot merge a topic into itself")})
+			}
+			if _, err := db.liveTopic(ctx, tx, workspaceID, id); err != nil {
+				return err
+			}
+			more, n, err := db.topicTerms(ctx, tx, workspaceID, id)
+			if err != nil {
+				return err
+			}
+			for f, c := range more {
+				terms[f] += c
+			}
+			size += n
+			if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE gap_signals SET topic_id = ? WHERE workspace_id = ? AND topic_id = ?`),
+				into, workspaceID, id); err != nil {
+				return fmt.Errorf("store: merge topic %d: %w", id, err)
+			}
+			if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE topics SET merged_into = ?, size = 0, terms = '', updated_at = ?
+				WHERE workspace_id = ? AND id = ?`), into, d.instant(now), workspaceID, id); err != nil {
+				return fmt.Errorf("store: merge topic %d: %w", id, err)
+			}
+			// Links to topics merged earlier into this one follow along.
+			if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE topics SET merged_into = ? WHERE workspace_id = ? AND merged_into = ?`),
+				into, workspaceID, id); err != nil {
+				return fmt.Errorf("store: merge topic %d: %w", id, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE topics SET size = ?, terms = ?, updated_at = ?
+			WHERE workspace_id = ? AND id = ?`), size, encodeTerms(terms), d.instant(now), workspaceID, into); err != nil {
+			return fmt.Errorf("store: merge into topic %d: %w", into, err)
+		}
+		if target.State != parley.GapOpen {
+			return db.moveSignalState(ctx, tx, workspaceID, into, parley.GapOpen, target.State)
+		}
+		return nil
+	})
+}
+
+// topicTerms reads a topic's feature counts and size.
+func (db *DB) topicTerms(ctx context.Context, tx *sql.Tx, workspaceID, id int64) (map[string]int, int, error) {
+	var (
+		s    string
+		size int
+	)
+	if err := tx.QueryRowContext(ctx, db.dialect.rebind(`SELECT terms, size FROM topics WHERE workspace_id = ? AND id = ?`),
+		workspaceID, id).Scan(&s, &size); err != nil {
+		return nil, 0, fmt.Errorf("store: topic %d terms: %w", id, err)
+	}
+	terms, err := decodeTerms(s)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: topic %d: %w", id, err)
+	}
+	return terms, size, nil
+}
+
+// MoveQuestion moves one question to another topic, which learns its
+// features (and the old topic forgets them) so that similar questions
+// follow it there. The question takes the target's standing, as in a merge.
+func (db *DB) MoveQuestion(ctx context.Context, workspaceID int64, eventID string, to int64, now time.Time) error {
+	return db.inGapsTx(ctx, workspaceID, func(tx *sql.Tx) error {
+		d := db.dialect
+		var (
+			from     sql.NullInt64
+			question string
+			state    string
+		)
+		err := tx.QueryRowContext(ctx, d.rebind(`SELECT topic_id, question, state FROM gap_signals
+			WHERE workspace_id = ? AND event_id = ?`), workspaceID, eventID).Scan(&from, &question, &state)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !from.Valid) {
+			return parley.Errorf(parley.KindNotFound, "question %q not found", eventID)
+		}
+		if err != nil {
+			return fmt.Errorf("store: question %s: %w", eventID, err)
+		}
+		target, err := db.liveTopic(ctx, tx, workspaceID, to)
+		if err != nil {
+			return err
+		}
+		if from.Int64 == to {
+			return nil
+		}
+		feats := gaps.Features(question)
+		for _, step := range []struct {
+			id    int64
+			delta int
+		}{{from.Int64, -1}, {to, +1}} {
+			terms, size, err := db.topicTerms(ctx, tx, workspaceID, step.id)
+			if err != nil {
+				return err
+			}
+			for _, f := range feats {
+				if terms[f] += step.delta; terms[f] <= 0 {
+					delete(terms, f)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE topics SET size = ?, terms = ?, updated_at = ?
+				WHERE workspace_id = ? AND id = ?`), max(0, size+step.delta), encodeTerms(terms), d.instant(now), workspaceID, step.id); err != nil {
+				return fmt.Errorf("store: move question to topic %d: %w", to, err)
+			}
+		}
+		newState := parley.GapState(state)
+		if newState == parley.GapOpen || target.State == parley.GapDismissed {
+			newState = target.State
+		}
+		if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE gap_signals SET topic_id = ?, state = ?
+			WHERE workspace_id = ? AND event_id = ?`), to, string(newState), workspaceID, eventID); err != nil {
+			return fmt.Errorf("store: move question %s: %w", eventID, err)
+		}
+		return nil
+	})
+}

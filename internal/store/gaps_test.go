@@ -1,0 +1,377 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+// asker adds gap questions the way evaluation finds them: each question is
+// an unanswered reply in a conversation of its own.
+type asker struct {
+	t  *testing.T
+	db *store.DB
+	ws parley.Workspace
+	n  int
+}
+
+// ask stores questions as gap signals at t0+offset and returns their event IDs.
+func (a *asker) ask(offset time.Duration, questions ...string) []string {
+	a.t.Helper()
+	ctx := context.Background()
+	var events []parley.Event
+	var outcomes []parley.Outcome
+	var ids []string
+	for _, q := range questions {
+		a.n++
+		conv, id := fmt.Sprintf("c%d", a.n), fmt.Sprintf("gap%d", a.n)
+		at := t0.Add(offset + time.Duration(a.n)*time.Second)
+		events = append(events, msg(fmt.Sprintf("m%d", a.n), conv, at.Sub(t0), q))
+		outcomes = append(outcomes, parley.Outcome{ConversationID: conv, Channel: "chat", StartedAt: at,
+			Kind: parley.OutcomeUnresolved, DefinitionVersion: 1,
+			GapSignals: []parley.GapSignal{{EventID: id, Kind: parley.GapUnanswered, At: at, Question: q}}})
+		ids = append(ids, id)
+	}
+	if _, err := a.db.InsertEvents(ctx, a.ws.ID, batch(a.t, events...)); err != nil {
+		a.t.Fatal(err)
+	}
+	save(a.t, a.db, a.ws, t0.Add(offset+time.Hour), outcomes...)
+	return ids
+}
+
+// group groups every pending question.
+func (a *asker) group() int {
+	a.t.Helper()
+	n, err := a.db.GroupPending(context.Background(), a.ws.ID, 1000, t0.Add(48*time.Hour))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return n
+}
+
+// topicOf returns the topic of a question.
+func topicOf(t *testing.T, db *store.DB, ws parley.Workspace, state parley.GapState, eventID string) parley.TopicSummary {
+	t.Helper()
+	topics, err := db.Topics(context.Background(), ws.ID, store.TopicFilter{State: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range topics {
+		qs, err := db.TopicQuestions(context.Background(), ws.ID, s.ID, state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(qs, func(q parley.GapQuestion) bool { return q.EventID == eventID }) {
+			return s
+		}
+	}
+	t.Fatalf("question %s is in no %s topic", eventID, state)
+	return parley.TopicSummary{}
+}
+
+func questionStates(t *testing.T, db *store.DB, ws parley.Workspace, topicID int64) map[string]parley.GapState {
+	t.Helper()
+	qs, err := db.TopicQuestions(context.Background(), ws.ID, topicID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]parley.GapState{}
+	for _, q := range qs {
+		out[q.EventID] = q.State
+	}
+	return out
+}
+
+var (
+	passwordQuestions = []string{"how do I reset my password", "I forgot my password, how can I reset it", "password reset link does not work"}
+	refundQuestions   = []string{"when will my refund arrive", "refund still not arrived after a week", "where is my refund"}
+)
+
+func TestGapWorkflow(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	a := &asker{t: t, db: db, ws: ws}
+	now := t0.Add(72 * time.Hour)
+
+	pw := a.ask(0, passwordQuestions...)
+	rf := a.ask(0, refundQuestions...)
+	zh := a.ask(0, "退貨要多久才會退款", "退货要多久才会退款", "請問退貨多久退款")
+	if n := a.group(); n != 9 {
+		t.Fatalf("grouped %d questions, want 9", n)
+	}
+	if n := a.group(); n != 0 {
+		t.Fatalf("grouped %d questions again", n)
+	}
+	open, err := db.Topics(ctx, ws.ID, store.TopicFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 3 {
+		t.Fatalf("got %d topics, want 3: %+v", len(open), open)
+	}
+	for _, ids := range [][]string{pw, rf, zh} {
+		want := topicOf(t, db, ws, parley.GapOpen, ids[0])
+		for _, id := range ids[1:] {
+			if got := topicOf(t, db, ws, parley.GapOpen, id); got.ID != want.ID {
+				t.Errorf("question %s in topic %d, want %d (%s)", id, got.ID, want.ID, want.Label)
+			}
+		}
+		if want.Questions != 3 || want.Conversations != 3 {
+			t.Errorf("topic %q counts %d questions in %d conversations, want 3 in 3", want.Label, want.Questions, want.Conversations)
+		}
+	}
+	password, refund, chinese := topicOf(t, db, ws, parley.GapOpen, pw[0]), topicOf(t, db, ws, parley.GapOpen, rf[0]), topicOf(t, db, ws, parley.GapOpen, zh[0])
+
+	t.Run("dismissed topic stays dismissed", func(t *testing.T) {
+		if err := db.DismissTopic(ctx, ws.ID, password.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		later := a.ask(24*time.Hour, "how can I reset my password")
+		a.group()
+		got := topicOf(t, db, ws, parley.GapDismissed, later[0])
+		if got.ID != password.ID || got.Questions != 4 {
+			t.Errorf("later question in %+v, want dismissed topic %d with 4 questions", got, password.ID)
+		}
+		topics, _ := db.Topics(ctx, ws.ID, store.TopicFilter{})
+		if slices.ContainsFunc(topics, func(s parley.TopicSummary) bool { return s.ID == password.ID }) {
+			t.Error("dismissed topic is still in the open table")
+		}
+	})
+
+	t.Run("resolved topic reopens with a recurrence", func(t *testing.T) {
+		sa, err := db.ResolveTopic(ctx, ws.ID, refund.ID, parley.ShortAnswer{Question: "When will my refund arrive?", Answer: "Within 5 working days."}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sa.ID == 0 || sa.TopicID != refund.ID {
+			t.Errorf("short answer %+v", sa)
+		}
+		tp, _ := db.Topic(ctx, ws.ID, refund.ID)
+		if tp.State != parley.GapResolved || tp.ShortAnswerID != sa.ID || tp.ResolvedAt == nil {
+			t.Errorf("resolved topic %+v", tp)
+		}
+		for id, st := range questionStates(t, db, ws, refund.ID) {
+			if st != parley.GapResolved {
+				t.Errorf("question %s is %s after resolving", id, st)
+			}
+		}
+		later := a.ask(48*time.Hour, "my refund has not arrived yet")
+		a.group()
+		got := topicOf(t, db, ws, parley.GapOpen, later[0])
+		tp, _ = db.Topic(ctx, ws.ID, refund.ID)
+		if got.ID != refund.ID || got.Questions != 1 || tp.State != parley.GapOpen || tp.Recurrences != 1 || tp.ShortAnswerID != sa.ID {
+			t.Errorf("after a recurrence: summary %+v, topic %+v", got, tp)
+		}
+		qs, _ := db.TopicQuestions(ctx, ws.ID, refund.ID, parley.GapOpen)
+		if len(qs) != 1 || !qs[0].Recurrence {
+			t.Errorf("recurring question %+v", qs)
+		}
+	})
+
+	t.Run("restore", func(t *testing.T) {
+		if err := db.RestoreTopic(ctx, ws.ID, password.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		if got := topicOf(t, db, ws, parley.GapOpen, pw[0]); got.Questions != 4 || got.State != parley.GapOpen {
+			t.Errorf("restored topic %+v", got)
+		}
+	})
+
+	t.Run("dismiss and restore questions", func(t *testing.T) {
+		if err := db.SetQuestionsState(ctx, ws.ID, pw[:2], parley.GapDismissed, now); err != nil {
+			t.Fatal(err)
+		}
+		if got := topicOf(t, db, ws, parley.GapOpen, pw[2]); got.Questions != 2 {
+			t.Errorf("open questions after dismissing two: %d, want 2", got.Questions)
+		}
+		if got := topicOf(t, db, ws, parley.GapDismissed, pw[0]); got.Questions != 2 {
+			t.Errorf("dismissed view counts %d, want 2", got.Questions)
+		}
+		if err := db.SetQuestionsState(ctx, ws.ID, pw[:1], parley.GapOpen, now); err != nil {
+			t.Fatal(err)
+		}
+		if got := topicOf(t, db, ws, parley.GapOpen, pw[0]); got.Questions != 3 {
+			t.Errorf("open questions after restoring one: %d, want 3", got.Questions)
+		}
+		err := db.SetQuestionsState(ctx, ws.ID, []string{"nope"}, parley.GapDismissed, now)
+		if parley.KindOf(err) != parley.KindNotFound {
+			t.Errorf("dismissing an unknown question: %v", err)
+		}
+	})
+
+	t.Run("rename", func(t *testing.T) {
+		if err := db.RenameTopic(ctx, ws.ID, chinese.ID, "退款時間", now); err != nil {
+			t.Fatal(err)
+		}
+		tp, _ := db.Topic(ctx, ws.ID, chinese.ID)
+		if tp.Title() != "退款時間" || tp.Label == "" {
+			t.Errorf("renamed topic %+v", tp)
+		}
+		err := db.RenameTopic(ctx, ws.ID, chinese.ID, string(make([]rune, parley.MaxTopicName+1)), now)
+		if parley.KindOf(err) != parley.KindInvalid {
+			t.Errorf("too long a name: %v", err)
+		}
+	})
+
+	t.Run("move a question", func(t *testing.T) {
+		if err := db.MoveQuestion(ctx, ws.ID, pw[2], chinese.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		if got := topicOf(t, db, ws, parley.GapOpen, pw[2]); got.ID != chinese.ID || got.Questions != 4 {
+			t.Errorf("moved question is in %+v", got)
+		}
+		if err := db.MoveQuestion(ctx, ws.ID, pw[2], 9999, now); parley.KindOf(err) != parley.KindNotFound {
+			t.Errorf("move to an unknown topic: %v", err)
+		}
+	})
+
+	t.Run("merge", func(t *testing.T) {
+		if err := db.MergeTopics(ctx, ws.ID, refund.ID, []int64{chinese.ID}, now); err != nil {
+			t.Fatal(err)
+		}
+		tp, err := db.Topic(ctx, ws.ID, chinese.ID)
+		if err != nil || tp.ID != refund.ID {
+			t.Errorf("merged topic leads to %+v, %v; want topic %d", tp, err, refund.ID)
+		}
+		if got := topicOf(t, db, ws, parley.GapOpen, zh[0]); got.ID != refund.ID || got.Questions != 5 {
+			t.Errorf("after merge: %+v, want topic %d with 5 open questions", got, refund.ID)
+		}
+		if err := db.DismissTopic(ctx, ws.ID, chinese.ID, now); parley.KindOf(err) != parley.KindConflict {
+			t.Errorf("acting on a merged topic: %v", err)
+		}
+		if err := db.MergeTopics(ctx, ws.ID, refund.ID, []int64{refund.ID}, now); parley.KindOf(err) != parley.KindInvalid {
+			t.Errorf("merging a topic into itself: %v", err)
+		}
+		// A question like the merged topic's now joins the target.
+		later := a.ask(60*time.Hour, "退貨多久才會退款")
+		a.group()
+		if got := topicOf(t, db, ws, parley.GapOpen, later[0]); got.ID != refund.ID {
+			t.Errorf("question after merge joined %+v", got)
+		}
+	})
+
+	t.Run("other workspace sees nothing", func(t *testing.T) {
+		other, err := db.EnsureWorkspace(ctx, "other", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Topic(ctx, other.ID, refund.ID); parley.KindOf(err) != parley.KindNotFound {
+			t.Errorf("topic of another workspace: %v", err)
+		}
+		if err := db.DismissTopic(ctx, other.ID, refund.ID, now); parley.KindOf(err) != parley.KindNotFound {
+			t.Errorf("dismissing a topic of another workspace: %v", err)
+		}
+		topics, _ := db.Topics(ctx, other.ID, store.TopicFilter{})
+		if len(topics) != 0 {
+			t.Errorf("other workspace lists %d topics", len(topics))
+		}
+	})
+}
+
+func TestTopicFilter(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	a := &asker{t: t, db: db, ws: ws}
+	a.ask(0, passwordQuestions...)              // 2026-03-02
+	a.ask(3*24*time.Hour, passwordQuestions...) // 2026-03-05
+	a.group()
+	for _, tt := range []struct {
+		f    store.TopicFilter
+		want int
+	}{
+		{store.TopicFilter{}, 6},
+		{store.TopicFilter{From: "2026-03-03"}, 3},
+		{store.TopicFilter{To: "2026-03-02"}, 3},
+		{store.TopicFilter{Channels: []string{"chat"}}, 6},
+		{store.TopicFilter{Channels: []string{"email"}}, 0},
+		{store.TopicFilter{State: parley.GapResolved}, 0},
+	} {
+		topics, err := db.Topics(ctx, ws.ID, tt.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for _, s := range topics {
+			got += s.Questions
+		}
+		if got != tt.want {
+			t.Errorf("%+v: %d questions, want %d", tt.f, got, tt.want)
+		}
+	}
+}
+
+func TestShortAnswers(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	_, err := db.CreateShortAnswer(ctx, ws.ID, parley.ShortAnswer{Question: " ", Answer: "x"}, t0)
+	if p := problemFields(err); !cmp.Equal(p, []string{"question"}) {
+		t.Errorf("blank question: %v (fields %v)", err, p)
+	}
+	a, err := db.CreateShortAnswer(ctx, ws.ID, parley.ShortAnswer{Question: "Opening hours?", Answer: "9 to 5."}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.CreateShortAnswer(ctx, ws.ID, parley.ShortAnswer{Question: "營業時間？", Answer: "早上九點到下午五點。"}, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Answer = "9 to 6."
+	a, err = db.UpdateShortAnswer(ctx, ws.ID, a, t0.Add(2*time.Minute))
+	if err != nil || a.Answer != "9 to 6." || !a.UpdatedAt.Equal(t0.Add(2*time.Minute)) {
+		t.Fatalf("update: %+v, %v", a, err)
+	}
+	list, err := db.ShortAnswers(ctx, ws.ID, time.Time{})
+	if err != nil || len(list) != 2 || list[0].ID != a.ID {
+		t.Fatalf("list: %+v, %v (want the updated one first)", list, err)
+	}
+	if err := db.DeleteShortAnswer(ctx, ws.ID, b.ID, t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteShortAnswer(ctx, ws.ID, b.ID, t0.Add(3*time.Minute)); parley.KindOf(err) != parley.KindNotFound {
+		t.Errorf("deleting twice: %v", err)
+	}
+	if _, err := db.ShortAnswer(ctx, ws.ID, b.ID); parley.KindOf(err) != parley.KindNotFound {
+		t.Errorf("reading a deleted answer: %v", err)
+	}
+	changes, err := db.ShortAnswers(ctx, ws.ID, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range changes {
+		got = append(got, fmt.Sprintf("%d deleted=%v %q", c.ID, c.Deleted, c.Answer))
+	}
+	want := []string{fmt.Sprintf("%d deleted=false %q", a.ID, "9 to 6."), fmt.Sprintf("%d deleted=true %q", b.ID, "")}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes since (-want +got):\n%s", diff)
+	}
+	other, _ := db.EnsureWorkspace(ctx, "other", t0)
+	if _, err := db.ShortAnswer(ctx, other.ID, a.ID); parley.KindOf(err) != parley.KindNotFound {
+		t.Errorf("another workspace's answer: %v", err)
+	}
+}
+
+// problemFields lists the fields an invalid-input error names.
+func problemFields(err error) []string {
+	var e *parley.Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	var out []string
+	for _, p := range e.Problems {
+		out = append(out, p.Field)
+	}
+	return out
+}
