@@ -70,6 +70,7 @@ func parsePages(a *assets) pages {
 		"static":        a.url,
 		"cell":          cell,
 		"outcomeClass":  outcomeClass,
+		"int64":         func(n int) int64 { return int64(n) },
 		"granularities": func() []report.Granularity { return report.Granularities },
 		"reasons": func() []parley.UnresolvedReason {
 			return []parley.UnresolvedReason{parley.ReasonNoSourceOrAction, parley.ReasonHumanRequested, parley.ReasonNegativeFeedback}
@@ -84,7 +85,7 @@ func parsePages(a *assets) pages {
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
 	p := pages{}
-	for _, name := range []string{"performance", "conversations", "conversation", "error"} {
+	for _, name := range []string{"performance", "conversations", "conversation", "gaps", "topic", "content", "answer", "error"} {
 		t := template.Must(layout.Clone())
 		p[name] = template.Must(t.ParseFS(templateFiles, "templates/"+name+".html"))
 	}

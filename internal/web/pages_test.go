@@ -51,6 +51,8 @@ func reportServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace) 
 		{ID: "x2", Type: parley.EventMessage, ConversationID: "evil<b>1", OccurredAt: reportNow.Add(-47 * time.Hour), Author: parley.AuthorVisitor, Text: hostile},
 		{ID: "x3", Type: parley.EventMessage, ConversationID: "evil<b>1", OccurredAt: reportNow.Add(-46 * time.Hour), Author: parley.AuthorCustomerAgent,
 			Text: hostile, Sources: []parley.Source{{ID: "kb", Title: hostile, URL: "javascript:alert(1)"}}},
+		{ID: "x4", Type: parley.EventMessage, ConversationID: "evil<b>1", OccurredAt: reportNow.Add(-45 * time.Hour), Author: parley.AuthorCustomerAgent,
+			Text: "I do not know.", Unanswered: true, Question: hostile},
 	}
 	for _, e := range evil {
 		line, err := json.Marshal(e)
@@ -310,7 +312,11 @@ func TestEveryStringTranslated(t *testing.T) {
 	defer web.OnMissingMessage(nil)
 	list := getConversations(t, srv, "test=include")
 	pages := []string{"/reports", "/reports?granularity=day&range=last_4_weeks", "/reports?granularity=month&range=last_52_weeks",
-		"/conversations", "/conversations?outcome=unresolved&reason=human_requested", "/nowhere", "/reports?granularity=hour"}
+		"/conversations", "/conversations?outcome=unresolved&reason=human_requested", "/nowhere", "/reports?granularity=hour",
+		"/gaps", "/gaps?state=resolved", "/gaps?state=dismissed&sort=label", "/gaps?from=nope", "/content", "/content?q=refund"}
+	for _, id := range topicIDs(t, srv, "") {
+		pages = append(pages, fmt.Sprintf("/gaps/%d", id))
+	}
 	seen := map[parley.OutcomeKind]bool{}
 	for _, c := range list {
 		if !seen[c.Outcome] {

@@ -1,0 +1,392 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/gaps"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// Knowledge gaps (SPEC §6): the topic table, a topic's questions, and the
+// editor's actions on them; short answers. Each action has one function
+// that does it, which the JSON API and the pages' forms both call.
+
+// topicSorts are the orders of the topic table.
+var topicSorts = []string{"conversations", "last_asked", "label"}
+
+// topicFilter reads the filter of the topic table: state, from, to,
+// channel, sort.
+func topicFilter(q url.Values) (store.TopicFilter, string, error) {
+	f := store.TopicFilter{From: q.Get("from"), To: q.Get("to"), Channels: multi(q, "channel"),
+		State: parley.GapState(q.Get("state"))}
+	var problems []parley.Problem
+	if f.State == "" {
+		f.State = parley.GapOpen
+	}
+	if !slices.Contains(parley.GapStates, f.State) {
+		problems = append(problems, parley.FieldProblem("state", fmt.Sprintf("must be one of %v", parley.GapStates)))
+	}
+	for _, d := range []struct{ field, v string }{{"from", f.From}, {"to", f.To}} {
+		if _, err := time.Parse(parley.DayLayout, d.v); d.v != "" && err != nil {
+			problems = append(problems, parley.FieldProblem(d.field, "must be a date YYYY-MM-DD"))
+		}
+	}
+	sort := q.Get("sort")
+	if sort == "" {
+		sort = topicSorts[0]
+	}
+	if !slices.Contains(topicSorts, sort) {
+		problems = append(problems, parley.FieldProblem("sort", fmt.Sprintf("must be one of %v", topicSorts)))
+	}
+	if len(problems) > 0 {
+		return f, sort, parley.InvalidInput(problems)
+	}
+	return f, sort, nil
+}
+
+// topics lists the topic table, sorted.
+func (s *Server) topics(r *http.Request, ws parley.Workspace) ([]parley.TopicSummary, store.TopicFilter, string, error) {
+	f, sort, err := topicFilter(r.URL.Query())
+	if err != nil {
+		return nil, f, sort, err
+	}
+	list, err := s.db.Topics(r.Context(), ws.ID, f)
+	if err != nil {
+		return nil, f, sort, err
+	}
+	switch sort {
+	case "last_asked":
+		slices.SortStableFunc(list, func(a, b parley.TopicSummary) int { return b.LastAsked.Compare(a.LastAsked) })
+	case "label":
+		slices.SortStableFunc(list, func(a, b parley.TopicSummary) int { return strings.Compare(a.Title(), b.Title()) })
+	}
+	return list, f, sort, nil
+}
+
+// topicDetail is a topic with its questions and the short answer that
+// resolved it.
+type topicDetail struct {
+	Topic       parley.Topic         `json:"topic"`
+	Questions   []parley.GapQuestion `json:"questions"`
+	ShortAnswer *parley.ShortAnswer  `json:"short_answer,omitempty"`
+}
+
+func (s *Server) topicDetail(r *http.Request, ws parley.Workspace, id int64) (topicDetail, error) {
+	var d topicDetail
+	t, err := s.db.Topic(r.Context(), ws.ID, id)
+	if err != nil {
+		return d, err
+	}
+	d.Topic = t
+	if d.Questions, err = s.db.TopicQuestions(r.Context(), ws.ID, t.ID, ""); err != nil {
+		return d, err
+	}
+	if t.ShortAnswerID != 0 {
+		if a, err := s.db.ShortAnswer(r.Context(), ws.ID, t.ShortAnswerID); err == nil {
+			d.ShortAnswer = &a
+		} else if parley.KindOf(err) != parley.KindNotFound {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+// gapAction is an editor's request about topics or questions, as JSON or
+// as a form.
+type gapAction struct {
+	Question  string   `json:"question"`
+	Answer    string   `json:"answer"`
+	Name      string   `json:"name"`
+	From      []int64  `json:"from"`
+	Topic     int64    `json:"topic"`
+	Questions []string `json:"questions"`
+}
+
+// Actions on topics, by the name used in both the API path and the forms.
+const (
+	actResolve = "resolve"
+	actDismiss = "dismiss"
+	actRestore = "restore"
+	actRename  = "rename"
+	actMerge   = "merge"
+	// Actions on selected questions.
+	actDismissQuestions = "dismiss_questions"
+	actRestoreQuestions = "restore_questions"
+	actMoveQuestions    = "move_questions"
+)
+
+// act performs an editor's action on topic id and returns the short answer
+// it created, if any.
+func (s *Server) act(r *http.Request, ws parley.Workspace, id int64, action string, a gapAction) (*parley.ShortAnswer, error) {
+	ctx, now := r.Context(), s.now()
+	switch action {
+	case actResolve:
+		sa, err := s.db.ResolveTopic(ctx, ws.ID, id, parley.ShortAnswer{Question: a.Question, Answer: a.Answer}, now)
+		if err != nil {
+			return nil, err
+		}
+		return &sa, nil
+	case actDismiss:
+		return nil, s.db.DismissTopic(ctx, ws.ID, id, now)
+	case actRestore:
+		return nil, s.db.RestoreTopic(ctx, ws.ID, id, now)
+	case actRename:
+		return nil, s.db.RenameTopic(ctx, ws.ID, id, a.Name, now)
+	case actMerge:
+		return nil, s.db.MergeTopics(ctx, ws.ID, id, a.From, now)
+	case actDismissQuestions, actRestoreQuestions:
+		to := parley.GapDismissed
+		if action == actRestoreQuestions {
+			to = parley.GapOpen
+		}
+		if err := s.questionsOf(r, ws, id, a.Questions); err != nil {
+			return nil, err
+		}
+		return nil, s.db.SetQuestionsState(ctx, ws.ID, a.Questions, to, now)
+	case actMoveQuestions:
+		if err := s.questionsOf(r, ws, id, a.Questions); err != nil {
+			return nil, err
+		}
+		if a.Topic == 0 {
+			return nil, parley.InvalidInput([]parley.Problem{parley.FieldProblem("topic", "choose the topic to move to")})
+		}
+		for _, q := range a.Questions {
+			if err := s.db.MoveQuestion(ctx, ws.ID, q, a.Topic, now); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}
+	return nil, parley.Errorf(parley.KindNotFound, "no action %q", action)
+}
+
+// questionsOf checks that the named questions belong to topic id, so that a
+// request about one topic cannot touch another's questions by accident.
+func (s *Server) questionsOf(r *http.Request, ws parley.Workspace, id int64, events []string) error {
+	if len(events) == 0 {
+		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("questions", "select at least one question")})
+	}
+	qs, err := s.db.TopicQuestions(r.Context(), ws.ID, id, "")
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		if !slices.ContainsFunc(qs, func(q parley.GapQuestion) bool { return q.EventID == e }) {
+			return parley.InvalidInput([]parley.Problem{parley.FieldProblem("questions", fmt.Sprintf("question %q is not in topic %d", e, id))})
+		}
+	}
+	return nil
+}
+
+// pathID reads the numeric {id} of a path.
+func pathID(r *http.Request, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, parley.Errorf(parley.KindNotFound, "%s %q not found", what, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// maxActionBody bounds the JSON body of an editor's request: an answer of
+// 5,000 characters in any script, with room to spare.
+const maxActionBody = 64 << 10
+
+// decodeJSON reads a request body into v, naming what is wrong with it.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxActionBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && err != io.EOF {
+		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not valid JSON for this request: "+err.Error())})
+	}
+	return nil
+}
+
+// API handlers.
+
+func (s *Server) getGaps(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+	list, _, _, err := s.topics(r, ws)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []parley.TopicSummary{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"topics": list})
+}
+
+func (s *Server) getGap(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+	id, err := pathID(r, "topic")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	d, err := s.topicDetail(r, ws, id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) postGapAction(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+	id, err := pathID(r, "topic")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var a gapAction
+	if err := decodeJSON(w, r, &a); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	sa, err := s.act(r, ws, id, r.PathValue("action"), a)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	d, err := s.topicDetail(r, ws, id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if sa != nil {
+		d.ShortAnswer = sa
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) getShortAnswers(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+	var since time.Time
+	if v := r.URL.Query().Get("updated_since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			s.error(w, r, parley.InvalidInput([]parley.Problem{parley.FieldProblem("updated_since", "must be an RFC 3339 time")}))
+			return
+		}
+		since = t
+	}
+	list, err := s.db.ShortAnswers(r.Context(), ws.ID, since)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"short_answers": list})
+}
+
+func (s *Server) getShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+	id, err := pathID(r, "short answer")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	a, err := s.db.ShortAnswer(r.Context(), ws.ID, id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) postShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+	var a parley.ShortAnswer
+	if err := decodeJSON(w, r, &a); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	a, err := s.db.CreateShortAnswer(r.Context(), ws.ID, a, s.now())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, a)
+}
+
+func (s *Server) putShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+	id, err := pathID(r, "short answer")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var a parley.ShortAnswer
+	if err := decodeJSON(w, r, &a); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	a.ID = id
+	a, err = s.db.UpdateShortAnswer(r.Context(), ws.ID, a, s.now())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) deleteShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+	id, err := pathID(r, "short answer")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.db.DeleteShortAnswer(r.Context(), ws.ID, id, s.now()); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// searchResult is one match of a short-answer search.
+type searchResult struct {
+	parley.ShortAnswer
+	Score float64 `json:"score"`
+}
+
+// searchShortAnswers ranks a workspace's short answers for a query.
+func (s *Server) searchShortAnswers(r *http.Request, ws parley.Workspace, q string, limit int) ([]searchResult, error) {
+	list, err := s.db.ShortAnswers(r.Context(), ws.ID, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	docs := make([]string, len(list))
+	for i, a := range list {
+		docs[i] = a.Question + "\n" + a.Answer
+	}
+	out := []searchResult{}
+	for _, m := range gaps.Search(q, docs, limit) {
+		out = append(out, searchResult{list[m.Index], m.Score})
+	}
+	return out, nil
+}
+
+func (s *Server) postShortAnswerSearch(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+	var req struct {
+		Q     string `json:"q"`
+		Limit int    `json:"limit"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Q) == "" {
+		s.error(w, r, parley.InvalidInput([]parley.Problem{parley.FieldProblem("q", "is required")}))
+		return
+	}
+	if req.Limit <= 0 || req.Limit > 100 {
+		req.Limit = 10
+	}
+	res, err := s.searchShortAnswers(r, ws, req.Q, req.Limit)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"matches": res})
+}

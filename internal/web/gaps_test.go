@@ -1,0 +1,269 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley"
+)
+
+// call sends a JSON request and decodes the reply into out (if not nil).
+func call(t *testing.T, method, u string, body any, out any) int {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, u, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if out != nil && len(b) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, u, err, b)
+		}
+	}
+	return res.StatusCode
+}
+
+// topicIDs lists the topics of the API's gap table with a query.
+func topicIDs(t *testing.T, srv *httptest.Server, query string) []int64 {
+	t.Helper()
+	var out struct{ Topics []parley.TopicSummary }
+	if code := call(t, "GET", srv.URL+"/api/v1/gaps?"+query, nil, &out); code != http.StatusOK {
+		t.Fatalf("gaps %s: %d", query, code)
+	}
+	var ids []int64
+	for _, s := range out.Topics {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+type topicReply struct {
+	Topic       parley.Topic
+	Questions   []parley.GapQuestion
+	ShortAnswer *parley.ShortAnswer `json:"short_answer"`
+}
+
+type errorReply struct {
+	Error struct {
+		Code     string
+		Problems []parley.Problem
+	}
+}
+
+func TestGapsAPI(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	open := topicIDs(t, srv, "")
+	if len(open) < 3 {
+		t.Fatalf("generated data gives %d open topics", len(open))
+	}
+	first, second := open[0], open[1]
+	var detail topicReply
+	if code := call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, first), nil, &detail); code != http.StatusOK || len(detail.Questions) == 0 {
+		t.Fatalf("topic %d: %d %+v", first, code, detail)
+	}
+
+	// Bad input names the field and changes nothing.
+	var bad errorReply
+	code := call(t, "POST", fmt.Sprintf("%s/api/v1/gaps/%d/resolve", srv.URL, first), map[string]string{"question": "Q?", "answer": "  "}, &bad)
+	if code != http.StatusBadRequest || len(bad.Error.Problems) != 1 || bad.Error.Problems[0].Field != "answer" {
+		t.Errorf("blank answer: %d %+v", code, bad)
+	}
+	if ids := topicIDs(t, srv, ""); ids[0] != first {
+		t.Error("a rejected resolve changed the table")
+	}
+	if code := call(t, "POST", fmt.Sprintf("%s/api/v1/gaps/%d/resolve", srv.URL, first), map[string]any{"answer": "x", "nonsense": 1}, &bad); code != http.StatusBadRequest || bad.Error.Problems[0].Field != "body" {
+		t.Errorf("unknown field: %d %+v", code, bad)
+	}
+
+	var resolved topicReply
+	code = call(t, "POST", fmt.Sprintf("%s/api/v1/gaps/%d/resolve", srv.URL, first),
+		map[string]string{"question": "Where is my refund?", "answer": "Refunds reach your card within 5 working days."}, &resolved)
+	if code != http.StatusOK || resolved.Topic.State != parley.GapResolved || resolved.ShortAnswer == nil {
+		t.Fatalf("resolve: %d %+v", code, resolved)
+	}
+	if ids := topicIDs(t, srv, "state=resolved"); !contains(ids, first) {
+		t.Errorf("resolved topic %d not among resolved %v", first, ids)
+	}
+	if ids := topicIDs(t, srv, ""); contains(ids, first) {
+		t.Errorf("resolved topic %d still open", first)
+	}
+
+	if code := call(t, "POST", fmt.Sprintf("%s/api/v1/gaps/%d/dismiss", srv.URL, second), nil, nil); code != http.StatusOK {
+		t.Fatalf("dismiss: %d", code)
+	}
+	if ids := topicIDs(t, srv, "state=dismissed"); !contains(ids, second) {
+		t.Errorf("dismissed topic %d not in the dismissed view %v", second, ids)
+	}
+	if code := call(t, "POST", fmt.Sprintf("%s/api/v1/gaps/%d/restore", srv.URL, second), nil, nil); code != http.StatusOK {
+		t.Fatalf("restore: %d", code)
+	}
+	if ids := topicIDs(t, srv, ""); !contains(ids, second) {
+		t.Errorf("restored topic %d not open", second)
+	}
+	if code := call(t, "POST", srv.URL+"/api/v1/gaps/999999/dismiss", nil, &bad); code != http.StatusNotFound {
+		t.Errorf("unknown topic: %d", code)
+	}
+	if code := call(t, "POST", fmt.Sprintf("%s/api/v1/gaps/%d/explode", srv.URL, second), nil, &bad); code != http.StatusNotFound {
+		t.Errorf("unknown action: %d", code)
+	}
+	if code := call(t, "GET", srv.URL+"/api/v1/gaps?state=lost", nil, &bad); code != http.StatusBadRequest || bad.Error.Problems[0].Field != "state" {
+		t.Errorf("bad state: %d %+v", code, bad)
+	}
+
+	// The short answer reaches the agent's platform: pull and search.
+	var pulled struct{ ShortAnswers []parley.ShortAnswer `json:"short_answers"` }
+	if code := call(t, "GET", srv.URL+"/api/v1/short-answers?updated_since="+url.QueryEscape("2026-01-01T00:00:00Z"), nil, &pulled); code != http.StatusOK || len(pulled.ShortAnswers) != 1 {
+		t.Errorf("pull: %d %+v", code, pulled)
+	}
+	var found struct{ Matches []struct{ ID int64 } }
+	if code := call(t, "POST", srv.URL+"/api/v1/short-answers/search", map[string]string{"q": "refund to my card"}, &found); code != http.StatusOK || len(found.Matches) != 1 || found.Matches[0].ID != resolved.ShortAnswer.ID {
+		t.Errorf("search: %d %+v", code, found)
+	}
+	if code := call(t, "POST", srv.URL+"/api/v1/short-answers/search", map[string]string{}, &bad); code != http.StatusBadRequest || bad.Error.Problems[0].Field != "q" {
+		t.Errorf("empty search: %d %+v", code, bad)
+	}
+	if code := call(t, "GET", srv.URL+"/api/v1/short-answers?updated_since=yesterday", nil, &bad); code != http.StatusBadRequest || bad.Error.Problems[0].Field != "updated_since" {
+		t.Errorf("bad updated_since: %d %+v", code, bad)
+	}
+}
+
+func TestShortAnswersAPI(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	var a parley.ShortAnswer
+	if code := call(t, "POST", srv.URL+"/api/v1/short-answers", map[string]string{"question": "營業時間？", "answer": "週一至週五 9:00–18:00。"}, &a); code != http.StatusCreated || a.ID == 0 {
+		t.Fatalf("create: %d %+v", code, a)
+	}
+	u := fmt.Sprintf("%s/api/v1/short-answers/%d", srv.URL, a.ID)
+	var got parley.ShortAnswer
+	if code := call(t, "PUT", u, map[string]string{"question": "營業時間？", "answer": "週一至週六 9:00–18:00。"}, &got); code != http.StatusOK || !strings.Contains(got.Answer, "週六") {
+		t.Errorf("update: %d %+v", code, got)
+	}
+	var found struct{ Matches []struct{ ID int64 } }
+	if code := call(t, "POST", srv.URL+"/api/v1/short-answers/search", map[string]string{"q": "营业时间"}, &found); code != http.StatusOK || len(found.Matches) != 1 {
+		t.Errorf("search in Simplified for a Traditional answer: %d %+v", code, found)
+	}
+	if code := call(t, "DELETE", u, nil, nil); code != http.StatusNoContent {
+		t.Errorf("delete: %d", code)
+	}
+	if code := call(t, "GET", u, nil, nil); code != http.StatusNotFound {
+		t.Errorf("get after delete: %d", code)
+	}
+	var bad errorReply
+	if code := call(t, "POST", srv.URL+"/api/v1/short-answers", map[string]string{"question": strings.Repeat("問", 501), "answer": "x"}, &bad); code != http.StatusBadRequest || bad.Error.Problems[0].Field != "question" {
+		t.Errorf("too long: %d %+v", code, bad)
+	}
+}
+
+func contains(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// noRedirect is a client that shows redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func TestGapForms(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	id := topicIDs(t, srv, "")[0]
+	topicURL := fmt.Sprintf("%s/gaps/%d", srv.URL, id)
+
+	res, err := noRedirect.PostForm(topicURL, url.Values{"action": {"resolve"}, "question": {"Q"}, "answer": {""}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<code>answer</code>") || !strings.Contains(string(body), ">Q</textarea>") {
+		t.Errorf("invalid resolve form: %d; want the form again with the problem and the typed question", res.StatusCode)
+	}
+
+	res, err = noRedirect.PostForm(topicURL, url.Values{"action": {"resolve"}, "question": {"Q"}, "answer": {"A"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != fmt.Sprintf("/gaps/%d?done=resolve", id) {
+		t.Errorf("resolve form: %d → %q", res.StatusCode, res.Header.Get("Location"))
+	}
+
+	// A form posted from another site is refused before it does anything.
+	req, _ := http.NewRequest("POST", topicURL, strings.NewReader("action=dismiss"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	res, err = noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site form: %d, want 403", res.StatusCode)
+	}
+	var detail topicReply
+	call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, id), nil, &detail)
+	if detail.Topic.State != parley.GapResolved {
+		t.Errorf("topic is %s after the refused dismiss, want resolved", detail.Topic.State)
+	}
+
+	res, err = noRedirect.PostForm(srv.URL+"/content", url.Values{"question": {""}, "answer": {"A"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest {
+		t.Errorf("invalid content form: %d", res.StatusCode)
+	}
+}
+
+func TestGapPagesEscapeVisitorText(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	var hostileTopic int64
+	for _, id := range topicIDs(t, srv, "") {
+		var d topicReply
+		call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, id), nil, &d)
+		for _, q := range d.Questions {
+			if q.Question == hostile {
+				hostileTopic = id
+			}
+		}
+	}
+	if hostileTopic == 0 {
+		t.Fatal("the hostile question is in no topic")
+	}
+	for _, p := range []string{"/gaps", fmt.Sprintf("/gaps/%d", hostileTopic)} {
+		code, _, body := get(t, srv.URL+p)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", p, code)
+		}
+		for _, bad := range []string{"<script>alert", "<img src=x", "evil<b>1"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s contains unescaped %q", p, bad)
+			}
+		}
+	}
+}

@@ -1,0 +1,286 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// gapsView is what the Knowledge gaps page shows.
+type gapsView struct {
+	Topics   []parley.TopicSummary
+	State    parley.GapState
+	States   []parley.GapState
+	Sort     string
+	Sorts    []string
+	From, To string
+	Channels []string
+	Selected map[string]bool
+	Loc      *time.Location
+	// Query is the filter without state and sort, for the tabs and headers.
+	Query string
+}
+
+// With returns the page's query with key set to value.
+func (v *gapsView) With(key, value string) string {
+	q, _ := url.ParseQuery(v.Query)
+	q.Set("state", string(v.State))
+	q.Set("sort", v.Sort)
+	q.Set(key, value)
+	return q.Encode()
+}
+
+func (s *Server) gapsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+	list, f, sort, err := s.topics(r, ws)
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	channels, err := s.db.Channels(r.Context(), ws.ID)
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	loc, _ := ws.Settings.Location() // validated when stored
+	q := url.Values{}
+	for k, v := range map[string]string{"from": f.From, "to": f.To, "channel": strings.Join(f.Channels, ",")} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	v := &gapsView{Topics: list, State: f.State, States: parley.GapStates, Sort: sort, Sorts: topicSorts,
+		From: f.From, To: f.To, Channels: channels, Selected: map[string]bool{}, Loc: loc, Query: q.Encode()}
+	for _, c := range f.Channels {
+		v.Selected[c] = true
+	}
+	s.render(w, r, http.StatusOK, "gaps", &page{L: l, Title: l.T("gaps.title"), Nav: "gaps", Workspace: ws, Data: v})
+}
+
+// topicView is what a topic's page shows.
+type topicView struct {
+	topicDetail
+	// Others are the live topics a question can move to or be merged from.
+	Others []parley.TopicSummary
+	// Form holds what the editor typed into the resolve panel, kept when
+	// it had to be corrected.
+	Form     gapAction
+	Problems []parley.Problem
+	Done     string
+	Loc      *time.Location
+}
+
+// Open counts the topic's open questions.
+func (v *topicView) Open() int {
+	n := 0
+	for _, q := range v.Questions {
+		if q.State == parley.GapOpen {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Server) topicPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+	s.renderTopic(w, r, ws, l, http.StatusOK, gapAction{}, nil)
+}
+
+// renderTopic shows a topic, with form values and problems when an action
+// on it needs correcting.
+func (s *Server) renderTopic(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, status int, form gapAction, problems []parley.Problem) {
+	id, err := pathID(r, "topic")
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	d, err := s.topicDetail(r, ws, id)
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	if d.Topic.ID != id { // merged: show the topic it became
+		http.Redirect(w, r, "/gaps/"+strconv.FormatInt(d.Topic.ID, 10), http.StatusFound)
+		return
+	}
+	var others []parley.TopicSummary
+	for _, st := range parley.GapStates {
+		list, err := s.db.Topics(r.Context(), ws.ID, store.TopicFilter{State: st})
+		if err != nil {
+			s.pageError(w, r, l, ws, err)
+			return
+		}
+		for _, t := range list {
+			if t.ID != id && !containsTopic(others, t.ID) {
+				others = append(others, t)
+			}
+		}
+	}
+	if form.Question == "" && len(problems) == 0 {
+		form.Question = d.Topic.Title()
+	}
+	loc, _ := ws.Settings.Location()
+	v := &topicView{topicDetail: d, Others: others, Form: form, Problems: problems, Done: r.URL.Query().Get("done"), Loc: loc}
+	s.render(w, r, status, "topic", &page{L: l, Title: d.Topic.Title(), Nav: "gaps", Workspace: ws, Data: v})
+}
+
+func containsTopic(list []parley.TopicSummary, id int64) bool {
+	for _, t := range list {
+		if t.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// postTopic performs the action a topic page's form asked for, then shows
+// the topic again (post/redirect/get), or the form with its problems.
+func (s *Server) postTopic(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+	id, err := pathID(r, "topic")
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxActionBody)
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, l, ws, parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")}))
+		return
+	}
+	action := r.PostForm.Get("action")
+	a := gapAction{Question: r.PostForm.Get("question"), Answer: r.PostForm.Get("answer"),
+		Name: r.PostForm.Get("name"), Questions: r.PostForm["q"]}
+	if v := r.PostForm.Get("topic"); v != "" {
+		a.Topic, _ = strconv.ParseInt(v, 10, 64)
+	}
+	for _, v := range r.PostForm["from"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			a.From = append(a.From, n)
+		}
+	}
+	if _, err := s.act(r, ws, id, action, a); err != nil {
+		if parley.KindOf(err) == parley.KindInvalid {
+			s.renderTopic(w, r, ws, l, http.StatusBadRequest, a, parley.ProblemsOf(err))
+			return
+		}
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	http.Redirect(w, r, "/gaps/"+strconv.FormatInt(id, 10)+"?done="+url.QueryEscape(action), http.StatusSeeOther)
+}
+
+// contentView is what the Content (short answers) page shows.
+type contentView struct {
+	Answers  []parley.ShortAnswer
+	Q        string
+	Searched bool
+	Form     parley.ShortAnswer
+	Problems []parley.Problem
+	Done     string
+	Loc      *time.Location
+}
+
+func (s *Server) contentPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+	s.renderContent(w, r, ws, l, http.StatusOK, parley.ShortAnswer{}, nil)
+}
+
+func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, status int, form parley.ShortAnswer, problems []parley.Problem) {
+	loc, _ := ws.Settings.Location()
+	v := &contentView{Q: strings.TrimSpace(r.URL.Query().Get("q")), Form: form, Problems: problems, Done: r.URL.Query().Get("done"), Loc: loc}
+	if v.Q != "" {
+		v.Searched = true
+		res, err := s.searchShortAnswers(r, ws, v.Q, 50)
+		if err != nil {
+			s.pageError(w, r, l, ws, err)
+			return
+		}
+		for _, m := range res {
+			v.Answers = append(v.Answers, m.ShortAnswer)
+		}
+	} else {
+		list, err := s.db.ShortAnswers(r.Context(), ws.ID, time.Time{})
+		if err != nil {
+			s.pageError(w, r, l, ws, err)
+			return
+		}
+		v.Answers = list
+	}
+	s.render(w, r, status, "content", &page{L: l, Title: l.T("content.title"), Nav: "content", Workspace: ws, Data: v})
+}
+
+// postContent creates a short answer from the Content page's form.
+func (s *Server) postContent(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxActionBody)
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, l, ws, parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")}))
+		return
+	}
+	a := parley.ShortAnswer{Question: r.PostForm.Get("question"), Answer: r.PostForm.Get("answer")}
+	if _, err := s.db.CreateShortAnswer(r.Context(), ws.ID, a, s.now()); err != nil {
+		if parley.KindOf(err) == parley.KindInvalid {
+			s.renderContent(w, r, ws, l, http.StatusBadRequest, a, parley.ProblemsOf(err))
+			return
+		}
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	http.Redirect(w, r, "/content?done=created", http.StatusSeeOther)
+}
+
+// answerView is what a short answer's edit page shows.
+type answerView struct {
+	Answer   parley.ShortAnswer
+	Problems []parley.Problem
+	Loc      *time.Location
+}
+
+func (s *Server) answerPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+	id, err := pathID(r, "short answer")
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	a, err := s.db.ShortAnswer(r.Context(), ws.ID, id)
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	loc, _ := ws.Settings.Location()
+	s.render(w, r, http.StatusOK, "answer", &page{L: l, Title: l.T("answer.title"), Nav: "content", Workspace: ws, Data: &answerView{Answer: a, Loc: loc}})
+}
+
+// postAnswer saves or deletes a short answer from its edit page.
+func (s *Server) postAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+	id, err := pathID(r, "short answer")
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxActionBody)
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, l, ws, parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")}))
+		return
+	}
+	if r.PostForm.Get("action") == "delete" {
+		if err := s.db.DeleteShortAnswer(r.Context(), ws.ID, id, s.now()); err != nil {
+			s.pageError(w, r, l, ws, err)
+			return
+		}
+		http.Redirect(w, r, "/content?done=deleted", http.StatusSeeOther)
+		return
+	}
+	a := parley.ShortAnswer{ID: id, Question: r.PostForm.Get("question"), Answer: r.PostForm.Get("answer")}
+	if _, err := s.db.UpdateShortAnswer(r.Context(), ws.ID, a, s.now()); err != nil {
+		if parley.KindOf(err) == parley.KindInvalid {
+			loc, _ := ws.Settings.Location()
+			s.render(w, r, http.StatusBadRequest, "answer", &page{L: l, Title: l.T("answer.title"), Nav: "content", Workspace: ws,
+				Data: &answerView{Answer: a, Problems: parley.ProblemsOf(err), Loc: loc}})
+			return
+		}
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	http.Redirect(w, r, "/content?done=saved", http.StatusSeeOther)
+}
