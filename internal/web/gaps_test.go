@@ -132,7 +132,9 @@ func TestGapsAPI(t *testing.T) {
 	}
 
 	// The short answer reaches the agent's platform: pull and search.
-	var pulled struct{ ShortAnswers []parley.ShortAnswer `json:"short_answers"` }
+	var pulled struct {
+		ShortAnswers []parley.ShortAnswer `json:"short_answers"`
+	}
 	if code := call(t, "GET", srv.URL+"/api/v1/short-answers?updated_since="+url.QueryEscape("2026-01-01T00:00:00Z"), nil, &pulled); code != http.StatusOK || len(pulled.ShortAnswers) != 1 {
 		t.Errorf("pull: %d %+v", code, pulled)
 	}
