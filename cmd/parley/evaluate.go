@@ -64,6 +64,9 @@ func (a *app) evaluateCmd() *ffcli.Command {
 			}
 			fmt.Fprintf(a.stdout, "evaluated %d conversations as of %s%s in %s\n",
 				st.Conversations, t.UTC().Format(time.RFC3339), outcomeSummary(st), time.Since(start).Round(time.Millisecond))
+			if st.Grouped > 0 {
+				fmt.Fprintf(a.stdout, "grouped %d new gap questions into topics (see parley gaps)\n", st.Grouped)
+			}
 			return nil
 		},
 	}

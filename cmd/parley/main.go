@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, e env) int {
 		ShortHelp:  "Measure an AI customer agent and close its knowledge gaps.",
 		FlagSet:    flag.NewFlagSet("parley", flag.ContinueOnError),
 		Subcommands: []*ffcli.Command{
-			a.serveCmd(), a.ingestCmd(), a.genCmd(), a.evaluateCmd(), a.rebuildCmd(), a.reportCmd(), a.conversationsCmd(),
+			a.serveCmd(), a.ingestCmd(), a.genCmd(), a.evaluateCmd(), a.rebuildCmd(), a.reportCmd(), a.conversationsCmd(), a.gapsCmd(),
 			a.migrateCmd(), a.versionCmd(),
 		},
 		Exec: func(context.Context, []string) error { return flag.ErrHelp },

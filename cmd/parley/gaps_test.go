@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+// TestGapsCommands evaluates a generated stream, then works its knowledge
+// gaps from the command line: list, show, resolve, dismiss, restore.
+func TestGapsCommands(t *testing.T) {
+	dsn := storetest.DSN(t)
+	gen := runParley(t, "", "gen", "--conversations", "400", "--days", "10", "--end", "2026-11-20T00:00:00Z")
+	if r := runParley(t, gen.stdout, "ingest", "--db", dsn, "-"); r.code != 0 {
+		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
+	}
+	if r := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z"); r.code != 0 {
+		t.Fatalf("evaluate: exit %d: %s", r.code, r.stderr)
+	}
+	topics := func(args ...string) []parley.TopicSummary {
+		t.Helper()
+		r := runParley(t, "", append([]string{"gaps", "list", "--db", dsn, "--format", "json"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("gaps list: exit %d: %s", r.code, r.stderr)
+		}
+		var out []parley.TopicSummary
+		for line := range strings.SplitSeq(strings.TrimSpace(r.stdout), "\n") {
+			if line == "" {
+				continue
+			}
+			var s parley.TopicSummary
+			if err := json.Unmarshal([]byte(line), &s); err != nil {
+				t.Fatalf("line %q: %v", line, err)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	open := topics()
+	if len(open) < 2 {
+		t.Fatalf("%d open topics after evaluation", len(open))
+	}
+	first, second := fmt.Sprint(open[0].ID), fmt.Sprint(open[1].ID)
+	if r := runParley(t, "", "gaps", "--db", dsn); r.code != 0 || !strings.Contains(r.stdout, open[0].Title()) {
+		t.Errorf("gaps (text): exit %d, stdout %q", r.code, r.stdout)
+	}
+	if r := runParley(t, "", "gaps", "show", "--db", dsn, first); r.code != 0 || strings.Count(r.stdout, "\n") < open[0].Questions+2 {
+		t.Errorf("gaps show: exit %d, stdout %q", r.code, r.stdout)
+	}
+	if r := runParley(t, "", "gaps", "resolve", "--db", dsn, first); r.code != exitFailure || !strings.Contains(r.stderr, "answer") {
+		t.Errorf("resolve without an answer: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := runParley(t, "", "gaps", "resolve", "--db", dsn, "--answer", "Within five working days.", first); r.code != 0 || !strings.Contains(r.stdout, "short answer") {
+		t.Errorf("resolve: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runParley(t, "", "gaps", "dismiss", "--db", dsn, second); r.code != 0 {
+		t.Errorf("dismiss: exit %d: %s", r.code, r.stderr)
+	}
+	if got := topics("--state", "resolved"); len(got) != 1 || fmt.Sprint(got[0].ID) != first {
+		t.Errorf("resolved topics: %+v", got)
+	}
+	if got := topics("--state", "dismissed"); len(got) != 1 || fmt.Sprint(got[0].ID) != second {
+		t.Errorf("dismissed topics: %+v", got)
+	}
+	if got := topics(); len(got) != len(open)-2 {
+		t.Errorf("%d open topics, want %d", len(got), len(open)-2)
+	}
+	if r := runParley(t, "", "gaps", "restore", "--db", dsn, second); r.code != 0 || len(topics()) != len(open)-1 {
+		t.Errorf("restore: exit %d: %s", r.code, r.stderr)
+	}
+	if r := runParley(t, "", "gaps", "dismiss", "--db", dsn, "99999"); r.code != exitFailure || !strings.Contains(r.stderr, "not found") {
+		t.Errorf("unknown topic: exit %d, %q", r.code, r.stderr)
+	}
+	if r := runParley(t, "", "gaps", "dismiss", "--db", dsn, "x"); r.code != exitUsage {
+		t.Errorf("bad topic id: exit %d", r.code)
+	}
+}
+
+func TestGapsCluster(t *testing.T) {
+	in := `{"id":1,"text":"how do I reset my password"}
+{"id":2,"text":"退貨要多久才會退款"}
+
+{"id":3,"text":"password reset link does not work"}
+{"id":4,"text":"退货要多久才会退款"}
+`
+	r := runParley(t, in, "gaps", "cluster", "-")
+	if r.code != 0 {
+		t.Fatalf("cluster: exit %d: %s", r.code, r.stderr)
+	}
+	var topics []int
+	for line := range strings.SplitSeq(strings.TrimSpace(r.stdout), "\n") {
+		var row struct {
+			ID    int
+			Topic int
+		}
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatal(err)
+		}
+		if row.ID != len(topics)+1 {
+			t.Errorf("line %d has id %d: order changed", len(topics)+1, row.ID)
+		}
+		topics = append(topics, row.Topic)
+	}
+	if fmt.Sprint(topics) != "[0 1 0 1]" {
+		t.Errorf("topics %v, want [0 1 0 1]", topics)
+	}
+	bad := runParley(t, "{\"text\":\"ok\"}\n{\"text\":3}\n", "gaps", "cluster", "-")
+	if bad.code != exitFailure || !strings.Contains(bad.stderr, "line 2: text") {
+		t.Errorf("a line without text: exit %d, %q", bad.code, bad.stderr)
+	}
+}
