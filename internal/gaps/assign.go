@@ -27,10 +27,11 @@ func (t *Topic) Add(features []string) {
 }
 
 // JoinThreshold is the cosine similarity between a new question and a
-// topic's centroid above which the question joins the topic instead of
-// waiting to form a new one. Below it, questions are grouped among
-// themselves, so an unrelated question never dilutes an existing topic.
-const JoinThreshold = 0.25
+// topic's centroid from which the question joins the topic instead of
+// waiting to form a new one: Related, the same bar Group sets for
+// neighbours. Below it, questions are grouped among themselves, so an
+// unrelated question never dilutes an existing topic.
+const JoinThreshold = Related
 
 // Plan is the result of Assign.
 type Plan struct {

@@ -86,7 +86,7 @@ var questions = []string{
 	"how long does a refund take to arrive",
 	"退貨後多久可以拿到退款",
 	"reset password email never came",
-	"refund for returned order not received",
+	"my refund has still not arrived",
 	"退货以后多久拿到退款",
 }
 

@@ -14,11 +14,17 @@ import (
 //     (Jaccard) for them to be linked at all; a pair sharing less than one
 //     neighbour in fifteen is noise;
 //   - resolution is the Louvain resolution: above 1 it prefers more, tighter
-//     topics, which is what an editor answering one question at a time wants.
+//     topics, which is what an editor answering one question at a time wants;
+//   - Related is the cosine similarity below which two questions are not
+//     neighbours at all, and below which a new question does not join an
+//     existing topic: one notion of "about the same thing" for both. Without
+//     it, a question asked once would borrow unrelated neighbours and drag
+//     them into a grab-bag topic.
 const (
 	neighbors  = 20
 	minShared  = 1.0 / 15
 	resolution = 2.0
+	Related    = 0.25
 )
 
 // Group groups questions into topics without being told how many there are
@@ -30,7 +36,8 @@ const (
 //
 //  1. each question becomes a TF-IDF vector of its features (see Features),
 //     so rare, topic-bearing words outweigh words every question shares;
-//  2. each question finds its nearest neighbours by cosine similarity;
+//  2. each question finds its nearest neighbours by cosine similarity, among
+//     the questions at least Related to it;
 //  3. two questions are linked as strongly as their neighbour lists overlap,
 //     which is robust to the uneven density of short texts: a question in a
 //     crowded topic and one in a sparse topic are judged alike;
@@ -54,7 +61,7 @@ func Group(questions []string) []int {
 	// A small batch cannot hold topics of twenty; let each question look at
 	// a fifth of the others so that small topics can still form.
 	k := min(neighbors, max(2, len(vs)/5))
-	nb := knn(vs, len(v.df), k)
+	nb := knn(vs, len(v.df), k, Related)
 	g := sharedNeighborGraph(nb, minShared)
 	topics := louvain(g, resolution)
 	topics = reassign(vs, len(v.df), topics)

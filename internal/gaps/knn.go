@@ -12,11 +12,12 @@ type neighbor struct {
 	sim float32
 }
 
-// knn returns, for every vector, its k most similar other vectors by cosine,
+// knn returns, for every vector, its k most similar other vectors by cosine
+// among those at least minSim similar,
 // best first (ties broken by lower index so the result is deterministic).
 // It walks an inverted index, so the cost is the number of co-occurring
 // feature pairs rather than n², and splits the rows across CPUs.
-func knn(vs []sparse, dim, k int) [][]neighbor {
+func knn(vs []sparse, dim, k int, minSim float32) [][]neighbor {
 	post := make([][]int32, dim)
 	pval := make([][]float32, dim)
 	for i, v := range vs {
@@ -48,7 +49,7 @@ func knn(vs []sparse, dim, k int) [][]neighbor {
 				}
 				top := make([]neighbor, 0, k)
 				for _, d := range touched {
-					if int(d) != i {
+					if int(d) != i && acc[d] >= minSim {
 						top = pushTop(top, k, neighbor{d, acc[d]})
 					}
 					acc[d] = 0

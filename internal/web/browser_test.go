@@ -163,3 +163,51 @@ func TestBrowserTraditionalChinese(t *testing.T) {
 	}
 	screenshot(t, ctx, dir, "performance-zh-TW")
 }
+
+func TestBrowserResolveAndDismiss(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	ctx, dir := browser(t)
+	open := topicIDs(t, srv, "")
+
+	// Resolve the biggest topic from its page.
+	do(t, ctx,
+		chromedp.Navigate(srv.URL+"/gaps?lang=en"),
+		chromedp.WaitVisible(`table.topics`),
+	)
+	screenshot(t, ctx, dir, "gaps")
+	do(t, ctx,
+		chromedp.Click(`table.topics tbody tr:first-child td:first-child a`),
+		chromedp.WaitVisible(`#resolve-title`),
+		chromedp.SendKeys(`textarea[name=answer]`, "Refunds reach your card within 5 working days."),
+		chromedp.Click(`#resolve-title ~ form button[type=submit]`),
+		chromedp.WaitVisible(`.notice`),
+	)
+	notice := must(t, ctx, chromedp.Text(`.notice`))
+	state := must(t, ctx, chromedp.Text(`h1 .badge`))
+	if !strings.Contains(notice, "resolved") || state != "resolved" {
+		t.Errorf("after Create and resolve: notice %q, state %q", notice, state)
+	}
+	screenshot(t, ctx, dir, "topic-resolved")
+	if ids := topicIDs(t, srv, "state=resolved"); len(ids) != 1 || ids[0] != open[0] {
+		t.Errorf("resolved topics %v, want [%d]", ids, open[0])
+	}
+
+	// Dismiss the next topic, then find it in the dismissed view.
+	do(t, ctx,
+		chromedp.Navigate(srv.URL+"/gaps?lang=en"),
+		chromedp.Click(`table.topics tbody tr:first-child td:first-child a`),
+		chromedp.WaitVisible(`#resolve-title`),
+		chromedp.Click(`input[name=action][value=dismiss] + button`),
+		chromedp.WaitVisible(`.notice`),
+		chromedp.Navigate(srv.URL+"/gaps?lang=en&state=dismissed"),
+		chromedp.WaitVisible(`table.topics`),
+	)
+	rows := must(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('table.topics tbody tr').length`))
+	if rows != 1 {
+		t.Errorf("the dismissed view lists %d topics, want 1", rows)
+	}
+	if ids := topicIDs(t, srv, "state=dismissed"); len(ids) != 1 || ids[0] != open[1] {
+		t.Errorf("dismissed topics %v, want [%d]", ids, open[1])
+	}
+	screenshot(t, ctx, dir, "gaps-dismissed")
+}
