@@ -109,3 +109,13 @@ func BenchmarkAssignOne(b *testing.B) {
 		index.Assign(q)
 	}
 }
+
+// BenchmarkNewIndex is the cost of indexing the topics of all BANKING77
+// questions, paid once per grouping pass before new questions are placed.
+func BenchmarkNewIndex(b *testing.B) {
+	texts, _ := loadBanking(b)
+	topics := TopicsOf(texts, Group(texts))
+	for b.Loop() {
+		NewIndex(topics)
+	}
+}
