@@ -16,6 +16,7 @@ import (
 	"github.com/peterbourgon/ff/v3/ffcli"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/embed"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -39,6 +40,7 @@ func (a *app) nowFlag(fs *flag.FlagSet) func() (time.Time, error) {
 func (a *app) evaluateCmd() *ffcli.Command {
 	fs := a.flags("evaluate")
 	now := a.nowFlag(fs)
+	embedder := a.embeddingFlags(fs)
 	return &ffcli.Command{
 		Name:       "evaluate",
 		ShortUsage: "parley evaluate [--now T] [--db DSN]",
@@ -56,7 +58,10 @@ func (a *app) evaluateCmd() *ffcli.Command {
 				return err
 			}
 			defer db.Close()
-			w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return t }, Logger: a.log})
+			w, err := a.worker(db, func() time.Time { return t }, embedder)
+			if err != nil {
+				return err
+			}
 			start := time.Now()
 			st, err := w.Pass(ctx)
 			if err != nil {
@@ -75,6 +80,7 @@ func (a *app) evaluateCmd() *ffcli.Command {
 func (a *app) rebuildCmd() *ffcli.Command {
 	fs := a.flags("rebuild")
 	now := a.nowFlag(fs)
+	embedder := a.embeddingFlags(fs)
 	return &ffcli.Command{
 		Name:       "rebuild",
 		ShortUsage: "parley rebuild [--now T] [--db DSN] [--workspace SLUG]",
@@ -97,7 +103,10 @@ func (a *app) rebuildCmd() *ffcli.Command {
 			show := a.progress(func(n int) string {
 				return fmt.Sprintf("%d of %d conversations evaluated", n, p.Conversations)
 			})
-			w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return t }, Logger: a.log})
+			w, err := a.worker(db, func() time.Time { return t }, embedder)
+			if err != nil {
+				return err
+			}
 			start := time.Now()
 			st, err := w.Rebuild(ctx, ws, func(st pipeline.Stats) { show(st.Conversations) })
 			show(-1)
@@ -276,4 +285,19 @@ func conversationRecord(c parley.Conversation) []string {
 	return []string{c.ConversationID, c.Channel, c.StartedAt.UTC().Format(time.RFC3339), string(c.Outcome),
 		string(c.Resolution), strings.Join(reasons, " "), when(c.DecidedAt), string(c.HandoffInitiator),
 		c.HandoffReason, strconv.FormatBool(c.Reopened), strconv.FormatBool(c.Test), ttc, c.TicketURL}
+}
+
+// worker builds the evaluation worker, with the embeddings client if one
+// is configured.
+func (a *app) worker(db *store.DB, now func() time.Time, embedder func() (*embed.Client, error)) (*pipeline.Worker, error) {
+	opt := pipeline.Options{Now: now, Logger: a.log}
+	c, err := embedder()
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		opt.Embedder = c
+		a.log.Info("grouping gap questions by meaning", "embeddings", c.URL, "model", c.Model)
+	}
+	return pipeline.New(db, opt), nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/peterbourgon/ff/v3/ffcli"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/embed"
 	"github.com/parleyhq/parley/internal/gaps"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -285,9 +286,10 @@ func (a *app) gapsAction(ctx context.Context, name string, args []string, questi
 // scratch, offline, with the method and settings the service uses.
 func (a *app) gapsClusterCmd() *ffcli.Command {
 	fs := flag.NewFlagSet("gaps cluster", flag.ContinueOnError)
+	embedder := a.embeddingFlags(fs)
 	return &ffcli.Command{
 		Name:       "cluster",
-		ShortUsage: "parley gaps cluster FILE|-",
+		ShortUsage: "parley gaps cluster [--embeddings-url URL] FILE|-",
 		ShortHelp:  "Group the `text` of each JSONL line into topics; print each line with a `topic` field added.",
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
@@ -303,14 +305,19 @@ func (a *app) gapsClusterCmd() *ffcli.Command {
 				defer f.Close()
 				in = f
 			}
-			return cluster(in, a.stdout)
+			c, err := embedder()
+			if err != nil {
+				return err
+			}
+			return cluster(ctx, in, a.stdout, c)
 		},
 	}
 }
 
-// cluster reads JSONL objects with a text field, groups the texts, and
-// writes each object back, in order, with its topic number added.
-func cluster(in io.Reader, out io.Writer) error {
+// cluster reads JSONL objects with a text field, groups the texts (by
+// their embeddings when c is not nil), and writes each object back, in
+// order, with its topic number added.
+func cluster(ctx context.Context, in io.Reader, out io.Writer, c *embed.Client) error {
 	var (
 		rows  []map[string]json.RawMessage
 		texts []string
@@ -337,9 +344,19 @@ func cluster(in io.Reader, out io.Writer) error {
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("read: %w", err)
 	}
+	var topics []int
+	if c != nil {
+		vecs, err := c.Embed(ctx, texts)
+		if err != nil {
+			return err
+		}
+		topics = gaps.GroupVectors(vecs)
+	} else {
+		topics = gaps.Group(texts)
+	}
 	w := bufio.NewWriter(out)
 	enc := json.NewEncoder(w)
-	for i, topic := range gaps.Group(texts) {
+	for i, topic := range topics {
 		rows[i]["topic"] = json.RawMessage(strconv.Itoa(topic))
 		if err := enc.Encode(rows[i]); err != nil {
 			return fmt.Errorf("write: %w", err)

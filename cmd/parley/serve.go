@@ -10,20 +10,21 @@ import (
 
 	"github.com/peterbourgon/ff/v3/ffcli"
 
-	"github.com/parleyhq/parley/internal/pipeline"
+	"github.com/parleyhq/parley/internal/embed"
 	"github.com/parleyhq/parley/internal/web"
 )
 
 func (a *app) serveCmd() *ffcli.Command {
 	fs := a.flags("serve")
 	addr := fs.String("addr", "localhost:8080", "address to listen on (env PARLEY_ADDR)")
+	embedder := a.embeddingFlags(fs)
 	return &ffcli.Command{
 		Name:       "serve",
 		ShortUsage: "parley serve [--addr HOST:PORT] [--db DSN]",
 		ShortHelp:  "Serve the web UI and the API.",
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
-			return a.serve(ctx, *addr)
+			return a.serve(ctx, *addr, embedder)
 		},
 	}
 }
@@ -32,7 +33,7 @@ func (a *app) serveCmd() *ffcli.Command {
 const shutdownGrace = 10 * time.Second
 
 // serve runs the HTTP server until ctx is done, then shuts down gracefully.
-func (a *app) serve(ctx context.Context, addr string) error {
+func (a *app) serve(ctx context.Context, addr string, embedder func() (*embed.Client, error)) error {
 	db, ws, err := a.open(ctx)
 	if err != nil {
 		return err
@@ -42,7 +43,10 @@ func (a *app) serve(ctx context.Context, addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	worker := pipeline.New(db, pipeline.Options{Now: a.now, Logger: a.log})
+	worker, err := a.worker(db, a.now, embedder)
+	if err != nil {
+		return err
+	}
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan struct{})
 	go func() {

@@ -91,9 +91,11 @@ func (x *Index) idf(f string) float64 { return math.Log((1+x.docs)/(1+x.df[f])) 
 
 // Assign places new questions among the indexed topics: each joins the
 // topic whose centroid is most similar if the similarity reaches
-// JoinThreshold, and the rest are grouped among themselves with Group. The
-// result depends only on the topics and the questions, never on timing.
-func (x *Index) Assign(questions []string) Plan {
+// JoinThreshold, and the rest are grouped among themselves: with
+// GroupVectors when vectors (one per question) are given, else with Group.
+// The result depends only on the topics, the questions and the vectors,
+// never on timing.
+func (x *Index) Assign(questions []string, vectors [][]float32) Plan {
 	plan := Plan{Join: make([]int64, len(questions))}
 	var rest []int
 	score := make([]float64, len(x.topics))
@@ -107,11 +109,21 @@ func (x *Index) Assign(questions []string) Plan {
 	if len(rest) == 0 {
 		return plan
 	}
-	texts := make([]string, len(rest))
-	for i, q := range rest {
-		texts[i] = questions[q]
+	var groups []int
+	if vectors != nil {
+		vs := make([][]float32, len(rest))
+		for i, q := range rest {
+			vs[i] = vectors[q]
+		}
+		groups = GroupVectors(vs)
+	} else {
+		texts := make([]string, len(rest))
+		for i, q := range rest {
+			texts[i] = questions[q]
+		}
+		groups = Group(texts)
 	}
-	for i, g := range Group(texts) {
+	for i, g := range groups {
 		if g == len(plan.New) {
 			plan.New = append(plan.New, nil)
 		}

@@ -57,7 +57,7 @@ func TestAssignBanking77(t *testing.T) {
 	firstTopic := Group(first)
 	topics := TopicsOf(first, firstTopic)
 	start := time.Now()
-	plan := NewIndex(topics).Assign(later)
+	plan := NewIndex(topics).Assign(later, nil)
 	elapsed := time.Since(start)
 
 	// One prediction per question: first the grouped half (topic IDs are
@@ -106,7 +106,7 @@ func BenchmarkAssignOne(b *testing.B) {
 	index := NewIndex(TopicsOf(texts, Group(texts)))
 	q := []string{"my card still has not arrived after two weeks"}
 	for b.Loop() {
-		index.Assign(q)
+		index.Assign(q, nil)
 	}
 }
 

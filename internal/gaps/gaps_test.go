@@ -118,7 +118,7 @@ func TestAssign(t *testing.T) {
 		"退貨多久才會收到退款",
 		"do you ship to Iceland",
 		"shipping to Iceland possible?",
-	})
+	}, nil)
 	if plan.Join[0] != 1 {
 		t.Errorf("password question joined topic %d, want 1", plan.Join[0])
 	}
@@ -131,7 +131,7 @@ func TestAssign(t *testing.T) {
 	if diff := cmp.Diff([][]int{{2, 3}}, plan.New); diff != "" {
 		t.Errorf("new topics (-want +got):\n%s", diff)
 	}
-	empty := NewIndex(nil).Assign([]string{"a question"})
+	empty := NewIndex(nil).Assign([]string{"a question"}, nil)
 	if empty.Join[0] != 0 || len(empty.New) != 1 {
 		t.Errorf("assign without topics: %+v", empty)
 	}
@@ -186,5 +186,23 @@ func TestSearch(t *testing.T) {
 	}
 	if got := Search("password", docs, 1); len(got) != 1 {
 		t.Errorf("limit 1 gave %d matches", len(got))
+	}
+}
+
+func TestGroupVectors(t *testing.T) {
+	// Three directions with a little noise each, interleaved.
+	var vecs [][]float32
+	for i := range 15 {
+		v := []float32{0.05, 0.05, 0.05, float32(i%4) / 50}
+		v[i%3] = 1
+		vecs = append(vecs, v)
+	}
+	got := GroupVectors(vecs)
+	want := []int{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("GroupVectors (-want +got):\n%s", diff)
+	}
+	if GroupVectors(nil) != nil {
+		t.Error("GroupVectors(nil) is not nil")
 	}
 }

@@ -58,14 +58,109 @@ func Group(questions []string) []int {
 	for i, bag := range bags {
 		vs[i] = v.vector(bag, 1)
 	}
-	// A small batch cannot hold topics of twenty; let each question look at
-	// a fifth of the others so that small topics can still form.
-	k := min(neighbors, max(2, len(vs)/5))
+	k := neighborCount(len(vs))
 	nb := knn(vs, len(v.df), k, Related)
-	g := sharedNeighborGraph(nb, minShared)
-	topics := louvain(g, resolution)
-	topics = reassign(vs, len(v.df), topics)
-	return renumber(topics)
+	return communities(nb, func(topics []int) []int { return reassign(vs, len(v.df), topics) })
+}
+
+// neighborCount is how many neighbours each of n questions looks at: a
+// small batch cannot hold topics of twenty, so each question looks at a
+// fifth of the others and small topics can still form.
+func neighborCount(n int) int { return min(neighbors, max(2, n/5)) }
+
+// communities runs steps 3 to 5 of Group on a neighbour graph; reassign
+// moves questions to their closest topic centre in the vectors' space.
+func communities(nb [][]neighbor, reassign func([]int) []int) []int {
+	topics := louvain(sharedNeighborGraph(nb, minShared), resolution)
+	return renumber(reassign(topics))
+}
+
+// GroupVectors is Group for questions given as vectors, such as the
+// embeddings of a language model, where similar meaning gives similar
+// vectors even without shared words. Steps 3 to 5 are Group's; neighbours
+// are found by comparing every pair, which suits the batches of new
+// questions the service groups (thousands), not millions. There is no
+// Related floor: what counts as related depends on the model.
+func GroupVectors(vecs [][]float32) []int {
+	if len(vecs) == 0 {
+		return nil
+	}
+	dim := len(vecs[0])
+	unit := make([][]float32, len(vecs))
+	for i, v := range vecs {
+		unit[i] = normalized(v)
+	}
+	nb := denseKNN(unit, neighborCount(len(vecs)))
+	return communities(nb, func(topics []int) []int {
+		k := slices.Max(topics) + 1
+		cent := make([][]float32, k)
+		for c := range cent {
+			cent[c] = make([]float32, dim)
+		}
+		for i, v := range unit {
+			for j, x := range v {
+				cent[topics[i]][j] += x
+			}
+		}
+		for c := range cent {
+			cent[c] = normalized(cent[c])
+		}
+		out := make([]int, len(topics))
+		for i, v := range unit {
+			best, bestSim := topics[i], dot(v, cent[topics[i]])
+			for c := range cent {
+				if s := dot(v, cent[c]); s > bestSim {
+					best, bestSim = c, s
+				}
+			}
+			out[i] = best
+		}
+		return out
+	})
+}
+
+// normalized returns v scaled to unit length (a zero vector stays zero).
+func normalized(v []float32) []float32 {
+	var norm float64
+	for _, x := range v {
+		norm += float64(x) * float64(x)
+	}
+	out := make([]float32, len(v))
+	if norm == 0 {
+		return out
+	}
+	f := float32(1 / math.Sqrt(norm))
+	for i, x := range v {
+		out[i] = x * f
+	}
+	return out
+}
+
+func dot(a, b []float32) float32 {
+	var s float32
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+// denseKNN finds each unit vector's k most similar others by comparing
+// all pairs, split across CPUs.
+func denseKNN(vs [][]float32, k int) [][]neighbor {
+	out := make([][]neighbor, len(vs))
+	parallel(len(vs), func() func(int) {
+		return func(i int) {
+			top := make([]neighbor, 0, k)
+			for j := range vs {
+				if j != i {
+					top = pushTop(top, k, neighbor{int32(j), dot(vs[i], vs[j])})
+				}
+			}
+			slices.SortFunc(top, compareNeighbors)
+			out[i] = top
+		}
+	})
+	return out
 }
 
 // sharedNeighborGraph links each question to its neighbours with the

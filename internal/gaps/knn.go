@@ -27,46 +27,60 @@ func knn(vs []sparse, dim, k int, minSim float32) [][]neighbor {
 		}
 	}
 	out := make([][]neighbor, len(vs))
+	parallel(len(vs), func() func(int) {
+		acc := make([]float32, len(vs))
+		var touched []int32
+		return func(i int) {
+			v := vs[i]
+			touched = touched[:0]
+			for j, f := range v.idx {
+				x := v.val[j]
+				for p, d := range post[f] {
+					if acc[d] == 0 {
+						touched = append(touched, d)
+					}
+					acc[d] += x * pval[f][p]
+				}
+			}
+			top := make([]neighbor, 0, k)
+			for _, d := range touched {
+				if int(d) != i && acc[d] >= minSim {
+					top = pushTop(top, k, neighbor{d, acc[d]})
+				}
+				acc[d] = 0
+			}
+			slices.SortFunc(top, compareNeighbors)
+			out[i] = top
+		}
+	})
+	return out
+}
+
+// parallel calls the function each worker gets from work for every i in
+// [0, n), spreading the indices over all CPUs; each worker's function may
+// keep scratch space of its own.
+func parallel(n int, work func() func(i int)) {
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			acc := make([]float32, len(vs))
-			var touched []int32
-			for i := w; i < len(vs); i += workers {
-				v := vs[i]
-				touched = touched[:0]
-				for j, f := range v.idx {
-					x := v.val[j]
-					for p, d := range post[f] {
-						if acc[d] == 0 {
-							touched = append(touched, d)
-						}
-						acc[d] += x * pval[f][p]
-					}
-				}
-				top := make([]neighbor, 0, k)
-				for _, d := range touched {
-					if int(d) != i && acc[d] >= minSim {
-						top = pushTop(top, k, neighbor{d, acc[d]})
-					}
-					acc[d] = 0
-				}
-				slices.SortFunc(top, func(a, b neighbor) int {
-					if better(a, b) {
-						return -1
-					}
-					return 1
-				})
-				cand := top
-				out[i] = cand
+			do := work()
+			for i := w; i < n; i += workers {
+				do(i)
 			}
 		}()
 	}
 	wg.Wait()
-	return out
+}
+
+// compareNeighbors sorts best first.
+func compareNeighbors(a, b neighbor) int {
+	if better(a, b) {
+		return -1
+	}
+	return 1
 }
 
 // better orders neighbours: more similar first, then lower index, so that

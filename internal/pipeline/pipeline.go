@@ -32,6 +32,15 @@ type Options struct {
 	Logger   *slog.Logger
 	// OnPass, if set, learns the outcome of every pass Run makes.
 	OnPass func(Stats, error)
+	// Embedder, if set, gives gap questions vectors by meaning, and new
+	// topics are formed from those (see gaps.GroupVectors). When it fails,
+	// grouping goes on by words and the failure is logged.
+	Embedder Embedder
+}
+
+// Embedder turns texts into vectors, one per text; embed.Client is one.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
 }
 
 // Defaults of Options.
@@ -42,6 +51,9 @@ const (
 	// Questions grouped together can form topics among themselves, so the
 	// batch is large; grouping 20,000 questions takes a few seconds.
 	groupBatch = 20000
+	// embedBatch is groupBatch with embeddings, whose neighbours are found
+	// by comparing every pair.
+	embedBatch = 2000
 )
 
 // Worker evaluates due conversations.
@@ -121,16 +133,51 @@ func (w *Worker) Workspace(ctx context.Context, ws parley.Workspace, st *Stats, 
 			progress(*st)
 		}
 	}
+	batch := groupBatch
+	if w.opt.Embedder != nil {
+		batch = embedBatch
+	}
 	for {
-		n, err := w.db.GroupPending(ctx, ws.ID, groupBatch, now)
+		vectors, err := w.embed(ctx, ws, batch)
+		if err != nil {
+			return fmt.Errorf("pipeline: workspace %s: group gap questions: %w", ws.Slug, err)
+		}
+		n, err := w.db.GroupPending(ctx, ws.ID, batch, now, vectors)
 		if err != nil {
 			return fmt.Errorf("pipeline: workspace %s: group gap questions: %w", ws.Slug, err)
 		}
 		st.Grouped += n
-		if n < groupBatch {
+		if n < batch {
 			return nil
 		}
 	}
+}
+
+// embed fetches the vectors of the questions the next grouping batch will
+// take, before its transaction starts. It returns nil without an Embedder,
+// or when the embeddings service fails: grouping then goes by words.
+func (w *Worker) embed(ctx context.Context, ws parley.Workspace, batch int) (map[string][]float32, error) {
+	if w.opt.Embedder == nil {
+		return nil, nil
+	}
+	pending, err := w.db.PendingQuestions(ctx, ws.ID, batch)
+	if err != nil || len(pending) == 0 {
+		return nil, err
+	}
+	texts := make([]string, len(pending))
+	for i, p := range pending {
+		texts[i] = p.Question
+	}
+	vecs, err := w.opt.Embedder.Embed(ctx, texts)
+	if err != nil {
+		w.opt.Logger.Warn("embeddings unavailable; grouping gap questions by their words", "workspace", ws.Slug, "err", err)
+		return nil, nil
+	}
+	out := make(map[string][]float32, len(pending))
+	for i, p := range pending {
+		out[p.EventID] = vecs[i]
+	}
+	return out, nil
 }
 
 // batch evaluates one batch and reports how many conversations it held.

@@ -3,8 +3,13 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/embed"
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/store"
@@ -397,5 +403,99 @@ func TestRunWakes(t *testing.T) {
 	cancel()
 	if err := <-stopped; err != nil {
 		t.Errorf("Run returned %v", err)
+	}
+}
+
+// meaningServer is an embeddings endpoint that knows two meanings: texts
+// about getting money back and texts about opening hours, whatever their
+// words. It stands in for a language model in the contract the service
+// speaks (POST /embeddings with model and input).
+func meaningServer(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Input []string }
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		type item struct {
+			Index     int       `json:"index"`
+			Embedding []float32 `json:"embedding"`
+		}
+		var data []item
+		for i, text := range req.Input {
+			v := []float32{0.1, 0.1, float32(len(text)%7) / 100}
+			for _, w := range []string{"refund", "money back", "reimburse"} {
+				if strings.Contains(strings.ToLower(text), w) {
+					v[0] = 1
+				}
+			}
+			for _, w := range []string{"open", "hours", "closing time"} {
+				if strings.Contains(strings.ToLower(text), w) {
+					v[1] = 1
+				}
+			}
+			data = append(data, item{i, v})
+		}
+		json.NewEncoder(w).Encode(map[string]any{"data": data})
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestGroupingWithEmbeddings: questions that mean the same with no word in
+// common form one topic when an embeddings endpoint is configured, and
+// grouping still works, by words, when the endpoint fails.
+func TestGroupingWithEmbeddings(t *testing.T) {
+	questions := []string{"I want a refund", "when are you open", "can I get my money back", "what are your hours",
+		"please reimburse me", "what is your closing time"}
+	for _, tt := range []struct {
+		name                 string
+		url                  string
+		minTopics, maxTopics int
+	}{
+		{"embeddings", meaningServer(t).URL, 2, 2},
+		// By words alone, money back, refund and reimburse cannot meet.
+		{"endpoint down", "http://127.0.0.1:1", 4, 6},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.New(t)
+			ws, err := db.EnsureWorkspace(ctx, "acme", end)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var items []ingest.Item
+			for i, q := range questions {
+				conv := fmt.Sprintf("c%d", i)
+				at := end.Add(time.Duration(i) * time.Minute)
+				for j, e := range []parley.Event{
+					{ID: conv + "-v", Type: parley.EventMessage, ConversationID: conv, OccurredAt: at, Author: parley.AuthorVisitor, Text: q},
+					{ID: conv + "-a", Type: parley.EventMessage, ConversationID: conv, OccurredAt: at.Add(time.Second), Author: parley.AuthorCustomerAgent, Text: "Sorry.", Unanswered: true},
+				} {
+					body, err := ingest.Canonical(&e)
+					if err != nil {
+						t.Fatal(err)
+					}
+					items = append(items, ingest.Item{Index: 2*i + j, Event: e, Body: body})
+				}
+			}
+			insert(t, db, ws, items)
+			w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) },
+				Embedder: &embed.Client{URL: tt.url, Model: "m"}})
+			if st := pass(t, w); st.Grouped != len(questions) {
+				t.Fatalf("grouped %d questions, want %d", st.Grouped, len(questions))
+			}
+			topics, err := db.Topics(ctx, ws.ID, store.TopicFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(topics) < tt.minTopics || len(topics) > tt.maxTopics {
+				var labels []string
+				for _, s := range topics {
+					labels = append(labels, s.Title())
+				}
+				t.Errorf("%d topics %q, want %d to %d", len(topics), labels, tt.minTopics, tt.maxTopics)
+			}
+		})
 	}
 }

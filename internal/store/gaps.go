@@ -48,12 +48,22 @@ type PendingQuestion struct {
 	Question string
 }
 
+// PendingQuestions reads up to limit questions that have no topic yet,
+// oldest first: the ones GroupPending with the same limit would group.
+func (db *DB) PendingQuestions(ctx context.Context, workspaceID int64, limit int) ([]PendingQuestion, error) {
+	return db.pendingQuestions(ctx, db.read, workspaceID, limit)
+}
+
 // GroupPending groups up to limit questions that have no topic yet, oldest
 // first: each joins the closest existing topic or, with others like it,
 // starts a new one (see gaps.Index.Assign). A question joining a resolved
 // topic reopens it and counts as a recurrence; one joining a dismissed
 // topic is dismissed with it. It returns how many questions it grouped.
-func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, now time.Time) (int, error) {
+//
+// vectors, if not nil, holds embeddings by question event ID, fetched
+// beforehand so that no network call happens inside the transaction; they
+// are used when every question grouped has one.
+func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, now time.Time, vectors map[string][]float32) (int, error) {
 	grouped := 0
 	err := db.inGapsTx(ctx, workspaceID, func(tx *sql.Tx) error {
 		pending, err := db.pendingQuestions(ctx, tx, workspaceID, limit)
@@ -68,7 +78,16 @@ func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, no
 		for i, p := range pending {
 			texts[i] = p.Question
 		}
-		plan := gaps.NewIndex(topics).Assign(texts)
+		var vecs [][]float32
+		for _, p := range pending {
+			v, ok := vectors[p.EventID]
+			if !ok {
+				vecs = nil
+				break
+			}
+			vecs = append(vecs, v)
+		}
+		plan := gaps.NewIndex(topics).Assign(texts, vecs)
 		byID := make(map[int64]*gaps.Topic, len(topics))
 		for i := range topics {
 			byID[topics[i].ID] = &topics[i]
@@ -106,8 +125,8 @@ func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, no
 }
 
 // pendingQuestions reads the oldest questions without a topic.
-func (db *DB) pendingQuestions(ctx context.Context, tx *sql.Tx, workspaceID int64, limit int) ([]PendingQuestion, error) {
-	rows, err := tx.QueryContext(ctx, db.dialect.rebind(`
+func (db *DB) pendingQuestions(ctx context.Context, q queryer, workspaceID int64, limit int) ([]PendingQuestion, error) {
+	rows, err := q.QueryContext(ctx, db.dialect.rebind(`
 		SELECT event_id, question FROM gap_signals
 		WHERE workspace_id = ? AND topic_id IS NULL AND question <> ''
 		ORDER BY occurred_at, event_id LIMIT ?`), workspaceID, limit)

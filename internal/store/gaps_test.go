@@ -51,7 +51,7 @@ func (a *asker) ask(offset time.Duration, questions ...string) []string {
 // group groups every pending question.
 func (a *asker) group() int {
 	a.t.Helper()
-	n, err := a.db.GroupPending(context.Background(), a.ws.ID, 1000, t0.Add(48*time.Hour))
+	n, err := a.db.GroupPending(context.Background(), a.ws.ID, 1000, t0.Add(48*time.Hour), nil)
 	if err != nil {
 		a.t.Fatal(err)
 	}
