@@ -254,6 +254,7 @@ func (a *app) gapsAction(ctx context.Context, name string, args []string, questi
 		if err != nil {
 			return err
 		}
+		a.audit(ctx, db, ws, "gap.resolve", fmt.Sprintf("topic %d", ids[0]), fmt.Sprintf("short answer %d: %s", sa.ID, q))
 		fmt.Fprintf(a.stdout, "resolved topic %d with short answer %d\n", ids[0], sa.ID)
 		return nil
 	case "dismiss":
@@ -278,6 +279,7 @@ func (a *app) gapsAction(ctx context.Context, name string, args []string, questi
 	if err != nil {
 		return err
 	}
+	a.audit(ctx, db, ws, "gap."+strings.ReplaceAll(name, "-", "_"), strings.Join(args, " "), "")
 	fmt.Fprintf(a.stdout, "%s: done\n", name)
 	return nil
 }

@@ -69,6 +69,11 @@ func (a *app) ingest(ctx context.Context, name string) (store.InsertResult, erro
 		defer f.Close()
 		in = f
 	}
+	return a.ingestFrom(ctx, in)
+}
+
+// ingestFrom stores the events read from in, in a single transaction.
+func (a *app) ingestFrom(ctx context.Context, in io.Reader) (store.InsertResult, error) {
 	db, ws, err := a.open(ctx)
 	if err != nil {
 		return store.InsertResult{}, err

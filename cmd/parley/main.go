@@ -56,6 +56,8 @@ type app struct {
 	workspace string
 	logLevel  string
 	log       *slog.Logger
+	// secureCookies is serve's --secure-cookies.
+	secureCookies bool
 }
 
 // run executes one command line and returns the process exit code.
@@ -68,7 +70,7 @@ func run(ctx context.Context, args []string, e env) int {
 		FlagSet:    flag.NewFlagSet("parley", flag.ContinueOnError),
 		Subcommands: []*ffcli.Command{
 			a.serveCmd(), a.ingestCmd(), a.genCmd(), a.evaluateCmd(), a.rebuildCmd(), a.reportCmd(), a.conversationsCmd(), a.gapsCmd(),
-			a.migrateCmd(), a.versionCmd(),
+			a.demoCmd(), a.userCmd(), a.tokenCmd(), a.workspaceCmd(), a.migrateCmd(), a.versionCmd(),
 		},
 		Exec: func(context.Context, []string) error { return flag.ErrHelp },
 	}

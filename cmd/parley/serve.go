@@ -17,6 +17,7 @@ import (
 func (a *app) serveCmd() *ffcli.Command {
 	fs := a.flags("serve")
 	addr := fs.String("addr", "localhost:8080", "address to listen on (env PARLEY_ADDR)")
+	fs.BoolVar(&a.secureCookies, "secure-cookies", false, "mark cookies Secure even on plain HTTP, behind a proxy that terminates TLS (env PARLEY_SECURE_COOKIES)")
 	embedder := a.embeddingFlags(fs)
 	return &ffcli.Command{
 		Name:       "serve",
@@ -60,7 +61,7 @@ func (a *app) serve(ctx context.Context, addr string, embedder func() (*embed.Cl
 		<-workerDone
 	}()
 	srv := &http.Server{
-		Handler:           web.New(db, web.Options{Workspace: ws.Slug, Now: a.now, Logger: a.log, OnEvents: worker.Wake}),
+		Handler:           web.New(db, web.Options{Workspace: ws.Slug, Now: a.now, Logger: a.log, OnEvents: worker.Wake, SecureCookies: a.secureCookies}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

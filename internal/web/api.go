@@ -13,12 +13,7 @@ import (
 
 // postEvents stores a batch of events (SPEC §3). The reply is sent only
 // after the batch is committed: a 2xx means the events are durable.
-func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.workspace(r.Context(), r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
+func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
 	// The decoder enforces the body limit itself; the extra byte lets it
 	// see that a body is over the limit rather than exactly at it, and
 	// MaxBytesReader stops a client that streams on regardless.

@@ -26,6 +26,8 @@ var now = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 type fixture struct {
 	db  *store.DB
 	srv *httptest.Server
+	// token may send events to the default workspace.
+	token string
 }
 
 func newFixture(t *testing.T, lim ingest.Limits) *fixture {
@@ -34,7 +36,11 @@ func newFixture(t *testing.T, lim ingest.Limits) *fixture {
 	h := web.New(db, web.Options{Now: func() time.Time { return now }, Limits: lim})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &fixture{db: db, srv: srv}
+	ws, err := db.EnsureWorkspace(context.Background(), parley.DefaultWorkspace, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{db: db, srv: srv, token: token(t, db, ws, now, parley.ScopeIngest)}
 }
 
 func (f *fixture) post(t *testing.T, path, contentType string, body []byte, header ...string) (int, map[string]any) {
@@ -44,6 +50,7 @@ func (f *fixture) post(t *testing.T, path, contentType string, body []byte, head
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "Bearer "+f.token)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -170,7 +177,15 @@ func TestPostEventsGzipAndWorkspace(t *testing.T) {
 	zw := gzip.NewWriter(&buf)
 	zw.Write([]byte("[" + started + "]"))
 	zw.Close()
-	status, got := f.post(t, "/api/v1/events?workspace=globex", "application/json", buf.Bytes(), "Content-Encoding", "gzip")
+	if status, got := f.post(t, "/api/v1/events?workspace=globex", "application/json", buf.Bytes(), "Content-Encoding", "gzip"); status != http.StatusNotFound {
+		t.Fatalf("a default-workspace token sending to globex: status %d, %v", status, got)
+	}
+	globex, err := f.db.EnsureWorkspace(context.Background(), "globex", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, got := f.post(t, "/api/v1/events", "application/json", buf.Bytes(), "Content-Encoding", "gzip",
+		"Authorization", "Bearer "+token(t, f.db, globex, now, parley.ScopeIngest))
 	if status != 200 || got["accepted"] != 1.0 {
 		t.Fatalf("gzip body: status %d, %v", status, got)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/web"
 )
@@ -20,8 +21,9 @@ import (
 // the clock); without, a small generated one.
 func BenchmarkPerformancePage(b *testing.B) {
 	var (
-		h   http.Handler
-		now time.Time
+		h      http.Handler
+		now    time.Time
+		cookie string
 	)
 	if dsn := os.Getenv("PARLEY_BENCH_DB"); dsn != "" {
 		var err error
@@ -34,16 +36,23 @@ func BenchmarkPerformancePage(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer db.Close()
+		ws, err := db.EnsureWorkspace(context.Background(), parley.DefaultWorkspace, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cookie = session(b, db, ws, "bench@example.com", parley.RoleViewer, now)
 		h = web.New(db, web.Options{Now: func() time.Time { return now }})
 	} else {
 		srv, _, _ := reportServer(b)
-		h = srv.Config.Handler
+		h, cookie = srv.Config.Handler, adminCookie
 	}
 	for _, path := range []string{"/reports?range=last_12_weeks", "/api/v1/reports/performance?range=last_12_weeks"} {
 		b.Run(path, func(b *testing.B) {
 			for b.Loop() {
 				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+				req := httptest.NewRequest("GET", path, nil)
+				req.AddCookie(&http.Cookie{Name: "parley_session", Value: cookie})
+				h.ServeHTTP(rec, req)
 				if rec.Code != http.StatusOK {
 					b.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
 				}

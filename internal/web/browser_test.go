@@ -79,9 +79,58 @@ func must[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	return v
 }
 
+// signIn signs the browser in as reportServer's admin through the form.
+func signIn(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.Navigate(base+"/signin?lang=en"),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, "admin@example.com"),
+		chromedp.SendKeys(`input[name=password]`, testPassword),
+		chromedp.Click(`main form button[type=submit]`),
+		chromedp.WaitVisible(`form[action="/signout"]`),
+	)
+}
+
+func TestBrowserSignIn(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	ctx, dir := browser(t)
+	// A page asks for sign-in and comes back to where it was asked for.
+	do(t, ctx,
+		chromedp.Navigate(srv.URL+"/gaps?lang=en"),
+		chromedp.WaitVisible(`input[name=password]`),
+		chromedp.SendKeys(`input[name=email]`, "admin@example.com"),
+		chromedp.SendKeys(`input[name=password]`, "not the password"),
+		chromedp.Click(`main form button[type=submit]`),
+		chromedp.WaitVisible(`[role=alert]`),
+	)
+	if msg := must(t, ctx, chromedp.Text(`[role=alert]`)); !strings.Contains(msg, "do not match") {
+		t.Errorf("wrong password says %q", msg)
+	}
+	screenshot(t, ctx, dir, "signin-wrong")
+	do(t, ctx,
+		chromedp.SendKeys(`input[name=password]`, testPassword),
+		chromedp.Click(`main form button[type=submit]`),
+		chromedp.WaitVisible(`table.topics`),
+	)
+	if path := must(t, ctx, chromedp.Evaluate[string](`location.pathname`)); path != "/gaps" {
+		t.Errorf("after sign-in the browser is at %s, want /gaps", path)
+	}
+	if user := must(t, ctx, chromedp.Text(`header .user`)); user != "admin@example.com" {
+		t.Errorf("header shows %q", user)
+	}
+	do(t, ctx,
+		chromedp.Click(`form[action="/signout"] button`),
+		chromedp.WaitVisible(`input[name=password]`),
+		chromedp.Navigate(srv.URL+"/reports"),
+		chromedp.WaitVisible(`input[name=password]`),
+	)
+}
+
 func TestBrowserPerformance(t *testing.T) {
 	srv, _, _ := reportServer(t)
 	ctx, dir := browser(t)
+	signIn(t, ctx, srv.URL)
 	r := getReport(t, srv, "")
 
 	// The page loads with its charts and the same numbers as the API.
@@ -143,6 +192,7 @@ func TestBrowserPerformance(t *testing.T) {
 func TestBrowserTraditionalChinese(t *testing.T) {
 	srv, _, _ := reportServer(t)
 	ctx, dir := browser(t)
+	signIn(t, ctx, srv.URL)
 	do(t, ctx,
 		chromedp.Navigate(srv.URL+"/reports?lang=en"),
 		chromedp.Click(`a[lang="zh-TW"]`),
@@ -167,6 +217,7 @@ func TestBrowserTraditionalChinese(t *testing.T) {
 func TestBrowserResolveAndDismiss(t *testing.T) {
 	srv, _, _ := reportServer(t)
 	ctx, dir := browser(t)
+	signIn(t, ctx, srv.URL)
 	open := topicIDs(t, srv, "")
 
 	// Resolve the biggest topic from its page.

@@ -124,9 +124,31 @@ const (
 	actMoveQuestions    = "move_questions"
 )
 
-// act performs an editor's action on topic id and returns the short answer
-// it created, if any.
+// act performs an editor's action on topic id, records it in the audit
+// log, and returns the short answer it created, if any.
 func (s *Server) act(r *http.Request, ws parley.Workspace, id int64, action string, a gapAction) (*parley.ShortAnswer, error) {
+	sa, err := s.doAct(r, ws, id, action, a)
+	if err != nil {
+		return nil, err
+	}
+	var detail string
+	switch action {
+	case actResolve:
+		detail = fmt.Sprintf("short answer %d: %s", sa.ID, a.Question)
+	case actRename:
+		detail = a.Name
+	case actMerge:
+		detail = fmt.Sprintf("merged topics %v", a.From)
+	case actMoveQuestions:
+		detail = fmt.Sprintf("questions %v to topic %d", a.Questions, a.Topic)
+	case actDismissQuestions, actRestoreQuestions:
+		detail = fmt.Sprintf("questions %v", a.Questions)
+	}
+	s.audit(r, ws, "gap."+action, fmt.Sprintf("topic %d", id), detail)
+	return sa, nil
+}
+
+func (s *Server) doAct(r *http.Request, ws parley.Workspace, id int64, action string, a gapAction) (*parley.ShortAnswer, error) {
 	ctx, now := r.Context(), s.now()
 	switch action {
 	case actResolve:
@@ -308,6 +330,7 @@ func (s *Server) postShortAnswer(w http.ResponseWriter, r *http.Request, ws parl
 		s.error(w, r, err)
 		return
 	}
+	s.auditAnswer(r, ws, "create", a)
 	writeJSON(w, http.StatusCreated, a)
 }
 
@@ -328,6 +351,7 @@ func (s *Server) putShortAnswer(w http.ResponseWriter, r *http.Request, ws parle
 		s.error(w, r, err)
 		return
 	}
+	s.auditAnswer(r, ws, "update", a)
 	writeJSON(w, http.StatusOK, a)
 }
 
@@ -341,6 +365,7 @@ func (s *Server) deleteShortAnswer(w http.ResponseWriter, r *http.Request, ws pa
 		s.error(w, r, err)
 		return
 	}
+	s.auditAnswer(r, ws, "delete", parley.ShortAnswer{ID: id})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -389,4 +414,9 @@ func (s *Server) postShortAnswerSearch(w http.ResponseWriter, r *http.Request, w
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"matches": res})
+}
+
+// auditAnswer records a change to a short answer.
+func (s *Server) auditAnswer(r *http.Request, ws parley.Workspace, change string, a parley.ShortAnswer) {
+	s.audit(r, ws, "short_answer."+change, fmt.Sprintf("short answer %d", a.ID), a.Question)
 }

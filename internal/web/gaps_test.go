@@ -30,7 +30,7 @@ func call(t *testing.T, method, u string, body any, out any) int {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,11 +186,9 @@ func contains(ids []int64, id int64) bool {
 	return false
 }
 
-// noRedirect is a client that shows redirects instead of following them.
-var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
 func TestGapForms(t *testing.T) {
 	srv, _, _ := reportServer(t)
+	noRedirect := clientWith(credentials{cookie: adminCookie}, false)
 	id := topicIDs(t, srv, "")[0]
 	topicURL := fmt.Sprintf("%s/gaps/%d", srv.URL, id)
 

@@ -218,7 +218,8 @@ func (s *Server) postContent(w http.ResponseWriter, r *http.Request, ws parley.W
 		return
 	}
 	a := parley.ShortAnswer{Question: r.PostForm.Get("question"), Answer: r.PostForm.Get("answer")}
-	if _, err := s.db.CreateShortAnswer(r.Context(), ws.ID, a, s.now()); err != nil {
+	created, err := s.db.CreateShortAnswer(r.Context(), ws.ID, a, s.now())
+	if err != nil {
 		if parley.KindOf(err) == parley.KindInvalid {
 			s.renderContent(w, r, ws, l, http.StatusBadRequest, a, parley.ProblemsOf(err))
 			return
@@ -226,6 +227,7 @@ func (s *Server) postContent(w http.ResponseWriter, r *http.Request, ws parley.W
 		s.pageError(w, r, l, ws, err)
 		return
 	}
+	s.auditAnswer(r, ws, "create", created)
 	http.Redirect(w, r, "/content?done=created", http.StatusSeeOther)
 }
 
@@ -268,6 +270,7 @@ func (s *Server) postAnswer(w http.ResponseWriter, r *http.Request, ws parley.Wo
 			s.pageError(w, r, l, ws, err)
 			return
 		}
+		s.auditAnswer(r, ws, "delete", parley.ShortAnswer{ID: id})
 		http.Redirect(w, r, "/content?done=deleted", http.StatusSeeOther)
 		return
 	}
@@ -282,5 +285,6 @@ func (s *Server) postAnswer(w http.ResponseWriter, r *http.Request, ws parley.Wo
 		s.pageError(w, r, l, ws, err)
 		return
 	}
+	s.auditAnswer(r, ws, "update", a)
 	http.Redirect(w, r, "/content?done=saved", http.StatusSeeOther)
 }

@@ -71,6 +71,7 @@ func parsePages(a *assets) pages {
 		"cell":          cell,
 		"outcomeClass":  outcomeClass,
 		"int64":         func(n int) int64 { return int64(n) },
+		"weekStarts":    func() []parley.WeekStart { return []parley.WeekStart{parley.WeekStartMonday, parley.WeekStartSunday} },
 		"granularities": func() []report.Granularity { return report.Granularities },
 		"reasons": func() []parley.UnresolvedReason {
 			return []parley.UnresolvedReason{parley.ReasonNoSourceOrAction, parley.ReasonHumanRequested, parley.ReasonNegativeFeedback}
@@ -85,7 +86,8 @@ func parsePages(a *assets) pages {
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
 	p := pages{}
-	for _, name := range []string{"performance", "conversations", "conversation", "gaps", "topic", "content", "answer", "error"} {
+	for _, name := range []string{"performance", "conversations", "conversation", "gaps", "topic", "content", "answer",
+		"signin", "setup", "settings", "people", "tokens", "audit", "error"} {
 		t := template.Must(layout.Clone())
 		p[name] = template.Must(t.ParseFS(templateFiles, "templates/"+name+".html"))
 	}
@@ -100,6 +102,20 @@ type page struct {
 	Workspace parley.Workspace
 	URL       *url.URL
 	Data      any
+	// Who is the signed-in caller, nil on public pages.
+	Who *caller
+}
+
+// Can reports whether the caller may do what a permission allows, to show
+// only the controls that will work.
+func (p *page) Can(perm string) bool {
+	if p.Who == nil {
+		return false
+	}
+	if p.Who.Token != nil {
+		return parley.AllowsScopes(p.Who.Token.Scopes, parley.Permission(perm))
+	}
+	return p.Who.Role.Allows(parley.Permission(perm))
 }
 
 // LangURL is the current page in another language.
@@ -113,6 +129,9 @@ func (p *page) LangURL(l string) string {
 // a page with a 200.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	p.URL = r.URL
+	if p.Who == nil {
+		p.Who = callerOf(r)
+	}
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.log.ErrorContext(r.Context(), "render failed", "page", name, "err", err)
@@ -170,13 +189,7 @@ func (v *performanceView) ChannelLink(channel string, extra ...string) string {
 	return "/conversations?" + q.Encode()
 }
 
-func (s *Server) performancePage(w http.ResponseWriter, r *http.Request) {
-	l := langOf(w, r)
-	ws, err := s.workspace(r.Context(), r)
-	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
-	}
+func (s *Server) performancePage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
 	req, preset, err := reportRequest(r.URL.Query(), ws, s.now())
 	if err != nil {
 		s.pageError(w, r, l, ws, err)
@@ -218,13 +231,7 @@ type conversationsView struct {
 	Loc              *time.Location
 }
 
-func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request) {
-	l := langOf(w, r)
-	ws, err := s.workspace(r.Context(), r)
-	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
-	}
+func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
 	q := r.URL.Query()
 	f, err := conversationFilter(q)
 	if err != nil {
@@ -305,13 +312,7 @@ func (v *conversationView) AfterDecision(e parley.Event) bool {
 	return !d.IsZero() && e.OccurredAt.After(d)
 }
 
-func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request) {
-	l := langOf(w, r)
-	ws, err := s.workspace(r.Context(), r)
-	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
-	}
+func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
 	d, err := s.conversationDetail(r, ws, r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, r, l, ws, err)

@@ -29,6 +29,9 @@ import (
 // still provisional.
 var reportNow = time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC)
 
+// adminCookie signs in as the admin reportServer creates.
+var adminCookie string
+
 // hostile is visitor text that must never reach a page unescaped.
 const hostile = `<script>alert("x")</script><img src=x onerror=alert(1)>`
 
@@ -76,6 +79,8 @@ func reportServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace) 
 	}
 	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return reportNow }}))
 	t.Cleanup(srv.Close)
+	adminCookie = session(t, db, ws, "admin@example.com", parley.RoleAdmin, reportNow)
+	client = clientWith(credentials{cookie: adminCookie}, true)
 	return srv, db, ws
 }
 
@@ -88,7 +93,7 @@ func get(t *testing.T, u string, header ...string) (int, http.Header, string) {
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +280,7 @@ func TestTraditionalChinese(t *testing.T) {
 		t.Error("a Simplified Chinese reader should get Traditional Chinese, not English")
 	}
 	// The switch wins over Accept-Language and is remembered.
-	res, err := http.Get(srv.URL + "/reports?lang=en")
+	res, err := client.Get(srv.URL + "/reports?lang=en")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,12 +23,7 @@ const csvPage = 5000
 
 // getPerformance answers GET /api/v1/reports/performance: the report model
 // as JSON, or one chart's numbers as CSV with format=csv&chart=….
-func (s *Server) getPerformance(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.workspace(r.Context(), r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
+func (s *Server) getPerformance(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
 	rep, err := s.performance(r, ws)
 	if err != nil {
 		s.error(w, r, err)
@@ -104,12 +99,7 @@ func (s *Server) listConversations(r *http.Request, ws parley.Workspace, f store
 
 // getConversations answers GET /api/v1/conversations: a page of JSON, or
 // with format=csv every matching conversation.
-func (s *Server) getConversations(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.workspace(r.Context(), r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
+func (s *Server) getConversations(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
 	f, err := conversationFilter(r.URL.Query())
 	if err != nil {
 		s.error(w, r, err)
@@ -209,12 +199,7 @@ func (s *Server) conversationDetail(r *http.Request, ws parley.Workspace, id str
 }
 
 // getConversation answers GET /api/v1/conversations/{id}.
-func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.workspace(r.Context(), r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
+func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
 	d, err := s.conversationDetail(r, ws, r.PathValue("id"))
 	if err != nil {
 		s.error(w, r, err)

@@ -1,10 +1,10 @@
-// Package web serves Parley over HTTP: the JSON API under /api/v1 and the
-// health endpoints. Handlers translate between HTTP and the domain; they hold
-// no business rules of their own.
+// Package web serves Parley over HTTP: the pages, the JSON API under
+// /api/v1 and the health endpoint. Handlers translate between HTTP and the
+// domain; they hold no business rules of their own, and every route states
+// the permission it needs in one table, checked in one place (access.go).
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -16,7 +16,8 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	// Workspace is the slug API requests use when they name none.
+	// Workspace is the slug a signed-in person lands in when they name none
+	// and belong to it.
 	Workspace string
 	// Limits bound an ingest request; zero means ingest.DefaultLimits().
 	Limits ingest.Limits
@@ -26,6 +27,10 @@ type Options struct {
 	// OnEvents, if set, is called after a batch of events is committed,
 	// to wake the evaluation worker.
 	OnEvents func()
+	// SecureCookies marks cookies Secure even on plain HTTP requests, for
+	// a server behind a proxy that terminates TLS. Requests that arrive
+	// over TLS always get Secure cookies.
+	SecureCookies bool
 }
 
 // Server is Parley's HTTP handler.
@@ -41,6 +46,17 @@ type Server struct {
 	assets *assets
 	// handler is mux behind cross-origin protection.
 	handler http.Handler
+	// routes lists every route with the permission it needs, for the
+	// authorization matrix test.
+	routes []Route
+	// signins limits sign-in attempts.
+	signins *limiter
+}
+
+// Route is one registered route and what it needs.
+type Route struct {
+	Pattern string
+	Perm    parley.Permission // "" for a public route
 }
 
 // New returns a Server backed by db.
@@ -58,98 +74,67 @@ func New(db *store.DB, opt Options) *Server {
 	if s.lims == (ingest.Limits{}) {
 		s.lims = ingest.DefaultLimits()
 	}
+	s.signins = newLimiter()
 	s.assets = newAssets()
 	s.pages = parsePages(s.assets)
-	s.routes()
+	s.register()
 	s.handler = http.NewCrossOriginProtection().Handler(s.mux)
 	return s
 }
 
-func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("POST /api/v1/events", s.postEvents)
-	s.mux.HandleFunc("GET /api/v1/reports/performance", s.getPerformance)
-	s.mux.HandleFunc("GET /api/v1/conversations", s.getConversations)
-	s.mux.HandleFunc("GET /api/v1/conversations/{id}", s.getConversation)
-	s.api("GET /api/v1/gaps", permRead, s.getGaps)
-	s.api("GET /api/v1/gaps/{id}", permRead, s.getGap)
-	s.api("POST /api/v1/gaps/{id}/{action}", permEdit, s.postGapAction)
-	s.api("GET /api/v1/short-answers", permRead, s.getShortAnswers)
-	s.api("POST /api/v1/short-answers", permEdit, s.postShortAnswer)
-	s.api("POST /api/v1/short-answers/search", permRead, s.postShortAnswerSearch)
-	s.api("GET /api/v1/short-answers/{id}", permRead, s.getShortAnswer)
-	s.api("PUT /api/v1/short-answers/{id}", permEdit, s.putShortAnswer)
-	s.api("DELETE /api/v1/short-answers/{id}", permEdit, s.deleteShortAnswer)
-	s.mux.Handle("GET /static/", s.assets)
-	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+// register declares every route with its permission.
+func (s *Server) register() {
+	s.public("GET /healthz", s.healthz)
+	s.public("GET /static/", s.assets.ServeHTTP)
+	s.public("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/reports", http.StatusFound)
 	})
-	s.mux.HandleFunc("GET /reports", s.performancePage)
-	s.mux.HandleFunc("GET /conversations", s.conversationsPage)
-	s.mux.HandleFunc("GET /conversations/{id}", s.conversationPage)
-	s.page("GET /gaps", permRead, s.gapsPage)
-	s.page("GET /gaps/{id}", permRead, s.topicPage)
-	s.page("POST /gaps/{id}", permEdit, s.postTopic)
-	s.page("GET /content", permRead, s.contentPage)
-	s.page("POST /content", permEdit, s.postContent)
-	s.page("GET /content/{id}", permRead, s.answerPage)
-	s.page("POST /content/{id}", permEdit, s.postAnswer)
-	s.mux.HandleFunc("/", s.notFoundPage)
-	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+	s.public("GET /signin", s.signinPage)
+	s.public("POST /signin", s.postSignin)
+	s.public("POST /signout", s.postSignout)
+	s.public("GET /setup", s.setupPage)
+	s.public("POST /setup", s.postSetup)
+
+	s.api("POST /api/v1/events", parley.PermIngest, s.postEvents)
+	s.api("GET /api/v1/reports/performance", parley.PermRead, s.getPerformance)
+	s.api("GET /api/v1/conversations", parley.PermRead, s.getConversations)
+	s.api("GET /api/v1/conversations/{id}", parley.PermRead, s.getConversation)
+	s.api("GET /api/v1/gaps", parley.PermRead, s.getGaps)
+	s.api("GET /api/v1/gaps/{id}", parley.PermRead, s.getGap)
+	s.api("POST /api/v1/gaps/{id}/{action}", parley.PermWrite, s.postGapAction)
+	s.api("GET /api/v1/short-answers", parley.PermRead, s.getShortAnswers)
+	s.api("POST /api/v1/short-answers", parley.PermWrite, s.postShortAnswer)
+	s.api("POST /api/v1/short-answers/search", parley.PermRead, s.postShortAnswerSearch)
+	s.api("GET /api/v1/short-answers/{id}", parley.PermRead, s.getShortAnswer)
+	s.api("PUT /api/v1/short-answers/{id}", parley.PermWrite, s.putShortAnswer)
+	s.api("DELETE /api/v1/short-answers/{id}", parley.PermWrite, s.deleteShortAnswer)
+
+	s.page("GET /reports", parley.PermRead, s.performancePage)
+	s.page("GET /conversations", parley.PermRead, s.conversationsPage)
+	s.page("GET /conversations/{id}", parley.PermRead, s.conversationPage)
+	s.page("GET /gaps", parley.PermRead, s.gapsPage)
+	s.page("GET /gaps/{id}", parley.PermRead, s.topicPage)
+	s.page("POST /gaps/{id}", parley.PermWrite, s.postTopic)
+	s.page("GET /content", parley.PermRead, s.contentPage)
+	s.page("POST /content", parley.PermWrite, s.postContent)
+	s.page("GET /content/{id}", parley.PermRead, s.answerPage)
+	s.page("POST /content/{id}", parley.PermWrite, s.postAnswer)
+	s.page("GET /settings", parley.PermAdmin, s.settingsPage)
+	s.page("POST /settings", parley.PermAdmin, s.postSettings)
+	s.page("GET /settings/people", parley.PermAdmin, s.peoplePage)
+	s.page("POST /settings/people", parley.PermAdmin, s.postPeople)
+	s.page("GET /settings/tokens", parley.PermAdmin, s.tokensPage)
+	s.page("POST /settings/tokens", parley.PermAdmin, s.postTokens)
+	s.page("GET /settings/audit", parley.PermAdmin, s.auditPage)
+
+	s.public("/", s.notFoundPage)
+	s.public("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, parley.Errorf(parley.KindNotFound, "no such API route: %s %s", r.Method, r.URL.Path))
 	})
 }
 
-// perm is what a route needs of whoever calls it.
-type perm string
-
-// The permissions of SPEC §7: reading reports, gaps and short answers, and
-// the editor's changes to gaps and short answers.
-const (
-	permRead perm = "read"
-	permEdit perm = "write"
-)
-
-// authorize is the one place that decides whether a request may do what a
-// route needs in a workspace. Until people and roles exist (SPEC §7),
-// Parley runs as a single-team tool and every request may read and edit;
-// roles and tokens plug in here without touching a handler.
-func (s *Server) authorize(r *http.Request, ws parley.Workspace, p perm) error {
-	return nil
-}
-
-// api registers a JSON route that acts on the request's workspace after
-// authorize allows it.
-func (s *Server) api(pattern string, p perm, h func(http.ResponseWriter, *http.Request, parley.Workspace)) {
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		ws, err := s.workspace(r.Context(), r)
-		if err == nil {
-			err = s.authorize(r, ws, p)
-		}
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		h(w, r, ws)
-	})
-}
-
-// page registers an HTML route like api, answering errors with a page in
-// the visitor's language.
-func (s *Server) page(pattern string, p perm, h func(http.ResponseWriter, *http.Request, parley.Workspace, Lang)) {
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		l := langOf(w, r)
-		ws, err := s.workspace(r.Context(), r)
-		if err == nil {
-			err = s.authorize(r, ws, p)
-		}
-		if err != nil {
-			s.pageError(w, r, l, ws, err)
-			return
-		}
-		h(w, r, ws, l)
-	})
-}
+// Routes lists every route and the permission it needs.
+func (s *Server) Routes() []Route { return s.routes }
 
 // ServeHTTP implements http.Handler. Cross-origin browser requests that
 // change state are refused before any handler runs, so no form can be
@@ -160,14 +145,4 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// workspace resolves the workspace a request acts on: the `workspace`
-// query parameter, else the server's default; created on first use.
-func (s *Server) workspace(ctx context.Context, r *http.Request) (parley.Workspace, error) {
-	slug := r.URL.Query().Get("workspace")
-	if slug == "" {
-		slug = s.opt.Workspace
-	}
-	return s.db.EnsureWorkspace(ctx, slug, s.now())
 }

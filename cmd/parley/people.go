@@ -1,0 +1,291 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/peterbourgon/ff/v3/ffcli"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// The commands of SPEC §7 for whoever runs the server: they act with the
+// operator's authority (the database is theirs) and are audited as "cli".
+
+// cliActor names the command line in the audit log.
+const cliActor = "cli"
+
+func (a *app) audit(ctx context.Context, db *store.DB, ws parley.Workspace, action, subject, detail string) {
+	if err := db.Audit(ctx, ws.ID, parley.AuditEntry{Actor: cliActor, Action: action, Subject: subject, Detail: detail, At: a.now()}); err != nil {
+		a.log.Error("audit failed", "action", action, "err", err)
+	}
+}
+
+func (a *app) userCmd() *ffcli.Command {
+	return &ffcli.Command{
+		Name:        "user",
+		ShortUsage:  "parley user add|list …",
+		ShortHelp:   "Add people to a workspace and list them.",
+		FlagSet:     flag.NewFlagSet("user", flag.ContinueOnError),
+		Subcommands: []*ffcli.Command{a.userAddCmd(), a.userListCmd()},
+		Exec:        func(context.Context, []string) error { return flag.ErrHelp },
+	}
+}
+
+// password reads a password from a file, else from PARLEY_PASSWORD: never
+// from a flag, which other users of the machine could see.
+func password(file string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("--password-file: %w", err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	if p := os.Getenv("PARLEY_PASSWORD"); p != "" {
+		return p, nil
+	}
+	return "", fmt.Errorf("%w: give the password in --password-file or PARLEY_PASSWORD", errUsage)
+}
+
+func (a *app) userAddCmd() *ffcli.Command {
+	fs := a.flags("user add")
+	var (
+		email = fs.String("email", "", "the person's email, used to sign in")
+		name  = fs.String("name", "", "the person's name")
+		role  = fs.String("role", "viewer", "role in the workspace: viewer, editor or admin")
+		file  = fs.String("password-file", "", "file holding the password (or set PARLEY_PASSWORD); ignored for an existing user")
+	)
+	return &ffcli.Command{
+		Name:       "add",
+		ShortUsage: "parley user add --email E [--name N] [--role viewer|editor|admin] [--password-file F] [--workspace W]",
+		ShortHelp:  "Add a person to the workspace, creating their account if it is new.",
+		FlagSet:    fs,
+		Exec: func(ctx context.Context, args []string) error {
+			db, ws, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			_, _, lookup := db.Credentials(ctx, *email)
+			isNew := parley.KindOf(lookup) == parley.KindNotFound
+			if lookup != nil && !isNew {
+				return lookup
+			}
+			// An existing user keeps their password: only the new one needs
+			// one (a stand-in passes the shape check otherwise).
+			pw := strings.Repeat("x", parley.MinPassword)
+			if isNew {
+				if pw, err = password(*file); err != nil {
+					return err
+				}
+			}
+			in := parley.NewUserInput{Email: *email, Name: *name, Password: pw, Role: parley.Role(*role)}
+			addr, err := in.Validate()
+			if err != nil {
+				return err
+			}
+			hash := ""
+			if isNew {
+				if hash, err = auth.HashPassword(pw); err != nil {
+					return err
+				}
+			}
+			m, err := db.AddMember(ctx, ws.ID, addr, in.Name, hash, in.Role, a.now())
+			if err != nil {
+				return err
+			}
+			a.audit(ctx, db, ws, "user.add", m.Email, "role "+string(m.Role))
+			fmt.Fprintf(a.stdout, "%s is %s of workspace %s\n", m.Email, m.Role, ws.Slug)
+			return nil
+		},
+	}
+}
+
+func (a *app) userListCmd() *ffcli.Command {
+	fs := a.flags("user list")
+	format := fs.String("format", "text", "output format: text or json")
+	return &ffcli.Command{
+		Name:       "list",
+		ShortUsage: "parley user list [--workspace W] [--format text|json]",
+		ShortHelp:  "List the workspace's people and roles.",
+		FlagSet:    fs,
+		Exec: func(ctx context.Context, args []string) error {
+			db, ws, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			ms, err := db.Members(ctx, ws.ID)
+			if err != nil {
+				return err
+			}
+			if *format == "json" {
+				return json.NewEncoder(a.stdout).Encode(ms)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLE")
+			for _, m := range ms {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", m.ID, m.Email, printable(m.Name), m.Role)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func (a *app) tokenCmd() *ffcli.Command {
+	create := a.flags("token create")
+	name := create.String("name", "", "what the token is for, such as \"agent platform\"")
+	scopes := create.String("scopes", "ingest", "comma-separated: ingest, read, write")
+	list := a.flags("token list")
+	revoke := a.flags("token revoke")
+	return &ffcli.Command{
+		Name:       "token",
+		ShortUsage: "parley token create|list|revoke …",
+		ShortHelp:  "Manage the workspace's API tokens.",
+		FlagSet:    flag.NewFlagSet("token", flag.ContinueOnError),
+		Exec:       func(context.Context, []string) error { return flag.ErrHelp },
+		Subcommands: []*ffcli.Command{
+			{
+				Name: "create", ShortUsage: "parley token create --name N [--scopes ingest,read,write]",
+				ShortHelp: "Create a token and print it, once.", FlagSet: create,
+				Exec: func(ctx context.Context, args []string) error {
+					sc, err := parley.ParseScopes(*scopes)
+					if err != nil {
+						return err
+					}
+					db, ws, err := a.open(ctx)
+					if err != nil {
+						return err
+					}
+					defer db.Close()
+					secret, err := auth.NewSecret(auth.TokenPrefix)
+					if err != nil {
+						return err
+					}
+					t, err := db.CreateToken(ctx, ws.ID, strings.TrimSpace(*name), auth.Hash(secret), secret[:len(auth.TokenPrefix)+4], sc, a.now())
+					if err != nil {
+						return err
+					}
+					a.audit(ctx, db, ws, "token.create", t.Name, "scopes "+*scopes)
+					fmt.Fprintf(a.stderr, "token %d for workspace %s (%s); it is shown only this once:\n", t.ID, ws.Slug, *scopes)
+					fmt.Fprintln(a.stdout, secret)
+					return nil
+				},
+			},
+			{
+				Name: "list", ShortUsage: "parley token list", ShortHelp: "List tokens (never their secrets).", FlagSet: list,
+				Exec: func(ctx context.Context, args []string) error {
+					db, ws, err := a.open(ctx)
+					if err != nil {
+						return err
+					}
+					defer db.Close()
+					ts, err := db.Tokens(ctx, ws.ID)
+					if err != nil {
+						return err
+					}
+					tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "ID\tNAME\tTOKEN\tSCOPES\tCREATED\tLAST USED\tREVOKED")
+					when := func(t *time.Time) string {
+						if t == nil {
+							return "-"
+						}
+						return t.Format(time.RFC3339)
+					}
+					for _, t := range ts {
+						var sc []string
+						for _, s := range t.Scopes {
+							sc = append(sc, string(s))
+						}
+						fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\t%s\n", t.ID, printable(t.Name), t.Hint, strings.Join(sc, ","),
+							t.CreatedAt.Format(time.RFC3339), when(t.LastUsedAt), when(t.RevokedAt))
+					}
+					return tw.Flush()
+				},
+			},
+			{
+				Name: "revoke", ShortUsage: "parley token revoke ID", ShortHelp: "Revoke a token.", FlagSet: revoke,
+				Exec: func(ctx context.Context, args []string) error {
+					if len(args) != 1 {
+						return fmt.Errorf("%w: token revoke takes one token id", errUsage)
+					}
+					id, err := strconv.ParseInt(args[0], 10, 64)
+					if err != nil {
+						return fmt.Errorf("%w: %q is not a token id", errUsage, args[0])
+					}
+					db, ws, err := a.open(ctx)
+					if err != nil {
+						return err
+					}
+					defer db.Close()
+					if err := db.RevokeToken(ctx, ws.ID, id, a.now()); err != nil {
+						return err
+					}
+					a.audit(ctx, db, ws, "token.revoke", "token "+args[0], "")
+					fmt.Fprintf(a.stdout, "token %d revoked\n", id)
+					return nil
+				},
+			},
+		},
+	}
+}
+
+func (a *app) workspaceCmd() *ffcli.Command {
+	list := a.flags("workspace list")
+	create := a.flags("workspace create")
+	return &ffcli.Command{
+		Name:       "workspace",
+		ShortUsage: "parley workspace list|create SLUG",
+		ShortHelp:  "List or create workspaces.",
+		FlagSet:    flag.NewFlagSet("workspace", flag.ContinueOnError),
+		Exec:       func(context.Context, []string) error { return flag.ErrHelp },
+		Subcommands: []*ffcli.Command{
+			{
+				Name: "list", ShortUsage: "parley workspace list", ShortHelp: "List every workspace.", FlagSet: list,
+				Exec: func(ctx context.Context, args []string) error {
+					db, _, err := a.open(ctx)
+					if err != nil {
+						return err
+					}
+					defer db.Close()
+					wss, err := db.Workspaces(ctx)
+					if err != nil {
+						return err
+					}
+					tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "SLUG\tNAME\tTIME ZONE\tWEEK STARTS\tWINDOW")
+					for _, ws := range wss {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ws.Slug, printable(ws.Name), ws.Settings.TimeZone, ws.Settings.WeekStart, ws.Settings.Window)
+					}
+					return tw.Flush()
+				},
+			},
+			{
+				Name: "create", ShortUsage: "parley workspace create SLUG", ShortHelp: "Create a workspace (add an admin with parley user add).", FlagSet: create,
+				Exec: func(ctx context.Context, args []string) error {
+					if len(args) != 1 {
+						return fmt.Errorf("%w: workspace create takes one slug", errUsage)
+					}
+					a.workspace = args[0]
+					db, ws, err := a.open(ctx)
+					if err != nil {
+						return err
+					}
+					defer db.Close()
+					fmt.Fprintf(a.stdout, "workspace %s is ready; add people with: parley user add --workspace %s --role admin --email …\n", ws.Slug, ws.Slug)
+					return nil
+				},
+			},
+		},
+	}
+}

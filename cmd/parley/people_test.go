@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+// serveWith runs args (a serving command) until the test ends and returns
+// its base URL and everything it printed.
+func serveWith(t *testing.T, args ...string) (string, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan int, 1)
+	var out syncBuffer
+	go func() {
+		done <- run(ctx, args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &out,
+			now: func() time.Time { return frozen }, listening: func(a string) { addr <- a }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("%s exited %d: %s", args[0], code, out.String())
+		}
+	})
+	select {
+	case a := <-addr:
+		return "http://" + a, &out
+	case code := <-done:
+		done <- code
+		t.Fatalf("%s exited %d before listening: %s", args[0], code, out.String())
+	}
+	return "", nil
+}
+
+func TestPeopleAndTokenCommands(t *testing.T) {
+	dsn := storetest.DSN(t)
+	t.Setenv("PARLEY_PASSWORD", "correct horse battery")
+	if r := runParley(t, "", "user", "add", "--db", dsn, "--email", "Lead@Example.com", "--role", "admin"); r.code != 0 || !strings.Contains(r.stdout, "lead@example.com is admin") {
+		t.Fatalf("user add: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runParley(t, "", "user", "add", "--db", dsn, "--email", "not-an-email"); r.code != exitFailure || !strings.Contains(r.stderr, "email") {
+		t.Errorf("bad email: exit %d: %s", r.code, r.stderr)
+	}
+	if r := runParley(t, "", "user", "list", "--db", dsn); !strings.Contains(r.stdout, "lead@example.com") {
+		t.Errorf("user list: %s", r.stdout)
+	}
+	tok := runParley(t, "", "token", "create", "--db", dsn, "--name", "agent", "--scopes", "ingest")
+	secret := strings.TrimSpace(tok.stdout)
+	if tok.code != 0 || !strings.HasPrefix(secret, "pk_") {
+		t.Fatalf("token create: exit %d: %q %s", tok.code, tok.stdout, tok.stderr)
+	}
+	if r := runParley(t, "", "token", "list", "--db", dsn); strings.Contains(r.stdout, secret) || !strings.Contains(r.stdout, secret[:7]) {
+		t.Errorf("token list shows %q", r.stdout)
+	}
+	if r := runParley(t, "", "token", "create", "--db", dsn, "--name", "x", "--scopes", "root"); r.code != exitFailure || !strings.Contains(r.stderr, "scopes") {
+		t.Errorf("bad scope: exit %d: %s", r.code, r.stderr)
+	}
+
+	base, _ := serveWith(t, "serve", "--addr", "127.0.0.1:0", "--db", dsn)
+	post := func(secret string) int {
+		req, _ := http.NewRequest("POST", base+"/api/v1/events", strings.NewReader(`[{"id":"e1","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-11-20T09:00:00Z","channel":"chat"}]`))
+		req.Header.Set("Content-Type", "application/json")
+		if secret != "" {
+			req.Header.Set("Authorization", "Bearer "+secret)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := post(""); code != http.StatusUnauthorized {
+		t.Errorf("events without a token: %d", code)
+	}
+	if code := post(secret); code != http.StatusOK {
+		t.Errorf("events with the token: %d", code)
+	}
+	if r := runParley(t, "", "token", "revoke", "--db", dsn, "1"); r.code != 0 {
+		t.Errorf("revoke: exit %d: %s", r.code, r.stderr)
+	}
+	if code := post(secret); code != http.StatusUnauthorized {
+		t.Errorf("events with a revoked token: %d", code)
+	}
+	if r := runParley(t, "", "workspace", "create", "--db", dsn, "acme"); r.code != 0 {
+		t.Errorf("workspace create: exit %d: %s", r.code, r.stderr)
+	}
+	if r := runParley(t, "", "workspace", "list", "--db", dsn); !strings.Contains(r.stdout, "acme") || !strings.Contains(r.stdout, "default") {
+		t.Errorf("workspace list: %s", r.stdout)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	dsn := "sqlite:" + t.TempDir() + "/demo.db"
+	base, out := serveWith(t, "demo", "--addr", "127.0.0.1:0", "--db", dsn, "--conversations", "300", "--days", "7")
+	m := regexp.MustCompile(`sign in as demo@example.com with password (\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("demo printed no sign-in: %s", out.String())
+	}
+	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := cl.PostForm(base+"/signin", url.Values{"email": {"demo@example.com"}, "password": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || len(res.Cookies()) == 0 {
+		t.Fatalf("signing in with the printed password: %d", res.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", base+"/api/v1/reports/performance?range=last_4_weeks", nil)
+	req.AddCookie(res.Cookies()[0])
+	rep, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.Body.Close()
+	if rep.StatusCode != http.StatusOK {
+		t.Errorf("the demo's report: %d", rep.StatusCode)
+	}
+}

@@ -1,0 +1,345 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// CountUsers counts the people who can sign in; none means first run.
+func (db *DB) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count users: %w", err)
+	}
+	return n, nil
+}
+
+// AddMember adds a person to a workspace with a role. A new email creates
+// the user with the password hash given; a known email keeps its password
+// and only gains (or changes) its role in the workspace.
+func (db *DB) AddMember(ctx context.Context, workspaceID int64, email, name, passwordHash string, role parley.Role, now time.Time) (parley.Member, error) {
+	m := parley.Member{Role: role}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		d := db.dialect
+		err := tx.QueryRowContext(ctx, d.rebind(`SELECT id, email, name, created_at FROM users WHERE email = ?`), email).
+			Scan(&m.ID, &m.Email, &m.Name, scanInstant(&m.CreatedAt))
+		if errors.Is(err, sql.ErrNoRows) {
+			m.Email, m.Name, m.CreatedAt = email, name, now.UTC()
+			err = tx.QueryRowContext(ctx, d.rebind(`INSERT INTO users (email, name, password_hash, created_at)
+				VALUES (?, ?, ?, ?) RETURNING id`), email, name, passwordHash, d.instant(now)).Scan(&m.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("store: add member %s: %w", email, err)
+		}
+		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO memberships (workspace_id, user_id, role) VALUES (?, ?, ?)
+			ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role`), workspaceID, m.ID, string(role)); err != nil {
+			return fmt.Errorf("store: add member %s: %w", email, err)
+		}
+		return nil
+	})
+	return m, err
+}
+
+// SetRole changes a member's role.
+func (db *DB) SetRole(ctx context.Context, workspaceID, userID int64, role parley.Role) error {
+	return db.changeMember(ctx, workspaceID, userID, `UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ?`, string(role))
+}
+
+// RemoveMember takes a person out of a workspace; they keep their account.
+func (db *DB) RemoveMember(ctx context.Context, workspaceID, userID int64) error {
+	return db.changeMember(ctx, workspaceID, userID, `DELETE FROM memberships WHERE workspace_id = ? AND user_id = ?`)
+}
+
+// changeMember runs a change to one membership, refusing one that would
+// leave the workspace without an admin.
+func (db *DB) changeMember(ctx context.Context, workspaceID, userID int64, q string, args ...any) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		d := db.dialect
+		res, err := tx.ExecContext(ctx, d.rebind(q), append(args, workspaceID, userID)...)
+		if err != nil {
+			return fmt.Errorf("store: change member %d: %w", userID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return parley.Errorf(parley.KindNotFound, "no member %d in this workspace", userID)
+		}
+		var admins int
+		if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM memberships WHERE workspace_id = ? AND role = 'admin'`),
+			workspaceID).Scan(&admins); err != nil {
+			return fmt.Errorf("store: count admins: %w", err)
+		}
+		if admins == 0 {
+			return parley.Errorf(parley.KindConflict, "a workspace needs at least one admin")
+		}
+		return nil
+	})
+}
+
+// Members lists a workspace's people by email.
+func (db *DB) Members(ctx context.Context, workspaceID int64) ([]parley.Member, error) {
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`SELECT u.id, u.email, u.name, u.created_at, m.role
+		FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? ORDER BY u.email`), workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("store: members: %w", err)
+	}
+	defer rows.Close()
+	var out []parley.Member
+	for rows.Next() {
+		var m parley.Member
+		if err := rows.Scan(&m.ID, &m.Email, &m.Name, scanInstant(&m.CreatedAt), (*string)(&m.Role)); err != nil {
+			return nil, fmt.Errorf("store: members: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Memberships lists the workspaces a user belongs to, by slug.
+func (db *DB) Memberships(ctx context.Context, userID int64) ([]parley.Membership, error) {
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`SELECT w.slug, m.role FROM memberships m
+		JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.slug`), userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: memberships: %w", err)
+	}
+	type row struct{ slug, role string }
+	var list []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.slug, &r.role); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: memberships: %w", err)
+		}
+		list = append(list, r)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("store: memberships: %w", err)
+	}
+	out := make([]parley.Membership, 0, len(list))
+	for _, r := range list {
+		ws, err := db.Workspace(ctx, r.slug)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, parley.Membership{Workspace: ws, Role: parley.Role(r.role)})
+	}
+	return out, nil
+}
+
+// Credentials returns a user and their password hash by email.
+func (db *DB) Credentials(ctx context.Context, email string) (parley.User, string, error) {
+	var (
+		u    parley.User
+		hash string
+	)
+	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT id, email, name, created_at, password_hash FROM users WHERE email = ?`),
+		strings.ToLower(strings.TrimSpace(email))).Scan(&u.ID, &u.Email, &u.Name, scanInstant(&u.CreatedAt), &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, "", parley.Errorf(parley.KindNotFound, "no user %q", email)
+	}
+	if err != nil {
+		return u, "", fmt.Errorf("store: user %s: %w", email, err)
+	}
+	return u, hash, nil
+}
+
+// SetPassword replaces a user's password hash and ends their sessions.
+func (db *DB) SetPassword(ctx context.Context, userID int64, passwordHash string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		d := db.dialect
+		res, err := tx.ExecContext(ctx, d.rebind(`UPDATE users SET password_hash = ? WHERE id = ?`), passwordHash, userID)
+		if err != nil {
+			return fmt.Errorf("store: set password: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return parley.Errorf(parley.KindNotFound, "no user %d", userID)
+		}
+		if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM sessions WHERE user_id = ?`), userID); err != nil {
+			return fmt.Errorf("store: end sessions: %w", err)
+		}
+		return nil
+	})
+}
+
+// CreateSession stores a session by the hash of its cookie value.
+func (db *DB) CreateSession(ctx context.Context, idHash string, userID int64, now, expires time.Time) error {
+	d := db.dialect
+	// Expired sessions are cleared as new ones start, so the table holds
+	// only live ones without a janitor.
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM sessions WHERE expires_at < ?`), d.instant(now)); err != nil {
+			return fmt.Errorf("store: clear sessions: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`),
+			idHash, userID, d.instant(now), d.instant(expires)); err != nil {
+			return fmt.Errorf("store: create session: %w", err)
+		}
+		return nil
+	})
+}
+
+// SessionUser returns the user of a live session.
+func (db *DB) SessionUser(ctx context.Context, idHash string, now time.Time) (parley.User, error) {
+	var u parley.User
+	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT u.id, u.email, u.name, u.created_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?`),
+		idHash, db.dialect.instant(now)).Scan(&u.ID, &u.Email, &u.Name, scanInstant(&u.CreatedAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, parley.Errorf(parley.KindUnauthorized, "not signed in")
+	}
+	if err != nil {
+		return u, fmt.Errorf("store: session: %w", err)
+	}
+	return u, nil
+}
+
+// DeleteSession ends a session.
+func (db *DB) DeleteSession(ctx context.Context, idHash string) error {
+	if _, err := db.write.ExecContext(ctx, db.dialect.rebind(`DELETE FROM sessions WHERE id_hash = ?`), idHash); err != nil {
+		return fmt.Errorf("store: end session: %w", err)
+	}
+	return nil
+}
+
+// CreateToken stores an API token by the hash of its secret.
+func (db *DB) CreateToken(ctx context.Context, workspaceID int64, name, hash, hint string, scopes []parley.Scope, now time.Time) (parley.Token, error) {
+	t := parley.Token{WorkspaceID: workspaceID, Name: name, Hint: hint, Scopes: scopes, CreatedAt: now.UTC()}
+	if p, ok := parley.CheckText("name", name, 100); !ok {
+		return t, parley.InvalidInput([]parley.Problem{p})
+	}
+	d := db.dialect
+	err := db.write.QueryRowContext(ctx, d.rebind(`INSERT INTO api_tokens (workspace_id, name, hash, hint, scopes, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), workspaceID, name, hash, hint, joinScopes(scopes), d.instant(now)).Scan(&t.ID)
+	if err != nil {
+		return t, fmt.Errorf("store: create token: %w", err)
+	}
+	return t, nil
+}
+
+func joinScopes(scopes []parley.Scope) string {
+	s := make([]string, len(scopes))
+	for i, sc := range scopes {
+		s[i] = string(sc)
+	}
+	return strings.Join(s, ",")
+}
+
+const tokenColumns = `id, workspace_id, name, hint, scopes, created_at, last_used_at, revoked_at`
+
+func scanToken(s interface{ Scan(...any) error }) (parley.Token, error) {
+	var (
+		t      parley.Token
+		scopes string
+	)
+	err := s.Scan(&t.ID, &t.WorkspaceID, &t.Name, &t.Hint, &scopes, scanInstant(&t.CreatedAt), nullTime{&t.LastUsedAt}, nullTime{&t.RevokedAt})
+	for sc := range strings.SplitSeq(scopes, ",") {
+		if sc != "" {
+			t.Scopes = append(t.Scopes, parley.Scope(sc))
+		}
+	}
+	return t, err
+}
+
+// tokenTouchEvery is how stale a token's last-used time may get: writing it
+// on every request would put a write behind every read.
+const tokenTouchEvery = time.Minute
+
+// UseToken returns the live token with this hash and notes that it was used.
+func (db *DB) UseToken(ctx context.Context, hash string, now time.Time) (parley.Token, error) {
+	t, err := scanToken(db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT `+tokenColumns+`
+		FROM api_tokens WHERE hash = ? AND revoked_at IS NULL`), hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, parley.Errorf(parley.KindUnauthorized, "unknown or revoked token")
+	}
+	if err != nil {
+		return t, fmt.Errorf("store: token: %w", err)
+	}
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= tokenTouchEvery {
+		d := db.dialect
+		if _, err := db.write.ExecContext(ctx, d.rebind(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), d.instant(now), t.ID); err != nil {
+			return t, fmt.Errorf("store: token last used: %w", err)
+		}
+		u := now.UTC()
+		t.LastUsedAt = &u
+	}
+	return t, nil
+}
+
+// Tokens lists a workspace's tokens, revoked ones included, newest first.
+func (db *DB) Tokens(ctx context.Context, workspaceID int64) ([]parley.Token, error) {
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`SELECT `+tokenColumns+` FROM api_tokens
+		WHERE workspace_id = ? ORDER BY id DESC`), workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("store: tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []parley.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: tokens: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken stops a token from working.
+func (db *DB) RevokeToken(ctx context.Context, workspaceID, id int64, now time.Time) error {
+	d := db.dialect
+	res, err := db.write.ExecContext(ctx, d.rebind(`UPDATE api_tokens SET revoked_at = ?
+		WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL`), d.instant(now), workspaceID, id)
+	if err != nil {
+		return fmt.Errorf("store: revoke token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return parley.Errorf(parley.KindNotFound, "no live token %d in this workspace", id)
+	}
+	return nil
+}
+
+// Audit records a change.
+func (db *DB) Audit(ctx context.Context, workspaceID int64, e parley.AuditEntry) error {
+	d := db.dialect
+	if _, err := db.write.ExecContext(ctx, d.rebind(`INSERT INTO audit_log (workspace_id, actor, action, subject, detail, at)
+		VALUES (?, ?, ?, ?, ?, ?)`), workspaceID, e.Actor, e.Action, e.Subject, e.Detail, d.instant(e.At)); err != nil {
+		return fmt.Errorf("store: audit: %w", err)
+	}
+	return nil
+}
+
+// AuditLog lists the latest changes of a workspace, newest first.
+func (db *DB) AuditLog(ctx context.Context, workspaceID int64, limit int) ([]parley.AuditEntry, error) {
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`SELECT id, actor, action, subject, detail, at FROM audit_log
+		WHERE workspace_id = ? ORDER BY id DESC LIMIT ?`), workspaceID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []parley.AuditEntry
+	for rows.Next() {
+		var e parley.AuditEntry
+		if err := rows.Scan(&e.ID, &e.Actor, &e.Action, &e.Subject, &e.Detail, scanInstant(&e.At)); err != nil {
+			return nil, fmt.Errorf("store: audit log: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// WorkspaceByID returns the workspace with the given id.
+func (db *DB) WorkspaceByID(ctx context.Context, id int64) (parley.Workspace, error) {
+	var slug string
+	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT slug FROM workspaces WHERE id = ?`), id).Scan(&slug)
+	if errors.Is(err, sql.ErrNoRows) {
+		return parley.Workspace{}, parley.Errorf(parley.KindNotFound, "workspace %d not found", id)
+	}
+	if err != nil {
+		return parley.Workspace{}, fmt.Errorf("store: workspace %d: %w", id, err)
+	}
+	return db.Workspace(ctx, slug)
+}

@@ -1,0 +1,421 @@
+package web
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/auth"
+)
+
+// Who may do what (SPEC §7) is decided here and nowhere else: each route
+// is registered with the permission it needs, and access resolves the
+// caller (a session cookie or a bearer token), the workspace the request
+// acts on, and whether the caller's role or token scopes allow it.
+
+// Cookie names.
+const (
+	sessionCookie   = "parley_session"
+	workspaceCookie = "parley_workspace"
+)
+
+// sessionLife is how long a sign-in lasts.
+const sessionLife = 14 * 24 * time.Hour
+
+// caller is who sent a request: a signed-in person or an API token.
+type caller struct {
+	User  *parley.User
+	Token *parley.Token
+	// Role is the person's role in the request's workspace.
+	Role parley.Role
+	// Memberships are the person's workspaces, for the switcher.
+	Memberships []parley.Membership
+}
+
+// Actor names the caller in the audit log.
+func (c *caller) Actor() string {
+	if c.Token != nil {
+		return "token " + c.Token.Name
+	}
+	return c.User.Email
+}
+
+type callerKey struct{}
+
+// callerOf returns the caller access stored in the request's context.
+func callerOf(r *http.Request) *caller {
+	c, _ := r.Context().Value(callerKey{}).(*caller)
+	return c
+}
+
+// access identifies the caller, resolves the workspace and checks the
+// permission. Errors are unauthorized (no valid credentials), not found
+// (a workspace the caller does not belong to: it must not learn that it
+// exists) or forbidden (the role or scopes fall short).
+func (s *Server) access(r *http.Request, p parley.Permission) (*caller, parley.Workspace, error) {
+	ctx := r.Context()
+	now := s.now()
+	asked := r.URL.Query().Get("workspace")
+	if h := r.Header.Get("Authorization"); h != "" {
+		secret, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return nil, parley.Workspace{}, parley.Errorf(parley.KindUnauthorized, "Authorization: want a Bearer token")
+		}
+		t, err := s.db.UseToken(ctx, auth.Hash(strings.TrimSpace(secret)), now)
+		if err != nil {
+			return nil, parley.Workspace{}, err
+		}
+		ws, err := s.db.WorkspaceByID(ctx, t.WorkspaceID)
+		if err != nil {
+			return nil, ws, err
+		}
+		if asked != "" && asked != ws.Slug {
+			return nil, ws, parley.Errorf(parley.KindNotFound, "workspace %q not found", asked)
+		}
+		c := &caller{Token: &t}
+		if !parley.AllowsScopes(t.Scopes, p) {
+			return c, ws, parley.Errorf(parley.KindForbidden, "this token's scopes (%s) do not allow %s", joinScopes(t.Scopes), p)
+		}
+		return c, ws, nil
+	}
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, parley.Workspace{}, parley.Errorf(parley.KindUnauthorized, "sign in, or send an API token")
+	}
+	u, err := s.db.SessionUser(ctx, auth.Hash(ck.Value), now)
+	if err != nil {
+		return nil, parley.Workspace{}, err
+	}
+	ms, err := s.db.Memberships(ctx, u.ID)
+	if err != nil {
+		return nil, parley.Workspace{}, err
+	}
+	c := &caller{User: &u, Memberships: ms}
+	slug := asked
+	if slug == "" {
+		if wc, err := r.Cookie(workspaceCookie); err == nil {
+			slug = wc.Value
+		} else {
+			slug = s.opt.Workspace
+		}
+	}
+	var m *parley.Membership
+	for i := range ms {
+		if ms[i].Workspace.Slug == slug {
+			m = &ms[i]
+		}
+	}
+	if m == nil && asked == "" && len(ms) > 0 {
+		m = &ms[0] // the remembered or default workspace is not theirs
+	}
+	if m == nil {
+		if asked == "" {
+			return c, parley.Workspace{}, parley.Errorf(parley.KindForbidden, "you belong to no workspace yet; ask an admin to add you")
+		}
+		return c, parley.Workspace{}, parley.Errorf(parley.KindNotFound, "workspace %q not found", asked)
+	}
+	c.Role = m.Role
+	if !m.Role.Allows(p) {
+		return c, m.Workspace, parley.Errorf(parley.KindForbidden, "your role (%s) does not allow this", m.Role)
+	}
+	return c, m.Workspace, nil
+}
+
+func joinScopes(scopes []parley.Scope) string {
+	s := make([]string, len(scopes))
+	for i, sc := range scopes {
+		s[i] = string(sc)
+	}
+	return strings.Join(s, ",")
+}
+
+func (s *Server) public(pattern string, h http.HandlerFunc) {
+	s.routes = append(s.routes, Route{Pattern: pattern})
+	s.mux.HandleFunc(pattern, h)
+}
+
+// api registers a JSON route that needs permission p.
+func (s *Server) api(pattern string, p parley.Permission, h func(http.ResponseWriter, *http.Request, parley.Workspace)) {
+	s.routes = append(s.routes, Route{Pattern: pattern, Perm: p})
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		c, ws, err := s.access(r, p)
+		if err != nil {
+			if parley.KindOf(err) == parley.KindUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="parley"`)
+			}
+			s.error(w, r, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)), ws)
+	})
+}
+
+// page registers an HTML route that needs permission p. A visitor who is
+// not signed in is sent to sign in (or, on a fresh install, to create the
+// first admin) and brought back afterwards.
+func (s *Server) page(pattern string, p parley.Permission, h func(http.ResponseWriter, *http.Request, parley.Workspace, Lang)) {
+	s.routes = append(s.routes, Route{Pattern: pattern, Perm: p})
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		l := langOf(w, r)
+		c, ws, err := s.access(r, p)
+		if parley.KindOf(err) == parley.KindUnauthorized {
+			if n, cerr := s.db.CountUsers(r.Context()); cerr == nil && n == 0 {
+				http.Redirect(w, r, "/setup", http.StatusSeeOther)
+				return
+			}
+			next := r.URL.RequestURI()
+			if r.Method != http.MethodGet {
+				next = r.URL.Path
+			}
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
+		if err != nil {
+			s.pageError(w, r, l, ws, err)
+			return
+		}
+		if r.URL.Query().Get("workspace") != "" {
+			s.setCookie(w, r, workspaceCookie, ws.Slug, 365*24*time.Hour)
+		}
+		h(w, r, ws, l)
+	})
+}
+
+// setCookie sets an HttpOnly, SameSite=Lax cookie, Secure over TLS or
+// when the server is told it sits behind TLS.
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, life time.Duration) {
+	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: r.TLS != nil || s.opt.SecureCookies}
+	if life < 0 {
+		c.MaxAge = -1
+	} else {
+		c.MaxAge = int(life / time.Second)
+	}
+	http.SetCookie(w, c)
+}
+
+// audit records a change made by the request's caller. A failure to record
+// is logged, not shown: the change itself is done.
+func (s *Server) audit(r *http.Request, ws parley.Workspace, action, subject, detail string) {
+	c := callerOf(r)
+	if c == nil {
+		return
+	}
+	e := parley.AuditEntry{Actor: c.Actor(), Action: action, Subject: subject, Detail: detail, At: s.now()}
+	if err := s.db.Audit(r.Context(), ws.ID, e); err != nil {
+		s.log.ErrorContext(r.Context(), "audit failed", "action", action, "err", err)
+	}
+}
+
+// limiter limits sign-in attempts per email and per client address, so
+// that passwords cannot be guessed at speed. State is per process.
+type limiter struct {
+	mu   sync.Mutex
+	keys map[string]*rate.Limiter
+	seen time.Time
+}
+
+// Sign-in attempts allowed: a burst of 5, then one every 12 seconds, per
+// email and per address (an address gets four times as many, for offices
+// behind one NAT).
+const (
+	signinEvery = 12 * time.Second
+	signinBurst = 5
+)
+
+func newLimiter() *limiter { return &limiter{keys: map[string]*rate.Limiter{}} }
+
+// allow reports whether one more attempt for both keys may go ahead now.
+func (l *limiter) allow(now time.Time, email, addr string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.seen) > time.Hour { // forget old keys now and then
+		clear(l.keys)
+		l.seen = now
+	}
+	get := func(key string, burst int) *rate.Limiter {
+		lim, ok := l.keys[key]
+		if !ok {
+			lim = rate.NewLimiter(rate.Every(signinEvery), burst)
+			l.keys[key] = lim
+		}
+		return lim
+	}
+	byEmail, byAddr := get("e:"+email, signinBurst), get("a:"+addr, 4*signinBurst)
+	return byEmail.AllowN(now, 1) && byAddr.AllowN(now, 1)
+}
+
+// clientAddr is the request's remote IP without the port.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/reports"
+	}
+	return next
+}
+
+// signinView is what the sign-in and setup pages show.
+type signinView struct {
+	Email, Name, Next string
+	Problems          []parley.Problem
+	Message           string
+}
+
+func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
+	l := langOf(w, r)
+	if n, err := s.db.CountUsers(r.Context()); err == nil && n == 0 {
+		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "signin", &page{L: l, Title: l.T("signin.title"), Data: &signinView{Next: safeNext(r.URL.Query().Get("next"))}})
+}
+
+func (s *Server) postSignin(w http.ResponseWriter, r *http.Request) {
+	l := langOf(w, r)
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, l, parley.Workspace{}, parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")}))
+		return
+	}
+	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
+	v := &signinView{Email: email, Next: safeNext(r.PostForm.Get("next"))}
+	fail := func(status int, msg string) {
+		v.Message = msg
+		s.render(w, r, status, "signin", &page{L: l, Title: l.T("signin.title"), Data: v})
+	}
+	if !s.signins.allow(s.now(), email, clientAddr(r)) {
+		w.Header().Set("Retry-After", "60")
+		fail(http.StatusTooManyRequests, l.T("signin.slow"))
+		return
+	}
+	u, hash, err := s.db.Credentials(r.Context(), email)
+	if err != nil && parley.KindOf(err) != parley.KindNotFound {
+		s.pageError(w, r, l, parley.Workspace{}, err)
+		return
+	}
+	ok := false
+	if err == nil {
+		ok, err = auth.CheckPassword(hash, r.PostForm.Get("password"))
+		if err != nil {
+			s.pageError(w, r, l, parley.Workspace{}, err)
+			return
+		}
+	} else {
+		// Spend the same time for an unknown email as for a wrong password.
+		auth.CheckPassword(dummyHash, r.PostForm.Get("password"))
+	}
+	if !ok {
+		fail(http.StatusUnauthorized, l.T("signin.wrong"))
+		return
+	}
+	if err := s.startSession(w, r, u); err != nil {
+		s.pageError(w, r, l, parley.Workspace{}, err)
+		return
+	}
+	http.Redirect(w, r, v.Next, http.StatusSeeOther)
+}
+
+// dummyHash is checked against when the email is unknown.
+var dummyHash = func() string {
+	h, err := auth.HashPassword("not anybody's password")
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
+
+// startSession signs a user in with a new session cookie.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u parley.User) error {
+	secret, err := auth.NewSecret("")
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if err := s.db.CreateSession(r.Context(), auth.Hash(secret), u.ID, now, now.Add(sessionLife)); err != nil {
+		return err
+	}
+	s.setCookie(w, r, sessionCookie, secret, sessionLife)
+	return nil
+}
+
+func (s *Server) postSignout(w http.ResponseWriter, r *http.Request) {
+	if ck, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.db.DeleteSession(r.Context(), auth.Hash(ck.Value)); err != nil {
+			s.log.ErrorContext(r.Context(), "sign-out failed", "err", err)
+		}
+	}
+	s.setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// setupPage offers to create the first admin, on a database with nobody in it.
+func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) {
+	l := langOf(w, r)
+	if n, err := s.db.CountUsers(r.Context()); err != nil || n > 0 {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "setup", &page{L: l, Title: l.T("setup.title"), Data: &signinView{}})
+}
+
+func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) {
+	l := langOf(w, r)
+	ctx := r.Context()
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, l, parley.Workspace{}, parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")}))
+		return
+	}
+	if n, err := s.db.CountUsers(ctx); err != nil || n > 0 {
+		s.pageError(w, r, l, parley.Workspace{}, parley.Errorf(parley.KindForbidden, "this Parley already has an admin; sign in instead"))
+		return
+	}
+	in := parley.NewUserInput{Email: r.PostForm.Get("email"), Name: strings.TrimSpace(r.PostForm.Get("name")),
+		Password: r.PostForm.Get("password"), Role: parley.RoleAdmin}
+	v := &signinView{Email: in.Email, Name: in.Name}
+	email, err := in.Validate()
+	if err != nil {
+		v.Problems = parley.ProblemsOf(err)
+		s.render(w, r, http.StatusBadRequest, "setup", &page{L: l, Title: l.T("setup.title"), Data: v})
+		return
+	}
+	ws, err := s.db.EnsureWorkspace(ctx, s.opt.Workspace, s.now())
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	m, err := s.db.AddMember(ctx, ws.ID, email, in.Name, hash, parley.RoleAdmin, s.now())
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	if err := s.db.Audit(ctx, ws.ID, parley.AuditEntry{Actor: m.Email, Action: "user.add", Subject: m.Email, Detail: "first admin", At: s.now()}); err != nil {
+		s.log.ErrorContext(ctx, "audit failed", "err", err)
+	}
+	if err := s.startSession(w, r, m.User); err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
+	}
+	http.Redirect(w, r, "/reports", http.StatusSeeOther)
+}

@@ -1,0 +1,435 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/web"
+)
+
+// client is the HTTP client the page and API tests use: signed in as an
+// admin of the default workspace by the last reportServer.
+var client = http.DefaultClient
+
+// testPassword is every test person's password.
+const testPassword = "correct horse battery"
+
+// passwordHash is testPassword hashed once; hashing is slow on purpose.
+var passwordHash = func() string {
+	h, err := auth.HashPassword(testPassword)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
+
+// session adds a person with a role in ws and returns the value of a
+// session cookie signed in as them, valid around at.
+func session(t testing.TB, db *store.DB, ws parley.Workspace, email string, role parley.Role, at time.Time) string {
+	t.Helper()
+	ctx := context.Background()
+	m, err := db.AddMember(ctx, ws.ID, email, "", passwordHash, role, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := auth.NewSecret("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSession(ctx, auth.Hash(secret), m.ID, at.Add(-time.Hour), at.Add(30*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+// token creates an API token of ws with scopes and returns its secret.
+func token(t testing.TB, db *store.DB, ws parley.Workspace, at time.Time, scopes ...parley.Scope) string {
+	t.Helper()
+	secret, err := auth.NewSecret(auth.TokenPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateToken(context.Background(), ws.ID, fmt.Sprint(scopes), auth.Hash(secret), secret[:7], scopes, at); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+// credentials adds a session cookie or a bearer token to every request.
+type credentials struct {
+	cookie, bearer string
+}
+
+func (c credentials) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	if c.cookie != "" {
+		r.AddCookie(&http.Cookie{Name: "parley_session", Value: c.cookie})
+	}
+	if c.bearer != "" {
+		r.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// clientWith returns a client that sends the credentials and shows
+// redirects instead of following them when follow is false.
+func clientWith(c credentials, follow bool) *http.Client {
+	cl := &http.Client{Transport: c}
+	if !follow {
+		cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	return cl
+}
+
+// routeTable is SPEC §7 as a table: what each route needs. Every route the
+// server has must be here, and nothing else.
+var routeTable = map[string]parley.Permission{
+	"GET /healthz": "", "GET /static/": "", "GET /{$}": "", "/": "", "/api/": "",
+	"GET /signin": "", "POST /signin": "", "POST /signout": "", "GET /setup": "", "POST /setup": "",
+
+	"POST /api/v1/events":               parley.PermIngest,
+	"GET /api/v1/reports/performance":   parley.PermRead,
+	"GET /api/v1/conversations":         parley.PermRead,
+	"GET /api/v1/conversations/{id}":    parley.PermRead,
+	"GET /api/v1/gaps":                  parley.PermRead,
+	"GET /api/v1/gaps/{id}":             parley.PermRead,
+	"POST /api/v1/gaps/{id}/{action}":   parley.PermWrite,
+	"GET /api/v1/short-answers":         parley.PermRead,
+	"POST /api/v1/short-answers":        parley.PermWrite,
+	"POST /api/v1/short-answers/search": parley.PermRead,
+	"GET /api/v1/short-answers/{id}":    parley.PermRead,
+	"PUT /api/v1/short-answers/{id}":    parley.PermWrite,
+	"DELETE /api/v1/short-answers/{id}": parley.PermWrite,
+	"GET /reports":                      parley.PermRead,
+	"GET /conversations":                parley.PermRead,
+	"GET /conversations/{id}":           parley.PermRead,
+	"GET /gaps":                         parley.PermRead,
+	"GET /gaps/{id}":                    parley.PermRead,
+	"POST /gaps/{id}":                   parley.PermWrite,
+	"GET /content":                      parley.PermRead,
+	"POST /content":                     parley.PermWrite,
+	"GET /content/{id}":                 parley.PermRead,
+	"POST /content/{id}":                parley.PermWrite,
+	"GET /settings":                     parley.PermAdmin,
+	"POST /settings":                    parley.PermAdmin,
+	"GET /settings/people":              parley.PermAdmin,
+	"POST /settings/people":             parley.PermAdmin,
+	"GET /settings/tokens":              parley.PermAdmin,
+	"POST /settings/tokens":             parley.PermAdmin,
+	"GET /settings/audit":               parley.PermAdmin,
+}
+
+// grants is who holds which permission (SPEC §7), written out rather than
+// taken from the code under test.
+var grants = map[string][]parley.Permission{
+	"viewer":       {parley.PermRead},
+	"editor":       {parley.PermRead, parley.PermWrite},
+	"admin":        {parley.PermRead, parley.PermWrite, parley.PermAdmin},
+	"token ingest": {parley.PermIngest},
+	"token read":   {parley.PermRead},
+	"token write":  {parley.PermRead, parley.PermWrite},
+}
+
+// TestAuthorizationMatrix sends a request to every route as every kind of
+// caller and checks the answer against routeTable and grants.
+func TestAuthorizationMatrix(t *testing.T) {
+	srv, db, ws := reportServer(t)
+	ctx := context.Background()
+	routes := map[string]parley.Permission{}
+	for _, r := range web.New(db, web.Options{}).Routes() {
+		routes[r.Pattern] = r.Perm
+	}
+	for pattern, perm := range routes {
+		want, ok := routeTable[pattern]
+		if !ok {
+			t.Errorf("route %q (needs %q) is missing from the authorization table", pattern, perm)
+		} else if want != perm {
+			t.Errorf("route %q needs %q, the table says %q", pattern, perm, want)
+		}
+	}
+	for pattern := range routeTable {
+		if _, ok := routes[pattern]; !ok {
+			t.Errorf("the table lists %q, which the server does not have", pattern)
+		}
+	}
+
+	other, err := db.EnsureWorkspace(ctx, "other", reportNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callers := map[string]credentials{
+		"anonymous":          {},
+		"viewer":             {cookie: session(t, db, ws, "viewer@example.com", parley.RoleViewer, reportNow)},
+		"editor":             {cookie: session(t, db, ws, "editor@example.com", parley.RoleEditor, reportNow)},
+		"admin":              {cookie: session(t, db, ws, "admin2@example.com", parley.RoleAdmin, reportNow)},
+		"other admin":        {cookie: session(t, db, other, "other@example.com", parley.RoleAdmin, reportNow)},
+		"token ingest":       {bearer: token(t, db, ws, reportNow, parley.ScopeIngest)},
+		"token read":         {bearer: token(t, db, ws, reportNow, parley.ScopeRead)},
+		"token write":        {bearer: token(t, db, ws, reportNow, parley.ScopeWrite)},
+		"other token (read)": {bearer: token(t, db, other, reportNow, parley.ScopeRead, parley.ScopeWrite, parley.ScopeIngest)},
+	}
+	topic := topicIDs(t, srv, "")[0]
+	conv := getConversations(t, srv, "")[0].ConversationID
+	answer := func() int64 {
+		a, err := db.CreateShortAnswer(ctx, ws.ID, parley.ShortAnswer{Question: "Q", Answer: "A"}, reportNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	// request builds a request for a route, with a body that the handler
+	// accepts or rejects as invalid (never as not found).
+	request := func(pattern string) *http.Request {
+		method, path, ok := strings.Cut(pattern, " ")
+		if !ok {
+			method, path = "GET", pattern
+		}
+		path = strings.NewReplacer("{$}", "", "{action}", "rename").Replace(path)
+		path = strings.Replace(path, "/static/", "/static/style.css", 1)
+		switch {
+		case strings.Contains(path, "/gaps/{id}"):
+			path = strings.Replace(path, "{id}", fmt.Sprint(topic), 1)
+		case strings.Contains(path, "/conversations/{id}"):
+			path = strings.Replace(path, "{id}", url.PathEscape(conv), 1)
+		case strings.Contains(path, "{id}"):
+			path = strings.Replace(path, "{id}", fmt.Sprint(answer()), 1)
+		}
+		if path == "/" {
+			path = "/nowhere"
+		}
+		if path == "/api/" {
+			path = "/api/v1/nowhere"
+		}
+		body, ctype := "", ""
+		switch {
+		case strings.HasPrefix(path, "/api/v1/events"):
+			body, ctype = "[]", "application/json"
+		case strings.HasPrefix(path, "/api/v1/gaps/"):
+			body, ctype = `{"name":"renamed"}`, "application/json"
+		case strings.HasPrefix(path, "/api/v1/short-answers/search"):
+			body, ctype = `{"q":"refund"}`, "application/json"
+		case strings.HasPrefix(path, "/api/v1/short-answers"):
+			body, ctype = `{"question":"Q?","answer":"A."}`, "application/json"
+		case strings.HasPrefix(path, "/gaps/"):
+			body, ctype = "action=rename&name=renamed", "application/x-www-form-urlencoded"
+		case method == http.MethodPost:
+			body, ctype = "", "application/x-www-form-urlencoded"
+		}
+		u := srv.URL + path + "?workspace=default"
+		if path == "/signin" || path == "/setup" || path == "/signout" || path == "/nowhere" || path == "/healthz" ||
+			strings.HasPrefix(path, "/static/") || path == "" {
+			u = srv.URL + path
+		}
+		req, err := http.NewRequest(method, u, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		return req
+	}
+
+	checked := 0
+	for _, pattern := range slices.Sorted(mapsKeys(routeTable)) {
+		perm := routeTable[pattern]
+		publicStatus := map[int][]string{}
+		for _, name := range slices.Sorted(mapsKeys(callers)) {
+			cred := callers[name]
+			if pattern == "POST /signout" {
+				cred = credentials{} // signing out would end the session the other checks use
+			}
+			res, err := clientWith(cred, false).Do(request(pattern))
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			checked++
+			got := res.StatusCode
+			isAPI := strings.Contains(pattern, "/api/v1/")
+			switch {
+			case perm == "":
+				if got == http.StatusTooManyRequests {
+					got = http.StatusUnauthorized // sign-in limits count attempts, not callers
+				}
+				publicStatus[got] = append(publicStatus[got], name)
+			case name == "anonymous" && isAPI:
+				if got != http.StatusUnauthorized {
+					t.Errorf("%s as %s: %d, want 401", pattern, name, got)
+				}
+			case name == "anonymous":
+				if loc := res.Header.Get("Location"); got != http.StatusSeeOther || !strings.HasPrefix(loc, "/signin?next=") {
+					t.Errorf("%s as %s: %d to %q, want 303 to /signin", pattern, name, got, loc)
+				}
+			case strings.HasPrefix(name, "other"):
+				if got != http.StatusNotFound {
+					t.Errorf("%s as %s: %d, want 404 (another workspace's data must not be seen to exist)", pattern, name, got)
+				}
+			case slices.Contains(grants[name], perm):
+				if got == http.StatusUnauthorized || got == http.StatusForbidden || got == http.StatusNotFound {
+					t.Errorf("%s as %s: %d, want it allowed", pattern, name, got)
+				}
+			default:
+				if got != http.StatusForbidden {
+					t.Errorf("%s as %s: %d, want 403", pattern, name, got)
+				}
+			}
+		}
+		if len(publicStatus) > 1 {
+			t.Errorf("public route %s answers differently by caller: %v", pattern, publicStatus)
+		}
+	}
+	t.Logf("checked %d routes × %d callers = %d requests", len(routeTable), len(callers), checked)
+}
+
+func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// TestSignIn walks the first run and sign-in: an empty database offers to
+// create the first admin; wrong passwords fail alike for unknown emails;
+// attempts are limited; sign-out ends the session.
+func TestSignIn(t *testing.T) {
+	f := newFixture(t, ingest.Limits{})
+	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := cl.Get(f.srv.URL + "/reports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if loc := res.Header.Get("Location"); loc != "/setup" {
+		t.Fatalf("a fresh install sends /reports to %q, want /setup", loc)
+	}
+	res, _ = cl.PostForm(f.srv.URL+"/setup", url.Values{"email": {"boss@example.com"}, "password": {"short"}})
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<code>password</code>") {
+		t.Errorf("setup with a short password: %d", res.StatusCode)
+	}
+	res, _ = cl.PostForm(f.srv.URL+"/setup", url.Values{"email": {"Boss@Example.com"}, "name": {"Boss"}, "password": {testPassword}})
+	res.Body.Close()
+	var cookie *http.Cookie
+	for _, c := range res.Cookies() {
+		if c.Name == "parley_session" {
+			cookie = c
+		}
+	}
+	if res.StatusCode != http.StatusSeeOther || cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("setup: %d, cookie %+v", res.StatusCode, cookie)
+	}
+	if res, _ := cl.PostForm(f.srv.URL+"/setup", url.Values{"email": {"evil@example.com"}, "password": {testPassword}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a second setup: %d, want 403", res.StatusCode)
+	}
+
+	signin := func(email, password string) *http.Response {
+		t.Helper()
+		res, err := cl.PostForm(f.srv.URL+"/signin", url.Values{"email": {email}, "password": {password}, "next": {"/gaps?state=dismissed"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	if res := signin("boss@example.com", testPassword); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/gaps?state=dismissed" {
+		t.Errorf("sign-in: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := signin("boss@example.com", "wrong password"); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong password: %d", res.StatusCode)
+	}
+	if res := signin("nobody@example.com", "wrong password"); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unknown email: %d", res.StatusCode)
+	}
+	limited := 0
+	for range 10 {
+		if signin("boss@example.com", "guess guess guess").StatusCode == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Error("ten quick wrong passwords in a row were never limited")
+	}
+	if res := signin("evil//example.com", testPassword); res.StatusCode == http.StatusSeeOther {
+		t.Error("signed in with a bad email")
+	}
+
+	// The session works, and sign-out ends it.
+	cl2 := clientWith(credentials{cookie: cookie.Value}, false)
+	if res, _ := cl2.Get(f.srv.URL + "/settings"); res.StatusCode != http.StatusOK {
+		t.Errorf("the admin's settings page: %d", res.StatusCode)
+	}
+	res, _ = cl2.Post(f.srv.URL+"/signout", "application/x-www-form-urlencoded", nil)
+	res.Body.Close()
+	if res, _ := cl2.Get(f.srv.URL + "/settings"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("after sign-out: %d, want a redirect to sign in", res.StatusCode)
+	}
+}
+
+// TestTokensAndAudit creates a token on the tokens page, uses it, revokes
+// it, and finds every step in the audit log.
+func TestTokensAndAudit(t *testing.T) {
+	srv, db, ws := reportServer(t)
+	cl := clientWith(credentials{cookie: session(t, db, ws, "ops@example.com", parley.RoleAdmin, reportNow)}, false)
+	res, err := cl.PostForm(srv.URL+"/settings/tokens", url.Values{"name": {"agent platform"}, "scope": {"ingest", "read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	i := strings.Index(string(body), `id="new-token">`)
+	if res.StatusCode != http.StatusOK || i < 0 || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("create token: %d", res.StatusCode)
+	}
+	secret := string(body[i+len(`id="new-token">`):])
+	secret = secret[:strings.Index(secret, "<")]
+	api := clientWith(credentials{bearer: secret}, false)
+	if res, _ := api.Get(srv.URL + "/api/v1/gaps"); res.StatusCode != http.StatusOK {
+		t.Errorf("the new read token: %d", res.StatusCode)
+	}
+	if res, _ := api.Post(srv.URL+"/api/v1/short-answers", "application/json", strings.NewReader(`{"question":"q","answer":"a"}`)); res.StatusCode != http.StatusForbidden {
+		t.Errorf("writing with a read token: %d", res.StatusCode)
+	}
+	tokens, err := db.Tokens(context.Background(), ws.ID)
+	if err != nil || len(tokens) == 0 || tokens[0].LastUsedAt == nil || strings.Contains(fmt.Sprint(tokens), secret) {
+		t.Fatalf("tokens %+v, %v: want the new one used, and no secret stored", tokens, err)
+	}
+	res, _ = cl.PostForm(srv.URL+"/settings/tokens", url.Values{"action": {"revoke"}, "token": {fmt.Sprint(tokens[0].ID)}})
+	res.Body.Close()
+	if res, _ := api.Get(srv.URL + "/api/v1/gaps"); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a revoked token: %d", res.StatusCode)
+	}
+	_, _, page := get(t, srv.URL+"/settings/tokens")
+	if strings.Contains(page, secret) {
+		t.Error("the tokens page shows the secret again")
+	}
+	log, err := db.AuditLog(context.Background(), ws.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range log {
+		actions = append(actions, e.Actor+" "+e.Action)
+	}
+	for _, want := range []string{"ops@example.com token.create", "ops@example.com token.revoke"} {
+		if !slices.Contains(actions, want) {
+			t.Errorf("audit log %q lacks %q", actions, want)
+		}
+	}
+}
