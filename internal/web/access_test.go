@@ -433,3 +433,63 @@ func TestTokensAndAudit(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsAndPeople changes the workspace's settings and adds a person
+// from the admin pages; the new person can sign in with their role only.
+func TestSettingsAndPeople(t *testing.T) {
+	srv, db, ws := reportServer(t)
+	ctx := context.Background()
+	cl := clientWith(credentials{cookie: adminCookie}, false)
+	res, err := cl.PostForm(srv.URL+"/settings", url.Values{"time_zone": {"Mars/Olympus"}, "week_start": {"monday"}, "window_hours": {"24"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<code>time_zone</code>") {
+		t.Errorf("an unknown time zone: %d", res.StatusCode)
+	}
+	res, _ = cl.PostForm(srv.URL+"/settings", url.Values{"time_zone": {"Asia/Taipei"}, "week_start": {"sunday"}, "window_hours": {"48"}, "counted_channels": {"chat, email"}})
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings?done=recompute" {
+		t.Errorf("saving settings: %d → %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	got, _ := db.Workspace(ctx, ws.Slug)
+	want := parley.Settings{TimeZone: "Asia/Taipei", WeekStart: parley.WeekStartSunday, Window: 48 * time.Hour, CountedChannels: []string{"chat", "email"}}
+	if fmt.Sprint(got.Settings) != fmt.Sprint(want) {
+		t.Errorf("settings %+v, want %+v", got.Settings, want)
+	}
+
+	res, _ = cl.PostForm(srv.URL+"/settings/people", url.Values{"action": {"add"}, "email": {"new@example.com"}, "password": {testPassword}, "role": {"editor"}})
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("adding a person: %d", res.StatusCode)
+	}
+	anon := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, _ = anon.PostForm(srv.URL+"/signin", url.Values{"email": {"new@example.com"}, "password": {testPassword}})
+	res.Body.Close()
+	var cookie string
+	for _, c := range res.Cookies() {
+		if c.Name == "parley_session" {
+			cookie = c.Value
+		}
+	}
+	if cookie == "" {
+		t.Fatalf("the new person cannot sign in: %d", res.StatusCode)
+	}
+	editor := clientWith(credentials{cookie: cookie}, false)
+	if res, _ := editor.Get(srv.URL + "/gaps"); res.StatusCode != http.StatusOK {
+		t.Errorf("the editor's gaps page: %d", res.StatusCode)
+	}
+	if res, _ := editor.Get(srv.URL + "/settings"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("the editor's settings page: %d, want 403", res.StatusCode)
+	}
+	log, _ := db.AuditLog(ctx, ws.ID, 10)
+	var actions []string
+	for _, e := range log {
+		actions = append(actions, e.Action)
+	}
+	if !slices.Contains(actions, "settings.update") || !slices.Contains(actions, "user.add") {
+		t.Errorf("audit log %v", actions)
+	}
+}
