@@ -17,10 +17,12 @@ import (
 
 	"github.com/peterbourgon/ff/v3"
 	"github.com/peterbourgon/ff/v3/ffcli"
+	"golang.org/x/term"
 	_ "time/tzdata" // time zones work on machines without a zoneinfo database
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/web"
 )
 
 func main() {
@@ -146,11 +148,18 @@ func (a *app) open(ctx context.Context) (*store.DB, parley.Workspace, error) {
 	return db, ws, nil
 }
 
-// logger builds the process logger at the requested level.
+// logger builds the process logger at the requested level: text for a
+// person at a terminal, JSON for a log collector, and every line written
+// while serving a request carries its request id.
 func (a *app) logger() *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(strings.ToUpper(a.logLevel))); err != nil {
 		level = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(a.stderr, opts)
+	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		h = slog.NewTextHandler(a.stderr, opts)
+	}
+	return slog.New(web.ContextHandler{Handler: h})
 }

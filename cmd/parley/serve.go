@@ -11,6 +11,7 @@ import (
 	"github.com/peterbourgon/ff/v3/ffcli"
 
 	"github.com/parleyhq/parley/internal/embed"
+	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/web"
 )
 
@@ -44,24 +45,33 @@ func (a *app) serve(ctx context.Context, addr string, embedder func() (*embed.Cl
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	m := metrics.New(db, a.now)
 	worker, err := a.worker(db, a.now, embedder)
 	if err != nil {
 		return err
 	}
+	worker.SetMetrics(m)
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)
 		worker.Run(wctx)
 	}()
-	// The worker stops after the HTTP server: a batch in flight finishes
-	// or rolls back, and its conversations stay due for the next start.
+	// The worker stops after the HTTP server: the batch in flight
+	// finishes and commits, and no new one starts. If that outlasts the
+	// grace period, the process exits anyway: the batch's transaction is
+	// rolled back and its conversations stay due for the next start.
 	defer func() {
 		stopWorker()
-		<-workerDone
+		select {
+		case <-workerDone:
+		case <-time.After(shutdownGrace):
+			a.log.Warn("evaluation batch still running at the shutdown deadline; it will be redone on the next start")
+		}
+		a.log.Info("stopped")
 	}()
 	srv := &http.Server{
-		Handler:           web.New(db, web.Options{Workspace: ws.Slug, Now: a.now, Logger: a.log, OnEvents: worker.Wake, SecureCookies: a.secureCookies}),
+		Handler:           web.New(db, web.Options{Workspace: ws.Slug, Now: a.now, Logger: a.log, OnEvents: worker.Wake, SecureCookies: a.secureCookies, Metrics: m}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

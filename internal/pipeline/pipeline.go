@@ -18,6 +18,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/evaluate"
+	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -36,6 +37,9 @@ type Options struct {
 	// topics are formed from those (see gaps.GroupVectors). When it fails,
 	// grouping goes on by words and the failure is logged.
 	Embedder Embedder
+	// Metrics, if set, learns each batch's duration and the questions
+	// grouped.
+	Metrics *metrics.Metrics
 }
 
 // Embedder turns texts into vectors, one per text; embed.Client is one.
@@ -61,6 +65,9 @@ type Worker struct {
 	db   *store.DB
 	opt  Options
 	wake chan struct{}
+	// stop, while Run makes a pass, is Run's context: batches check it
+	// between them. Only Run's goroutine touches it.
+	stop context.Context
 }
 
 // New returns a Worker over db.
@@ -105,6 +112,9 @@ func (w *Worker) Pass(ctx context.Context) (Stats, error) {
 		return st, err
 	}
 	for _, ws := range workspaces {
+		if w.stopping() {
+			break
+		}
 		if err := w.Workspace(ctx, ws, &st, nil); err != nil {
 			return st, err
 		}
@@ -132,6 +142,9 @@ func (w *Worker) Workspace(ctx context.Context, ws parley.Workspace, st *Stats, 
 		if progress != nil {
 			progress(*st)
 		}
+		if w.stopping() {
+			return nil
+		}
 	}
 	batch := groupBatch
 	if w.opt.Embedder != nil {
@@ -147,7 +160,10 @@ func (w *Worker) Workspace(ctx context.Context, ws parley.Workspace, st *Stats, 
 			return fmt.Errorf("pipeline: workspace %s: group gap questions: %w", ws.Slug, err)
 		}
 		st.Grouped += n
-		if n < batch {
+		if w.opt.Metrics != nil {
+			w.opt.Metrics.Grouped.Add(float64(n))
+		}
+		if n < batch || w.stopping() {
 			return nil
 		}
 	}
@@ -182,6 +198,7 @@ func (w *Worker) embed(ctx context.Context, ws parley.Workspace, batch int) (map
 
 // batch evaluates one batch and reports how many conversations it held.
 func (w *Worker) batch(ctx context.Context, ws parley.Workspace, loc *time.Location, now time.Time, st *Stats) (int, error) {
+	start := time.Now()
 	ev, err := w.db.ClaimDue(ctx, ws.ID, now, w.opt.Batch)
 	if err != nil {
 		return 0, err
@@ -204,8 +221,14 @@ func (w *Worker) batch(ctx context.Context, ws parley.Workspace, loc *time.Locat
 	for _, r := range results {
 		st.add(r.Outcome.Kind)
 	}
+	if w.opt.Metrics != nil {
+		w.opt.Metrics.BatchDuration.Observe(time.Since(start).Seconds())
+	}
 	return len(results), nil
 }
+
+// SetMetrics makes the worker report to m; call it before Run.
+func (w *Worker) SetMetrics(m *metrics.Metrics) { w.opt.Metrics = m }
 
 // Wake asks a running worker to start a pass now, as after an ingest. It
 // never blocks.
@@ -219,12 +242,17 @@ func (w *Worker) Wake() {
 // Run makes passes until ctx ends: one at once, then one after each Wake
 // or Interval. A failed pass is logged and retried at the next turn, since
 // its batches were rolled back and their conversations are still due.
+//
+// When ctx ends during a pass, the batch in flight still finishes and
+// commits (it runs on a context that is not cancelled), and Run returns
+// before the next batch: stopping never wastes work already done. The
+// caller bounds how long it waits for that.
 func (w *Worker) Run(ctx context.Context) error {
 	t := time.NewTicker(w.opt.Interval)
 	defer t.Stop()
 	for {
 		start := time.Now()
-		st, err := w.Pass(ctx)
+		st, err := w.pass(ctx)
 		if w.opt.OnPass != nil && ctx.Err() == nil {
 			w.opt.OnPass(st, err)
 		}
@@ -244,6 +272,18 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// pass is Pass for Run: each batch runs to its end even if stop ends, and
+// no batch starts after stop ended.
+func (w *Worker) pass(stop context.Context) (Stats, error) {
+	ctx := context.WithoutCancel(stop)
+	w.stop = stop
+	defer func() { w.stop = nil }()
+	return w.Pass(ctx)
+}
+
+// stopping reports whether Run was asked to stop.
+func (w *Worker) stopping() bool { return w.stop != nil && w.stop.Err() != nil }
 
 // Rebuild recomputes every outcome and rollup of a workspace from its raw
 // events at the clock's current time, calling progress after each batch.

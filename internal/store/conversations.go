@@ -247,3 +247,30 @@ func (db *DB) Channels(ctx context.Context, workspaceID int64) ([]string, error)
 	}
 	return out, rows.Err()
 }
+
+// OldestDue returns the earliest decision time that has passed at now
+// without its conversation being evaluated again, over every workspace;
+// zero when there is none. Conversations due because new events arrived are
+// not counted here (their mark carries no time); DueCount counts them.
+func (db *DB) OldestDue(ctx context.Context, now time.Time) (time.Time, error) {
+	var t time.Time
+	d := db.dialect
+	err := db.read.QueryRowContext(ctx, d.rebind(`SELECT MIN(due_at) FROM conversations
+		WHERE due_at IS NOT NULL AND due_at > ? AND due_at <= ?`), d.instant(earliest), d.instant(now)).Scan(scanInstant(&t))
+	if err != nil {
+		return t, fmt.Errorf("store: oldest due: %w", err)
+	}
+	return t, nil
+}
+
+// DueCount counts the conversations due for evaluation at now, over every
+// workspace.
+func (db *DB) DueCount(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM conversations WHERE due_at IS NOT NULL AND due_at <= ?`),
+		db.dialect.instant(now)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: due count: %w", err)
+	}
+	return n, nil
+}

@@ -95,7 +95,7 @@ func clientWith(c credentials, follow bool) *http.Client {
 // routeTable is SPEC §7 as a table: what each route needs. Every route the
 // server has must be here, and nothing else.
 var routeTable = map[string]parley.Permission{
-	"GET /healthz": "", "GET /static/": "", "GET /{$}": "", "/": "", "/api/": "",
+	"GET /healthz": "", "GET /readyz": "", "GET /metrics": "", "GET /static/": "", "GET /{$}": "", "/": "", "/api/": "",
 	"GET /signin": "", "POST /signin": "", "POST /signout": "", "GET /setup": "", "POST /setup": "",
 
 	"POST /api/v1/events":               parley.PermIngest,

@@ -6,14 +6,34 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // postEvents stores a batch of events (SPEC §3). The reply is sent only
 // after the batch is committed: a 2xx means the events are durable.
 func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+	start := time.Now()
+	res, err := s.ingest(w, r, ws)
+	if err != nil {
+		s.metrics.BatchesRejected.Inc()
+		s.error(w, r, err)
+		return
+	}
+	s.metrics.EventsAccepted.Add(float64(res.Accepted))
+	s.metrics.EventsDuplicate.Add(float64(res.Duplicates))
+	s.metrics.IngestDuration.Observe(time.Since(start).Seconds())
+	if res.Accepted > 0 && s.opt.OnEvents != nil {
+		s.opt.OnEvents()
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// ingest decodes and stores one request's batch.
+func (s *Server) ingest(w http.ResponseWriter, r *http.Request, ws parley.Workspace) (store.InsertResult, error) {
 	// The decoder enforces the body limit itself; the extra byte lets it
 	// see that a body is over the limit rather than exactly at it, and
 	// MaxBytesReader stops a client that streams on regardless.
@@ -21,26 +41,16 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, ws parley.Wo
 	if r.Header.Get("Content-Encoding") == "gzip" {
 		zr, err := gzip.NewReader(body)
 		if err != nil {
-			s.error(w, r, parley.Errorf(parley.KindInvalid, "body: not valid gzip: %v", err))
-			return
+			return store.InsertResult{}, parley.Errorf(parley.KindInvalid, "body: not valid gzip: %v", err)
 		}
 		defer zr.Close()
 		body = zr
 	}
 	batch, err := ingest.Decode(body, ingest.FormatForContentType(r.Header.Get("Content-Type")), s.now(), s.lims)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return store.InsertResult{}, err
 	}
-	res, err := s.db.InsertEvents(r.Context(), ws.ID, batch)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	if res.Accepted > 0 && s.opt.OnEvents != nil {
-		s.opt.OnEvents()
-	}
-	writeJSON(w, http.StatusOK, res)
+	return s.db.InsertEvents(r.Context(), ws.ID, batch)
 }
 
 // errorBody is the one shape of every API error (SPEC §8).

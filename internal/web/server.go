@@ -5,12 +5,14 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -31,6 +33,9 @@ type Options struct {
 	// a server behind a proxy that terminates TLS. Requests that arrive
 	// over TLS always get Secure cookies.
 	SecureCookies bool
+	// Metrics receives the server's measurements and serves /metrics; nil
+	// makes a registry of the server's own.
+	Metrics *metrics.Metrics
 }
 
 // Server is Parley's HTTP handler.
@@ -51,6 +56,7 @@ type Server struct {
 	routes []Route
 	// signins limits sign-in attempts.
 	signins *limiter
+	metrics *metrics.Metrics
 }
 
 // Route is one registered route and what it needs.
@@ -75,16 +81,22 @@ func New(db *store.DB, opt Options) *Server {
 		s.lims = ingest.DefaultLimits()
 	}
 	s.signins = newLimiter()
+	s.metrics = opt.Metrics
+	if s.metrics == nil {
+		s.metrics = metrics.New(db, s.now)
+	}
 	s.assets = newAssets()
 	s.pages = parsePages(s.assets)
 	s.register()
-	s.handler = http.NewCrossOriginProtection().Handler(s.mux)
+	s.handler = s.observe(http.NewCrossOriginProtection().Handler(s.mux))
 	return s
 }
 
 // register declares every route with its permission.
 func (s *Server) register() {
 	s.public("GET /healthz", s.healthz)
+	s.public("GET /readyz", s.readyz)
+	s.public("GET /metrics", s.metrics.Handler().ServeHTTP)
 	s.public("GET /static/", s.assets.ServeHTTP)
 	s.public("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/reports", http.StatusFound)
@@ -143,6 +155,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
+// healthz answers as long as the process serves requests.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 when the database answers and its schema is current,
+// so that a load balancer sends traffic only to a server that can use it.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "not ready", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return
+	}
+	applied, latest, err := s.db.SchemaVersion(ctx)
+	if err != nil || applied != latest {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "migrations pending", "applied": applied, "latest": latest})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "schema_version": applied})
 }

@@ -1,0 +1,113 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/web"
+)
+
+// lockedBuffer is a log sink safe for the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestObservability(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	log := slog.New(web.ContextHandler{Handler: slog.NewJSONHandler(&logs, nil)})
+	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return now }, Logger: log}))
+	defer srv.Close()
+	ingestToken := token(t, db, ws, now, parley.ScopeIngest)
+	cl := clientWith(credentials{bearer: ingestToken}, false)
+
+	for _, path := range []string{"/healthz", "/readyz"} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"ok"`) {
+			t.Errorf("%s: %d %s", path, res.StatusCode, body)
+		}
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/events", strings.NewReader("["+started+","+reply+"]"))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Request-Id", "trace-42")
+	res, err := cl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("X-Request-Id") != "trace-42" {
+		t.Errorf("ingest: %d, request id %q", res.StatusCode, res.Header.Get("X-Request-Id"))
+	}
+	req, _ = http.NewRequest("POST", srv.URL+"/api/v1/events", strings.NewReader(`[{"id":"bad"}]`))
+	res, _ = cl.Do(req)
+	res.Body.Close()
+	if id := res.Header.Get("X-Request-Id"); len(id) != 16 {
+		t.Errorf("a generated request id: %q", id)
+	}
+	// Visitor text in a query never reaches the log.
+	hostileQuery := "/api/v1/conversations?channel=" + url.QueryEscape("<script>secret</script>")
+	http.Get(srv.URL + hostileQuery)
+
+	res, err = http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{
+		"parley_events_accepted_total 2",
+		"parley_event_batches_rejected_total 1",
+		`parley_http_request_seconds_count{method="POST",route="POST /api/v1/events",status="200"} 1`,
+		`parley_http_request_seconds_count{method="POST",route="POST /api/v1/events",status="400"} 1`,
+		"parley_ingest_batch_seconds_count 1",
+		"parley_conversations_due 1",
+		"parley_evaluation_lag_seconds",
+		"go_goroutines",
+		"go_sql_open_connections",
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	out := logs.String()
+	if !strings.Contains(out, `"request_id":"trace-42"`) || !strings.Contains(out, `"route":"POST /api/v1/events"`) {
+		t.Errorf("no request line with its id in the log:\n%s", out)
+	}
+	if strings.Contains(out, "secret") || strings.Contains(out, ingestToken) {
+		t.Errorf("the log holds visitor text or a token:\n%s", out)
+	}
+}
