@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+// crashKills is how many times the crash test kills the server.
+const crashKills = 20
+
+// TestCrashSafety starts `parley serve` as a child process, sends event
+// batches from several goroutines, kills the process with SIGKILL at random
+// moments and restarts it, many times. Then it proves the promises of SPEC
+// §3: every event whose batch got a 2xx is stored, exactly once, and the
+// outcomes after a final evaluation equal those of a clean run over the
+// same events. It runs on SQLite, or on PostgreSQL with PARLEY_TEST_DB.
+func TestCrashSafety(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts a server many times")
+	}
+	bin := filepath.Join(t.TempDir(), "parley")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dsn := storetest.DSN(t)
+	gen := runParley(t, "", "gen", "--conversations", "1500", "--days", "5", "--seed", "11", "--end", "2026-11-20T00:00:00Z")
+	if gen.code != 0 {
+		t.Fatalf("gen: %s", gen.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(gen.stdout), "\n")
+	var batches []string
+	for i := 0; i < len(lines); i += 25 {
+		batches = append(batches, strings.Join(lines[i:min(i+25, len(lines))], "\n")+"\n")
+	}
+	tok := runParley(t, "", "token", "create", "--db", dsn, "--name", "crash", "--scopes", "ingest")
+	if tok.code != 0 {
+		t.Fatalf("token: %s", tok.stderr)
+	}
+	secret := strings.TrimSpace(tok.stdout)
+
+	var (
+		mu      sync.Mutex
+		base    string // the live server's URL, "" while it is down
+		acked   = make([]atomic.Bool, len(batches))
+		pending = make(chan int, len(batches))
+	)
+	for i := range batches {
+		pending <- i
+	}
+	urlPattern := regexp.MustCompile(`"url":"(http://[^"]+)"`)
+	start := func() *exec.Cmd {
+		t.Helper()
+		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn)
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := urlPattern.FindStringSubmatch(sc.Text()); m != nil {
+				mu.Lock()
+				base = m[1]
+				mu.Unlock()
+				break
+			}
+		}
+		go io.Copy(io.Discard, stderr)
+		return cmd
+	}
+	send := func(i int) bool {
+		mu.Lock()
+		u := base
+		mu.Unlock()
+		if u == "" {
+			return false
+		}
+		req, _ := http.NewRequest("POST", u+"/api/v1/events", strings.NewReader(batches[i]))
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		req.Header.Set("Authorization", "Bearer "+secret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode/100 == 2 {
+			return true
+		}
+		if res.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("batch %d: status %d", i, res.StatusCode)
+		}
+		return false
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var senders sync.WaitGroup
+	for range 4 {
+		senders.Add(1)
+		go func() {
+			defer senders.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case i := <-pending:
+					if send(i) {
+						acked[i].Store(true)
+						continue
+					}
+					pending <- i // not acknowledged: retry, as a client would
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+		}()
+	}
+
+	// Each kill comes a random few milliseconds after the restarted server
+	// acknowledged its first batch, so that batches are in flight.
+	rng := rand.New(rand.NewPCG(7, 11))
+	cmd := start()
+	kills := 0
+	for ; kills < crashKills && countAcked(acked) < len(batches); kills++ {
+		before := countAcked(acked)
+		for countAcked(acked) == before {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(time.Duration(1+rng.IntN(20)) * time.Millisecond)
+		mu.Lock()
+		base = ""
+		mu.Unlock()
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		cmd = start()
+	}
+	// Let every batch through, then stop the server politely.
+	deadline := time.Now().Add(2 * time.Minute)
+	for countAcked(acked) < len(batches) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	senders.Wait()
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve after SIGTERM: %v", err)
+	}
+	if n := countAcked(acked); n != len(batches) {
+		t.Fatalf("only %d of %d batches were ever acknowledged", n, len(batches))
+	}
+
+	// Every acknowledged event is stored exactly once.
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := db.Workspace(context.Background(), parley.DefaultWorkspace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, err := db.Count(context.Background(), ws.ID)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts.Events != int64(len(lines)) {
+		t.Errorf("stored %d events, acknowledged %d", counts.Events, len(lines))
+	}
+
+	// Outcomes equal those of a clean run over the same events.
+	clean := storetest.DSN(t)
+	if r := runParley(t, gen.stdout, "ingest", "--db", clean, "-"); r.code != 0 {
+		t.Fatalf("clean ingest: %s", r.stderr)
+	}
+	// The child evaluated in the background at the real time, so both runs
+	// are evaluated as of a time after it: every conversation is decided.
+	at := time.Now().UTC().Add(time.Hour).Format(time.RFC3339)
+	outcomes := func(dsn string) string {
+		if r := runParley(t, "", "evaluate", "--db", dsn, "--now", at); r.code != 0 {
+			t.Fatalf("evaluate: %s", r.stderr)
+		}
+		r := runParley(t, "", "conversations", "--db", dsn, "--format", "json", "--test", "include")
+		if r.code != 0 {
+			t.Fatalf("conversations: %s", r.stderr)
+		}
+		return r.stdout
+	}
+	crashed, fresh := outcomes(dsn), outcomes(clean)
+	if crashed != fresh {
+		t.Errorf("outcomes after the crashes differ from a clean run:\n%s", firstDiff(crashed, fresh))
+	}
+	if kills < crashKills {
+		t.Errorf("every batch was acknowledged after %d kills: the stream is too short to test %d", kills, crashKills)
+	}
+	t.Logf("crash test on %s: %d kills survived, %d events in %d batches acknowledged, %d stored, %d lost",
+		map[bool]string{true: "PostgreSQL", false: "SQLite"}[storetest.Postgres()], kills, len(lines), len(batches),
+		counts.Events, int64(len(lines))-counts.Events)
+}
+
+func countAcked(acked []atomic.Bool) int {
+	n := 0
+	for i := range acked {
+		if acked[i].Load() {
+			n++
+		}
+	}
+	return n
+}
+
+// firstDiff shows the first differing line of two outputs.
+func firstDiff(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(la), len(lb)) {
+		if la[i] != lb[i] {
+			var x, y bytes.Buffer
+			json.Indent(&x, []byte(la[i]), "", " ")
+			json.Indent(&y, []byte(lb[i]), "", " ")
+			return fmt.Sprintf("line %d:\n%s\nclean:\n%s", i+1, x.String(), y.String())
+		}
+	}
+	return fmt.Sprintf("%d lines against %d", len(la), len(lb))
+}
