@@ -51,6 +51,9 @@ const (
 // errUsage marks an error in the command line; run prints usage for it.
 var errUsage = errors.New("usage")
 
+// defaultDSN is the embedded database in the working directory.
+const defaultDSN = "sqlite:parley.db"
+
 // app holds what every command shares: its environment and the common flags.
 type app struct {
 	env
@@ -127,15 +130,24 @@ func (a *app) printError(err error) {
 // flags returns a flag set with the flags every command takes.
 func (a *app) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.StringVar(&a.dsn, "db", "sqlite:parley.db", "database: sqlite:PATH or postgres://… (env PARLEY_DB)")
+	fs.StringVar(&a.dsn, "db", defaultDSN, "database: sqlite:PATH or postgres://… (env PARLEY_DB, or PARLEY_DB_FILE naming a file that holds it)")
 	fs.StringVar(&a.workspace, "workspace", parley.DefaultWorkspace, "workspace slug, created on first use (env PARLEY_WORKSPACE)")
 	fs.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error (env PARLEY_LOG_LEVEL)")
 	return fs
 }
 
-// open connects to the database and resolves the workspace.
+// open connects to the database and resolves the workspace. A DSN that
+// holds a password may come from the file PARLEY_DB_FILE names instead of
+// a flag or PARLEY_DB, which other users of the machine could read.
 func (a *app) open(ctx context.Context) (*store.DB, parley.Workspace, error) {
 	a.log = a.logger()
+	if f := os.Getenv("PARLEY_DB_FILE"); f != "" && os.Getenv("PARLEY_DB") == "" && a.dsn == defaultDSN {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, parley.Workspace{}, fmt.Errorf("PARLEY_DB_FILE: %w", err)
+		}
+		a.dsn = strings.TrimSpace(string(b))
+	}
 	db, err := store.Open(ctx, a.dsn)
 	if err != nil {
 		return nil, parley.Workspace{}, fmt.Errorf("open database: %w", err)

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"log/slog"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,9 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/web"
 )
+
+// quiet is the tests' server logger: request lines would drown test output.
+var quiet = slog.New(slog.DiscardHandler)
 
 // client is the HTTP client the page and API tests use: signed in as an
 // admin of the default workspace by the last reportServer.
@@ -95,7 +99,7 @@ func clientWith(c credentials, follow bool) *http.Client {
 // routeTable is SPEC §7 as a table: what each route needs. Every route the
 // server has must be here, and nothing else.
 var routeTable = map[string]parley.Permission{
-	"GET /healthz": "", "GET /readyz": "", "GET /metrics": "", "GET /static/": "", "GET /{$}": "", "/": "", "/api/": "",
+	"GET /healthz": "", "GET /readyz": "", "GET /metrics": "", "GET /api/openapi.json": "", "GET /static/": "", "GET /{$}": "", "/": "", "/api/": "",
 	"GET /signin": "", "POST /signin": "", "POST /signout": "", "GET /setup": "", "POST /setup": "",
 
 	"POST /api/v1/events":               parley.PermIngest,
@@ -147,7 +151,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	srv, db, ws := reportServer(t)
 	ctx := context.Background()
 	routes := map[string]parley.Permission{}
-	for _, r := range web.New(db, web.Options{}).Routes() {
+	for _, r := range web.New(db, web.Options{Logger: quiet}).Routes() {
 		routes[r.Pattern] = r.Perm
 	}
 	for pattern, perm := range routes {

@@ -33,7 +33,7 @@ type fixture struct {
 func newFixture(t *testing.T, lim ingest.Limits) *fixture {
 	t.Helper()
 	db := storetest.New(t)
-	h := web.New(db, web.Options{Now: func() time.Time { return now }, Limits: lim})
+	h := web.New(db, web.Options{Now: func() time.Time { return now }, Limits: lim, Logger: quiet})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	ws, err := db.EnsureWorkspace(context.Background(), parley.DefaultWorkspace, now)

@@ -41,7 +41,7 @@ func BenchmarkPerformancePage(b *testing.B) {
 			b.Fatal(err)
 		}
 		cookie = session(b, db, ws, "bench@example.com", parley.RoleViewer, now)
-		h = web.New(db, web.Options{Now: func() time.Time { return now }})
+		h = web.New(db, web.Options{Now: func() time.Time { return now }, Logger: quiet})
 	} else {
 		srv, _, _ := reportServer(b)
 		h, cookie = srv.Config.Handler, adminCookie

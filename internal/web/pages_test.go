@@ -77,7 +77,7 @@ func reportServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace) 
 	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return reportNow }}).Pass(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return reportNow }}))
+	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return reportNow }, Logger: quiet}))
 	t.Cleanup(srv.Close)
 	adminCookie = session(t, db, ws, "admin@example.com", parley.RoleAdmin, reportNow)
 	client = clientWith(credentials{cookie: adminCookie}, true)

@@ -97,6 +97,7 @@ func (s *Server) register() {
 	s.public("GET /healthz", s.healthz)
 	s.public("GET /readyz", s.readyz)
 	s.public("GET /metrics", s.metrics.Handler().ServeHTTP)
+	s.public("GET /api/openapi.json", serveOpenAPI)
 	s.public("GET /static/", s.assets.ServeHTTP)
 	s.public("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/reports", http.StatusFound)
