@@ -499,3 +499,28 @@ func TestGroupingWithEmbeddings(t *testing.T) {
 		})
 	}
 }
+
+// TestRunStopsBetweenBatches: a worker asked to stop finishes the batch in
+// flight, commits it, and starts no other.
+func TestRunStopsBetweenBatches(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, ws, generate(t, 50, 2, 3))
+	// The stop comes as the pass reads the clock, just before its first
+	// batch: that batch must still finish and commit.
+	w := pipeline.New(db, pipeline.Options{Now: func() time.Time { cancel(); return end.Add(72 * time.Hour) }, Batch: 10})
+	if err := w.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.EvaluationProgress(context.Background(), ws.ID, end.Add(72*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evaluated := p.Conversations - p.Due; evaluated != 10 {
+		t.Errorf("a stopping worker evaluated %d conversations, want exactly one batch of 10", evaluated)
+	}
+}
