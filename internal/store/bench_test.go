@@ -4,44 +4,17 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
-// benchBatch is how many events one benchmark transaction carries, like a
-// typical API request.
-const benchBatch = 1000
-
-// benchItems makes n realistic events with canonical bodies.
-func benchItems(b *testing.B, n int) []ingest.Item {
-	b.Helper()
-	items := make([]ingest.Item, n)
-	for i := range items {
-		e := parley.Event{
-			ID: fmt.Sprintf("ev-%09d", i), Type: parley.EventMessage,
-			ConversationID: fmt.Sprintf("c-%07d", i/8), OccurredAt: t0.Add(time.Duration(i) * time.Second),
-			Channel: "chat", Author: parley.AuthorCustomerAgent,
-			Text:    "You can change the delivery address from your account page under Orders › Edit.",
-			Sources: []parley.Source{{ID: "kb-12", Title: "Change your delivery address"}},
-		}
-		body, err := ingest.Canonical(&e)
-		if err != nil {
-			b.Fatal(err)
-		}
-		items[i] = ingest.Item{Index: i % benchBatch, Event: e, Body: body}
-	}
-	return items
-}
-
 // BenchmarkInsertEvents measures storing events through the store, in
-// batches of benchBatch per transaction, idempotency checks included.
+// batches of storetest.BenchBatch per transaction, idempotency checks included.
 func BenchmarkInsertEvents(b *testing.B) {
 	ctx := context.Background()
 	db := storetest.New(b)
@@ -49,10 +22,10 @@ func BenchmarkInsertEvents(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	items := benchItems(b, b.N)
+	items := storetest.BenchEvents(b, b.N, t0)
 	b.ResetTimer()
-	for start := 0; start < len(items); start += benchBatch {
-		batch := ingest.Batch{Items: items[start:min(start+benchBatch, len(items))]}
+	for start := 0; start < len(items); start += storetest.BenchBatch {
+		batch := ingest.Batch{Items: items[start:min(start+storetest.BenchBatch, len(items))]}
 		if _, err := db.InsertEvents(ctx, ws.ID, batch); err != nil {
 			b.Fatal(err)
 		}
@@ -90,9 +63,9 @@ func BenchmarkDriverInsert(b *testing.B) {
 	if driver == "pgx" {
 		query = "INSERT INTO raw VALUES ($1, $2, $3, $4, $5, $6, $7)"
 	}
-	items := benchItems(b, b.N)
+	items := storetest.BenchEvents(b, b.N, t0)
 	b.ResetTimer()
-	for start := 0; start < len(items); start += benchBatch {
+	for start := 0; start < len(items); start += storetest.BenchBatch {
 		tx, err := db.Begin()
 		if err != nil {
 			b.Fatal(err)
@@ -101,7 +74,7 @@ func BenchmarkDriverInsert(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for i, it := range items[start:min(start+benchBatch, len(items))] {
+		for i, it := range items[start:min(start+storetest.BenchBatch, len(items))] {
 			e := &it.Event
 			if _, err := stmt.Exec(1, e.ID, start+i, e.ConversationID, string(e.Type),
 				e.OccurredAt.UTC().Format(time.RFC3339Nano), string(it.Body)); err != nil {

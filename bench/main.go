@@ -1,0 +1,352 @@
+// Command bench measures Parley against the targets of SPEC §10 and prints
+// one markdown table. It generates its data with `parley gen` (seeded),
+// runs the packages' Go benchmarks against it, and watches a real `parley
+// serve`:
+//
+//	go run ./bench            # 100,000 and 1,000,000 conversations
+//	go run ./bench -quick     # 2,000 and 20,000: a smoke run of every step
+//
+// Set PARLEY_TEST_POSTGRES (a server URL) to measure PostgreSQL too.
+// Generated databases are kept in -dir and reused by later runs. Numbers
+// from a shared machine are noisy: compare ratios measured in one run.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// now is the clock of every generated data set and report.
+const now = "2026-11-24T00:00:00Z"
+
+func main() {
+	quick := flag.Bool("quick", false, "small data sets: check that every step works, in a minute or two")
+	dir := flag.String("dir", "bench-out", "where generated databases and the parley binary are kept")
+	flag.Parse()
+	if err := run(*quick, *dir); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// result is one cell of the table.
+type result map[string]string
+
+func run(quick bool, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	bin, err := filepath.Abs(filepath.Join(dir, "parley"))
+	if err != nil {
+		return err
+	}
+	if err := cmd("", nil, "go", "build", "-o", bin, "./cmd/parley"); err != nil {
+		return err
+	}
+	sizes := []int{100000, 1000000}
+	events := 100000
+	if quick {
+		sizes, events = []int{2000, 20000}, 10000
+	}
+	dialects := []string{"sqlite"}
+	pg := os.Getenv("PARLEY_TEST_POSTGRES")
+	if pg != "" {
+		dialects = append(dialects, "postgres")
+	}
+	cols := map[string]result{}
+	for _, d := range dialects {
+		r := result{}
+		cols[d] = r
+		env := []string{"PARLEY_TEST_DB=" + map[string]string{"sqlite": "sqlite", "postgres": "postgres"}[d]}
+		step("%s: HTTP ingest and driver insert of %d events", d, events)
+		httpRate, err := benchMetric(env, "./internal/web", "HTTPIngest", fmt.Sprintf("%dx", events), "events/s")
+		if err != nil {
+			return err
+		}
+		rawRate, err := benchMetric(env, "./internal/store", "DriverInsert", fmt.Sprintf("%dx", events), "events/s")
+		if err != nil {
+			return err
+		}
+		r["ingest"] = fmt.Sprintf("%.0f events/s", httpRate)
+		r["driver"] = fmt.Sprintf("%.0f events/s (HTTP is %.1f× slower)", rawRate, rawRate/httpRate)
+		for _, n := range sizes {
+			dsn, err := dataset(bin, dir, d, pg, n, r)
+			if err != nil {
+				return err
+			}
+			step("%s, %d conversations: report page and raw GROUP BY", d, n)
+			benv := append(env, "PARLEY_BENCH_DB="+dsn, "PARLEY_BENCH_NOW="+now)
+			out, err := goBench(benv, "./internal/web", "PerformancePage", "30x")
+			if err != nil {
+				return err
+			}
+			median, p95 := metricOfBench(out, "//reports", "ms-median"), metricOfBench(out, "//reports", "ms-p95")
+			out, err = goBench(benv, "./internal/store", "RawGroupBy", "3x")
+			if err != nil {
+				return err
+			}
+			raw := metricOf(out, "ns/op") / 1e6
+			r[fmt.Sprintf("page %d", n)] = fmt.Sprintf("%.1f ms median, %.1f ms p95", median, p95)
+			r[fmt.Sprintf("raw %d", n)] = fmt.Sprintf("%.0f ms (page is %.0f× faster)", raw, raw/median)
+			if n == sizes[len(sizes)-1] {
+				step("%s, %d conversations: peak RSS of parley serve", d, n)
+				rss, err := peakRSS(bin, dsn)
+				if err != nil {
+					return err
+				}
+				r["rss"] = fmt.Sprintf("%.0f MB", rss)
+			}
+		}
+	}
+	step("gap grouping on BANKING77")
+	out, err := goBench(nil, "./internal/gaps", "Banking77|AssignOne|NewIndex", "3x")
+	if err != nil {
+		return err
+	}
+	gapsCell := fmt.Sprintf("%.2f s, %0.f topics, NMI %.3f, ARI %.3f, ACC %.3f", metricOfBench(out, "GroupBanking77", "ns/op")/1e9,
+		metricOfBench(out, "GroupBanking77", "topics"), metricOfBench(out, "GroupBanking77", "NMI"),
+		metricOfBench(out, "GroupBanking77", "ARI"), metricOfBench(out, "GroupBanking77", "ACC"))
+	assignCell := fmt.Sprintf("%.0f µs (indexing the topics once: %.0f ms)", metricOfBench(out, "AssignOne", "ns/op")/1e3,
+		metricOfBench(out, "NewIndex", "ns/op")/1e6)
+
+	// The table.
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n| measure | target (SPEC §10) |")
+	for _, d := range dialects {
+		fmt.Fprintf(&b, " %s |", d)
+	}
+	b.WriteString("\n|---|---|" + strings.Repeat("---|", len(dialects)) + "\n")
+	row := func(name, target, key string) {
+		fmt.Fprintf(&b, "| %s | %s |", name, target)
+		for _, d := range dialects {
+			fmt.Fprintf(&b, " %s |", cols[d][key])
+		}
+		b.WriteString("\n")
+	}
+	row("HTTP ingest, batches of 1,000 over loopback, 4 clients", "≥ 100,000 events/s (SQLite)", "ingest")
+	row("plain driver INSERT loop, same rows", "HTTP within 4×", "driver")
+	for _, n := range sizes {
+		row(fmt.Sprintf("ingest of %d conversations (`parley ingest`)", n), "", fmt.Sprintf("load %d", n))
+		row(fmt.Sprintf("evaluation backfill, %d conversations", n), "≥ 100,000 conversations/s", fmt.Sprintf("eval %d", n))
+		row(fmt.Sprintf("Performance page, 12 weeks, %d conversations", n), "≤ 20 ms", fmt.Sprintf("page %d", n))
+		row(fmt.Sprintf("same numbers by GROUP BY over raw events, %d", n), "page ≥ 50× faster", fmt.Sprintf("raw %d", n))
+	}
+	row(fmt.Sprintf("peak RSS of parley serve, %d conversations", sizes[len(sizes)-1]), "≤ 300 MB", "rss")
+	fmt.Fprintf(&b, "| gap grouping, 13,083 BANKING77 questions | ≤ 3 s; NMI ≥ 0.70, ARI ≥ 0.35, ACC ≥ 0.50 | %s |%s\n", gapsCell, strings.Repeat(" ″ |", len(dialects)-1))
+	fmt.Fprintf(&b, "| assigning one new question to a topic | | %s |%s\n", assignCell, strings.Repeat(" ″ |", len(dialects)-1))
+	fmt.Print(b.String())
+	return nil
+}
+
+// dataset makes (or reuses) a database of n generated conversations,
+// ingested and evaluated, and notes how long each took.
+func dataset(bin, dir, dialect, pg string, n int, r result) (string, error) {
+	dsn, err := filepath.Abs(filepath.Join(dir, fmt.Sprintf("bench-%d.db", n)))
+	if err != nil {
+		return "", err
+	}
+	dsn = "sqlite:" + dsn
+	done := filepath.Join(dir, fmt.Sprintf("bench-%s-%d.done", dialect, n))
+	if dialect == "postgres" {
+		schema := fmt.Sprintf("bench_%d", n)
+		db, err := sql.Open("pgx", pg)
+		if err != nil {
+			return "", err
+		}
+		defer db.Close()
+		if _, err := os.Stat(done); err != nil {
+			if _, err := db.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE"); err != nil {
+				return "", err
+			}
+		}
+		if _, err := db.Exec("CREATE SCHEMA IF NOT EXISTS " + schema); err != nil {
+			return "", err
+		}
+		sep := "?"
+		if strings.Contains(pg, "?") {
+			sep = "&"
+		}
+		dsn = pg + sep + "search_path=" + schema
+	}
+	if b, err := os.ReadFile(done); err == nil {
+		for line := range strings.Lines(string(b)) {
+			k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
+			r[k] = v + " (earlier run)"
+		}
+		return dsn, nil
+	}
+	if dialect == "sqlite" {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(strings.TrimPrefix(dsn, "sqlite:") + suffix)
+		}
+	}
+	step("%s: generating and ingesting %d conversations", dialect, n)
+	gen := exec.Command(bin, "gen", "--conversations", strconv.Itoa(n), "--days", "84", "--seed", "7", "--end", now)
+	ingest := exec.Command(bin, "ingest", "--db", dsn, "-")
+	pipe, err := gen.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	ingest.Stdin, ingest.Stderr, gen.Stderr = pipe, os.Stderr, os.Stderr
+	start := time.Now()
+	if err := gen.Start(); err != nil {
+		return "", err
+	}
+	out, err := ingest.Output()
+	if err != nil {
+		return "", fmt.Errorf("ingest: %w", err)
+	}
+	if err := gen.Wait(); err != nil {
+		return "", err
+	}
+	load := time.Since(start)
+	m := regexp.MustCompile(`accepted (\d+) events`).FindSubmatch(out)
+	if m == nil {
+		return "", fmt.Errorf("ingest printed %q", out)
+	}
+	nEvents, _ := strconv.Atoi(string(m[1]))
+	step("%s: evaluating %d conversations", dialect, n)
+	start = time.Now()
+	if err := cmd("", nil, bin, "evaluate", "--db", dsn, "--now", now); err != nil {
+		return "", err
+	}
+	eval := time.Since(start)
+	notes := fmt.Sprintf("load %d=%d events in %.1f s (%.0f events/s)\neval %d=%.1f s (%.0f conversations/s)\n",
+		n, nEvents, load.Seconds(), float64(nEvents)/load.Seconds(), n, eval.Seconds(), float64(n)/eval.Seconds())
+	for line := range strings.Lines(notes) {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
+		r[k] = v
+	}
+	return dsn, os.WriteFile(done, []byte(notes), 0o644)
+}
+
+// peakRSS serves dsn with a real `parley serve`, asks for the 12-week
+// report many times, and returns the process's peak resident memory.
+func peakRSS(bin, dsn string) (float64, error) {
+	tok, err := exec.Command(bin, "token", "create", "--db", dsn, "--name", "bench", "--scopes", "read").Output()
+	if err != nil {
+		return 0, fmt.Errorf("token: %w", err)
+	}
+	serve := exec.Command(bin, "serve", "--db", dsn, "--addr", "127.0.0.1:0")
+	stderr, err := serve.StderrPipe()
+	if err != nil {
+		return 0, err
+	}
+	if err := serve.Start(); err != nil {
+		return 0, err
+	}
+	defer func() {
+		serve.Process.Signal(os.Interrupt)
+		serve.Wait()
+	}()
+	var base string
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if m := regexp.MustCompile(`"url":"(http://[^"]+)"`).FindStringSubmatch(sc.Text()); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, stderr)
+	if base == "" {
+		return 0, fmt.Errorf("serve printed no address")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, q := range []string{"range=last_12_weeks", "range=last_52_weeks", "range=last_4_weeks&granularity=day", "limit=1000"} {
+		path := "/api/v1/reports/performance?"
+		if strings.HasPrefix(q, "limit") {
+			path = "/api/v1/conversations?"
+		}
+		for range 10 {
+			req, _ := http.NewRequestWithContext(ctx, "GET", base+path+q, nil)
+			req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				return 0, fmt.Errorf("%s: %d", path, res.StatusCode)
+			}
+		}
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", serve.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(status)
+	if m == nil {
+		return 0, fmt.Errorf("no VmHWM in /proc status")
+	}
+	kb, _ := strconv.ParseFloat(string(m[1]), 64)
+	return kb / 1024, nil
+}
+
+func step(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+func cmd(dir string, env []string, name string, args ...string) error {
+	c := exec.Command(name, args...)
+	c.Dir, c.Stdout, c.Stderr = dir, os.Stderr, os.Stderr
+	c.Env = append(os.Environ(), env...)
+	return c.Run()
+}
+
+// goBench runs one package's benchmarks and returns their output.
+func goBench(env []string, pkg, pattern, benchtime string) (string, error) {
+	c := exec.Command("go", "test", "-run", "XXX", "-bench", pattern, "-benchtime", benchtime, pkg)
+	c.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, os.Stderr
+	if err := c.Run(); err != nil {
+		return "", fmt.Errorf("go test -bench %s %s: %w\n%s", pattern, pkg, err, out.String())
+	}
+	os.Stderr.Write(out.Bytes())
+	return out.String(), nil
+}
+
+func benchMetric(env []string, pkg, pattern, benchtime, unit string) (float64, error) {
+	out, err := goBench(env, pkg, pattern, benchtime)
+	if err != nil {
+		return 0, err
+	}
+	return metricOf(out, unit), nil
+}
+
+// metricOf finds "<value> <unit>" on the first benchmark line.
+func metricOf(out, unit string) float64 {
+	return metricOfBench(out, "", unit)
+}
+
+// metricOfBench finds "<value> <unit>" on the line of the named benchmark.
+func metricOfBench(out, name, unit string) float64 {
+	re := regexp.MustCompile(`([0-9.]+) ` + regexp.QuoteMeta(unit) + `(\s|$)`)
+	for line := range strings.Lines(out) {
+		if !strings.HasPrefix(line, "Benchmark") || !strings.Contains(line, name) {
+			continue
+		}
+		if m := re.FindStringSubmatch(line); m != nil {
+			v, _ := strconv.ParseFloat(m[1], 64)
+			return v
+		}
+	}
+	return 0
+}
