@@ -5,11 +5,11 @@ import (
 	"cmp"
 	"context"
 	"io"
-	"slices"
-	"sync"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
