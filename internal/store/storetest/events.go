@@ -14,7 +14,8 @@ import (
 const BenchBatch = 1000
 
 // BenchEvents makes n realistic agent replies with canonical bodies, eight
-// per conversation, from at on, one second apart: the rows every ingest
+// per conversation, one second apart going back from at (never in the
+// future, which ingest would refuse): the rows every ingest
 // benchmark writes, so that their numbers compare.
 func BenchEvents(tb testing.TB, n int, at time.Time) []ingest.Item {
 	tb.Helper()
@@ -22,7 +23,7 @@ func BenchEvents(tb testing.TB, n int, at time.Time) []ingest.Item {
 	for i := range items {
 		e := parley.Event{
 			ID: fmt.Sprintf("ev-%09d", i), Type: parley.EventMessage,
-			ConversationID: fmt.Sprintf("c-%07d", i/8), OccurredAt: at.Add(time.Duration(i) * time.Second),
+			ConversationID: fmt.Sprintf("c-%07d", i/8), OccurredAt: at.Add(-time.Duration(i) * time.Second),
 			Channel: "chat", Author: parley.AuthorCustomerAgent,
 			Text:    "You can change the delivery address from your account page under Orders › Edit.",
 			Sources: []parley.Source{{ID: "kb-12", Title: "Change your delivery address"}},
