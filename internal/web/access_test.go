@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -246,10 +247,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 
 	checked := 0
-	for _, pattern := range slices.Sorted(mapsKeys(routeTable)) {
+	for _, pattern := range slices.Sorted(maps.Keys(routeTable)) {
 		perm := routeTable[pattern]
 		publicStatus := map[int][]string{}
-		for _, name := range slices.Sorted(mapsKeys(callers)) {
+		for _, name := range slices.Sorted(maps.Keys(callers)) {
 			cred := callers[name]
 			if pattern == "POST /signout" {
 				cred = credentials{} // signing out would end the session the other checks use
@@ -296,16 +297,6 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 	t.Logf("checked %d routes × %d callers = %d requests", len(routeTable), len(callers), checked)
-}
-
-func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // TestSignIn walks the first run and sign-in: an empty database offers to

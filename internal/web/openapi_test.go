@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -312,8 +313,8 @@ func TestOpenAPIExamples(t *testing.T) {
 	}
 	examples := 0
 	paths := doc["paths"].(map[string]any)
-	for _, path := range slices.Sorted(mapsKeys(paths)) {
-		for _, method := range slices.Sorted(mapsKeys(paths[path].(map[string]any))) {
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
+		for _, method := range slices.Sorted(maps.Keys(paths[path].(map[string]any))) {
 			op := paths[path].(map[string]any)[method].(map[string]any)
 			// Request examples go to the server.
 			if rb, ok := op["requestBody"].(map[string]any); ok {
