@@ -44,7 +44,9 @@ const (
 //  4. Louvain modularity optimisation cuts the graph into communities, and
 //     the number of topics falls out of it;
 //  5. one pass moves each question to the topic whose centroid it is
-//     closest to, which fixes questions the graph placed by a weak link.
+//     closest to, which fixes questions the graph placed by a weak link;
+//  6. one vote moves each question to the topic most of its neighbours are
+//     in, when the centroid pass went against them.
 func Group(questions []string) []int {
 	if len(questions) == 0 {
 		return nil
@@ -63,21 +65,45 @@ func Group(questions []string) []int {
 	return communities(nb, func(topics []int) []int { return reassign(vs, len(v.df), topics) })
 }
 
+// vote moves each question to the topic its neighbours, weighted by
+// similarity, mostly belong to, counting its own topic as half a vote of
+// full similarity: a question the centroids placed against the judgement
+// of its nearest questions follows them. Ties keep the lower topic.
+func vote(nb [][]neighbor, topics []int) []int {
+	out := make([]int, len(topics))
+	score := map[int]float32{}
+	for i, own := range topics {
+		clear(score)
+		score[own] = 0.5
+		for _, n := range nb[i] {
+			score[topics[n.id]] += n.sim
+		}
+		best := own
+		for t, s := range score {
+			if s > score[best] || (s == score[best] && t < best) {
+				best = t
+			}
+		}
+		out[i] = best
+	}
+	return out
+}
+
 // neighborCount is how many neighbours each of n questions looks at: a
 // small batch cannot hold topics of twenty, so each question looks at a
 // fifth of the others and small topics can still form.
 func neighborCount(n int) int { return min(neighbors, max(2, n/5)) }
 
-// communities runs steps 3 to 5 of Group on a neighbour graph; reassign
+// communities runs steps 3 to 6 of Group on a neighbour graph; reassign
 // moves questions to their closest topic centre in the vectors' space.
 func communities(nb [][]neighbor, reassign func([]int) []int) []int {
 	topics := louvain(sharedNeighborGraph(nb, minShared), resolution)
-	return renumber(reassign(topics))
+	return renumber(vote(nb, reassign(topics)))
 }
 
 // GroupVectors is Group for questions given as vectors, such as the
 // embeddings of a language model, where similar meaning gives similar
-// vectors even without shared words. Steps 3 to 5 are Group's; neighbours
+// vectors even without shared words. Steps 3 to 6 are Group's; neighbours
 // are found by comparing every pair, which suits the batches of new
 // questions the service groups (thousands), not millions. There is no
 // Related floor: what counts as related depends on the model.
