@@ -3,6 +3,8 @@ package report_test
 import (
 	"context"
 	"math"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -288,5 +290,82 @@ func TestPresets(t *testing.T) {
 	}
 	if _, _, err := report.Preset("forever").Range(now, s); parley.KindOf(err) != parley.KindInvalid {
 		t.Errorf("unknown preset: %v", err)
+	}
+}
+
+// countingSource counts the rollup reads of a real store.
+type countingSource struct {
+	*store.DB
+	reads atomic.Int64
+}
+
+func (c *countingSource) Rollups(ctx context.Context, workspaceID int64, from, to string) ([]parley.Rollup, error) {
+	c.reads.Add(1)
+	return c.DB.Rollups(ctx, workspaceID, from, to)
+}
+
+// TestCache: a kept report is returned until the rollups change, and is
+// then built anew with the new numbers.
+func TestCache(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, "acme", time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 16, 12, 0, 0, 0, time.UTC)
+	add := func(id string, day string) {
+		t.Helper()
+		evs := []parley.Event{
+			{ID: id + "s", Type: parley.EventConversationStarted, ConversationID: id, OccurredAt: at(day, "09:00"), Channel: "chat"},
+			{ID: id + "r", Type: parley.EventMessage, ConversationID: id, OccurredAt: at(day, "09:01"), Author: parley.AuthorCustomerAgent, Text: "Hi", Sources: []parley.Source{{ID: "kb"}}},
+		}
+		var b ingest.Batch
+		for i, e := range evs {
+			body, _ := ingest.Canonical(&e)
+			b.Items = append(b.Items, ingest.Item{Index: i, Event: e, Body: body})
+		}
+		if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return now }}).Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("c1", "2026-03-10")
+	src := &countingSource{DB: db}
+	cache := report.NewCache(2)
+	req := report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}
+	var wg sync.WaitGroup
+	reports := make([]*report.Report, 8)
+	for i := range reports {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := cache.Performance(ctx, src, ws, req, now)
+			if err != nil {
+				t.Error(err)
+			}
+			reports[i] = r
+		}()
+	}
+	wg.Wait()
+	first, _ := cache.Performance(ctx, src, ws, req, now)
+	if first.Totals.Handled != 1 || src.reads.Load() > int64(len(reports)) {
+		t.Fatalf("handled %d after %d reads", first.Totals.Handled, src.reads.Load())
+	}
+	reads := src.reads.Load()
+	if again, _ := cache.Performance(ctx, src, ws, req, now); again != first || src.reads.Load() != reads {
+		t.Error("an unchanged report was built again")
+	}
+	add("c2", "2026-03-11")
+	after, _ := cache.Performance(ctx, src, ws, req, now)
+	if after.Totals.Handled != 2 || src.reads.Load() != reads+1 {
+		t.Errorf("after new outcomes: handled %d, %d reads (want 2 handled, one new read)", after.Totals.Handled, src.reads.Load()-reads)
+	}
+	ws.Settings.WeekStart = parley.WeekStartSunday
+	sunday, _ := cache.Performance(ctx, src, ws, req, now)
+	if sunday == after || sunday.Series[0].From != "2026-03-02" || sunday.Series[1].From != "2026-03-08" {
+		t.Errorf("a settings change kept the old report: %+v", sunday.Series)
 	}
 }

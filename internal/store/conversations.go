@@ -221,6 +221,9 @@ func (db *DB) resetOutcomes(ctx context.Context, tx *sql.Tx, workspaceID int64) 
 	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM rollups WHERE workspace_id = ?`), workspaceID); err != nil {
 		return fmt.Errorf("store: reset rollups: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE workspaces SET rollup_version = rollup_version + 1 WHERE id = ?`), workspaceID); err != nil {
+		return fmt.Errorf("store: bump rollup version: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, d.rebind(
 		`UPDATE conversations SET contributions = '', due_at = ? WHERE workspace_id = ?`),
 		d.instant(earliest), workspaceID); err != nil {
@@ -273,4 +276,14 @@ func (db *DB) DueCount(ctx context.Context, now time.Time) (int64, error) {
 		return 0, fmt.Errorf("store: due count: %w", err)
 	}
 	return n, nil
+}
+
+// RollupVersion returns a number that changes whenever the workspace's
+// rollups change: a report built at one version stays right until then.
+func (db *DB) RollupVersion(ctx context.Context, workspaceID int64) (int64, error) {
+	var v int64
+	if err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT rollup_version FROM workspaces WHERE id = ?`), workspaceID).Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: rollup version: %w", err)
+	}
+	return v, nil
 }

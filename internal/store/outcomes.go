@@ -281,6 +281,12 @@ func (ev *Evaluation) applyDelta(ctx context.Context, delta map[cell]int64) erro
 			strings.Compare(string(a.metric), string(b.metric)), strings.Compare(a.label, b.label))
 	})
 	d := ev.db.dialect
+	if len(cells) > 0 {
+		if _, err := ev.tx.ExecContext(ctx, d.rebind(`UPDATE workspaces SET rollup_version = rollup_version + 1 WHERE id = ?`),
+			ev.workspaceID); err != nil {
+			return fmt.Errorf("store: bump rollup version: %w", err)
+		}
+	}
 	args := make([]any, 0, saveChunk*6)
 	for start := 0; start < len(cells); start += saveChunk {
 		chunk := cells[start:min(start+saveChunk, len(cells))]

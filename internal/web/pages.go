@@ -195,7 +195,7 @@ func (s *Server) performancePage(w http.ResponseWriter, r *http.Request, ws parl
 		s.pageError(w, r, l, ws, err)
 		return
 	}
-	rep, err := report.Performance(r.Context(), s.db, ws, req, s.now())
+	rep, err := s.reports.Performance(r.Context(), s.db, ws, req, s.now())
 	if err != nil {
 		s.pageError(w, r, l, ws, err)
 		return

@@ -54,7 +54,7 @@ func (s *Server) performance(r *http.Request, ws parley.Workspace) (*report.Repo
 	if err != nil {
 		return nil, err
 	}
-	return report.Performance(r.Context(), s.db, ws, req, s.now())
+	return s.reports.Performance(r.Context(), s.db, ws, req, s.now())
 }
 
 func csvHeaders(w http.ResponseWriter, filename string) {

@@ -13,6 +13,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -57,7 +58,13 @@ type Server struct {
 	// signins limits sign-in attempts.
 	signins *limiter
 	metrics *metrics.Metrics
+	// reports keeps built reports until the rollups change.
+	reports *report.Cache
 }
+
+// reportCacheSize is how many reports a server keeps: every filter a few
+// people look at, in every workspace, is a few dozen.
+const reportCacheSize = 256
 
 // Route is one registered route and what it needs.
 type Route struct {
@@ -81,6 +88,7 @@ func New(db *store.DB, opt Options) *Server {
 		s.lims = ingest.DefaultLimits()
 	}
 	s.signins = newLimiter()
+	s.reports = report.NewCache(reportCacheSize)
 	s.metrics = opt.Metrics
 	if s.metrics == nil {
 		s.metrics = metrics.New(db, s.now)
