@@ -221,8 +221,8 @@ func (db *DB) resetOutcomes(ctx context.Context, tx *sql.Tx, workspaceID int64) 
 	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM rollups WHERE workspace_id = ?`), workspaceID); err != nil {
 		return fmt.Errorf("store: reset rollups: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE workspaces SET rollup_version = rollup_version + 1 WHERE id = ?`), workspaceID); err != nil {
-		return fmt.Errorf("store: bump rollup version: %w", err)
+	if err := bumpRollupVersion(tx, d, workspaceID); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, d.rebind(
 		`UPDATE conversations SET contributions = '', due_at = ? WHERE workspace_id = ?`),
@@ -282,7 +282,8 @@ func (db *DB) DueCount(ctx context.Context, now time.Time) (int64, error) {
 // rollups change: a report built at one version stays right until then.
 func (db *DB) RollupVersion(ctx context.Context, workspaceID int64) (int64, error) {
 	var v int64
-	if err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT rollup_version FROM workspaces WHERE id = ?`), workspaceID).Scan(&v); err != nil {
+	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT version FROM rollup_versions WHERE workspace_id = ?`), workspaceID).Scan(&v)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: rollup version: %w", err)
 	}
 	return v, nil

@@ -42,6 +42,8 @@ type Evaluation struct {
 	// Conversations are the claimed conversations, in the order claimed.
 	Conversations []Due
 	stored        map[string]storedOutcome
+	// rollupsChanged says Commit must bump the workspace's rollup version.
+	rollupsChanged bool
 }
 
 // storedOutcome is what the last evaluation left on a conversation's row.
@@ -281,12 +283,7 @@ func (ev *Evaluation) applyDelta(ctx context.Context, delta map[cell]int64) erro
 			strings.Compare(string(a.metric), string(b.metric)), strings.Compare(a.label, b.label))
 	})
 	d := ev.db.dialect
-	if len(cells) > 0 {
-		if _, err := ev.tx.ExecContext(ctx, d.rebind(`UPDATE workspaces SET rollup_version = rollup_version + 1 WHERE id = ?`),
-			ev.workspaceID); err != nil {
-			return fmt.Errorf("store: bump rollup version: %w", err)
-		}
-	}
+	ev.rollupsChanged = ev.rollupsChanged || len(cells) > 0
 	args := make([]any, 0, saveChunk*6)
 	for start := 0; start < len(cells); start += saveChunk {
 		chunk := cells[start:min(start+saveChunk, len(cells))]
@@ -389,7 +386,16 @@ func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, test
 }
 
 // Commit makes the batch's outcomes and rollup changes durable together.
+// The workspace's rollup version is bumped last, just before the commit:
+// that row is shared by every worker of the workspace, and a transaction
+// that holds it then waits for nothing else, so workers cannot deadlock
+// over it.
 func (ev *Evaluation) Commit() error {
+	if ev.rollupsChanged {
+		if err := bumpRollupVersion(ev.tx, ev.db.dialect, ev.workspaceID); err != nil {
+			return err
+		}
+	}
 	if err := ev.tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit evaluation: %w", err)
 	}
@@ -444,4 +450,13 @@ func decodeContributions(s string) ([]parley.Contribution, error) {
 		out = append(out, parley.Contribution{Day: parts[0], Channel: parts[1], Metric: parley.Metric(parts[2]), Key: parts[3], N: n})
 	}
 	return out, nil
+}
+
+// bumpRollupVersion changes the workspace's rollup version inside tx.
+func bumpRollupVersion(tx *sql.Tx, d Dialect, workspaceID int64) error {
+	if _, err := tx.Exec(d.rebind(`INSERT INTO rollup_versions (workspace_id, version) VALUES (?, 1)
+		ON CONFLICT (workspace_id) DO UPDATE SET version = rollup_versions.version + 1`), workspaceID); err != nil {
+		return fmt.Errorf("store: bump rollup version: %w", err)
+	}
+	return nil
 }
