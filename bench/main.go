@@ -83,7 +83,7 @@ func run(quick bool, dir string) error {
 			return err
 		}
 		r["ingest"] = fmt.Sprintf("%.0f events/s", httpRate)
-		r["driver"] = fmt.Sprintf("%.0f events/s (HTTP ingest is %.1f× below it)", rawRate, rawRate/httpRate)
+		r["driver"] = fmt.Sprintf("%.0f events/s (HTTP ingest reaches %.0f%% of it)", rawRate, 100*httpRate/rawRate)
 		for _, n := range sizes {
 			dsn, err := dataset(bin, dir, d, pg, n, r)
 			if err != nil {
