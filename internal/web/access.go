@@ -288,9 +288,8 @@ func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) postSignin(w http.ResponseWriter, r *http.Request) {
 	l := langOf(w, r)
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, l, parley.Workspace{}, parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")}))
+	if err := parseForm(w, r, maxSmallForm); err != nil {
+		s.pageError(w, r, l, parley.Workspace{}, err)
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
@@ -377,9 +376,8 @@ func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) {
 	l := langOf(w, r)
 	ctx := r.Context()
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, l, parley.Workspace{}, parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")}))
+	if err := parseForm(w, r, maxSmallForm); err != nil {
+		s.pageError(w, r, l, parley.Workspace{}, err)
 		return
 	}
 	if n, err := s.db.CountUsers(ctx); err != nil || n > 0 {

@@ -144,9 +144,8 @@ func (s *Server) postTopic(w http.ResponseWriter, r *http.Request, ws parley.Wor
 		s.pageError(w, r, l, ws, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxActionBody)
-	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, l, ws, parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")}))
+	if err := parseForm(w, r, maxActionBody); err != nil {
+		s.pageError(w, r, l, ws, err)
 		return
 	}
 	action := r.PostForm.Get("action")
@@ -212,9 +211,8 @@ func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, ws parley
 
 // postContent creates a short answer from the Content page's form.
 func (s *Server) postContent(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxActionBody)
-	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, l, ws, parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")}))
+	if err := parseForm(w, r, maxActionBody); err != nil {
+		s.pageError(w, r, l, ws, err)
 		return
 	}
 	a := parley.ShortAnswer{Question: r.PostForm.Get("question"), Answer: r.PostForm.Get("answer")}
@@ -260,9 +258,8 @@ func (s *Server) postAnswer(w http.ResponseWriter, r *http.Request, ws parley.Wo
 		s.pageError(w, r, l, ws, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxActionBody)
-	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, l, ws, parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")}))
+	if err := parseForm(w, r, maxActionBody); err != nil {
+		s.pageError(w, r, l, ws, err)
 		return
 	}
 	if r.PostForm.Get("action") == "delete" {

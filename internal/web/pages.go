@@ -147,6 +147,18 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Write(buf.Bytes())
 }
 
+// maxSmallForm bounds the body of a sign-in, setup or admin form.
+const maxSmallForm = 16 << 10
+
+// parseForm reads a posted form of at most limit bytes into r.PostForm.
+func parseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")})
+	}
+	return nil
+}
+
 // errorView is what the error page shows.
 type errorView struct {
 	Message  string

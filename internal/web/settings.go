@@ -14,15 +14,6 @@ import (
 
 // The admin pages: workspace settings, people, API tokens, audit log.
 
-// parseAdminForm reads a small admin form.
-func parseAdminForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")})
-	}
-	return nil
-}
-
 // settingsView is what the settings page shows.
 type settingsView struct {
 	Settings    parley.Settings
@@ -40,7 +31,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, ws parley.
 }
 
 func (s *Server) postSettings(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
-	if err := parseAdminForm(w, r); err != nil {
+	if err := parseForm(w, r, maxSmallForm); err != nil {
 		s.pageError(w, r, l, ws, err)
 		return
 	}
@@ -111,7 +102,7 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, ws parley.
 
 // postPeople adds a person, changes a role or removes a member.
 func (s *Server) postPeople(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
-	if err := parseAdminForm(w, r); err != nil {
+	if err := parseForm(w, r, maxSmallForm); err != nil {
 		s.pageError(w, r, l, ws, err)
 		return
 	}
@@ -192,7 +183,7 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, ws parley.
 
 // postTokens creates a token (showing its secret once) or revokes one.
 func (s *Server) postTokens(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
-	if err := parseAdminForm(w, r); err != nil {
+	if err := parseForm(w, r, maxSmallForm); err != nil {
 		s.pageError(w, r, l, ws, err)
 		return
 	}
