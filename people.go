@@ -175,3 +175,12 @@ func ParseScopes(s string) ([]Scope, error) {
 	}
 	return out, nil
 }
+
+// FormatScopes writes scopes as ParseScopes reads them.
+func FormatScopes(scopes []Scope) string {
+	s := make([]string, len(scopes))
+	for i, sc := range scopes {
+		s[i] = string(sc)
+	}
+	return strings.Join(s, ",")
+}

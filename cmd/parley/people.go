@@ -168,11 +168,11 @@ func (a *app) tokenCmd() *ffcli.Command {
 						return err
 					}
 					defer db.Close()
-					secret, err := auth.NewSecret(auth.TokenPrefix)
+					secret, hash, hint, err := auth.NewToken()
 					if err != nil {
 						return err
 					}
-					t, err := db.CreateToken(ctx, ws.ID, strings.TrimSpace(*name), auth.Hash(secret), secret[:len(auth.TokenPrefix)+4], sc, a.now())
+					t, err := db.CreateToken(ctx, ws.ID, strings.TrimSpace(*name), hash, hint, sc, a.now())
 					if err != nil {
 						return err
 					}
@@ -203,11 +203,7 @@ func (a *app) tokenCmd() *ffcli.Command {
 						return t.Format(time.RFC3339)
 					}
 					for _, t := range ts {
-						var sc []string
-						for _, s := range t.Scopes {
-							sc = append(sc, string(s))
-						}
-						fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\t%s\n", t.ID, printable(t.Name), t.Hint, strings.Join(sc, ","),
+						fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\t%s\n", t.ID, printable(t.Name), t.Hint, parley.FormatScopes(t.Scopes),
 							t.CreatedAt.Format(time.RFC3339), when(t.LastUsedAt), when(t.RevokedAt))
 					}
 					return tw.Flush()

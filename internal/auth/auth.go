@@ -90,6 +90,16 @@ func NewSecret(prefix string) (string, error) {
 	return prefix + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
+// NewToken makes an API token: the secret to show once, the hash to store,
+// and a hint (its first characters) to tell tokens apart in lists.
+func NewToken() (secret, hash, hint string, err error) {
+	secret, err = NewSecret(TokenPrefix)
+	if err != nil {
+		return "", "", "", err
+	}
+	return secret, Hash(secret), secret[:len(TokenPrefix)+4], nil
+}
+
 // Hash is how sessions and tokens are looked up: a SHA-256 of the secret.
 // The secrets are random, so a fast hash is enough; the database never
 // holds a value that would let someone sign in.

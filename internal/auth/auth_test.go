@@ -54,3 +54,13 @@ func TestSecrets(t *testing.T) {
 		t.Error("Hash is not a stable SHA-256")
 	}
 }
+
+func TestNewToken(t *testing.T) {
+	secret, hash, hint, err := NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hash != Hash(secret) || !strings.HasPrefix(secret, hint) || len(hint) != len(TokenPrefix)+4 {
+		t.Errorf("token %q: hash %q, hint %q", secret, hash, hint)
+	}
+}

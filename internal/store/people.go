@@ -213,19 +213,11 @@ func (db *DB) CreateToken(ctx context.Context, workspaceID int64, name, hash, hi
 	}
 	d := db.dialect
 	err := db.write.QueryRowContext(ctx, d.rebind(`INSERT INTO api_tokens (workspace_id, name, hash, hint, scopes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), workspaceID, name, hash, hint, joinScopes(scopes), d.instant(now)).Scan(&t.ID)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), workspaceID, name, hash, hint, parley.FormatScopes(scopes), d.instant(now)).Scan(&t.ID)
 	if err != nil {
 		return t, fmt.Errorf("store: create token: %w", err)
 	}
 	return t, nil
-}
-
-func joinScopes(scopes []parley.Scope) string {
-	s := make([]string, len(scopes))
-	for i, sc := range scopes {
-		s[i] = string(sc)
-	}
-	return strings.Join(s, ",")
 }
 
 const tokenColumns = `id, workspace_id, name, hint, scopes, created_at, last_used_at, revoked_at`

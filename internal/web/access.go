@@ -81,7 +81,7 @@ func (s *Server) access(r *http.Request, p parley.Permission) (*caller, parley.W
 		}
 		c := &caller{Token: &t}
 		if !parley.AllowsScopes(t.Scopes, p) {
-			return c, ws, parley.Errorf(parley.KindForbidden, "this token's scopes (%s) do not allow %s", joinScopes(t.Scopes), p)
+			return c, ws, parley.Errorf(parley.KindForbidden, "this token's scopes (%s) do not allow %s", parley.FormatScopes(t.Scopes), p)
 		}
 		return c, ws, nil
 	}
@@ -126,14 +126,6 @@ func (s *Server) access(r *http.Request, p parley.Permission) (*caller, parley.W
 		return c, m.Workspace, parley.Errorf(parley.KindForbidden, "your role (%s) does not allow this", m.Role)
 	}
 	return c, m.Workspace, nil
-}
-
-func joinScopes(scopes []parley.Scope) string {
-	s := make([]string, len(scopes))
-	for i, sc := range scopes {
-		s[i] = string(sc)
-	}
-	return strings.Join(s, ",")
 }
 
 func (s *Server) public(pattern string, h http.HandlerFunc) {

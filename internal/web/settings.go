@@ -212,17 +212,17 @@ func (s *Server) postTokens(w http.ResponseWriter, r *http.Request, ws parley.Wo
 		s.pageError(w, r, l, ws, err)
 		return
 	}
-	s.audit(r, ws, "token.create", t.Name, "scopes "+joinScopes(t.Scopes))
+	s.audit(r, ws, "token.create", t.Name, "scopes "+parley.FormatScopes(t.Scopes))
 	s.renderTokens(w, r, ws, l, http.StatusOK, &tokensView{Secret: secret})
 }
 
 // createToken makes a token and returns its secret, which is not stored.
 func (s *Server) createToken(r *http.Request, ws parley.Workspace, name string, scopes []parley.Scope) (string, parley.Token, error) {
-	secret, err := auth.NewSecret(auth.TokenPrefix)
+	secret, hash, hint, err := auth.NewToken()
 	if err != nil {
 		return "", parley.Token{}, err
 	}
-	t, err := s.db.CreateToken(r.Context(), ws.ID, name, auth.Hash(secret), secret[:len(auth.TokenPrefix)+4], scopes, s.now())
+	t, err := s.db.CreateToken(r.Context(), ws.ID, name, hash, hint, scopes, s.now())
 	return secret, t, err
 }
 
