@@ -39,6 +39,15 @@ type caller struct {
 	Memberships []parley.Membership
 }
 
+// allows reports whether the caller holds a permission in the request's
+// workspace: a token by its scopes, a person by their role there.
+func (c *caller) allows(p parley.Permission) bool {
+	if c.Token != nil {
+		return parley.AllowsScopes(c.Token.Scopes, p)
+	}
+	return c.Role.Allows(p)
+}
+
 // Actor names the caller in the audit log.
 func (c *caller) Actor() string {
 	if c.Token != nil {
@@ -80,7 +89,7 @@ func (s *Server) access(r *http.Request, p parley.Permission) (*caller, parley.W
 			return nil, ws, parley.Errorf(parley.KindNotFound, "workspace %q not found", asked)
 		}
 		c := &caller{Token: &t}
-		if !parley.AllowsScopes(t.Scopes, p) {
+		if !c.allows(p) {
 			return c, ws, parley.Errorf(parley.KindForbidden, "this token's scopes (%s) do not allow %s", parley.FormatScopes(t.Scopes), p)
 		}
 		return c, ws, nil
@@ -122,7 +131,7 @@ func (s *Server) access(r *http.Request, p parley.Permission) (*caller, parley.W
 		return c, parley.Workspace{}, parley.Errorf(parley.KindNotFound, "workspace %q not found", asked)
 	}
 	c.Role = m.Role
-	if !m.Role.Allows(p) {
+	if !c.allows(p) {
 		return c, m.Workspace, parley.Errorf(parley.KindForbidden, "your role (%s) does not allow this", m.Role)
 	}
 	return c, m.Workspace, nil

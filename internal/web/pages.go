@@ -109,13 +109,7 @@ type page struct {
 // Can reports whether the caller may do what a permission allows, to show
 // only the controls that will work.
 func (p *page) Can(perm string) bool {
-	if p.Who == nil {
-		return false
-	}
-	if p.Who.Token != nil {
-		return parley.AllowsScopes(p.Who.Token.Scopes, parley.Permission(perm))
-	}
-	return p.Who.Role.Allows(parley.Permission(perm))
+	return p.Who != nil && p.Who.allows(parley.Permission(perm))
 }
 
 // LangURL is the current page in another language.
