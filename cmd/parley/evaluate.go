@@ -156,8 +156,8 @@ func (a *app) conversationsCmd() *ffcli.Command {
 			if err := conversationFilter(&f, *kind, *chans, *test); err != nil {
 				return err
 			}
-			if !slices.Contains([]string{"text", "json", "csv"}, *format) {
-				return fmt.Errorf("%w: --format: want text, json or csv, not %q", errUsage, *format)
+			if err := formatFlag(*format); err != nil {
+				return err
 			}
 			db, ws, err := a.open(ctx)
 			if err != nil {

@@ -89,14 +89,6 @@ func (a *app) gapsListCmd() *ffcli.Command {
 	}
 }
 
-// formatFlag checks a --format value.
-func formatFlag(format string) error {
-	if !slices.Contains([]string{"text", "json", "csv"}, format) {
-		return fmt.Errorf("%w: --format: want text, json or csv, not %q", errUsage, format)
-	}
-	return nil
-}
-
 func (a *app) printTopics(topics []parley.TopicSummary, format string) error {
 	switch format {
 	case "json":

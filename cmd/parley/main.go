@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -125,6 +126,14 @@ func (a *app) printError(err error) {
 		}
 		fmt.Fprintf(a.stderr, "  event %d%s: %s: %s\n", p.Index, id, p.Field, p.Message)
 	}
+}
+
+// formatFlag checks a --format value.
+func formatFlag(format string) error {
+	if !slices.Contains([]string{"text", "json", "csv"}, format) {
+		return fmt.Errorf("%w: --format: want text, json or csv, not %q", errUsage, format)
+	}
+	return nil
 }
 
 // flags returns a flag set with the flags every command takes.

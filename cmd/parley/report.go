@@ -38,8 +38,8 @@ func (a *app) reportCmd() *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			if !slices.Contains([]string{"text", "json", "csv"}, *format) {
-				return fmt.Errorf("%w: --format: want text, json or csv, not %q", errUsage, *format)
+			if err := formatFlag(*format); err != nil {
+				return err
 			}
 			if !slices.Contains(report.Charts, *chart) {
 				return fmt.Errorf("%w: --chart: unknown chart %q", errUsage, *chart)

@@ -1,6 +1,7 @@
 package gaps
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -18,7 +19,7 @@ func TestGroupBanking77(t *testing.T) {
 	got := Group(texts)
 	elapsed := time.Since(start)
 	nmi, ari, acc := NMI(got, gold), ARI(got, gold), ACC(got, gold)
-	topics := slicesMax(got) + 1
+	topics := slices.Max(got) + 1
 	t.Logf("BANKING77: %d questions → %d topics in %v: NMI %.3f ARI %.3f ACC %.3f", len(texts), topics, elapsed.Round(time.Millisecond), nmi, ari, acc)
 	if nmi < 0.62 || ari < 0.30 || acc < 0.42 {
 		t.Errorf("grouping regressed: NMI %.3f ARI %.3f ACC %.3f", nmi, ari, acc)
@@ -26,14 +27,6 @@ func TestGroupBanking77(t *testing.T) {
 	if topics < 40 || topics > 200 {
 		t.Errorf("%d topics for 77 intents", topics)
 	}
-}
-
-func slicesMax(a []int) int {
-	m := 0
-	for _, x := range a {
-		m = max(m, x)
-	}
-	return m
 }
 
 // TestAssignBanking77 measures incremental grouping: half the questions
@@ -92,7 +85,7 @@ func BenchmarkGroupBanking77(b *testing.B) {
 	for b.Loop() {
 		got = Group(texts)
 	}
-	b.ReportMetric(float64(slicesMax(got)+1), "topics")
+	b.ReportMetric(float64(slices.Max(got)+1), "topics")
 	b.ReportMetric(NMI(got, gold), "NMI")
 	b.ReportMetric(ARI(got, gold), "ARI")
 	b.ReportMetric(ACC(got, gold), "ACC")

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,23 +103,23 @@ func TestGapsAPI(t *testing.T) {
 	if code != http.StatusOK || resolved.Topic.State != parley.GapResolved || resolved.ShortAnswer == nil {
 		t.Fatalf("resolve: %d %+v", code, resolved)
 	}
-	if ids := topicIDs(t, srv, "state=resolved"); !contains(ids, first) {
+	if ids := topicIDs(t, srv, "state=resolved"); !slices.Contains(ids, first) {
 		t.Errorf("resolved topic %d not among resolved %v", first, ids)
 	}
-	if ids := topicIDs(t, srv, ""); contains(ids, first) {
+	if ids := topicIDs(t, srv, ""); slices.Contains(ids, first) {
 		t.Errorf("resolved topic %d still open", first)
 	}
 
 	if code := call(t, "POST", fmt.Sprintf("%s/api/v1/gaps/%d/dismiss", srv.URL, second), nil, nil); code != http.StatusOK {
 		t.Fatalf("dismiss: %d", code)
 	}
-	if ids := topicIDs(t, srv, "state=dismissed"); !contains(ids, second) {
+	if ids := topicIDs(t, srv, "state=dismissed"); !slices.Contains(ids, second) {
 		t.Errorf("dismissed topic %d not in the dismissed view %v", second, ids)
 	}
 	if code := call(t, "POST", fmt.Sprintf("%s/api/v1/gaps/%d/restore", srv.URL, second), nil, nil); code != http.StatusOK {
 		t.Fatalf("restore: %d", code)
 	}
-	if ids := topicIDs(t, srv, ""); !contains(ids, second) {
+	if ids := topicIDs(t, srv, ""); !slices.Contains(ids, second) {
 		t.Errorf("restored topic %d not open", second)
 	}
 	if code := call(t, "POST", srv.URL+"/api/v1/gaps/999999/dismiss", nil, &bad); code != http.StatusNotFound {
@@ -175,15 +176,6 @@ func TestShortAnswersAPI(t *testing.T) {
 	if code := call(t, "POST", srv.URL+"/api/v1/short-answers", map[string]string{"question": strings.Repeat("問", 501), "answer": "x"}, &bad); code != http.StatusBadRequest || bad.Error.Problems[0].Field != "question" {
 		t.Errorf("too long: %d %+v", code, bad)
 	}
-}
-
-func contains(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 func TestGapForms(t *testing.T) {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,7 +115,7 @@ func (s *Server) renderTopic(w http.ResponseWriter, r *http.Request, ws parley.W
 			return
 		}
 		for _, t := range list {
-			if t.ID != id && !containsTopic(others, t.ID) {
+			if t.ID != id && !slices.ContainsFunc(others, func(o parley.TopicSummary) bool { return o.ID == t.ID }) {
 				others = append(others, t)
 			}
 		}
@@ -125,15 +126,6 @@ func (s *Server) renderTopic(w http.ResponseWriter, r *http.Request, ws parley.W
 	loc, _ := ws.Settings.Location()
 	v := &topicView{topicDetail: d, Others: others, Form: form, Problems: problems, Done: r.URL.Query().Get("done"), Loc: loc}
 	s.render(w, r, status, "topic", &page{L: l, Title: d.Topic.Title(), Nav: "gaps", Workspace: ws, Data: v})
-}
-
-func containsTopic(list []parley.TopicSummary, id int64) bool {
-	for _, t := range list {
-		if t.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // postTopic performs the action a topic page's form asked for, then shows
