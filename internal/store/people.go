@@ -101,31 +101,22 @@ func (db *DB) Members(ctx context.Context, workspaceID int64) ([]parley.Member, 
 
 // Memberships lists the workspaces a user belongs to, by slug.
 func (db *DB) Memberships(ctx context.Context, userID int64) ([]parley.Membership, error) {
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`SELECT w.slug, m.role FROM memberships m
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`SELECT `+workspaceColumns+`, m.role FROM memberships m
 		JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.slug`), userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: memberships: %w", err)
 	}
-	type row struct{ slug, role string }
-	var list []row
+	defer rows.Close()
+	out := []parley.Membership{}
 	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.slug, &r.role); err != nil {
-			rows.Close()
+		var m parley.Membership
+		if m.Workspace, err = scanWorkspace(rows, (*string)(&m.Role)); err != nil {
 			return nil, fmt.Errorf("store: memberships: %w", err)
 		}
-		list = append(list, r)
+		out = append(out, m)
 	}
-	if err := rows.Close(); err != nil {
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: memberships: %w", err)
-	}
-	out := make([]parley.Membership, 0, len(list))
-	for _, r := range list {
-		ws, err := db.Workspace(ctx, r.slug)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, parley.Membership{Workspace: ws, Role: parley.Role(r.role)})
 	}
 	return out, nil
 }
@@ -325,13 +316,13 @@ func (db *DB) AuditLog(ctx context.Context, workspaceID int64, limit int) ([]par
 
 // WorkspaceByID returns the workspace with the given id.
 func (db *DB) WorkspaceByID(ctx context.Context, id int64) (parley.Workspace, error) {
-	var slug string
-	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT slug FROM workspaces WHERE id = ?`), id).Scan(&slug)
+	ws, err := scanWorkspace(db.read.QueryRowContext(ctx, db.dialect.rebind(
+		`SELECT `+workspaceColumns+` FROM workspaces w WHERE w.id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return parley.Workspace{}, parley.Errorf(parley.KindNotFound, "workspace %d not found", id)
 	}
 	if err != nil {
 		return parley.Workspace{}, fmt.Errorf("store: workspace %d: %w", id, err)
 	}
-	return db.Workspace(ctx, slug)
+	return ws, nil
 }

@@ -41,28 +41,24 @@ func (db *DB) EnsureWorkspace(ctx context.Context, slug string, now time.Time) (
 	return db.Workspace(ctx, slug)
 }
 
-// Workspace returns the workspace with the given slug.
-func (db *DB) Workspace(ctx context.Context, slug string) (parley.Workspace, error) {
+// workspaceColumns are what scanWorkspace reads, from workspaces aliased w.
+const workspaceColumns = `w.id, w.slug, w.name, w.time_zone, w.week_start, w.window_seconds, w.counted_channels`
+
+// scanWorkspace reads workspaceColumns, then extra.
+func scanWorkspace(row interface{ Scan(...any) error }, extra ...any) (parley.Workspace, error) {
 	var (
 		ws       parley.Workspace
 		week     string
 		window   int64
 		channels string
 	)
-	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`
-		SELECT id, slug, name, time_zone, week_start, window_seconds, counted_channels
-		FROM workspaces WHERE slug = ?`), slug).
-		Scan(&ws.ID, &ws.Slug, &ws.Name, &ws.Settings.TimeZone, &week, &window, &channels)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ws, parley.Errorf(parley.KindNotFound, "workspace %q not found", slug)
-	}
-	if err != nil {
-		return ws, fmt.Errorf("store: workspace %s: %w", slug, err)
+	if err := row.Scan(append([]any{&ws.ID, &ws.Slug, &ws.Name, &ws.Settings.TimeZone, &week, &window, &channels}, extra...)...); err != nil {
+		return ws, err
 	}
 	ws.Settings.WeekStart = parley.WeekStart(week)
 	ws.Settings.Window = time.Duration(window) * time.Second
 	if err := json.Unmarshal([]byte(channels), &ws.Settings.CountedChannels); err != nil {
-		return ws, fmt.Errorf("store: workspace %s: counted_channels: %w", slug, err)
+		return ws, fmt.Errorf("counted_channels: %w", err)
 	}
 	if len(ws.Settings.CountedChannels) == 0 {
 		ws.Settings.CountedChannels = nil // "every channel", as in DefaultSettings
@@ -70,31 +66,36 @@ func (db *DB) Workspace(ctx context.Context, slug string) (parley.Workspace, err
 	return ws, nil
 }
 
+// Workspace returns the workspace with the given slug.
+func (db *DB) Workspace(ctx context.Context, slug string) (parley.Workspace, error) {
+	ws, err := scanWorkspace(db.read.QueryRowContext(ctx, db.dialect.rebind(
+		`SELECT `+workspaceColumns+` FROM workspaces w WHERE w.slug = ?`), slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ws, parley.Errorf(parley.KindNotFound, "workspace %q not found", slug)
+	}
+	if err != nil {
+		return ws, fmt.Errorf("store: workspace %s: %w", slug, err)
+	}
+	return ws, nil
+}
+
 // Workspaces lists every workspace, by id.
 func (db *DB) Workspaces(ctx context.Context) ([]parley.Workspace, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT slug FROM workspaces ORDER BY id`)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+workspaceColumns+` FROM workspaces w ORDER BY w.id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list workspaces: %w", err)
 	}
-	var slugs []string
+	defer rows.Close()
+	var out []parley.Workspace
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
+		ws, err := scanWorkspace(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: list workspaces: %w", err)
 		}
-		slugs = append(slugs, s)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("store: list workspaces: %w", err)
-	}
-	out := make([]parley.Workspace, 0, len(slugs))
-	for _, s := range slugs {
-		ws, err := db.Workspace(ctx, s)
-		if err != nil {
-			return nil, err
-		}
 		out = append(out, ws)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list workspaces: %w", err)
 	}
 	return out, nil
 }
