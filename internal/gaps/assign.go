@@ -41,6 +41,9 @@ type Plan struct {
 	// New lists the new topics, each as the indices of its questions in
 	// ascending order; new topics are ordered by their first question.
 	New [][]int
+	// Features holds each question's Features, for the caller to add to
+	// the topic it lands in without computing them again.
+	Features [][]string
 }
 
 // Index holds existing topics ready for matching: their centroids as an
@@ -96,11 +99,12 @@ func (x *Index) idf(f string) float64 { return math.Log((1+x.docs)/(1+x.df[f])) 
 // The result depends only on the topics, the questions and the vectors,
 // never on timing.
 func (x *Index) Assign(questions []string, vectors [][]float32) Plan {
-	plan := Plan{Join: make([]int64, len(questions))}
+	plan := Plan{Join: make([]int64, len(questions)), Features: make([][]string, len(questions))}
 	var rest []int
 	score := make([]float64, len(x.topics))
 	for i, q := range questions {
-		if t := x.nearest(Features(q), score); t >= 0 {
+		plan.Features[i] = Features(q)
+		if t := x.nearest(plan.Features[i], score); t >= 0 {
 			plan.Join[i] = x.topics[t].ID
 		} else {
 			rest = append(rest, i)

@@ -119,6 +119,11 @@ func TestAssign(t *testing.T) {
 		"do you ship to Iceland",
 		"shipping to Iceland possible?",
 	}, nil)
+	for i, q := range []string{"my password reset email did not come", "退貨多久才會收到退款"} {
+		if !slices.Equal(plan.Features[i], Features(q)) {
+			t.Errorf("plan features of %q: %q", q, plan.Features[i])
+		}
+	}
 	if plan.Join[0] != 1 {
 		t.Errorf("password question joined topic %d, want 1", plan.Join[0])
 	}

@@ -97,7 +97,7 @@ func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, no
 			if id == 0 {
 				continue
 			}
-			byID[id].Add(gaps.Features(texts[i]))
+			byID[id].Add(plan.Features[i])
 			joined[id] = append(joined[id], pending[i].EventID)
 		}
 		ids := slices.Sorted(maps.Keys(joined))
@@ -111,7 +111,7 @@ func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, no
 			qs := make([]string, len(members))
 			events := make([]string, len(members))
 			for i, m := range members {
-				t.Add(gaps.Features(texts[m]))
+				t.Add(plan.Features[m])
 				qs[i], events[i] = texts[m], pending[m].EventID
 			}
 			if err := db.newTopic(ctx, tx, workspaceID, &t, gaps.Label(qs), events, now); err != nil {
