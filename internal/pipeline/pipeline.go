@@ -131,20 +131,11 @@ func (w *Worker) Workspace(ctx context.Context, ws parley.Workspace, st *Stats, 
 		return fmt.Errorf("pipeline: workspace %s: %w", ws.Slug, err)
 	}
 	now := w.opt.Now()
-	for {
-		n, err := w.batch(ctx, ws, loc, now, st)
-		if err != nil {
-			return fmt.Errorf("pipeline: workspace %s: %w", ws.Slug, err)
-		}
-		if n == 0 {
-			break
-		}
-		if progress != nil {
-			progress(*st)
-		}
-		if w.stopping() {
-			return nil
-		}
+	if err := w.evaluate(ctx, ws, loc, now, st, progress); err != nil {
+		return fmt.Errorf("pipeline: workspace %s: %w", ws.Slug, err)
+	}
+	if w.stopping() {
+		return nil
 	}
 	batch := groupBatch
 	if w.opt.Embedder != nil {
@@ -196,35 +187,81 @@ func (w *Worker) embed(ctx context.Context, ws parley.Workspace, batch int) (map
 	return out, nil
 }
 
-// batch evaluates one batch and reports how many conversations it held.
-func (w *Worker) batch(ctx context.Context, ws parley.Workspace, loc *time.Location, now time.Time, st *Stats) (int, error) {
+// evaluate walks the workspace's due conversations once, in two stages
+// that run side by side: one goroutine reads a batch and computes its
+// outcomes while this one writes the previous batch. Reading, decoding and
+// deciding take about as long as writing, so on two cores a batch costs
+// about half of what it would in turn.
+func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Location, now time.Time, st *Stats, progress func(Stats)) error {
+	readCtx, cancel := context.WithCancel(ctx)
+	batches := make(chan []store.Result, 1)
+	var readErr error
+	go func() {
+		defer close(batches)
+		var at store.DueCursor
+		for {
+			var due []store.Due
+			due, at, readErr = w.db.ReadDue(readCtx, ws.ID, now, at, w.opt.Batch)
+			if readErr != nil || len(due) == 0 {
+				return
+			}
+			results := make([]store.Result, len(due))
+			for i, c := range due {
+				o := evaluate.Outcome(c.Events, ws.Settings, now)
+				if results[i], readErr = store.Prepare(c, o, evaluate.Next(o, c.Events, now), loc); readErr != nil {
+					return
+				}
+			}
+			select {
+			case batches <- results:
+			case <-readCtx.Done():
+				return
+			}
+		}
+	}()
+	// Whatever ends the loop, the reader is stopped and waited for.
+	defer func() {
+		cancel()
+		for range batches {
+		}
+	}()
+	for results := range batches {
+		if err := w.save(ctx, ws.ID, now, results, st); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(*st)
+		}
+		if w.stopping() {
+			return nil
+		}
+	}
+	return readErr
+}
+
+// save writes one batch of results in one transaction.
+func (w *Worker) save(ctx context.Context, workspaceID int64, now time.Time, results []store.Result, st *Stats) error {
 	start := time.Now()
-	ev, err := w.db.ClaimDue(ctx, ws.ID, now, w.opt.Batch)
+	ev, err := w.db.Claim(ctx, workspaceID, now, results)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer ev.Rollback()
-	if len(ev.Conversations) == 0 {
-		return 0, nil
-	}
-	results := make([]store.Result, len(ev.Conversations))
-	for i, c := range ev.Conversations {
-		o := evaluate.Outcome(c.Events, ws.Settings, now)
-		results[i] = store.Result{Outcome: o, Next: evaluate.Next(o, c.Events, now)}
-	}
-	if err := ev.Save(ctx, results, loc, now); err != nil {
-		return 0, err
+	if err := ev.Save(ctx, results, now); err != nil {
+		return err
 	}
 	if err := ev.Commit(); err != nil {
-		return 0, err
+		return err
 	}
-	for _, r := range results {
-		st.add(r.Outcome.Kind)
+	for i := range results {
+		if o := &results[i].Outcome; ev.Holds(o.ConversationID) {
+			st.add(o.Kind)
+		}
 	}
 	if w.opt.Metrics != nil {
 		w.opt.Metrics.BatchDuration.Observe(time.Since(start).Seconds())
 	}
-	return len(results), nil
+	return nil
 }
 
 // SetMetrics makes the worker report to m; call it before Run.

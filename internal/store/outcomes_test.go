@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -12,20 +13,30 @@ import (
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
-// save claims everything due and stores the given outcomes for it.
+// save reads everything due and stores the given outcomes for it.
 func save(t *testing.T, db *store.DB, ws parley.Workspace, now time.Time, outcomes ...parley.Outcome) {
 	t.Helper()
 	ctx := context.Background()
-	ev, err := db.ClaimDue(ctx, ws.ID, now, 100)
+	due, _, err := db.ReadDue(ctx, ws.ID, now, store.DueCursor{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]store.Due{}
+	for _, d := range due {
+		byID[d.ConversationID] = d
+	}
+	results := make([]store.Result, len(outcomes))
+	for i, o := range outcomes {
+		if results[i], err = store.Prepare(byID[o.ConversationID], o, time.Time{}, time.UTC); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev, err := db.Claim(ctx, ws.ID, now, results)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ev.Rollback()
-	results := make([]store.Result, len(outcomes))
-	for i, o := range outcomes {
-		results[i] = store.Result{Outcome: o}
-	}
-	if err := ev.Save(ctx, results, time.UTC, now); err != nil {
+	if err := ev.Save(ctx, results, now); err != nil {
 		t.Fatal(err)
 	}
 	if err := ev.Commit(); err != nil {
@@ -40,17 +51,13 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "hi"), msg("e2", "c2", time.Hour, "hello"))); err != nil {
 		t.Fatal(err)
 	}
-	ev, err := db.ClaimDue(ctx, ws.ID, t0, 100)
+	due, _, err := db.ReadDue(ctx, ws.ID, t0, store.DueCursor{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ev.Conversations) != 2 || len(ev.Conversations[0].Events) != 1 {
-		t.Fatalf("claimed %+v, want c1 and c2 with one event each", ev.Conversations)
+	if len(due) != 2 || len(due[0].Events) != 1 {
+		t.Fatalf("read %+v, want c1 and c2 with one event each", due)
 	}
-	if err := ev.Save(ctx, []store.Result{{Outcome: parley.Outcome{ConversationID: "nope"}}}, time.UTC, t0); err == nil {
-		t.Error("saving an outcome of an unclaimed conversation succeeded")
-	}
-	ev.Rollback()
 
 	pending := func(id string) parley.Outcome {
 		return parley.Outcome{ConversationID: id, Channel: "chat", StartedAt: t0, Kind: parley.OutcomePending, DefinitionVersion: 1}
@@ -126,5 +133,98 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 	}
 	if p != (store.Progress{Conversations: 2, Due: 0, Pending: 1}) {
 		t.Errorf("progress %+v", p)
+	}
+}
+
+// TestClaimKeepsOnlyUnchanged: outcomes are computed from events read
+// without a lock, so Claim must refuse a conversation that gained an event
+// since, or that another worker evaluated meanwhile; the walk's cursor
+// visits each due conversation once.
+func TestClaimKeepsOnlyUnchanged(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "hi"), msg("e2", "c2", 0, "hello"), msg("e3", "c3", 0, "hey"))); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		walked []string
+		at     store.DueCursor
+	)
+	for range 5 {
+		due, next, err := db.ReadDue(ctx, ws.ID, t0, at, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range due {
+			walked = append(walked, d.ConversationID)
+		}
+		at = next
+	}
+	if diff := cmp.Diff([]string{"c1", "c2", "c3"}, walked); diff != "" {
+		t.Errorf("a walk in batches of 2 (-want +got):\n%s", diff)
+	}
+
+	due, _, err := db.ReadDue(ctx, ws.ID, t0, store.DueCursor{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := make([]store.Result, len(due))
+	for i, d := range due {
+		o := parley.Outcome{ConversationID: d.ConversationID, Channel: "chat", StartedAt: t0, Kind: parley.OutcomePending, DefinitionVersion: 1}
+		if results[i], err = store.Prepare(d, o, time.Time{}, time.UTC); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// c1 gains an event after it was read.
+	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e4", "c1", time.Minute, "anyone?"))); err != nil {
+		t.Fatal(err)
+	}
+	held := func(ev *store.Evaluation) []string {
+		var ids []string
+		for _, r := range results {
+			if ev.Holds(r.Outcome.ConversationID) {
+				ids = append(ids, r.Outcome.ConversationID)
+			}
+		}
+		return ids
+	}
+	ev, err := db.Claim(ctx, ws.ID, t0, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"c2", "c3"}, held(ev)); diff != "" {
+		t.Errorf("claimed after c1 changed (-want +got):\n%s", diff)
+	}
+	if err := ev.Save(ctx, results, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := ev.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// The same results again, as from a second worker: nothing is due
+	// with those events any more.
+	ev, err = db.Claim(ctx, ws.ID, t0, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := held(ev); len(got) != 0 {
+		t.Errorf("a second claim of the same results holds %v", got)
+	}
+	ev.Rollback()
+
+	rs, err := db.Rollups(ctx, ws.ID, "2026-03-02", "2026-03-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(rs, func(r parley.Rollup) bool { return r.Metric == parley.MetricConversations }); i < 0 || rs[i].Value != 2 {
+		t.Errorf("rollups count the two saved conversations once each: %v", rs)
+	}
+	due, _, err = db.ReadDue(ctx, ws.ID, t0, store.DueCursor{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 1 || due[0].ConversationID != "c1" || len(due[0].Events) != 2 {
+		t.Errorf("still due: %+v, want c1 with both its events", due)
 	}
 }
