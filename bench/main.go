@@ -228,18 +228,44 @@ func dataset(bin, dir, dialect, pg string, n int, r result) (string, error) {
 	}
 	nEvents, _ := strconv.Atoi(string(m[1]))
 	step("%s: evaluating %d conversations", dialect, n)
-	start = time.Now()
-	if err := cmd("", nil, bin, "evaluate", "--db", dsn, "--now", now); err != nil {
+	evalCmd := exec.Command(bin, "evaluate", "--db", dsn, "--now", now)
+	evalCmd.Stderr = os.Stderr
+	out, err = evalCmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("evaluate: %w", err)
+	}
+	// The command times evaluation and the grouping of the gap questions
+	// it found apart; both are reported.
+	eval, err := durationAfter(out, `evaluated \d+ conversations .* in (\S+)\n`)
+	if err != nil {
 		return "", err
 	}
-	eval := time.Since(start)
-	notes := fmt.Sprintf("load %d=%d events in %.1f s (%.0f events/s)\neval %d=%.1f s (%.0f conversations/s)\n",
-		n, nEvents, load.Seconds(), float64(nEvents)/load.Seconds(), n, eval.Seconds(), float64(n)/eval.Seconds())
+	var (
+		group     time.Duration
+		questions = []byte("no")
+	)
+	if m := regexp.MustCompile(`grouped (\d+) new gap questions`).FindSubmatch(out); m != nil {
+		questions = m[1]
+		if group, err = durationAfter(out, `grouped \d+ new gap questions into topics in (\S+) `); err != nil {
+			return "", err
+		}
+	}
+	notes := fmt.Sprintf("load %d=%d events in %.1f s (%.0f events/s)\neval %d=%.1f s (%.0f conversations/s); then %s gap questions grouped in %.1f s\n",
+		n, nEvents, load.Seconds(), float64(nEvents)/load.Seconds(), n, eval.Seconds(), float64(n)/eval.Seconds(), questions, group.Seconds())
 	for line := range strings.Lines(notes) {
 		k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
 		r[k] = v
 	}
 	return dsn, os.WriteFile(done, []byte(notes), 0o644)
+}
+
+// durationAfter finds the duration the pattern's group captures in out.
+func durationAfter(out []byte, pattern string) (time.Duration, error) {
+	m := regexp.MustCompile(pattern).FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("no %q in %q", pattern, out)
+	}
+	return time.ParseDuration(string(m[1]))
 }
 
 // peakRSS serves dsn with a real `parley serve`, asks for the 12-week

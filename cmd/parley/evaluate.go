@@ -62,15 +62,14 @@ func (a *app) evaluateCmd() *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			start := time.Now()
 			st, err := w.Pass(ctx)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "evaluated %d conversations as of %s%s in %s\n",
-				st.Conversations, t.UTC().Format(time.RFC3339), outcomeSummary(st), time.Since(start).Round(time.Millisecond))
+				st.Conversations, t.UTC().Format(time.RFC3339), outcomeSummary(st), st.Evaluating.Round(time.Millisecond))
 			if st.Grouped > 0 {
-				fmt.Fprintf(a.stdout, "grouped %d new gap questions into topics (see parley gaps)\n", st.Grouped)
+				fmt.Fprintf(a.stdout, "grouped %d new gap questions into topics in %s (see parley gaps)\n", st.Grouped, st.Grouping.Round(time.Millisecond))
 			}
 			return nil
 		},

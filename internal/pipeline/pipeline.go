@@ -93,6 +93,11 @@ type Stats struct {
 	Outcomes      map[parley.OutcomeKind]int `json:"outcomes"`
 	// Grouped counts gap questions placed in topics.
 	Grouped int `json:"grouped"`
+	// Evaluating and Grouping are the wall time spent on each, apart,
+	// because grouping a large backlog of questions takes a while of its
+	// own.
+	Evaluating time.Duration `json:"evaluating_ns"`
+	Grouping   time.Duration `json:"grouping_ns"`
 }
 
 func (s *Stats) add(o parley.OutcomeKind) {
@@ -131,12 +136,17 @@ func (w *Worker) Workspace(ctx context.Context, ws parley.Workspace, st *Stats, 
 		return fmt.Errorf("pipeline: workspace %s: %w", ws.Slug, err)
 	}
 	now := w.opt.Now()
-	if err := w.evaluate(ctx, ws, loc, now, st, progress); err != nil {
+	start := time.Now()
+	err = w.evaluate(ctx, ws, loc, now, st, progress)
+	st.Evaluating += time.Since(start)
+	if err != nil {
 		return fmt.Errorf("pipeline: workspace %s: %w", ws.Slug, err)
 	}
 	if w.stopping() {
 		return nil
 	}
+	start = time.Now()
+	defer func() { st.Grouping += time.Since(start) }()
 	batch := groupBatch
 	if w.opt.Embedder != nil {
 		batch = embedBatch

@@ -162,29 +162,33 @@ func (db *DB) Claim(ctx context.Context, workspaceID int64, now time.Time, resul
 	args := make([]any, 0, claimChunk+2)
 	for start := 0; start < len(results); start += claimChunk {
 		chunk := results[start:min(start+claimChunk, len(results))]
-		args = append(args[:0], workspaceID, d.instant(now))
+		args = append(args[:0], d.instant(now), workspaceID)
 		for i := range chunk {
 			args = append(args, chunk[i].Outcome.ConversationID)
 		}
+		// The rows are found by key; whether each is still due is checked
+		// here rather than in SQL, where the planner would rather walk the
+		// index of due conversations, all of them at the start of a
+		// backfill.
 		rows, err := tx.QueryContext(ctx, d.rebind(`
-			SELECT conversation_id, event_seq, contributions FROM conversations
-			WHERE workspace_id = ? AND due_at IS NOT NULL AND due_at <= ?
-			  AND conversation_id IN (`+list(len(chunk))+`)`+lock), args...)
+			SELECT conversation_id, event_seq, contributions, due_at IS NOT NULL AND due_at <= ? FROM conversations
+			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`+lock), args...)
 		if err != nil {
 			tx.Rollback()
 			return nil, fmt.Errorf("store: claim due conversations: %w", err)
 		}
 		for rows.Next() {
 			var (
-				id string
-				so storedOutcome
+				id  string
+				so  storedOutcome
+				due bool
 			)
-			if err := rows.Scan(&id, &so.eventSeq, &so.contributions); err != nil {
+			if err := rows.Scan(&id, &so.eventSeq, &so.contributions, &due); err != nil {
 				rows.Close()
 				tx.Rollback()
 				return nil, fmt.Errorf("store: claim due conversations: %w", err)
 			}
-			if so.eventSeq == want[id] {
+			if due && so.eventSeq == want[id] {
 				ev.stored[id] = so
 			}
 		}
