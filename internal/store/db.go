@@ -26,6 +26,8 @@ type DB struct {
 	write *sql.DB
 	// read serves queries; on PostgreSQL it is the same pool as write.
 	read *sql.DB
+	// prepared holds the statements prepare readied, by their text.
+	prepared map[string]*sql.Stmt
 }
 
 // Open connects to the database named by dsn and applies any pending
@@ -37,6 +39,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.prepare(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -100,7 +106,11 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes every connection.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	var err error
+	for _, st := range db.prepared {
+		err = errors.Join(err, st.Close())
+	}
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}

@@ -88,10 +88,7 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 			args = append(args, w.workspaceID, e.ID, first+int64(start+i), e.ConversationID,
 				string(e.Type), d.instant(e.OccurredAt), string(it.Body))
 		}
-		rows, err := w.tx.QueryContext(ctx, d.rebind(
-			`INSERT INTO events (workspace_id, event_id, seq, conversation_id, type, occurred_at, body) VALUES `+
-				placeholders(len(chunk), 7)+
-				` ON CONFLICT (workspace_id, event_id) DO NOTHING RETURNING event_id`), args...)
+		rows, err := w.db.queryTx(ctx, w.tx, insertEventsSQL(len(chunk)), args...)
 		if err != nil {
 			return fmt.Errorf("store: insert events: %w", err)
 		}
@@ -130,12 +127,7 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 		for _, c := range chunk {
 			args = append(args, w.workspaceID, c, due[c], dueNow)
 		}
-		if _, err := w.tx.ExecContext(ctx, d.rebind(
-			`INSERT INTO conversations (workspace_id, conversation_id, event_seq, due_at) VALUES `+
-				placeholders(len(chunk), 4)+
-				` ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET due_at = excluded.due_at, event_seq =
-				  CASE WHEN excluded.event_seq > conversations.event_seq THEN excluded.event_seq ELSE conversations.event_seq END`),
-			args...); err != nil {
+		if _, err := w.db.execTx(ctx, w.tx, markDueSQL(len(chunk)), args...); err != nil {
 			return fmt.Errorf("store: mark conversations due: %w", err)
 		}
 	}
@@ -227,7 +219,7 @@ func (w *EventWriter) Rollback() error {
 // ConversationEvents returns the stored events of one conversation in
 // arrival order, with Seq set.
 func (db *DB) ConversationEvents(ctx context.Context, workspaceID int64, conversationID string) ([]parley.Event, error) {
-	events, err := conversationEvents(ctx, db.read, db.dialect, workspaceID, []string{conversationID})
+	events, err := db.conversationEvents(ctx, workspaceID, []string{conversationID})
 	if err != nil {
 		return nil, err
 	}

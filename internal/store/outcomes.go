@@ -128,7 +128,7 @@ func (db *DB) ReadDue(ctx context.Context, workspaceID int64, now time.Time, aft
 	for i, c := range due {
 		ids[i] = c.ConversationID
 	}
-	events, err := conversationEvents(ctx, db.read, d, workspaceID, ids)
+	events, err := db.conversationEvents(ctx, workspaceID, ids)
 	if err != nil {
 		return nil, after, err
 	}
@@ -202,7 +202,7 @@ func (db *DB) Claim(ctx context.Context, workspaceID int64, now time.Time, resul
 
 // conversationEvents reads the events of several conversations, each list
 // in arrival order.
-func conversationEvents(ctx context.Context, q queryer, d Dialect, workspaceID int64, ids []string) (map[string][]parley.Event, error) {
+func (db *DB) conversationEvents(ctx context.Context, workspaceID int64, ids []string) (map[string][]parley.Event, error) {
 	out := make(map[string][]parley.Event, len(ids))
 	args := make([]any, 0, claimChunk+1)
 	for start := 0; start < len(ids); start += claimChunk {
@@ -211,10 +211,7 @@ func conversationEvents(ctx context.Context, q queryer, d Dialect, workspaceID i
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		rows, err := q.QueryContext(ctx, d.rebind(`
-			SELECT conversation_id, seq, body FROM events
-			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)
-			ORDER BY conversation_id, seq`), args...)
+		rows, err := db.queryRead(ctx, eventsOfSQL(len(chunk)), args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: read events: %w", err)
 		}
@@ -255,8 +252,10 @@ var conversationColumns = []string{
 }
 
 // saveChunk keeps one multi-row statement under both databases' limits on
-// bound parameters.
-const saveChunk = 400
+// bound parameters (24 columns × 500 rows = 12,000; SQLite allows 32,766).
+// A batch of the default 1,000 conversations is two full chunks, whose
+// statement is prepared once (see statements.go).
+const saveChunk = 500
 
 // Save stores the results of the claimed conversations and changes the
 // rollups by exactly what their contributions changed. Results of
@@ -274,14 +273,7 @@ func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time)
 		if pending == 0 {
 			return nil
 		}
-		set := make([]string, 0, len(conversationColumns))
-		for _, c := range conversationColumns[3:] {
-			set = append(set, c+" = excluded."+c)
-		}
-		_, err := ev.tx.ExecContext(ctx, d.rebind(
-			`INSERT INTO conversations (`+strings.Join(conversationColumns, ", ")+`) VALUES `+
-				placeholders(pending, len(conversationColumns))+
-				` ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET `+strings.Join(set, ", ")), args...)
+		_, err := ev.db.execTx(ctx, ev.tx, saveOutcomesSQL(pending), args...)
 		args, pending = args[:0], 0
 		if err != nil {
 			return fmt.Errorf("store: save outcomes: %w", err)
@@ -384,11 +376,7 @@ func (ev *Evaluation) applyDelta(ctx context.Context, delta map[cell]int64) erro
 		for _, c := range chunk {
 			args = append(args, ev.workspaceID, c.day, c.channel, string(c.metric), c.label, delta[c])
 		}
-		if _, err := ev.tx.ExecContext(ctx, d.rebind(
-			`INSERT INTO rollups (workspace_id, day, channel, metric, label, value) VALUES `+
-				placeholders(len(chunk), 6)+
-				` ON CONFLICT (workspace_id, day, channel, metric, label) DO UPDATE SET value = rollups.value + excluded.value`),
-			args...); err != nil {
+		if _, err := ev.db.execTx(ctx, ev.tx, addRollupsSQL(len(chunk)), args...); err != nil {
 			return fmt.Errorf("store: update rollups: %w", err)
 		}
 	}
@@ -456,12 +444,7 @@ func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, test
 			args = append(args, ev.workspaceID, g.signal.EventID, g.conversationID, string(g.signal.Kind),
 				d.instant(g.signal.At), g.day, g.channel, g.signal.Question)
 		}
-		if _, err := ev.tx.ExecContext(ctx, d.rebind(
-			`INSERT INTO gap_signals (workspace_id, event_id, conversation_id, kind, occurred_at, day, channel, question) VALUES `+
-				placeholders(len(chunk), 8)+
-				` ON CONFLICT (workspace_id, event_id) DO UPDATE SET conversation_id = excluded.conversation_id,
-				  kind = excluded.kind, occurred_at = excluded.occurred_at, day = excluded.day,
-				  channel = excluded.channel, question = excluded.question`), args...); err != nil {
+		if _, err := ev.db.execTx(ctx, ev.tx, saveGapSignalsSQL(len(chunk)), args...); err != nil {
 			return fmt.Errorf("store: save gap signals: %w", err)
 		}
 	}
