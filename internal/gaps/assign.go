@@ -78,19 +78,22 @@ func NewIndex(topics []Topic) *Index {
 		}
 		var norm float64
 		for f, n := range t.Terms {
-			w := float64(n) / float64(t.Size) * x.idf(f)
+			w := float64(n) / float64(t.Size) * x.weight(f)
 			norm += w * w
 		}
 		norm = math.Sqrt(norm)
 		for f, n := range t.Terms {
-			x.post[f] = append(x.post[f], posting{ti, float64(n) / float64(t.Size) * x.idf(f) / norm})
+			x.post[f] = append(x.post[f], posting{ti, float64(n) / float64(t.Size) * x.weight(f) / norm})
 		}
 	}
 	return x
 }
 
-// idf is the smoothed inverse document frequency Group uses.
-func (x *Index) idf(f string) float64 { return math.Log((1+x.docs)/(1+x.df[f])) + 1 }
+// weight is a feature's weight as Group gives it: the smoothed inverse
+// document frequency times its kind's weight.
+func (x *Index) weight(f string) float64 {
+	return (math.Log((1+x.docs)/(1+x.df[f])) + 1) * kindWeight(f)
+}
 
 // Assign places new questions among the indexed topics: each joins the
 // topic whose centroid is most similar if the similarity reaches
@@ -142,7 +145,7 @@ func (x *Index) nearest(feats []string, score []float64) int {
 	clear(score)
 	var norm float64
 	for _, f := range feats {
-		w := x.idf(f)
+		w := x.weight(f)
 		norm += w * w
 		for _, p := range x.post[f] {
 			score[p.topic] += w * p.w

@@ -24,7 +24,7 @@ const (
 	neighbors  = 20
 	minShared  = 1.0 / 15
 	resolution = 2.0
-	Related    = 0.25
+	Related    = 0.15
 )
 
 // Group groups questions into topics without being told how many there are

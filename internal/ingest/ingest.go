@@ -210,21 +210,6 @@ func splitLines(data []byte) ([]json.RawMessage, []parley.Problem) {
 	return raws, problems
 }
 
-// Canonical returns the canonical JSON of a valid event: the form that is
-// stored, and whose bytes tell a retried duplicate from a conflict.
-func Canonical(e *parley.Event) ([]byte, error) {
-	if len(e.Metadata) > 0 {
-		m, err := normalizeObject(e.Metadata)
-		if err != nil {
-			return nil, fmt.Errorf("metadata: %w", err)
-		}
-		c := *e
-		c.Metadata = m
-		e = &c
-	}
-	return json.Marshal(e)
-}
-
 // normalizeObject re-encodes a JSON object compactly with sorted keys and
 // numbers kept exactly as written.
 func normalizeObject(raw json.RawMessage) (json.RawMessage, error) {

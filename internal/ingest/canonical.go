@@ -1,0 +1,164 @@
+package ingest
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/parleyhq/parley"
+)
+
+// Canonical returns the canonical JSON of a valid event: the form that is
+// stored, and whose bytes tell a retried duplicate from a conflict.
+//
+// The canonical form is defined as what encoding/json's Marshal writes for
+// parley.Event (FuzzCanonical holds the two byte for byte), and events
+// stored long ago were written by it. It is written here field by field
+// because Marshal's reflection took an eighth of the CPU of an ingest.
+func Canonical(e *parley.Event) ([]byte, error) {
+	metadata := e.Metadata
+	if len(metadata) > 0 {
+		m, err := normalizeObject(metadata)
+		if err != nil {
+			return nil, fmt.Errorf("metadata: %w", err)
+		}
+		metadata = m
+	}
+	// Marshal refuses what RFC 3339 cannot express; so does Canonical.
+	if y := e.OccurredAt.Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("occurred_at: year %d outside [0, 9999]", y)
+	}
+	if _, offset := e.OccurredAt.Zone(); offset <= -24*3600 || offset >= 24*3600 {
+		return nil, fmt.Errorf("occurred_at: zone offset %ds is a day or more", offset)
+	}
+	b := make([]byte, 0, 256+len(e.Text)+len(metadata))
+	b = appendField(b, `{"id":`, e.ID)
+	b = appendField(b, `,"type":`, string(e.Type))
+	b = appendField(b, `,"conversation_id":`, e.ConversationID)
+	b = append(b, `,"occurred_at":"`...)
+	b = e.OccurredAt.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	b = appendOptional(b, `,"channel":`, e.Channel)
+	if len(metadata) > 0 {
+		b = append(b, `,"metadata":`...)
+		b = append(b, metadata...)
+	}
+	b = appendOptional(b, `,"ticket_url":`, e.TicketURL)
+	b = appendOptional(b, `,"visitor_id":`, e.VisitorID)
+	b = appendTrue(b, `,"test":true`, e.Test)
+	b = appendOptional(b, `,"author":`, string(e.Author))
+	b = appendOptional(b, `,"text":`, e.Text)
+	if len(e.Sources) > 0 {
+		b = append(b, `,"sources":[`...)
+		for i, s := range e.Sources {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendField(b, `{"id":`, s.ID)
+			b = appendOptional(b, `,"title":`, s.Title)
+			b = appendOptional(b, `,"url":`, s.URL)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if len(e.Actions) > 0 {
+		b = append(b, `,"actions":[`...)
+		for i, a := range e.Actions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendField(b, `{"name":`, a.Name)
+			b = appendOptional(b, `,"status":`, string(a.Status))
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = appendTrue(b, `,"unanswered":true`, e.Unanswered)
+	b = appendOptional(b, `,"question":`, e.Question)
+	b = appendOptional(b, `,"initiator":`, string(e.Initiator))
+	b = appendOptional(b, `,"reason":`, e.Reason)
+	b = appendOptional(b, `,"message_id":`, e.MessageID)
+	b = appendOptional(b, `,"rating":`, string(e.Rating))
+	b = appendOptional(b, `,"comment":`, e.Comment)
+	b = appendOptional(b, `,"assignee":`, string(e.Assignee))
+	return append(b, '}'), nil
+}
+
+// appendField appends a member's name (with what precedes it) and its
+// string value.
+func appendField(b []byte, name, value string) []byte {
+	return appendString(append(b, name...), value)
+}
+
+// appendOptional is appendField for an omitempty member.
+func appendOptional(b []byte, name, value string) []byte {
+	if value == "" {
+		return b
+	}
+	return appendField(b, name, value)
+}
+
+// appendTrue appends member when an omitempty bool is set.
+func appendTrue(b []byte, member string, set bool) []byte {
+	if !set {
+		return b
+	}
+	return append(b, member...)
+}
+
+// appendString appends s as a JSON string the way encoding/json writes it:
+// <, > and & escaped for HTML, control characters in their short form where
+// one exists, U+2028 and U+2029 escaped for JavaScript, and each byte of
+// invalid UTF-8 replaced by U+FFFD.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, `\b`...)
+			case '\f':
+				b = append(b, `\f`...)
+			case '\n':
+				b = append(b, `\n`...)
+			case '\r':
+				b = append(b, `\r`...)
+			case '\t':
+				b = append(b, `\t`...)
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, `\u202`...)
+			b = strconv.AppendInt(b, int64(r-'\u2028'+8), 16)
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
