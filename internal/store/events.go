@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -78,7 +77,7 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 	}
 	first := last - int64(len(items)) + 1
 
-	inserted := make(map[string]bool, len(items))
+	var inserted int64
 	args := make([]any, 0, insertChunk*7)
 	for start := 0; start < len(items); start += insertChunk {
 		chunk := items[start:min(start+insertChunk, len(items))]
@@ -88,21 +87,28 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 			args = append(args, w.workspaceID, e.ID, first+int64(start+i), e.ConversationID,
 				string(e.Type), d.instant(e.OccurredAt), string(it.Body))
 		}
-		rows, err := w.db.queryTx(ctx, w.tx, insertEventsSQL(len(chunk)), args...)
+		res, err := w.db.execTx(ctx, w.tx, insertEventsSQL(len(chunk)), args...)
 		if err != nil {
 			return fmt.Errorf("store: insert events: %w", err)
 		}
-		if err := collectIDs(rows, inserted); err != nil {
+		n, err := res.RowsAffected()
+		if err != nil {
 			return fmt.Errorf("store: insert events: %w", err)
 		}
+		inserted += n
 	}
 
-	if len(inserted) < len(items) {
-		dups, err := w.checkStored(ctx, items, inserted)
+	// Usually every event is new. Otherwise the stored rows tell which
+	// ones this batch stored (by their arrival numbers) and which were
+	// there before.
+	var isNew func(id string) bool
+	if inserted < int64(len(items)) {
+		stored, dups, err := w.checkStored(ctx, items, first)
 		if err != nil {
 			return err
 		}
 		w.res.Duplicates += dups
+		isNew = func(id string) bool { return stored[id] }
 	}
 
 	// Mark each touched conversation due for evaluation at once. One row per
@@ -111,7 +117,7 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 	due := map[string]int64{}
 	var order []string
 	for i, it := range items {
-		if !inserted[it.Event.ID] {
+		if isNew != nil && !isNew(it.Event.ID) {
 			continue
 		}
 		c := it.Event.ConversationID
@@ -131,72 +137,67 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 			return fmt.Errorf("store: mark conversations due: %w", err)
 		}
 	}
-	w.res.Accepted += len(inserted)
+	w.res.Accepted += int(inserted)
 	return nil
 }
 
-// checkStored compares the events that were not inserted with the stored
-// events of the same id: an equal body is a duplicate, another is a conflict.
-func (w *EventWriter) checkStored(ctx context.Context, items []ingest.Item, inserted map[string]bool) (int, error) {
-	var clash []ingest.Item
-	for _, it := range items {
-		if !inserted[it.Event.ID] {
-			clash = append(clash, it)
-		}
+// checkStored reads back the stored events of a batch whose events were
+// not all inserted. Those numbered from first on were stored by this
+// batch; of the others, an equal body is a duplicate and another is a
+// conflict.
+func (w *EventWriter) checkStored(ctx context.Context, items []ingest.Item, first int64) (map[string]bool, int, error) {
+	type row struct {
+		seq  int64
+		body string
 	}
-	stored := make(map[string][]byte, len(clash))
+	stored := make(map[string]row, len(items))
 	args := make([]any, 0, insertChunk+1)
-	for start := 0; start < len(clash); start += insertChunk {
-		chunk := clash[start:min(start+insertChunk, len(clash))]
+	for start := 0; start < len(items); start += insertChunk {
+		chunk := items[start:min(start+insertChunk, len(items))]
 		args = append(args[:0], w.workspaceID)
 		for _, it := range chunk {
 			args = append(args, it.Event.ID)
 		}
 		rows, err := w.tx.QueryContext(ctx, w.db.dialect.rebind(
-			`SELECT event_id, body FROM events WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...)
+			`SELECT event_id, seq, body FROM events WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...)
 		if err != nil {
-			return 0, fmt.Errorf("store: read stored events: %w", err)
+			return nil, 0, fmt.Errorf("store: read stored events: %w", err)
 		}
 		for rows.Next() {
-			var id, body string
-			if err := rows.Scan(&id, &body); err != nil {
+			var (
+				id string
+				r  row
+			)
+			if err := rows.Scan(&id, &r.seq, &r.body); err != nil {
 				rows.Close()
-				return 0, fmt.Errorf("store: read stored events: %w", err)
+				return nil, 0, fmt.Errorf("store: read stored events: %w", err)
 			}
-			stored[id] = []byte(body)
+			stored[id] = r
 		}
 		if err := rows.Close(); err != nil {
-			return 0, fmt.Errorf("store: read stored events: %w", err)
+			return nil, 0, fmt.Errorf("store: read stored events: %w", err)
 		}
 	}
+	inserted := make(map[string]bool, len(items))
 	dups := 0
 	var problems []parley.Problem
-	for _, it := range clash {
-		if bytes.Equal(stored[it.Event.ID], it.Body) {
+	for _, it := range items {
+		switch r := stored[it.Event.ID]; {
+		case r.seq >= first:
+			inserted[it.Event.ID] = true
+		case r.body == string(it.Body):
 			dups++
-			continue
+		default:
+			problems = append(problems, parley.Problem{
+				Index: it.Index, ID: it.Event.ID, Field: "id",
+				Message: "conflict: an event with this id is already stored with different content",
+			})
 		}
-		problems = append(problems, parley.Problem{
-			Index: it.Index, ID: it.Event.ID, Field: "id",
-			Message: "conflict: an event with this id is already stored with different content",
-		})
 	}
 	if len(problems) > 0 {
-		return 0, parley.InvalidInput(problems)
+		return nil, 0, parley.InvalidInput(problems)
 	}
-	return dups, nil
-}
-
-func collectIDs(rows *sql.Rows, into map[string]bool) error {
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		into[id] = true
-	}
-	return rows.Err()
+	return inserted, dups, nil
 }
 
 // Commit makes the stored events durable and reports what was stored.

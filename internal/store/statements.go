@@ -17,7 +17,7 @@ import (
 
 func insertEventsSQL(rows int) string {
 	return `INSERT INTO events (workspace_id, event_id, seq, conversation_id, type, occurred_at, body) VALUES ` +
-		placeholders(rows, 7) + ` ON CONFLICT (workspace_id, event_id) DO NOTHING RETURNING event_id`
+		placeholders(rows, 7) + ` ON CONFLICT (workspace_id, event_id) DO NOTHING`
 }
 
 func markDueSQL(rows int) string {

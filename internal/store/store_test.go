@@ -102,11 +102,32 @@ func TestInsertEventsIdempotent(t *testing.T) {
 	if want := (store.InsertResult{Accepted: 0, Duplicates: 3}); res != want {
 		t.Errorf("retry = %+v, want %+v", res, want)
 	}
+	// A batch mixing a retried event and a new one stores the new one
+	// only, and marks only its conversation due with it.
+	mixed := batch(t, msg("e3", "c2", 0, "你好"), msg("e4", "c3", time.Hour, "new"))
+	res, err = db.InsertEvents(ctx, ws.ID, mixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (store.InsertResult{Accepted: 1, Duplicates: 1}); res != want {
+		t.Errorf("mixed batch = %+v, want %+v", res, want)
+	}
+	due, _, err := db.ReadDue(ctx, ws.ID, t0, store.DueCursor{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs := map[string]int64{}
+	for _, d := range due {
+		seqs[d.ConversationID] = d.EventSeq
+	}
+	if len(seqs) != 3 || seqs["c3"] <= seqs["c1"] || seqs["c2"] >= seqs["c3"] {
+		t.Errorf("due conversations and their last events: %v", seqs)
+	}
 	counts, err := db.Count(ctx, ws.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (store.Counts{Events: 3, Conversations: 2}); counts != want {
+	if want := (store.Counts{Events: 4, Conversations: 3}); counts != want {
 		t.Errorf("stored %+v, want %+v", counts, want)
 	}
 
