@@ -180,8 +180,9 @@ func splitArray(data []byte) ([]json.RawMessage, []parley.Problem) {
 	return bad(i, errors.New("unexpected data after the array"))
 }
 
-// splitLines cuts NDJSON into its non-blank lines. A line that is not valid
-// JSON is reported and left nil, so the other lines are still checked.
+// splitLines cuts NDJSON into its non-blank lines. Their syntax is checked
+// as each is split into members (see validator.event), which reports a line
+// that is not valid JSON, so the other lines are still checked.
 func splitLines(data []byte) ([]json.RawMessage, []parley.Problem) {
 	var (
 		raws     []json.RawMessage
@@ -196,13 +197,6 @@ func splitLines(data []byte) ([]json.RawMessage, []parley.Problem) {
 		}
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
-			continue
-		}
-		if !json.Valid(line) {
-			var v any
-			err := json.Unmarshal(line, &v)
-			problems = append(problems, parley.Problem{Index: len(raws), Message: "invalid JSON: " + err.Error()})
-			raws = append(raws, nil)
 			continue
 		}
 		raws = append(raws, json.RawMessage(line))

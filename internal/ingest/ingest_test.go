@@ -214,11 +214,15 @@ func TestSyntaxErrors(t *testing.T) {
 		name      string
 		body      string
 		wantIndex []int
+		// syntaxOnly says every problem must be one of syntax.
+		syntaxOnly bool
 	}{
-		{"ndjson bad line, others still checked", good + "\n{oops\n" + event("message", obj{"author": "x"}) + "\n", []int{1, 2}},
-		{"array breaks at element 2", "[" + good + "," + good + ",{]", []int{2}},
-		{"array trailing junk", "[" + good + "] x", []int{1}},
-		{"array not closed", "[" + good, []int{1}},
+		{"ndjson bad line, others still checked", good + "\n{oops\n" + event("message", obj{"author": "x"}) + "\n", []int{1, 2}, false},
+		{"array breaks at element 2", "[" + good + "," + good + ",{]", []int{2}, true},
+		{"array trailing junk", "[" + good + "] x", []int{1}, true},
+		{"ndjson line with a second value", good + "\n" + good + " {}\n" + good + " x\n", []int{1, 2}, true},
+		{"a name given twice counts once, as its last value", `{"id":"",` + good[1:], nil, true},
+		{"array not closed", "[" + good, []int{1}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,6 +233,11 @@ func TestSyntaxErrors(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.wantIndex, got); diff != "" {
 				t.Errorf("problem indexes (-want +got):\n%s\n%v", diff, parley.ProblemsOf(err))
+			}
+			for _, p := range parley.ProblemsOf(err) {
+				if tt.syntaxOnly && !strings.HasPrefix(p.Message, "invalid JSON: ") {
+					t.Errorf("problem %d: %q, want invalid JSON", p.Index, p.Message)
+				}
 			}
 		})
 	}

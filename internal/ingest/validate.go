@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -75,8 +77,12 @@ func (v *validator) each(raw []byte, kind jsontext.Kind, fn func(name string, va
 		end := int(d.InputOffset())
 		fn(name, raw[end-len(value):end:end])
 	}
+	if _, err := d.ReadToken(); err != nil {
+		return false
+	}
+	// Nothing may follow the value.
 	_, err := d.ReadToken()
-	return err == nil
+	return err == io.EOF
 }
 
 func (v *validator) problem(index int, id, field, msg string) {
@@ -121,7 +127,12 @@ func (v *validator) event(index int, raw json.RawMessage) (e parley.Event, ok bo
 	before := len(v.problems)
 	m, isObject := v.members(raw)
 	if !isObject {
-		v.problem(index, "", "", "must be a JSON object")
+		msg := "must be a JSON object"
+		if !json.Valid(raw) {
+			var any any
+			msg = "invalid JSON: " + json.Unmarshal(raw, &any).Error()
+		}
+		v.problem(index, "", "", msg)
 		return e, false
 	}
 	// Null means absent, for every field.
@@ -315,10 +326,10 @@ func (d *decoder) objects(field string, each func(sub *decoder)) int {
 		return 0
 	}
 	for i, er := range elems {
-		name := fmt.Sprintf("%s[%d]", field, i)
+		name := func() string { return field + "[" + strconv.Itoa(i) + "]" }
 		m, ok := d.v.members(er)
 		if !ok {
-			d.fail(name, "must be an object")
+			d.fail(name(), "must be an object")
 			continue
 		}
 		for k, r := range m {
@@ -330,7 +341,7 @@ func (d *decoder) objects(field string, each func(sub *decoder)) int {
 		before := len(d.v.problems)
 		each(sub)
 		for j := before; j < len(d.v.problems); j++ {
-			d.v.problems[j].Field = name + "." + d.v.problems[j].Field
+			d.v.problems[j].Field = name() + "." + d.v.problems[j].Field
 		}
 	}
 	return len(elems)
