@@ -31,8 +31,9 @@ type Metrics struct {
 	BatchesRejected prometheus.Counter
 	IngestDuration  prometheus.Histogram
 	HTTPDuration    *prometheus.HistogramVec
-	// BatchDuration is the time of one evaluation batch: outcomes saved
-	// and rollups refreshed in one transaction.
+	// BatchDuration is the time of one evaluation batch's transaction:
+	// outcomes saved and rollups refreshed. (The next batch is read and
+	// decided meanwhile, so that time is not in it.)
 	BatchDuration prometheus.Histogram
 	Grouped       prometheus.Counter
 }
@@ -56,7 +57,7 @@ func New(src Source, now func() time.Time) *Metrics {
 			Name: "parley_http_request_seconds", Help: "HTTP request duration by route and status.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"route", "method", "status"}),
 		BatchDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "parley_evaluation_batch_seconds", Help: "Time to evaluate one batch of conversations and refresh their rollups.",
+			Name: "parley_evaluation_batch_seconds", Help: "Time to save one batch of evaluated conversations and refresh their rollups, in one transaction.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 		Grouped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "parley_gap_questions_grouped_total", Help: "Knowledge-gap questions placed in topics."}),

@@ -35,8 +35,8 @@ type DueCursor struct {
 }
 
 // Result is what an evaluation decided for one conversation, with the rows
-// it will write already encoded, so that Prepare's work can run while
-// another batch holds the write transaction.
+// it will write already encoded. Results are made by Prepare, whose work
+// can then run while another batch holds the write transaction.
 type Result struct {
 	Outcome parley.Outcome
 	// Next is when the outcome may change with the passing of time alone
