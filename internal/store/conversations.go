@@ -193,6 +193,20 @@ type Progress struct {
 	Pending int64 `json:"pending"`
 }
 
+// Analyze refreshes the planner's statistics of the tables evaluation
+// reads. PostgreSQL otherwise plans for a bulk load as if the tables were
+// still small until autovacuum catches up; SQLite plans these queries
+// well without statistics, so there it does nothing.
+func (db *DB) Analyze(ctx context.Context) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	if _, err := db.write.ExecContext(ctx, `ANALYZE conversations, events`); err != nil {
+		return fmt.Errorf("store: analyze: %w", err)
+	}
+	return nil
+}
+
 // EvaluationProgress counts the conversations of a workspace, those due at
 // now, and those waiting for a decision.
 func (db *DB) EvaluationProgress(ctx context.Context, workspaceID int64, now time.Time) (Progress, error) {

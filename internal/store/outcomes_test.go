@@ -228,3 +228,13 @@ func TestClaimKeepsOnlyUnchanged(t *testing.T) {
 		t.Errorf("still due: %+v, want c1 with both its events", due)
 	}
 }
+
+// TestAnalyze: refreshing the planner's statistics works on a database
+// with the tables it names, on both dialects.
+func TestAnalyze(t *testing.T) {
+	db := storetest.New(t)
+	workspace(t, db)
+	if err := db.Analyze(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
