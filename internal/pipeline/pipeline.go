@@ -224,7 +224,7 @@ func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Lo
 			}
 			// A full batch means a backlog, as after a bulk load, which
 			// the planner may not know of yet: PostgreSQL planned the
-			// backfill of 100,000 freshly loaded conversations 2.5×
+			// backfill of 100,000 freshly loaded conversations 3×
 			// slower before its statistics were refreshed.
 			if w.sinceAnalyze++; len(due) == w.opt.Batch && w.sinceAnalyze > analyzeEvery {
 				if readErr = w.db.Analyze(readCtx); readErr != nil {
