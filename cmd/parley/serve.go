@@ -12,6 +12,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/embed"
 	"github.com/parleyhq/parley/internal/metrics"
+	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/web"
 )
 
@@ -51,7 +52,19 @@ func (a *app) serve(ctx context.Context, addr string, embedder func() (*embed.Cl
 		return err
 	}
 	worker.SetMetrics(m)
+	handler := web.New(db, web.Options{Workspace: ws.Slug, Now: a.now, Logger: a.log, OnEvents: worker.Wake, SecureCookies: a.secureCookies, Metrics: m})
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	// After a pass that evaluated something the rollups changed: the
+	// reports people looked at last are built again now, not when the
+	// next person asks.
+	worker.SetOnPass(func(st pipeline.Stats, err error) {
+		if err != nil || st.Conversations == 0 {
+			return
+		}
+		if err := handler.WarmReports(wctx); err != nil && wctx.Err() == nil {
+			a.log.Warn("could not build reports ahead", "err", err)
+		}
+	})
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)
@@ -71,7 +84,7 @@ func (a *app) serve(ctx context.Context, addr string, embedder func() (*embed.Cl
 		a.log.Info("stopped")
 	}()
 	srv := &http.Server{
-		Handler:           web.New(db, web.Options{Workspace: ws.Slug, Now: a.now, Logger: a.log, OnEvents: worker.Wake, SecureCookies: a.secureCookies, Metrics: m}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

@@ -294,6 +294,9 @@ func (w *Worker) save(ctx context.Context, workspaceID int64, now time.Time, res
 // SetMetrics makes the worker report to m; call it before Run.
 func (w *Worker) SetMetrics(m *metrics.Metrics) { w.opt.Metrics = m }
 
+// SetOnPass sets Options.OnPass; call it before Run.
+func (w *Worker) SetOnPass(f func(Stats, error)) { w.opt.OnPass = f }
+
 // Wake asks a running worker to start a pass now, as after an ingest. It
 // never blocks.
 func (w *Worker) Wake() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,16 +29,41 @@ type Cache struct {
 	max     int
 	entries map[string]*Report
 	order   []string // oldest first, for eviction
+	// asked holds the requests of the last warmWindow, by workspace and
+	// request, for Warm.
+	asked map[string]asked
 }
+
+// asked is a request, and when it was last made.
+type asked struct {
+	workspaceID int64
+	req         Request
+	at          time.Time
+}
+
+// Warm rebuilds at most warmMax reports, of requests made in the last
+// warmWindow: the pages people have open. Evaluation passes come as often
+// as events arrive, and rebuilding what nobody looks at would take the
+// CPU ingest needs.
+const (
+	warmMax    = 8
+	warmWindow = 5 * time.Minute
+)
 
 // NewCache returns a cache of at most max reports.
 func NewCache(max int) *Cache {
-	return &Cache{max: max, entries: map[string]*Report{}}
+	return &Cache{max: max, entries: map[string]*Report{}, asked: map[string]asked{}}
 }
 
 // Performance returns the report for req, built by Performance or kept
 // from an earlier call at the same rollup version.
 func (c *Cache) Performance(ctx context.Context, src VersionedSource, ws parley.Workspace, req Request, now time.Time) (*Report, error) {
+	return c.performance(ctx, src, ws, req, now, true)
+}
+
+// performance is Performance; asking says a reader asked, which Warm's
+// own calls do not count as.
+func (c *Cache) performance(ctx context.Context, src VersionedSource, ws parley.Workspace, req Request, now time.Time, asking bool) (*Report, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -50,10 +76,13 @@ func (c *Cache) Performance(ctx context.Context, src VersionedSource, ws parley.
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	settings, _ := json.Marshal(ws.Settings)
-	key := fmt.Sprintf("%d|%d|%s|%s|%s|%s|%s|%s", ws.ID, version, req.From, req.To, req.Granularity,
-		strings.Join(req.Channels, ","), formatDay(dayOf(now, loc)), settings)
+	asks := fmt.Sprintf("%d|%s|%s|%s|%s", ws.ID, req.From, req.To, req.Granularity, strings.Join(req.Channels, ","))
+	key := fmt.Sprintf("%s|%d|%s|%s", asks, version, formatDay(dayOf(now, loc)), settings)
 	c.mu.Lock()
 	r, ok := c.entries[key]
+	if asking {
+		c.asked[asks] = asked{ws.ID, req, now}
+	}
 	c.mu.Unlock()
 	if ok {
 		return r, nil
@@ -73,4 +102,37 @@ func (c *Cache) Performance(ctx context.Context, src VersionedSource, ws parley.
 		}
 	}
 	return r, nil
+}
+
+// Warm builds again, at the current rollup version, the reports asked for
+// in the last few minutes, so that the next reader after evaluation
+// changed the rollups finds them built: rebuilding one takes about a
+// hundred milliseconds at a million conversations, keeping one ten.
+// workspace looks up each workspace as it is now, settings included; a
+// request whose workspace is gone is skipped.
+func (c *Cache) Warm(ctx context.Context, src VersionedSource, now time.Time, workspace func(ctx context.Context, id int64) (parley.Workspace, error)) error {
+	c.mu.Lock()
+	var recent []asked
+	for k, a := range c.asked {
+		if now.Sub(a.at) > warmWindow {
+			delete(c.asked, k)
+			continue
+		}
+		recent = append(recent, a)
+	}
+	c.mu.Unlock()
+	slices.SortFunc(recent, func(a, b asked) int { return b.at.Compare(a.at) })
+	for _, a := range recent[:min(len(recent), warmMax)] {
+		ws, err := workspace(ctx, a.workspaceID)
+		if parley.KindOf(err) == parley.KindNotFound {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("report: warm: %w", err)
+		}
+		if _, err := c.performance(ctx, src, ws, a.req, now, false); err != nil {
+			return fmt.Errorf("report: warm: %w", err)
+		}
+	}
+	return nil
 }

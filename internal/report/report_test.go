@@ -3,6 +3,7 @@ package report_test
 import (
 	"context"
 	"math"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -362,6 +363,29 @@ func TestCache(t *testing.T) {
 	after, _ := cache.Performance(ctx, src, ws, req, now)
 	if after.Totals.Handled != 2 || src.reads.Load() != reads+1 {
 		t.Errorf("after new outcomes: handled %d, %d reads (want 2 handled, one new read)", after.Totals.Handled, src.reads.Load()-reads)
+	}
+	// Warm builds the kept request again once the rollups changed, so the
+	// next reader reads nothing.
+	add("c3", "2026-03-12")
+	reads = src.reads.Load()
+	if err := cache.Warm(ctx, src, now, db.WorkspaceByID); err != nil {
+		t.Fatal(err)
+	}
+	if src.reads.Load() != reads+1 {
+		t.Errorf("warming read the rollups %d times, want once", src.reads.Load()-reads)
+	}
+	warm, _ := cache.Performance(ctx, src, ws, req, now)
+	fresh, _ := report.Performance(ctx, db, ws, req, now)
+	if warm.Totals.Handled != 3 || src.reads.Load() != reads+1 || !reflect.DeepEqual(warm, fresh) {
+		t.Errorf("after warming: handled %d, %d more reads; equal to a fresh build: %v", warm.Totals.Handled, src.reads.Load()-reads-1, reflect.DeepEqual(warm, fresh))
+	}
+	if err := cache.Warm(ctx, src, now, db.WorkspaceByID); err != nil || src.reads.Load() != reads+1 {
+		t.Errorf("warming unchanged rollups read them again (%v)", err)
+	}
+	// A request nobody made in the last minutes is not built ahead.
+	add("c4", "2026-03-12")
+	if err := cache.Warm(ctx, src, now.Add(6*time.Minute), db.WorkspaceByID); err != nil || src.reads.Load() != reads+1 {
+		t.Errorf("warming built a report nobody asked for lately (%v)", err)
 	}
 	ws.Settings.WeekStart = parley.WeekStartSunday
 	sunday, _ := cache.Performance(ctx, src, ws, req, now)

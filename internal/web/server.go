@@ -62,6 +62,13 @@ type Server struct {
 	reports *report.Cache
 }
 
+// WarmReports builds again the reports people looked at last, once the
+// rollups changed, so that the next look finds them ready. The evaluation
+// worker calls it after a pass that evaluated something.
+func (s *Server) WarmReports(ctx context.Context) error {
+	return s.reports.Warm(ctx, s.db, s.now(), s.db.WorkspaceByID)
+}
+
 // reportCacheSize is how many reports a server keeps: every filter a few
 // people look at, in every workspace, is a few dozen.
 const reportCacheSize = 256
