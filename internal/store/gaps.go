@@ -271,6 +271,9 @@ type TopicFilter struct {
 	// with open questions, resolved those answered, dismissed the
 	// dismissed questions and topics.
 	State parley.GapState
+	// AnyState counts questions in every state instead, so that each
+	// topic with a question at all is listed once.
+	AnyState bool
 	// From and To bound the local date of the questions (inclusive).
 	From, To string
 	Channels []string
@@ -282,8 +285,11 @@ func (f TopicFilter) signalWhere() (string, []any) {
 	if state == "" {
 		state = parley.GapOpen
 	}
-	where := []string{"g.state = ?", "g.question <> ''"}
-	args := []any{string(state)}
+	where := []string{"g.question <> ''"}
+	var args []any
+	if !f.AnyState {
+		where, args = append(where, "g.state = ?"), append(args, string(state))
+	}
 	if f.From != "" {
 		where, args = append(where, "g.day >= ?"), append(args, f.From)
 	}

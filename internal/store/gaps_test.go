@@ -283,19 +283,25 @@ func TestTopicFilter(t *testing.T) {
 	db := storetest.New(t)
 	ws := workspace(t, db)
 	a := &asker{t: t, db: db, ws: ws}
-	a.ask(0, passwordQuestions...)              // 2026-03-02
-	a.ask(3*24*time.Hour, passwordQuestions...) // 2026-03-05
+	a.ask(0, passwordQuestions...)                       // 2026-03-02
+	later := a.ask(3*24*time.Hour, passwordQuestions...) // 2026-03-05
 	a.group()
+	if err := db.SetQuestionsState(ctx, ws.ID, later[:1], parley.GapDismissed, t0); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		f    store.TopicFilter
 		want int
 	}{
-		{store.TopicFilter{}, 6},
-		{store.TopicFilter{From: "2026-03-03"}, 3},
+		{store.TopicFilter{}, 5},
+		{store.TopicFilter{From: "2026-03-03"}, 2},
 		{store.TopicFilter{To: "2026-03-02"}, 3},
-		{store.TopicFilter{Channels: []string{"chat"}}, 6},
+		{store.TopicFilter{Channels: []string{"chat"}}, 5},
 		{store.TopicFilter{Channels: []string{"email"}}, 0},
 		{store.TopicFilter{State: parley.GapResolved}, 0},
+		{store.TopicFilter{State: parley.GapDismissed}, 1},
+		{store.TopicFilter{AnyState: true}, 6},
+		{store.TopicFilter{AnyState: true, State: parley.GapResolved}, 6},
 	} {
 		topics, err := db.Topics(ctx, ws.ID, tt.f)
 		if err != nil {

@@ -222,6 +222,19 @@ func TestGapForms(t *testing.T) {
 		t.Errorf("topic is %s after the refused dismiss, want resolved", detail.Topic.State)
 	}
 
+	// Another topic's page offers the resolved one to move questions to
+	// or merge from, and not itself.
+	other := topicIDs(t, srv, "")[0]
+	res, err = noRedirect.Get(fmt.Sprintf("%s/gaps/%d", srv.URL, other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if option := `<option value="%d">`; !strings.Contains(string(body), fmt.Sprintf(option, id)) || strings.Contains(string(body), fmt.Sprintf(option, other)) {
+		t.Errorf("topic %d's page: the resolved topic %d should be offered, the topic itself not", other, id)
+	}
+
 	res, err = noRedirect.PostForm(srv.URL+"/content", url.Values{"question": {""}, "answer": {"A"}})
 	if err != nil {
 		t.Fatal(err)

@@ -107,19 +107,17 @@ func (s *Server) renderTopic(w http.ResponseWriter, r *http.Request, ws parley.W
 		http.Redirect(w, r, "/gaps/"+strconv.FormatInt(d.Topic.ID, 10), http.StatusFound)
 		return
 	}
-	var others []parley.TopicSummary
-	for _, st := range parley.GapStates {
-		list, err := s.db.Topics(r.Context(), ws.ID, store.TopicFilter{State: st})
-		if err != nil {
-			s.pageError(w, r, l, ws, err)
-			return
-		}
-		for _, t := range list {
-			if t.ID != id && !slices.ContainsFunc(others, func(o parley.TopicSummary) bool { return o.ID == t.ID }) {
-				others = append(others, t)
-			}
-		}
+	// The topics a question can move to or be merged from: every other
+	// topic that has questions, open ones first.
+	all, err := s.db.Topics(r.Context(), ws.ID, store.TopicFilter{AnyState: true})
+	if err != nil {
+		s.pageError(w, r, l, ws, err)
+		return
 	}
+	others := slices.DeleteFunc(all, func(t parley.TopicSummary) bool { return t.ID == id })
+	slices.SortStableFunc(others, func(a, b parley.TopicSummary) int {
+		return slices.Index(parley.GapStates, a.State) - slices.Index(parley.GapStates, b.State)
+	})
 	if form.Question == "" && len(problems) == 0 {
 		form.Question = d.Topic.Title()
 	}
