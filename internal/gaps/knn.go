@@ -27,33 +27,56 @@ func knn(vs []sparse, dim, k int, minSim float32) [][]neighbor {
 			post[f] = append(post[f], posting32{int32(i), v.val[j]})
 		}
 	}
-	out := make([][]neighbor, len(vs))
+	// Each pair is scored once, by its later vector, and offered to both
+	// vectors' lists: half the postings walked. Every worker keeps a list
+	// for every vector, merged at the end.
+	var (
+		mu    sync.Mutex
+		lists [][][]neighbor // per worker, per vector: a heap of the best
+	)
 	parallel(len(vs), func() func(int) {
 		acc := make([]float32, len(vs))
+		heaps := make([][]neighbor, len(vs))
+		mu.Lock()
+		lists = append(lists, heaps)
+		mu.Unlock()
 		var touched []int32
 		return func(i int) {
 			v := vs[i]
 			touched = touched[:0]
 			for j, f := range v.idx {
 				x := v.val[j]
+				// Postings are in vector order: stop at this one.
 				for _, p := range post[f] {
+					if int(p.doc) >= i {
+						break
+					}
 					if acc[p.doc] == 0 {
 						touched = append(touched, p.doc)
 					}
 					acc[p.doc] += x * p.w
 				}
 			}
-			top := make([]neighbor, 0, k)
 			for _, d := range touched {
-				if int(d) != i && acc[d] >= minSim {
-					top = pushTop(top, k, neighbor{d, acc[d]})
+				if sim := acc[d]; sim >= minSim {
+					heaps[i] = pushTop(heaps[i], k, neighbor{d, sim})
+					heaps[d] = pushTop(heaps[d], k, neighbor{int32(i), sim})
 				}
 				acc[d] = 0
 			}
-			slices.SortFunc(top, compareNeighbors)
-			out[i] = top
 		}
 	})
+	out := make([][]neighbor, len(vs))
+	for i := range out {
+		top := make([]neighbor, 0, k)
+		for _, heaps := range lists {
+			for _, n := range heaps[i] {
+				top = pushTop(top, k, n)
+			}
+		}
+		slices.SortFunc(top, compareNeighbors)
+		out[i] = top
+	}
 	return out
 }
 
