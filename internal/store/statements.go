@@ -92,14 +92,6 @@ func (db *DB) execTx(ctx context.Context, tx *sql.Tx, query string, args ...any)
 	return tx.ExecContext(ctx, db.dialect.rebind(query), args...)
 }
 
-// queryTx is execTx for a statement that returns rows.
-func (db *DB) queryTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
-	if st, ok := db.prepared[query]; ok {
-		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
-	}
-	return tx.QueryContext(ctx, db.dialect.rebind(query), args...)
-}
-
 // queryRead runs a query on the read pool, prepared if prepare readied it.
 func (db *DB) queryRead(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st, ok := db.prepared[query]; ok {
