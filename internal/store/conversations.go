@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -222,10 +221,7 @@ func parseRollups(text string) ([]parley.Rollup, error) {
 		out = append(out, parley.Rollup{Day: intern(parts[0]), Channel: intern(parts[1]),
 			Metric: parley.Metric(intern(parts[2])), Label: intern(parts[3]), Value: n})
 	}
-	cmpRollups := func(a, b parley.Rollup) int {
-		return cmp.Or(strings.Compare(a.Day, b.Day), strings.Compare(a.Channel, b.Channel),
-			strings.Compare(string(a.Metric), string(b.Metric)), strings.Compare(a.Label, b.Label))
-	}
+	cmpRollups := func(a, b parley.Rollup) int { return rollupCell(a).compare(rollupCell(b)) }
 	if !slices.IsSortedFunc(out, cmpRollups) {
 		slices.SortFunc(out, cmpRollups)
 	}

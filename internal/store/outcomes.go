@@ -348,6 +348,14 @@ type cell struct {
 
 func cellOf(c parley.Contribution) cell { return cell{c.Day, c.Channel, c.Metric, c.Key} }
 
+func rollupCell(r parley.Rollup) cell { return cell{r.Day, r.Channel, r.Metric, r.Label} }
+
+// compare orders cells as the rollups table's key does.
+func (a cell) compare(b cell) int {
+	return cmp.Or(strings.Compare(a.day, b.day), strings.Compare(a.channel, b.channel),
+		strings.Compare(string(a.metric), string(b.metric)), strings.Compare(a.label, b.label))
+}
+
 // applyDelta adds delta to the rollups. Cells are written in key order, so
 // that concurrent evaluations on PostgreSQL lock rollup rows in one order
 // and cannot deadlock; cells that fall to zero are deleted, so that the
@@ -363,10 +371,7 @@ func (ev *Evaluation) applyDelta(ctx context.Context, delta map[cell]int64) erro
 			emptied[c.day] = true
 		}
 	}
-	slices.SortFunc(cells, func(a, b cell) int {
-		return cmp.Or(strings.Compare(a.day, b.day), strings.Compare(a.channel, b.channel),
-			strings.Compare(string(a.metric), string(b.metric)), strings.Compare(a.label, b.label))
-	})
+	slices.SortFunc(cells, cell.compare)
 	d := ev.db.dialect
 	ev.rollupsChanged = ev.rollupsChanged || len(cells) > 0
 	args := make([]any, 0, saveChunk*6)
