@@ -98,17 +98,17 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 		inserted += n
 	}
 
-	// Usually every event is new. Otherwise the stored rows tell which
-	// ones this batch stored (by their arrival numbers) and which were
-	// there before.
-	var isNew func(id string) bool
+	// Usually every event is new, and stored stays nil. Otherwise the
+	// stored rows tell which ones this batch stored (by their arrival
+	// numbers) and which were there before.
+	var stored map[string]bool
 	if inserted < int64(len(items)) {
-		stored, dups, err := w.checkStored(ctx, items, first)
-		if err != nil {
+		var dups int
+		var err error
+		if stored, dups, err = w.checkStored(ctx, items, first); err != nil {
 			return err
 		}
 		w.res.Duplicates += dups
-		isNew = func(id string) bool { return stored[id] }
 	}
 
 	// Mark each touched conversation due for evaluation at once. One row per
@@ -117,7 +117,7 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 	due := map[string]int64{}
 	var order []string
 	for i, it := range items {
-		if isNew != nil && !isNew(it.Event.ID) {
+		if stored != nil && !stored[it.Event.ID] {
 			continue
 		}
 		c := it.Event.ConversationID
