@@ -107,7 +107,7 @@ func Decode(r io.Reader, f Format, now time.Time, lim Limits) (Batch, error) {
 	if f == FormatArray {
 		raws, problems = splitArray(data)
 	} else {
-		raws, problems = splitLines(data)
+		raws = splitLines(data)
 	}
 	if len(raws) > lim.MaxEvents {
 		return Batch{}, parley.Errorf(parley.KindTooLarge, "body: %d events, at most %d in one batch", len(raws), lim.MaxEvents)
@@ -183,11 +183,8 @@ func splitArray(data []byte) ([]json.RawMessage, []parley.Problem) {
 // splitLines cuts NDJSON into its non-blank lines. Their syntax is checked
 // as each is split into members (see validator.event), which reports a line
 // that is not valid JSON, so the other lines are still checked.
-func splitLines(data []byte) ([]json.RawMessage, []parley.Problem) {
-	var (
-		raws     []json.RawMessage
-		problems []parley.Problem
-	)
+func splitLines(data []byte) []json.RawMessage {
+	var raws []json.RawMessage
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -201,7 +198,7 @@ func splitLines(data []byte) ([]json.RawMessage, []parley.Problem) {
 		}
 		raws = append(raws, json.RawMessage(line))
 	}
-	return raws, problems
+	return raws
 }
 
 // normalizeObject re-encodes a JSON object compactly with sorted keys and

@@ -137,8 +137,8 @@ func (v *validator) event(index int, raw json.RawMessage) (e parley.Event, ok bo
 	if !v.members(raw, m) {
 		msg := "must be a JSON object"
 		if !json.Valid(raw) {
-			var any any
-			msg = "invalid JSON: " + json.Unmarshal(raw, &any).Error()
+			var value any
+			msg = "invalid JSON: " + json.Unmarshal(raw, &value).Error()
 		}
 		v.problem(index, "", "", msg)
 		return e, false
