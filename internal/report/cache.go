@@ -81,7 +81,7 @@ func (c *Cache) performance(ctx context.Context, src VersionedSource, ws parley.
 	c.mu.Lock()
 	r, ok := c.entries[key]
 	if asking {
-		c.asked[asks] = asked{ws.ID, req, now}
+		c.remember(asks, asked{ws.ID, req, now})
 	}
 	c.mu.Unlock()
 	if ok {
@@ -102,6 +102,24 @@ func (c *Cache) performance(ctx context.Context, src VersionedSource, ws parley.
 		}
 	}
 	return r, nil
+}
+
+// remember notes a request for Warm. Like the reports, the requests kept
+// are bounded: past max, the one asked longest ago is forgotten, so that a
+// server whose rollups never change (and so never warms) does not keep
+// every request ever made. c.mu must be held.
+func (c *Cache) remember(key string, a asked) {
+	c.asked[key] = a
+	if len(c.asked) <= c.max {
+		return
+	}
+	oldest := ""
+	for k, b := range c.asked {
+		if oldest == "" || b.at.Before(c.asked[oldest].at) {
+			oldest = k
+		}
+	}
+	delete(c.asked, oldest)
 }
 
 // Warm builds again, at the current rollup version, the reports asked for

@@ -387,6 +387,21 @@ func TestCache(t *testing.T) {
 	if err := cache.Warm(ctx, src, now.Add(6*time.Minute), db.WorkspaceByID); err != nil || src.reads.Load() != reads+1 {
 		t.Errorf("warming built a report nobody asked for lately (%v)", err)
 	}
+	// The requests kept for warming are bounded like the reports (2
+	// here): of three asked, the two latest are built ahead.
+	later := now.Add(7 * time.Minute)
+	for i, g := range []report.Granularity{report.Day, report.Week, report.Month} {
+		r := req
+		r.Granularity = g
+		if _, err := cache.Performance(ctx, src, ws, r, later.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("c5", "2026-03-12")
+	reads = src.reads.Load()
+	if err := cache.Warm(ctx, src, later.Add(time.Minute), db.WorkspaceByID); err != nil || src.reads.Load() != reads+2 {
+		t.Errorf("warming after three requests to a cache of two read the rollups %d times, want 2 (%v)", src.reads.Load()-reads, err)
+	}
 	ws.Settings.WeekStart = parley.WeekStartSunday
 	sunday, _ := cache.Performance(ctx, src, ws, req, now)
 	if sunday == after || sunday.Series[0].From != "2026-03-02" || sunday.Series[1].From != "2026-03-08" {
