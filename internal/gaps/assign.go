@@ -92,7 +92,7 @@ func NewIndex(topics []Topic) *Index {
 // weight is a feature's weight as Group gives it: the smoothed inverse
 // document frequency times its kind's weight.
 func (x *Index) weight(f string) float64 {
-	return (math.Log((1+x.docs)/(1+x.df[f])) + 1) * kindWeight(f)
+	return idf(x.docs, x.df[f]) * kindWeight(f)
 }
 
 // Assign places new questions among the indexed topics: each joins the

@@ -90,9 +90,10 @@ func newVocab(bags [][]string) *vocab {
 // idf is the smoothed inverse document frequency used by scikit-learn,
 // ln((1+N)/(1+df))+1, which never reaches zero so that a word present in
 // every question still counts a little.
-func (v *vocab) idf(id int32) float64 {
-	return math.Log(float64(1+v.docs)/float64(1+v.df[id])) + 1
-}
+func idf(docs, df float64) float64 { return math.Log((1+docs)/(1+df)) + 1 }
+
+// idf is the feature's idf over the vocabulary's questions.
+func (v *vocab) idf(id int32) float64 { return idf(float64(v.docs), float64(v.df[id])) }
 
 // vector builds the L2-normalised TF-IDF vector of a feature bag. Term
 // frequency is sublinear (1+ln tf) so a repeated word does not dominate.
