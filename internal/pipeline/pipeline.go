@@ -142,7 +142,10 @@ func (w *Worker) Workspace(ctx context.Context, ws parley.Workspace, st *Stats, 
 	if err != nil {
 		return fmt.Errorf("pipeline: workspace %s: %w", ws.Slug, err)
 	}
-	now := w.opt.Now()
+	// Both databases keep instants to the microsecond; the conversation
+	// page evaluates again at the stored evaluated_at, which must be
+	// exactly the now the outcome was computed at.
+	now := w.opt.Now().Truncate(time.Microsecond)
 	start := time.Now()
 	err = w.evaluate(ctx, ws, loc, now, st, progress)
 	st.Evaluating += time.Since(start)
@@ -235,9 +238,7 @@ func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Lo
 			results := make([]store.Result, len(due))
 			for i, c := range due {
 				o := evaluate.Outcome(c.Events, ws.Settings, now)
-				if results[i], readErr = store.Prepare(c, o, evaluate.Next(o, c.Events, now), loc); readErr != nil {
-					return
-				}
+				results[i] = store.Prepare(c, o, evaluate.Next(o, c.Events, now), loc)
 			}
 			select {
 			case batches <- results:

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -135,26 +134,29 @@ func instantPtr(t time.Time) *time.Time {
 	return &t
 }
 
-// ConversationOutcome returns the stored outcome of one conversation, with
-// its explanation.
-func (db *DB) ConversationOutcome(ctx context.Context, workspaceID int64, conversationID string) (parley.Outcome, error) {
-	var (
-		o      parley.Outcome
-		detail string
-	)
+// Evaluated says what the last evaluation of a conversation read: its
+// events up to arrival number Seq, at the instant At. The outcome is not
+// stored whole; since the rule is a pure function of the events, the
+// settings and the time, evaluating those events at At again gives it,
+// explanation included (see evaluate.Outcome).
+type Evaluated struct {
+	Seq int64
+	At  time.Time
+}
+
+// LastEvaluation returns what the last evaluation of a conversation read.
+func (db *DB) LastEvaluation(ctx context.Context, workspaceID int64, conversationID string) (Evaluated, error) {
+	var e Evaluated
 	err := db.read.QueryRowContext(ctx, db.dialect.rebind(
-		`SELECT detail FROM conversations WHERE workspace_id = ? AND conversation_id = ?`),
-		workspaceID, conversationID).Scan(&detail)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && detail == "") {
-		return o, parley.Errorf(parley.KindNotFound, "conversation %q not found or not evaluated yet", conversationID)
+		`SELECT evaluated_seq, evaluated_at FROM conversations WHERE workspace_id = ? AND conversation_id = ?`),
+		workspaceID, conversationID).Scan(&e.Seq, scanInstant(&e.At))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && e.At.IsZero()) {
+		return e, parley.Errorf(parley.KindNotFound, "conversation %q not found or not evaluated yet", conversationID)
 	}
 	if err != nil {
-		return o, fmt.Errorf("store: conversation %s: %w", conversationID, err)
+		return e, fmt.Errorf("store: conversation %s: %w", conversationID, err)
 	}
-	if err := json.Unmarshal([]byte(detail), &o); err != nil {
-		return o, fmt.Errorf("store: conversation %s: stored outcome: %w", conversationID, err)
-	}
-	return o, nil
+	return e, nil
 }
 
 // Rollups returns the rollup cells of a workspace for local dates from..to

@@ -27,9 +27,7 @@ func save(t *testing.T, db *store.DB, ws parley.Workspace, now time.Time, outcom
 	}
 	results := make([]store.Result, len(outcomes))
 	for i, o := range outcomes {
-		if results[i], err = store.Prepare(byID[o.ConversationID], o, time.Time{}, time.UTC); err != nil {
-			t.Fatal(err)
-		}
+		results[i] = store.Prepare(byID[o.ConversationID], o, time.Time{}, time.UTC)
 	}
 	ev, err := db.Claim(ctx, ws.ID, now, results)
 	if err != nil {
@@ -120,11 +118,12 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 			t.Errorf("filter %+v (-want +got):\n%s", tt.f, diff)
 		}
 	}
-	o, err := db.ConversationOutcome(ctx, ws.ID, "c1")
-	if err != nil || o.Kind != parley.OutcomeUnresolved {
-		t.Errorf("stored outcome of c1: %v, %v", o.Kind, err)
+	// c1's last evaluation read its second event, at t0.
+	last, err := db.LastEvaluation(ctx, ws.ID, "c1")
+	if err != nil || last.Seq != 3 || !last.At.Equal(t0) {
+		t.Errorf("last evaluation of c1: %+v, %v; want seq 3 at %v", last, err, t0)
 	}
-	if _, err := db.ConversationOutcome(ctx, ws.ID, "zzz"); parley.KindOf(err) != parley.KindNotFound {
+	if _, err := db.LastEvaluation(ctx, ws.ID, "zzz"); parley.KindOf(err) != parley.KindNotFound {
 		t.Errorf("unknown conversation: %v, want not found", err)
 	}
 	p, err := db.EvaluationProgress(ctx, ws.ID, t0)
@@ -172,9 +171,7 @@ func TestClaimKeepsOnlyUnchanged(t *testing.T) {
 	results := make([]store.Result, len(due))
 	for i, d := range due {
 		o := parley.Outcome{ConversationID: d.ConversationID, Channel: "chat", StartedAt: t0, Kind: parley.OutcomePending, DefinitionVersion: 1}
-		if results[i], err = store.Prepare(d, o, time.Time{}, time.UTC); err != nil {
-			t.Fatal(err)
-		}
+		results[i] = store.Prepare(d, o, time.Time{}, time.UTC)
 	}
 	// c1 gains an event after it was read.
 	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e4", "c1", time.Minute, "anyone?"))); err != nil {

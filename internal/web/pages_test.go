@@ -11,9 +11,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/ingest"
@@ -261,6 +265,81 @@ func TestDrillDown(t *testing.T) {
 	code, _, detail := get(t, srv.URL+"/conversations/"+id)
 	if code != http.StatusOK || !strings.Contains(detail, "Why this outcome") || !strings.Contains(detail, "passed") {
 		t.Errorf("conversation page %s: %d", id, code)
+	}
+}
+
+// TestConversationExplainsStoredOutcome: the explanation is not stored but
+// computed again from the events the evaluation read; it must describe the
+// outcome that was stored and counted, also once a newer event has arrived
+// that no evaluation has read yet.
+func TestConversationExplainsStoredOutcome(t *testing.T) {
+	srv, db, ws := reportServer(t)
+	type conversationDetail struct {
+		Outcome parley.Outcome
+		Events  []parley.Event
+	}
+	detail := func(id string) conversationDetail {
+		t.Helper()
+		code, _, body := get(t, srv.URL+"/api/v1/conversations/"+url.PathEscape(id))
+		if code != http.StatusOK {
+			t.Fatalf("conversation %s: %d %s", id, code, body)
+		}
+		var d conversationDetail
+		if err := json.Unmarshal([]byte(body), &d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	agree := func(c parley.Conversation, o parley.Outcome) {
+		t.Helper()
+		got := parley.Conversation{ConversationID: o.ConversationID, Channel: o.Channel, Outcome: o.Kind,
+			Resolution: o.Resolution, Reasons: o.Reasons, Reopened: o.Reopened, Test: o.Test}
+		want := parley.Conversation{ConversationID: c.ConversationID, Channel: c.Channel, Outcome: c.Outcome,
+			Resolution: c.Resolution, Reasons: c.Reasons, Reopened: c.Reopened, Test: c.Test}
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("conversation %s: explained outcome differs from the stored one (-stored +explained):\n%s", c.ConversationID, diff)
+		}
+		if c.DecidedAt != nil && !c.DecidedAt.Equal(o.DecidedAt) {
+			t.Errorf("conversation %s: decided at %v, explained %v", c.ConversationID, c.DecidedAt, o.DecidedAt)
+		}
+	}
+	kinds := map[parley.OutcomeKind]int{}
+	var resolved parley.Conversation
+	for i, c := range getConversations(t, srv, "test=include") {
+		if i%3 != 0 {
+			continue
+		}
+		o := detail(c.ConversationID).Outcome
+		agree(c, o)
+		if o.Kind == parley.OutcomeResolved || o.Kind == parley.OutcomeUnresolved {
+			if len(o.Explanation) != 3 {
+				t.Errorf("conversation %s is %s with %d criteria explained, want 3", c.ConversationID, o.Kind, len(o.Explanation))
+			}
+		}
+		if o.Kind == parley.OutcomeResolved {
+			resolved = c
+		}
+		kinds[o.Kind]++
+	}
+	if len(kinds) < 4 {
+		t.Fatalf("checked outcomes of too few kinds: %v", kinds)
+	}
+
+	// A rep joins the resolved conversation; until it is evaluated again
+	// the page shows the new event but explains the outcome counted.
+	late := parley.Event{ID: "late-rep", Type: parley.EventMessage, ConversationID: resolved.ConversationID,
+		OccurredAt: resolved.StartedAt.Add(time.Minute), Author: parley.AuthorRep, Text: "Let me take over."}
+	body, err := ingest.Canonical(&late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.InsertEvents(context.Background(), ws.ID, ingest.Batch{Items: []ingest.Item{{Event: late, Body: body}}}); err != nil {
+		t.Fatal(err)
+	}
+	d := detail(resolved.ConversationID)
+	agree(resolved, d.Outcome)
+	if !slices.ContainsFunc(d.Events, func(e parley.Event) bool { return e.ID == late.ID }) {
+		t.Error("the timeline lacks the event that arrived after the evaluation")
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/evaluate"
 	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -185,8 +186,12 @@ type conversationDetail struct {
 	Events  []parley.Event `json:"events"`
 }
 
+// conversationDetail evaluates again the events the last evaluation read,
+// at the instant it read them: the same outcome, with the explanation that
+// is not stored. Events that arrived since are in the timeline but not in
+// the outcome until the worker evaluates them.
 func (s *Server) conversationDetail(r *http.Request, ws parley.Workspace, id string) (conversationDetail, error) {
-	o, err := s.db.ConversationOutcome(r.Context(), ws.ID, id)
+	last, err := s.db.LastEvaluation(r.Context(), ws.ID, id)
 	if err != nil {
 		return conversationDetail{}, err
 	}
@@ -194,6 +199,11 @@ func (s *Server) conversationDetail(r *http.Request, ws parley.Workspace, id str
 	if err != nil {
 		return conversationDetail{}, err
 	}
+	read := events
+	if i := slices.IndexFunc(events, func(e parley.Event) bool { return e.Seq > last.Seq }); i >= 0 {
+		read = events[:i]
+	}
+	o := evaluate.Outcome(read, ws.Settings, last.At)
 	sortTimeline(events)
 	return conversationDetail{Outcome: o, Events: events}, nil
 }
