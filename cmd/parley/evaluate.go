@@ -112,9 +112,10 @@ func (a *app) rebuildCmd() *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "rebuilt workspace %s as of %s: %d conversations%s in %s (definition version %d)\n",
+			fmt.Fprintf(a.stdout, "rebuilt workspace %s as of %s: %d conversations%s in %s: evaluation %s, grouping %s (definition version %d)\n",
 				ws.Slug, t.UTC().Format(time.RFC3339), st.Conversations, outcomeSummary(st),
-				time.Since(start).Round(time.Millisecond), parley.DefinitionVersion)
+				time.Since(start).Round(time.Millisecond), st.Evaluating.Round(time.Millisecond), st.Grouping.Round(time.Millisecond),
+				parley.DefinitionVersion)
 			return nil
 		},
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -128,4 +129,100 @@ func BenchmarkRawGroupBy(b *testing.B) {
 			b.Fatalf("%d rows: %v", n, err)
 		}
 	}
+}
+
+// BenchmarkDriverOutcomeUpdate is the floor under evaluation's writing: a
+// plain prepared UPDATE loop through database/sql that gives each of b.N
+// conversation rows an outcome, one transaction per batch, on a table with
+// the conversations table's key and indexes. Every evaluation writes at
+// least this; the first one of a conversation moves it in both indexes
+// (its day is set, and it is no longer due), as here.
+func BenchmarkDriverOutcomeUpdate(b *testing.B) {
+	dsn := storetest.DSN(b)
+	driver, name := "sqlite", strings.TrimPrefix(dsn, "sqlite:")
+	if storetest.Postgres() {
+		driver, name = "pgx", dsn
+	}
+	db, err := sql.Open(driver, name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if driver == "sqlite" {
+		for _, p := range []string{"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"} {
+			if _, err := db.Exec(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	cols := []string{"event_seq", "evaluated_seq", "started_at", "day", "channel", "test", "ticket_url", "outcome",
+		"resolution", "reasons", "decided_at", "decision_due_at", "handoff_initiator", "handoff_reason", "reopened",
+		"closed_at", "time_to_close_ms", "contributions", "definition_version", "evaluated_at", "due_at"}
+	for _, q := range []string{
+		`CREATE TABLE raw_conversations (workspace_id BIGINT NOT NULL, conversation_id TEXT NOT NULL,
+			event_seq BIGINT NOT NULL, evaluated_seq BIGINT NOT NULL DEFAULT 0, started_at TEXT, day TEXT NOT NULL DEFAULT '',
+			channel TEXT NOT NULL DEFAULT '', test BOOLEAN NOT NULL DEFAULT FALSE, ticket_url TEXT NOT NULL DEFAULT '',
+			outcome TEXT NOT NULL DEFAULT '', resolution TEXT NOT NULL DEFAULT '', reasons TEXT NOT NULL DEFAULT '',
+			decided_at TEXT, decision_due_at TEXT, handoff_initiator TEXT NOT NULL DEFAULT '', handoff_reason TEXT NOT NULL DEFAULT '',
+			reopened BOOLEAN NOT NULL DEFAULT FALSE, closed_at TEXT, time_to_close_ms BIGINT, contributions TEXT NOT NULL DEFAULT '',
+			definition_version INTEGER NOT NULL DEFAULT 0, evaluated_at TEXT, due_at TEXT,
+			PRIMARY KEY (workspace_id, conversation_id))`,
+		`CREATE INDEX raw_conversations_due ON raw_conversations (workspace_id, due_at, conversation_id) WHERE due_at IS NOT NULL`,
+		`CREATE INDEX raw_conversations_by_day ON raw_conversations (workspace_id, day, conversation_id)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bind := func(i int) string {
+		if driver == "pgx" {
+			return fmt.Sprintf("$%d", i)
+		}
+		return "?"
+	}
+	ids := make([]string, b.N)
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range ids {
+		ids[i] = fmt.Sprintf("c-%07d", i)
+		if _, err := tx.Exec(`INSERT INTO raw_conversations (workspace_id, conversation_id, event_seq, due_at) VALUES (1, `+
+			bind(1)+`, 7, '0001-01-01T00:00:00.000000Z')`, ids[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	set := make([]string, len(cols))
+	for i, c := range cols {
+		set[i] = c + " = " + bind(i+1)
+	}
+	query := `UPDATE raw_conversations SET ` + strings.Join(set, ", ") + ` WHERE workspace_id = 1 AND conversation_id = ` + bind(len(cols)+1)
+	// What a resolved conversation's row holds, its contributions included.
+	at := t0.UTC().Format(time.RFC3339Nano)
+	contributions := strings.Repeat("2026-03-02|chat|resolved||1\n", 8)
+	b.ResetTimer()
+	for start := 0; start < len(ids); start += storetest.BenchBatch {
+		tx, err := db.Begin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		stmt, err := tx.Prepare(query)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, id := range ids[start:min(start+storetest.BenchBatch, len(ids))] {
+			if _, err := stmt.Exec(7, 7, at, "2026-03-02", "chat", false, "", "resolved", "assumed", "", at, at, "", "",
+				false, nil, nil, contributions, 1, at, nil, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conversations/s")
 }
