@@ -301,7 +301,7 @@ func TestDecisionTimeReached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	last, err := db.LastEvaluation(ctx, ws.ID, "c1")
+	last, err := db.LastEvaluation(ctx, ws.ID, "c1", due)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,14 +142,19 @@ func instantPtr(t time.Time) *time.Time {
 type Evaluated struct {
 	Seq int64
 	At  time.Time
+	// Due says the conversation waits to be evaluated again at now: events
+	// arrived since, its decision time passed, or the settings changed.
+	Due bool
 }
 
-// LastEvaluation returns what the last evaluation of a conversation read.
-func (db *DB) LastEvaluation(ctx context.Context, workspaceID int64, conversationID string) (Evaluated, error) {
+// LastEvaluation returns what the last evaluation of a conversation read,
+// and whether it is due again at now.
+func (db *DB) LastEvaluation(ctx context.Context, workspaceID int64, conversationID string, now time.Time) (Evaluated, error) {
 	var e Evaluated
 	err := db.read.QueryRowContext(ctx, db.dialect.rebind(
-		`SELECT evaluated_seq, evaluated_at FROM conversations WHERE workspace_id = ? AND conversation_id = ?`),
-		workspaceID, conversationID).Scan(&e.Seq, scanInstant(&e.At))
+		`SELECT evaluated_seq, evaluated_at, due_at IS NOT NULL AND due_at <= ? FROM conversations
+		WHERE workspace_id = ? AND conversation_id = ?`),
+		db.dialect.instant(now), workspaceID, conversationID).Scan(&e.Seq, scanInstant(&e.At), &e.Due)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && e.At.IsZero()) {
 		return e, parley.Errorf(parley.KindNotFound, "conversation %q not found or not evaluated yet", conversationID)
 	}

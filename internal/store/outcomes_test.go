@@ -119,11 +119,11 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 		}
 	}
 	// c1's last evaluation read its second event, at t0.
-	last, err := db.LastEvaluation(ctx, ws.ID, "c1")
-	if err != nil || last.Seq != 3 || !last.At.Equal(t0) {
-		t.Errorf("last evaluation of c1: %+v, %v; want seq 3 at %v", last, err, t0)
+	last, err := db.LastEvaluation(ctx, ws.ID, "c1", t0)
+	if err != nil || last != (store.Evaluated{Seq: 3, At: t0}) {
+		t.Errorf("last evaluation of c1: %+v, %v; want seq 3 at %v, not due", last, err, t0)
 	}
-	if _, err := db.LastEvaluation(ctx, ws.ID, "zzz"); parley.KindOf(err) != parley.KindNotFound {
+	if _, err := db.LastEvaluation(ctx, ws.ID, "zzz", t0); parley.KindOf(err) != parley.KindNotFound {
 		t.Errorf("unknown conversation: %v, want not found", err)
 	}
 	p, err := db.EvaluationProgress(ctx, ws.ID, t0)
@@ -132,6 +132,14 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 	}
 	if p != (store.Progress{Conversations: 2, Due: 0, Pending: 1}) {
 		t.Errorf("progress %+v", p)
+	}
+
+	// A newer event makes it due; what was last evaluated stays.
+	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e5", "c1", 3*time.Hour, "hello?"))); err != nil {
+		t.Fatal(err)
+	}
+	if last, err := db.LastEvaluation(ctx, ws.ID, "c1", t0); err != nil || last != (store.Evaluated{Seq: 3, At: t0, Due: true}) {
+		t.Errorf("after a new event: %+v, %v; want seq 3 at %v, due", last, err, t0)
 	}
 }
 

@@ -328,6 +328,7 @@ var messages = map[string][2]string{
 	"conv.handed_off":              {"A human took over at %s (initiator: %s, reason: %s), before the decision time.", "在判定時間前，真人於 %s 接手（發起者：%s，原因：%s）。"},
 	"conv.decided_at":              {"Decided at %s, the window after the last agent reply.", "於 %s 判定，即最後一則 AI 回覆後的評估時窗結束時。"},
 	"conv.back":                    {"Back to the list", "返回列表"},
+	"conv.evaluation_pending":      {"Waiting to be evaluated again (new events, a decision time or a settings change): this is the outcome as evaluated at %s, which the metrics count until then.", "等待重新判定（有新事件、已到判定時間或設定已變更）：此為 %s 判定的結果，在重新判定前各項指標以此計算。"},
 	"crit.cited_source_or_action":  {"An agent reply cited a source or ran a succeeded action", "AI 回覆引用了來源或成功執行了動作"},
 	"crit.no_human_request":        {"The visitor did not ask for a human", "訪客沒有要求真人"},
 	"crit.last_reply_not_negative": {"The last agent reply was not rated negative", "最後一則 AI 回覆沒有負評"},

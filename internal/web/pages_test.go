@@ -275,8 +275,10 @@ func TestDrillDown(t *testing.T) {
 func TestConversationExplainsStoredOutcome(t *testing.T) {
 	srv, db, ws := reportServer(t)
 	type conversationDetail struct {
-		Outcome parley.Outcome
-		Events  []parley.Event
+		Outcome           parley.Outcome
+		EvaluatedAt       time.Time `json:"evaluated_at"`
+		EvaluationPending bool      `json:"evaluation_pending"`
+		Events            []parley.Event
 	}
 	detail := func(id string) conversationDetail {
 		t.Helper()
@@ -309,7 +311,11 @@ func TestConversationExplainsStoredOutcome(t *testing.T) {
 		if i%3 != 0 {
 			continue
 		}
-		o := detail(c.ConversationID).Outcome
+		d := detail(c.ConversationID)
+		if d.EvaluationPending {
+			t.Errorf("conversation %s: evaluation pending right after a pass", c.ConversationID)
+		}
+		o := d.Outcome
 		agree(c, o)
 		if o.Kind == parley.OutcomeResolved || o.Kind == parley.OutcomeUnresolved {
 			if len(o.Explanation) != 3 {
@@ -340,6 +346,12 @@ func TestConversationExplainsStoredOutcome(t *testing.T) {
 	agree(resolved, d.Outcome)
 	if !slices.ContainsFunc(d.Events, func(e parley.Event) bool { return e.ID == late.ID }) {
 		t.Error("the timeline lacks the event that arrived after the evaluation")
+	}
+	if !d.EvaluationPending || !d.EvaluatedAt.Equal(reportNow) {
+		t.Errorf("after a new event: evaluation pending %v, evaluated at %v; want pending, evaluated at %v", d.EvaluationPending, d.EvaluatedAt, reportNow)
+	}
+	if _, _, page := get(t, srv.URL+"/conversations/"+url.PathEscape(resolved.ConversationID)); !strings.Contains(page, "Waiting to be evaluated again") {
+		t.Error("the page does not say the conversation waits to be evaluated again")
 	}
 }
 

@@ -183,7 +183,13 @@ func safeCell(s string) string {
 // conversationDetail is a conversation with its outcome and timeline.
 type conversationDetail struct {
 	Outcome parley.Outcome `json:"outcome"`
-	Events  []parley.Event `json:"events"`
+	// EvaluatedAt is when the outcome was last evaluated.
+	EvaluatedAt time.Time `json:"evaluated_at"`
+	// EvaluationPending says the outcome is about to be evaluated again:
+	// events arrived since, its decision time passed, or the settings
+	// changed. Outcome is the one counted until then.
+	EvaluationPending bool           `json:"evaluation_pending"`
+	Events            []parley.Event `json:"events"`
 }
 
 // conversationDetail evaluates again the events the last evaluation read,
@@ -191,7 +197,7 @@ type conversationDetail struct {
 // is not stored. Events that arrived since are in the timeline but not in
 // the outcome until the worker evaluates them.
 func (s *Server) conversationDetail(r *http.Request, ws parley.Workspace, id string) (conversationDetail, error) {
-	last, err := s.db.LastEvaluation(r.Context(), ws.ID, id)
+	last, err := s.db.LastEvaluation(r.Context(), ws.ID, id, s.now())
 	if err != nil {
 		return conversationDetail{}, err
 	}
@@ -205,7 +211,7 @@ func (s *Server) conversationDetail(r *http.Request, ws parley.Workspace, id str
 	}
 	o := evaluate.Outcome(read, ws.Settings, last.At)
 	sortTimeline(events)
-	return conversationDetail{Outcome: o, Events: events}, nil
+	return conversationDetail{Outcome: o, EvaluatedAt: last.At, EvaluationPending: last.Due, Events: events}, nil
 }
 
 // getConversation answers GET /api/v1/conversations/{id}.
