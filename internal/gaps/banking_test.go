@@ -21,7 +21,9 @@ func TestGroupBanking77(t *testing.T) {
 	nmi, ari, acc := NMI(got, gold), ARI(got, gold), ACC(got, gold)
 	topics := slices.Max(got) + 1
 	t.Logf("BANKING77: %d questions → %d topics in %v: NMI %.3f ARI %.3f ACC %.3f", len(texts), topics, elapsed.Round(time.Millisecond), nmi, ari, acc)
-	if nmi < 0.62 || ari < 0.30 || acc < 0.42 {
+	// By words alone the scores were 0.684, 0.383 and 0.513: the NMI and
+	// ARI floors hold the gain of blending in the words' meaning.
+	if nmi < 0.70 || ari < 0.40 || acc < 0.50 {
 		t.Errorf("grouping regressed: NMI %.3f ARI %.3f ACC %.3f", nmi, ari, acc)
 	}
 	if topics < 40 || topics > 200 {
@@ -72,7 +74,7 @@ func TestAssignBanking77(t *testing.T) {
 	nmi, ari, acc := NMI(pred, all), ARI(pred, all), ACC(pred, all)
 	t.Logf("incremental: %d topics from %d questions; %d later questions: %d joined, %d new topics, in %v: NMI %.3f ARI %.3f ACC %.3f",
 		len(topics), len(first), len(later), joined, len(plan.New), elapsed.Round(time.Millisecond), nmi, ari, acc)
-	if nmi < 0.60 || ari < 0.28 || acc < 0.40 {
+	if nmi < 0.65 || ari < 0.33 || acc < 0.44 {
 		t.Errorf("incremental grouping regressed: NMI %.3f ARI %.3f ACC %.3f", nmi, ari, acc)
 	}
 }
