@@ -88,8 +88,9 @@ const (
 // that share no feature are never compared, so meaning refines what the
 // words found rather than linking questions the words cannot.
 //
-// On BANKING77 the blend took NMI from 0.684 to 0.72 and ACC from 0.513 to
-// 0.53; questions without known words are grouped as before.
+// On BANKING77 the blend took NMI from 0.684 to 0.713, ARI from 0.383 to
+// 0.420 and ACC from 0.513 to 0.527; questions without known words are
+// grouped as before.
 func group(vs []sparse, dim int, meaning [][]float32) []int {
 	k := neighborCount(len(vs))
 	if !slices.ContainsFunc(meaning, func(m []float32) bool { return m != nil }) {

@@ -94,9 +94,10 @@ func (wv *wordVectors) addTo(v []float32, id int32, weight float32) {
 // another language, say). A word weighs the fourth root of its idf in the
 // batch: rare words say more about the topic, but a question's meaning is
 // spread over its words more evenly than its spelling is (on BANKING77,
-// plain idf gave NMI 0.70, the fourth root 0.72). The batch's mean vector
-// is taken off, so that what every question shares (they are all about a
-// bank) does not make them all alike.
+// NMI 0.694 with plain idf, 0.706 unweighted, 0.713 with the fourth root).
+// The batch's mean vector is taken off, so that what every question
+// shares (they are all about a bank) does not make them all alike
+// (without it, 0.694).
 func (wv *wordVectors) questionVectors(questions []string) [][]float32 {
 	tokens := make([][]int32, len(questions))
 	parallel(len(questions), func() func(int) {
