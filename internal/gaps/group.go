@@ -35,9 +35,12 @@ const (
 // The method is graph clustering of shared nearest neighbours:
 //
 //  1. each question becomes a TF-IDF vector of its features (see Features),
-//     so rare, topic-bearing words outweigh words every question shares;
+//     so rare, topic-bearing words outweigh words every question shares,
+//     and, when it has English words, a vector of what they mean (see
+//     wordVectors);
 //  2. each question finds its nearest neighbours by cosine similarity, among
-//     the questions at least Related to it;
+//     the questions at least Related to it, with meaning blended in (see
+//     group);
 //  3. two questions are linked as strongly as their neighbour lists overlap,
 //     which is robust to the uneven density of short texts: a question in a
 //     crowded topic and one in a sparse topic are judged alike;
