@@ -215,30 +215,30 @@ func (db *DB) conversationEvents(ctx context.Context, workspaceID int64, ids []s
 			all   = make([]parley.Event, 0, 8*len(chunk))
 			convs []string // the conversation of each run of all, in order
 			from  []int    // where each run starts
-			conv  string
 			body  sql.RawBytes
 			seq   int64
 		)
 		for rows.Next() {
 			// body is the driver's buffer, valid until the next row: the
 			// decoder copies what it keeps.
-			if err := rows.Scan(&conv, &seq, &body); err != nil {
+			if err := rows.Scan(&seq, &body); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("store: read events: %w", err)
-			}
-			if len(convs) == 0 || convs[len(convs)-1] != conv {
-				convs, from = append(convs, conv), append(from, len(all))
 			}
 			all = append(all, parley.Event{})
 			e := &all[len(all)-1]
 			// Bodies are the canonical JSON ingest wrote; the v2 decoder
 			// reads them three times faster than encoding/json, and reading
-			// events is most of an evaluation's time.
+			// events is most of an evaluation's time. The conversation is
+			// taken from the body rather than read again as a column.
 			if err := jsonv2.Unmarshal(body, e); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("store: read events of %s: stored body: %w", conv, err)
+				return nil, fmt.Errorf("store: read events: stored body of event %d: %w", seq, err)
 			}
 			e.Seq = seq
+			if conv := e.ConversationID; len(convs) == 0 || convs[len(convs)-1] != conv {
+				convs, from = append(convs, conv), append(from, len(all)-1)
+			}
 		}
 		if err := rows.Close(); err != nil {
 			return nil, fmt.Errorf("store: read events: %w", err)

@@ -28,7 +28,7 @@ func markDueSQL(rows int) string {
 }
 
 func eventsOfSQL(conversations int) string {
-	return `SELECT conversation_id, seq, body FROM events
+	return `SELECT seq, body FROM events
 		WHERE workspace_id = ? AND conversation_id IN (` + list(conversations) + `)
 		ORDER BY conversation_id, seq`
 }
