@@ -38,27 +38,10 @@ func BenchmarkInsertEvents(b *testing.B) {
 // prepared INSERT loop through database/sql, one transaction per batch,
 // with no idempotency checks and no conversation bookkeeping.
 func BenchmarkDriverInsert(b *testing.B) {
-	dsn := storetest.DSN(b)
-	driver, name := "sqlite", strings.TrimPrefix(dsn, "sqlite:")
-	if storetest.Postgres() {
-		driver, name = "pgx", dsn
-	}
-	db, err := sql.Open(driver, name)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
+	db, driver := driverDB(b)
 	if _, err := db.Exec(`CREATE TABLE raw (workspace_id BIGINT, event_id TEXT, seq BIGINT, conversation_id TEXT,
 		type TEXT, occurred_at TEXT, body TEXT, PRIMARY KEY (workspace_id, event_id))`); err != nil {
 		b.Fatal(err)
-	}
-	if driver == "sqlite" {
-		for _, p := range []string{"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"} {
-			if _, err := db.Exec(p); err != nil {
-				b.Fatal(err)
-			}
-		}
 	}
 	query := "INSERT INTO raw VALUES (?, ?, ?, ?, ?, ?, ?)"
 	if driver == "pgx" {
@@ -87,6 +70,32 @@ func BenchmarkDriverInsert(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// driverDB opens the test database through database/sql alone, one
+// connection, with the durability Parley's own SQLite connections have
+// (WAL, synchronous=FULL), for the plain driver loops the store is
+// measured against; it returns the driver's name, "sqlite" or "pgx".
+func driverDB(b *testing.B) (*sql.DB, string) {
+	dsn := storetest.DSN(b)
+	driver, name := "sqlite", strings.TrimPrefix(dsn, "sqlite:")
+	if storetest.Postgres() {
+		driver, name = "pgx", dsn
+	}
+	db, err := sql.Open(driver, name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	if driver == "sqlite" {
+		for _, p := range []string{"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"} {
+			if _, err := db.Exec(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return db, driver
 }
 
 // BenchmarkRawGroupBy is the baseline the report benchmarks are measured
@@ -138,24 +147,7 @@ func BenchmarkRawGroupBy(b *testing.B) {
 // least this; the first one of a conversation moves it in both indexes
 // (its day is set, and it is no longer due), as here.
 func BenchmarkDriverOutcomeUpdate(b *testing.B) {
-	dsn := storetest.DSN(b)
-	driver, name := "sqlite", strings.TrimPrefix(dsn, "sqlite:")
-	if storetest.Postgres() {
-		driver, name = "pgx", dsn
-	}
-	db, err := sql.Open(driver, name)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	if driver == "sqlite" {
-		for _, p := range []string{"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"} {
-			if _, err := db.Exec(p); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
+	db, driver := driverDB(b)
 	cols := []string{"event_seq", "evaluated_seq", "started_at", "day", "channel", "test", "ticket_url", "outcome",
 		"resolution", "reasons", "decided_at", "decision_due_at", "handoff_initiator", "handoff_reason", "reopened",
 		"closed_at", "time_to_close_ms", "contributions", "definition_version", "evaluated_at", "due_at"}
