@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -113,7 +115,7 @@ func (wv *wordVectors) questionVectors(questions []string) [][]float32 {
 	df := map[int32]int{}
 	for _, ids := range tokens {
 		for k, id := range ids {
-			if !containsBefore(ids, k, id) {
+			if !slices.Contains(ids[:k], id) {
 				df[id]++
 			}
 		}
@@ -158,16 +160,6 @@ func (wv *wordVectors) questionVectors(questions []string) [][]float32 {
 	return out
 }
 
-// containsBefore reports whether id occurs in ids before index k.
-func containsBefore(ids []int32, k int, id int32) bool {
-	for _, x := range ids[:k] {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
 // words splits text into the lowercase tokens the word vectors know:
 // runs of ASCII letters and digits, with an apostrophe kept when letters
 // follow it ("don't").
@@ -194,7 +186,7 @@ func words(text string) []string {
 			// letters that follow it.
 			n := 1
 			if c == 0xe2 {
-				if !hasPrefixAt(text, i, "\u2019") {
+				if !strings.HasPrefix(text[i:], "\u2019") {
 					flush()
 					continue
 				}
@@ -215,7 +207,3 @@ func words(text string) []string {
 }
 
 func isLetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
-
-func hasPrefixAt(s string, i int, prefix string) bool {
-	return len(s)-i >= len(prefix) && s[i:i+len(prefix)] == prefix
-}
