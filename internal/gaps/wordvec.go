@@ -160,6 +160,14 @@ func (wv *wordVectors) questionVectors(questions []string) [][]float32 {
 	return out
 }
 
+// IsWord reports whether w is exactly one token of words, the tokenizer
+// questions are split by: only such words can ever be looked up in the
+// embedded vectors, so genwordvec keeps only those.
+func IsWord(w string) bool {
+	ws := words(w)
+	return len(ws) == 1 && ws[0] == w
+}
+
 // words splits text into the lowercase tokens the word vectors know:
 // runs of ASCII letters and digits, with an apostrophe kept when letters
 // follow it ("don't").

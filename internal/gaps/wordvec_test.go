@@ -58,6 +58,32 @@ func TestWords(t *testing.T) {
 	}
 }
 
+// TestIsWord: a word is exactly what the tokenizer yields as one token,
+// so the generator keeps no vector a question could never look up.
+func TestIsWord(t *testing.T) {
+	for _, tt := range []struct {
+		word string
+		want bool
+	}{
+		{"refund", true},
+		{"2nd", true},
+		{"don't", true},
+		{"rock'n'roll", true},
+		{"", false},
+		{"Refund", false},
+		{"don\u2019t", false},
+		{",", false},
+		{"'s", false},
+		{"o'2", false},
+		{"e-mail", false},
+		{"café", false},
+	} {
+		if got := IsWord(tt.word); got != tt.want {
+			t.Errorf("IsWord(%q) = %v, want %v", tt.word, got, tt.want)
+		}
+	}
+}
+
 // TestQuestionVectors: a question with no known word has no meaning, so
 // grouping compares it by words alone, and a batch in another language is
 // grouped exactly as without word vectors.

@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+
+	"github.com/parleyhq/parley/internal/gaps"
 )
 
 // keep is how many words are written.
@@ -54,7 +56,7 @@ func run(in, out string) error {
 	dim := src.Dimensions
 	var words []string
 	for _, w := range src.Words {
-		if v := src.Vectors[w]; len(v) >= dim && isToken(w) {
+		if v := src.Vectors[w]; len(v) >= dim && len(w) <= 255 && gaps.IsWord(w) {
 			words = append(words, w)
 			if len(words) == keep {
 				break
@@ -104,32 +106,4 @@ func run(in, out string) error {
 	}
 	fmt.Printf("wrote %d words of %d dimensions to %s (scale %g)\n", len(words), dim, out, scale)
 	return nil
-}
-
-// isToken reports whether w is a whole token of gaps' word tokenizer:
-// lowercase letters and digits, with at most one apostrophe followed by
-// letters ("don't"), and short enough for its one-byte length.
-func isToken(w string) bool {
-	if w == "" || len(w) > 255 {
-		return false
-	}
-	apostrophe := -1
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		switch {
-		case c >= 'a' && c <= 'z':
-		case c >= '0' && c <= '9':
-			if apostrophe >= 0 {
-				return false
-			}
-		case c == '\'':
-			if apostrophe >= 0 || i == 0 || i == len(w)-1 {
-				return false
-			}
-			apostrophe = i
-		default:
-			return false
-		}
-	}
-	return true
 }

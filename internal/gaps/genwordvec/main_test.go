@@ -10,29 +10,6 @@ import (
 	"testing"
 )
 
-func TestIsToken(t *testing.T) {
-	for _, tt := range []struct {
-		word string
-		want bool
-	}{
-		{"refund", true},
-		{"2nd", true},
-		{"don't", true},
-		{"", false},
-		{"Refund", false},
-		{",", false},
-		{"'s", false},
-		{"rock'n'roll", false},
-		{"o'2", false},
-		{"e-mail", false},
-		{"café", false},
-	} {
-		if got := isToken(tt.word); got != tt.want {
-			t.Errorf("isToken(%q) = %v, want %v", tt.word, got, tt.want)
-		}
-	}
-}
-
 // TestRun writes the vectors of a small package file and reads the
 // header, the words (in frequency order, tokens only) and the components
 // back.
