@@ -157,6 +157,9 @@ func run(quick bool, dir string) error {
 		if i == 0 {
 			row(fmt.Sprintf("evaluation of the same %d again (`parley rebuild`), this run", n), "", "rebuild")
 			row(fmt.Sprintf("plain driver UPDATE loop giving %d conversation rows an outcome, this run", n), "", "update floor")
+			row("plain driver bulk INSERT of as many outcome rows into an empty table, key only: the cheapest write of a row per conversation, this run", "", "insert floor")
+			row("plain driver read and decoding of the same conversations' events, in conversation order, this run", "", "read floor")
+			row("the most two cores could reach with both floors: reading shares the cores, writing has one connection", "", "ceiling")
 		}
 		row(fmt.Sprintf("Performance page, 12 weeks, %d conversations (report kept between evaluation passes)", n), "≤ 20 ms", fmt.Sprintf("page %d", n))
 		row(fmt.Sprintf("report model rebuilt after the rollups change, %d", n), "", fmt.Sprintf("model %d", n))
@@ -270,10 +273,13 @@ func dataset(bin, dir, dialect, pg string, n int, r result) (string, error) {
 
 // rebuild evaluates an existing dataset again, so that every run measures
 // evaluation, even on data made by an earlier run, and measures beside it
-// the floor under evaluation's writing: a plain UPDATE loop that gives as
-// many conversation rows an outcome (BenchmarkDriverOutcomeUpdate).
+// the floors under evaluation's two stages. Writing: a plain UPDATE loop
+// that gives as many conversation rows an outcome
+// (BenchmarkDriverOutcomeUpdate), and the cheapest write of as many rows
+// there is (BenchmarkDriverOutcomeInsert). Reading: one plain query over
+// the data set's events, each body decoded (BenchmarkDriverEventRead).
 func rebuild(bin string, env []string, dsn string, n int, r result) error {
-	step("evaluating the %d conversations again, and the driver's UPDATE loop", n)
+	step("evaluating the %d conversations again; the driver's plain writes and read of as many", n)
 	c := exec.Command(bin, "rebuild", "--db", dsn, "--now", now)
 	c.Stderr = os.Stderr
 	out, err := c.Output()
@@ -284,13 +290,28 @@ func rebuild(bin string, env []string, dsn string, n int, r result) error {
 	if err != nil {
 		return err
 	}
-	floor, err := benchMetric(env, "./internal/store", "DriverOutcomeUpdate", fmt.Sprintf("%dx", n), "conversations/s")
+	write, err := goBench(env, "./internal/store", "DriverOutcome", fmt.Sprintf("%dx", n))
 	if err != nil {
 		return err
 	}
+	floor := metricOfBench(write, "DriverOutcomeUpdate", "conversations/s")
+	insert := metricOfBench(write, "DriverOutcomeInsert", "conversations/s")
+	read, err := goBench(append(env, "PARLEY_BENCH_DB="+dsn), "./internal/store", "DriverEventRead", "1x")
+	if err != nil {
+		return err
+	}
+	scan := metricOfBench(read, "DriverEventRead/scan", "conversations/s")
+	decode := metricOfBench(read, "DriverEventRead/decode", "conversations/s")
 	rate := float64(n) / eval.Seconds()
 	r["rebuild"] = fmt.Sprintf("%.1f s (%.0f conversations/s)", eval.Seconds(), rate)
 	r["update floor"] = fmt.Sprintf("%.0f conversations/s (evaluation reaches %.0f%% of it)", floor, 100*rate/floor)
+	r["insert floor"] = fmt.Sprintf("%.0f conversations/s", insert)
+	r["read floor"] = fmt.Sprintf("%.0f conversations/s; stepping the rows alone %.0f/s", decode, scan)
+	// The most two cores could give: writing goes through one connection
+	// and cannot be shared, reading could; so a conversation takes at
+	// least the write floor's time, and at least half the two floors'.
+	ceiling := min(floor, 2/(1/floor+1/decode))
+	r["ceiling"] = fmt.Sprintf("%.0f conversations/s (evaluation reaches %.0f%% of it)", ceiling, 100*rate/ceiling)
 	return nil
 }
 
