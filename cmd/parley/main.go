@@ -69,22 +69,7 @@ type app struct {
 // run executes one command line and returns the process exit code.
 func run(ctx context.Context, args []string, e env) int {
 	a := &app{env: e}
-	root := &ffcli.Command{
-		Name:       "parley",
-		ShortUsage: "parley <command> [flags] [args]",
-		ShortHelp:  "Measure an AI customer agent and close its knowledge gaps.",
-		FlagSet:    flag.NewFlagSet("parley", flag.ContinueOnError),
-		Subcommands: []*ffcli.Command{
-			a.serveCmd(), a.ingestCmd(), a.genCmd(), a.evaluateCmd(), a.rebuildCmd(), a.reportCmd(), a.conversationsCmd(), a.gapsCmd(),
-			a.demoCmd(), a.userCmd(), a.tokenCmd(), a.workspaceCmd(), a.migrateCmd(), a.versionCmd(),
-		},
-		Exec: func(context.Context, []string) error { return flag.ErrHelp },
-	}
-	root.FlagSet.SetOutput(e.stderr)
-	for _, c := range root.Subcommands {
-		c.FlagSet.SetOutput(e.stderr)
-		c.Options = append(c.Options, ff.WithEnvVarPrefix("PARLEY"))
-	}
+	root := a.command()
 	if err := root.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -105,6 +90,39 @@ func run(ctx context.Context, args []string, e env) int {
 	}
 	a.printError(err)
 	return exitFailure
+}
+
+// command is the tree of every command, ready to parse.
+func (a *app) command() *ffcli.Command {
+	root := &ffcli.Command{
+		Name:       "parley",
+		ShortUsage: "parley <command> [flags] [args]",
+		ShortHelp:  "Measure an AI customer agent and close its knowledge gaps.",
+		FlagSet:    flag.NewFlagSet("parley", flag.ContinueOnError),
+		Subcommands: []*ffcli.Command{
+			a.serveCmd(), a.ingestCmd(), a.genCmd(), a.evaluateCmd(), a.rebuildCmd(), a.reportCmd(), a.conversationsCmd(), a.gapsCmd(),
+			a.demoCmd(), a.userCmd(), a.tokenCmd(), a.workspaceCmd(), a.migrateCmd(), a.versionCmd(),
+		},
+		Exec: func(context.Context, []string) error { return flag.ErrHelp },
+	}
+	configure(root, a.stderr)
+	return root
+}
+
+// configure readies every command of the tree, at any depth, to be parsed:
+// usage goes to stderr, and each flag also reads PARLEY_ and its name from
+// the environment. ffcli parses each command of a path with that command's
+// own options, so a nested command such as `token list` given none would
+// ignore PARLEY_DB and silently open ./parley.db. A flag on the command
+// line still wins over the environment, which wins over the default.
+func configure(c *ffcli.Command, stderr io.Writer) {
+	if c.FlagSet != nil {
+		c.FlagSet.SetOutput(stderr)
+	}
+	c.Options = append(c.Options, ff.WithEnvVarPrefix("PARLEY"))
+	for _, sub := range c.Subcommands {
+		configure(sub, stderr)
+	}
 }
 
 // printError reports a failed command: its user-facing message and every
