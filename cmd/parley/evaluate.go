@@ -200,16 +200,19 @@ func conversationFilter(f *store.ConversationFilter, kind, channels, test string
 // page by page so that any size prints in bounded memory.
 const listPage = 5000
 
+// textColumns is how many of parley.ConversationColumns the text table
+// shows, from conversation_id to test: what fits a terminal.
+const textColumns = 11
+
 // printConversations writes the conversations selected by f.
 func (a *app) printConversations(ctx context.Context, db *store.DB, ws parley.Workspace, f store.ConversationFilter, format string) error {
-	header := []string{"conversation_id", "channel", "started_at", "outcome", "resolution", "reasons",
-		"decided_at", "handoff_initiator", "handoff_reason", "reopened", "test", "time_to_close_seconds", "ticket_url"}
+	header := parley.ConversationColumns
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	cw := csv.NewWriter(a.stdout)
 	enc := json.NewEncoder(a.stdout)
 	switch format {
 	case "text":
-		fmt.Fprintln(tw, strings.ToUpper(strings.Join(header[:11], "\t")))
+		fmt.Fprintln(tw, strings.ToUpper(strings.Join(header[:textColumns], "\t")))
 	case "csv":
 		cw.Write(header)
 	}
@@ -231,12 +234,9 @@ func (a *app) printConversations(ctx context.Context, db *store.DB, ws parley.Wo
 					return fmt.Errorf("write: %w", err)
 				}
 			case "csv":
-				cw.Write(conversationRecord(c))
+				cw.Write(parley.ConversationRecord(c, parley.SafeCell))
 			default:
-				rec := conversationRecord(c)[:11]
-				for i, v := range rec {
-					rec[i] = printable(v)
-				}
+				rec := parley.ConversationRecord(c, printable)[:textColumns]
 				fmt.Fprintln(tw, strings.Join(rec, "\t"))
 			}
 		}
@@ -264,27 +264,6 @@ func printable(s string) string {
 		return strconv.Quote(s)
 	}
 	return s
-}
-
-// conversationRecord is a conversation as the text and CSV columns.
-func conversationRecord(c parley.Conversation) []string {
-	when := func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	reasons := make([]string, len(c.Reasons))
-	for i, r := range c.Reasons {
-		reasons[i] = string(r)
-	}
-	ttc := ""
-	if c.TimeToCloseSeconds != nil {
-		ttc = strconv.FormatFloat(*c.TimeToCloseSeconds, 'f', -1, 64)
-	}
-	return []string{c.ConversationID, c.Channel, c.StartedAt.UTC().Format(time.RFC3339), string(c.Outcome),
-		string(c.Resolution), strings.Join(reasons, " "), when(c.DecidedAt), string(c.HandoffInitiator),
-		c.HandoffReason, strconv.FormatBool(c.Reopened), strconv.FormatBool(c.Test), ttc, c.TicketURL}
 }
 
 // worker builds the evaluation worker, with the embeddings client if one

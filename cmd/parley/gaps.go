@@ -103,11 +103,16 @@ func (a *app) printTopics(topics []parley.TopicSummary, format string) error {
 		cw := csv.NewWriter(a.stdout)
 		cw.Write([]string{"id", "topic", "state", "conversations", "questions", "last_asked", "recurrences"})
 		for _, t := range topics {
-			cw.Write([]string{strconv.FormatInt(t.ID, 10), t.Title(), string(t.State), strconv.Itoa(t.Conversations),
+			// A topic's title is an editor's name or a label made of
+			// visitors' words.
+			cw.Write([]string{strconv.FormatInt(t.ID, 10), parley.SafeCell(t.Title()), string(t.State), strconv.Itoa(t.Conversations),
 				strconv.Itoa(t.Questions), t.LastAsked.Format(time.RFC3339), strconv.Itoa(t.Recurrences)})
 		}
 		cw.Flush()
-		return cw.Error()
+		if err := cw.Error(); err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCONVERSATIONS\tQUESTIONS\tLAST ASKED\tTOPIC")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -406,5 +407,34 @@ func TestCache(t *testing.T) {
 	sunday, _ := cache.Performance(ctx, src, ws, req, now)
 	if sunday == after || sunday.Series[0].From != "2026-03-02" || sunday.Series[1].From != "2026-03-08" {
 		t.Errorf("a settings change kept the old report: %+v", sunday.Series)
+	}
+}
+
+// TestWriteCSVDefusesChannels: a channel name a caller chose is written so
+// that a spreadsheet shows it as text, while numbers, negative ones too,
+// stay numbers.
+func TestWriteCSVDefusesChannels(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		table report.Table
+		want  string
+	}{
+		{"channels", report.Table{Chart: "channels", Columns: []string{"channel", "handled"},
+			Rows: [][]string{{"-cmd", "-1"}, {"chat", "3"}}}, "channel,handled\n'-cmd,-1\nchat,3\n"},
+		{"over time", report.Table{Chart: "handled", Columns: []string{"from", "to", "provisional", "handled"},
+			Rows: [][]string{{"2026-11-02", "2026-11-08", "false", "-2"}}}, "from,to,provisional,handled\n2026-11-02,2026-11-08,false,-2\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := tt.table.WriteCSV(&b); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != tt.want {
+				t.Errorf("WriteCSV wrote %q, want %q", b.String(), tt.want)
+			}
+			if tt.table.Rows[0][0] == "'-cmd" {
+				t.Error("WriteCSV changed the table it wrote")
+			}
+		})
 	}
 }

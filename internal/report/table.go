@@ -6,6 +6,8 @@ import (
 	"io"
 	"slices"
 	"strconv"
+
+	"github.com/parleyhq/parley"
 )
 
 // A Table is the numbers behind one chart: rows of buckets (or channels)
@@ -156,11 +158,22 @@ func (r *Report) Table(chart string) (Table, error) {
 	return t, nil
 }
 
-// WriteCSV writes the table with a header row.
+// WriteCSV writes the table with a header row. Channel names come from
+// callers, so they are made safe for spreadsheets (parley.SafeCell); every
+// other cell is a date or a number of Parley's own, and a negative number
+// must stay a number.
 func (t Table) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Write(t.Columns)
-	cw.WriteAll(t.Rows)
+	channel := slices.Index(t.Columns, "channel")
+	for _, row := range t.Rows {
+		if channel >= 0 && channel < len(row) {
+			row = slices.Clone(row)
+			row[channel] = parley.SafeCell(row[channel])
+		}
+		cw.Write(row)
+	}
+	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("report: write csv: %w", err)
 	}
