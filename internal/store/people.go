@@ -22,7 +22,8 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 
 // AddMember adds a person to a workspace with a role. A new email creates
 // the user with the password hash given; a known email keeps its password
-// and only gains (or changes) its role in the workspace.
+// and only gains (or changes) its role in the workspace, so it is held to
+// the same rule as SetRole: the workspace's last admin cannot lose the role.
 func (db *DB) AddMember(ctx context.Context, workspaceID int64, email, name, passwordHash string, role parley.Role, now time.Time) (parley.Member, error) {
 	m := parley.Member{Role: role}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -37,11 +38,13 @@ func (db *DB) AddMember(ctx context.Context, workspaceID int64, email, name, pas
 		if err != nil {
 			return fmt.Errorf("store: add member %s: %w", email, err)
 		}
-		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO memberships (workspace_id, user_id, role) VALUES (?, ?, ?)
-			ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role`), workspaceID, m.ID, string(role)); err != nil {
-			return fmt.Errorf("store: add member %s: %w", email, err)
-		}
-		return nil
+		return db.keepAdmin(ctx, tx, workspaceID, m.ID, func() error {
+			if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO memberships (workspace_id, user_id, role) VALUES (?, ?, ?)
+				ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role`), workspaceID, m.ID, string(role)); err != nil {
+				return fmt.Errorf("store: add member %s: %w", email, err)
+			}
+			return nil
+		})
 	})
 	return m, err
 }
@@ -56,28 +59,63 @@ func (db *DB) RemoveMember(ctx context.Context, workspaceID, userID int64) error
 	return db.changeMember(ctx, workspaceID, userID, `DELETE FROM memberships WHERE workspace_id = ? AND user_id = ?`)
 }
 
-// changeMember runs a change to one membership, refusing one that would
-// leave the workspace without an admin.
+// changeMember runs a change to one existing membership under keepAdmin.
 func (db *DB) changeMember(ctx context.Context, workspaceID, userID int64, q string, args ...any) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		d := db.dialect
-		res, err := tx.ExecContext(ctx, d.rebind(q), append(args, workspaceID, userID)...)
-		if err != nil {
-			return fmt.Errorf("store: change member %d: %w", userID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return parley.Errorf(parley.KindNotFound, "no member %d in this workspace", userID)
-		}
-		var admins int
-		if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM memberships WHERE workspace_id = ? AND role = 'admin'`),
-			workspaceID).Scan(&admins); err != nil {
-			return fmt.Errorf("store: count admins: %w", err)
-		}
-		if admins == 0 {
-			return parley.Errorf(parley.KindConflict, "a workspace needs at least one admin")
-		}
-		return nil
+		return db.keepAdmin(ctx, tx, workspaceID, userID, func() error {
+			res, err := tx.ExecContext(ctx, db.dialect.rebind(q), append(args, workspaceID, userID)...)
+			if err != nil {
+				return fmt.Errorf("store: change member %d: %w", userID, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return parley.Errorf(parley.KindNotFound, "no member %d in this workspace", userID)
+			}
+			return nil
+		})
 	})
+}
+
+// ErrLastAdmin is the error of a change that would leave a workspace with
+// nobody able to manage its settings, people and tokens.
+var ErrLastAdmin = parley.Errorf(parley.KindConflict, "a workspace needs at least one admin: make someone else an admin first")
+
+// keepAdmin runs write, a change to userID's membership of the workspace
+// inside tx, and refuses it with ErrLastAdmin when it takes the admin role
+// from the workspace's last admin. Every path that changes a membership
+// goes through here, so the rule holds for the web, the API and the CLI
+// alike. A workspace that never had an admin (one made by the CLI) may
+// still gain viewers and editors. On PostgreSQL the workspace row is locked
+// first, so that two admins demoting each other at once run one after the
+// other and the second sees the first's change; SQLite's write
+// transactions already run one at a time.
+func (db *DB) keepAdmin(ctx context.Context, tx *sql.Tx, workspaceID, userID int64, write func() error) error {
+	d := db.dialect
+	if d == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT id FROM workspaces WHERE id = $1 FOR UPDATE`, workspaceID); err != nil {
+			return fmt.Errorf("store: lock workspace %d: %w", workspaceID, err)
+		}
+	}
+	var was string
+	err := tx.QueryRowContext(ctx, d.rebind(`SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?`),
+		workspaceID, userID).Scan(&was)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: role of member %d: %w", userID, err)
+	}
+	if err := write(); err != nil {
+		return err
+	}
+	if parley.Role(was) != parley.RoleAdmin {
+		return nil
+	}
+	var admins int
+	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM memberships WHERE workspace_id = ? AND role = ?`),
+		workspaceID, string(parley.RoleAdmin)).Scan(&admins); err != nil {
+		return fmt.Errorf("store: count admins: %w", err)
+	}
+	if admins == 0 {
+		return ErrLastAdmin
+	}
+	return nil
 }
 
 // Members lists a workspace's people by email.

@@ -2,10 +2,14 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
@@ -38,6 +42,18 @@ func TestPeople(t *testing.T) {
 	}
 	if err := db.RemoveMember(ctx, ws.ID, admin.ID); parley.KindOf(err) != parley.KindConflict {
 		t.Errorf("removing the last admin: %v", err)
+	}
+	// Adding a known email again changes its role, and so may not demote
+	// the last admin either.
+	if _, err := db.AddMember(ctx, ws.ID, "lead@example.com", "", "hash-x", parley.RoleViewer, t0); !errors.Is(err, store.ErrLastAdmin) {
+		t.Errorf("demoting the last admin by adding them again: %v", err)
+	}
+	if ms, _ := db.Members(ctx, ws.ID); len(ms) != 1 || ms[0].Role != parley.RoleAdmin {
+		t.Errorf("members after a refused demotion: %+v", ms)
+	}
+	// A workspace without an admin (as the CLI can make) still takes viewers.
+	if _, err := db.AddMember(ctx, other.ID, "viewer@example.com", "", "h", parley.RoleViewer, t0); err != nil {
+		t.Errorf("a viewer in a workspace without an admin: %v", err)
 	}
 	ed, _ := db.AddMember(ctx, ws.ID, "ed@example.com", "", "h", parley.RoleEditor, t0)
 	if err := db.RemoveMember(ctx, ws.ID, ed.ID); err != nil {
@@ -102,5 +118,58 @@ func TestPeople(t *testing.T) {
 	}
 	if w, err := db.WorkspaceByID(ctx, other.ID); err != nil || w.Slug != "other" {
 		t.Errorf("workspace by id: %+v %v", w, err)
+	}
+}
+
+// TestLastAdminConcurrent: two admins demoting each other at the same time
+// must not both succeed, or the workspace would be left without an admin.
+func TestLastAdminConcurrent(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	for round := range 10 {
+		ws, err := db.EnsureWorkspace(ctx, fmt.Sprintf("w%d", round), t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids [2]int64
+		for i := range ids {
+			m, err := db.AddMember(ctx, ws.ID, fmt.Sprintf("admin%d@example.com", i), "", "h", parley.RoleAdmin, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[i] = m.ID
+		}
+		var (
+			wg   sync.WaitGroup
+			errs [2]error
+		)
+		for i, id := range ids {
+			wg.Go(func() {
+				if i == 0 {
+					errs[i] = db.SetRole(ctx, ws.ID, id, parley.RoleViewer)
+				} else {
+					_, errs[i] = db.AddMember(ctx, ws.ID, fmt.Sprintf("admin%d@example.com", i), "", "h", parley.RoleEditor, t0)
+				}
+			})
+		}
+		wg.Wait()
+		ms, err := db.Members(ctx, ws.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admins := 0
+		for _, m := range ms {
+			if m.Role == parley.RoleAdmin {
+				admins++
+			}
+		}
+		if admins != 1 || (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("round %d: %d admins left, errors %v", round, admins, errs)
+		}
+		for _, err := range errs {
+			if err != nil && !errors.Is(err, store.ErrLastAdmin) {
+				t.Errorf("round %d: %v, want ErrLastAdmin", round, err)
+			}
+		}
 	}
 }
