@@ -1,7 +1,9 @@
 package parley
 
 import (
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"time"
 )
 
@@ -33,6 +35,25 @@ type Settings struct {
 	CountedChannels []string `json:"counted_channels"`
 }
 
+// slugPattern is the shape of a channel or handoff reason (SPEC §3).
+var slugPattern = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
+
+// ValidSlug reports whether s has the shape of a channel or handoff reason
+// slug (SPEC §3). Events are checked against it, and so are the counted
+// channels of the settings: a counted channel no event can carry would
+// make the handle rate count nothing.
+func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
+
+// MarshalJSON writes no counted channels (every channel counts) as an
+// empty list, not null: the field is always an array for API clients.
+func (s Settings) MarshalJSON() ([]byte, error) {
+	type plain Settings
+	if s.CountedChannels == nil {
+		s.CountedChannels = []string{}
+	}
+	return json.Marshal(plain(s))
+}
+
 // DefaultSettings returns the settings of a new workspace.
 func DefaultSettings() Settings {
 	return Settings{TimeZone: "UTC", WeekStart: WeekStartMonday, Window: DefaultWindow}
@@ -50,14 +71,23 @@ func (s Settings) Location() (*time.Location, error) {
 // Validate reports every setting out of its range, as problems naming the field.
 func (s Settings) Validate() error {
 	var problems []Problem
-	if _, err := s.Location(); err != nil || s.TimeZone == "" {
-		problems = append(problems, FieldProblem("time_zone", fmt.Sprintf("unknown time zone %q", s.TimeZone)))
+	// time.LoadLocation also takes "" (UTC) and "Local" (the server's
+	// zone, which could change under stored numbers when the server
+	// moves): neither is an IANA zone name.
+	if _, err := s.Location(); err != nil || s.TimeZone == "" || s.TimeZone == "Local" {
+		problems = append(problems, FieldProblem("time_zone", fmt.Sprintf("unknown time zone %q: must be an IANA zone such as UTC or Europe/Paris", s.TimeZone)))
 	}
 	if s.WeekStart != WeekStartMonday && s.WeekStart != WeekStartSunday {
 		problems = append(problems, FieldProblem("week_start", `must be "monday" or "sunday"`))
 	}
 	if s.Window < MinWindow || s.Window > MaxWindow {
 		problems = append(problems, FieldProblem("window", fmt.Sprintf("must be between %s and %s", MinWindow, MaxWindow)))
+	}
+	for _, c := range s.CountedChannels {
+		if !ValidSlug(c) {
+			problems = append(problems, FieldProblem("counted_channels",
+				fmt.Sprintf("%q is not a channel slug: 1 to 40 of a-z, 0-9, '_' and '-'", c)))
+		}
 	}
 	if len(problems) > 0 {
 		return InvalidInput(problems)

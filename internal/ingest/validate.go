@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -18,9 +17,6 @@ import (
 
 	"github.com/parleyhq/parley"
 )
-
-// slug is the shape of channels and handoff reasons.
-var slug = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
 
 // validator collects the problems of one batch.
 type validator struct {
@@ -261,7 +257,7 @@ func (d *decoder) text(field string) string {
 
 func (d *decoder) slug(field string, required bool) string {
 	s := d.str(field, required, 0)
-	if s != "" && !slug.MatchString(s) {
+	if s != "" && !parley.ValidSlug(s) {
 		d.fail(field, "must be a slug: 1 to 40 of a-z, 0-9, '_' and '-'")
 	}
 	return s
