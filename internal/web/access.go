@@ -173,7 +173,7 @@ func (s *Server) page(pattern string, p parley.Permission, h func(http.ResponseW
 			}
 			next := r.URL.RequestURI()
 			if r.Method != http.MethodGet {
-				next = r.URL.Path
+				next = r.URL.EscapedPath()
 			}
 			http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
 			return
@@ -263,10 +263,39 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
+// safeNext keeps a post-sign-in redirect on this site: it returns next
+// when next is a path of this origin and /reports otherwise. Prefix checks
+// alone are not enough: browsers drop tabs and newlines from a Location
+// and read a backslash as a slash, so "/\t/evil.example" and
+// "/\\evil.example" would leave the site. So next must hold no control
+// character and no backslash, start with exactly one slash, and parse to
+// no scheme, host or user. Its decoded path must not start with two
+// slashes either, read as a browser would ("/%09/evil", "/%2F/evil",
+// "/%5C/evil" are refused): the header carries them escaped, which a
+// browser keeps on this site, but a proxy that decodes them would not,
+// and no page of ours has such a path. Escapes further in, as in a
+// conversation id with a slash, stay allowed.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/reports"
+	const fallback = "/reports"
+	bad := func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsFunc(next, bad) {
+		return fallback
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return fallback
+	}
+	read := strings.Map(func(r rune) rune { // the decoded path as a browser reads it
+		switch {
+		case r == '\\':
+			return '/'
+		case bad(r):
+			return -1
+		}
+		return r
+	}, u.Path)
+	if !strings.HasPrefix(read, "/") || strings.HasPrefix(read, "//") {
+		return fallback
 	}
 	return next
 }

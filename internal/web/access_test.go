@@ -377,6 +377,138 @@ func TestSignIn(t *testing.T) {
 	}
 }
 
+// TestSafeNext checks the post-sign-in redirect against paths that leave
+// the site once a browser reads them: browsers drop tabs and newlines and
+// read a backslash as a slash. Escaped versions of those are refused at
+// the start of the path too, in case something decodes them on the way.
+func TestSafeNext(t *testing.T) {
+	for _, tc := range []struct{ next, want string }{
+		{"/reports?x=1", "/reports?x=1"},
+		{"/gaps#top", "/gaps#top"},
+		{"/gaps?state=dismissed&channel=chat", "/gaps?state=dismissed&channel=chat"},
+		{"/conversations/a%2Fb%3Fc%23d%20%252F", "/conversations/a%2Fb%3Fc%23d%20%252F"},
+		{"/", "/"},
+		{"", "/reports"},
+		{"reports", "/reports"},
+		{"/\t/evil.example", "/reports"},
+		{"/\n/evil.example", "/reports"},
+		{"/\r/evil.example", "/reports"},
+		{"\t//evil.example", "/reports"},
+		{"/reports\x7f", "/reports"},
+		{"/\\evil.example", "/reports"},
+		{"/gaps\\x", "/reports"},
+		{"//evil.example", "/reports"},
+		{"///evil.example", "/reports"},
+		{"/%09/evil.example", "/reports"},
+		{"/%0a/evil.example", "/reports"},
+		{"/%2F/evil.example", "/reports"},
+		{"/%5C/evil.example", "/reports"},
+		{"https://evil.example", "/reports"},
+		{"https:/evil.example", "/reports"},
+		{"javascript:alert(1)", "/reports"},
+		{"/%zz", "/reports"},
+	} {
+		if got := web.SafeNext(tc.next); got != tc.want {
+			t.Errorf("safeNext(%q) = %q, want %q", tc.next, got, tc.want)
+		}
+	}
+}
+
+// admin signs a new admin of the fixture's default workspace in and
+// returns the workspace and a client that does not follow redirects.
+func (f *fixture) admin(t *testing.T, email string) (parley.Workspace, *http.Client) {
+	t.Helper()
+	ws, err := f.db.Workspace(context.Background(), parley.DefaultWorkspace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws, clientWith(credentials{cookie: session(t, f.db, ws, email, parley.RoleAdmin, now)}, false)
+}
+
+// TestLastAdminStays tries to take the admin role from a workspace's only
+// admin through each form of the people page: adding their email again
+// with a lesser role, changing their role, removing them. Each is refused
+// and the role stays.
+func TestLastAdminStays(t *testing.T) {
+	f := newFixture(t, ingest.Limits{})
+	ctx := context.Background()
+	ws, cl := f.admin(t, "only@example.com")
+	ms, err := f.db.Members(ctx, ws.ID)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("members %+v, %v", ms, err)
+	}
+	id := fmt.Sprint(ms[0].ID)
+	for _, tc := range []struct {
+		name string
+		form url.Values
+	}{
+		{"add", url.Values{"action": {"add"}, "email": {"Only@Example.com"}, "password": {testPassword}, "role": {"viewer"}}},
+		{"role", url.Values{"action": {"role"}, "user": {id}, "role": {"editor"}}},
+		{"remove", url.Values{"action": {"remove"}, "user": {id}}},
+	} {
+		name := tc.name
+		res, err := cl.PostForm(f.srv.URL+"/settings/people", tc.form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusConflict || !strings.Contains(string(body), "at least one admin") {
+			t.Errorf("%s: %d, want 409 saying a workspace needs an admin", name, res.StatusCode)
+		}
+		if ms, _ := f.db.Members(ctx, ws.ID); len(ms) != 1 || ms[0].Role != parley.RoleAdmin {
+			t.Errorf("%s: members now %+v", name, ms)
+		}
+	}
+	// With a second admin, the first may step down through the add form.
+	if _, err := f.db.AddMember(ctx, ws.ID, "second@example.com", "", passwordHash, parley.RoleAdmin, now); err != nil {
+		t.Fatal(err)
+	}
+	res, err := cl.PostForm(f.srv.URL+"/settings/people", url.Values{"action": {"add"}, "email": {"only@example.com"}, "role": {"viewer"}, "password": {testPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Errorf("stepping down beside another admin: %d", res.StatusCode)
+	}
+}
+
+// TestSettingsRefuseBadValues posts settings out of SPEC §2's ranges: each
+// is answered 400 naming the field, shows the value escaped, and changes
+// nothing.
+func TestSettingsRefuseBadValues(t *testing.T) {
+	f := newFixture(t, ingest.Limits{})
+	ctx := context.Background()
+	ws, cl := f.admin(t, "admin@example.com")
+	good := url.Values{"time_zone": {"Asia/Taipei"}, "week_start": {"monday"}, "window_hours": {"24"}, "counted_channels": {"chat"}}
+	for _, tt := range []struct{ field, value string }{
+		{"counted_channels", "Bad Slug,<b>x</b>"},
+		{"counted_channels", "chat, Email"},
+		{"time_zone", "Local"},
+		{"time_zone", ""},
+		{"week_start", "friday"},
+	} {
+		form := maps.Clone(good)
+		form.Set(tt.field, tt.value)
+		res, err := cl.PostForm(f.srv.URL+"/settings", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<code>"+tt.field+"</code>") {
+			t.Errorf("%s=%q: %d, want 400 naming the field", tt.field, tt.value, res.StatusCode)
+		}
+		if strings.Contains(string(body), "<b>x</b>") {
+			t.Errorf("%s=%q: the page shows the value unescaped", tt.field, tt.value)
+		}
+		if got, _ := f.db.Workspace(ctx, ws.Slug); fmt.Sprint(got.Settings) != fmt.Sprint(ws.Settings) {
+			t.Errorf("%s=%q: settings now %+v, want unchanged %+v", tt.field, tt.value, got.Settings, ws.Settings)
+		}
+	}
+}
+
 // TestTokensAndAudit creates a token on the tokens page, uses it, revokes
 // it, and finds every step in the audit log.
 func TestTokensAndAudit(t *testing.T) {

@@ -6,3 +6,6 @@ func OnMissingMessage(f func(key string)) { missing = f }
 
 // Messages returns the message catalogue.
 func Messages() map[string][2]string { return messages }
+
+// SafeNext is safeNext, the post-sign-in redirect check.
+var SafeNext = safeNext

@@ -164,6 +164,9 @@ func (s *Server) doAct(r *http.Request, ws parley.Workspace, id int64, action st
 	case actRename:
 		return nil, s.db.RenameTopic(ctx, ws.ID, id, a.Name, now)
 	case actMerge:
+		if err := s.topicsNamed(r, ws, id, "from", a.From...); err != nil {
+			return nil, err
+		}
 		return nil, s.db.MergeTopics(ctx, ws.ID, id, a.From, now)
 	case actDismissQuestions, actRestoreQuestions:
 		to := parley.GapDismissed
@@ -181,6 +184,9 @@ func (s *Server) doAct(r *http.Request, ws parley.Workspace, id int64, action st
 		if a.Topic == 0 {
 			return nil, parley.InvalidInput([]parley.Problem{parley.FieldProblem("topic", "choose the topic to move to")})
 		}
+		if err := s.topicsNamed(r, ws, id, "topic", a.Topic); err != nil {
+			return nil, err
+		}
 		for _, q := range a.Questions {
 			if err := s.db.MoveQuestion(ctx, ws.ID, q, a.Topic, now); err != nil {
 				return nil, err
@@ -189,6 +195,32 @@ func (s *Server) doAct(r *http.Request, ws parley.Workspace, id int64, action st
 		return nil, nil
 	}
 	return nil, parley.Errorf(parley.KindNotFound, "no action %q", action)
+}
+
+// topicsNamed checks that the topics a request's body names in field
+// exist. The store would answer a missing one "not found", which an API
+// caller reads as 404 for topic id, the one in the path; a missing topic
+// in the body is a mistake in the request, so it is answered 400 naming
+// the field, before anything is written. Topic id is looked up first, so
+// that when it is the one missing the answer is still 404.
+func (s *Server) topicsNamed(r *http.Request, ws parley.Workspace, id int64, field string, named ...int64) error {
+	if _, err := s.db.Topic(r.Context(), ws.ID, id); err != nil {
+		return err
+	}
+	var problems []parley.Problem
+	for _, n := range named {
+		_, err := s.db.Topic(r.Context(), ws.ID, n)
+		switch {
+		case parley.KindOf(err) == parley.KindNotFound:
+			problems = append(problems, parley.FieldProblem(field, fmt.Sprintf("no topic %d in this workspace", n)))
+		case err != nil:
+			return err
+		}
+	}
+	if len(problems) > 0 {
+		return parley.InvalidInput(problems)
+	}
+	return nil
 }
 
 // questionsOf checks that the named questions belong to topic id, so that a

@@ -272,3 +272,56 @@ func TestGapPagesEscapeVisitorText(t *testing.T) {
 		}
 	}
 }
+
+// TestBadParametersNameTheField sends requests with one bad query parameter
+// or body field each: every one is answered 400 naming it, and nothing is
+// written. A topic named in a body that does not exist is such a field,
+// not a missing topic in the path (404).
+func TestBadParametersNameTheField(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	open := topicIDs(t, srv, "")
+	if len(open) < 2 {
+		t.Fatalf("generated data gives %d open topics", len(open))
+	}
+	first, second := open[0], open[1]
+	var before topicReply
+	if code := call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, first), nil, &before); code != http.StatusOK || len(before.Questions) == 0 {
+		t.Fatalf("topic %d: %d", first, code)
+	}
+	question := before.Questions[0].EventID
+	for _, tt := range []struct {
+		method, path string
+		body         any
+		status       int
+		field        string
+	}{
+		{"GET", "/api/v1/conversations?reopened=x", nil, http.StatusBadRequest, "reopened"},
+		{"GET", "/api/v1/conversations?reopened=false", nil, http.StatusBadRequest, "reopened"},
+		{"GET", "/api/v1/conversations?format=xml", nil, http.StatusBadRequest, "format"},
+		{"GET", "/api/v1/conversations?format=xml&outcome=won", nil, http.StatusBadRequest, "format"},
+		{"GET", "/api/v1/reports/performance?format=xml", nil, http.StatusBadRequest, "format"},
+		{"GET", "/api/v1/reports/performance?format=xml&from=2026-03-01&to=2026-02-01", nil, http.StatusBadRequest, "format"},
+		{"POST", fmt.Sprintf("/api/v1/gaps/%d/merge", first), map[string]any{"from": []int64{99999}}, http.StatusBadRequest, "from"},
+		{"POST", fmt.Sprintf("/api/v1/gaps/%d/merge", first), map[string]any{"from": []int64{second, 99999}}, http.StatusBadRequest, "from"},
+		{"POST", fmt.Sprintf("/api/v1/gaps/%d/move_questions", first), map[string]any{"questions": []string{question}, "topic": 99999}, http.StatusBadRequest, "topic"},
+		{"POST", "/api/v1/gaps/99999/merge", map[string]any{"from": []int64{first}}, http.StatusNotFound, ""},
+	} {
+		var reply errorReply
+		code := call(t, tt.method, srv.URL+tt.path, tt.body, &reply)
+		var fields []string
+		for _, p := range reply.Error.Problems {
+			fields = append(fields, p.Field)
+		}
+		if code != tt.status || (tt.field != "" && !slices.Contains(fields, tt.field)) {
+			t.Errorf("%s %s %v: %d naming %v, want %d naming %q", tt.method, tt.path, tt.body, code, fields, tt.status, tt.field)
+		}
+	}
+	var after topicReply
+	call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, first), nil, &after)
+	if len(after.Questions) != len(before.Questions) || after.Topic.ID != first {
+		t.Errorf("topic %d has %d questions after refused requests, had %d", first, len(after.Questions), len(before.Questions))
+	}
+	if ids := topicIDs(t, srv, ""); !slices.Contains(ids, second) {
+		t.Errorf("topic %d left the table after a refused merge", second)
+	}
+}

@@ -83,6 +83,11 @@ func parsePages(a *assets) pages {
 			}
 			return d.String()
 		},
+		// pathEscape makes a caller's string (a conversation id) one URL
+		// path segment: the template's own escaping leaves / ? # % alone
+		// in a path (it escapes them only in a query or fragment), so
+		// "a/b?c" would link elsewhere.
+		"pathEscape": url.PathEscape,
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
 	p := pages{}
@@ -116,7 +121,7 @@ func (p *page) Can(perm string) bool {
 func (p *page) LangURL(l string) string {
 	q := p.URL.Query()
 	q.Set("lang", l)
-	return p.URL.Path + "?" + q.Encode()
+	return p.URL.EscapedPath() + "?" + q.Encode() // escaped, as a conversation id may hold / ? #
 }
 
 // render writes a page, buffered so that a template error never sends half

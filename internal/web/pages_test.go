@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -69,9 +70,20 @@ func reportServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace) 
 		buf.Write(line)
 		buf.WriteByte('\n')
 	}
+	srv := serveEvents(t, db, ws, &buf)
+	adminCookie = session(t, db, ws, "admin@example.com", parley.RoleAdmin, reportNow)
+	client = clientWith(credentials{cookie: adminCookie}, true)
+	return srv, db, ws
+}
+
+// serveEvents stores the events of r (a JSON array or NDJSON) in ws,
+// evaluates them at reportNow, and serves the result until the test ends.
+func serveEvents(t testing.TB, db *store.DB, ws parley.Workspace, r io.Reader) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
 	lim := ingest.DefaultLimits()
 	lim.MaxBytes, lim.MaxEvents = 1<<30, 1<<30
-	b, err := ingest.Decode(&buf, ingest.FormatNDJSON, reportNow, lim)
+	b, err := ingest.Decode(r, ingest.FormatAuto, reportNow, lim)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,9 +95,7 @@ func reportServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace) 
 	}
 	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return reportNow }, Logger: quiet}))
 	t.Cleanup(srv.Close)
-	adminCookie = session(t, db, ws, "admin@example.com", parley.RoleAdmin, reportNow)
-	client = clientWith(credentials{cookie: adminCookie}, true)
-	return srv, db, ws
+	return srv
 }
 
 func get(t *testing.T, u string, header ...string) (int, http.Header, string) {
@@ -286,6 +296,9 @@ func TestConversationExplainsStoredOutcome(t *testing.T) {
 		if code != http.StatusOK {
 			t.Fatalf("conversation %s: %d %s", id, code, body)
 		}
+		if !strings.Contains(body, `"reasons":[`) {
+			t.Errorf("conversation %s: reasons is not an array: %s", id, body)
+		}
 		var d conversationDetail
 		if err := json.Unmarshal([]byte(body), &d); err != nil {
 			t.Fatal(err)
@@ -470,5 +483,98 @@ func TestNotFound(t *testing.T) {
 	}
 	if code, _, body := get(t, srv.URL+"/api/v1/conversations?outcome=won"); code != http.StatusBadRequest || !strings.Contains(body, `"field":"outcome"`) {
 		t.Errorf("bad outcome: %d %s", code, body)
+	}
+}
+
+// TestConversationLinksEscapeTheID: a conversation id is any string of the
+// caller's, so one holding / ? # % and spaces must still link, from the
+// list, from a gap topic and from its own page's language switch, to its
+// own page.
+func TestConversationLinksEscapeTheID(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, reportNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"a/b?c#d %2F", "50% off & <more>", "../x", "tab\there", "é/ü"}
+	var events []parley.Event
+	for i, id := range ids {
+		at := reportNow.Add(-time.Duration(48+i) * time.Hour)
+		ev := fmt.Sprintf("e/%d#x?y %%", i)
+		events = append(events,
+			parley.Event{ID: ev + "s", Type: parley.EventConversationStarted, ConversationID: id, OccurredAt: at, Channel: "chat"},
+			parley.Event{ID: ev + "v", Type: parley.EventMessage, ConversationID: id, OccurredAt: at.Add(time.Minute), Author: parley.AuthorVisitor, Text: "Can I pay in instalments?"},
+			parley.Event{ID: ev + "a", Type: parley.EventMessage, ConversationID: id, OccurredAt: at.Add(2 * time.Minute), Author: parley.AuthorCustomerAgent,
+				Text: "I do not know.", Unanswered: true, Question: "Can I pay in instalments?"},
+			parley.Event{ID: ev + "f", Type: parley.EventFeedback, ConversationID: id, OccurredAt: at.Add(3 * time.Minute), MessageID: ev + "a", Rating: parley.RatingNegative},
+		)
+	}
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(events); err != nil {
+		t.Fatal(err)
+	}
+	srv := serveEvents(t, db, ws, &buf)
+	cl := clientWith(credentials{cookie: session(t, db, ws, "admin@example.com", parley.RoleAdmin, reportNow)}, false)
+	page := func(u string) string {
+		t.Helper()
+		res, err := cl.Get(srv.URL + u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", u, res.StatusCode)
+		}
+		return string(body)
+	}
+	// follow checks that the page at from links to conversation id, and
+	// that the link leads to the conversation's page.
+	follow := func(from, id string) bool {
+		t.Helper()
+		href := "/conversations/" + url.PathEscape(id)
+		if !strings.Contains(page(from), `href="`+html.EscapeString(href)+`"`) {
+			return false
+		}
+		// A browser reads the href from the HTML as it is: no %XX in it
+		// is decoded before the request.
+		detail := page(href)
+		if !strings.Contains(detail, html.EscapeString(id)) {
+			t.Errorf("%s (from %s) is not the page of %q", href, from, id)
+		}
+		lang := regexp.MustCompile(`href="([^"]*)" lang="zh-TW"`).FindStringSubmatch(detail)
+		if lang == nil || !strings.Contains(page(html.UnescapeString(lang[1])), html.EscapeString(id)) {
+			t.Errorf("%s: the language switch leaves the conversation: %q", href, lang)
+		}
+		return true
+	}
+	for _, id := range ids {
+		if !follow("/conversations?test=include&from=2026-03-01", id) {
+			t.Errorf("the list has no escaped link to %q", id)
+		}
+	}
+	topics, err := db.Topics(ctx, ws.ID, store.TopicFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		found := false
+		for _, tp := range topics {
+			found = found || follow(fmt.Sprintf("/gaps/%d", tp.ID), id)
+		}
+		if !found {
+			t.Errorf("no topic page has an escaped link to %q", id)
+		}
+	}
+}
+
+// TestReportSettingsJSON: a workspace that counts every channel reports its
+// counted channels as [], the array the OpenAPI document promises.
+func TestReportSettingsJSON(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	code, _, body := get(t, srv.URL+"/api/v1/reports/performance?range=last_4_weeks")
+	if code != http.StatusOK || !strings.Contains(body, `"counted_channels":[]`) {
+		t.Errorf("report: %d, settings %s", code, regexp.MustCompile(`"settings":\{[^}]*\}`).FindString(body))
 	}
 }

@@ -30,8 +30,21 @@ func multi(q url.Values, key string) []string {
 	return out
 }
 
+// formatProblems checks the format parameter of a report or conversation
+// list: JSON (the default) or CSV. Any other value is refused rather than
+// answered with JSON, which a caller asking for something else would not
+// expect.
+func formatProblems(q url.Values) []parley.Problem {
+	switch q.Get("format") {
+	case "", "json", "csv":
+		return nil
+	}
+	return []parley.Problem{parley.FieldProblem("format", `must be "json" or "csv"`)}
+}
+
 // reportRequest reads a report request: range (a preset) or from and to,
-// granularity, channel. The preset is returned too, "" for a custom range.
+// granularity, channel, format. The preset is returned too, "" for a
+// custom range.
 func reportRequest(q url.Values, ws parley.Workspace, now time.Time) (report.Request, report.Preset, error) {
 	req := report.Request{
 		From: q.Get("from"), To: q.Get("to"),
@@ -54,7 +67,11 @@ func reportRequest(q url.Values, ws parley.Workspace, now time.Time) (report.Req
 	} else {
 		preset = ""
 	}
-	return req, preset, req.Validate()
+	err := req.Validate()
+	if p := formatProblems(q); p != nil && (err == nil || parley.KindOf(err) == parley.KindInvalid) {
+		err = parley.InvalidInput(append(parley.ProblemsOf(err), p...))
+	}
+	return req, preset, err
 }
 
 // conversationFilter reads a conversation list filter. Test traffic is
@@ -117,7 +134,16 @@ func conversationFilter(q url.Values) (store.ConversationFilter, error) {
 	default:
 		problems = append(problems, parley.FieldProblem("test", `must be "exclude", "include" or "only"`))
 	}
-	f.Reopened = q.Get("reopened") == "true"
+	// The store can select reopened conversations, not their opposite, so
+	// reopened=false is refused rather than answered with every one.
+	switch q.Get("reopened") {
+	case "":
+	case "true":
+		f.Reopened = true
+	default:
+		problems = append(problems, parley.FieldProblem("reopened", `must be "true" (only reopened conversations), or left out`))
+	}
+	problems = append(problems, formatProblems(q)...)
 	if after := q.Get("after"); after != "" {
 		day, id, ok := strings.Cut(after, "|")
 		if !ok {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -128,12 +127,11 @@ func (s *Server) conversationsCSV(w http.ResponseWriter, r *http.Request, ws par
 	}
 	csvHeaders(w, "parley-"+ws.Slug+"-conversations.csv")
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"conversation_id", "channel", "started_at", "outcome", "resolution", "reasons", "decided_at",
-		"handoff_initiator", "handoff_reason", "reopened", "test", "closed_at", "time_to_close_seconds", "ticket_url"})
+	cw.Write(parley.ConversationColumns)
 	page := first
 	for {
 		for _, c := range page {
-			cw.Write(conversationRecord(c))
+			cw.Write(parley.ConversationRecord(c, parley.SafeCell))
 		}
 		if len(page) < f.Limit {
 			break
@@ -148,36 +146,6 @@ func (s *Server) conversationsCSV(w http.ResponseWriter, r *http.Request, ws par
 		}
 	}
 	cw.Flush()
-}
-
-// conversationRecord is a conversation as a CSV record. Values that a
-// spreadsheet would run as a formula are prefixed with a quote.
-func conversationRecord(c parley.Conversation) []string {
-	when := func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	reasons := make([]string, len(c.Reasons))
-	for i, r := range c.Reasons {
-		reasons[i] = string(r)
-	}
-	ttc := ""
-	if c.TimeToCloseSeconds != nil {
-		ttc = strconv.FormatFloat(*c.TimeToCloseSeconds, 'f', -1, 64)
-	}
-	return []string{safeCell(c.ConversationID), c.Channel, c.StartedAt.UTC().Format(time.RFC3339), string(c.Outcome),
-		string(c.Resolution), strings.Join(reasons, " "), when(c.DecidedAt), string(c.HandoffInitiator), c.HandoffReason,
-		strconv.FormatBool(c.Reopened), strconv.FormatBool(c.Test), when(c.ClosedAt), ttc, safeCell(c.TicketURL)}
-}
-
-// safeCell defuses spreadsheet formulas in caller-supplied text.
-func safeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // conversationDetail is a conversation with its outcome and timeline.
@@ -210,6 +178,10 @@ func (s *Server) conversationDetail(r *http.Request, ws parley.Workspace, id str
 		read = events[:i]
 	}
 	o := evaluate.Outcome(read, ws.Settings, last.At)
+	if o.Reasons == nil {
+		// Always an array for API clients, as in the conversation list.
+		o.Reasons = []parley.UnresolvedReason{}
+	}
 	sortTimeline(events)
 	return conversationDetail{Outcome: o, EvaluatedAt: last.At, EvaluationPending: last.Due, Events: events}, nil
 }
