@@ -52,7 +52,23 @@ func BenchmarkDriverInsert(b *testing.B) {
 	}
 	items := storetest.BenchEvents(b, b.N, t0)
 	b.ResetTimer()
-	for start := 0; start < len(items); start += storetest.BenchBatch {
+	inBatches(b, db, query, len(items), func(stmt *sql.Stmt, start, end int) {
+		for i, it := range items[start:end] {
+			e := &it.Event
+			if _, err := stmt.Exec(1, e.ID, start+i, e.ConversationID, string(e.Type),
+				e.OccurredAt.UTC().Format(time.RFC3339Nano), string(it.Body)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// inBatches runs exec over the rows [0, n) in batches of
+// storetest.BenchBatch, as the plain driver loops write: each batch in one
+// transaction, with query prepared in it for exec to run.
+func inBatches(b *testing.B, db *sql.DB, query string, n int, exec func(stmt *sql.Stmt, start, end int)) {
+	for start := 0; start < n; start += storetest.BenchBatch {
 		tx, err := db.Begin()
 		if err != nil {
 			b.Fatal(err)
@@ -61,18 +77,11 @@ func BenchmarkDriverInsert(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for i, it := range items[start:min(start+storetest.BenchBatch, len(items))] {
-			e := &it.Event
-			if _, err := stmt.Exec(1, e.ID, start+i, e.ConversationID, string(e.Type),
-				e.OccurredAt.UTC().Format(time.RFC3339Nano), string(it.Body)); err != nil {
-				b.Fatal(err)
-			}
-		}
+		exec(stmt, start, min(start+storetest.BenchBatch, n))
 		if err := tx.Commit(); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
 // driverDB opens the test database through database/sql alone, one
@@ -285,24 +294,13 @@ func BenchmarkDriverOutcomeUpdate(b *testing.B) {
 	query := `UPDATE raw_conversations SET ` + strings.Join(set, ", ") + ` WHERE workspace_id = 1 AND conversation_id = ` + bindVar(driver, len(outcomeColumns)+1)
 	values := outcomeValues()
 	b.ResetTimer()
-	for start := 0; start < len(ids); start += storetest.BenchBatch {
-		tx, err := db.Begin()
-		if err != nil {
-			b.Fatal(err)
-		}
-		stmt, err := tx.Prepare(query)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, id := range ids[start:min(start+storetest.BenchBatch, len(ids))] {
+	inBatches(b, db, query, len(ids), func(stmt *sql.Stmt, start, end int) {
+		for _, id := range ids[start:end] {
 			if _, err := stmt.Exec(append(values, id)...); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if err := tx.Commit(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conversations/s")
 }
 
@@ -328,16 +326,8 @@ func BenchmarkDriverOutcomeInsert(b *testing.B) {
 	args := make([]any, 0, chunk*len(cols))
 	written := 0 // b.N rounded up to whole statements
 	b.ResetTimer()
-	for start := 0; start < b.N; start += storetest.BenchBatch {
-		tx, err := db.Begin()
-		if err != nil {
-			b.Fatal(err)
-		}
-		stmt, err := tx.Prepare(query)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for i := start; i < start+storetest.BenchBatch && i < b.N; i += chunk {
+	inBatches(b, db, query, b.N, func(stmt *sql.Stmt, start, end int) {
+		for i := start; i < end; i += chunk {
 			args = args[:0]
 			for j := i; j < i+chunk; j++ {
 				args = append(append(args, 1, fmt.Sprintf("c-%08d", j)), values...)
@@ -347,9 +337,6 @@ func BenchmarkDriverOutcomeInsert(b *testing.B) {
 			}
 			written += chunk
 		}
-		if err := tx.Commit(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	})
 	b.ReportMetric(float64(written)/b.Elapsed().Seconds(), "conversations/s")
 }
