@@ -59,6 +59,22 @@ func topicIDs(t *testing.T, srv *httptest.Server, query string) []int64 {
 	return ids
 }
 
+// openTopics checks that the generated data has at least n open topics
+// and returns the first two, with the first as GET answers it, questions
+// included.
+func openTopics(t *testing.T, srv *httptest.Server, n int) (first, second int64, detail topicReply) {
+	t.Helper()
+	open := topicIDs(t, srv, "")
+	if len(open) < n {
+		t.Fatalf("generated data gives %d open topics", len(open))
+	}
+	first, second = open[0], open[1]
+	if code := call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, first), nil, &detail); code != http.StatusOK || len(detail.Questions) == 0 {
+		t.Fatalf("topic %d: %d %+v", first, code, detail)
+	}
+	return first, second, detail
+}
+
 type topicReply struct {
 	Topic       parley.Topic
 	Questions   []parley.GapQuestion
@@ -74,15 +90,7 @@ type errorReply struct {
 
 func TestGapsAPI(t *testing.T) {
 	srv, _, _ := reportServer(t)
-	open := topicIDs(t, srv, "")
-	if len(open) < 3 {
-		t.Fatalf("generated data gives %d open topics", len(open))
-	}
-	first, second := open[0], open[1]
-	var detail topicReply
-	if code := call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, first), nil, &detail); code != http.StatusOK || len(detail.Questions) == 0 {
-		t.Fatalf("topic %d: %d %+v", first, code, detail)
-	}
+	first, second, _ := openTopics(t, srv, 3)
 
 	// Bad input names the field and changes nothing.
 	var bad errorReply
@@ -279,15 +287,7 @@ func TestGapPagesEscapeVisitorText(t *testing.T) {
 // not a missing topic in the path (404).
 func TestBadParametersNameTheField(t *testing.T) {
 	srv, _, _ := reportServer(t)
-	open := topicIDs(t, srv, "")
-	if len(open) < 2 {
-		t.Fatalf("generated data gives %d open topics", len(open))
-	}
-	first, second := open[0], open[1]
-	var before topicReply
-	if code := call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, first), nil, &before); code != http.StatusOK || len(before.Questions) == 0 {
-		t.Fatalf("topic %d: %d", first, code)
-	}
+	first, second, before := openTopics(t, srv, 2)
 	question := before.Questions[0].EventID
 	for _, tt := range []struct {
 		method, path string
