@@ -10,7 +10,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/auth"
-	"github.com/parleyhq/parley/internal/embed"
+	"github.com/parleyhq/parley/internal/embeddings"
 	"github.com/parleyhq/parley/internal/synth"
 )
 
@@ -46,7 +46,7 @@ func (a *app) demoCmd() *ffcli.Command {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "\nParley demo: open http://%s and sign in as %s with password %s\n\n", *addr, demoEmail, pw)
-			return a.serve(ctx, *addr, func() (*embed.Client, error) { return nil, nil })
+			return a.serve(ctx, *addr, func() (*embeddings.Client, error) { return nil, nil })
 		},
 	}
 }
@@ -78,7 +78,7 @@ func (a *app) prepareDemo(ctx context.Context, conversations, days int) (string,
 		return "", err
 	}
 	defer db.Close()
-	w, err := a.worker(db, a.now, func() (*embed.Client, error) { return nil, nil })
+	w, err := a.worker(db, a.now, func() (*embeddings.Client, error) { return nil, nil })
 	if err != nil {
 		return "", err
 	}

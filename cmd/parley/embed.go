@@ -6,18 +6,18 @@ import (
 	"os"
 	"strings"
 
-	"github.com/parleyhq/parley/internal/embed"
+	"github.com/parleyhq/parley/internal/embeddings"
 )
 
 // embeddingFlags adds the flags of the optional embeddings endpoint to fs
 // and returns a function that builds its client, nil when no URL is set.
 // The API key comes from PARLEY_EMBEDDINGS_KEY or from a file, never from
 // a flag, so that it does not show in the process list.
-func (a *app) embeddingFlags(fs *flag.FlagSet) func() (*embed.Client, error) {
+func (a *app) embeddingFlags(fs *flag.FlagSet) func() (*embeddings.Client, error) {
 	url := fs.String("embeddings-url", "", "OpenAI-compatible API base for grouping gap questions by meaning, e.g. https://api.openai.com/v1 (env PARLEY_EMBEDDINGS_URL); off when empty")
 	model := fs.String("embeddings-model", "text-embedding-3-small", "embeddings model name (env PARLEY_EMBEDDINGS_MODEL)")
 	keyFile := fs.String("embeddings-key-file", "", "file holding the embeddings API key (env PARLEY_EMBEDDINGS_KEY_FILE); or set PARLEY_EMBEDDINGS_KEY")
-	return func() (*embed.Client, error) {
+	return func() (*embeddings.Client, error) {
 		if *url == "" {
 			return nil, nil
 		}
@@ -29,6 +29,6 @@ func (a *app) embeddingFlags(fs *flag.FlagSet) func() (*embed.Client, error) {
 			}
 			key = strings.TrimSpace(string(b))
 		}
-		return &embed.Client{URL: *url, Model: *model, Key: key}, nil
+		return &embeddings.Client{URL: *url, Model: *model, Key: key}, nil
 	}
 }

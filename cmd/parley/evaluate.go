@@ -16,7 +16,7 @@ import (
 	"github.com/peterbourgon/ff/v3/ffcli"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/embed"
+	"github.com/parleyhq/parley/internal/embeddings"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -268,7 +268,7 @@ func printable(s string) string {
 
 // worker builds the evaluation worker, with the embeddings client if one
 // is configured.
-func (a *app) worker(db *store.DB, now func() time.Time, embedder func() (*embed.Client, error)) (*pipeline.Worker, error) {
+func (a *app) worker(db *store.DB, now func() time.Time, embedder func() (*embeddings.Client, error)) (*pipeline.Worker, error) {
 	opt := pipeline.Options{Now: now, Logger: a.log}
 	c, err := embedder()
 	if err != nil {

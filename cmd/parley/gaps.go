@@ -18,7 +18,7 @@ import (
 	"github.com/peterbourgon/ff/v3/ffcli"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/embed"
+	"github.com/parleyhq/parley/internal/embeddings"
 	"github.com/parleyhq/parley/internal/gaps"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -316,7 +316,7 @@ func (a *app) gapsClusterCmd() *ffcli.Command {
 // cluster reads JSONL objects with a text field, groups the texts (by
 // their embeddings when c is not nil), and writes each object back, in
 // order, with its topic number added.
-func cluster(ctx context.Context, in io.Reader, out io.Writer, c *embed.Client) error {
+func cluster(ctx context.Context, in io.Reader, out io.Writer, c *embeddings.Client) error {
 	var (
 		rows  []map[string]json.RawMessage
 		texts []string

@@ -10,7 +10,7 @@ import (
 
 	"github.com/peterbourgon/ff/v3/ffcli"
 
-	"github.com/parleyhq/parley/internal/embed"
+	"github.com/parleyhq/parley/internal/embeddings"
 	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/web"
@@ -36,7 +36,7 @@ func (a *app) serveCmd() *ffcli.Command {
 const shutdownGrace = 10 * time.Second
 
 // serve runs the HTTP server until ctx is done, then shuts down gracefully.
-func (a *app) serve(ctx context.Context, addr string, embedder func() (*embed.Client, error)) error {
+func (a *app) serve(ctx context.Context, addr string, embedder func() (*embeddings.Client, error)) error {
 	db, ws, err := a.open(ctx)
 	if err != nil {
 		return err

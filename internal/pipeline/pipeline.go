@@ -42,7 +42,7 @@ type Options struct {
 	Metrics *metrics.Metrics
 }
 
-// Embedder turns texts into vectors, one per text; embed.Client is one.
+// Embedder turns texts into vectors, one per text; embeddings.Client is one.
 type Embedder interface {
 	Embed(ctx context.Context, texts []string) ([][]float32, error)
 }
@@ -238,7 +238,7 @@ func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Lo
 			results := make([]store.Result, len(due))
 			for i, c := range due {
 				o := evaluate.Outcome(c.Events, ws.Settings, now)
-				results[i] = store.Prepare(c, o, evaluate.Next(o, c.Events, now), loc)
+				results[i] = store.NewResult(c, o, evaluate.Next(o, c.Events, now), loc)
 			}
 			select {
 			case batches <- results:

@@ -17,7 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/embed"
+	"github.com/parleyhq/parley/internal/embeddings"
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/store"
@@ -487,7 +487,7 @@ func TestGroupingWithEmbeddings(t *testing.T) {
 			}
 			insert(t, db, ws, items)
 			w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) },
-				Embedder: &embed.Client{URL: tt.url, Model: "m"}})
+				Embedder: &embeddings.Client{URL: tt.url, Model: "m"}})
 			if st := pass(t, w); st.Grouped != len(questions) {
 				t.Fatalf("grouped %d questions, want %d", st.Grouped, len(questions))
 			}

@@ -1,8 +1,8 @@
-// Package embed asks an OpenAI-compatible embeddings endpoint for vectors
+// Package embeddings asks an OpenAI-compatible embeddings endpoint for vectors
 // of texts. It is the optional, semantic way of grouping knowledge-gap
 // questions: questions that mean the same with different words get close
 // vectors. Parley works without it; see gaps.Group for the built-in method.
-package embed
+package embeddings
 
 import (
 	"bytes"
