@@ -9,7 +9,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/report"
-	chart "github.com/parleyhq/parley/internal/web/plot"
+	"github.com/parleyhq/parley/internal/web/plot"
 )
 
 // card is one number of "Impact this week".
@@ -152,17 +152,17 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 		}
 		return out
 	}
-	series := func(key, class string, values []float64) chart.Series {
-		return chart.Series{Name: l.T(key), Class: class, Values: values}
+	series := func(key, class string, values []float64) plot.Series {
+		return plot.Series{Name: l.T(key), Class: class, Values: values}
 	}
 	pct := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
 	dur := func(v float64) string { return l.Duration(&v) }
-	base := func(title string) chart.Chart {
-		return chart.Chart{Title: l.T(title), Labels: labels, Provisional: provisional}
+	base := func(title string) plot.Chart {
+		return plot.Chart{Title: l.T(title), Labels: labels, Provisional: provisional}
 	}
 
 	handled := base("chart.handled")
-	handled.Series = []chart.Series{
+	handled.Series = []plot.Series{
 		series("series.resolved", "s-resolved", counts(func(m *report.Metrics) int64 { return m.Resolved })),
 		series("series.unresolved", "s-unresolved", counts(func(m *report.Metrics) int64 { return m.Unresolved })),
 		series("series.handed_off", "s-handed-off", counts(func(m *report.Metrics) int64 { return m.HandedOff })),
@@ -178,34 +178,34 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 		q := url.Values{"from": {r.From}, "to": {r.To}, "channel": {c.Channel}, "outcome": {"handled"}}
 		chLinks[i] = "/conversations?" + q.Encode()
 	}
-	byChannel := chart.Chart{Title: l.T("chart.channels"), Labels: chLabels, Links: chLinks,
-		Series: []chart.Series{series("series.handled", "s-handled", chValues)}}
+	byChannel := plot.Chart{Title: l.T("chart.channels"), Labels: chLabels, Links: chLinks,
+		Series: []plot.Series{series("series.handled", "s-handled", chValues)}}
 
 	feedback := base("chart.feedback")
-	feedback.Series = []chart.Series{
+	feedback.Series = []plot.Series{
 		series("series.positive", "s-positive", counts(func(m *report.Metrics) int64 { return m.FeedbackPositive })),
 		series("series.negative", "s-negative", counts(func(m *report.Metrics) int64 { return m.FeedbackNegative })),
 	}
 
 	handleRate := base("chart.handle_rate")
-	handleRate.Kind, handleRate.Max, handleRate.Format = chart.Lines, 100, pct
-	handleRate.Series = []chart.Series{series("series.handle_rate", "s-handled", rates(func(m *report.Metrics) *float64 { return m.HandleRate }, 100))}
+	handleRate.Kind, handleRate.Max, handleRate.Format = plot.Lines, 100, pct
+	handleRate.Series = []plot.Series{series("series.handle_rate", "s-handled", rates(func(m *report.Metrics) *float64 { return m.HandleRate }, 100))}
 	handleRate.Links = links("outcome", "handled")
 
 	resolutionRate := base("chart.resolution_rate")
-	resolutionRate.Kind, resolutionRate.Max, resolutionRate.Format = chart.Lines, 100, pct
-	resolutionRate.Series = []chart.Series{series("series.resolution_rate", "s-resolved", rates(func(m *report.Metrics) *float64 { return m.ResolutionRate }, 100))}
+	resolutionRate.Kind, resolutionRate.Max, resolutionRate.Format = plot.Lines, 100, pct
+	resolutionRate.Series = []plot.Series{series("series.resolution_rate", "s-resolved", rates(func(m *report.Metrics) *float64 { return m.ResolutionRate }, 100))}
 	resolutionRate.Links = links("outcome", "resolved")
 
 	resolved := base("chart.resolved")
-	resolved.Series = []chart.Series{
+	resolved.Series = []plot.Series{
 		series("series.confirmed", "s-confirmed", counts(func(m *report.Metrics) int64 { return m.Confirmed })),
 		series("series.assumed", "s-assumed", counts(func(m *report.Metrics) int64 { return m.Assumed })),
 	}
 	resolved.Links = links("outcome", "resolved")
 
 	handoffs := base("chart.handoffs")
-	handoffs.Series = []chart.Series{
+	handoffs.Series = []plot.Series{
 		series("series.customer_agent", "s-agent", counts(func(m *report.Metrics) int64 { return m.HandoffsByInitiator["customer_agent"] })),
 		series("series.rule", "s-rule", counts(func(m *report.Metrics) int64 { return m.HandoffsByInitiator["rule"] })),
 		series("series.rep", "s-rep", counts(func(m *report.Metrics) int64 { return m.HandoffsByInitiator["rep"] })),
@@ -213,13 +213,13 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 	handoffs.Links = links("outcome", "handed_off")
 
 	handoffRate := base("chart.handoff_rate")
-	handoffRate.Kind, handoffRate.Max, handoffRate.Format = chart.Lines, 100, pct
-	handoffRate.Series = []chart.Series{series("series.handoff_rate", "s-handed-off", rates(func(m *report.Metrics) *float64 { return m.HandoffRate }, 100))}
+	handoffRate.Kind, handoffRate.Max, handoffRate.Format = plot.Lines, 100, pct
+	handoffRate.Series = []plot.Series{series("series.handoff_rate", "s-handed-off", rates(func(m *report.Metrics) *float64 { return m.HandoffRate }, 100))}
 	handoffRate.Links = links("outcome", "handed_off")
 
 	ttc := base("chart.time_to_close")
-	ttc.Kind, ttc.Format = chart.Lines, dur
-	ttc.Series = []chart.Series{
+	ttc.Kind, ttc.Format = plot.Lines, dur
+	ttc.Series = []plot.Series{
 		series("series.median", "s-median", rates(func(m *report.Metrics) *float64 { return m.TimeToCloseMedian }, 1)),
 		series("series.p90", "s-p90", rates(func(m *report.Metrics) *float64 { return m.TimeToCloseP90 }, 1)),
 	}
@@ -227,14 +227,14 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 	out := []chartView{}
 	for _, c := range []struct {
 		id string
-		c  chart.Chart
+		c  plot.Chart
 	}{
 		{"handled", handled}, {"channels", byChannel}, {"feedback", feedback}, {"handle_rate", handleRate},
 		{"resolution_rate", resolutionRate}, {"resolved", resolved}, {"handoffs", handoffs},
 		{"handoff_rate", handoffRate}, {"time_to_close", ttc},
 	} {
 		tbl, _ := r.Table(c.id) // every id here is a chart of the report
-		out = append(out, chartView{ID: c.id, Title: c.c.Title, SVG: chart.Render(c.c), Table: tbl,
+		out = append(out, chartView{ID: c.id, Title: c.c.Title, SVG: plot.Render(c.c), Table: tbl,
 			CSV: "/api/v1/reports/performance?" + query + "&format=csv&chart=" + c.id})
 	}
 	return out
