@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -164,77 +162,6 @@ func (db *DB) LastEvaluation(ctx context.Context, workspaceID int64, conversatio
 	return e, nil
 }
 
-// Rollups returns the rollup cells of a workspace for local dates from..to
-// (inclusive; empty means unbounded), ordered by day, channel, metric, label.
-//
-// The cells come as one text, a line per cell, joined by the database:
-// a report reads tens of thousands of them, and fetching them row by row
-// cost twice as much, mostly in the driver's work per row. Every part is a
-// date, a slug or a number, so neither separator occurs inside one.
-func (db *DB) Rollups(ctx context.Context, workspaceID int64, from, to string) ([]parley.Rollup, error) {
-	q := `SELECT day || '|' || channel || '|' || metric || '|' || label || '|' || value AS line FROM rollups WHERE workspace_id = ?`
-	args := []any{workspaceID}
-	if from != "" {
-		q += ` AND day >= ?`
-		args = append(args, from)
-	}
-	if to != "" {
-		q += ` AND day <= ?`
-		args = append(args, to)
-	}
-	var text sql.NullString
-	if err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT string_agg(line, ?) FROM (`+q+` ORDER BY day, channel, metric, label) cells`),
-		append([]any{"\n"}, args...)...).Scan(&text); err != nil {
-		return nil, fmt.Errorf("store: read rollups: %w", err)
-	}
-	out, err := parseRollups(text.String)
-	if err != nil {
-		return nil, fmt.Errorf("store: read rollups: %w", err)
-	}
-	return out, nil
-}
-
-// parseRollups reads the lines Rollups asks for. Days, channels, metrics
-// and labels repeat, so each distinct one is kept once, copied out of the
-// text, which may then be freed although reports built from the cells are
-// kept. The cells are sorted if the database joined them out of order.
-func parseRollups(text string) ([]parley.Rollup, error) {
-	if text == "" {
-		return nil, nil
-	}
-	seen := map[string]string{}
-	intern := func(s string) string {
-		if v, ok := seen[s]; ok {
-			return v
-		}
-		v := strings.Clone(s)
-		seen[v] = v
-		return v
-	}
-	out := make([]parley.Rollup, 0, strings.Count(text, "\n")+1)
-	for line := range strings.SplitSeq(text, "\n") {
-		var parts [5]string
-		rest := line
-		for i := range 4 {
-			var ok bool
-			if parts[i], rest, ok = strings.Cut(rest, "|"); !ok {
-				return nil, fmt.Errorf("malformed cell %q", line)
-			}
-		}
-		n, err := strconv.ParseInt(rest, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("cell %q: %w", line, err)
-		}
-		out = append(out, parley.Rollup{Day: intern(parts[0]), Channel: intern(parts[1]),
-			Metric: parley.Metric(intern(parts[2])), Label: intern(parts[3]), Value: n})
-	}
-	cmpRollups := func(a, b parley.Rollup) int { return rollupCell(a).compare(rollupCell(b)) }
-	if !slices.IsSortedFunc(out, cmpRollups) {
-		slices.SortFunc(out, cmpRollups)
-	}
-	return out, nil
-}
-
 // Progress says how much evaluation work a workspace has.
 type Progress struct {
 	Conversations int64 `json:"conversations"`
@@ -341,15 +268,4 @@ func (db *DB) DueCount(ctx context.Context, now time.Time) (int64, error) {
 		return 0, fmt.Errorf("store: due count: %w", err)
 	}
 	return n, nil
-}
-
-// RollupVersion returns a number that changes whenever the workspace's
-// rollups change: a report built at one version stays right until then.
-func (db *DB) RollupVersion(ctx context.Context, workspaceID int64) (int64, error) {
-	var v int64
-	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT version FROM rollup_versions WHERE workspace_id = ?`), workspaceID).Scan(&v)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("store: rollup version: %w", err)
-	}
-	return v, nil
 }

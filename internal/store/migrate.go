@@ -50,9 +50,10 @@ func migrations() ([]migration, error) {
 	return ms, nil
 }
 
-// Migrate applies every embedded migration not yet applied, each in its own
-// transaction. On PostgreSQL an advisory lock keeps several processes that
-// start together from applying the same migration twice.
+// Migrate applies every embedded migration not yet applied, all in one
+// transaction: a migration that fails leaves the schema as it was, with none
+// of the others applied either. On PostgreSQL an advisory lock keeps several
+// processes that start together from applying the same migration twice.
 func (db *DB) Migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {

@@ -1,12 +1,9 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -34,7 +31,7 @@ type DueCursor struct {
 }
 
 // Result is what an evaluation decided for one conversation, with the rows
-// it will write already encoded. Results are made by Prepare, whose work
+// it will write already encoded. Results are made by NewResult, whose work
 // can then run while another batch holds the write transaction.
 type Result struct {
 	Outcome parley.Outcome
@@ -50,9 +47,9 @@ type Result struct {
 	signals       []gapRow
 }
 
-// Prepare encodes an outcome computed from d's events for saving, with
+// NewResult encodes an outcome computed from d's events for saving, with
 // local days cut in loc.
-func Prepare(d Due, o parley.Outcome, next time.Time, loc *time.Location) Result {
+func NewResult(d Due, o parley.Outcome, next time.Time, loc *time.Location) Result {
 	r := Result{Outcome: o, Next: next, EventSeq: d.EventSeq,
 		day: o.StartedAt.In(loc).Format(parley.DayLayout), contributions: o.Contributions(loc)}
 	if !o.Test {
@@ -350,73 +347,6 @@ func (ev *Evaluation) Holds(conversationID string) bool {
 	return ok
 }
 
-// cell is one rollup row's key within a workspace.
-type cell struct {
-	day, channel string
-	metric       parley.Metric
-	label        string
-}
-
-func cellOf(c parley.Contribution) cell { return cell{c.Day, c.Channel, c.Metric, c.Key} }
-
-func rollupCell(r parley.Rollup) cell { return cell{r.Day, r.Channel, r.Metric, r.Label} }
-
-// compare orders cells as the rollups table's key does.
-func (a cell) compare(b cell) int {
-	return cmp.Or(strings.Compare(a.day, b.day), strings.Compare(a.channel, b.channel),
-		strings.Compare(string(a.metric), string(b.metric)), strings.Compare(a.label, b.label))
-}
-
-// applyDelta adds delta to the rollups. Cells are written in key order, so
-// that concurrent evaluations on PostgreSQL lock rollup rows in one order
-// and cannot deadlock; cells that fall to zero are deleted, so that the
-// rollups after any history of updates equal those of a rebuild.
-func (ev *Evaluation) applyDelta(ctx context.Context, delta map[cell]int64) error {
-	cells := make([]cell, 0, len(delta))
-	emptied := map[string]bool{}
-	for c, n := range delta {
-		if n != 0 {
-			cells = append(cells, c)
-		}
-		if n < 0 {
-			emptied[c.day] = true
-		}
-	}
-	slices.SortFunc(cells, cell.compare)
-	d := ev.db.dialect
-	ev.rollupsChanged = ev.rollupsChanged || len(cells) > 0
-	args := make([]any, 0, saveChunk*6)
-	for start := 0; start < len(cells); start += saveChunk {
-		chunk := cells[start:min(start+saveChunk, len(cells))]
-		args = args[:0]
-		for _, c := range chunk {
-			args = append(args, ev.workspaceID, c.day, c.channel, string(c.metric), c.label, delta[c])
-		}
-		if _, err := ev.db.execTx(ctx, ev.tx, addRollupsSQL(len(chunk)), args...); err != nil {
-			return fmt.Errorf("store: update rollups: %w", err)
-		}
-	}
-	if len(emptied) == 0 {
-		return nil
-	}
-	days := slices.Sorted(func(yield func(string) bool) {
-		for day := range emptied {
-			if !yield(day) {
-				return
-			}
-		}
-	})
-	args = append(args[:0], ev.workspaceID)
-	for _, day := range days {
-		args = append(args, day)
-	}
-	if _, err := ev.tx.ExecContext(ctx, d.rebind(
-		`DELETE FROM rollups WHERE workspace_id = ? AND day IN (`+list(len(days))+`) AND value = 0`), args...); err != nil {
-		return fmt.Errorf("store: prune rollups: %w", err)
-	}
-	return nil
-}
-
 // saveChannels records the channels of the results.
 func (ev *Evaluation) saveChannels(ctx context.Context, results []Result) error {
 	seen := map[string]bool{}
@@ -499,57 +429,6 @@ func (ev *Evaluation) Commit() error {
 func (ev *Evaluation) Rollback() error {
 	if err := ev.tx.Rollback(); err != nil && err != sql.ErrTxDone {
 		return fmt.Errorf("store: rollback evaluation: %w", err)
-	}
-	return nil
-}
-
-// encodeContributions writes contributions compactly, one per line as
-// day|channel|metric|label|n. Every part is a date, a slug or a number, so
-// neither separator can occur inside one.
-func encodeContributions(cs []parley.Contribution) string {
-	var b strings.Builder
-	for i, c := range cs {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(c.Day)
-		b.WriteByte('|')
-		b.WriteString(c.Channel)
-		b.WriteByte('|')
-		b.WriteString(string(c.Metric))
-		b.WriteByte('|')
-		b.WriteString(c.Key)
-		b.WriteByte('|')
-		b.WriteString(strconv.FormatInt(c.N, 10))
-	}
-	return b.String()
-}
-
-// decodeContributions reads what encodeContributions wrote.
-func decodeContributions(s string) ([]parley.Contribution, error) {
-	if s == "" {
-		return nil, nil
-	}
-	out := make([]parley.Contribution, 0, strings.Count(s, "\n")+1)
-	for line := range strings.SplitSeq(s, "\n") {
-		parts := strings.Split(line, "|")
-		if len(parts) != 5 {
-			return nil, fmt.Errorf("stored contributions: malformed line %q", line)
-		}
-		n, err := strconv.ParseInt(parts[4], 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("stored contributions: line %q: %w", line, err)
-		}
-		out = append(out, parley.Contribution{Day: parts[0], Channel: parts[1], Metric: parley.Metric(parts[2]), Key: parts[3], N: n})
-	}
-	return out, nil
-}
-
-// bumpRollupVersion changes the workspace's rollup version inside tx.
-func bumpRollupVersion(tx *sql.Tx, d Dialect, workspaceID int64) error {
-	if _, err := tx.Exec(d.rebind(`INSERT INTO rollup_versions (workspace_id, version) VALUES (?, 1)
-		ON CONFLICT (workspace_id) DO UPDATE SET version = rollup_versions.version + 1`), workspaceID); err != nil {
-		return fmt.Errorf("store: bump rollup version: %w", err)
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ func save(t *testing.T, db *store.DB, ws parley.Workspace, now time.Time, outcom
 	}
 	results := make([]store.Result, len(outcomes))
 	for i, o := range outcomes {
-		results[i] = store.Prepare(byID[o.ConversationID], o, time.Time{}, time.UTC)
+		results[i] = store.NewResult(byID[o.ConversationID], o, time.Time{}, time.UTC)
 	}
 	ev, err := db.Claim(ctx, ws.ID, now, results)
 	if err != nil {
@@ -179,7 +179,7 @@ func TestClaimKeepsOnlyUnchanged(t *testing.T) {
 	results := make([]store.Result, len(due))
 	for i, d := range due {
 		o := parley.Outcome{ConversationID: d.ConversationID, Channel: "chat", StartedAt: t0, Kind: parley.OutcomePending, DefinitionVersion: 1}
-		results[i] = store.Prepare(d, o, time.Time{}, time.UTC)
+		results[i] = store.NewResult(d, o, time.Time{}, time.UTC)
 	}
 	// c1 gains an event after it was read.
 	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e4", "c1", time.Minute, "anyone?"))); err != nil {
