@@ -156,28 +156,9 @@ func (w *Worker) Workspace(ctx context.Context, ws parley.Workspace, st *Stats, 
 		return nil
 	}
 	start = time.Now()
-	defer func() { st.Grouping += time.Since(start) }()
-	batch := groupBatch
-	if w.opt.Embedder != nil {
-		batch = embedBatch
-	}
-	for {
-		vectors, err := w.embed(ctx, ws, batch)
-		if err != nil {
-			return fmt.Errorf("pipeline: workspace %s: group gap questions: %w", ws.Slug, err)
-		}
-		n, err := w.db.GroupPending(ctx, ws.ID, batch, now, vectors)
-		if err != nil {
-			return fmt.Errorf("pipeline: workspace %s: group gap questions: %w", ws.Slug, err)
-		}
-		st.Grouped += n
-		if w.opt.Metrics != nil {
-			w.opt.Metrics.Grouped.Add(float64(n))
-		}
-		if n < batch || w.stopping() {
-			return nil
-		}
-	}
+	err = w.group(ctx, ws, now, st)
+	st.Grouping += time.Since(start)
+	return err
 }
 
 // embed fetches the vectors of the questions the next grouping batch will

@@ -54,67 +54,68 @@ func (db *DB) PendingQuestions(ctx context.Context, workspaceID int64, limit int
 	return db.pendingQuestions(ctx, db.read, workspaceID, limit)
 }
 
-// GroupPending groups up to limit questions that have no topic yet, oldest
-// first: each joins the closest existing topic or, with others like it,
-// starts a new one (see gaps.Index.Assign). A question joining a resolved
-// topic reopens it and counts as a recurrence; one joining a dismissed
-// topic is dismissed with it. It returns how many questions it grouped.
-//
-// vectors, if not nil, holds embeddings by question event ID, fetched
-// beforehand so that no network call happens inside the transaction; they
-// are used when every question grouped has one.
-func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, now time.Time, vectors map[string][]float32) (int, error) {
+// Grouping is what a grouping pass decides from: the questions waiting for
+// a topic and every live topic, read in one transaction.
+type Grouping struct {
+	Pending []PendingQuestion
+	// Topics are the live (not merged) topics in creation order, so that
+	// ties can go to the older topic.
+	Topics []GroupingTopic
+}
+
+// GroupingTopic is what grouping remembers of a topic: its state, how many
+// questions it holds and in how many of them each feature occurs.
+type GroupingTopic struct {
+	ID    int64
+	State parley.GapState
+	Size  int
+	Terms map[string]int
+}
+
+// TopicChange is one topic a grouping pass creates or adds questions to,
+// as the pass decided it: the store writes it as given.
+type TopicChange struct {
+	// ID is the topic's, or 0 for a new topic.
+	ID int64
+	// Label names a new topic.
+	Label string
+	// State is the topic's state after the change; "" leaves an existing
+	// topic's state as it is (a new topic starts open).
+	State parley.GapState
+	// Recurrences is added to the topic's count of recurrences.
+	Recurrences int
+	// Size and Terms replace the topic's.
+	Size  int
+	Terms map[string]int
+	// Questions are the event IDs of the questions put in the topic, each
+	// with QuestionState and Recurrence.
+	Questions     []string
+	QuestionState parley.GapState
+	Recurrence    bool
+}
+
+// GroupPending takes up to limit questions that have no topic yet, oldest
+// first, with the workspace's live topics, asks decide where they go, and
+// writes its answer, all in one transaction holding the workspace's topic
+// lock, so that no editor's merge or move happens in between. It returns
+// how many questions it read; decide is not called when there are none.
+func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, now time.Time, decide func(Grouping) ([]TopicChange, error)) (int, error) {
 	grouped := 0
 	err := db.inGapsTx(ctx, workspaceID, func(tx *sql.Tx) error {
 		pending, err := db.pendingQuestions(ctx, tx, workspaceID, limit)
 		if err != nil || len(pending) == 0 {
 			return err
 		}
-		topics, states, err := db.groupingTopics(ctx, tx, workspaceID)
+		topics, err := db.groupingTopics(ctx, tx, workspaceID)
 		if err != nil {
 			return err
 		}
-		texts := make([]string, len(pending))
-		for i, p := range pending {
-			texts[i] = p.Question
+		changes, err := decide(Grouping{Pending: pending, Topics: topics})
+		if err != nil {
+			return err
 		}
-		var vecs [][]float32
-		for _, p := range pending {
-			v, ok := vectors[p.EventID]
-			if !ok {
-				vecs = nil
-				break
-			}
-			vecs = append(vecs, v)
-		}
-		plan := gaps.NewIndex(topics).Assign(texts, vecs)
-		byID := make(map[int64]*gaps.Topic, len(topics))
-		for i := range topics {
-			byID[topics[i].ID] = &topics[i]
-		}
-		joined := map[int64][]string{} // topic → event IDs
-		for i, id := range plan.Join {
-			if id == 0 {
-				continue
-			}
-			byID[id].Add(plan.Features[i])
-			joined[id] = append(joined[id], pending[i].EventID)
-		}
-		ids := slices.Sorted(maps.Keys(joined))
-		for _, id := range ids {
-			if err := db.joinTopic(ctx, tx, workspaceID, byID[id], states[id], joined[id], now); err != nil {
-				return err
-			}
-		}
-		for _, members := range plan.New {
-			t := gaps.Topic{}
-			qs := make([]string, len(members))
-			events := make([]string, len(members))
-			for i, m := range members {
-				t.Add(plan.Features[m])
-				qs[i], events[i] = texts[m], pending[m].EventID
-			}
-			if err := db.newTopic(ctx, tx, workspaceID, &t, gaps.Label(qs), events, now); err != nil {
+		for i := range changes {
+			if err := db.writeTopicChange(ctx, tx, workspaceID, &changes[i], now); err != nil {
 				return err
 			}
 		}
@@ -149,72 +150,67 @@ func (db *DB) pendingQuestions(ctx context.Context, q queryer, workspaceID int64
 }
 
 // groupingTopics reads every live (not merged) topic with its terms, in
-// creation order so that ties go to the older topic.
-func (db *DB) groupingTopics(ctx context.Context, tx *sql.Tx, workspaceID int64) ([]gaps.Topic, map[int64]parley.GapState, error) {
+// creation order.
+func (db *DB) groupingTopics(ctx context.Context, tx *sql.Tx, workspaceID int64) ([]GroupingTopic, error) {
 	rows, err := tx.QueryContext(ctx, db.dialect.rebind(`
 		SELECT id, state, size, terms FROM topics
 		WHERE workspace_id = ? AND merged_into IS NULL ORDER BY id`), workspaceID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: topics for grouping: %w", err)
+		return nil, fmt.Errorf("store: topics for grouping: %w", err)
 	}
 	defer rows.Close()
-	var topics []gaps.Topic
-	states := map[int64]parley.GapState{}
+	var topics []GroupingTopic
 	for rows.Next() {
 		var (
-			t     gaps.Topic
-			state string
+			t     GroupingTopic
 			terms string
 		)
-		if err := rows.Scan(&t.ID, &state, &t.Size, &terms); err != nil {
-			return nil, nil, fmt.Errorf("store: topics for grouping: %w", err)
+		if err := rows.Scan(&t.ID, (*string)(&t.State), &t.Size, &terms); err != nil {
+			return nil, fmt.Errorf("store: topics for grouping: %w", err)
 		}
 		if t.Terms, err = decodeTerms(terms); err != nil {
-			return nil, nil, fmt.Errorf("store: topic %d: %w", t.ID, err)
+			return nil, fmt.Errorf("store: topic %d: %w", t.ID, err)
 		}
 		topics = append(topics, t)
-		states[t.ID] = parley.GapState(state)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("store: topics for grouping: %w", err)
+		return nil, fmt.Errorf("store: topics for grouping: %w", err)
 	}
-	return topics, states, nil
+	return topics, nil
 }
 
-// joinTopic records questions that joined an existing topic.
-func (db *DB) joinTopic(ctx context.Context, tx *sql.Tx, workspaceID int64, t *gaps.Topic, state parley.GapState, events []string, now time.Time) error {
+// writeTopicChange writes one topic of a grouping pass and puts its
+// questions in it; a new topic's ID is filled in.
+func (db *DB) writeTopicChange(ctx context.Context, tx *sql.Tx, workspaceID int64, c *TopicChange, now time.Time) error {
 	d := db.dialect
-	signalState, recurrence := parley.GapOpen, false
-	switch state {
-	case parley.GapDismissed:
-		signalState = parley.GapDismissed
-	case parley.GapResolved:
-		recurrence = true
+	if c.ID == 0 {
+		state := c.State
+		if state == "" {
+			state = parley.GapOpen
+		}
+		err := tx.QueryRowContext(ctx, d.rebind(`
+			INSERT INTO topics (workspace_id, label, state, recurrences, size, terms, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			workspaceID, c.Label, string(state), c.Recurrences, c.Size, encodeTerms(c.Terms), d.instant(now), d.instant(now)).Scan(&c.ID)
+		if err != nil {
+			return fmt.Errorf("store: create topic: %w", err)
+		}
+	} else {
+		q := `UPDATE topics SET size = ?, terms = ?, updated_at = ?, recurrences = recurrences + ?`
+		args := []any{c.Size, encodeTerms(c.Terms), d.instant(now), c.Recurrences}
+		if c.State != "" {
+			q += `, state = ?`
+			args = append(args, string(c.State))
+		}
+		if _, err := tx.ExecContext(ctx, d.rebind(q+` WHERE workspace_id = ? AND id = ?`), append(args, workspaceID, c.ID)...); err != nil {
+			return fmt.Errorf("store: update topic %d: %w", c.ID, err)
+		}
 	}
-	q := `UPDATE topics SET size = ?, terms = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`
-	args := []any{t.Size, encodeTerms(t.Terms), d.instant(now), workspaceID, t.ID}
-	if recurrence {
-		q = `UPDATE topics SET size = ?, terms = ?, updated_at = ?, state = 'open', recurrences = recurrences + ?
-		     WHERE workspace_id = ? AND id = ?`
-		args = []any{t.Size, encodeTerms(t.Terms), d.instant(now), len(events), workspaceID, t.ID}
+	state := c.QuestionState
+	if state == "" {
+		state = parley.GapOpen
 	}
-	if _, err := tx.ExecContext(ctx, d.rebind(q), args...); err != nil {
-		return fmt.Errorf("store: update topic %d: %w", t.ID, err)
-	}
-	return db.setSignals(ctx, tx, workspaceID, t.ID, signalState, recurrence, events)
-}
-
-// newTopic creates a topic for questions that joined none.
-func (db *DB) newTopic(ctx context.Context, tx *sql.Tx, workspaceID int64, t *gaps.Topic, label string, events []string, now time.Time) error {
-	d := db.dialect
-	err := tx.QueryRowContext(ctx, d.rebind(`
-		INSERT INTO topics (workspace_id, label, size, terms, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-		workspaceID, label, t.Size, encodeTerms(t.Terms), d.instant(now), d.instant(now)).Scan(&t.ID)
-	if err != nil {
-		return fmt.Errorf("store: create topic: %w", err)
-	}
-	return db.setSignals(ctx, tx, workspaceID, t.ID, parley.GapOpen, false, events)
+	return db.setSignals(ctx, tx, workspaceID, c.ID, state, c.Recurrence, c.Questions)
 }
 
 // setSignals puts questions in a topic with a state.

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
@@ -48,10 +49,12 @@ func (a *asker) ask(offset time.Duration, questions ...string) []string {
 	return ids
 }
 
-// group groups every pending question.
+// group groups every pending question as the pipeline decides.
 func (a *asker) group() int {
 	a.t.Helper()
-	n, err := a.db.GroupPending(context.Background(), a.ws.ID, 1000, t0.Add(48*time.Hour), nil)
+	n, err := a.db.GroupPending(context.Background(), a.ws.ID, 1000, t0.Add(48*time.Hour), func(g store.Grouping) ([]store.TopicChange, error) {
+		return pipeline.Place(g, nil), nil
+	})
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -276,6 +279,82 @@ func TestGapWorkflow(t *testing.T) {
 			t.Errorf("other workspace lists %d topics", len(topics))
 		}
 	})
+}
+
+// TestGroupPendingWritesDecision checks that the store writes what the
+// grouping pass decided, as given, and nothing when the decision fails.
+func TestGroupPendingWritesDecision(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	a := &asker{t: t, db: db, ws: ws}
+	ids := a.ask(0, "first", "second", "third")
+	now := t0.Add(48 * time.Hour)
+
+	boom := errors.New("boom")
+	if _, err := db.GroupPending(ctx, ws.ID, 10, now, func(store.Grouping) ([]store.TopicChange, error) {
+		return []store.TopicChange{{Label: "lost", Size: 1, Questions: ids[:1]}}, boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("failed decision: %v", err)
+	}
+	var seen store.Grouping
+	n, err := db.GroupPending(ctx, ws.ID, 10, now, func(g store.Grouping) ([]store.TopicChange, error) {
+		seen = g
+		return []store.TopicChange{
+			{Label: "new", Size: 2, Terms: map[string]int{"wfirst": 1, "wsecond": 1}, Questions: ids[:2]},
+			{Label: "dismissed at once", State: parley.GapDismissed, Size: 1, Questions: ids[2:], QuestionState: parley.GapDismissed},
+		}, nil
+	})
+	if err != nil || n != 3 {
+		t.Fatalf("grouped %d: %v", n, err)
+	}
+	var pending []string
+	for _, p := range seen.Pending {
+		pending = append(pending, p.EventID)
+	}
+	if diff := cmp.Diff(ids, pending); diff != "" || len(seen.Topics) != 0 {
+		t.Errorf("decide saw pending (-want +got):\n%s and %d topics (the failed pass wrote one?)", diff, len(seen.Topics))
+	}
+	first := topicOf(t, db, ws, parley.GapOpen, ids[0])
+	if first.Label != "new" || first.Questions != 2 {
+		t.Errorf("new topic %+v", first)
+	}
+	if got := topicOf(t, db, ws, parley.GapDismissed, ids[2]); got.State != parley.GapDismissed {
+		t.Errorf("dismissed topic %+v", got)
+	}
+
+	// A later pass sees the topics with their terms, and a change to one
+	// replaces its size and terms, adds recurrences and sets its state.
+	later := a.ask(time.Hour, "fourth")
+	_, err = db.GroupPending(ctx, ws.ID, 10, now, func(g store.Grouping) ([]store.TopicChange, error) {
+		seen = g
+		return []store.TopicChange{{ID: first.ID, State: parley.GapResolved, Recurrences: 2, Size: 3,
+			Terms: map[string]int{"wfourth": 1}, Questions: later, QuestionState: parley.GapResolved, Recurrence: true}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.GroupingTopic{
+		{ID: first.ID, State: parley.GapOpen, Size: 2, Terms: map[string]int{"wfirst": 1, "wsecond": 1}},
+		{ID: topicOf(t, db, ws, parley.GapDismissed, ids[2]).ID, State: parley.GapDismissed, Size: 1, Terms: map[string]int{}},
+	}
+	if diff := cmp.Diff(want, seen.Topics); diff != "" {
+		t.Errorf("topics given to decide (-want +got):\n%s", diff)
+	}
+	tp, err := db.Topic(ctx, ws.ID, first.ID)
+	if err != nil || tp.State != parley.GapResolved || tp.Recurrences != 2 {
+		t.Errorf("changed topic %+v, %v", tp, err)
+	}
+	qs, _ := db.TopicQuestions(ctx, ws.ID, first.ID, parley.GapResolved)
+	if len(qs) != 1 || qs[0].EventID != later[0] || !qs[0].Recurrence {
+		t.Errorf("questions put in the changed topic: %+v", qs)
+	}
+	if n, err := db.GroupPending(ctx, ws.ID, 10, now, func(store.Grouping) ([]store.TopicChange, error) {
+		t.Error("decide called with nothing pending")
+		return nil, nil
+	}); n != 0 || err != nil {
+		t.Errorf("nothing pending: %d, %v", n, err)
+	}
 }
 
 func TestTopicFilter(t *testing.T) {
