@@ -2,6 +2,7 @@ package parley
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -17,12 +18,13 @@ const (
 	EventFeedback            EventType = "feedback"
 	EventAssigned            EventType = "assigned"
 	EventConversationClosed  EventType = "conversation.closed"
+	EventCSAT                EventType = "csat"
 )
 
 // EventTypes lists every event type, in the order SPEC §3 gives them.
 var EventTypes = []EventType{
 	EventConversationStarted, EventMessage, EventHumanRequested, EventHandoff,
-	EventFeedback, EventAssigned, EventConversationClosed,
+	EventFeedback, EventAssigned, EventConversationClosed, EventCSAT,
 }
 
 // Author is who wrote a message.
@@ -46,14 +48,65 @@ const (
 	InitiatorRep           Initiator = "rep"
 )
 
-// Rating is a visitor's verdict on one customer agent reply.
+// Rating is a visitor's verdict. On a feedback event it judges one customer
+// agent reply, positive or negative; on a csat event it scores the whole
+// conversation from 1 to 5, held as the digit ("1" … "5") and written in
+// JSON as a number. One type serves both because the event format has one
+// "rating" field whose JSON type depends on the event's type.
 type Rating string
 
-// The ratings a visitor can give.
+// The ratings of a reply a visitor can give (feedback).
 const (
 	RatingPositive Rating = "positive"
 	RatingNegative Rating = "negative"
 )
+
+// The range of a conversation's satisfaction score (csat), and the lowest
+// score that counts as satisfied.
+const (
+	MinCSAT       = 1
+	MaxCSAT       = 5
+	SatisfiedCSAT = 4
+)
+
+// CSATRating returns the rating of a csat event scoring the conversation
+// score, which must lie in [MinCSAT, MaxCSAT].
+func CSATRating(score int) Rating { return Rating(rune('0' + score)) }
+
+// Score returns the 1–5 score of a csat rating, and false for any other
+// rating (positive, negative or none).
+func (r Rating) Score() (int, bool) {
+	if len(r) != 1 || r[0] < '0'+MinCSAT || r[0] > '0'+MaxCSAT {
+		return 0, false
+	}
+	return int(r[0] - '0'), true
+}
+
+// MarshalJSON writes a csat score as a JSON number, any other rating as a
+// string.
+func (r Rating) MarshalJSON() ([]byte, error) {
+	if _, ok := r.Score(); ok {
+		return []byte(r), nil
+	}
+	return json.Marshal(string(r))
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: a string, or a csat score.
+func (r *Rating) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*r = Rating(s)
+		return nil
+	}
+	if _, ok := Rating(b).Score(); ok {
+		*r = Rating(b)
+		return nil
+	}
+	return fmt.Errorf("rating: %s is neither a string nor a score from %d to %d", b, MinCSAT, MaxCSAT)
+}
 
 // Assignee is who a conversation was assigned to.
 type Assignee string
@@ -130,7 +183,7 @@ type Event struct {
 	Initiator Initiator `json:"initiator,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
 
-	// feedback
+	// feedback; Rating and Comment on csat too
 	MessageID string `json:"message_id,omitempty"`
 	Rating    Rating `json:"rating,omitempty"`
 	Comment   string `json:"comment,omitempty"`

@@ -79,7 +79,11 @@ func Canonical(e *parley.Event) ([]byte, error) {
 	b = appendOptional(b, `,"initiator":`, string(e.Initiator))
 	b = appendOptional(b, `,"reason":`, e.Reason)
 	b = appendOptional(b, `,"message_id":`, e.MessageID)
-	b = appendOptional(b, `,"rating":`, string(e.Rating))
+	if _, score := e.Rating.Score(); score {
+		b = append(append(b, `,"rating":`...), e.Rating...)
+	} else {
+		b = appendOptional(b, `,"rating":`, string(e.Rating))
+	}
 	b = appendOptional(b, `,"comment":`, e.Comment)
 	b = appendOptional(b, `,"assignee":`, string(e.Assignee))
 	return append(b, '}'), nil

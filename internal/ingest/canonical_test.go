@@ -15,6 +15,7 @@ import (
 func FuzzCanonical(f *testing.F) {
 	f.Add("e1", "conv <1> & \u2028\u2029", "hello \"world\"\n\t\b\f\x01\x7f", "kb\xff\xe2\x80", "https://x.test/?a=1&b=2", true, int64(1764000000123456789), `{"b":[1,2.50],"a":"<x>"}`)
 	f.Add("", "", "", "", "", false, int64(0), "")
+	f.Add("s", "c", "4", "", "", false, int64(1764000000), "") // a csat score: a number, not a string
 	f.Add("x", "\\", "日本語 ☃ 𝄞", "", "", true, int64(-62135596800000000), `{}`)
 	f.Fuzz(func(t *testing.T, id, conv, text, source, url string, flag bool, nanos int64, metadata string) {
 		e := parley.Event{

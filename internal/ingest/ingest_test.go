@@ -35,6 +35,8 @@ func event(typ string, extra map[string]any) string {
 		m["rating"] = "positive"
 	case "assigned":
 		m["assignee"] = "customer_agent"
+	case "csat":
+		m["rating"] = 5
 	}
 	for k, v := range extra {
 		if v == nil {
@@ -73,6 +75,8 @@ func TestRules(t *testing.T) {
 		{"valid feedback", event("feedback", obj{"comment": "thanks"}), "", ""},
 		{"valid assigned", event("assigned", nil), "", ""},
 		{"valid closed", event("conversation.closed", nil), "", ""},
+		{"valid csat", event("csat", obj{"rating": 1, "comment": "slow"}), "", ""},
+		{"valid csat without comment", event("csat", nil), "", ""},
 		{"valid human.requested", event("human.requested", obj{"channel": "sms"}), "", ""},
 		{"valid metadata", event("conversation.closed", obj{"metadata": obj{"a": 1}}), "", ""},
 		{"offset time", event("conversation.closed", obj{"occurred_at": "2026-11-24T17:00:00+08:00"}), "", ""},
@@ -121,6 +125,16 @@ func TestRules(t *testing.T) {
 		{"rating unknown", event("feedback", obj{"rating": "meh"}), "rating", "positive"},
 		{"assignee unknown", event("assigned", obj{"assignee": "bot"}), "assignee", "rep"},
 		{"question on feedback", event("feedback", obj{"question": "q"}), "question", "handoff"},
+		{"csat rating required", event("csat", obj{"rating": nil}), "rating", "required"},
+		{"csat rating 0", event("csat", obj{"rating": 0}), "rating", "integer from 1 to 5"},
+		{"csat rating 6", event("csat", obj{"rating": 6}), "rating", "integer from 1 to 5"},
+		{"csat rating a fraction", event("csat", obj{"rating": 4.5}), "rating", "integer from 1 to 5"},
+		{"csat rating 4.0", `{"id":"e1","type":"csat","conversation_id":"c1","occurred_at":"2026-11-24T09:00:00Z","rating":4.0}`, "rating", "integer"},
+		{"csat rating a string", event("csat", obj{"rating": "5"}), "rating", "integer"},
+		{"csat rating a feedback word", event("csat", obj{"rating": "positive"}), "rating", "integer"},
+		{"feedback rating a score", event("feedback", obj{"rating": 5}), "rating", "string"},
+		{"csat comment not a string", event("csat", obj{"comment": 3}), "comment", "string"},
+		{"message_id on csat", event("csat", obj{"message_id": "e0"}), "message_id", "feedback"},
 		{"not an object", `"hello"`, "", "object"},
 	}
 	for _, tt := range tests {
@@ -306,6 +320,7 @@ func TestRoundTrip(t *testing.T) {
 		event("message", obj{"id": "b", "author": "customer_agent", "text": "<script>alert('x')</script> & 你好 \u2028",
 			"sources": []obj{{"id": "kb"}}, "actions": []obj{{"name": "n"}}, "unanswered": true, "question": "q"}),
 		event("feedback", obj{"id": "c", "occurred_at": "2026-11-24T17:00:00.123456789+08:00", "comment": "\"quoted\""}),
+		event("csat", obj{"id": "d", "rating": 3, "comment": "<ok>"}),
 	}, ",") + "]"
 	first, err := decode(body)
 	if err != nil {

@@ -107,8 +107,8 @@ var fields = fieldSet{
 	"initiator":  {parley.EventHandoff},
 	"reason":     {parley.EventHandoff},
 	"message_id": {parley.EventFeedback},
-	"rating":     {parley.EventFeedback},
-	"comment":    {parley.EventFeedback},
+	"rating":     {parley.EventFeedback, parley.EventCSAT},
+	"comment":    {parley.EventFeedback, parley.EventCSAT},
 	"assignee":   {parley.EventAssigned},
 }
 
@@ -209,6 +209,9 @@ func (v *validator) event(index int, raw json.RawMessage) (e parley.Event, ok bo
 		e.Comment = d.text("comment")
 	case parley.EventAssigned:
 		e.Assignee = parley.Assignee(enumOf(&d, "assignee", true, []parley.Assignee{parley.AssigneeCustomerAgent, parley.AssigneeRep}))
+	case parley.EventCSAT:
+		e.Rating = d.score("rating")
+		e.Comment = d.text("comment")
 	}
 	return e, len(v.problems) == before
 }
@@ -270,6 +273,22 @@ func enumOf[T ~string](d *decoder, field string, required bool, values []T) stri
 		d.fail(field, fmt.Sprintf("must be one of %s", quoted(values)))
 	}
 	return s
+}
+
+// score reads the required 1–5 integer of a csat event. Only the plain
+// digit is taken: 4.0, 4e0 and "4" are refused, so that every score has one
+// canonical form.
+func (d *decoder) score(field string) parley.Rating {
+	r, ok := d.m[field]
+	if !ok {
+		d.fail(field, "required")
+		return ""
+	}
+	if _, ok := parley.Rating(r).Score(); !ok {
+		d.fail(field, fmt.Sprintf("must be an integer from %d to %d", parley.MinCSAT, parley.MaxCSAT))
+		return ""
+	}
+	return parley.Rating(r)
 }
 
 func (d *decoder) boolean(field string) bool {

@@ -274,26 +274,38 @@ func TestOpenMigratesOnce(t *testing.T) {
 	}
 }
 
+// TestStoredBodyIsCanonicalJSON: an event read back from the store encodes
+// to the bytes ingest stored, for every shape of field (metadata, a
+// feedback's string rating, a csat's numeric one).
 func TestStoredBodyIsCanonicalJSON(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.New(t)
 	ws := workspace(t, db)
 	e := msg("e1", "c1", 0, "hi")
 	e.Metadata = json.RawMessage(`{"b":1,"a":[true]}`)
-	b := batch(t, e)
+	feedback := parley.Event{ID: "e2", Type: parley.EventFeedback, ConversationID: "c1", OccurredAt: t0.Add(time.Minute),
+		MessageID: "e1", Rating: parley.RatingNegative, Comment: "no"}
+	csat := parley.Event{ID: "e3", Type: parley.EventCSAT, ConversationID: "c1", OccurredAt: t0.Add(2 * time.Minute),
+		Rating: parley.CSATRating(4), Comment: "fine"}
+	b := batch(t, e, feedback, csat)
 	if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.ConversationEvents(ctx, ws.ID, "c1")
-	if err != nil || len(got) != 1 {
+	if err != nil || len(got) != len(b.Items) {
 		t.Fatalf("events = %v, %v", got, err)
 	}
-	body, err := ingest.Canonical(&got[0])
-	if err != nil {
-		t.Fatal(err)
+	for i := range got {
+		body, err := ingest.Canonical(&got[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(body) != string(b.Items[i].Body) {
+			t.Errorf("stored event re-encodes as\n%s\nwant\n%s", body, b.Items[i].Body)
+		}
 	}
-	if string(body) != string(b.Items[0].Body) {
-		t.Errorf("stored event re-encodes as\n%s\nwant\n%s", body, b.Items[0].Body)
+	if got[2].Rating != parley.CSATRating(4) {
+		t.Errorf("csat rating read back as %q", got[2].Rating)
 	}
 }
 
