@@ -29,7 +29,7 @@ func (a *app) ingestCmd() *ffcli.Command {
 	return &ffcli.Command{
 		Name:       "ingest",
 		ShortUsage: "parley ingest [--db DSN] [--workspace SLUG] FILE|-",
-		ShortHelp:  "Store events from a file (NDJSON or a JSON array; - reads standard input).",
+		ShortHelp:  "Store events from a file (NDJSON, a JSON array or one event object; - reads standard input).",
 		LongHelp: "The whole file is one atomic batch: if any event is invalid or conflicts with a\n" +
 			"stored one, nothing is stored and every problem is listed. Events already stored\n" +
 			"with the same content are counted as duplicates, so a file can be ingested again safely.",
@@ -128,20 +128,34 @@ func (a *app) ingestFrom(ctx context.Context, in io.Reader) (store.InsertResult,
 	return w.Commit()
 }
 
-// eachChunk splits a file into batches: a JSON array is one batch; NDJSON is
-// cut every chunkEvents non-blank lines. offset is the index, among the
-// file's events, of the chunk's first event.
+// eachChunk splits a file into batches: a JSON array is one batch, and so
+// is a single event object spread over several lines (ingest.OneEvent, as
+// for a body posted to the API); NDJSON is cut every chunkEvents non-blank
+// lines. offset is the index, among the file's events, of the chunk's first
+// event.
 func eachChunk(r *bufio.Reader, fn func(chunk []byte, f ingest.Format, offset int) error) error {
 	first, err := firstByte(r)
 	if err != nil {
 		return err
 	}
-	if first == '[' {
+	switch first {
+	case '[':
 		all, err := io.ReadAll(r)
 		if err != nil {
 			return fmt.Errorf("read input: %w", err)
 		}
-		return fn(all, ingest.FormatArray, 0)
+		return fn(all, ingest.FormatJSON, 0)
+	case '{':
+		// One event is at most a body's size: read that much to tell it
+		// from NDJSON, which then goes on from what was read.
+		head, err := io.ReadAll(io.LimitReader(r, ingest.DefaultLimits().MaxBytes+1))
+		if err != nil {
+			return fmt.Errorf("read input: %w", err)
+		}
+		if int64(len(head)) <= ingest.DefaultLimits().MaxBytes && ingest.OneEvent(head) {
+			return fn(head, ingest.FormatJSON, 0)
+		}
+		r = bufio.NewReader(io.MultiReader(bytes.NewReader(head), r))
 	}
 	var chunk []byte
 	lines, offset := 0, 0

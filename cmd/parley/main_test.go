@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
@@ -144,6 +146,34 @@ func TestIngestJSONArrayFromStdin(t *testing.T) {
 	r := runParley(t, in, "ingest", "--db", dsn, "-")
 	if r.code != 0 || r.stdout != "accepted 2 events, 0 duplicates\n" {
 		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestIngestOneObject: a file holding one event, pretty-printed over several
+// lines, is that event, as the API takes it; a first line that is no whole
+// object, followed by NDJSON, is still NDJSON, each line checked.
+func TestIngestOneObject(t *testing.T) {
+	dsn := storetest.DSN(t)
+	in := "{\n  \"id\": \"s1\",\n  \"type\": \"csat\",\n  \"conversation_id\": \"c1\",\n" +
+		"  \"occurred_at\": \"2026-11-20T09:00:00Z\",\n  \"rating\": 5\n}\n"
+	r := runParley(t, in, "ingest", "--db", dsn, "-")
+	if r.code != 0 || r.stdout != "accepted 1 events, 0 duplicates\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	bad := "{\"id\": \"x\",\n" + `{"id":"e2","type":"human.requested","conversation_id":"c1","occurred_at":"2026-11-20T09:01:00Z"}` + "\n{oops\n"
+	r = runParley(t, bad, "ingest", "--db", dsn, "--format", "json", "-")
+	var out struct {
+		Error struct{ Problems []parley.Problem }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); r.code == 0 || err != nil {
+		t.Fatalf("exit %d, stdout %q: %v", r.code, r.stdout, err)
+	}
+	var lines []int
+	for _, p := range out.Error.Problems {
+		lines = append(lines, p.Index)
+	}
+	if !slices.Equal(lines, []int{0, 2}) {
+		t.Errorf("problems on lines %v, want [0 2]: %+v", lines, out.Error.Problems)
 	}
 }
 

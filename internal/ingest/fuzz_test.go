@@ -23,6 +23,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("{\"id\":\"\\u00e9\\ud800\",\"type\":\"message\"}\n{oops"))
 	f.Add([]byte(`[{"id":"a","type":"feedback","conversation_id":"c","occurred_at":"2026-11-24T09:00:00+14:00","message_id":"m","rating":"negative"}]`))
 	f.Add([]byte(`{"id":"s","type":"csat","conversation_id":"c","occurred_at":"2026-11-24T09:00:00Z","rating":4,"comment":"fine"}`))
+	f.Add([]byte("{\n  \"id\": \"p\",\n  \"type\": \"conversation.closed\",\n  \"conversation_id\": \"c\",\n  \"occurred_at\": \"2026-11-24T09:00:00Z\"\n}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lim := ingest.DefaultLimits()
 		lim.MaxEvents = 50

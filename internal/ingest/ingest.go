@@ -22,10 +22,13 @@ type Format int
 
 // The framings of a batch.
 const (
-	// FormatAuto looks at the first non-space byte: '[' is a JSON array,
-	// anything else NDJSON.
+	// FormatAuto tells the framing from the body: '[' opens a JSON array,
+	// a body that is one JSON object spread over several lines is one
+	// event (see OneEvent), and anything else is NDJSON.
 	FormatAuto Format = iota
-	FormatArray
+	// FormatJSON is one JSON value: an array of events, or a single event
+	// object, as webhook senders post one.
+	FormatJSON
 	FormatNDJSON
 )
 
@@ -37,11 +40,23 @@ func FormatForContentType(ct string) Format {
 	}
 	switch mt {
 	case "application/json":
-		return FormatArray
+		return FormatJSON
 	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines":
 		return FormatNDJSON
 	}
 	return FormatAuto
+}
+
+// OneEvent reports whether a whole body is a single JSON object spread over
+// several lines (as tools pretty-print one), rather than NDJSON. A one-line
+// object is NDJSON of one event, which decodes the same.
+func OneEvent(body []byte) bool {
+	t := bytes.TrimSpace(body)
+	if len(t) == 0 || t[0] != '{' {
+		return false
+	}
+	first, _, multiline := bytes.Cut(t, []byte{'\n'})
+	return multiline && !json.Valid(first) && json.Valid(t)
 }
 
 // Limits bound a batch and its fields.
@@ -94,19 +109,24 @@ func Decode(r io.Reader, f Format, now time.Time, lim Limits) (Batch, error) {
 	if int64(len(data)) > lim.MaxBytes {
 		return Batch{}, parley.Errorf(parley.KindTooLarge, "body: larger than %d bytes", lim.MaxBytes)
 	}
+	t := bytes.TrimLeft(data, " \t\r\n")
 	if f == FormatAuto {
 		f = FormatNDJSON
-		if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '[' {
-			f = FormatArray
+		if (len(t) > 0 && t[0] == '[') || OneEvent(t) {
+			f = FormatJSON
 		}
 	}
 	var (
 		raws     []json.RawMessage
 		problems []parley.Problem
 	)
-	if f == FormatArray {
+	switch {
+	case f == FormatJSON && len(t) > 0 && t[0] == '{':
+		// One event; its syntax is checked as it is split into members.
+		raws = []json.RawMessage{bytes.TrimRight(t, " \t\r\n")}
+	case f == FormatJSON:
 		raws, problems = splitArray(data)
-	} else {
+	default:
 		raws = splitLines(data)
 	}
 	if len(raws) > lim.MaxEvents {
@@ -165,7 +185,7 @@ func splitArray(data []byte) ([]json.RawMessage, []parley.Problem) {
 		return bad(0, err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return bad(0, errors.New("a JSON array of events is expected"))
+		return bad(0, errors.New("a JSON array of events, or one event object, is expected"))
 	}
 	i := 0
 	for ; dec.More(); i++ {

@@ -189,7 +189,7 @@ func TestFormats(t *testing.T) {
 		format ingest.Format
 		body   string
 	}{
-		{"array", ingest.FormatArray, "[" + a + "," + b + "]"},
+		{"array", ingest.FormatJSON, "[" + a + "," + b + "]"},
 		{"array sniffed", ingest.FormatAuto, "\n  [" + a + ",\n" + b + "]\n"},
 		{"ndjson", ingest.FormatNDJSON, a + "\n" + b + "\n"},
 		{"ndjson blank lines, CRLF, no final newline", ingest.FormatAuto, "\r\n" + a + "\r\n\n  \n" + b},
@@ -219,6 +219,59 @@ func TestFormats(t *testing.T) {
 	}
 	if b, err := decode("[]"); err != nil || len(b.Items) != 0 {
 		t.Errorf("empty array: %v, %v", b, err)
+	}
+}
+
+// TestOneObject: a single event object is a batch of one, as JSON
+// (application/json) and, spread over several lines, when sniffed.
+func TestOneObject(t *testing.T) {
+	pretty := strings.ReplaceAll(event("csat", obj{"comment": "a, b"}), `,"`, ",\n  \"")
+	tests := []struct {
+		name      string
+		format    ingest.Format
+		body      string
+		wantItems int
+		wantWord  string // in the single problem, when the body is refused
+	}{
+		{"one object as JSON", ingest.FormatJSON, event("message", nil), 1, ""},
+		{"pretty-printed as JSON", ingest.FormatJSON, "\n" + pretty + "\n", 1, ""},
+		{"pretty-printed, sniffed", ingest.FormatAuto, pretty, 1, ""},
+		{"one line, sniffed", ingest.FormatAuto, event("message", nil), 1, ""},
+		{"two objects as JSON", ingest.FormatJSON, event("message", obj{"id": "a"}) + "\n" + event("message", obj{"id": "b"}), 0, "after top-level value"},
+		{"a string as JSON", ingest.FormatJSON, `"hello"`, 0, "one event object"},
+		{"broken object as JSON", ingest.FormatJSON, `{"id": "a",`, 0, "invalid JSON"},
+		{"pretty-printed as NDJSON is NDJSON", ingest.FormatNDJSON, pretty, 0, "invalid JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := ingest.Decode(strings.NewReader(tt.body), tt.format, now, ingest.DefaultLimits())
+			if tt.wantWord == "" {
+				if err != nil || len(b.Items) != tt.wantItems {
+					t.Fatalf("%d items, %v %v; want %d", len(b.Items), err, parley.ProblemsOf(err), tt.wantItems)
+				}
+				return
+			}
+			ps := parley.ProblemsOf(err)
+			if len(ps) == 0 || ps[0].Index != 0 || !strings.Contains(ps[0].Message, tt.wantWord) {
+				t.Errorf("problems %+v, want the first on event 0 containing %q", ps, tt.wantWord)
+			}
+		})
+	}
+}
+
+func TestOneEvent(t *testing.T) {
+	for body, want := range map[string]bool{
+		"{\n  \"id\": \"a\"\n}":          true,
+		"  {\"id\":\n\"a\"}\n\n":         true,
+		`{"id":"a"}`:                     false, // one line: NDJSON of one
+		"{\"id\":\"a\"}\n{\"id\":\"b\"}": false, // NDJSON
+		"{\"id\":\n{oops\n":              false, // neither: NDJSON, whose lines are checked
+		"[{\n}]":                         false,
+		"":                               false,
+	} {
+		if got := ingest.OneEvent([]byte(body)); got != want {
+			t.Errorf("OneEvent(%q) = %v, want %v", body, got, want)
+		}
 	}
 }
 
@@ -351,8 +404,8 @@ func TestRoundTrip(t *testing.T) {
 
 func TestFormatForContentType(t *testing.T) {
 	tests := map[string]ingest.Format{
-		"application/json":                ingest.FormatArray,
-		"application/json; charset=utf-8": ingest.FormatArray,
+		"application/json":                ingest.FormatJSON,
+		"application/json; charset=utf-8": ingest.FormatJSON,
 		"application/x-ndjson":            ingest.FormatNDJSON,
 		"application/jsonl":               ingest.FormatNDJSON,
 		"":                                ingest.FormatAuto,

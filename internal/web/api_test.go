@@ -99,6 +99,10 @@ func TestPostEvents(t *testing.T) {
 			200, map[string]any{"accepted": 2.0, "duplicates": 0.0}},
 		{"no content type is sniffed", "", "[" + strings.ReplaceAll(started, `"e1"`, `"e5"`) + "]",
 			200, map[string]any{"accepted": 1.0, "duplicates": 0.0}},
+		{"one object, as a webhook posts it", "application/json", strings.ReplaceAll(strings.ReplaceAll(started, `"e1"`, `"e6"`), ",", ",\n  "),
+			200, map[string]any{"accepted": 1.0, "duplicates": 0.0}},
+		{"one object over several lines, sniffed", "", strings.ReplaceAll(strings.ReplaceAll(started, `"e1"`, `"e7"`), ",", ",\n  "),
+			200, map[string]any{"accepted": 1.0, "duplicates": 0.0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,7 +115,7 @@ func TestPostEvents(t *testing.T) {
 			}
 		})
 	}
-	if got, want := f.count(t, parley.DefaultWorkspace), (store.Counts{Events: 5, Conversations: 1}); got != want {
+	if got, want := f.count(t, parley.DefaultWorkspace), (store.Counts{Events: 7, Conversations: 1}); got != want {
 		t.Errorf("stored %+v, want %+v", got, want)
 	}
 }
