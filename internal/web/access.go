@@ -137,13 +137,46 @@ func (s *Server) access(r *http.Request, p parley.Permission) (*caller, parley.W
 	return c, m.Workspace, nil
 }
 
-func (s *Server) public(pattern string, h http.HandlerFunc) {
+// Handlers return error. Each kind of route has one wrapper that answers a
+// returned error once: an API route in the JSON error shape (apiError), a
+// page with the error page in the visitor's language (pageError). Both set
+// the status by the error's kind and show only its user-safe message; an
+// internal error is logged with its cause and shown as "internal error".
+// A handler returns an error only before it has written anything; one that
+// fails after (a CSV export cut short) logs it itself and returns nil.
+
+// apiHandler answers an API request in workspace ws.
+type apiHandler func(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error
+
+// pageHandler answers a page request in workspace ws, in language l.
+type pageHandler func(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error
+
+// public registers a route anyone may call, served by a handler that is
+// not ours to change (static files, metrics).
+func (s *Server) public(pattern string, h http.Handler) {
 	s.routes = append(s.routes, Route{Pattern: pattern})
-	s.mux.HandleFunc(pattern, h)
+	s.mux.Handle(pattern, h)
+}
+
+// publicAPI registers a JSON route anyone may call.
+func (s *Server) publicAPI(pattern string, h func(http.ResponseWriter, *http.Request) error) {
+	s.public(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		s.failAPI(sw, r, h(sw, r))
+	}))
+}
+
+// publicPage registers a page anyone may see (sign-in, setup, not found).
+func (s *Server) publicPage(pattern string, h func(http.ResponseWriter, *http.Request, Lang) error) {
+	s.public(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := langOf(w, r)
+		sw := &statusWriter{ResponseWriter: w}
+		s.failPage(sw, r, l, parley.Workspace{}, h(sw, r, l))
+	}))
 }
 
 // api registers a JSON route that needs permission p.
-func (s *Server) api(pattern string, p parley.Permission, h func(http.ResponseWriter, *http.Request, parley.Workspace)) {
+func (s *Server) api(pattern string, p parley.Permission, h apiHandler) {
 	s.routes = append(s.routes, Route{Pattern: pattern, Perm: p})
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		c, ws, err := s.access(r, p)
@@ -151,17 +184,19 @@ func (s *Server) api(pattern string, p parley.Permission, h func(http.ResponseWr
 			if parley.KindOf(err) == parley.KindUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="parley"`)
 			}
-			s.error(w, r, err)
+			s.apiError(w, r, err)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)), ws)
+		r = r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
+		sw := &statusWriter{ResponseWriter: w}
+		s.failAPI(sw, r, h(sw, r, ws))
 	})
 }
 
 // page registers an HTML route that needs permission p. A visitor who is
 // not signed in is sent to sign in (or, on a fresh install, to create the
 // first admin) and brought back afterwards.
-func (s *Server) page(pattern string, p parley.Permission, h func(http.ResponseWriter, *http.Request, parley.Workspace, Lang)) {
+func (s *Server) page(pattern string, p parley.Permission, h pageHandler) {
 	s.routes = append(s.routes, Route{Pattern: pattern, Perm: p})
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		l := langOf(w, r)
@@ -186,8 +221,34 @@ func (s *Server) page(pattern string, p parley.Permission, h func(http.ResponseW
 		if r.URL.Query().Get("workspace") != "" {
 			s.setCookie(w, r, workspaceCookie, ws.Slug, 365*24*time.Hour)
 		}
-		h(w, r, ws, l)
+		sw := &statusWriter{ResponseWriter: w}
+		s.failPage(sw, r, l, ws, h(sw, r, ws, l))
 	})
+}
+
+// failAPI answers the error an API handler returned, if any.
+func (s *Server) failAPI(w *statusWriter, r *http.Request, err error) {
+	if err != nil && !s.answered(w, r, err) {
+		s.apiError(w, r, err)
+	}
+}
+
+// failPage answers the error a page handler returned, if any.
+func (s *Server) failPage(w *statusWriter, r *http.Request, l Lang, ws parley.Workspace, err error) {
+	if err != nil && !s.answered(w, r, err) {
+		s.pageError(w, r, l, ws, err)
+	}
+}
+
+// answered reports whether the handler that returned err had already
+// started its answer, which then cannot become an error any more; the
+// error is logged instead, so that the broken promise is seen.
+func (s *Server) answered(w *statusWriter, r *http.Request, err error) bool {
+	if w.status == 0 {
+		return false
+	}
+	s.log.ErrorContext(r.Context(), "handler failed after answering", "method", r.Method, "path", r.URL.Path, "status", w.status, "err", err)
+	return true
 }
 
 // setCookie sets an HttpOnly, SameSite=Lax cookie, Secure over TLS or
@@ -307,57 +368,49 @@ type signinView struct {
 	Message           string
 }
 
-func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
-	l := langOf(w, r)
+func (s *Server) signinPage(w http.ResponseWriter, r *http.Request, l Lang) error {
 	if n, err := s.db.CountUsers(r.Context()); err == nil && n == 0 {
 		http.Redirect(w, r, "/setup", http.StatusSeeOther)
-		return
+		return nil
 	}
-	s.render(w, r, http.StatusOK, "signin", &page{L: l, Title: l.T("signin.title"), Data: &signinView{Next: safeNext(r.URL.Query().Get("next"))}})
+	return s.render(w, r, http.StatusOK, "signin", &page{L: l, Title: l.T("signin.title"), Data: &signinView{Next: safeNext(r.URL.Query().Get("next"))}})
 }
 
-func (s *Server) postSignin(w http.ResponseWriter, r *http.Request) {
-	l := langOf(w, r)
+func (s *Server) postSignin(w http.ResponseWriter, r *http.Request, l Lang) error {
 	if err := parseForm(w, r, maxSmallForm); err != nil {
-		s.pageError(w, r, l, parley.Workspace{}, err)
-		return
+		return err
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	v := &signinView{Email: email, Next: safeNext(r.PostForm.Get("next"))}
-	fail := func(status int, msg string) {
+	fail := func(status int, msg string) error {
 		v.Message = msg
-		s.render(w, r, status, "signin", &page{L: l, Title: l.T("signin.title"), Data: v})
+		return s.render(w, r, status, "signin", &page{L: l, Title: l.T("signin.title"), Data: v})
 	}
 	if !s.signins.allow(s.now(), email, clientAddr(r)) {
 		w.Header().Set("Retry-After", "60")
-		fail(http.StatusTooManyRequests, l.T("signin.slow"))
-		return
+		return fail(http.StatusTooManyRequests, l.T("signin.slow"))
 	}
 	u, hash, err := s.db.Credentials(r.Context(), email)
 	if err != nil && parley.KindOf(err) != parley.KindNotFound {
-		s.pageError(w, r, l, parley.Workspace{}, err)
-		return
+		return err
 	}
 	ok := false
 	if err == nil {
-		ok, err = auth.CheckPassword(hash, r.PostForm.Get("password"))
-		if err != nil {
-			s.pageError(w, r, l, parley.Workspace{}, err)
-			return
+		if ok, err = auth.CheckPassword(hash, r.PostForm.Get("password")); err != nil {
+			return err
 		}
 	} else {
 		// Spend the same time for an unknown email as for a wrong password.
 		auth.CheckPassword(dummyHash, r.PostForm.Get("password"))
 	}
 	if !ok {
-		fail(http.StatusUnauthorized, l.T("signin.wrong"))
-		return
+		return fail(http.StatusUnauthorized, l.T("signin.wrong"))
 	}
 	if err := s.startSession(w, r, u); err != nil {
-		s.pageError(w, r, l, parley.Workspace{}, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
+	return nil
 }
 
 // dummyHash is checked against when the email is unknown.
@@ -383,7 +436,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u parley.U
 	return nil
 }
 
-func (s *Server) postSignout(w http.ResponseWriter, r *http.Request) {
+func (s *Server) postSignout(w http.ResponseWriter, r *http.Request, l Lang) error {
 	if ck, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.db.DeleteSession(r.Context(), auth.Hash(ck.Value)); err != nil {
 			s.log.ErrorContext(r.Context(), "sign-out failed", "err", err)
@@ -391,28 +444,25 @@ func (s *Server) postSignout(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setCookie(w, r, sessionCookie, "", -1)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	return nil
 }
 
 // setupPage offers to create the first admin, on a database with nobody in it.
-func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) {
-	l := langOf(w, r)
+func (s *Server) setupPage(w http.ResponseWriter, r *http.Request, l Lang) error {
 	if n, err := s.db.CountUsers(r.Context()); err != nil || n > 0 {
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return
+		return nil
 	}
-	s.render(w, r, http.StatusOK, "setup", &page{L: l, Title: l.T("setup.title"), Data: &signinView{}})
+	return s.render(w, r, http.StatusOK, "setup", &page{L: l, Title: l.T("setup.title"), Data: &signinView{}})
 }
 
-func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) {
-	l := langOf(w, r)
+func (s *Server) postSetup(w http.ResponseWriter, r *http.Request, l Lang) error {
 	ctx := r.Context()
 	if err := parseForm(w, r, maxSmallForm); err != nil {
-		s.pageError(w, r, l, parley.Workspace{}, err)
-		return
+		return err
 	}
 	if n, err := s.db.CountUsers(ctx); err != nil || n > 0 {
-		s.pageError(w, r, l, parley.Workspace{}, parley.Errorf(parley.KindForbidden, "this Parley already has an admin; sign in instead"))
-		return
+		return parley.Errorf(parley.KindForbidden, "this Parley already has an admin; sign in instead")
 	}
 	in := parley.NewUserInput{Email: r.PostForm.Get("email"), Name: strings.TrimSpace(r.PostForm.Get("name")),
 		Password: r.PostForm.Get("password"), Role: parley.RoleAdmin}
@@ -420,30 +470,26 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) {
 	email, err := in.Validate()
 	if err != nil {
 		v.Problems = parley.ProblemsOf(err)
-		s.render(w, r, http.StatusBadRequest, "setup", &page{L: l, Title: l.T("setup.title"), Data: v})
-		return
+		return s.render(w, r, http.StatusBadRequest, "setup", &page{L: l, Title: l.T("setup.title"), Data: v})
 	}
 	ws, err := s.db.EnsureWorkspace(ctx, s.opt.Workspace, s.now())
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	hash, err := auth.HashPassword(in.Password)
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	m, err := s.db.AddMember(ctx, ws.ID, email, in.Name, hash, parley.RoleAdmin, s.now())
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	if err := s.db.Audit(ctx, ws.ID, parley.AuditEntry{Actor: m.Email, Action: "user.add", Subject: m.Email, Detail: "first admin", At: s.now()}); err != nil {
 		s.log.ErrorContext(ctx, "audit failed", "err", err)
 	}
 	if err := s.startSession(w, r, m.User); err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/reports", http.StatusSeeOther)
+	return nil
 }

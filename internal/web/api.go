@@ -15,13 +15,12 @@ import (
 
 // postEvents stores a batch of events (SPEC §3). The reply is sent only
 // after the batch is committed: a 2xx means the events are durable.
-func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	start := time.Now()
 	res, err := s.ingest(w, r, ws)
 	if err != nil {
 		s.metrics.BatchesRejected.Inc()
-		s.error(w, r, err)
-		return
+		return err
 	}
 	s.metrics.EventsAccepted.Add(float64(res.Accepted))
 	s.metrics.EventsDuplicate.Add(float64(res.Duplicates))
@@ -30,6 +29,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, ws parley.Wo
 		s.opt.OnEvents()
 	}
 	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
 // ingest decodes and stores one request's batch.
@@ -72,15 +72,11 @@ var statusOf = map[parley.ErrorKind]int{
 	parley.KindInternal:     http.StatusInternalServerError,
 }
 
-// error answers err in the API's error shape. Internal errors are logged
-// with their cause and shown to the client only as "internal error".
-func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+// apiError answers err in the API's error shape. Internal errors are
+// logged with their cause and shown to the client only as "internal error".
+func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	err = s.classify(err)
 	kind := parley.KindOf(err)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		kind = parley.KindTooLarge
-		err = parley.Errorf(kind, "body: larger than %d bytes", s.lims.MaxBytes)
-	}
 	if kind == parley.KindInternal {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
@@ -89,6 +85,17 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	b.Error.Message = parley.MessageOf(err)
 	b.Error.Problems = parley.ProblemsOf(err)
 	writeJSON(w, statusOf[kind], b)
+}
+
+// classify gives an error the kind it is answered by, where the error does
+// not carry it itself: a body that MaxBytesReader cut off is too large,
+// whatever wrapped it.
+func (s *Server) classify(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return parley.Errorf(parley.KindTooLarge, "body: larger than %d bytes", s.lims.MaxBytes)
+	}
+	return err
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -266,139 +266,128 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 
 // API handlers.
 
-func (s *Server) getGaps(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) getGaps(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	list, _, _, err := s.topics(r, ws)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	if list == nil {
 		list = []parley.TopicSummary{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"topics": list})
+	return nil
 }
 
-func (s *Server) getGap(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) getGap(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	id, err := pathID(r, "topic")
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	d, err := s.topicDetail(r, ws, id)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, d)
+	return nil
 }
 
-func (s *Server) postGapAction(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) postGapAction(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	id, err := pathID(r, "topic")
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	var a gapAction
 	if err := decodeJSON(w, r, &a); err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	sa, err := s.act(r, ws, id, r.PathValue("action"), a)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	d, err := s.topicDetail(r, ws, id)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	if sa != nil {
 		d.ShortAnswer = sa
 	}
 	writeJSON(w, http.StatusOK, d)
+	return nil
 }
 
-func (s *Server) getShortAnswers(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) getShortAnswers(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	var since time.Time
 	if v := r.URL.Query().Get("updated_since"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
-			s.error(w, r, parley.InvalidInput([]parley.Problem{parley.FieldProblem("updated_since", "must be an RFC 3339 time")}))
-			return
+			return parley.InvalidInput([]parley.Problem{parley.FieldProblem("updated_since", "must be an RFC 3339 time")})
 		}
 		since = t
 	}
 	list, err := s.db.ShortAnswers(r.Context(), ws.ID, since)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"short_answers": list})
+	return nil
 }
 
-func (s *Server) getShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) getShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	id, err := pathID(r, "short answer")
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	a, err := s.db.ShortAnswer(r.Context(), ws.ID, id)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, a)
+	return nil
 }
 
-func (s *Server) postShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) postShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	var a parley.ShortAnswer
 	if err := decodeJSON(w, r, &a); err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	a, err := s.db.CreateShortAnswer(r.Context(), ws.ID, a, s.now())
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	s.auditAnswer(r, ws, "create", a)
 	writeJSON(w, http.StatusCreated, a)
+	return nil
 }
 
-func (s *Server) putShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) putShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	id, err := pathID(r, "short answer")
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	var a parley.ShortAnswer
 	if err := decodeJSON(w, r, &a); err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	a.ID = id
-	a, err = s.db.UpdateShortAnswer(r.Context(), ws.ID, a, s.now())
-	if err != nil {
-		s.error(w, r, err)
-		return
+	if a, err = s.db.UpdateShortAnswer(r.Context(), ws.ID, a, s.now()); err != nil {
+		return err
 	}
 	s.auditAnswer(r, ws, "update", a)
 	writeJSON(w, http.StatusOK, a)
+	return nil
 }
 
-func (s *Server) deleteShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) deleteShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	id, err := pathID(r, "short answer")
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	if err := s.db.DeleteShortAnswer(r.Context(), ws.ID, id, s.now()); err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	s.auditAnswer(r, ws, "delete", parley.ShortAnswer{ID: id})
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // searchResult is one match of a short-answer search.
@@ -424,28 +413,26 @@ func (s *Server) searchShortAnswers(r *http.Request, ws parley.Workspace, q stri
 	return out, nil
 }
 
-func (s *Server) postShortAnswerSearch(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) postShortAnswerSearch(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	var req struct {
 		Q     string `json:"q"`
 		Limit int    `json:"limit"`
 	}
 	if err := decodeJSON(w, r, &req); err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	if strings.TrimSpace(req.Q) == "" {
-		s.error(w, r, parley.InvalidInput([]parley.Problem{parley.FieldProblem("q", "is required")}))
-		return
+		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("q", "is required")})
 	}
 	if req.Limit <= 0 || req.Limit > 100 {
 		req.Limit = 10
 	}
 	res, err := s.searchShortAnswers(r, ws, req.Q, req.Limit)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"matches": res})
+	return nil
 }
 
 // auditAnswer records a change to a short answer.

@@ -36,16 +36,14 @@ func (v *gapsView) With(key, value string) string {
 	return q.Encode()
 }
 
-func (s *Server) gapsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) gapsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	list, f, sort, err := s.topics(r, ws)
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	channels, err := s.db.Channels(r.Context(), ws.ID)
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	loc, _ := ws.Settings.Location() // validated when stored
 	q := url.Values{}
@@ -59,7 +57,7 @@ func (s *Server) gapsPage(w http.ResponseWriter, r *http.Request, ws parley.Work
 	for _, c := range f.Channels {
 		v.Selected[c] = true
 	}
-	s.render(w, r, http.StatusOK, "gaps", &page{L: l, Title: l.T("gaps.title"), Nav: "gaps", Workspace: ws, Data: v})
+	return s.render(w, r, http.StatusOK, "gaps", &page{L: l, Title: l.T("gaps.title"), Nav: "gaps", Workspace: ws, Data: v})
 }
 
 // topicView is what a topic's page shows.
@@ -86,33 +84,30 @@ func (v *topicView) Open() int {
 	return n
 }
 
-func (s *Server) topicPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
-	s.renderTopic(w, r, ws, l, http.StatusOK, gapAction{}, nil)
+func (s *Server) topicPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
+	return s.renderTopic(w, r, ws, l, http.StatusOK, gapAction{}, nil)
 }
 
 // renderTopic shows a topic, with form values and problems when an action
 // on it needs correcting.
-func (s *Server) renderTopic(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, status int, form gapAction, problems []parley.Problem) {
+func (s *Server) renderTopic(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, status int, form gapAction, problems []parley.Problem) error {
 	id, err := pathID(r, "topic")
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	d, err := s.topicDetail(r, ws, id)
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	if d.Topic.ID != id { // merged: show the topic it became
 		http.Redirect(w, r, "/gaps/"+strconv.FormatInt(d.Topic.ID, 10), http.StatusFound)
-		return
+		return nil
 	}
 	// The topics a question can move to or be merged from: every other
 	// topic that has questions, open ones first.
 	all, err := s.db.Topics(r.Context(), ws.ID, store.TopicFilter{AnyState: true})
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	others := slices.DeleteFunc(all, func(t parley.TopicSummary) bool { return t.ID == id })
 	slices.SortStableFunc(others, func(a, b parley.TopicSummary) int {
@@ -123,20 +118,18 @@ func (s *Server) renderTopic(w http.ResponseWriter, r *http.Request, ws parley.W
 	}
 	loc, _ := ws.Settings.Location()
 	v := &topicView{topicDetail: d, Others: others, Form: form, Problems: problems, Done: r.URL.Query().Get("done"), Loc: loc}
-	s.render(w, r, status, "topic", &page{L: l, Title: d.Topic.Title(), Nav: "gaps", Workspace: ws, Data: v})
+	return s.render(w, r, status, "topic", &page{L: l, Title: d.Topic.Title(), Nav: "gaps", Workspace: ws, Data: v})
 }
 
 // postTopic performs the action a topic page's form asked for, then shows
 // the topic again (post/redirect/get), or the form with its problems.
-func (s *Server) postTopic(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) postTopic(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	id, err := pathID(r, "topic")
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	if err := parseForm(w, r, maxActionBody); err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	action := r.PostForm.Get("action")
 	a := gapAction{Question: r.PostForm.Get("question"), Answer: r.PostForm.Get("answer"),
@@ -151,13 +144,12 @@ func (s *Server) postTopic(w http.ResponseWriter, r *http.Request, ws parley.Wor
 	}
 	if _, err := s.act(r, ws, id, action, a); err != nil {
 		if parley.KindOf(err) == parley.KindInvalid {
-			s.renderTopic(w, r, ws, l, http.StatusBadRequest, a, parley.ProblemsOf(err))
-			return
+			return s.renderTopic(w, r, ws, l, http.StatusBadRequest, a, parley.ProblemsOf(err))
 		}
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/gaps/"+strconv.FormatInt(id, 10)+"?done="+url.QueryEscape(action), http.StatusSeeOther)
+	return nil
 }
 
 // contentView is what the Content (short answers) page shows.
@@ -171,19 +163,18 @@ type contentView struct {
 	Loc      *time.Location
 }
 
-func (s *Server) contentPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
-	s.renderContent(w, r, ws, l, http.StatusOK, parley.ShortAnswer{}, nil)
+func (s *Server) contentPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
+	return s.renderContent(w, r, ws, l, http.StatusOK, parley.ShortAnswer{}, nil)
 }
 
-func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, status int, form parley.ShortAnswer, problems []parley.Problem) {
+func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, status int, form parley.ShortAnswer, problems []parley.Problem) error {
 	loc, _ := ws.Settings.Location()
 	v := &contentView{Q: strings.TrimSpace(r.URL.Query().Get("q")), Form: form, Problems: problems, Done: r.URL.Query().Get("done"), Loc: loc}
 	if v.Q != "" {
 		v.Searched = true
 		res, err := s.searchShortAnswers(r, ws, v.Q, 50)
 		if err != nil {
-			s.pageError(w, r, l, ws, err)
-			return
+			return err
 		}
 		for _, m := range res {
 			v.Answers = append(v.Answers, m.ShortAnswer)
@@ -191,32 +182,29 @@ func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, ws parley
 	} else {
 		list, err := s.db.ShortAnswers(r.Context(), ws.ID, time.Time{})
 		if err != nil {
-			s.pageError(w, r, l, ws, err)
-			return
+			return err
 		}
 		v.Answers = list
 	}
-	s.render(w, r, status, "content", &page{L: l, Title: l.T("content.title"), Nav: "content", Workspace: ws, Data: v})
+	return s.render(w, r, status, "content", &page{L: l, Title: l.T("content.title"), Nav: "content", Workspace: ws, Data: v})
 }
 
 // postContent creates a short answer from the Content page's form.
-func (s *Server) postContent(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) postContent(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	if err := parseForm(w, r, maxActionBody); err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	a := parley.ShortAnswer{Question: r.PostForm.Get("question"), Answer: r.PostForm.Get("answer")}
 	created, err := s.db.CreateShortAnswer(r.Context(), ws.ID, a, s.now())
 	if err != nil {
 		if parley.KindOf(err) == parley.KindInvalid {
-			s.renderContent(w, r, ws, l, http.StatusBadRequest, a, parley.ProblemsOf(err))
-			return
+			return s.renderContent(w, r, ws, l, http.StatusBadRequest, a, parley.ProblemsOf(err))
 		}
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	s.auditAnswer(r, ws, "create", created)
 	http.Redirect(w, r, "/content?done=created", http.StatusSeeOther)
+	return nil
 }
 
 // answerView is what a short answer's edit page shows.
@@ -226,52 +214,46 @@ type answerView struct {
 	Loc      *time.Location
 }
 
-func (s *Server) answerPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) answerPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	id, err := pathID(r, "short answer")
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	a, err := s.db.ShortAnswer(r.Context(), ws.ID, id)
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	loc, _ := ws.Settings.Location()
-	s.render(w, r, http.StatusOK, "answer", &page{L: l, Title: l.T("answer.title"), Nav: "content", Workspace: ws, Data: &answerView{Answer: a, Loc: loc}})
+	return s.render(w, r, http.StatusOK, "answer", &page{L: l, Title: l.T("answer.title"), Nav: "content", Workspace: ws, Data: &answerView{Answer: a, Loc: loc}})
 }
 
 // postAnswer saves or deletes a short answer from its edit page.
-func (s *Server) postAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) postAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	id, err := pathID(r, "short answer")
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	if err := parseForm(w, r, maxActionBody); err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	if r.PostForm.Get("action") == "delete" {
 		if err := s.db.DeleteShortAnswer(r.Context(), ws.ID, id, s.now()); err != nil {
-			s.pageError(w, r, l, ws, err)
-			return
+			return err
 		}
 		s.auditAnswer(r, ws, "delete", parley.ShortAnswer{ID: id})
 		http.Redirect(w, r, "/content?done=deleted", http.StatusSeeOther)
-		return
+		return nil
 	}
 	a := parley.ShortAnswer{ID: id, Question: r.PostForm.Get("question"), Answer: r.PostForm.Get("answer")}
 	if _, err := s.db.UpdateShortAnswer(r.Context(), ws.ID, a, s.now()); err != nil {
 		if parley.KindOf(err) == parley.KindInvalid {
 			loc, _ := ws.Settings.Location()
-			s.render(w, r, http.StatusBadRequest, "answer", &page{L: l, Title: l.T("answer.title"), Nav: "content", Workspace: ws,
+			return s.render(w, r, http.StatusBadRequest, "answer", &page{L: l, Title: l.T("answer.title"), Nav: "content", Workspace: ws,
 				Data: &answerView{Answer: a, Problems: parley.ProblemsOf(err), Loc: loc}})
-			return
 		}
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	s.auditAnswer(r, ws, "update", a)
 	http.Redirect(w, r, "/content?done=saved", http.StatusSeeOther)
+	return nil
 }

@@ -11,8 +11,9 @@ import (
 //go:embed openapi.json
 var openAPIDoc []byte
 
-func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+func serveOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Access-Control-Allow-Origin", "*") // for API explorers
 	w.Write(openAPIDoc)
+	return nil
 }

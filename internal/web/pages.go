@@ -125,17 +125,15 @@ func (p *page) LangURL(l string) string {
 }
 
 // render writes a page, buffered so that a template error never sends half
-// a page with a 200.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+// a page with a 200: it is returned instead, with nothing written.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) error {
 	p.URL = r.URL
 	if p.Who == nil {
 		p.Who = callerOf(r)
 	}
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
-		s.log.ErrorContext(r.Context(), "render failed", "page", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
+		return fmt.Errorf("render %s: %w", name, err)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -144,6 +142,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	h.Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+	return nil
 }
 
 // maxSmallForm bounds the body of a sign-in, setup or admin form.
@@ -165,7 +164,10 @@ type errorView struct {
 }
 
 // pageError answers a page request that failed, in the page's language.
+// Should the error page itself fail to render, a plain "internal error" is
+// all that is left to send.
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, l Lang, ws parley.Workspace, err error) {
+	err = s.classify(err)
 	kind := parley.KindOf(err)
 	if kind == parley.KindInternal {
 		s.log.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
@@ -174,8 +176,11 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, l Lang, ws pa
 	if kind == parley.KindNotFound {
 		title = l.T("error.notfound")
 	}
-	s.render(w, r, statusOf[kind], "error", &page{L: l, Title: title, Workspace: ws,
-		Data: errorView{Message: parley.MessageOf(err), Problems: parley.ProblemsOf(err)}})
+	if err := s.render(w, r, statusOf[kind], "error", &page{L: l, Title: title, Workspace: ws,
+		Data: errorView{Message: parley.MessageOf(err), Problems: parley.ProblemsOf(err)}}); err != nil {
+		s.log.ErrorContext(r.Context(), "error page failed", "path", r.URL.Path, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
 }
 
 // Link is a Conversations URL for the report's range and channels.
@@ -200,21 +205,18 @@ func (v *performanceView) ChannelLink(channel string, extra ...string) string {
 	return "/conversations?" + q.Encode()
 }
 
-func (s *Server) performancePage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) performancePage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	req, preset, err := reportRequest(r.URL.Query(), ws, s.now())
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	rep, err := s.reports.Performance(r.Context(), s.db, ws, req, s.now())
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	channels, err := s.db.Channels(r.Context(), ws.ID)
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	q := url.Values{"from": {rep.From}, "to": {rep.To}, "granularity": {string(rep.Granularity)}}
 	if len(rep.Channels) > 0 {
@@ -230,7 +232,7 @@ func (s *Server) performancePage(w http.ResponseWriter, r *http.Request, ws parl
 	}
 	v.Cards = impactCards(l, rep)
 	v.Charts = charts(l, rep, v.Query)
-	s.render(w, r, http.StatusOK, "performance", &page{L: l, Title: l.T("perf.title"), Nav: "performance", Workspace: ws, Data: v})
+	return s.render(w, r, http.StatusOK, "performance", &page{L: l, Title: l.T("perf.title"), Nav: "performance", Workspace: ws, Data: v})
 }
 
 // conversationsView is what the Conversations page shows.
@@ -242,17 +244,15 @@ type conversationsView struct {
 	Loc              *time.Location
 }
 
-func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	q := r.URL.Query()
 	f, err := conversationFilter(q)
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	pg, err := s.listConversations(r, ws, f)
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	loc, _ := ws.Settings.Location() // validated when stored
 	q.Del("lang")
@@ -267,7 +267,7 @@ func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request, ws pa
 		nq.Set("after", pg.Next)
 		v.NextQuery = nq.Encode()
 	}
-	s.render(w, r, http.StatusOK, "conversations", &page{L: l, Title: l.T("convs.title"), Nav: "conversations", Workspace: ws, Data: v})
+	return s.render(w, r, http.StatusOK, "conversations", &page{L: l, Title: l.T("convs.title"), Nav: "conversations", Workspace: ws, Data: v})
 }
 
 // chips describes a conversation filter in words.
@@ -323,11 +323,10 @@ func (v *conversationView) AfterDecision(e parley.Event) bool {
 	return !d.IsZero() && e.OccurredAt.After(d)
 }
 
-func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	d, err := s.conversationDetail(r, ws, r.PathValue("id"))
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	loc, _ := ws.Settings.Location()
 	v := &conversationView{Detail: d, Loc: loc}
@@ -350,13 +349,7 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, ws par
 	default:
 		v.Why = l.T("conv.decided_at", l.Instant(o.DecidedAt, loc))
 	}
-	s.render(w, r, http.StatusOK, "conversation", &page{L: l, Title: l.T("conv.title", o.ConversationID), Nav: "conversations", Workspace: ws, Data: v})
-}
-
-// notFoundPage answers paths that are no page.
-func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) {
-	l := langOf(w, r)
-	s.pageError(w, r, l, parley.Workspace{Name: s.opt.Workspace}, parley.Errorf(parley.KindNotFound, "no page at %s", r.URL.Path))
+	return s.render(w, r, http.StatusOK, "conversation", &page{L: l, Title: l.T("conv.title", o.ConversationID), Nav: "conversations", Workspace: ws, Data: v})
 }
 
 // ensure the store satisfies the report's source.

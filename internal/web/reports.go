@@ -23,15 +23,14 @@ const csvPage = 5000
 
 // getPerformance answers GET /api/v1/reports/performance: the report model
 // as JSON, or one chart's numbers as CSV with format=csv&chart=….
-func (s *Server) getPerformance(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) getPerformance(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	rep, err := s.performance(r, ws)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	if r.URL.Query().Get("format") != "csv" {
 		writeJSON(w, http.StatusOK, rep)
-		return
+		return nil
 	}
 	chart := r.URL.Query().Get("chart")
 	if chart == "" {
@@ -39,13 +38,13 @@ func (s *Server) getPerformance(w http.ResponseWriter, r *http.Request, ws parle
 	}
 	tbl, err := rep.Table(chart)
 	if err != nil {
-		s.error(w, r, parley.InvalidInput([]parley.Problem{parley.FieldProblem("chart", err.Error())}))
-		return
+		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("chart", err.Error())})
 	}
 	csvHeaders(w, fmt.Sprintf("parley-%s-%s-%s-%s.csv", ws.Slug, chart, rep.From, rep.To))
 	if err := tbl.WriteCSV(w); err != nil {
 		s.log.WarnContext(r.Context(), "writing csv failed", "err", err)
 	}
+	return nil
 }
 
 // performance builds the report a request asks for.
@@ -99,31 +98,30 @@ func (s *Server) listConversations(r *http.Request, ws parley.Workspace, f store
 
 // getConversations answers GET /api/v1/conversations: a page of JSON, or
 // with format=csv every matching conversation.
-func (s *Server) getConversations(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) getConversations(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	f, err := conversationFilter(r.URL.Query())
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	if r.URL.Query().Get("format") == "csv" {
-		s.conversationsCSV(w, r, ws, f)
-		return
+		return s.conversationsCSV(w, r, ws, f)
 	}
 	page, err := s.listConversations(r, ws, f)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, page)
+	return nil
 }
 
-// conversationsCSV streams every conversation f selects, page by page.
-func (s *Server) conversationsCSV(w http.ResponseWriter, r *http.Request, ws parley.Workspace, f store.ConversationFilter) {
+// conversationsCSV streams every conversation f selects, page by page. An
+// error on the first page is returned; one after the header is sent can
+// only end the body short, and is logged.
+func (s *Server) conversationsCSV(w http.ResponseWriter, r *http.Request, ws parley.Workspace, f store.ConversationFilter) error {
 	f.Limit = csvPage
 	first, err := s.db.Conversations(r.Context(), ws.ID, f)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	csvHeaders(w, "parley-"+ws.Slug+"-conversations.csv")
 	cw := csv.NewWriter(w)
@@ -146,6 +144,7 @@ func (s *Server) conversationsCSV(w http.ResponseWriter, r *http.Request, ws par
 		}
 	}
 	cw.Flush()
+	return nil
 }
 
 // conversationDetail is a conversation with its outcome and timeline.
@@ -187,13 +186,13 @@ func (s *Server) conversationDetail(r *http.Request, ws parley.Workspace, id str
 }
 
 // getConversation answers GET /api/v1/conversations/{id}.
-func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, ws parley.Workspace) {
+func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	d, err := s.conversationDetail(r, ws, r.PathValue("id"))
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, d)
+	return nil
 }
 
 // sortTimeline orders events as the rule reads them: by time, then arrival.

@@ -109,19 +109,20 @@ func New(db *store.DB, opt Options) *Server {
 
 // register declares every route with its permission.
 func (s *Server) register() {
-	s.public("GET /healthz", s.healthz)
-	s.public("GET /readyz", s.readyz)
-	s.public("GET /metrics", s.metrics.Handler().ServeHTTP)
-	s.public("GET /api/openapi.json", serveOpenAPI)
-	s.public("GET /static/", s.assets.ServeHTTP)
-	s.public("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+	s.publicAPI("GET /healthz", s.healthz)
+	s.publicAPI("GET /readyz", s.readyz)
+	s.public("GET /metrics", s.metrics.Handler())
+	s.publicAPI("GET /api/openapi.json", serveOpenAPI)
+	s.public("GET /static/", s.assets)
+	s.publicPage("GET /{$}", func(w http.ResponseWriter, r *http.Request, l Lang) error {
 		http.Redirect(w, r, "/reports", http.StatusFound)
+		return nil
 	})
-	s.public("GET /signin", s.signinPage)
-	s.public("POST /signin", s.postSignin)
-	s.public("POST /signout", s.postSignout)
-	s.public("GET /setup", s.setupPage)
-	s.public("POST /setup", s.postSetup)
+	s.publicPage("GET /signin", s.signinPage)
+	s.publicPage("POST /signin", s.postSignin)
+	s.publicPage("POST /signout", s.postSignout)
+	s.publicPage("GET /setup", s.setupPage)
+	s.publicPage("POST /setup", s.postSetup)
 
 	s.api("POST /api/v1/events", parley.PermIngest, s.postEvents)
 	s.api("GET /api/v1/reports/performance", parley.PermRead, s.getPerformance)
@@ -155,9 +156,11 @@ func (s *Server) register() {
 	s.page("POST /settings/tokens", parley.PermAdmin, s.postTokens)
 	s.page("GET /settings/audit", parley.PermAdmin, s.auditPage)
 
-	s.public("/", s.notFoundPage)
-	s.public("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.error(w, r, parley.Errorf(parley.KindNotFound, "no such API route: %s %s", r.Method, r.URL.Path))
+	s.publicPage("/", func(w http.ResponseWriter, r *http.Request, l Lang) error {
+		return parley.Errorf(parley.KindNotFound, "no page at %s", r.URL.Path)
+	})
+	s.publicAPI("/api/", func(w http.ResponseWriter, r *http.Request) error {
+		return parley.Errorf(parley.KindNotFound, "no such API route: %s %s", r.Method, r.URL.Path)
 	})
 }
 
@@ -172,24 +175,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // healthz answers as long as the process serves requests.
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
 }
 
 // readyz answers 200 when the database answers and its schema is current,
 // so that a load balancer sends traffic only to a server that can use it.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+// Its 503 answers say what is missing in a body of its own, not the error
+// shape: load balancers and people read them, not API clients.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
-		return
+		return nil
 	}
 	applied, latest, err := s.db.SchemaVersion(ctx)
 	if err != nil || applied != latest {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "migrations pending", "applied": applied, "latest": latest})
-		return
+		return nil
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "schema_version": applied})
+	return nil
 }

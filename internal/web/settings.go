@@ -23,17 +23,16 @@ type settingsView struct {
 	Done        string
 }
 
-func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	st := ws.Settings
 	v := &settingsView{Settings: st, WindowHours: strconv.FormatFloat(st.Window.Hours(), 'f', -1, 64),
 		Channels: strings.Join(st.CountedChannels, ", "), Done: r.URL.Query().Get("done")}
-	s.render(w, r, http.StatusOK, "settings", &page{L: l, Title: l.T("settings.title"), Nav: "settings", Workspace: ws, Data: v})
+	return s.render(w, r, http.StatusOK, "settings", &page{L: l, Title: l.T("settings.title"), Nav: "settings", Workspace: ws, Data: v})
 }
 
-func (s *Server) postSettings(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) postSettings(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	if err := parseForm(w, r, maxSmallForm); err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	f := r.PostForm
 	st := parley.Settings{TimeZone: strings.TrimSpace(f.Get("time_zone")), WeekStart: parley.WeekStart(f.Get("week_start"))}
@@ -59,11 +58,9 @@ func (s *Server) postSettings(w http.ResponseWriter, r *http.Request, ws parley.
 	if err != nil {
 		if parley.KindOf(err) == parley.KindInvalid {
 			v.Problems = parley.ProblemsOf(err)
-			s.render(w, r, http.StatusBadRequest, "settings", &page{L: l, Title: l.T("settings.title"), Nav: "settings", Workspace: ws, Data: v})
-			return
+			return s.render(w, r, http.StatusBadRequest, "settings", &page{L: l, Title: l.T("settings.title"), Nav: "settings", Workspace: ws, Data: v})
 		}
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	s.audit(r, ws, "settings.update", ws.Slug, fmt.Sprintf("time zone %s, week starts %s, window %s, counted channels %q",
 		st.TimeZone, st.WeekStart, st.Window, st.CountedChannels))
@@ -72,6 +69,7 @@ func (s *Server) postSettings(w http.ResponseWriter, r *http.Request, ws parley.
 		done = "recompute"
 	}
 	http.Redirect(w, r, "/settings?done="+done, http.StatusSeeOther)
+	return nil
 }
 
 // peopleView is what the people page shows.
@@ -83,28 +81,26 @@ type peopleView struct {
 	Done     string
 }
 
-func (s *Server) peoplePage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
-	s.renderPeople(w, r, ws, l, http.StatusOK, &peopleView{Form: parley.NewUserInput{Role: parley.RoleViewer}})
+func (s *Server) peoplePage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
+	return s.renderPeople(w, r, ws, l, http.StatusOK, &peopleView{Form: parley.NewUserInput{Role: parley.RoleViewer}})
 }
 
-func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, status int, v *peopleView) {
+func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, status int, v *peopleView) error {
 	ms, err := s.db.Members(r.Context(), ws.ID)
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	v.Members, v.Roles = ms, parley.Roles
 	if v.Done == "" {
 		v.Done = r.URL.Query().Get("done")
 	}
-	s.render(w, r, status, "people", &page{L: l, Title: l.T("people.title"), Nav: "settings", Workspace: ws, Data: v})
+	return s.render(w, r, status, "people", &page{L: l, Title: l.T("people.title"), Nav: "settings", Workspace: ws, Data: v})
 }
 
 // postPeople adds a person, changes a role or removes a member.
-func (s *Server) postPeople(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) postPeople(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	if err := parseForm(w, r, maxSmallForm); err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	f := r.PostForm
 	ctx := r.Context()
@@ -114,8 +110,7 @@ func (s *Server) postPeople(w http.ResponseWriter, r *http.Request, ws parley.Wo
 		in := parley.NewUserInput{Email: f.Get("email"), Name: strings.TrimSpace(f.Get("name")), Password: f.Get("password"), Role: parley.Role(f.Get("role"))}
 		email, verr := in.Validate()
 		if verr != nil {
-			s.renderPeople(w, r, ws, l, http.StatusBadRequest, &peopleView{Form: parley.NewUserInput{Email: in.Email, Name: in.Name, Role: in.Role}, Problems: parley.ProblemsOf(verr)})
-			return
+			return s.renderPeople(w, r, ws, l, http.StatusBadRequest, &peopleView{Form: parley.NewUserInput{Email: in.Email, Name: in.Name, Role: in.Role}, Problems: parley.ProblemsOf(verr)})
 		}
 		var hash string
 		if hash, err = auth.HashPassword(in.Password); err == nil {
@@ -148,10 +143,10 @@ func (s *Server) postPeople(w http.ResponseWriter, r *http.Request, ws parley.Wo
 		err = parley.InvalidInput([]parley.Problem{parley.FieldProblem("action", "must be add, role or remove")})
 	}
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/settings/people?done="+f.Get("action"), http.StatusSeeOther)
+	return nil
 }
 
 // tokensView is what the tokens page shows. Secret is set once, right
@@ -164,56 +159,50 @@ type tokensView struct {
 	Loc      *time.Location
 }
 
-func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
-	s.renderTokens(w, r, ws, l, http.StatusOK, &tokensView{})
+func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
+	return s.renderTokens(w, r, ws, l, http.StatusOK, &tokensView{})
 }
 
-func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, status int, v *tokensView) {
+func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, status int, v *tokensView) error {
 	ts, err := s.db.Tokens(r.Context(), ws.ID)
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	v.Tokens, v.Scopes = ts, parley.Scopes
 	v.Loc, _ = ws.Settings.Location()
 	// A page showing a secret must not be cached anywhere.
 	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, status, "tokens", &page{L: l, Title: l.T("tokens.title"), Nav: "settings", Workspace: ws, Data: v})
+	return s.render(w, r, status, "tokens", &page{L: l, Title: l.T("tokens.title"), Nav: "settings", Workspace: ws, Data: v})
 }
 
 // postTokens creates a token (showing its secret once) or revokes one.
-func (s *Server) postTokens(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) postTokens(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	if err := parseForm(w, r, maxSmallForm); err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	f := r.PostForm
 	if f.Get("action") == "revoke" {
 		id, _ := strconv.ParseInt(f.Get("token"), 10, 64)
 		if err := s.db.RevokeToken(r.Context(), ws.ID, id, s.now()); err != nil {
-			s.pageError(w, r, l, ws, err)
-			return
+			return err
 		}
 		s.audit(r, ws, "token.revoke", "token "+strconv.FormatInt(id, 10), "")
 		http.Redirect(w, r, "/settings/tokens", http.StatusSeeOther)
-		return
+		return nil
 	}
 	scopes, err := parley.ParseScopes(strings.Join(f["scope"], ","))
 	if err != nil {
-		s.renderTokens(w, r, ws, l, http.StatusBadRequest, &tokensView{Problems: parley.ProblemsOf(err)})
-		return
+		return s.renderTokens(w, r, ws, l, http.StatusBadRequest, &tokensView{Problems: parley.ProblemsOf(err)})
 	}
 	secret, t, err := s.createToken(r, ws, strings.TrimSpace(f.Get("name")), scopes)
 	if err != nil {
 		if parley.KindOf(err) == parley.KindInvalid {
-			s.renderTokens(w, r, ws, l, http.StatusBadRequest, &tokensView{Problems: parley.ProblemsOf(err)})
-			return
+			return s.renderTokens(w, r, ws, l, http.StatusBadRequest, &tokensView{Problems: parley.ProblemsOf(err)})
 		}
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	s.audit(r, ws, "token.create", t.Name, "scopes "+parley.FormatScopes(t.Scopes))
-	s.renderTokens(w, r, ws, l, http.StatusOK, &tokensView{Secret: secret})
+	return s.renderTokens(w, r, ws, l, http.StatusOK, &tokensView{Secret: secret})
 }
 
 // createToken makes a token and returns its secret, which is not stored.
@@ -232,12 +221,11 @@ type auditView struct {
 	Loc     *time.Location
 }
 
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) {
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	es, err := s.db.AuditLog(r.Context(), ws.ID, 500)
 	if err != nil {
-		s.pageError(w, r, l, ws, err)
-		return
+		return err
 	}
 	loc, _ := ws.Settings.Location()
-	s.render(w, r, http.StatusOK, "audit", &page{L: l, Title: l.T("audit.title"), Nav: "settings", Workspace: ws, Data: &auditView{Entries: es, Loc: loc}})
+	return s.render(w, r, http.StatusOK, "audit", &page{L: l, Title: l.T("audit.title"), Nav: "settings", Workspace: ws, Data: &auditView{Entries: es, Loc: loc}})
 }
