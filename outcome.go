@@ -95,8 +95,9 @@ type GapSignal struct {
 	EventID string    `json:"event_id"`
 	Kind    GapKind   `json:"kind"`
 	At      time.Time `json:"at"`
-	// Question is the event's own question, else the latest visitor
-	// message before it; empty when there is neither.
+	// Question is the event's own question, else the visitor message it
+	// responds to, acknowledgements and follow-ups skipped; empty when
+	// there is neither.
 	Question string `json:"question,omitempty"`
 }
 

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/gaps"
 )
 
 // Outcome evaluates one conversation. events may come in any order (ties of
@@ -192,17 +193,37 @@ func ratings(tl []*parley.Event, replies []*parley.Event) []parley.RatingFact {
 	return out
 }
 
-// gapSignals finds the questions the agent could not answer (SPEC §6).
+// gapSignals finds the questions the agent could not answer (SPEC §6), one
+// per question: an unanswered reply and the cannot_answer handoff that
+// follows it are about the same question, and count once.
+//
+// A signal's question is the event's own question, else the visitor
+// message it responds to: the latest one before it that asks something of
+// its own, skipping acknowledgements and follow-ups ("ok", "anything
+// else?", "還有嗎"; see gaps.IsFollowUp). Two signals are about the same
+// question when their questions read the same once normalised, or when
+// either has no question of its own and both respond to the same visitor
+// message. Of such signals the earliest is kept, with the event's own
+// question if one of them gave it.
 func gapSignals(tl []*parley.Event) []parley.GapSignal {
+	type signal struct {
+		parley.GapSignal
+		asked  string // the visitor message responded to, "" if none
+		own    bool   // the question is the event's own
+		normal string
+	}
 	var (
-		out          []parley.GapSignal
-		lastQuestion string
+		kept      []signal
+		asked     string // latest visitor message asking something
+		askedText string
 	)
 	for _, e := range tl {
 		var kind parley.GapKind
 		switch {
 		case e.Type == parley.EventMessage && e.Author == parley.AuthorVisitor:
-			lastQuestion = e.Text
+			if !gaps.IsFollowUp(e.Text) {
+				asked, askedText = e.ID, e.Text
+			}
 			continue
 		case e.IsAgentReply() && e.Unanswered:
 			kind = parley.GapUnanswered
@@ -211,11 +232,26 @@ func gapSignals(tl []*parley.Event) []parley.GapSignal {
 		default:
 			continue
 		}
-		q := e.Question
-		if q == "" {
-			q = lastQuestion
+		s := signal{GapSignal: parley.GapSignal{EventID: e.ID, Kind: kind, At: e.OccurredAt, Question: e.Question},
+			asked: asked, own: e.Question != ""}
+		if !s.own {
+			s.Question = askedText
 		}
-		out = append(out, parley.GapSignal{EventID: e.ID, Kind: kind, At: e.OccurredAt, Question: q})
+		s.normal = gaps.Normalize(s.Question)
+		same := slices.IndexFunc(kept, func(k signal) bool {
+			return (s.normal != "" && k.normal == s.normal) || ((!s.own || !k.own) && s.asked != "" && k.asked == s.asked)
+		})
+		if same < 0 {
+			kept = append(kept, s)
+			continue
+		}
+		if k := &kept[same]; s.own && !k.own {
+			k.Question, k.own, k.normal = s.Question, true, s.normal
+		}
+	}
+	out := make([]parley.GapSignal, len(kept))
+	for i, k := range kept {
+		out[i] = k.GapSignal
 	}
 	return out
 }

@@ -248,25 +248,113 @@ func TestDescriptionAndExplanation(t *testing.T) {
 func TestGapSignals(t *testing.T) {
 	events := seq(
 		visitor("v1", 0, "Do you ship to Japan?"),
-		parley.Event{ID: "a1", Type: parley.EventMessage, OccurredAt: at(m), Author: parley.AuthorCustomerAgent, Unanswered: true},
+		unanswered("a1", m, ""),
 		visitor("v2", 2*m, "And to Korea?"),
-		parley.Event{ID: "a2", Type: parley.EventMessage, OccurredAt: at(3 * m), Author: parley.AuthorCustomerAgent, Unanswered: true, Question: "Shipping to Korea"},
+		unanswered("a2", 3*m, "Shipping to Korea"),
 		handoff("h", 4*m, parley.InitiatorCustomerAgent, parley.ReasonCannotAnswer),
 		handoff("h2", 5*m, parley.InitiatorRule, "other"),
 	)
 	o := evaluate.Outcome(events, settings, at(w+h))
+	// The handoff is about the question a2 could not answer: one question.
 	wantSignals := []parley.GapSignal{
 		{EventID: "a1", Kind: parley.GapUnanswered, At: at(m), Question: "Do you ship to Japan?"},
 		{EventID: "a2", Kind: parley.GapUnanswered, At: at(3 * m), Question: "Shipping to Korea"},
-		{EventID: "h", Kind: parley.GapCannotAnswer, At: at(4 * m), Question: "And to Korea?"},
 	}
 	if diff := cmp.Diff(wantSignals, o.GapSignals); diff != "" {
 		t.Errorf("gap signals (-want +got):\n%s", diff)
 	}
 	// No visitor message and no question: counted, with no text.
-	o = evaluate.Outcome(seq(parley.Event{ID: "a", Type: parley.EventMessage, OccurredAt: at(0), Author: parley.AuthorCustomerAgent, Unanswered: true}), settings, at(0))
+	o = evaluate.Outcome(seq(unanswered("a", 0, "")), settings, at(0))
 	if len(o.GapSignals) != 1 || o.GapSignals[0].Question != "" {
 		t.Errorf("signal without text: %+v", o.GapSignals)
+	}
+}
+
+// unanswered is an agent reply that could not answer, with the question
+// it names ("" for none).
+func unanswered(id string, d time.Duration, question string) parley.Event {
+	return parley.Event{ID: id, Type: parley.EventMessage, OccurredAt: at(d), Author: parley.AuthorCustomerAgent,
+		Unanswered: true, Question: question}
+}
+
+// TestGapQuestions runs realistic conversations, in English and Chinese in
+// both scripts, through the rule that finds their gap questions: one per
+// question, and the question the visitor asked rather than what they said
+// last.
+func TestGapQuestions(t *testing.T) {
+	cannot := func(id string, d time.Duration, question string) parley.Event {
+		e := handoff(id, d, parley.InitiatorCustomerAgent, parley.ReasonCannotAnswer)
+		e.Question = question
+		return e
+	}
+	for _, tt := range []struct {
+		name   string
+		events []parley.Event
+		want   []string // "event: question"
+	}{
+		{"unanswered, then handed off for it", []parley.Event{
+			visitor("v1", 0, "Can I pay with Klarna?"), unanswered("a1", m, ""),
+			cannot("h", 2*m, ""),
+		}, []string{"a1: Can I pay with Klarna?"}},
+		{"the handoff names the question the reply did not", []parley.Event{
+			visitor("v1", 0, "Can I pay with Klarna?"), unanswered("a1", m, ""),
+			cannot("h", 2*m, "Paying with Klarna"),
+		}, []string{"a1: Paying with Klarna"}},
+		{"both name the same question", []parley.Event{
+			visitor("v1", 0, "hi"), visitor("v2", 10*time.Second, "is gift wrapping available?"),
+			unanswered("a1", m, "Is gift wrapping available?"), cannot("h", 2*m, "is gift wrapping available"),
+		}, []string{"a1: Is gift wrapping available?"}},
+		{"an acknowledgement after the question", []parley.Event{
+			visitor("v1", 0, "Do you deliver to Hong Kong?"), visitor("v2", 20*time.Second, "thanks!"),
+			unanswered("a1", m, ""),
+		}, []string{"a1: Do you deliver to Hong Kong?"}},
+		{"a follow-up after an answer", []parley.Event{
+			visitor("v1", 0, "Where is my order 1234?"), reply("a1", m),
+			visitor("v2", 2*m, "ok. anything else?"), visitor("v3", 3*m, "Can I change the delivery address?"),
+			unanswered("a2", 4*m, ""), visitor("v4", 5*m, "Find something else"), cannot("h", 6*m, ""),
+		}, []string{"a2: Can I change the delivery address?"}},
+		{"two questions, two gaps", []parley.Event{
+			visitor("v1", 0, "Do you sell gift cards?"), unanswered("a1", m, ""),
+			visitor("v2", 2*m, "What about wholesale prices?"), unanswered("a2", 3*m, ""), cannot("h", 4*m, ""),
+		}, []string{"a1: Do you sell gift cards?", "a2: What about wholesale prices?"}},
+		{"one message, two named questions", []parley.Event{
+			visitor("v1", 0, "Do you ship to Canada, and can I pay in CAD?"),
+			unanswered("a1", m, "Shipping to Canada"), unanswered("a2", m+time.Second, "Paying in CAD"),
+		}, []string{"a1: Shipping to Canada", "a2: Paying in CAD"}},
+		{"the same question asked again later", []parley.Event{
+			visitor("v1", 0, "Is there a student discount?"), unanswered("a1", m, ""),
+			visitor("v2", 2*m, "is there a student discount"), unanswered("a2", 3*m, ""),
+		}, []string{"a1: Is there a student discount?"}},
+		{"only a greeting: counted, with no question to list", []parley.Event{
+			visitor("v1", 0, "hello"), unanswered("a1", m, ""),
+		}, []string{"a1: "}},
+		{"Simplified: acknowledgement and follow-up skipped", []parley.Event{
+			visitor("v1", 0, "你们可以开增值税发票吗？"), visitor("v2", 10*time.Second, "好的谢谢"),
+			unanswered("a1", m, ""), visitor("v3", 2*m, "还有别的吗"), cannot("h", 3*m, ""),
+		}, []string{"a1: 你们可以开增值税发票吗？"}},
+		{"Traditional: follow-up skipped", []parley.Event{
+			visitor("v1", 0, "請問可以寄到香港嗎？"), reply("a1", m), visitor("v2", 2*m, "還有嗎？"),
+			unanswered("a2", 3*m, ""),
+		}, []string{"a2: 請問可以寄到香港嗎？"}},
+		{"Traditional handoff names the question in Simplified", []parley.Event{
+			visitor("v1", 0, "退貨要多久才會退款"), unanswered("a1", m, "退貨要多久才會退款"),
+			cannot("h", 2*m, "退货要多久才会退款"),
+		}, []string{"a1: 退貨要多久才會退款"}},
+		{"a follow-up with content of its own is a question", []parley.Event{
+			visitor("v1", 0, "Do you ship to Japan?"), reply("a1", m),
+			visitor("v2", 2*m, "anything else for Canada?"), unanswered("a2", 3*m, ""),
+		}, []string{"a2: anything else for Canada?"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := evaluate.Outcome(seq(tt.events...), settings, at(w+h))
+			var got []string
+			for _, g := range o.GapSignals {
+				got = append(got, g.EventID+": "+g.Question)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("gap questions (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

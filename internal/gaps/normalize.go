@@ -80,3 +80,14 @@ func lower(r rune) string {
 		return -1
 	}, l)
 }
+
+// prefix returns the first n characters of s (all of s if it is shorter).
+func prefix(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -276,6 +277,9 @@ func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time)
 		pending int
 		signals []gapRow
 		tests   []string
+		// recheck lists the conversations that had gap signals before:
+		// the ones whose signals a re-evaluation may have dropped.
+		recheck []string
 	)
 	flush := func() error {
 		if pending == 0 {
@@ -299,8 +303,10 @@ func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time)
 		if err != nil {
 			return fmt.Errorf("store: conversation %s: %w", o.ConversationID, err)
 		}
+		hadSignals := false
 		for _, c := range old {
 			delta[cellOf(c)] -= c.N
+			hadSignals = hadSignals || c.Metric == parley.MetricGapSignals
 		}
 		for _, c := range r.contributions {
 			delta[cellOf(c)] += c.N
@@ -326,6 +332,8 @@ func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time)
 		}
 		if o.Test {
 			tests = append(tests, o.ConversationID)
+		} else if hadSignals {
+			recheck = append(recheck, o.ConversationID)
 		}
 		signals = append(signals, r.signals...)
 	}
@@ -338,7 +346,7 @@ func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time)
 	if err := ev.saveChannels(ctx, results); err != nil {
 		return err
 	}
-	return ev.saveGapSignals(ctx, signals, tests)
+	return ev.saveGapSignals(ctx, signals, tests, recheck)
 }
 
 // Holds reports whether the evaluation claimed the conversation.
@@ -376,11 +384,12 @@ type gapRow struct {
 	day                     string
 }
 
-// saveGapSignals stores the signals found, and removes those of
-// conversations that turned out to be test traffic. A signal depends only on
-// events, which are never removed, so a re-evaluation can add or change
-// signals but never drop one.
-func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, tests []string) error {
+// saveGapSignals stores the signals found, removes those of conversations
+// that turned out to be test traffic, and, of the conversations in recheck,
+// those a re-evaluation no longer finds: a late event can show that two
+// signals were about one question (see evaluate), and the one kept may be
+// the other.
+func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, tests, recheck []string) error {
 	d := ev.db.dialect
 	args := make([]any, 0, saveChunk*8)
 	for start := 0; start < len(signals); start += saveChunk {
@@ -403,6 +412,45 @@ func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, test
 		if _, err := ev.tx.ExecContext(ctx, d.rebind(
 			`DELETE FROM gap_signals WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...); err != nil {
 			return fmt.Errorf("store: drop gap signals of test traffic: %w", err)
+		}
+	}
+	if len(recheck) == 0 {
+		return nil
+	}
+	found := map[string]bool{} // event IDs of the signals found
+	for _, g := range signals {
+		found[g.signal.EventID] = true
+	}
+	for _, conv := range recheck {
+		rows, err := ev.tx.QueryContext(ctx, d.rebind(`SELECT event_id FROM gap_signals
+			WHERE workspace_id = ? AND conversation_id = ?`), ev.workspaceID, conv)
+		if err != nil {
+			return fmt.Errorf("store: gap signals of %s: %w", conv, err)
+		}
+		var gone []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: gap signals of %s: %w", conv, err)
+			}
+			if !found[id] {
+				gone = append(gone, id)
+			}
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("store: gap signals of %s: %w", conv, err)
+		}
+		for start := 0; start < len(gone); start += claimChunk {
+			chunk := gone[start:min(start+claimChunk, len(gone))]
+			args = append(args[:0], ev.workspaceID)
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			if _, err := ev.tx.ExecContext(ctx, d.rebind(
+				`DELETE FROM gap_signals WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...); err != nil {
+				return fmt.Errorf("store: drop gap signals of %s found no more: %w", conv, err)
+			}
 		}
 	}
 	return nil

@@ -243,3 +243,58 @@ func TestAnalyze(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSaveDropsSignalsFoundNoMore checks that a re-evaluation that finds
+// fewer gap signals — a late event showed two were one question — removes
+// the ones it no longer finds, and counts the question once in the rollups.
+func TestSaveDropsSignalsFoundNoMore(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "can I pay with klarna"))); err != nil {
+		t.Fatal(err)
+	}
+	outcome := func(signals ...string) parley.Outcome {
+		o := parley.Outcome{ConversationID: "c1", Channel: "chat", StartedAt: t0, Kind: parley.OutcomeUnresolved, DefinitionVersion: 1}
+		for _, id := range signals {
+			o.GapSignals = append(o.GapSignals, parley.GapSignal{EventID: id, Kind: parley.GapUnanswered, At: t0, Question: "can I pay with klarna " + id})
+		}
+		return o
+	}
+	pending := func() []string {
+		t.Helper()
+		qs, err := db.PendingQuestions(ctx, ws.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, q := range qs {
+			ids = append(ids, q.EventID)
+		}
+		return ids
+	}
+	save(t, db, ws, t0.Add(time.Hour), outcome("h", "a1"))
+	if got := pending(); !cmp.Equal(got, []string{"a1", "h"}) {
+		t.Fatalf("first evaluation stored %v", got)
+	}
+	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e2", "c1", time.Minute, "hello?"))); err != nil {
+		t.Fatal(err)
+	}
+	save(t, db, ws, t0.Add(2*time.Hour), outcome("a1"))
+	if got := pending(); !cmp.Equal(got, []string{"a1"}) {
+		t.Errorf("after re-evaluation: %v, want only a1", got)
+	}
+	rollups, err := db.Rollups(ctx, ws.ID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, r := range rollups {
+		if r.Metric == parley.MetricGapSignals {
+			n += r.Value
+		}
+	}
+	if n != 1 {
+		t.Errorf("rollups count %d gap questions, want 1", n)
+	}
+}
