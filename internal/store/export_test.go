@@ -33,3 +33,10 @@ func (db *DB) columns(ctx context.Context) (map[string][]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// Exec runs a statement on the write connection, for tests that must set
+// up what the store's own methods never write.
+func (db *DB) Exec(ctx context.Context, q string, args ...any) error {
+	_, err := db.write.ExecContext(ctx, db.dialect.rebind(q), args...)
+	return err
+}

@@ -298,3 +298,39 @@ func TestSaveDropsSignalsFoundNoMore(t *testing.T) {
 		t.Errorf("rollups count %d gap questions, want 1", n)
 	}
 }
+
+// TestMigrationDropsSecondGapSignals checks the migration that removes a
+// cannot_answer signal stored beside the unanswered one about the same
+// question, as evaluation stored them before it counted them once.
+func TestMigrationDropsSecondGapSignals(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "can I pay with klarna"))); err != nil {
+		t.Fatal(err)
+	}
+	o := parley.Outcome{ConversationID: "c1", Channel: "chat", StartedAt: t0, Kind: parley.OutcomeHandedOff, DefinitionVersion: 1,
+		GapSignals: []parley.GapSignal{
+			{EventID: "a1", Kind: parley.GapUnanswered, At: t0.Add(time.Minute), Question: "can I pay with klarna"},
+			{EventID: "h1", Kind: parley.GapCannotAnswer, At: t0.Add(2 * time.Minute), Question: "can I pay with klarna"},
+			{EventID: "h2", Kind: parley.GapCannotAnswer, At: t0.Add(3 * time.Minute), Question: "and with paypal"},
+		}}
+	save(t, db, ws, t0.Add(time.Hour), o)
+	if err := db.Exec(ctx, `DELETE FROM schema_migrations WHERE name = '0007_one_gap_question.sql'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := db.PendingQuestions(ctx, ws.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, q := range qs {
+		got = append(got, q.EventID)
+	}
+	if want := []string{"a1", "h2"}; !cmp.Equal(got, want) {
+		t.Errorf("after the migration: %v, want %v", got, want)
+	}
+}
