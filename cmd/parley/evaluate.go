@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"slices"
+	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -138,22 +138,20 @@ func outcomeSummary(st pipeline.Stats) string {
 func (a *app) conversationsCmd() *ffcli.Command {
 	fs := a.flags("conversations")
 	var (
-		f      store.ConversationFilter
 		format = fs.String("format", "text", "output format: text, json (one object per line) or csv")
-		kind   = fs.String("outcome", "", "only this outcome: not_handled, pending, handed_off, resolved or unresolved")
-		chans  = fs.String("channel", "", "only these channels, comma-separated")
-		test   = fs.String("test", "include", "test traffic: include, exclude or only")
+		limit  = fs.Int("limit", 0, "print at most this many (0: all)")
+		filter = filterFlags(fs)
 	)
-	fs.StringVar(&f.From, "from", "", "first local start date, YYYY-MM-DD")
-	fs.StringVar(&f.To, "to", "", "last local start date, YYYY-MM-DD")
-	fs.IntVar(&f.Limit, "limit", 0, "print at most this many (0: all)")
 	return &ffcli.Command{
 		Name:       "conversations",
-		ShortUsage: "parley conversations [--outcome O] [--channel C] [--from D] [--to D] [--format text|json|csv]",
+		ShortUsage: "parley conversations [--outcome O] [--channel C] [--from D] [--to D] [--test T] [--format text|json|csv]",
 		ShortHelp:  "List evaluated conversations and their outcomes.",
-		FlagSet:    fs,
+		LongHelp: "The filter flags are the parameters of GET /api/v1/conversations and the Conversations page, " +
+			"with the same defaults: test traffic is left out unless --test asks for it.",
+		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
-			if err := conversationFilter(&f, *kind, *chans, *test); err != nil {
+			f, err := filter()
+			if err != nil {
 				return err
 			}
 			if err := formatFlag(*format); err != nil {
@@ -164,36 +162,37 @@ func (a *app) conversationsCmd() *ffcli.Command {
 				return err
 			}
 			defer db.Close()
-			return a.printConversations(ctx, db, ws, f, *format)
+			return a.printConversations(ctx, db, ws, store.ConversationQuery{Filter: f, Limit: *limit}, *format)
 		},
 	}
 }
 
-// conversationFilter checks the list flags and fills f from them.
-func conversationFilter(f *store.ConversationFilter, kind, channels, test string) error {
-	if kind != "" {
-		if !slices.Contains(parley.OutcomeKinds, parley.OutcomeKind(kind)) {
-			return fmt.Errorf("%w: --outcome: unknown outcome %q", errUsage, kind)
+// filterFlags adds a flag for every parameter of the conversation filter,
+// named as in the API, and returns the function that parses them by the
+// API's own rule (parley.ParseConversationFilter). A bad value is a usage
+// error naming its flag.
+func filterFlags(fs *flag.FlagSet) func() (parley.ConversationFilter, error) {
+	vals := map[string]*string{}
+	for _, p := range parley.ConversationFilterParams {
+		vals[p.Name] = fs.String(p.Name, "", p.Usage)
+	}
+	return func() (parley.ConversationFilter, error) {
+		q := url.Values{}
+		for name, v := range vals {
+			if *v != "" {
+				q.Set(name, *v)
+			}
 		}
-		f.Outcomes = []parley.OutcomeKind{parley.OutcomeKind(kind)}
-	}
-	if channels != "" {
-		f.Channels = strings.Split(channels, ",")
-	}
-	for name, day := range map[string]string{"--from": f.From, "--to": f.To} {
-		if _, err := time.Parse(parley.DayLayout, day); day != "" && err != nil {
-			return fmt.Errorf("%w: %s: %q is not a date (YYYY-MM-DD)", errUsage, name, day)
+		f, err := parley.ParseConversationFilter(q)
+		if parley.KindOf(err) == parley.KindInvalid {
+			var msgs []string
+			for _, p := range parley.ProblemsOf(err) {
+				msgs = append(msgs, "--"+p.Field+": "+p.Message)
+			}
+			return f, fmt.Errorf("%w: %s", errUsage, strings.Join(msgs, "; "))
 		}
+		return f, err
 	}
-	switch test {
-	case "include":
-	case "exclude", "only":
-		only := test == "only"
-		f.Test = &only
-	default:
-		return fmt.Errorf("%w: --test: want include, exclude or only, not %q", errUsage, test)
-	}
-	return nil
 }
 
 // listPage is how many conversations one query reads; the list streams
@@ -205,7 +204,7 @@ const listPage = 5000
 const textColumns = 11
 
 // printConversations writes the conversations selected by f.
-func (a *app) printConversations(ctx context.Context, db *store.DB, ws parley.Workspace, f store.ConversationFilter, format string) error {
+func (a *app) printConversations(ctx context.Context, db *store.DB, ws parley.Workspace, f store.ConversationQuery, format string) error {
 	header := parley.ConversationColumns
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	cw := csv.NewWriter(a.stdout)

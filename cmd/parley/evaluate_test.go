@@ -32,8 +32,8 @@ func TestEvaluateRebuildConversations(t *testing.T) {
 	}
 
 	// The JSON list has every field SPEC §8 names, one object per line,
-	// and its outcome counts are those evaluate printed.
-	list := runParley(t, "", "conversations", "--db", dsn, "--format", "json")
+	// and with test traffic its outcome counts are those evaluate printed.
+	list := runParley(t, "", "conversations", "--db", dsn, "--format", "json", "--test", "include")
 	if list.code != 0 {
 		t.Fatalf("conversations: exit %d: %s", list.code, list.stderr)
 	}
@@ -93,6 +93,11 @@ func TestConversationsBadFlags(t *testing.T) {
 		{"--format", "xml"},
 		{"--from", "2026-13-01"},
 		{"--test", "sometimes"},
+		{"--outcome", "handled,won"},
+		{"--resolution", "sure"},
+		{"--reason", "tired"},
+		{"--initiator", "boss"},
+		{"--reopened", "false"},
 	} {
 		r := runParley(t, "", append([]string{"conversations", "--db", storetest.DSN(t)}, args...)...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, args[0]) {
@@ -108,14 +113,7 @@ func TestConversationsBadFlags(t *testing.T) {
 // TestReport prints the same report in three formats; JSON carries the
 // metric names of SPEC §5 and the numbers agree with the conversation list.
 func TestReport(t *testing.T) {
-	dsn := storetest.DSN(t)
-	gen := runParley(t, "", "gen", "--conversations", "300", "--days", "14", "--end", "2026-11-20T00:00:00Z")
-	if r := runParley(t, gen.stdout, "ingest", "--db", dsn, "-"); r.code != 0 {
-		t.Fatalf("ingest: %s", r.stderr)
-	}
-	if r := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z"); r.code != 0 {
-		t.Fatalf("evaluate: %s", r.stderr)
-	}
+	dsn := evaluatedDB(t, 300, 14)
 	args := []string{"report", "--db", dsn, "--now", "2026-11-21T00:00:00Z", "--from", "2026-11-01", "--to", "2026-11-30"}
 	js := runParley(t, "", append(args, "--format", "json")...)
 	if js.code != 0 {

@@ -7,20 +7,12 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // TestGapsCommands evaluates a generated stream, then works its knowledge
 // gaps from the command line: list, show, resolve, dismiss, restore.
 func TestGapsCommands(t *testing.T) {
-	dsn := storetest.DSN(t)
-	gen := runParley(t, "", "gen", "--conversations", "400", "--days", "10", "--end", "2026-11-20T00:00:00Z")
-	if r := runParley(t, gen.stdout, "ingest", "--db", dsn, "-"); r.code != 0 {
-		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
-	}
-	if r := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z"); r.code != 0 {
-		t.Fatalf("evaluate: exit %d: %s", r.code, r.stderr)
-	}
+	dsn := evaluatedDB(t, 400, 10)
 	topics := func(args ...string) []parley.TopicSummary {
 		t.Helper()
 		r := runParley(t, "", append([]string{"gaps", "list", "--db", dsn, "--format", "json"}, args...)...)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -53,6 +54,24 @@ func runParley(t *testing.T, stdin string, args ...string) result {
 		now: func() time.Time { return frozen },
 	})
 	return result{code, stdout.String(), stderr.String()}
+}
+
+// evaluatedDB is a database holding a generated stream of n conversations
+// over days days up to 2026-11-20, evaluated a day later.
+func evaluatedDB(t *testing.T, n, days int) string {
+	t.Helper()
+	dsn := storetest.DSN(t)
+	gen := runParley(t, "", "gen", "--conversations", strconv.Itoa(n), "--days", strconv.Itoa(days), "--end", "2026-11-20T00:00:00Z")
+	if gen.code != 0 {
+		t.Fatalf("gen: exit %d: %s", gen.code, gen.stderr)
+	}
+	if r := runParley(t, gen.stdout, "ingest", "--db", dsn, "-"); r.code != 0 {
+		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
+	}
+	if r := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z"); r.code != 0 {
+		t.Fatalf("evaluate: exit %d: %s", r.code, r.stderr)
+	}
+	return dsn
 }
 
 func countLines(s string) int { return strings.Count(strings.TrimSpace(s), "\n") + 1 }

@@ -83,7 +83,7 @@ func snap(t testing.TB, db *store.DB, ws parley.Workspace) snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := db.Conversations(ctx, ws.ID, store.ConversationFilter{})
+	c, err := db.Conversations(ctx, ws.ID, store.ConversationQuery{Filter: parley.ConversationFilter{Test: parley.TestInclude}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,22 +11,11 @@ import (
 	"github.com/parleyhq/parley"
 )
 
-// ConversationFilter selects conversations of one workspace. Zero fields
-// select everything.
-type ConversationFilter struct {
-	// Outcomes selects any of these outcomes.
-	Outcomes   []parley.OutcomeKind
-	Resolution parley.Resolution
-	Reason     parley.UnresolvedReason
-	Initiator  parley.Initiator
-	Channels   []string
-	// From and To bound the local start date, both inclusive (YYYY-MM-DD).
-	From, To string
-	// Test selects test traffic only (true) or real traffic only (false);
-	// nil selects both.
-	Test *bool
-	// Reopened selects reopened conversations only.
-	Reopened bool
+// ConversationQuery asks for one page of a conversation list: the
+// conversations Filter selects (parley.ConversationFilter: the one filter
+// every surface parses), after a cursor, at most Limit of them.
+type ConversationQuery struct {
+	Filter parley.ConversationFilter
 	// After continues a listing after the given conversation, in the
 	// list's order (start date, then conversation id).
 	AfterDay, AfterID string
@@ -36,19 +25,24 @@ type ConversationFilter struct {
 
 // Conversations lists evaluated conversations by start date, then id.
 // Conversations not evaluated yet are left out: they have no outcome.
-func (db *DB) Conversations(ctx context.Context, workspaceID int64, f ConversationFilter) ([]parley.Conversation, error) {
+func (db *DB) Conversations(ctx context.Context, workspaceID int64, cq ConversationQuery) ([]parley.Conversation, error) {
+	f := cq.Filter
 	where := []string{"workspace_id = ?", "outcome <> ''"}
 	args := []any{workspaceID}
 	add := func(cond string, vals ...any) {
 		where = append(where, cond)
 		args = append(args, vals...)
 	}
-	if len(f.Outcomes) > 0 {
-		vals := make([]any, len(f.Outcomes))
-		for i, o := range f.Outcomes {
+	if kinds := f.OutcomeKinds(); len(f.Outcomes) > 0 {
+		vals := make([]any, len(kinds))
+		for i, o := range kinds {
 			vals[i] = string(o)
 		}
-		add("outcome IN ("+list(len(vals))+")", vals...)
+		if len(vals) == 0 { // only unknown sets, which the parser refuses
+			add("1 = 0")
+		} else {
+			add("outcome IN ("+list(len(vals))+")", vals...)
+		}
 	}
 	if f.Resolution != "" {
 		add("resolution = ?", string(f.Resolution))
@@ -72,22 +66,26 @@ func (db *DB) Conversations(ctx context.Context, workspaceID int64, f Conversati
 	if f.To != "" {
 		add("day <= ?", f.To)
 	}
-	if f.Test != nil {
-		add("test = ?", *f.Test)
+	switch f.Test {
+	case parley.TestInclude:
+	case parley.TestOnly:
+		add("test = ?", true)
+	default:
+		add("test = ?", false)
 	}
 	if f.Reopened {
 		add("reopened = ?", true)
 	}
-	if f.AfterDay != "" || f.AfterID != "" {
-		add("(day > ? OR (day = ? AND conversation_id > ?))", f.AfterDay, f.AfterDay, f.AfterID)
+	if cq.AfterDay != "" || cq.AfterID != "" {
+		add("(day > ? OR (day = ? AND conversation_id > ?))", cq.AfterDay, cq.AfterDay, cq.AfterID)
 	}
 	q := `SELECT conversation_id, channel, started_at, day, outcome, resolution, reasons, decided_at,
 		decision_due_at, handoff_initiator, handoff_reason, reopened, test, ticket_url, closed_at,
 		time_to_close_ms, definition_version
 		FROM conversations WHERE ` + strings.Join(where, " AND ") + ` ORDER BY day, conversation_id`
-	if f.Limit > 0 {
+	if cq.Limit > 0 {
 		q += " LIMIT ?"
-		args = append(args, f.Limit)
+		args = append(args, cq.Limit)
 	}
 	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(q), args...)
 	if err != nil {

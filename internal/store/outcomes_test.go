@@ -91,20 +91,25 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 	}
 
 	// The list filters by outcome and reason and pages by (day, id).
-	notTest := false
+	type filter = parley.ConversationFilter
 	for _, tt := range []struct {
-		f    store.ConversationFilter
+		f    store.ConversationQuery
 		want []string
 	}{
-		{store.ConversationFilter{}, []string{"c1", "c2"}},
-		{store.ConversationFilter{Outcomes: []parley.OutcomeKind{parley.OutcomePending}}, []string{"c2"}},
-		{store.ConversationFilter{Reason: parley.ReasonHumanRequested}, []string{"c1"}},
-		{store.ConversationFilter{Reason: parley.ReasonNegativeFeedback}, nil},
-		{store.ConversationFilter{Channels: []string{"email"}}, nil},
-		{store.ConversationFilter{From: "2026-03-03"}, nil},
-		{store.ConversationFilter{Test: &notTest, To: "2026-03-02"}, []string{"c1", "c2"}},
-		{store.ConversationFilter{AfterDay: "2026-03-02", AfterID: "c1"}, []string{"c2"}},
-		{store.ConversationFilter{Limit: 1}, []string{"c1"}},
+		{store.ConversationQuery{}, []string{"c1", "c2"}},
+		{store.ConversationQuery{Filter: filter{Outcomes: []parley.OutcomeSet{parley.OutcomeSet(parley.OutcomePending)}}}, []string{"c2"}},
+		{store.ConversationQuery{Filter: filter{Outcomes: []parley.OutcomeSet{parley.GroupDecided}}}, []string{"c1"}},
+		{store.ConversationQuery{Filter: filter{Outcomes: []parley.OutcomeSet{parley.GroupHandled}}}, []string{"c1", "c2"}},
+		{store.ConversationQuery{Filter: filter{Outcomes: []parley.OutcomeSet{parley.OutcomeSet(parley.OutcomeNotHandled)}}}, nil},
+		{store.ConversationQuery{Filter: filter{Reason: parley.ReasonHumanRequested}}, []string{"c1"}},
+		{store.ConversationQuery{Filter: filter{Reason: parley.ReasonNegativeFeedback}}, nil},
+		{store.ConversationQuery{Filter: filter{Channels: []string{"email"}}}, nil},
+		{store.ConversationQuery{Filter: filter{From: "2026-03-03"}}, nil},
+		{store.ConversationQuery{Filter: filter{Test: parley.TestExclude, To: "2026-03-02"}}, []string{"c1", "c2"}},
+		{store.ConversationQuery{Filter: filter{Test: parley.TestInclude}}, []string{"c1", "c2"}},
+		{store.ConversationQuery{Filter: filter{Test: parley.TestOnly}}, nil},
+		{store.ConversationQuery{AfterDay: "2026-03-02", AfterID: "c1"}, []string{"c2"}},
+		{store.ConversationQuery{Limit: 1}, []string{"c1"}},
 	} {
 		cs, err := db.Conversations(ctx, ws.ID, tt.f)
 		if err != nil {

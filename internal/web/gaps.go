@@ -26,7 +26,7 @@ var topicSorts = []string{"conversations", "last_asked", "label"}
 // topicFilter reads the filter of the topic table: state, from, to,
 // channel, sort.
 func topicFilter(q url.Values) (store.TopicFilter, string, error) {
-	f := store.TopicFilter{From: q.Get("from"), To: q.Get("to"), Channels: multi(q, "channel"),
+	f := store.TopicFilter{From: q.Get("from"), To: q.Get("to"), Channels: parley.SplitParam(q, "channel"),
 		State: parley.GapState(q.Get("state"))}
 	var problems []parley.Problem
 	if f.State == "" {

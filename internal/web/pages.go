@@ -73,9 +73,7 @@ func parsePages(a *assets) pages {
 		"int64":         func(n int) int64 { return int64(n) },
 		"weekStarts":    func() []parley.WeekStart { return []parley.WeekStart{parley.WeekStartMonday, parley.WeekStartSunday} },
 		"granularities": func() []report.Granularity { return report.Granularities },
-		"reasons": func() []parley.UnresolvedReason {
-			return []parley.UnresolvedReason{parley.ReasonNoSourceOrAction, parley.ReasonHumanRequested, parley.ReasonNegativeFeedback}
-		},
+		"reasons":       func() []parley.UnresolvedReason { return parley.Reasons },
 		"window": func(d time.Duration) string {
 			h := d.Hours()
 			if h == float64(int64(h)) {
@@ -246,7 +244,7 @@ type conversationsView struct {
 
 func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	q := r.URL.Query()
-	f, err := conversationFilter(q)
+	f, err := conversationQuery(q)
 	if err != nil {
 		return err
 	}
@@ -258,7 +256,7 @@ func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request, ws pa
 	q.Del("lang")
 	after := q.Get("after")
 	q.Del("after")
-	v := &conversationsView{Page: pg, Query: q.Encode(), After: after != "", Loc: loc, Chips: chips(l, q)}
+	v := &conversationsView{Page: pg, Query: q.Encode(), After: after != "", Loc: loc, Chips: chips(l, f.Filter)}
 	if pg.Next != "" {
 		nq := url.Values{}
 		for k, vs := range q {
@@ -271,38 +269,36 @@ func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request, ws pa
 }
 
 // chips describes a conversation filter in words.
-func chips(l Lang, q url.Values) []string {
+func chips(l Lang, f parley.ConversationFilter) []string {
 	var out []string
-	if from, to := q.Get("from"), q.Get("to"); from != "" || to != "" {
-		out = append(out, l.T("meta.range", l.Day(from), l.Day(to)))
+	if f.From != "" || f.To != "" {
+		out = append(out, l.T("meta.range", l.Day(f.From), l.Day(f.To)))
 	}
-	for _, o := range multi(q, "outcome") {
-		key := "outcome." + o
+	for _, o := range f.Outcomes {
+		key := "outcome." + string(o)
 		if _, ok := messages[key]; !ok {
-			key = "series." + o
+			key = "series." + string(o)
 		}
 		if _, ok := messages[key]; ok {
 			out = append(out, l.T(key))
 		} else {
-			out = append(out, o)
+			out = append(out, string(o))
 		}
 	}
-	if v := q.Get("resolution"); v != "" {
-		out = append(out, l.T("resolution."+v))
+	if f.Resolution != "" {
+		out = append(out, l.T("resolution."+string(f.Resolution)))
 	}
-	if v := q.Get("reason"); v != "" {
-		out = append(out, l.T("reason."+v))
+	if f.Reason != "" {
+		out = append(out, l.T("reason."+string(f.Reason)))
 	}
-	if v := q.Get("initiator"); v != "" {
-		out = append(out, l.T("series."+v))
+	if f.Initiator != "" {
+		out = append(out, l.T("series."+string(f.Initiator)))
 	}
-	for _, c := range multi(q, "channel") {
-		out = append(out, c)
-	}
-	if q.Get("reopened") == "true" {
+	out = append(out, f.Channels...)
+	if f.Reopened {
 		out = append(out, l.T("conv.reopened"))
 	}
-	if q.Get("test") == "only" {
+	if f.Test == parley.TestOnly {
 		out = append(out, l.T("metric.test"))
 	}
 	return out

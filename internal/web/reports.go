@@ -71,7 +71,7 @@ type conversationPage struct {
 }
 
 // listConversations reads one page of conversations.
-func (s *Server) listConversations(r *http.Request, ws parley.Workspace, f store.ConversationFilter) (conversationPage, error) {
+func (s *Server) listConversations(r *http.Request, ws parley.Workspace, f store.ConversationQuery) (conversationPage, error) {
 	f.Limit = pageSize + 1
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -99,7 +99,7 @@ func (s *Server) listConversations(r *http.Request, ws parley.Workspace, f store
 // getConversations answers GET /api/v1/conversations: a page of JSON, or
 // with format=csv every matching conversation.
 func (s *Server) getConversations(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
-	f, err := conversationFilter(r.URL.Query())
+	f, err := conversationQuery(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (s *Server) getConversations(w http.ResponseWriter, r *http.Request, ws par
 // conversationsCSV streams every conversation f selects, page by page. An
 // error on the first page is returned; one after the header is sent can
 // only end the body short, and is logged.
-func (s *Server) conversationsCSV(w http.ResponseWriter, r *http.Request, ws parley.Workspace, f store.ConversationFilter) error {
+func (s *Server) conversationsCSV(w http.ResponseWriter, r *http.Request, ws parley.Workspace, f store.ConversationQuery) error {
 	f.Limit = csvPage
 	first, err := s.db.Conversations(r.Context(), ws.ID, f)
 	if err != nil {
