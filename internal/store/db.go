@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
@@ -28,7 +29,15 @@ type DB struct {
 	read *sql.DB
 	// prepared holds the statements prepare readied, by their text.
 	prepared map[string]*sql.Stmt
+	// eventRowsRead counts the stored events evaluation has read, so that
+	// work repeated across processes shows (see EventRowsRead).
+	eventRowsRead atomic.Int64
 }
+
+// EventRowsRead returns how many stored event rows this DB has read for
+// evaluation since it was opened. Several processes sharing the work of a
+// backfill should together read each event about once.
+func (db *DB) EventRowsRead() int64 { return db.eventRowsRead.Load() }
 
 // Open connects to the database named by dsn and applies any pending
 // migrations. A dsn is "postgres://…" (or "postgresql://…") for PostgreSQL,

@@ -241,6 +241,7 @@ func (db *DB) conversationEvents(ctx context.Context, workspaceID int64, ids []s
 		if err := rows.Close(); err != nil {
 			return nil, fmt.Errorf("store: read events: %w", err)
 		}
+		db.eventRowsRead.Add(int64(len(all)))
 		for i, c := range convs {
 			end := len(all)
 			if i+1 < len(from) {
