@@ -4,10 +4,10 @@
 // per batch; then it groups the new gap questions into topics.
 //
 // Several processes may run a Worker against one PostgreSQL database: a
-// batch's conversations stay locked until its transaction ends and other
-// workers skip them, so work is shared without being done twice, and an
-// event that arrives during an evaluation marks its conversation due again
-// once the batch commits.
+// batch's conversations are claimed before their events are read and stay
+// locked until its transaction ends, and other workers skip them, so work
+// is shared without being done twice, and an event that arrives during an
+// evaluation marks its conversation due again once the batch commits.
 package pipeline
 
 import (
@@ -189,29 +189,36 @@ func (w *Worker) embed(ctx context.Context, ws parley.Workspace, batch int) (map
 }
 
 // evaluate walks the workspace's due conversations once, in two stages
-// that run side by side: one goroutine reads a batch and computes its
-// outcomes while this one writes the previous batch. Reading, decoding and
-// deciding take about as long as writing, so on two cores a batch costs
-// about half of what it would in turn.
+// that run side by side: one goroutine claims a batch, reads it and
+// computes its outcomes while this one writes the previous batch. Reading,
+// decoding and deciding take about as long as writing, so on two cores a
+// batch costs about half of what it would in turn.
 func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Location, now time.Time, st *Stats, progress func(Stats)) error {
 	readCtx, cancel := context.WithCancel(ctx)
-	batches := make(chan []store.Result, 1)
+	batches := make(chan batch)
 	var readErr error
 	go func() {
 		defer close(batches)
 		var at store.DueCursor
 		for {
-			var due []store.Due
-			due, at, readErr = w.db.ReadDue(readCtx, ws.ID, now, at, w.opt.Batch)
-			if readErr != nil || len(due) == 0 {
+			var ev *store.Evaluation
+			ev, readErr = w.db.ClaimDue(readCtx, ws.ID, now, at, w.opt.Batch)
+			if readErr != nil {
 				return
 			}
+			due := ev.Due()
+			if len(due) == 0 {
+				ev.Rollback()
+				return
+			}
+			at = ev.Next()
 			// A full batch means a backlog, as after a bulk load, which
 			// the planner may not know of yet: PostgreSQL planned the
 			// backfill of 100,000 freshly loaded conversations 3×
 			// slower before its statistics were refreshed.
 			if w.sinceAnalyze++; len(due) == w.opt.Batch && w.sinceAnalyze > analyzeEvery {
 				if readErr = w.db.Analyze(readCtx); readErr != nil {
+					ev.Rollback()
 					return
 				}
 				w.sinceAnalyze = 0
@@ -222,20 +229,23 @@ func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Lo
 				results[i] = store.NewResult(c, o, evaluate.Next(o, c.Events, now), loc)
 			}
 			select {
-			case batches <- results:
+			case batches <- batch{ev, results}:
 			case <-readCtx.Done():
+				ev.Rollback()
 				return
 			}
 		}
 	}()
-	// Whatever ends the loop, the reader is stopped and waited for.
+	// Whatever ends the loop, the reader is stopped and waited for, and
+	// a batch it claimed but this loop did not take is given back.
 	defer func() {
 		cancel()
-		for range batches {
+		for b := range batches {
+			b.ev.Rollback()
 		}
 	}()
-	for results := range batches {
-		if err := w.save(ctx, ws.ID, now, results, st); err != nil {
+	for b := range batches {
+		if err := w.save(ctx, now, b, st); err != nil {
 			return err
 		}
 		if progress != nil {
@@ -248,22 +258,24 @@ func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Lo
 	return readErr
 }
 
-// save writes one batch of results in one transaction.
-func (w *Worker) save(ctx context.Context, workspaceID int64, now time.Time, results []store.Result, st *Stats) error {
+// batch is a claimed batch of conversations with their results.
+type batch struct {
+	ev      *store.Evaluation
+	results []store.Result
+}
+
+// save writes one batch of results and commits it.
+func (w *Worker) save(ctx context.Context, now time.Time, b batch, st *Stats) error {
 	start := time.Now()
-	ev, err := w.db.Claim(ctx, workspaceID, now, results)
-	if err != nil {
+	defer b.ev.Rollback()
+	if err := b.ev.Save(ctx, b.results, now); err != nil {
 		return err
 	}
-	defer ev.Rollback()
-	if err := ev.Save(ctx, results, now); err != nil {
+	if err := b.ev.Commit(); err != nil {
 		return err
 	}
-	if err := ev.Commit(); err != nil {
-		return err
-	}
-	for i := range results {
-		if o := &results[i].Outcome; ev.Holds(o.ConversationID) {
+	for i := range b.results {
+		if o := &b.results[i].Outcome; b.ev.Holds(o.ConversationID) {
 			st.add(o.Kind)
 		}
 	}

@@ -530,3 +530,68 @@ func TestRunStopsBetweenBatches(t *testing.T) {
 		t.Errorf("a stopping worker evaluated %d conversations, want exactly one batch of 10", evaluated)
 	}
 }
+
+// TestProcessesShareBackfill runs three "processes" — workers with pools
+// of their own — over one backfill at once: together they evaluate every
+// conversation once and read each stored event about once (the work is
+// claimed before it is read), and the result equals one process's.
+// SQLite has a single writer and its worker claims without locking, so
+// there several workers would each read what they pass over.
+func TestProcessesShareBackfill(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("work is shared between processes on PostgreSQL; SQLite runs one")
+	}
+	ctx := context.Background()
+	items := generate(t, 900, 14, 5)
+	dsn := storetest.DSN(t)
+	var dbs []*store.DB
+	for range 3 {
+		db, err := store.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dbs = append(dbs, db)
+	}
+	ws, err := dbs[0].EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert(t, dbs[0], ws, items)
+	clk := &clock{t: end.Add(time.Hour)}
+	var (
+		wg    sync.WaitGroup
+		total = make([]int, len(dbs))
+	)
+	for i, db := range dbs {
+		wg.Go(func() {
+			st, err := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 40}).Pass(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			total[i] = st.Conversations
+		})
+	}
+	wg.Wait()
+	var read int64
+	evaluated := 0
+	for i, db := range dbs {
+		read += db.EventRowsRead()
+		evaluated += total[i]
+	}
+	t.Logf("evaluated %v, read %d event rows for %d events", total, read, len(items))
+	if evaluated != 900 {
+		t.Errorf("the three evaluated %d conversations in all, want 900", evaluated)
+	}
+	if float64(read) > 1.1*float64(len(items)) {
+		t.Errorf("the three read %d event rows for %d events: work was repeated", read, len(items))
+	}
+	got := snap(t, dbs[0], ws)
+	w := pipeline.New(dbs[0], pipeline.Options{Now: clk.Now})
+	if _, err := w.Rebuild(ctx, ws, nil); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(snap(t, dbs[0], ws), got); diff != "" {
+		t.Errorf("three processes differ from one (-one +three):\n%s", diff)
+	}
+}

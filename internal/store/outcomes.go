@@ -16,10 +16,12 @@ import (
 // Due is a conversation due for evaluation, with its stored events.
 type Due struct {
 	ConversationID string
-	// EventSeq is the arrival number of the conversation's last event when
-	// it was read: an outcome computed from these events may be saved only
-	// while that is still the last one (see Claim).
-	EventSeq int64
+	// Version counts the ingests that touched the conversation; an outcome
+	// computed from these events may be saved only while it is unchanged.
+	Version int64
+	// LastSeq is the arrival number of the last event read: the outcome
+	// was computed from the conversation's events up to it.
+	LastSeq int64
 	// Events are in arrival order, each with its Seq.
 	Events []parley.Event
 }
@@ -40,8 +42,8 @@ type Result struct {
 	// (the decision time of a pending conversation); zero when only a new
 	// event can change it.
 	Next time.Time
-	// EventSeq is Due.EventSeq of the events the outcome was computed from.
-	EventSeq int64
+	// LastSeq is Due.LastSeq of the events the outcome was computed from.
+	LastSeq int64
 
 	day           string
 	contributions []parley.Contribution
@@ -51,7 +53,7 @@ type Result struct {
 // NewResult encodes an outcome computed from d's events for saving, with
 // local days cut in loc.
 func NewResult(d Due, o parley.Outcome, next time.Time, loc *time.Location) Result {
-	r := Result{Outcome: o, Next: next, EventSeq: d.EventSeq,
+	r := Result{Outcome: o, Next: next, LastSeq: d.LastSeq,
 		day: o.StartedAt.In(loc).Format(parley.DayLayout), contributions: o.Contributions(loc)}
 	if !o.Test {
 		for _, g := range o.GapSignals {
@@ -61,16 +63,30 @@ func NewResult(d Due, o parley.Outcome, next time.Time, loc *time.Location) Resu
 	return r
 }
 
-// Evaluation is a write transaction over a batch of claimed conversations.
-// The batch's rows stay locked until Commit or Rollback: on PostgreSQL
-// another process claiming them skips them, and ingest of a new event for
-// one of them waits, then marks it due again, so no update is lost and no
-// conversation is counted twice.
+// Evaluation is a batch of due conversations claimed by one worker, from
+// the claim that reads them to the transaction that saves their results.
+//
+// On PostgreSQL the claim is a transaction that locks the batch's rows
+// (FOR UPDATE SKIP LOCKED) before their events are read, and holds them
+// until Commit or Rollback: another process claiming at the same time skips
+// them and takes the next due ones, so each conversation is read and
+// evaluated by one process, and ingest of a new event for one of them
+// waits, then marks it due again, so no update is lost. A process that
+// dies mid-batch loses nothing: its connection closes, the transaction
+// rolls back and the conversations stay due.
+//
+// SQLite has one writer at a time, and the worker reads a batch while it
+// writes the previous one, so there the claim takes no lock: Save checks,
+// in the write transaction, that each conversation is still due and has
+// gained no event since it was read, and skips the others.
 type Evaluation struct {
 	db          *DB
 	tx          *sql.Tx
 	workspaceID int64
-	// stored holds what the last evaluation left on each claimed row.
+	due         []Due
+	next        DueCursor
+	// stored holds what the last evaluation left on each conversation the
+	// batch holds; nil until its rows are locked.
 	stored map[string]storedOutcome
 	// rollupsChanged says Commit must bump the workspace's rollup version.
 	rollupsChanged bool
@@ -78,85 +94,117 @@ type Evaluation struct {
 
 // storedOutcome is what the last evaluation left on a conversation's row.
 type storedOutcome struct {
-	eventSeq      int64
+	version       int64
 	contributions string
 }
 
 // claimChunk bounds the conversations named in one IN list.
 const claimChunk = 500
 
-// ReadDue reads, outside any transaction, up to limit conversations of a
-// workspace that are due at now and come after the cursor in due order,
-// with their events, and returns the cursor after the last one. It takes no
-// lock: a worker evaluates what it read while the previous batch is being
-// written, and Claim later keeps only the conversations that did not
-// change in between. Conversations that become due after a walk has passed
-// them are found by the next walk.
-func (db *DB) ReadDue(ctx context.Context, workspaceID int64, now time.Time, after DueCursor, limit int) ([]Due, DueCursor, error) {
-	d := db.dialect
-	rows, err := db.read.QueryContext(ctx, d.rebind(`
-		SELECT conversation_id, event_seq, due_at FROM conversations
+// ClaimDue claims up to limit conversations of a workspace that are due at
+// now and come after the cursor in due order, and reads their events. The
+// caller evaluates Due, then ends the batch with Save and Commit, or with
+// Rollback. A walk goes on from Next; conversations that become due behind
+// it are found by the next walk.
+func (db *DB) ClaimDue(ctx context.Context, workspaceID int64, now time.Time, after DueCursor, limit int) (*Evaluation, error) {
+	ev := &Evaluation{db: db, workspaceID: workspaceID, next: after}
+	q := `SELECT conversation_id, event_seq, due_at, contributions FROM conversations
 		WHERE workspace_id = ? AND due_at IS NOT NULL AND due_at <= ?
 		  AND (due_at, conversation_id) > (?, ?)
-		ORDER BY due_at, conversation_id LIMIT ?`),
-		workspaceID, d.instant(now), d.instant(after.dueAt), after.id, limit)
-	if err != nil {
-		return nil, after, fmt.Errorf("store: read due conversations: %w", err)
-	}
-	var due []Due
-	for rows.Next() {
-		var c Due
-		if err := rows.Scan(&c.ConversationID, &c.EventSeq, scanInstant(&after.dueAt)); err != nil {
-			rows.Close()
-			return nil, after, fmt.Errorf("store: read due conversations: %w", err)
+		ORDER BY due_at, conversation_id LIMIT ?`
+	var src queryer = db.read
+	if db.dialect == Postgres {
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("store: begin evaluation: %w", err)
 		}
-		after.id = c.ConversationID
-		due = append(due, c)
+		ev.tx, src = tx, tx
+		ev.stored = make(map[string]storedOutcome, limit)
+		q += ` FOR UPDATE SKIP LOCKED`
 	}
-	if err := rows.Close(); err != nil {
-		return nil, after, fmt.Errorf("store: read due conversations: %w", err)
+	if err := ev.claim(ctx, src, q, now, limit); err != nil {
+		ev.Rollback()
+		return nil, err
 	}
-	ids := make([]string, len(due))
-	for i, c := range due {
-		ids[i] = c.ConversationID
-	}
-	events, err := db.conversationEvents(ctx, workspaceID, ids)
-	if err != nil {
-		return nil, after, err
-	}
-	for i := range due {
-		due[i].Events = events[due[i].ConversationID]
-	}
-	return due, after, nil
+	return ev, nil
 }
 
-// Claim starts the write transaction that saves the results of
-// conversations read by ReadDue. It locks their rows and claims each one
-// that is still due and has no event newer than the one its result was
-// computed from; Save skips the others, which another worker has
-// evaluated meanwhile or which stay due for their new events. The caller
-// must end the Evaluation with Commit or Rollback.
-func (db *DB) Claim(ctx context.Context, workspaceID int64, now time.Time, results []Result) (*Evaluation, error) {
-	d := db.dialect
-	tx, err := db.write.BeginTx(ctx, nil)
+// claim runs the claiming query q, through src (on PostgreSQL the claim's
+// transaction), then reads the claimed conversations' events.
+func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time.Time, limit int) error {
+	d := ev.db.dialect
+	rows, err := src.QueryContext(ctx, d.rebind(q),
+		ev.workspaceID, d.instant(now), d.instant(ev.next.dueAt), ev.next.id, limit)
 	if err != nil {
-		return nil, fmt.Errorf("store: begin evaluation: %w", err)
+		return fmt.Errorf("store: claim due conversations: %w", err)
 	}
-	ev := &Evaluation{db: db, tx: tx, workspaceID: workspaceID, stored: make(map[string]storedOutcome, len(results))}
-	want := make(map[string]int64, len(results))
-	for i := range results {
-		want[results[i].Outcome.ConversationID] = results[i].EventSeq
+	for rows.Next() {
+		var (
+			c  Due
+			so storedOutcome
+		)
+		if err := rows.Scan(&c.ConversationID, &c.Version, scanInstant(&ev.next.dueAt), &so.contributions); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: claim due conversations: %w", err)
+		}
+		ev.next.id = c.ConversationID
+		ev.due = append(ev.due, c)
+		if ev.stored != nil {
+			so.version = c.Version
+			ev.stored[c.ConversationID] = so
+		}
 	}
-	lock := ""
-	if d == Postgres {
-		lock = " ORDER BY conversation_id FOR UPDATE SKIP LOCKED"
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("store: claim due conversations: %w", err)
+	}
+	ids := make([]string, len(ev.due))
+	for i, c := range ev.due {
+		ids[i] = c.ConversationID
+	}
+	events, err := ev.db.conversationEvents(ctx, ev.tx, ev.workspaceID, ids)
+	if err != nil {
+		return err
+	}
+	for i := range ev.due {
+		c := &ev.due[i]
+		c.Events = events[c.ConversationID]
+		if n := len(c.Events); n > 0 {
+			c.LastSeq = c.Events[n-1].Seq
+		}
+	}
+	return nil
+}
+
+// Due returns the claimed conversations, in due order, with their events.
+func (ev *Evaluation) Due() []Due { return ev.due }
+
+// Next returns the cursor after the last claimed conversation.
+func (ev *Evaluation) Next() DueCursor { return ev.next }
+
+// lock makes sure the batch's rows are locked by its write transaction.
+// On SQLite it begins that transaction and holds each conversation that
+// is still due and unchanged since it was read (see Evaluation).
+func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
+	if ev.stored != nil {
+		return nil
+	}
+	d := ev.db.dialect
+	tx, err := ev.db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin evaluation: %w", err)
+	}
+	ev.tx = tx
+	ev.stored = make(map[string]storedOutcome, len(ev.due))
+	want := make(map[string]int64, len(ev.due))
+	for _, c := range ev.due {
+		want[c.ConversationID] = c.Version
 	}
 	args := make([]any, 0, claimChunk+2)
-	for start := 0; start < len(results); start += claimChunk {
-		chunk := results[start:min(start+claimChunk, len(results))]
-		args = append(args[:0], d.instant(now), workspaceID)
-		for i := range chunk {
-			args = append(args, chunk[i].Outcome.ConversationID)
+	for start := 0; start < len(ev.due); start += claimChunk {
+		chunk := ev.due[start:min(start+claimChunk, len(ev.due))]
+		args = append(args[:0], d.instant(now), ev.workspaceID)
+		for _, c := range chunk {
+			args = append(args, c.ConversationID)
 		}
 		// The rows are found by key; whether each is still due is checked
 		// here rather than in SQL, where the planner would rather walk the
@@ -164,10 +212,9 @@ func (db *DB) Claim(ctx context.Context, workspaceID int64, now time.Time, resul
 		// backfill.
 		rows, err := tx.QueryContext(ctx, d.rebind(`
 			SELECT conversation_id, event_seq, contributions, due_at IS NOT NULL AND due_at <= ? FROM conversations
-			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`+lock), args...)
+			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...)
 		if err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("store: claim due conversations: %w", err)
+			return fmt.Errorf("store: claim due conversations: %w", err)
 		}
 		for rows.Next() {
 			var (
@@ -175,28 +222,28 @@ func (db *DB) Claim(ctx context.Context, workspaceID int64, now time.Time, resul
 				so  storedOutcome
 				due bool
 			)
-			if err := rows.Scan(&id, &so.eventSeq, &so.contributions, &due); err != nil {
+			if err := rows.Scan(&id, &so.version, &so.contributions, &due); err != nil {
 				rows.Close()
-				tx.Rollback()
-				return nil, fmt.Errorf("store: claim due conversations: %w", err)
+				return fmt.Errorf("store: claim due conversations: %w", err)
 			}
-			if due && so.eventSeq == want[id] {
+			if due && so.version == want[id] {
 				ev.stored[id] = so
 			}
 		}
 		if err := rows.Close(); err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("store: claim due conversations: %w", err)
+			return fmt.Errorf("store: claim due conversations: %w", err)
 		}
 	}
-	return ev, nil
+	return nil
 }
 
 // conversationEvents reads the events of several conversations, each list
 // in arrival order. The lists of one chunk share one backing array, capped
 // so that appending to one cannot overwrite the next: growing a slice per
 // conversation took a seventh of an evaluation's reading.
-func (db *DB) conversationEvents(ctx context.Context, workspaceID int64, ids []string) (map[string][]parley.Event, error) {
+//
+// It reads through tx when one is given, else from the read pool.
+func (db *DB) conversationEvents(ctx context.Context, tx *sql.Tx, workspaceID int64, ids []string) (map[string][]parley.Event, error) {
 	out := make(map[string][]parley.Event, len(ids))
 	args := make([]any, 0, claimChunk+1)
 	for start := 0; start < len(ids); start += claimChunk {
@@ -205,7 +252,15 @@ func (db *DB) conversationEvents(ctx context.Context, workspaceID int64, ids []s
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		rows, err := db.queryRead(ctx, eventsOfSQL(len(chunk)), args...)
+		var (
+			rows *sql.Rows
+			err  error
+		)
+		if tx != nil {
+			rows, err = tx.QueryContext(ctx, db.dialect.rebind(eventsOfSQL(len(chunk))), args...)
+		} else {
+			rows, err = db.queryRead(ctx, eventsOfSQL(len(chunk)), args...)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("store: read events: %w", err)
 		}
@@ -269,8 +324,11 @@ const saveChunk = 500
 
 // Save stores the results of the claimed conversations and changes the
 // rollups by exactly what their contributions changed. Results of
-// conversations the evaluation does not hold are skipped (see Claim).
+// conversations the evaluation does not hold are skipped (see Evaluation).
 func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time) error {
+	if err := ev.lock(ctx, now); err != nil {
+		return err
+	}
 	d := ev.db.dialect
 	delta := map[cell]int64{}
 	var (
@@ -320,7 +378,7 @@ func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time)
 		for i, r := range o.Reasons {
 			reasons[i] = string(r)
 		}
-		args = append(args, ev.workspaceID, o.ConversationID, so.eventSeq, so.eventSeq,
+		args = append(args, ev.workspaceID, o.ConversationID, so.version, r.LastSeq,
 			d.instant(o.StartedAt), r.day, o.Channel, o.Test,
 			o.TicketURL, string(o.Kind), string(o.Resolution), strings.Join(reasons, ","),
 			d.nullInstant(o.DecidedAt), d.nullInstant(o.DecisionDueAt),
@@ -463,6 +521,9 @@ func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, test
 // that holds it then waits for nothing else, so workers cannot deadlock
 // over it.
 func (ev *Evaluation) Commit() error {
+	if ev.tx == nil {
+		return nil
+	}
 	if ev.rollupsChanged {
 		if err := bumpRollupVersion(ev.tx, ev.db.dialect, ev.workspaceID); err != nil {
 			return err
@@ -476,6 +537,9 @@ func (ev *Evaluation) Commit() error {
 
 // Rollback abandons the batch; its conversations stay due.
 func (ev *Evaluation) Rollback() error {
+	if ev.tx == nil {
+		return nil
+	}
 	if err := ev.tx.Rollback(); err != nil && err != sql.ErrTxDone {
 		return fmt.Errorf("store: rollback evaluation: %w", err)
 	}

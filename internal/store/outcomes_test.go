@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -13,27 +15,35 @@ import (
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
-// save reads everything due and stores the given outcomes for it.
-func save(t *testing.T, db *store.DB, ws parley.Workspace, now time.Time, outcomes ...parley.Outcome) {
+// due claims what is due at now, up to limit after the cursor, and gives
+// it back: what a worker would read.
+func due(t *testing.T, db *store.DB, ws parley.Workspace, now time.Time, after store.DueCursor, limit int) ([]store.Due, store.DueCursor) {
 	t.Helper()
-	ctx := context.Background()
-	due, _, err := db.ReadDue(ctx, ws.ID, now, store.DueCursor{}, 100)
+	ev, err := db.ClaimDue(context.Background(), ws.ID, now, after, limit)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer ev.Rollback()
+	return ev.Due(), ev.Next()
+}
+
+// save claims everything due and stores the given outcomes for it.
+func save(t *testing.T, db *store.DB, ws parley.Workspace, now time.Time, outcomes ...parley.Outcome) {
+	t.Helper()
+	ctx := context.Background()
+	ev, err := db.ClaimDue(ctx, ws.ID, now, store.DueCursor{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ev.Rollback()
 	byID := map[string]store.Due{}
-	for _, d := range due {
+	for _, d := range ev.Due() {
 		byID[d.ConversationID] = d
 	}
 	results := make([]store.Result, len(outcomes))
 	for i, o := range outcomes {
 		results[i] = store.NewResult(byID[o.ConversationID], o, time.Time{}, time.UTC)
 	}
-	ev, err := db.Claim(ctx, ws.ID, now, results)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ev.Rollback()
 	if err := ev.Save(ctx, results, now); err != nil {
 		t.Fatal(err)
 	}
@@ -49,12 +59,8 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "hi"), msg("e2", "c2", time.Hour, "hello"))); err != nil {
 		t.Fatal(err)
 	}
-	due, _, err := db.ReadDue(ctx, ws.ID, t0, store.DueCursor{}, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(due) != 2 || len(due[0].Events) != 1 {
-		t.Fatalf("read %+v, want c1 and c2 with one event each", due)
+	if d, _ := due(t, db, ws, t0, store.DueCursor{}, 100); len(d) != 2 || len(d[0].Events) != 1 {
+		t.Fatalf("read %+v, want c1 and c2 with one event each", d)
 	}
 
 	pending := func(id string) parley.Outcome {
@@ -148,94 +154,164 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 	}
 }
 
-// TestClaimKeepsOnlyUnchanged: outcomes are computed from events read
-// without a lock, so Claim must refuse a conversation that gained an event
-// since, or that another worker evaluated meanwhile; the walk's cursor
-// visits each due conversation once.
-func TestClaimKeepsOnlyUnchanged(t *testing.T) {
+// TestClaimDue: a walk in batches visits each due conversation once; on
+// PostgreSQL a conversation claimed by one worker is skipped by another's
+// claim, and comes back when the claiming process dies; an event that
+// arrives while a conversation is claimed is never lost — on PostgreSQL
+// its ingest waits for the batch to commit, on SQLite the batch's save
+// skips the conversation — and only what a batch holds is counted.
+func TestClaimDue(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.New(t)
+	dsn := storetest.DSN(t)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	ws := workspace(t, db)
 	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "hi"), msg("e2", "c2", 0, "hello"), msg("e3", "c3", 0, "hey"))); err != nil {
 		t.Fatal(err)
+	}
+	ids := func(ds []store.Due) []string {
+		var out []string
+		for _, d := range ds {
+			out = append(out, d.ConversationID)
+		}
+		return out
 	}
 	var (
 		walked []string
 		at     store.DueCursor
 	)
 	for range 5 {
-		due, next, err := db.ReadDue(ctx, ws.ID, t0, at, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range due {
-			walked = append(walked, d.ConversationID)
-		}
-		at = next
+		var d []store.Due
+		d, at = due(t, db, ws, t0, at, 2)
+		walked = append(walked, ids(d)...)
 	}
 	if diff := cmp.Diff([]string{"c1", "c2", "c3"}, walked); diff != "" {
 		t.Errorf("a walk in batches of 2 (-want +got):\n%s", diff)
 	}
 
-	due, _, err := db.ReadDue(ctx, ws.ID, t0, store.DueCursor{}, 10)
+	ev, err := db.ClaimDue(ctx, ws.ID, t0, store.DueCursor{}, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	results := make([]store.Result, len(due))
-	for i, d := range due {
-		o := parley.Outcome{ConversationID: d.ConversationID, Channel: "chat", StartedAt: t0, Kind: parley.OutcomePending, DefinitionVersion: 1}
-		results[i] = store.NewResult(d, o, time.Time{}, time.UTC)
+	defer ev.Rollback()
+	if diff := cmp.Diff([]string{"c1", "c2"}, ids(ev.Due())); diff != "" {
+		t.Errorf("first claim (-want +got):\n%s", diff)
 	}
-	// c1 gains an event after it was read.
-	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e4", "c1", time.Minute, "anyone?"))); err != nil {
-		t.Fatal(err)
+	other := []string{"c1", "c2", "c3"}
+	if db.Dialect() == store.Postgres {
+		other = []string{"c3"}
 	}
-	held := func(ev *store.Evaluation) []string {
-		var ids []string
-		for _, r := range results {
-			if ev.Holds(r.Outcome.ConversationID) {
-				ids = append(ids, r.Outcome.ConversationID)
-			}
+	if d, _ := due(t, db, ws, t0, store.DueCursor{}, 10); !cmp.Equal(other, ids(d)) {
+		t.Errorf("a second worker's claim meanwhile: %v, want %v", ids(d), other)
+	}
+
+	// c1 gains an event while it is claimed.
+	inserted := make(chan error, 1)
+	go func() {
+		_, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e4", "c1", time.Minute, "anyone?")))
+		inserted <- err
+	}()
+	if db.Dialect() == store.SQLite {
+		if err := <-inserted; err != nil {
+			t.Fatal(err)
 		}
-		return ids
 	}
-	ev, err := db.Claim(ctx, ws.ID, t0, results)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]string{"c2", "c3"}, held(ev)); diff != "" {
-		t.Errorf("claimed after c1 changed (-want +got):\n%s", diff)
+	results := make([]store.Result, 0, 2)
+	for _, d := range ev.Due() {
+		o := parley.Outcome{ConversationID: d.ConversationID, Channel: "chat", StartedAt: t0, Kind: parley.OutcomePending, DefinitionVersion: 1}
+		results = append(results, store.NewResult(d, o, time.Time{}, time.UTC))
 	}
 	if err := ev.Save(ctx, results, t0); err != nil {
 		t.Fatal(err)
 	}
+	held := []string{"c1", "c2"}
+	if db.Dialect() == store.SQLite {
+		held = []string{"c2"}
+	}
+	var got []string
+	for _, r := range results {
+		if ev.Holds(r.Outcome.ConversationID) {
+			got = append(got, r.Outcome.ConversationID)
+		}
+	}
+	if !cmp.Equal(held, got) {
+		t.Errorf("saved %v, want %v", got, held)
+	}
 	if err := ev.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	// The same results again, as from a second worker: nothing is due
-	// with those events any more.
-	ev, err = db.Claim(ctx, ws.ID, t0, results)
-	if err != nil {
-		t.Fatal(err)
+	if db.Dialect() == store.Postgres {
+		if err := <-inserted; err != nil {
+			t.Fatal(err)
+		}
 	}
-	if got := held(ev); len(got) != 0 {
-		t.Errorf("a second claim of the same results holds %v", got)
-	}
-	ev.Rollback()
-
 	rs, err := db.Rollups(ctx, ws.ID, "2026-03-02", "2026-03-02")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if i := slices.IndexFunc(rs, func(r parley.Rollup) bool { return r.Metric == parley.MetricConversations }); i < 0 || rs[i].Value != 2 {
-		t.Errorf("rollups count the two saved conversations once each: %v", rs)
+	if i := slices.IndexFunc(rs, func(r parley.Rollup) bool { return r.Metric == parley.MetricConversations }); i < 0 || rs[i].Value != int64(len(held)) {
+		t.Errorf("rollups count the %d saved conversations once each: %v", len(held), rs)
 	}
-	due, _, err = db.ReadDue(ctx, ws.ID, t0, store.DueCursor{}, 10)
+	d, _ := due(t, db, ws, t0, store.DueCursor{}, 10)
+	if !cmp.Equal([]string{"c1", "c3"}, ids(d)) || len(d[0].Events) != 2 {
+		t.Errorf("still due: %+v, want c1 with both its events, and c3", d)
+	}
+
+	if db.Dialect() != store.Postgres {
+		return
+	}
+	// A process that dies holding a claim loses nothing: its transaction
+	// ends with its connection, and the conversations are due for others.
+	name := "claim-test-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	dying, err := store.Open(ctx, dsn+"&application_name="+name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(due) != 1 || due[0].ConversationID != "c1" || len(due[0].Events) != 2 {
-		t.Errorf("still due: %+v, want c1 with both its events", due)
+	defer dying.Close()
+	held2, err := dying.ClaimDue(ctx, ws.ID, t0, store.DueCursor{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held2.Rollback()
+	if n := len(held2.Due()); n != 2 {
+		t.Fatalf("the dying process claimed %d conversations, want 2", n)
+	}
+	if d, _ := due(t, db, ws, t0, store.DueCursor{}, 10); len(d) != 0 {
+		t.Fatalf("claimed by a live process, still offered: %v", ids(d))
+	}
+	admin, err := sql.Open("pgx", storetest.PostgresURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	// The pids are read first and then ended one by one: in a single
+	// query the server may call pg_terminate_backend before it filters.
+	// The timeout makes it wait until the backend is gone.
+	var pids []int64
+	rows, err := admin.QueryContext(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1`, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var pid int64
+		if err := rows.Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		pids = append(pids, pid)
+	}
+	if err := rows.Close(); err != nil || len(pids) == 0 {
+		t.Fatalf("backends of the dying process: %v, %v", pids, err)
+	}
+	for _, pid := range pids {
+		if _, err := admin.ExecContext(ctx, `SELECT pg_terminate_backend($1, 10000)`, pid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d, _ := due(t, db, ws, t0, store.DueCursor{}, 10); !cmp.Equal([]string{"c1", "c3"}, ids(d)) {
+		t.Errorf("after the claiming process died, due: %v, want c1 and c3", ids(d))
 	}
 }
 

@@ -112,13 +112,10 @@ func TestInsertEventsIdempotent(t *testing.T) {
 	if want := (store.InsertResult{Accepted: 1, Duplicates: 1}); res != want {
 		t.Errorf("mixed batch = %+v, want %+v", res, want)
 	}
-	due, _, err := db.ReadDue(ctx, ws.ID, t0, store.DueCursor{}, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, _ := due(t, db, ws, t0, store.DueCursor{}, 10)
 	seqs := map[string]int64{}
-	for _, d := range due {
-		seqs[d.ConversationID] = d.EventSeq
+	for _, c := range d {
+		seqs[c.ConversationID] = c.LastSeq
 	}
 	if len(seqs) != 3 || seqs["c3"] <= seqs["c1"] || seqs["c2"] >= seqs["c3"] {
 		t.Errorf("due conversations and their last events: %v", seqs)
