@@ -112,9 +112,12 @@ func (a ShortAnswer) Validate() error {
 	return nil
 }
 
-// CheckText checks a required text an editor wrote: not blank, at most
-// limit characters.
+// CheckText checks a required text an editor wrote: storable (see
+// CheckStorable), not blank, at most limit characters.
 func CheckText(field, v string, limit int) (Problem, bool) {
+	if p, ok := CheckStorable(field, v); !ok {
+		return p, false
+	}
 	switch n := len([]rune(v)); {
 	case strings.TrimSpace(v) == "":
 		return FieldProblem(field, "is required"), false

@@ -137,13 +137,17 @@ type NewUserInput struct {
 func (in NewUserInput) Validate() (string, error) {
 	var problems []Problem
 	email := strings.ToLower(strings.TrimSpace(in.Email))
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+	if p, ok := CheckStorable("email", in.Email); !ok {
+		problems = append(problems, p)
+	} else if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
 		problems = append(problems, FieldProblem("email", "must be an email address"))
 	}
 	if n := len([]rune(in.Password)); n < MinPassword || n > 200 {
 		problems = append(problems, FieldProblem("password", fmt.Sprintf("must be %d to 200 characters", MinPassword)))
 	}
-	if len([]rune(in.Name)) > 100 {
+	if p, ok := CheckStorable("name", in.Name); !ok {
+		problems = append(problems, p)
+	} else if len([]rune(in.Name)) > 100 {
 		problems = append(problems, FieldProblem("name", "must be at most 100 characters"))
 	}
 	if !slices.Contains(Roles, in.Role) {
