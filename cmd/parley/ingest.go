@@ -139,6 +139,8 @@ func eachChunk(r *bufio.Reader, fn func(chunk []byte, f ingest.Format, offset in
 		return err
 	}
 	switch first {
+	case 0: // nothing but space: the decoder says what that is
+		return fn(nil, ingest.FormatNDJSON, 0)
 	case '[':
 		all, err := io.ReadAll(r)
 		if err != nil {

@@ -196,6 +196,17 @@ func TestIngestOneObject(t *testing.T) {
 	}
 }
 
+// TestIngestEmptyInput: a file without an event is refused, as an empty
+// body is over HTTP, and stores nothing.
+func TestIngestEmptyInput(t *testing.T) {
+	for _, in := range []string{"", "\n  \r\n"} {
+		r := runParley(t, in, "ingest", "--db", storetest.DSN(t), "-")
+		if r.code != exitFailure || !strings.Contains(r.stderr, "body: is empty") {
+			t.Errorf("input %q: exit %d, stderr %q; want a failure saying it is empty", in, r.code, r.stderr)
+		}
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	tests := [][]string{
 		{"no-such-command"},

@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -87,6 +89,21 @@ func Canonical(e *parley.Event) ([]byte, error) {
 	b = appendOptional(b, `,"comment":`, e.Comment)
 	b = appendOptional(b, `,"assignee":`, string(e.Assignee))
 	return append(b, '}'), nil
+}
+
+// SameContent reports whether a stored body and a new canonical body hold
+// the same event, for an id whose bodies differ byte for byte. They can
+// when the stored one was written before the canonical form last changed:
+// since then, times are written in UTC, so an event stored with its
+// caller's offset and sent again is still a duplicate.
+func SameContent(stored, body []byte) bool {
+	var e parley.Event
+	if err := json.Unmarshal(stored, &e); err != nil {
+		return false
+	}
+	e.OccurredAt = e.OccurredAt.UTC()
+	again, err := Canonical(&e)
+	return err == nil && bytes.Equal(again, body)
 }
 
 // appendField appends a member's name (with what precedes it) and its

@@ -110,6 +110,11 @@ func Decode(r io.Reader, f Format, now time.Time, lim Limits) (Batch, error) {
 		return Batch{}, parley.Errorf(parley.KindTooLarge, "body: larger than %d bytes", lim.MaxBytes)
 	}
 	t := bytes.TrimLeft(data, " \t\r\n")
+	if len(t) == 0 {
+		// Nothing is not a batch in any framing: a client that sends
+		// nothing has lost its events on the way, and should hear so.
+		return Batch{}, parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "is empty: send an event, a JSON array of events or NDJSON")})
+	}
 	if f == FormatAuto {
 		f = FormatNDJSON
 		if (len(t) > 0 && t[0] == '[') || OneEvent(t) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -27,8 +28,10 @@ type validator struct {
 	// input; both are reused for every value of the batch, and so are the
 	// maps that hold the members of an event and of one of its sources or
 	// actions (each is done with before the next is split).
-	tokens         *jsontext.Decoder
-	input          bytes.Reader
+	tokens *jsontext.Decoder
+	input  bytes.Reader
+	// walk reads metadata token by token (see decoder.metadata).
+	walk           *jsontext.Decoder
 	fields, nested map[string]json.RawMessage
 }
 
@@ -36,10 +39,18 @@ type validator struct {
 // it, or reports false when raw is not an object. The values are slices of
 // raw, not copies: splitting is most of the work of validating an event,
 // and this way is three times as fast as decoding into a new map with
-// encoding/json.
-func (v *validator) members(raw []byte, m map[string]json.RawMessage) bool {
+// encoding/json. A name given more than once is kept once and returned in
+// twice, for the caller to report: JSON leaves the meaning of a repeated
+// name open, and taking one of the values would silently drop the other.
+func (v *validator) members(raw []byte, m map[string]json.RawMessage) (twice []string, ok bool) {
 	clear(m)
-	return v.each(raw, '{', func(name string, value []byte) { m[name] = value })
+	ok = v.each(raw, '{', func(name string, value []byte) {
+		if _, dup := m[name]; dup && !slices.Contains(twice, name) {
+			twice = append(twice, name)
+		}
+		m[name] = value
+	})
+	return twice, ok
 }
 
 // elements splits a JSON array into its elements, or reports false when raw
@@ -130,7 +141,8 @@ func (v *validator) event(index int, raw json.RawMessage) (e parley.Event, ok bo
 		v.fields, v.nested = map[string]json.RawMessage{}, map[string]json.RawMessage{}
 	}
 	m := v.fields
-	if !v.members(raw, m) {
+	twice, ok := v.members(raw, m)
+	if !ok {
 		msg := "must be a JSON object"
 		if !json.Valid(raw) {
 			var value any
@@ -148,6 +160,7 @@ func (v *validator) event(index int, raw json.RawMessage) (e parley.Event, ok bo
 	d := decoder{v: v, index: index, m: m}
 	e.ID = d.str("id", true, maxIDChars)
 	d.id = e.ID
+	d.twice(twice)
 	e.Type = parley.EventType(d.str("type", true, 0))
 	known := e.Type == "" || slices.Contains(parley.EventTypes, e.Type)
 	if !known {
@@ -163,6 +176,7 @@ func (v *validator) event(index int, raw json.RawMessage) (e parley.Event, ok bo
 		case len(r) > maxMetadataBytes:
 			d.fail("metadata", fmt.Sprintf("must be at most %d bytes", maxMetadataBytes))
 		default:
+			d.metadata("metadata", r)
 			e.Metadata = r
 		}
 	}
@@ -226,7 +240,16 @@ type decoder struct {
 
 func (d *decoder) fail(field, msg string) { d.v.problem(d.index, d.id, field, msg) }
 
+// twice reports the names an object gave more than once.
+func (d *decoder) twice(names []string) {
+	for _, k := range names {
+		d.fail(k, "given more than once; an object may name each field once")
+	}
+}
+
 // str reads a string field; max > 0 limits its length in characters.
+// Every string of an event is read by it, or by metadata, and so checked
+// for what the database cannot store.
 func (d *decoder) str(field string, required bool, max int) string {
 	r, ok := d.m[field]
 	if !ok {
@@ -235,9 +258,17 @@ func (d *decoder) str(field string, required bool, max int) string {
 		}
 		return ""
 	}
-	s, ok := jsonString(r)
+	s, fault, ok := jsonString(r)
 	if !ok {
 		d.fail(field, "must be a string")
+		return ""
+	}
+	if fault != "" {
+		d.fail(field, fault)
+		return ""
+	}
+	if p, ok := parley.CheckStorable(field, s); !ok {
+		d.fail(field, p.Message)
 		return ""
 	}
 	if required && s == "" {
@@ -306,20 +337,50 @@ func (d *decoder) boolean(field string) bool {
 	return false
 }
 
+// instant reads an RFC 3339 time. It is kept in UTC: the offset a caller
+// wrote says nothing about the instant, so the same instant written with
+// another offset is the same event (a retry, not a conflict), and every
+// stored body writes its time one way.
 func (d *decoder) instant(field string) time.Time {
 	s := d.str(field, true, 0)
 	if s == "" {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := parseRFC3339(s)
 	if err != nil {
 		d.fail(field, "must be an RFC 3339 time with an offset, like 2026-11-24T09:30:00Z or 2026-11-24T17:30:00+08:00")
 		return time.Time{}
 	}
-	if limit := d.v.now.Add(d.v.lim.MaxFuture); t.After(limit) {
+	switch {
+	case t.UTC().Year() < minYear:
+		d.fail(field, fmt.Sprintf("must be in %d or later", minYear))
+	case t.After(d.v.now.Add(d.v.lim.MaxFuture)):
 		d.fail(field, fmt.Sprintf("must not be more than %s in the future", d.v.lim.MaxFuture))
 	}
-	return t
+	return t.UTC()
+}
+
+// minYear is the earliest year an event may be in (as UTC). Customer
+// agents that send events are younger; an earlier time is a bug in the
+// caller (a zero time, seconds taken for milliseconds), and stored it
+// would stretch every report back to it.
+const minYear = 2000
+
+// parseRFC3339 parses an RFC 3339 time. RFC 3339 (section 5.6) allows the
+// "T" between date and time and the "Z" of UTC in lower case, which Go's
+// layout does not.
+func parseRFC3339(s string) (time.Time, error) {
+	if len(s) > 10 && (s[10] == 't' || s[len(s)-1] == 'z') {
+		b := []byte(s)
+		if b[10] == 't' {
+			b[10] = 'T'
+		}
+		if b[len(b)-1] == 'z' {
+			b[len(b)-1] = 'Z'
+		}
+		s = string(b)
+	}
+	return time.Parse(time.RFC3339Nano, s)
 }
 
 func (d *decoder) httpURL(field string) string {
@@ -352,7 +413,8 @@ func (d *decoder) objects(field string, each func(sub *decoder)) int {
 	for i, er := range elems {
 		name := func() string { return field + "[" + strconv.Itoa(i) + "]" }
 		m := d.v.nested
-		if !d.v.members(er, m) {
+		twice, ok := d.v.members(er, m)
+		if !ok {
 			d.fail(name(), "must be an object")
 			continue
 		}
@@ -363,6 +425,7 @@ func (d *decoder) objects(field string, each func(sub *decoder)) int {
 		}
 		sub := &decoder{v: d.v, index: d.index, id: d.id, m: m}
 		before := len(d.v.problems)
+		sub.twice(twice)
 		each(sub)
 		for j := before; j < len(d.v.problems); j++ {
 			d.v.problems[j].Field = name() + "." + d.v.problems[j].Field
@@ -377,10 +440,9 @@ func (d *decoder) sources(field string) []parley.Source {
 		src := parley.Source{
 			ID:    s.str("id", true, maxIDChars),
 			Title: s.str("title", false, maxNameChars*5),
-			URL:   s.str("url", false, 0),
-		}
-		if len(src.URL) > maxURLBytes {
-			s.fail("url", fmt.Sprintf("must be at most %d bytes", maxURLBytes))
+			// A source's link is followed by people and by the agent's
+			// platform that reads it back: the rule of ticket_url.
+			URL: s.httpURL("url"),
 		}
 		s.unknown("id", "title", "url")
 		out = append(out, src)
@@ -428,21 +490,33 @@ func (d *decoder) strays(problem func(key string) string) {
 	}
 }
 
-// jsonString decodes a JSON string value. Plain strings, the common case,
-// are taken without a full decode.
-func jsonString(r json.RawMessage) (string, bool) {
+// jsonString decodes a JSON string value; ok is false when r is not a
+// string. A string that is not text says so in fault: invalid UTF-8 or a
+// lone surrogate escape ("\ud800") would otherwise be changed into U+FFFD
+// without a word, and the stored event would not be the one sent. Plain
+// strings, the common case, are taken without a full decode.
+func jsonString(r json.RawMessage) (s, fault string, ok bool) {
 	if len(r) < 2 || r[0] != '"' {
-		return "", false
+		return "", "", false
 	}
 	if bytes.IndexByte(r, '\\') < 0 && utf8.Valid(r) {
-		return string(r[1 : len(r)-1]), true
+		return string(r[1 : len(r)-1]), "", true
 	}
-	var s string
-	if err := json.Unmarshal(r, &s); err != nil {
-		return "", false
+	b, err := jsontext.AppendUnquote(nil, r)
+	switch {
+	case err == nil:
+		return string(b), "", true
+	case !utf8.Valid(r):
+		p, _ := parley.CheckStorable("", string(r))
+		return "", p.Message, true
+	case bytes.Contains(r, []byte(`\u`)):
+		return "", msgSurrogate, true
 	}
-	return s, true
+	return "", "", false
 }
+
+// msgSurrogate is the problem of a string with half of a UTF-16 pair.
+const msgSurrogate = `must not hold a lone UTF-16 surrogate (an escape from \ud800 to \udfff outside a pair)`
 
 func isNull(r json.RawMessage) bool { return string(r) == "null" }
 
@@ -480,3 +554,106 @@ func sortProblems(ps []parley.Problem) {
 		return rank(ps[i].Field) < rank(ps[j].Field)
 	})
 }
+
+// metadata checks every name and string value of a metadata object, at
+// any depth, by the rules of every other string of an event: each must be
+// text the database can store, and no object may name a member twice.
+// Metadata is stored as the caller sent it and never interpreted, but it
+// is still shown and returned, so what it holds must survive the trip.
+// Problems name the place, as "metadata.order.lines[2].sku".
+func (d *decoder) metadata(field string, raw []byte) {
+	d.v.input.Reset(raw)
+	if d.v.walk == nil {
+		d.v.walk = jsontext.NewDecoder(&d.v.input)
+	}
+	dec := d.v.walk
+	dec.Reset(&d.v.input, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	// path holds, for each open container, its member name (objects) or
+	// its next index (arrays); names holds each open object's names.
+	type level struct {
+		array bool
+		named bool // the name of the object's current member is read
+		name  string
+		index int
+		names map[string]bool
+	}
+	var path []level
+	where := func() string {
+		var b strings.Builder
+		b.WriteString(field)
+		for _, l := range path {
+			switch {
+			case l.array:
+				b.WriteString("[" + strconv.Itoa(l.index) + "]")
+			case !l.named:
+			case memberName.MatchString(l.name):
+				b.WriteString("." + l.name)
+			default:
+				b.WriteString("[" + strconv.Quote(l.name) + "]")
+			}
+		}
+		return b.String()
+	}
+	for {
+		kind := dec.PeekKind()
+		if kind == 0 {
+			return // the end, or a syntax error already reported
+		}
+		var top *level
+		if len(path) > 0 {
+			top = &path[len(path)-1]
+		}
+		// A string in an object where a name is due is a name.
+		isName := top != nil && !top.array && !top.named && kind == '"'
+		if kind == '"' {
+			raw, err := dec.ReadValue()
+			if err != nil {
+				return
+			}
+			s, fault, _ := jsonString(json.RawMessage(raw))
+			if fault == "" {
+				if p, ok := parley.CheckStorable("", s); !ok {
+					fault = p.Message
+				}
+			}
+			switch {
+			case fault != "" && isName: // named by the object that holds it
+				d.fail(where(), "a member's name "+fault)
+			case fault != "":
+				d.fail(where(), fault)
+			case isName && top.names[s]:
+				top.name, top.named = s, true
+				d.fail(where(), "given more than once; an object may name each member once")
+			}
+			if isName {
+				top.name, top.named = s, true
+				top.names[s] = true
+				continue
+			}
+		} else if _, err := dec.ReadToken(); err != nil {
+			return
+		}
+		switch kind {
+		case '{':
+			path = append(path, level{names: map[string]bool{}})
+			continue
+		case '[':
+			path = append(path, level{array: true})
+			continue
+		case '}', ']':
+			path = path[:len(path)-1]
+		}
+		// A value ended: the container moves on to its next member.
+		if len(path) > 0 {
+			if l := &path[len(path)-1]; l.array {
+				l.index++
+			} else {
+				l.named = false
+			}
+		}
+	}
+}
+
+// memberName is a metadata member name written bare in a problem's field;
+// others are quoted.
+var memberName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)

@@ -185,7 +185,7 @@ func (w *EventWriter) checkStored(ctx context.Context, items []ingest.Item, firs
 		switch r := stored[it.Event.ID]; {
 		case r.seq >= first:
 			inserted[it.Event.ID] = true
-		case r.body == string(it.Body):
+		case r.body == string(it.Body) || ingest.SameContent([]byte(r.body), it.Body):
 			dups++
 		default:
 			problems = append(problems, parley.Problem{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -338,5 +339,38 @@ func TestSameSchemaBothDialects(t *testing.T) {
 	}
 	if diff := cmp.Diff(a, b); diff != "" {
 		t.Errorf("schemas differ (-sqlite +postgres):\n%s", diff)
+	}
+}
+
+// TestRetryOfAnEventStoredWithItsOffset: an event stored before times were
+// kept in UTC, with its caller's offset in the body, is a duplicate when
+// sent again, not a conflict; a real change under its id still conflicts.
+func TestRetryOfAnEventStoredWithItsOffset(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	old := msg("e1", "c1", 0, "hello")
+	old.OccurredAt = old.OccurredAt.In(time.FixedZone("", 8*3600))
+	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, old)); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"id":"e1","type":"message","conversation_id":"c1","occurred_at":"2026-03-02T09:00:00Z","author":"visitor","text":"hello"}`
+	retry, err := ingest.Decode(strings.NewReader(body), ingest.FormatNDJSON, t0, ingest.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.InsertEvents(ctx, ws.ID, retry)
+	if err != nil {
+		t.Fatalf("retry: %v %+v", err, parley.ProblemsOf(err))
+	}
+	if want := (store.InsertResult{Duplicates: 1}); res != want {
+		t.Errorf("retry = %+v, want %+v", res, want)
+	}
+	changed, err := ingest.Decode(strings.NewReader(strings.Replace(body, "hello", "hullo", 1)), ingest.FormatNDJSON, t0, ingest.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.InsertEvents(ctx, ws.ID, changed); parley.KindOf(err) != parley.KindInvalid {
+		t.Errorf("changed text under a stored id: %v, want a conflict", err)
 	}
 }
