@@ -59,6 +59,7 @@ const defaultDSN = "sqlite:parley.db"
 type app struct {
 	env
 	dsn       string
+	dbOpt     store.Options
 	workspace string
 	logLevel  string
 	log       *slog.Logger
@@ -160,6 +161,11 @@ func (a *app) flags(name string) *flag.FlagSet {
 	fs.StringVar(&a.dsn, "db", defaultDSN, "database: sqlite:PATH or postgres://… (env PARLEY_DB, or PARLEY_DB_FILE naming a file that holds it)")
 	fs.StringVar(&a.workspace, "workspace", parley.DefaultWorkspace, "workspace slug, created on first use (env PARLEY_WORKSPACE)")
 	fs.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error (env PARLEY_LOG_LEVEL)")
+	def := store.DefaultOptions()
+	fs.DurationVar(&a.dbOpt.LockTimeout, "db-lock-timeout", def.LockTimeout, "PostgreSQL: longest wait for a lock before a statement fails, 0 for none (env PARLEY_DB_LOCK_TIMEOUT)")
+	fs.DurationVar(&a.dbOpt.StatementTimeout, "db-statement-timeout", def.StatementTimeout, "PostgreSQL: longest a statement may run, 0 for no limit (env PARLEY_DB_STATEMENT_TIMEOUT)")
+	fs.DurationVar(&a.dbOpt.IdleInTransactionTimeout, "db-idle-in-transaction-timeout", def.IdleInTransactionTimeout,
+		"PostgreSQL: a session idle this long inside a transaction is ended, freeing its locks; 0 for never (env PARLEY_DB_IDLE_IN_TRANSACTION_TIMEOUT)")
 	return fs
 }
 
@@ -175,7 +181,7 @@ func (a *app) open(ctx context.Context) (*store.DB, parley.Workspace, error) {
 		}
 		a.dsn = strings.TrimSpace(string(b))
 	}
-	db, err := store.Open(ctx, a.dsn)
+	db, err := store.OpenWith(ctx, a.dsn, a.dbOpt)
 	if err != nil {
 		return nil, parley.Workspace{}, fmt.Errorf("open database: %w", err)
 	}

@@ -208,6 +208,11 @@ func (db *DB) ResetOutcomes(ctx context.Context, workspaceID int64) error {
 
 func (db *DB) resetOutcomes(ctx context.Context, tx *sql.Tx, workspaceID int64) error {
 	d := db.dialect
+	if d == Postgres {
+		if err := longStatements(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM rollups WHERE workspace_id = ?`), workspaceID); err != nil {
 		return fmt.Errorf("store: reset rollups: %w", err)
 	}

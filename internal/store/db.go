@@ -9,11 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
+	_ "modernc.org/sqlite"           // registers the "sqlite" driver
 
 	"github.com/parleyhq/parley"
 )
@@ -39,11 +42,48 @@ type DB struct {
 // backfill should together read each event about once.
 func (db *DB) EventRowsRead() int64 { return db.eventRowsRead.Load() }
 
-// Open connects to the database named by dsn and applies any pending
-// migrations. A dsn is "postgres://…" (or "postgresql://…") for PostgreSQL,
-// and "sqlite:PATH", "file:PATH" or a plain path for SQLite.
+// Options tune how a DB connects. DefaultOptions gives the defaults.
+type Options struct {
+	// LockTimeout, StatementTimeout and IdleInTransactionTimeout bound, on
+	// PostgreSQL, how long a statement waits for a lock, how long one runs,
+	// and how long a session may sit idle inside a transaction before the
+	// server ends it (its transaction is rolled back and its locks freed).
+	// So a process that stalls — stopped, swapped out, cut off — holding
+	// locks blocks the others for at most IdleInTransactionTimeout, and a
+	// healthy one waiting behind it gives up after LockTimeout. Zero turns
+	// a limit off; a DSN that sets one itself keeps its own.
+	LockTimeout, StatementTimeout, IdleInTransactionTimeout time.Duration
+}
+
+// The defaults of Options. A lock is normally held for milliseconds (an
+// ingest batch) to a second or two (an evaluation batch, a grouping pass);
+// migrations and rebuilds lift the statement limit for themselves.
+const (
+	DefaultLockTimeout              = 5 * time.Second
+	DefaultStatementTimeout         = time.Minute
+	DefaultIdleInTransactionTimeout = time.Minute
+)
+
+// DefaultOptions returns the options Open uses.
+func DefaultOptions() Options {
+	return Options{
+		LockTimeout:              DefaultLockTimeout,
+		StatementTimeout:         DefaultStatementTimeout,
+		IdleInTransactionTimeout: DefaultIdleInTransactionTimeout,
+	}
+}
+
+// Open connects to the database named by dsn with the default options and
+// applies any pending migrations. A dsn is "postgres://…" (or
+// "postgresql://…") for PostgreSQL, and "sqlite:PATH", "file:PATH" or a
+// plain path for SQLite.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db, err := open(dsn)
+	return OpenWith(ctx, dsn, DefaultOptions())
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	db, err := open(dsn, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -58,12 +98,25 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return db, nil
 }
 
-func open(dsn string) (*DB, error) {
+func open(dsn string, opt Options) (*DB, error) {
+	if opt.LockTimeout < 0 || opt.StatementTimeout < 0 || opt.IdleInTransactionTimeout < 0 {
+		return nil, parley.Errorf(parley.KindInvalid, "db: a timeout must not be negative (0 turns it off)")
+	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		pool, err := sql.Open("pgx", dsn)
+		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
-			return nil, fmt.Errorf("store: open postgres: %w", err)
+			return nil, parley.Errorf(parley.KindInvalid, "db: %v", err)
 		}
+		for name, d := range map[string]time.Duration{
+			"lock_timeout":                        opt.LockTimeout,
+			"statement_timeout":                   opt.StatementTimeout,
+			"idle_in_transaction_session_timeout": opt.IdleInTransactionTimeout,
+		} {
+			if _, ok := cfg.RuntimeParams[name]; !ok {
+				cfg.RuntimeParams[name] = strconv.FormatInt(d.Milliseconds(), 10)
+			}
+		}
+		pool := stdlib.OpenDB(*cfg)
 		pool.SetMaxOpenConns(16)
 		pool.SetMaxIdleConns(16)
 		return &DB{dialect: Postgres, write: pool, read: pool}, nil
@@ -146,6 +199,17 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// longStatements lifts the statement timeout for the rest of a PostgreSQL
+// transaction, for work that is long by nature (a migration, the reset of
+// every outcome of a workspace) and whose caller waits for it. Waits for
+// locks stay bounded.
+func longStatements(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+		return fmt.Errorf("store: lift statement timeout: %w", err)
 	}
 	return nil
 }

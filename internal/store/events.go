@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/ingest"
@@ -66,16 +67,19 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 	}
 	d := w.db.dialect
 
-	// Arrival numbers come from the workspace row, whose lock this
-	// transaction now holds until it ends: concurrent writers queue here,
-	// so arrival order is commit order.
-	var last int64
-	if err := w.tx.QueryRowContext(ctx, d.rebind(
-		`UPDATE workspaces SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq`),
-		len(items), w.workspaceID).Scan(&last); err != nil {
-		return fmt.Errorf("store: allocate event numbers: %w", err)
+	// The rows of the batch's conversations are locked first, and marked
+	// due; the arrival numbers are taken only then. Two batches about one
+	// conversation therefore number its events in the order they commit,
+	// while batches about other conversations never wait for each other.
+	// Every conversation of the batch is marked, even one whose events
+	// all turn out to be duplicates: evaluating it again changes nothing.
+	if err := w.markDue(ctx, items); err != nil {
+		return err
 	}
-	first := last - int64(len(items)) + 1
+	first, err := w.allocate(ctx, len(items))
+	if err != nil {
+		return err
+	}
 
 	var inserted int64
 	args := make([]any, 0, insertChunk*7)
@@ -98,54 +102,79 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 		inserted += n
 	}
 
-	// Usually every event is new, and stored stays nil. Otherwise the
-	// stored rows tell which ones this batch stored (by their arrival
-	// numbers) and which were there before.
-	var stored map[string]bool
+	// Usually every event is new. Otherwise the stored rows tell which
+	// ones this batch stored (by their arrival numbers) and which were
+	// there before.
 	if inserted < int64(len(items)) {
-		var dups int
-		var err error
-		if stored, dups, err = w.checkStored(ctx, items, first); err != nil {
+		dups, err := w.checkStored(ctx, items, first)
+		if err != nil {
 			return err
 		}
 		w.res.Duplicates += dups
 	}
 
-	// Mark each touched conversation due for evaluation at once. One row per
-	// conversation: PostgreSQL refuses to upsert the same row twice in
-	// one statement.
-	due := map[string]int64{}
-	var order []string
-	for i, it := range items {
-		if stored != nil && !stored[it.Event.ID] {
-			continue
-		}
-		c := it.Event.ConversationID
-		if _, ok := due[c]; !ok {
-			order = append(order, c)
-		}
-		due[c] = first + int64(i)
+	w.res.Accepted += int(inserted)
+	return nil
+}
+
+// markDue marks every conversation of the batch due for evaluation at
+// once and bumps its version, which locks its row for the rest of the
+// transaction. Rows are written in key order, so that two batches cannot
+// deadlock over them; one row per conversation, since PostgreSQL refuses
+// to upsert one row twice in a statement.
+func (w *EventWriter) markDue(ctx context.Context, items []ingest.Item) error {
+	convs := make([]string, 0, len(items)/4+1)
+	for _, it := range items {
+		convs = append(convs, it.Event.ConversationID)
 	}
-	dueNow := d.instant(earliest)
-	for start := 0; start < len(order); start += insertChunk {
-		chunk := order[start:min(start+insertChunk, len(order))]
+	slices.Sort(convs)
+	convs = slices.Compact(convs)
+	dueNow := w.db.dialect.instant(earliest)
+	args := make([]any, 0, insertChunk*4)
+	for start := 0; start < len(convs); start += insertChunk {
+		chunk := convs[start:min(start+insertChunk, len(convs))]
 		args = args[:0]
 		for _, c := range chunk {
-			args = append(args, w.workspaceID, c, due[c], dueNow)
+			args = append(args, w.workspaceID, c, 1, dueNow)
 		}
 		if _, err := w.db.execTx(ctx, w.tx, markDueSQL(len(chunk)), args...); err != nil {
 			return fmt.Errorf("store: mark conversations due: %w", err)
 		}
 	}
-	w.res.Accepted += int(inserted)
 	return nil
 }
 
+// eventBlock is how many arrival numbers one block of the PostgreSQL
+// sequence stands for (see migration 0008).
+const eventBlock = 1 << 20
+
+// allocate hands out n consecutive arrival numbers and returns the first.
+// On PostgreSQL they are one block of a sequence, which takes no lock; on
+// SQLite, whose one writer runs alone, the next n of the workspace's count.
+func (w *EventWriter) allocate(ctx context.Context, n int) (int64, error) {
+	if w.db.dialect == Postgres {
+		if n > eventBlock {
+			return 0, fmt.Errorf("store: %d events in one insert, more than a block of %d arrival numbers", n, eventBlock)
+		}
+		var block int64
+		if err := w.tx.QueryRowContext(ctx, `SELECT nextval('event_blocks')`).Scan(&block); err != nil {
+			return 0, fmt.Errorf("store: allocate event numbers: %w", err)
+		}
+		return block * eventBlock, nil
+	}
+	var last int64
+	if err := w.tx.QueryRowContext(ctx, `UPDATE workspaces SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq`,
+		n, w.workspaceID).Scan(&last); err != nil {
+		return 0, fmt.Errorf("store: allocate event numbers: %w", err)
+	}
+	return last - int64(n) + 1, nil
+}
+
 // checkStored reads back the stored events of a batch whose events were
-// not all inserted. Those numbered from first on were stored by this
-// batch; of the others, an equal body is a duplicate and another is a
-// conflict.
-func (w *EventWriter) checkStored(ctx context.Context, items []ingest.Item, first int64) (map[string]bool, int, error) {
+// not all inserted, and counts the duplicates. Those numbered from first
+// on were stored by this batch; of the others, an equal body is a
+// duplicate and another is a conflict.
+func (w *EventWriter) checkStored(ctx context.Context, items []ingest.Item, first int64) (int, error) {
 	type row struct {
 		seq  int64
 		body string
@@ -161,7 +190,7 @@ func (w *EventWriter) checkStored(ctx context.Context, items []ingest.Item, firs
 		rows, err := w.tx.QueryContext(ctx, w.db.dialect.rebind(
 			`SELECT event_id, seq, body FROM events WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...)
 		if err != nil {
-			return nil, 0, fmt.Errorf("store: read stored events: %w", err)
+			return 0, fmt.Errorf("store: read stored events: %w", err)
 		}
 		for rows.Next() {
 			var (
@@ -170,21 +199,19 @@ func (w *EventWriter) checkStored(ctx context.Context, items []ingest.Item, firs
 			)
 			if err := rows.Scan(&id, &r.seq, &r.body); err != nil {
 				rows.Close()
-				return nil, 0, fmt.Errorf("store: read stored events: %w", err)
+				return 0, fmt.Errorf("store: read stored events: %w", err)
 			}
 			stored[id] = r
 		}
 		if err := rows.Close(); err != nil {
-			return nil, 0, fmt.Errorf("store: read stored events: %w", err)
+			return 0, fmt.Errorf("store: read stored events: %w", err)
 		}
 	}
-	inserted := make(map[string]bool, len(items))
 	dups := 0
 	var problems []parley.Problem
 	for _, it := range items {
 		switch r := stored[it.Event.ID]; {
 		case r.seq >= first:
-			inserted[it.Event.ID] = true
 		case r.body == string(it.Body) || ingest.SameContent([]byte(r.body), it.Body):
 			dups++
 		default:
@@ -195,9 +222,9 @@ func (w *EventWriter) checkStored(ctx context.Context, items []ingest.Item, firs
 		}
 	}
 	if len(problems) > 0 {
-		return nil, 0, parley.InvalidInput(problems)
+		return 0, parley.InvalidInput(problems)
 	}
-	return inserted, dups, nil
+	return dups, nil
 }
 
 // Commit makes the stored events durable and reports what was stored.

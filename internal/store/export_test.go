@@ -40,3 +40,10 @@ func (db *DB) Exec(ctx context.Context, q string, args ...any) error {
 	_, err := db.write.ExecContext(ctx, db.dialect.rebind(q), args...)
 	return err
 }
+
+// Setting reads a PostgreSQL setting as the given pool's sessions see it.
+func (db *DB) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := db.write.QueryRowContext(ctx, "SELECT current_setting($1)", name).Scan(&v)
+	return v, err
+}

@@ -61,6 +61,14 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		if db.dialect == Postgres {
+			// A migration may rewrite a large table, and a process that
+			// starts beside one that migrates waits for it to finish.
+			if err := longStatements(ctx, tx); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = 0`); err != nil {
+				return fmt.Errorf("store: lift lock timeout: %w", err)
+			}
 			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock); err != nil {
 				return fmt.Errorf("store: migration lock: %w", err)
 			}

@@ -108,7 +108,7 @@ const claimChunk = 500
 // it are found by the next walk.
 func (db *DB) ClaimDue(ctx context.Context, workspaceID int64, now time.Time, after DueCursor, limit int) (*Evaluation, error) {
 	ev := &Evaluation{db: db, workspaceID: workspaceID, next: after}
-	q := `SELECT conversation_id, event_seq, due_at, contributions FROM conversations
+	q := `SELECT conversation_id, version, due_at, contributions FROM conversations
 		WHERE workspace_id = ? AND due_at IS NOT NULL AND due_at <= ?
 		  AND (due_at, conversation_id) > (?, ?)
 		ORDER BY due_at, conversation_id LIMIT ?`
@@ -211,7 +211,7 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 		// index of due conversations, all of them at the start of a
 		// backfill.
 		rows, err := tx.QueryContext(ctx, d.rebind(`
-			SELECT conversation_id, event_seq, contributions, due_at IS NOT NULL AND due_at <= ? FROM conversations
+			SELECT conversation_id, version, contributions, due_at IS NOT NULL AND due_at <= ? FROM conversations
 			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...)
 		if err != nil {
 			return fmt.Errorf("store: claim due conversations: %w", err)
@@ -310,7 +310,7 @@ func (db *DB) conversationEvents(ctx context.Context, tx *sql.Tx, workspaceID in
 
 // conversationColumns are written by Save, in this order.
 var conversationColumns = []string{
-	"workspace_id", "conversation_id", "event_seq", "evaluated_seq", "started_at", "day", "channel", "test",
+	"workspace_id", "conversation_id", "version", "evaluated_seq", "started_at", "day", "channel", "test",
 	"ticket_url", "outcome", "resolution", "reasons", "decided_at", "decision_due_at",
 	"handoff_initiator", "handoff_reason", "reopened", "closed_at", "time_to_close_ms",
 	"contributions", "definition_version", "evaluated_at", "due_at",

@@ -21,10 +21,9 @@ func insertEventsSQL(rows int) string {
 }
 
 func markDueSQL(rows int) string {
-	return `INSERT INTO conversations (workspace_id, conversation_id, event_seq, due_at) VALUES ` +
+	return `INSERT INTO conversations (workspace_id, conversation_id, version, due_at) VALUES ` +
 		placeholders(rows, 4) +
-		` ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET due_at = excluded.due_at, event_seq =
-		  CASE WHEN excluded.event_seq > conversations.event_seq THEN excluded.event_seq ELSE conversations.event_seq END`
+		` ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET due_at = excluded.due_at, version = conversations.version + 1`
 }
 
 func eventsOfSQL(conversations int) string {

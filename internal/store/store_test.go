@@ -104,7 +104,7 @@ func TestInsertEventsIdempotent(t *testing.T) {
 		t.Errorf("retry = %+v, want %+v", res, want)
 	}
 	// A batch mixing a retried event and a new one stores the new one
-	// only, and marks only its conversation due with it.
+	// only; the conversations of both are due.
 	mixed := batch(t, msg("e3", "c2", 0, "你好"), msg("e4", "c3", time.Hour, "new"))
 	res, err = db.InsertEvents(ctx, ws.ID, mixed)
 	if err != nil {
@@ -372,5 +372,74 @@ func TestRetryOfAnEventStoredWithItsOffset(t *testing.T) {
 	}
 	if _, err := db.InsertEvents(ctx, ws.ID, changed); parley.KindOf(err) != parley.KindInvalid {
 		t.Errorf("changed text under a stored id: %v, want a conflict", err)
+	}
+}
+
+// TestIngestLocksOnlyItsConversations: an ingest transaction left open
+// holds the rows of its own conversations only. Another batch of the same
+// workspace about other conversations is stored meanwhile; one about the
+// same conversation waits for it, and numbers its events after the
+// first's, in commit order. (SQLite has one writer: there the second batch
+// always waits.)
+func TestIngestLocksOnlyItsConversations(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("SQLite runs one write transaction at a time")
+	}
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	w, err := db.BeginEvents(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Rollback()
+	if err := w.Insert(ctx, batch(t, msg("e1", "c1", 0, "first"))); err != nil {
+		t.Fatal(err)
+	}
+	quick, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := db.InsertEvents(quick, ws.ID, batch(t, msg("e2", "c2", 0, "other"))); err != nil {
+		t.Fatalf("a batch about another conversation, while the first is open: %v", err)
+	}
+	same := make(chan error, 1)
+	go func() {
+		_, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e3", "c1", 0, "second")))
+		same <- err
+	}()
+	if _, err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-same; err != nil {
+		t.Fatal(err)
+	}
+	events, err := db.ConversationEvents(ctx, ws.ID, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 2 || events[0].ID != "e1" || events[0].Seq >= events[1].Seq {
+		t.Errorf("c1's events in arrival order: %+v", events)
+	}
+}
+
+// TestSessionTimeouts: the PostgreSQL sessions get the lock, statement and
+// idle-in-transaction timeouts of the options, and a DSN that sets one
+// keeps its own.
+func TestSessionTimeouts(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("PostgreSQL settings")
+	}
+	ctx := context.Background()
+	opt := store.Options{LockTimeout: 1500 * time.Millisecond, StatementTimeout: 0, IdleInTransactionTimeout: 42 * time.Second}
+	db, err := store.OpenWith(ctx, storetest.DSN(t)+"&statement_timeout=7000", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for name, want := range map[string]string{
+		"lock_timeout": "1500ms", "statement_timeout": "7s", "idle_in_transaction_session_timeout": "42s",
+	} {
+		if got, err := db.Setting(ctx, name); err != nil || got != want {
+			t.Errorf("%s = %q (%v), want %q", name, got, err, want)
+		}
 	}
 }
