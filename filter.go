@@ -89,7 +89,7 @@ const (
 )
 
 // Reasons lists every unresolved reason, in the order of the criteria.
-var Reasons = []UnresolvedReason{ReasonNoSourceOrAction, ReasonHumanRequested, ReasonNegativeFeedback}
+var Reasons = []UnresolvedReason{ReasonNoSourceOrAction, ReasonHumanRequested, ReasonNegativeFeedback, ReasonLastActionFailed}
 
 // Initiators lists everyone who can start a handoff.
 var Initiators = []Initiator{InitiatorCustomerAgent, InitiatorRule, InitiatorRep}

@@ -36,32 +36,44 @@ const (
 // Criterion is one of the three tests a conversation must pass to be resolved.
 type Criterion string
 
-// The criteria of a resolution, in the order SPEC §4 gives them.
+// The criteria of a resolution, in the order SPEC §4 gives them. Criterion
+// 1 is CriterionCitedSourceOrAction or, by the workspace's setting,
+// CriterionAnyAgentReply; CriterionLastActionNotFailed applies only when
+// the setting failed_last_action is on.
 const (
 	CriterionCitedSourceOrAction  Criterion = "cited_source_or_action"
+	CriterionAnyAgentReply        Criterion = "any_agent_reply"
 	CriterionNoHumanRequest       Criterion = "no_human_request"
 	CriterionLastReplyNotNegative Criterion = "last_reply_not_negative"
+	CriterionLastActionNotFailed  Criterion = "last_action_not_failed"
 )
 
 // UnresolvedReason names a failed criterion.
 type UnresolvedReason string
 
-// The reasons a conversation is unresolved, one per criterion.
+// The reasons a conversation is unresolved, one per criterion that can fail.
 const (
 	ReasonNoSourceOrAction UnresolvedReason = "no_source_or_action"
 	ReasonHumanRequested   UnresolvedReason = "human_requested"
 	ReasonNegativeFeedback UnresolvedReason = "negative_feedback"
+	ReasonLastActionFailed UnresolvedReason = "last_action_failed"
 )
 
-// ReasonOf returns the reason an unresolved conversation gives for a failed criterion.
+// ReasonOf returns the reason an unresolved conversation gives for a failed
+// criterion; "" for CriterionAnyAgentReply, which every conversation that
+// reaches a decision passes.
 func (c Criterion) ReasonOf() UnresolvedReason {
 	switch c {
 	case CriterionCitedSourceOrAction:
 		return ReasonNoSourceOrAction
 	case CriterionNoHumanRequest:
 		return ReasonHumanRequested
+	case CriterionLastReplyNotNegative:
+		return ReasonNegativeFeedback
+	case CriterionLastActionNotFailed:
+		return ReasonLastActionFailed
 	}
-	return ReasonNegativeFeedback
+	return ""
 }
 
 // CriterionResult explains one criterion: whether it passed, and the events

@@ -17,4 +17,6 @@ type Workspace struct {
 	Slug     string   `json:"slug"`
 	Name     string   `json:"name"`
 	Settings Settings `json:"settings"`
+	// SettingsVersion numbers the settings (see VersionedSettings).
+	SettingsVersion int64 `json:"settings_version"`
 }

@@ -33,10 +33,11 @@ const (
 	ScopeIngest Scope = "ingest" // send events
 	ScopeRead   Scope = "read"   // read reports, conversations, gaps, short answers
 	ScopeWrite  Scope = "write"  // act on gaps and short answers (and read them)
+	ScopeAdmin  Scope = "admin"  // what an admin may do: settings above all
 )
 
 // Scopes lists every scope.
-var Scopes = []Scope{ScopeIngest, ScopeRead, ScopeWrite}
+var Scopes = []Scope{ScopeIngest, ScopeRead, ScopeWrite, ScopeAdmin}
 
 // Permission is what a route needs.
 type Permission string
@@ -65,7 +66,8 @@ func (r Role) Allows(p Permission) bool {
 
 // AllowsScopes reports whether a token with these scopes has a permission.
 // Write includes read, so that a client that changes a topic can read the
-// result; no scope reaches admin.
+// result. Admin allows what needs an admin (the settings API, for one) and
+// nothing else: a program that changes settings need not read reports.
 func AllowsScopes(scopes []Scope, p Permission) bool {
 	switch p {
 	case PermIngest:
@@ -74,6 +76,8 @@ func AllowsScopes(scopes []Scope, p Permission) bool {
 		return slices.Contains(scopes, ScopeRead) || slices.Contains(scopes, ScopeWrite)
 	case PermWrite:
 		return slices.Contains(scopes, ScopeWrite)
+	case PermAdmin:
+		return slices.Contains(scopes, ScopeAdmin)
 	}
 	return false
 }
@@ -168,14 +172,14 @@ func ParseScopes(s string) ([]Scope, error) {
 			continue
 		}
 		if !slices.Contains(Scopes, sc) {
-			return nil, InvalidInput([]Problem{FieldProblem("scopes", fmt.Sprintf("unknown scope %q (want ingest, read, write)", sc))})
+			return nil, InvalidInput([]Problem{FieldProblem("scopes", fmt.Sprintf("unknown scope %q (want ingest, read, write or admin)", sc))})
 		}
 		if !slices.Contains(out, sc) {
 			out = append(out, sc)
 		}
 	}
 	if len(out) == 0 {
-		return nil, InvalidInput([]Problem{FieldProblem("scopes", "name at least one of ingest, read, write")})
+		return nil, InvalidInput([]Problem{FieldProblem("scopes", "name at least one of ingest, read, write, admin")})
 	}
 	return out, nil
 }

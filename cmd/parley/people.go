@@ -145,7 +145,7 @@ func (a *app) userListCmd() *ffcli.Command {
 func (a *app) tokenCmd() *ffcli.Command {
 	create := a.flags("token create")
 	name := create.String("name", "", "what the token is for, such as \"agent platform\"")
-	scopes := create.String("scopes", "ingest", "comma-separated: ingest, read, write")
+	scopes := create.String("scopes", "ingest", "comma-separated: ingest, read, write, admin")
 	list := a.flags("token list")
 	revoke := a.flags("token revoke")
 	return &ffcli.Command{
@@ -156,7 +156,7 @@ func (a *app) tokenCmd() *ffcli.Command {
 		Exec:       func(context.Context, []string) error { return flag.ErrHelp },
 		Subcommands: []*ffcli.Command{
 			{
-				Name: "create", ShortUsage: "parley token create --name N [--scopes ingest,read,write]",
+				Name: "create", ShortUsage: "parley token create --name N [--scopes ingest,read,write,admin]",
 				ShortHelp: "Create a token and print it, once.", FlagSet: create,
 				Exec: func(ctx context.Context, args []string) error {
 					sc, err := parley.ParseScopes(*scopes)

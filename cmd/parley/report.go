@@ -13,6 +13,7 @@ import (
 
 	"github.com/peterbourgon/ff/v3/ffcli"
 
+	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/report"
 )
 
@@ -86,8 +87,13 @@ func printReport(w io.Writer, r *report.Report) error {
 	if len(r.Channels) > 0 {
 		chans = strings.Join(r.Channels, ", ")
 	}
-	fmt.Fprintf(w, "Performance %s to %s, %s, by %s (time zone %s, window %s, definition version %d)\n",
-		r.From, r.To, chans, r.Granularity, r.Settings.TimeZone, r.Settings.Window, r.DefinitionVersion)
+	failed := ""
+	if r.Settings.FailedLastAction {
+		failed = ", failed last action unresolved"
+	}
+	fmt.Fprintf(w, "Performance %s to %s, %s, by %s (time zone %s, window %s, resolution criterion %s%s, definition version %d)\n",
+		r.From, r.To, chans, r.Granularity, r.Settings.TimeZone, parley.FormatWindow(r.Settings.Window),
+		r.Settings.ResolutionCriterion, failed, r.DefinitionVersion)
 	if r.Provisional {
 		fmt.Fprintln(w, "Buckets marked * are provisional: some of their conversations are still pending.")
 	}

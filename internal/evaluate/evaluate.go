@@ -89,19 +89,28 @@ func Outcome(events []parley.Event, s parley.Settings, now time.Time) parley.Out
 		return o
 	}
 
-	// At E: the three criteria, over the events up to E.
-	cited := parley.CriterionResult{Criterion: parley.CriterionCitedSourceOrAction}
+	// At E: the criteria, over the events up to E.
+	first := parley.CriterionResult{Criterion: parley.CriterionCitedSourceOrAction}
+	if s.ResolutionCriterion == parley.CriterionAnyAgentReply {
+		first.Criterion = parley.CriterionAnyAgentReply
+	}
 	noHuman := parley.CriterionResult{Criterion: parley.CriterionNoHumanRequest, Passed: true}
 	notNegative := parley.CriterionResult{Criterion: parley.CriterionLastReplyNotNegative, Passed: true}
-	var lastRating *parley.Event
+	var lastRating, lastAction *parley.Event
 	for _, e := range tl {
 		if e.OccurredAt.After(due) {
 			break
 		}
+		if e.IsAgentReply() && len(e.Actions) > 0 {
+			lastAction = e
+		}
 		switch {
-		case e.CitedSourceOrAction():
-			cited.Passed = true
-			cited.EventIDs = append(cited.EventIDs, e.ID)
+		case first.Criterion == parley.CriterionAnyAgentReply && e.IsAgentReply():
+			first.Passed = true
+			first.EventIDs = append(first.EventIDs, e.ID)
+		case first.Criterion == parley.CriterionCitedSourceOrAction && e.CitedSourceOrAction():
+			first.Passed = true
+			first.EventIDs = append(first.EventIDs, e.ID)
 		case e.Type == parley.EventHumanRequested:
 			noHuman.Passed = false
 			noHuman.EventIDs = append(noHuman.EventIDs, e.ID)
@@ -113,7 +122,17 @@ func Outcome(events []parley.Event, s parley.Settings, now time.Time) parley.Out
 		notNegative.EventIDs = []string{lastRating.ID}
 		notNegative.Passed = lastRating.Rating != parley.RatingNegative
 	}
-	o.Explanation = []parley.CriterionResult{cited, noHuman, notNegative}
+	o.Explanation = []parley.CriterionResult{first, noHuman, notNegative}
+	if s.FailedLastAction {
+		// The last action is the last one listed by the latest agent
+		// reply that performed any; none at all passes.
+		notFailed := parley.CriterionResult{Criterion: parley.CriterionLastActionNotFailed, Passed: true}
+		if lastAction != nil {
+			notFailed.EventIDs = []string{lastAction.ID}
+			notFailed.Passed = lastAction.Actions[len(lastAction.Actions)-1].Succeeded()
+		}
+		o.Explanation = append(o.Explanation, notFailed)
+	}
 	o.DecidedAt = due
 	o.Kind = parley.OutcomeResolved
 	for _, c := range o.Explanation {

@@ -177,6 +177,103 @@ func TestRule(t *testing.T) {
 	}
 }
 
+// TestDefinition has a row for each setting of the resolution definition
+// (SPEC §2): criterion 1 any_agent_reply or cited_source_or_action, and
+// failed_last_action. Each row gives the outcome and the explanation.
+func TestDefinition(t *testing.T) {
+	late := at(w + 10*h)
+	anyReply := settings
+	anyReply.ResolutionCriterion = parley.CriterionAnyAgentReply
+	failedLast := settings
+	failedLast.FailedLastAction = true
+	both := anyReply
+	both.FailedLastAction = true
+	actions := func(id string, d time.Duration, as ...parley.Action) parley.Event {
+		e := bare(id, d)
+		e.Actions = as
+		return e
+	}
+	ok := func(name string) parley.Action { return parley.Action{Name: name} }
+	failed := func(name string) parley.Action { return parley.Action{Name: name, Status: parley.ActionFailed} }
+	type crit = parley.CriterionResult
+	var (
+		citedNone = crit{Criterion: parley.CriterionCitedSourceOrAction}
+		noHuman   = crit{Criterion: parley.CriterionNoHumanRequest, Passed: true}
+		notNeg    = crit{Criterion: parley.CriterionLastReplyNotNegative, Passed: true}
+	)
+	tests := []struct {
+		name     string
+		settings parley.Settings
+		events   []parley.Event
+		kind     parley.OutcomeKind
+		reasons  []parley.UnresolvedReason
+		explain  []parley.CriterionResult
+	}{
+		{"default: a reply citing nothing is unresolved", settings, seq(bare("a", 0)),
+			parley.OutcomeUnresolved, []parley.UnresolvedReason{parley.ReasonNoSourceOrAction},
+			[]crit{citedNone, noHuman, notNeg}},
+		{"any_agent_reply: a reply citing nothing resolves", anyReply, seq(bare("a", 0), bare("b", m)),
+			parley.OutcomeResolved, nil,
+			[]crit{{Criterion: parley.CriterionAnyAgentReply, Passed: true, EventIDs: []string{"a", "b"}}, noHuman, notNeg}},
+		{"any_agent_reply: a human request still fails", anyReply, seq(bare("a", 0), asks("x", m)),
+			parley.OutcomeUnresolved, []parley.UnresolvedReason{parley.ReasonHumanRequested},
+			[]crit{{Criterion: parley.CriterionAnyAgentReply, Passed: true, EventIDs: []string{"a"}},
+				{Criterion: parley.CriterionNoHumanRequest, EventIDs: []string{"x"}}, notNeg}},
+		{"any_agent_reply: a negative last rating still fails", anyReply, seq(bare("a", 0), rating("f", m, "a", parley.RatingNegative)),
+			parley.OutcomeUnresolved, []parley.UnresolvedReason{parley.ReasonNegativeFeedback},
+			[]crit{{Criterion: parley.CriterionAnyAgentReply, Passed: true, EventIDs: []string{"a"}}, noHuman,
+				{Criterion: parley.CriterionLastReplyNotNegative, EventIDs: []string{"f"}}}},
+		{"any_agent_reply: a rep reply is still a handoff", anyReply, seq(bare("a", 0), rep("r", m)),
+			parley.OutcomeHandedOff, nil, nil},
+		{"failed_last_action off: a source earlier, the last action failed: resolved", settings,
+			seq(reply("a", 0), actions("b", m, failed("book"))),
+			parley.OutcomeResolved, nil,
+			[]crit{{Criterion: parley.CriterionCitedSourceOrAction, Passed: true, EventIDs: []string{"a"}}, noHuman, notNeg}},
+		{"failed_last_action: a source earlier, the last action failed: unresolved", failedLast,
+			seq(reply("a", 0), actions("b", m, failed("book"))),
+			parley.OutcomeUnresolved, []parley.UnresolvedReason{parley.ReasonLastActionFailed},
+			[]crit{{Criterion: parley.CriterionCitedSourceOrAction, Passed: true, EventIDs: []string{"a"}}, noHuman, notNeg,
+				{Criterion: parley.CriterionLastActionNotFailed, EventIDs: []string{"b"}}}},
+		{"failed_last_action: a failed action retried with success: resolved", failedLast,
+			seq(actions("a", 0, failed("book")), bare("b", m), actions("c", 2*m, ok("book"))),
+			parley.OutcomeResolved, nil,
+			[]crit{{Criterion: parley.CriterionCitedSourceOrAction, Passed: true, EventIDs: []string{"c"}}, noHuman, notNeg,
+				{Criterion: parley.CriterionLastActionNotFailed, Passed: true, EventIDs: []string{"c"}}}},
+		{"failed_last_action: the last of one reply's actions failed", failedLast,
+			seq(actions("a", 0, ok("search"), failed("book"))),
+			parley.OutcomeUnresolved, []parley.UnresolvedReason{parley.ReasonLastActionFailed},
+			[]crit{{Criterion: parley.CriterionCitedSourceOrAction, Passed: true, EventIDs: []string{"a"}}, noHuman, notNeg,
+				{Criterion: parley.CriterionLastActionNotFailed, EventIDs: []string{"a"}}}},
+		{"failed_last_action: no action at all passes", failedLast, seq(reply("a", 0)),
+			parley.OutcomeResolved, nil,
+			[]crit{{Criterion: parley.CriterionCitedSourceOrAction, Passed: true, EventIDs: []string{"a"}}, noHuman, notNeg,
+				{Criterion: parley.CriterionLastActionNotFailed, Passed: true}}},
+		{"failed_last_action: an action after the decision does not count", failedLast,
+			seq(actions("a", 0, ok("book")), actions("b", w+m, failed("book"))),
+			parley.OutcomeResolved, nil,
+			[]crit{{Criterion: parley.CriterionCitedSourceOrAction, Passed: true, EventIDs: []string{"a"}}, noHuman, notNeg,
+				{Criterion: parley.CriterionLastActionNotFailed, Passed: true, EventIDs: []string{"a"}}}},
+		{"failed_last_action: only a failed action fails both", failedLast, seq(actions("a", 0, failed("refund"))),
+			parley.OutcomeUnresolved, []parley.UnresolvedReason{parley.ReasonNoSourceOrAction, parley.ReasonLastActionFailed},
+			[]crit{citedNone, noHuman, notNeg, {Criterion: parley.CriterionLastActionNotFailed, EventIDs: []string{"a"}}}},
+		{"both settings: a failed action fails only the last-action criterion", both, seq(actions("a", 0, failed("refund"))),
+			parley.OutcomeUnresolved, []parley.UnresolvedReason{parley.ReasonLastActionFailed},
+			[]crit{{Criterion: parley.CriterionAnyAgentReply, Passed: true, EventIDs: []string{"a"}}, noHuman, notNeg,
+				{Criterion: parley.CriterionLastActionNotFailed, EventIDs: []string{"a"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := evaluate.Outcome(tt.events, tt.settings, late)
+			if o.Kind != tt.kind || !cmp.Equal(o.Reasons, tt.reasons) {
+				t.Errorf("outcome %s %v, want %s %v", o.Kind, o.Reasons, tt.kind, tt.reasons)
+			}
+			if diff := cmp.Diff(tt.explain, o.Explanation); diff != "" {
+				t.Errorf("explanation (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestLateEventReEvaluates(t *testing.T) {
 	events := seq(reply("a", 0), reply("c", 80*h))
 	before := evaluate.Outcome(events, settings, at(200*h))

@@ -114,6 +114,7 @@ func init() {
 		column{"unresolved_no_source_or_action", count(func(m *Metrics) int64 { return m.UnresolvedByReason["no_source_or_action"] })},
 		column{"unresolved_human_requested", count(func(m *Metrics) int64 { return m.UnresolvedByReason["human_requested"] })},
 		column{"unresolved_negative_feedback", count(func(m *Metrics) int64 { return m.UnresolvedByReason["negative_feedback"] })},
+		column{"unresolved_last_action_failed", count(func(m *Metrics) int64 { return m.UnresolvedByReason["last_action_failed"] })},
 		column{"reopen_rate", number(func(m *Metrics) *float64 { return m.ReopenRate })},
 		column{"new_gap_questions", count(func(m *Metrics) int64 { return m.GapSignals })},
 	)

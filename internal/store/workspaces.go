@@ -42,21 +42,25 @@ func (db *DB) EnsureWorkspace(ctx context.Context, slug string, now time.Time) (
 }
 
 // workspaceColumns are what scanWorkspace reads, from workspaces aliased w.
-const workspaceColumns = `w.id, w.slug, w.name, w.time_zone, w.week_start, w.window_seconds, w.counted_channels`
+const workspaceColumns = `w.id, w.slug, w.name, w.time_zone, w.week_start, w.window_seconds, w.counted_channels,
+	w.resolution_criterion, w.failed_last_action, w.settings_version`
 
 // scanWorkspace reads workspaceColumns, then extra.
 func scanWorkspace(row interface{ Scan(...any) error }, extra ...any) (parley.Workspace, error) {
 	var (
-		ws       parley.Workspace
-		week     string
-		window   int64
-		channels string
+		ws        parley.Workspace
+		week      string
+		window    int64
+		channels  string
+		criterion string
 	)
-	if err := row.Scan(append([]any{&ws.ID, &ws.Slug, &ws.Name, &ws.Settings.TimeZone, &week, &window, &channels}, extra...)...); err != nil {
+	if err := row.Scan(append([]any{&ws.ID, &ws.Slug, &ws.Name, &ws.Settings.TimeZone, &week, &window, &channels,
+		&criterion, &ws.Settings.FailedLastAction, &ws.SettingsVersion}, extra...)...); err != nil {
 		return ws, err
 	}
 	ws.Settings.WeekStart = parley.WeekStart(week)
 	ws.Settings.Window = time.Duration(window) * time.Second
+	ws.Settings.ResolutionCriterion = parley.Criterion(criterion)
 	if err := json.Unmarshal([]byte(channels), &ws.Settings.CountedChannels); err != nil {
 		return ws, fmt.Errorf("counted_channels: %w", err)
 	}
@@ -100,44 +104,96 @@ func (db *DB) Workspaces(ctx context.Context) ([]parley.Workspace, error) {
 	return out, nil
 }
 
-// UpdateSettings validates and stores a workspace's settings. When the time
-// zone or the window changes, every outcome and rollup depends on it, so
-// they are reset in the same transaction and recomputed by evaluation; the
-// result says whether that happened. The week start and counted channels
-// only shape reports, which read them afresh.
-func (db *DB) UpdateSettings(ctx context.Context, workspaceID int64, s parley.Settings) (recompute bool, err error) {
-	if err := s.Validate(); err != nil {
-		return false, err
-	}
-	channels, err := json.Marshal(s.CountedChannels)
-	if err != nil {
-		return false, fmt.Errorf("store: encode counted channels: %w", err)
-	}
-	if s.CountedChannels == nil {
-		channels = []byte("[]")
-	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		var (
-			zone   string
-			window int64
-		)
-		if err := tx.QueryRowContext(ctx, db.dialect.rebind(
-			`SELECT time_zone, window_seconds FROM workspaces WHERE id = ?`), workspaceID).Scan(&zone, &window); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return parley.Errorf(parley.KindNotFound, "workspace %d not found", workspaceID)
-			}
+// SettingsChange is what a change of settings did; its JSON is the reply
+// to PUT /api/v1/settings.
+type SettingsChange struct {
+	// VersionedSettings are the workspace's settings after the change.
+	parley.VersionedSettings
+	// Diff lists the settings changed, as KEY=VALUE (parley.Settings.Diff);
+	// empty when the change changed nothing.
+	Diff string `json:"changed"`
+	// Recompute says the change reset the workspace's outcomes and rollups,
+	// which evaluation now recomputes from the raw events.
+	Recompute bool `json:"recompute"`
+}
+
+// ChangeSettings is the one way a workspace's settings change, from the
+// Settings page, the API and the command line alike. In one transaction it
+// reads the current settings under a lock, lets change make the new ones
+// (parley.Settings.Apply or ApplyText: its error, naming the field, is
+// returned as is and nothing is written), validates and stores them with
+// the next version number, and records the change in the audit log as
+// actor (an empty actor records nothing: tests and seeding). When a
+// setting the resolution rule reads changes — the time zone, the window or
+// the resolution definition — every outcome and rollup is reset in the same
+// transaction for evaluation to recompute; the week start and the counted
+// channels only shape reports, which read them afresh. A change that
+// changes nothing writes nothing.
+func (db *DB) ChangeSettings(ctx context.Context, workspaceID int64, change func(parley.Settings) (parley.Settings, error), actor string, now time.Time) (SettingsChange, error) {
+	var out SettingsChange
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		d := db.dialect
+		// A no-op update takes the row lock first (SQLite's single writer
+		// needs none), so that two changes of the same workspace apply one
+		// after the other, each to what the other wrote.
+		if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE workspaces SET settings_version = settings_version WHERE id = ?`), workspaceID); err != nil {
+			return fmt.Errorf("store: lock settings: %w", err)
+		}
+		cur, err := scanWorkspace(tx.QueryRowContext(ctx, d.rebind(`SELECT `+workspaceColumns+` FROM workspaces w WHERE w.id = ?`), workspaceID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return parley.Errorf(parley.KindNotFound, "workspace %d not found", workspaceID)
+		}
+		if err != nil {
 			return fmt.Errorf("store: read settings: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, db.dialect.rebind(`
-			UPDATE workspaces SET time_zone = ?, week_start = ?, window_seconds = ?, counted_channels = ?
-			WHERE id = ?`), s.TimeZone, string(s.WeekStart), int64(s.Window/time.Second), string(channels), workspaceID); err != nil {
+		next, err := change(cur.Settings)
+		if err != nil {
+			return err
+		}
+		if err := next.Validate(); err != nil {
+			return err
+		}
+		out = SettingsChange{VersionedSettings: parley.VersionedSettings{Version: cur.SettingsVersion, Settings: next}, Diff: cur.Settings.Diff(next)}
+		if out.Diff == "" {
+			return nil
+		}
+		out.Version++
+		channels, err := json.Marshal(next.CountedChannels)
+		if err != nil {
+			return fmt.Errorf("store: encode counted channels: %w", err)
+		}
+		if next.CountedChannels == nil {
+			channels = []byte("[]")
+		}
+		if _, err := tx.ExecContext(ctx, d.rebind(`
+			UPDATE workspaces SET time_zone = ?, week_start = ?, window_seconds = ?, counted_channels = ?,
+				resolution_criterion = ?, failed_last_action = ?, settings_version = ?
+			WHERE id = ?`), next.TimeZone, string(next.WeekStart), int64(next.Window/time.Second), string(channels),
+			string(next.ResolutionCriterion), next.FailedLastAction, out.Version, workspaceID); err != nil {
 			return fmt.Errorf("store: update settings: %w", err)
 		}
-		recompute = zone != s.TimeZone || time.Duration(window)*time.Second != s.Window
-		if !recompute {
+		if actor != "" {
+			if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO audit_log (workspace_id, actor, action, subject, detail, at)
+				VALUES (?, ?, ?, ?, ?, ?)`), workspaceID, actor, "settings.update", cur.Slug,
+				fmt.Sprintf("version %d: %s", out.Version, out.Diff), d.instant(now)); err != nil {
+				return fmt.Errorf("store: audit: %w", err)
+			}
+		}
+		old, s := cur.Settings, next
+		out.Recompute = old.TimeZone != s.TimeZone || old.Window != s.Window ||
+			old.ResolutionCriterion != s.ResolutionCriterion || old.FailedLastAction != s.FailedLastAction
+		if !out.Recompute {
 			return nil
 		}
 		return db.resetOutcomes(ctx, tx, workspaceID)
 	})
-	return recompute, err
+	return out, err
+}
+
+// UpdateSettings replaces a workspace's settings whole, with no audit
+// entry: ChangeSettings for tests and seeding. It says whether outcomes are
+// recomputed.
+func (db *DB) UpdateSettings(ctx context.Context, workspaceID int64, s parley.Settings) (recompute bool, err error) {
+	c, err := db.ChangeSettings(ctx, workspaceID, func(parley.Settings) (parley.Settings, error) { return s, nil }, "", time.Time{})
+	return c.Recompute, err
 }

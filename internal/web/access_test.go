@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/ingest"
@@ -116,6 +118,8 @@ var routeTable = map[string]parley.Permission{
 	"GET /api/v1/short-answers/{id}":    parley.PermRead,
 	"PUT /api/v1/short-answers/{id}":    parley.PermWrite,
 	"DELETE /api/v1/short-answers/{id}": parley.PermWrite,
+	"GET /api/v1/settings":              parley.PermAdmin,
+	"PUT /api/v1/settings":              parley.PermAdmin,
 	"GET /reports":                      parley.PermRead,
 	"GET /conversations":                parley.PermRead,
 	"GET /conversations/{id}":           parley.PermRead,
@@ -144,6 +148,7 @@ var grants = map[string][]parley.Permission{
 	"token ingest": {parley.PermIngest},
 	"token read":   {parley.PermRead},
 	"token write":  {parley.PermRead, parley.PermWrite},
+	"token admin":  {parley.PermAdmin},
 }
 
 // TestAuthorizationMatrix sends a request to every route as every kind of
@@ -182,7 +187,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"token ingest":       {bearer: token(t, db, ws, reportNow, parley.ScopeIngest)},
 		"token read":         {bearer: token(t, db, ws, reportNow, parley.ScopeRead)},
 		"token write":        {bearer: token(t, db, ws, reportNow, parley.ScopeWrite)},
-		"other token (read)": {bearer: token(t, db, other, reportNow, parley.ScopeRead, parley.ScopeWrite, parley.ScopeIngest)},
+		"token admin":        {bearer: token(t, db, ws, reportNow, parley.ScopeAdmin)},
+		"other token (read)": {bearer: token(t, db, other, reportNow, parley.ScopeRead, parley.ScopeWrite, parley.ScopeIngest, parley.ScopeAdmin)},
 	}
 	topic := topicIDs(t, srv, "")[0]
 	conv := getConversations(t, srv, "")[0].ConversationID
@@ -226,6 +232,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			body, ctype = `{"q":"refund"}`, "application/json"
 		case strings.HasPrefix(path, "/api/v1/short-answers"):
 			body, ctype = `{"question":"Q?","answer":"A."}`, "application/json"
+		case strings.HasPrefix(path, "/api/v1/settings"):
+			body, ctype = `{"week_start":"monday"}`, "application/json"
 		case strings.HasPrefix(path, "/gaps/"):
 			body, ctype = "action=rename&name=renamed", "application/x-www-form-urlencoded"
 		case method == http.MethodPost:
@@ -567,7 +575,7 @@ func TestSettingsAndPeople(t *testing.T) {
 	srv, db, ws := reportServer(t)
 	ctx := context.Background()
 	cl := clientWith(credentials{cookie: adminCookie}, false)
-	res, err := cl.PostForm(srv.URL+"/settings", url.Values{"time_zone": {"Mars/Olympus"}, "week_start": {"monday"}, "window_hours": {"24"}})
+	res, err := cl.PostForm(srv.URL+"/settings", url.Values{"time_zone": {"Mars/Olympus"}, "week_start": {"monday"}, "window": {"24h"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -576,15 +584,28 @@ func TestSettingsAndPeople(t *testing.T) {
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<code>time_zone</code>") {
 		t.Errorf("an unknown time zone: %d", res.StatusCode)
 	}
-	res, _ = cl.PostForm(srv.URL+"/settings", url.Values{"time_zone": {"Asia/Taipei"}, "week_start": {"sunday"}, "window_hours": {"48"}, "counted_channels": {"chat, email"}})
+	if got, _ := db.Workspace(ctx, ws.Slug); got.SettingsVersion != 1 {
+		t.Errorf("a refused change made settings version %d", got.SettingsVersion)
+	}
+	res, _ = cl.PostForm(srv.URL+"/settings", url.Values{"time_zone": {"Asia/Taipei"}, "week_start": {"sunday"}, "window": {"48h"}, "counted_channels": {"chat, email"},
+		"resolution_criterion": {"any_agent_reply"}, "failed_last_action": {"false", "true"}})
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings?done=recompute" {
 		t.Errorf("saving settings: %d → %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	got, _ := db.Workspace(ctx, ws.Slug)
-	want := parley.Settings{TimeZone: "Asia/Taipei", WeekStart: parley.WeekStartSunday, Window: 48 * time.Hour, CountedChannels: []string{"chat", "email"}}
-	if fmt.Sprint(got.Settings) != fmt.Sprint(want) {
-		t.Errorf("settings %+v, want %+v", got.Settings, want)
+	want := parley.Settings{TimeZone: "Asia/Taipei", WeekStart: parley.WeekStartSunday, Window: 48 * time.Hour, CountedChannels: []string{"chat", "email"},
+		ResolutionCriterion: parley.CriterionAnyAgentReply, FailedLastAction: true}
+	if fmt.Sprint(got.Settings) != fmt.Sprint(want) || got.SettingsVersion != 2 {
+		t.Errorf("settings %+v version %d, want %+v version 2", got.Settings, got.SettingsVersion, want)
+	}
+	// The box unticked sends only the hidden false: a change of the
+	// definition, so a recompute. Settings the form leaves out stay.
+	res, _ = cl.PostForm(srv.URL+"/settings", url.Values{"week_start": {"monday"}, "failed_last_action": {"false"}})
+	res.Body.Close()
+	if got, _ := db.Workspace(ctx, ws.Slug); got.Settings.FailedLastAction || got.Settings.WeekStart != parley.WeekStartMonday ||
+		got.Settings.TimeZone != "Asia/Taipei" || res.Header.Get("Location") != "/settings?done=recompute" {
+		t.Errorf("unticking: %+v → %q", got.Settings, res.Header.Get("Location"))
 	}
 
 	res, _ = cl.PostForm(srv.URL+"/settings/people", url.Values{"action": {"add"}, "email": {"new@example.com"}, "password": {testPassword}, "role": {"editor"}})
@@ -612,11 +633,19 @@ func TestSettingsAndPeople(t *testing.T) {
 		t.Errorf("the editor's settings page: %d, want 403", res.StatusCode)
 	}
 	log, _ := db.AuditLog(ctx, ws.ID, 10)
-	var actions []string
+	var actions, details []string
 	for _, e := range log {
 		actions = append(actions, e.Action)
+		if e.Action == "settings.update" {
+			details = append(details, e.Actor+": "+e.Detail)
+		}
 	}
-	if !slices.Contains(actions, "settings.update") || !slices.Contains(actions, "user.add") {
+	if !slices.Contains(actions, "user.add") {
 		t.Errorf("audit log %v", actions)
+	}
+	wantDetails := []string{"admin@example.com: version 3: week_start=monday failed_last_action=false",
+		"admin@example.com: version 2: time_zone=Asia/Taipei week_start=sunday window=48h counted_channels=chat,email resolution_criterion=any_agent_reply failed_last_action=true"}
+	if diff := cmp.Diff(wantDetails, details); diff != "" {
+		t.Errorf("settings changes in the audit log (-want +got):\n%s", diff)
 	}
 }

@@ -36,26 +36,28 @@ var printSchemas = flag.Bool("print-schemas", false, "print the JSON schemas the
 
 // schemaTypes are the document's component schemas that describe Go types.
 var schemaTypes = map[string]any{
-	"InsertResult":    store.InsertResult{},
-	"Event":           parley.Event{},
-	"Report":          report.Report{},
-	"Metrics":         report.Metrics{},
-	"Bucket":          report.Bucket{},
-	"ChannelMetrics":  report.ChannelMetrics{},
-	"Period":          report.Period{},
-	"Settings":        parley.Settings{},
-	"Conversation":    parley.Conversation{},
-	"Outcome":         parley.Outcome{},
-	"TopicSummary":    parley.TopicSummary{},
-	"Topic":           parley.Topic{},
-	"GapQuestion":     parley.GapQuestion{},
-	"ShortAnswer":     parley.ShortAnswer{},
-	"Problem":         parley.Problem{},
-	"CriterionResult": parley.CriterionResult{},
-	"RatingFact":      parley.RatingFact{},
-	"GapSignal":       parley.GapSignal{},
-	"Source":          parley.Source{},
-	"Action":          parley.Action{},
+	"InsertResult":      store.InsertResult{},
+	"Event":             parley.Event{},
+	"Report":            report.Report{},
+	"Metrics":           report.Metrics{},
+	"Bucket":            report.Bucket{},
+	"ChannelMetrics":    report.ChannelMetrics{},
+	"Period":            report.Period{},
+	"Settings":          parley.Settings{},
+	"VersionedSettings": parley.VersionedSettings{},
+	"SettingsChange":    store.SettingsChange{},
+	"Conversation":      parley.Conversation{},
+	"Outcome":           parley.Outcome{},
+	"TopicSummary":      parley.TopicSummary{},
+	"Topic":             parley.Topic{},
+	"GapQuestion":       parley.GapQuestion{},
+	"ShortAnswer":       parley.ShortAnswer{},
+	"Problem":           parley.Problem{},
+	"CriterionResult":   parley.CriterionResult{},
+	"RatingFact":        parley.RatingFact{},
+	"GapSignal":         parley.GapSignal{},
+	"Source":            parley.Source{},
+	"Action":            parley.Action{},
 }
 
 // jsonFields lists the JSON names of a struct's fields, embedded structs
@@ -309,7 +311,7 @@ func resolve(doc map[string]any, v map[string]any) map[string]any {
 func TestOpenAPIExamples(t *testing.T) {
 	doc, _ := openAPI(t)
 	srv, db, ws := reportServer(t)
-	all := clientWith(credentials{bearer: token(t, db, ws, reportNow, parley.ScopeIngest, parley.ScopeRead, parley.ScopeWrite)}, false)
+	all := clientWith(credentials{bearer: token(t, db, ws, reportNow, parley.ScopeIngest, parley.ScopeRead, parley.ScopeWrite, parley.ScopeAdmin)}, false)
 	topic := topicIDs(t, srv, "")[0]
 	answer, err := db.CreateShortAnswer(t.Context(), ws.ID, parley.ShortAnswer{Question: "Opening hours?", Answer: "9 to 5."}, reportNow)
 	if err != nil {

@@ -74,13 +74,7 @@ func parsePages(a *assets) pages {
 		"weekStarts":    func() []parley.WeekStart { return []parley.WeekStart{parley.WeekStartMonday, parley.WeekStartSunday} },
 		"granularities": func() []report.Granularity { return report.Granularities },
 		"reasons":       func() []parley.UnresolvedReason { return parley.Reasons },
-		"window": func(d time.Duration) string {
-			h := d.Hours()
-			if h == float64(int64(h)) {
-				return fmt.Sprintf("%dh", int64(h))
-			}
-			return d.String()
-		},
+		"window":        parley.FormatWindow,
 		// pathEscape makes a caller's string (a conversation id) one URL
 		// path segment: the template's own escaping leaves / ? # % alone
 		// in a path (it escapes them only in a query or fragment), so

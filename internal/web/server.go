@@ -137,6 +137,8 @@ func (s *Server) register() {
 	s.api("GET /api/v1/short-answers/{id}", parley.PermRead, s.getShortAnswer)
 	s.api("PUT /api/v1/short-answers/{id}", parley.PermWrite, s.putShortAnswer)
 	s.api("DELETE /api/v1/short-answers/{id}", parley.PermWrite, s.deleteShortAnswer)
+	s.api("GET /api/v1/settings", parley.PermAdmin, s.getSettings)
+	s.api("PUT /api/v1/settings", parley.PermAdmin, s.putSettings)
 
 	s.page("GET /reports", parley.PermRead, s.performancePage)
 	s.page("GET /conversations", parley.PermRead, s.conversationsPage)

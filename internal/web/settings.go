@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,66 +9,73 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // The admin pages: workspace settings, people, API tokens, audit log.
 
-// settingsView is what the settings page shows.
+// settingsView is what the settings page shows: each setting as text, as
+// the form holds it (parley.Settings.Text).
 type settingsView struct {
-	Settings    parley.Settings
-	WindowHours string
-	Channels    string
-	Problems    []parley.Problem
-	Done        string
+	Values   map[string]string
+	Version  int64
+	Criteria []parley.Criterion
+	Problems []parley.Problem
+	Done     string
 }
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
-	st := ws.Settings
-	v := &settingsView{Settings: st, WindowHours: strconv.FormatFloat(st.Window.Hours(), 'f', -1, 64),
-		Channels: strings.Join(st.CountedChannels, ", "), Done: r.URL.Query().Get("done")}
+	v := &settingsView{Values: map[string]string{}, Version: ws.SettingsVersion, Criteria: parley.ResolutionCriteria, Done: r.URL.Query().Get("done")}
+	for _, k := range parley.SettingKeys {
+		v.Values[k] = ws.Settings.Text(k)
+	}
+	v.Values["counted_channels"] = strings.Join(ws.Settings.CountedChannels, ", ")
 	return s.render(w, r, http.StatusOK, "settings", &page{L: l, Title: l.T("settings.title"), Nav: "settings", Workspace: ws, Data: v})
 }
 
+// postSettings changes every setting of the form at once, through the one
+// settings change the API and the command line make too.
 func (s *Server) postSettings(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	if err := parseForm(w, r, maxSmallForm); err != nil {
 		return err
 	}
-	f := r.PostForm
-	st := parley.Settings{TimeZone: strings.TrimSpace(f.Get("time_zone")), WeekStart: parley.WeekStart(f.Get("week_start"))}
-	v := &settingsView{Settings: st, WindowHours: f.Get("window_hours"), Channels: f.Get("counted_channels")}
-	var problems []parley.Problem
-	if h, err := strconv.ParseFloat(strings.TrimSpace(v.WindowHours), 64); err != nil {
-		problems = append(problems, parley.FieldProblem("window", "must be a number of hours"))
-	} else {
-		st.Window = time.Duration(h * float64(time.Hour))
-	}
-	for c := range strings.SplitSeq(v.Channels, ",") {
-		if c = strings.TrimSpace(c); c != "" && !slices.Contains(st.CountedChannels, c) {
-			st.CountedChannels = append(st.CountedChannels, c)
+	// A setting the form does not send keeps its value. The form sends
+	// failed_last_action=false before its box, which sends true when
+	// ticked: the last value counts.
+	values := map[string]string{}
+	for _, k := range parley.SettingKeys {
+		if vs := r.PostForm[k]; len(vs) > 0 {
+			values[k] = vs[len(vs)-1]
 		}
 	}
-	var (
-		recompute bool
-		err       error = parley.InvalidInput(problems)
-	)
-	if len(problems) == 0 {
-		recompute, err = s.db.UpdateSettings(r.Context(), ws.ID, st)
+	change, err := s.changeSettings(r, ws, func(cur parley.Settings) (parley.Settings, error) { return cur.ApplyText(values) })
+	if parley.KindOf(err) == parley.KindInvalid {
+		for _, k := range parley.SettingKeys {
+			if _, sent := values[k]; !sent {
+				values[k] = ws.Settings.Text(k)
+			}
+		}
+		v := &settingsView{Values: values, Version: ws.SettingsVersion, Criteria: parley.ResolutionCriteria, Problems: parley.ProblemsOf(err)}
+		return s.render(w, r, http.StatusBadRequest, "settings", &page{L: l, Title: l.T("settings.title"), Nav: "settings", Workspace: ws, Data: v})
 	}
 	if err != nil {
-		if parley.KindOf(err) == parley.KindInvalid {
-			v.Problems = parley.ProblemsOf(err)
-			return s.render(w, r, http.StatusBadRequest, "settings", &page{L: l, Title: l.T("settings.title"), Nav: "settings", Workspace: ws, Data: v})
-		}
 		return err
 	}
-	s.audit(r, ws, "settings.update", ws.Slug, fmt.Sprintf("time zone %s, week starts %s, window %s, counted channels %q",
-		st.TimeZone, st.WeekStart, st.Window, st.CountedChannels))
 	done := "saved"
-	if recompute {
+	if change.Recompute {
 		done = "recompute"
 	}
 	http.Redirect(w, r, "/settings?done="+done, http.StatusSeeOther)
 	return nil
+}
+
+// changeSettings makes a settings change as the request's caller.
+func (s *Server) changeSettings(r *http.Request, ws parley.Workspace, change func(parley.Settings) (parley.Settings, error)) (store.SettingsChange, error) {
+	actor := "unknown"
+	if c := callerOf(r); c != nil {
+		actor = c.Actor()
+	}
+	return s.db.ChangeSettings(r.Context(), ws.ID, change, actor, s.now())
 }
 
 // peopleView is what the people page shows.

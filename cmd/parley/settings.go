@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/peterbourgon/ff/v3/ffcli"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// settingsCmd is `parley settings`: every workspace setting from a
+// terminal, changed through the one settings change that the Settings page
+// and the API make too.
+func (a *app) settingsCmd() *ffcli.Command {
+	show := a.settingsShowCmd()
+	return &ffcli.Command{
+		Name:        "settings",
+		ShortUsage:  "parley settings [show|set] …",
+		ShortHelp:   "Show or change the workspace's settings.",
+		LongHelp:    "Without a subcommand, shows them. The settings are " + strings.Join(parley.SettingKeys, ", ") + ".",
+		FlagSet:     show.FlagSet,
+		Subcommands: []*ffcli.Command{show, a.settingsSetCmd()},
+		Exec:        show.Exec,
+	}
+}
+
+func (a *app) settingsShowCmd() *ffcli.Command {
+	fs := a.flags("settings show")
+	format := fs.String("format", "text", "output format: text (KEY=VALUE lines, as settings set reads them) or json")
+	return &ffcli.Command{
+		Name:       "show",
+		ShortUsage: "parley settings show [--format text|json]",
+		ShortHelp:  "Print every setting, as KEY=VALUE lines or as the API's JSON.",
+		FlagSet:    fs,
+		Exec: func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("%w: settings show takes no arguments", errUsage)
+			}
+			if *format != "text" && *format != "json" {
+				return fmt.Errorf("%w: --format must be text or json", errUsage)
+			}
+			db, ws, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			v := parley.VersionedSettings{Version: ws.SettingsVersion, Settings: ws.Settings}
+			if *format == "json" {
+				return json.NewEncoder(a.stdout).Encode(v)
+			}
+			fmt.Fprintf(a.stderr, "workspace %s, settings version %d\n", ws.Slug, v.Version)
+			printSettings(a.stdout, v.Settings)
+			return nil
+		},
+	}
+}
+
+func (a *app) settingsSetCmd() *ffcli.Command {
+	fs := a.flags("settings set")
+	format := fs.String("format", "text", "output format: text or json (the API's reply to PUT /api/v1/settings)")
+	return &ffcli.Command{
+		Name:       "set",
+		ShortUsage: "parley settings set [--format text|json] KEY=VALUE…",
+		ShortHelp:  "Change some settings; the others keep their values.",
+		LongHelp: "Keys: " + strings.Join(parley.SettingKeys, ", ") + ". Values as settings show prints them:\n" +
+			"window a duration (72h, 1h30m, 7d); counted_channels comma-separated, empty for every channel;\n" +
+			"resolution_criterion cited_source_or_action or any_agent_reply; failed_last_action true or false.\n" +
+			"Changing the time zone, the window or the resolution definition resets every outcome, which\n" +
+			"parley serve (in the background) or parley evaluate then recomputes from the raw events.",
+		FlagSet: fs,
+		Exec: func(ctx context.Context, args []string) error {
+			if *format != "text" && *format != "json" {
+				return fmt.Errorf("%w: --format must be text or json", errUsage)
+			}
+			if len(args) == 0 {
+				return fmt.Errorf("%w: settings set takes KEY=VALUE arguments, such as window=48h", errUsage)
+			}
+			values := map[string]string{}
+			for _, arg := range args {
+				key, value, ok := strings.Cut(arg, "=")
+				if !ok {
+					return fmt.Errorf("%w: %q is not KEY=VALUE", errUsage, arg)
+				}
+				if _, twice := values[key]; twice {
+					return fmt.Errorf("%w: %s is given twice", errUsage, key)
+				}
+				values[key] = value
+			}
+			db, ws, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			change, err := db.ChangeSettings(ctx, ws.ID, func(s parley.Settings) (parley.Settings, error) { return s.ApplyText(values) }, cliActor, a.now())
+			if err != nil {
+				return err
+			}
+			if *format == "json" {
+				return json.NewEncoder(a.stdout).Encode(change)
+			}
+			reportChange(a.stderr, ws, change)
+			printSettings(a.stdout, change.Settings)
+			return nil
+		},
+	}
+}
+
+// printSettings writes every setting as a KEY=VALUE line, which settings
+// set reads back.
+func printSettings(w io.Writer, s parley.Settings) {
+	for _, k := range parley.SettingKeys {
+		fmt.Fprintf(w, "%s=%s\n", k, s.Text(k))
+	}
+}
+
+// reportChange says what a change did.
+func reportChange(w io.Writer, ws parley.Workspace, c store.SettingsChange) {
+	switch {
+	case c.Diff == "":
+		fmt.Fprintf(w, "nothing changed: workspace %s, settings version %d\n", ws.Slug, c.Version)
+	case c.Recompute:
+		fmt.Fprintf(w, "workspace %s, settings version %d: changed %s\n"+
+			"every outcome was reset: parley serve recomputes them in the background (or run parley evaluate)\n", ws.Slug, c.Version, c.Diff)
+	default:
+		fmt.Fprintf(w, "workspace %s, settings version %d: changed %s\n", ws.Slug, c.Version, c.Diff)
+	}
+}
