@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,14 +37,14 @@ func (a *app) gapsCmd() *ffcli.Command {
 			"into topics by `parley evaluate` and by the server's background worker.",
 		FlagSet: list.FlagSet,
 		Subcommands: []*ffcli.Command{list, a.gapsShowCmd(),
-			a.gapsActionCmd("resolve", "ID --question Q --answer A", "Write a short answer and resolve the topic."),
-			a.gapsActionCmd("dismiss", "ID", "Dismiss a topic; questions that join it later stay dismissed."),
-			a.gapsActionCmd("restore", "ID", "Restore a dismissed topic."),
-			a.gapsActionCmd("rename", "ID NAME", "Name a topic (an empty name goes back to its label)."),
-			a.gapsActionCmd("merge", "INTO FROM…", "Merge topics into topic INTO."),
-			a.gapsActionCmd("move", "QUESTION_ID TOPIC", "Move a question (its event id) to another topic."),
-			a.gapsActionCmd("dismiss-questions", "QUESTION_ID…", "Dismiss single questions."),
-			a.gapsActionCmd("restore-questions", "QUESTION_ID…", "Restore dismissed questions."),
+			a.gapsActionCmd(parley.ActResolve, "resolve", "ID [--question Q] --answer A", "Write a short answer and resolve the topic."),
+			a.gapsActionCmd(parley.ActDismiss, "dismiss", "ID", "Dismiss a topic; questions that join it later stay dismissed."),
+			a.gapsActionCmd(parley.ActRestore, "restore", "ID", "Restore a dismissed topic."),
+			a.gapsActionCmd(parley.ActRename, "rename", "ID NAME", "Name a topic (an empty name goes back to its label)."),
+			a.gapsActionCmd(parley.ActMerge, "merge", "INTO FROM…", "Merge topics into topic INTO."),
+			a.gapsActionCmd(parley.ActMoveQuestions, "move", "ID --to TOPIC QUESTION_ID…", "Move questions (their event ids) of topic ID to another topic."),
+			a.gapsActionCmd(parley.ActDismissQuestions, "dismiss-questions", "ID QUESTION_ID…", "Dismiss single questions of topic ID."),
+			a.gapsActionCmd(parley.ActRestoreQuestions, "restore-questions", "ID QUESTION_ID…", "Restore dismissed questions of topic ID."),
 			a.gapsClusterCmd(),
 		},
 		Exec: list.Exec,
@@ -190,13 +191,21 @@ func topicArg(s string) (int64, error) {
 	return id, nil
 }
 
-// gapsActionCmd is one editor action on topics or questions.
-func (a *app) gapsActionCmd(name, args, help string) *ffcli.Command {
+// gapsActionCmd is one editor action on a topic or its questions. Like the
+// API (POST /api/v1/gaps/{id}/{action}) and the topic page, each names the
+// topic it acts on first, builds a parley.TopicAction and hands it to the
+// store's ApplyTopicAction, which checks it, applies it and writes its
+// audit row in one transaction.
+func (a *app) gapsActionCmd(kind parley.TopicActionKind, name, args, help string) *ffcli.Command {
 	fs := a.flags("gaps " + name)
 	var question, answer *string
-	if name == "resolve" {
+	var to *int64
+	switch kind {
+	case parley.ActResolve:
 		question = fs.String("question", "", "the question as the short answer states it (default: the topic's name)")
 		answer = fs.String("answer", "", "the answer the agent should give")
+	case parley.ActMoveQuestions:
+		to = fs.Int64("to", 0, "the topic to move the questions to")
 	}
 	return &ffcli.Command{
 		Name:       name,
@@ -204,81 +213,92 @@ func (a *app) gapsActionCmd(name, args, help string) *ffcli.Command {
 		ShortHelp:  help,
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, argv []string) error {
-			return a.gapsAction(ctx, name, argv, question, answer)
+			act, err := topicActionArgs(kind, name, argv)
+			if err != nil {
+				return err
+			}
+			if question != nil {
+				act.Question, act.Answer = *question, *answer
+			}
+			if to != nil {
+				act.To = *to
+			}
+			db, ws, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if act.Kind == parley.ActResolve && act.Question == "" {
+				t, err := db.Topic(ctx, ws.ID, act.Topic)
+				if err != nil {
+					return err
+				}
+				act.Question = t.Title()
+			}
+			sa, err := db.ApplyTopicAction(ctx, ws.ID, act, cliActor, a.now())
+			if err != nil {
+				return cliProblems(err)
+			}
+			if act.Kind == parley.ActResolve {
+				fmt.Fprintf(a.stdout, "resolved topic %d with short answer %d\n", act.Topic, sa.ID)
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "%s: done\n", name)
+			return nil
 		},
 	}
 }
 
-func (a *app) gapsAction(ctx context.Context, name string, args []string, question, answer *string) error {
-	need := map[string]int{"resolve": 1, "dismiss": 1, "restore": 1, "rename": 2, "move": 2}
-	if n, ok := need[name]; ok && len(args) != n {
-		return fmt.Errorf("%w: gaps %s takes %d argument(s)", errUsage, name, n)
+// topicActionArgs reads an action's arguments: the topic acted on, then
+// the name of a rename, the topics of a merge or the questions of a
+// question action.
+func topicActionArgs(kind parley.TopicActionKind, name string, args []string) (parley.TopicAction, error) {
+	act := parley.TopicAction{Kind: kind}
+	want := map[parley.TopicActionKind]int{parley.ActResolve: 1, parley.ActDismiss: 1, parley.ActRestore: 1, parley.ActRename: 2}
+	if n, ok := want[kind]; ok && len(args) != n {
+		return act, fmt.Errorf("%w: gaps %s takes %d argument(s)", errUsage, name, n)
 	}
-	if len(args) == 0 || (name == "merge" && len(args) < 2) {
-		return fmt.Errorf("%w: gaps %s needs more arguments", errUsage, name)
+	if len(args) < 2 && (kind == parley.ActMerge || kind == parley.ActMoveQuestions || kind == parley.ActDismissQuestions || kind == parley.ActRestoreQuestions) {
+		return act, fmt.Errorf("%w: gaps %s needs a topic id and more", errUsage, name)
 	}
-	var ids []int64
-	if name != "move" && name != "dismiss-questions" && name != "restore-questions" {
-		topicArgs := args
-		if name == "rename" {
-			topicArgs = args[:1]
-		}
-		for _, s := range topicArgs {
-			id, err := topicArg(s)
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-	}
-	db, ws, err := a.open(ctx)
+	id, err := topicArg(args[0])
 	if err != nil {
+		return act, err
+	}
+	act.Topic = id
+	switch kind {
+	case parley.ActRename:
+		act.Name = args[1]
+	case parley.ActMerge:
+		for _, s := range args[1:] {
+			from, err := topicArg(s)
+			if err != nil {
+				return act, err
+			}
+			act.From = append(act.From, from)
+		}
+	case parley.ActMoveQuestions, parley.ActDismissQuestions, parley.ActRestoreQuestions:
+		act.Questions = args[1:]
+	}
+	return act, nil
+}
+
+// cliProblems names the problems of a refused action as the command line
+// spells what the API's body calls them.
+func cliProblems(err error) error {
+	var e *parley.Error
+	if !errors.As(err, &e) || len(e.Problems) == 0 {
 		return err
 	}
-	defer db.Close()
-	now := a.now()
-	switch name {
-	case "resolve":
-		q := *question
-		if q == "" {
-			t, err := db.Topic(ctx, ws.ID, ids[0])
-			if err != nil {
-				return err
-			}
-			q = t.Title()
+	spelled := map[string]string{"question": "--question", "answer": "--answer", "topic": "--to", "from": "FROM", "questions": "QUESTION_ID", "name": "NAME"}
+	out := *e
+	out.Problems = slices.Clone(e.Problems)
+	for i, p := range out.Problems {
+		if s, ok := spelled[p.Field]; ok {
+			out.Problems[i].Field = s
 		}
-		sa, err := db.ResolveTopic(ctx, ws.ID, ids[0], parley.ShortAnswer{Question: q, Answer: *answer}, now)
-		if err != nil {
-			return err
-		}
-		a.audit(ctx, db, ws, "gap.resolve", fmt.Sprintf("topic %d", ids[0]), fmt.Sprintf("short answer %d: %s", sa.ID, q))
-		fmt.Fprintf(a.stdout, "resolved topic %d with short answer %d\n", ids[0], sa.ID)
-		return nil
-	case "dismiss":
-		err = db.DismissTopic(ctx, ws.ID, ids[0], now)
-	case "restore":
-		err = db.RestoreTopic(ctx, ws.ID, ids[0], now)
-	case "rename":
-		err = db.RenameTopic(ctx, ws.ID, ids[0], args[1], now)
-	case "merge":
-		err = db.MergeTopics(ctx, ws.ID, ids[0], ids[1:], now)
-	case "move":
-		to, terr := topicArg(args[1])
-		if terr != nil {
-			return terr
-		}
-		err = db.MoveQuestion(ctx, ws.ID, args[0], to, now)
-	case "dismiss-questions":
-		err = db.SetQuestionsState(ctx, ws.ID, args, parley.GapDismissed, now)
-	case "restore-questions":
-		err = db.SetQuestionsState(ctx, ws.ID, args, parley.GapOpen, now)
 	}
-	if err != nil {
-		return err
-	}
-	a.audit(ctx, db, ws, "gap."+strings.ReplaceAll(name, "-", "_"), strings.Join(args, " "), "")
-	fmt.Fprintf(a.stdout, "%s: done\n", name)
-	return nil
+	return &out
 }
 
 // gapsClusterCmd is `parley gaps cluster FILE|-` (SPEC §8): grouping from

@@ -70,6 +70,16 @@ func TestGapsCommands(t *testing.T) {
 	if r := runParley(t, "", "gaps", "dismiss", "--db", dsn, "x"); r.code != exitUsage {
 		t.Errorf("bad topic id: exit %d", r.code)
 	}
+	// A problem names the flag or argument the command line spells it by.
+	if r := runParley(t, "", "gaps", "move", "--db", dsn, second, "nope"); r.code != exitFailure || !strings.Contains(r.stderr, "--to: choose the topic") {
+		t.Errorf("move without --to: exit %d, %q", r.code, r.stderr)
+	}
+	if r := runParley(t, "", "gaps", "move", "--db", dsn, "--to", first, second, "nope"); r.code != exitFailure || !strings.Contains(r.stderr, `QUESTION_ID: question "nope" is not in topic`) {
+		t.Errorf("move of another topic's question: exit %d, %q", r.code, r.stderr)
+	}
+	if r := runParley(t, "", "gaps", "move", "--db", dsn, "--to", first, second); r.code != exitUsage {
+		t.Errorf("move without questions: exit %d", r.code)
+	}
 }
 
 func TestGapsCluster(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,7 +137,7 @@ func TestGapWorkflow(t *testing.T) {
 	password, refund, chinese := topicOf(t, db, ws, parley.GapOpen, pw[0]), topicOf(t, db, ws, parley.GapOpen, rf[0]), topicOf(t, db, ws, parley.GapOpen, zh[0])
 
 	t.Run("dismissed topic stays dismissed", func(t *testing.T) {
-		if err := db.DismissTopic(ctx, ws.ID, password.ID, now); err != nil {
+		if err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActDismiss, Topic: password.ID}, now); err != nil {
 			t.Fatal(err)
 		}
 		later := a.ask(24*time.Hour, "how can I reset my password")
@@ -152,7 +153,7 @@ func TestGapWorkflow(t *testing.T) {
 	})
 
 	t.Run("resolved topic reopens with a recurrence", func(t *testing.T) {
-		sa, err := db.ResolveTopic(ctx, ws.ID, refund.ID, parley.ShortAnswer{Question: "When will my refund arrive?", Answer: "Within 5 working days."}, now)
+		sa, err := db.ApplyTopicAction(ctx, ws.ID, parley.TopicAction{Kind: parley.ActResolve, Topic: refund.ID, Question: "When will my refund arrive?", Answer: "Within 5 working days."}, "test", now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +183,7 @@ func TestGapWorkflow(t *testing.T) {
 	})
 
 	t.Run("restore", func(t *testing.T) {
-		if err := db.RestoreTopic(ctx, ws.ID, password.ID, now); err != nil {
+		if err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActRestore, Topic: password.ID}, now); err != nil {
 			t.Fatal(err)
 		}
 		if got := topicOf(t, db, ws, parley.GapOpen, pw[0]); got.Questions != 4 || got.State != parley.GapOpen {
@@ -191,7 +192,7 @@ func TestGapWorkflow(t *testing.T) {
 	})
 
 	t.Run("dismiss and restore questions", func(t *testing.T) {
-		if err := db.SetQuestionsState(ctx, ws.ID, pw[:2], parley.GapDismissed, now); err != nil {
+		if err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActDismissQuestions, Topic: password.ID, Questions: pw[:2]}, now); err != nil {
 			t.Fatal(err)
 		}
 		if got := topicOf(t, db, ws, parley.GapOpen, pw[2]); got.Questions != 2 {
@@ -200,46 +201,46 @@ func TestGapWorkflow(t *testing.T) {
 		if got := topicOf(t, db, ws, parley.GapDismissed, pw[0]); got.Questions != 2 {
 			t.Errorf("dismissed view counts %d, want 2", got.Questions)
 		}
-		if err := db.SetQuestionsState(ctx, ws.ID, pw[:1], parley.GapOpen, now); err != nil {
+		if err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActRestoreQuestions, Topic: password.ID, Questions: pw[:1]}, now); err != nil {
 			t.Fatal(err)
 		}
 		if got := topicOf(t, db, ws, parley.GapOpen, pw[0]); got.Questions != 3 {
 			t.Errorf("open questions after restoring one: %d, want 3", got.Questions)
 		}
-		err := db.SetQuestionsState(ctx, ws.ID, []string{"nope"}, parley.GapDismissed, now)
-		if parley.KindOf(err) != parley.KindNotFound {
+		err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActDismissQuestions, Topic: password.ID, Questions: []string{"nope"}}, now)
+		if parley.KindOf(err) != parley.KindInvalid {
 			t.Errorf("dismissing an unknown question: %v", err)
 		}
 	})
 
 	t.Run("rename", func(t *testing.T) {
-		if err := db.RenameTopic(ctx, ws.ID, chinese.ID, "退款時間", now); err != nil {
+		if err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActRename, Topic: chinese.ID, Name: "退款時間"}, now); err != nil {
 			t.Fatal(err)
 		}
 		tp, _ := db.Topic(ctx, ws.ID, chinese.ID)
 		if tp.Title() != "退款時間" || tp.Label == "" {
 			t.Errorf("renamed topic %+v", tp)
 		}
-		err := db.RenameTopic(ctx, ws.ID, chinese.ID, string(make([]rune, parley.MaxTopicName+1)), now)
+		err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActRename, Topic: chinese.ID, Name: strings.Repeat("長", parley.MaxTopicName+1)}, now)
 		if parley.KindOf(err) != parley.KindInvalid {
 			t.Errorf("too long a name: %v", err)
 		}
 	})
 
 	t.Run("move a question", func(t *testing.T) {
-		if err := db.MoveQuestion(ctx, ws.ID, pw[2], chinese.ID, now); err != nil {
+		if err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActMoveQuestions, Topic: password.ID, Questions: pw[2:3], To: chinese.ID}, now); err != nil {
 			t.Fatal(err)
 		}
 		if got := topicOf(t, db, ws, parley.GapOpen, pw[2]); got.ID != chinese.ID || got.Questions != 4 {
 			t.Errorf("moved question is in %+v", got)
 		}
-		if err := db.MoveQuestion(ctx, ws.ID, pw[2], 9999, now); parley.KindOf(err) != parley.KindNotFound {
+		if err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActMoveQuestions, Topic: chinese.ID, Questions: pw[2:3], To: 9999}, now); parley.KindOf(err) != parley.KindInvalid {
 			t.Errorf("move to an unknown topic: %v", err)
 		}
 	})
 
 	t.Run("merge", func(t *testing.T) {
-		if err := db.MergeTopics(ctx, ws.ID, refund.ID, []int64{chinese.ID}, now); err != nil {
+		if err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActMerge, Topic: refund.ID, From: []int64{chinese.ID}}, now); err != nil {
 			t.Fatal(err)
 		}
 		tp, err := db.Topic(ctx, ws.ID, chinese.ID)
@@ -249,10 +250,10 @@ func TestGapWorkflow(t *testing.T) {
 		if got := topicOf(t, db, ws, parley.GapOpen, zh[0]); got.ID != refund.ID || got.Questions != 5 {
 			t.Errorf("after merge: %+v, want topic %d with 5 open questions", got, refund.ID)
 		}
-		if err := db.DismissTopic(ctx, ws.ID, chinese.ID, now); parley.KindOf(err) != parley.KindConflict {
+		if err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActDismiss, Topic: chinese.ID}, now); parley.KindOf(err) != parley.KindConflict {
 			t.Errorf("acting on a merged topic: %v", err)
 		}
-		if err := db.MergeTopics(ctx, ws.ID, refund.ID, []int64{refund.ID}, now); parley.KindOf(err) != parley.KindInvalid {
+		if err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActMerge, Topic: refund.ID, From: []int64{refund.ID}}, now); parley.KindOf(err) != parley.KindInvalid {
 			t.Errorf("merging a topic into itself: %v", err)
 		}
 		// A question like the merged topic's now joins the target.
@@ -271,7 +272,7 @@ func TestGapWorkflow(t *testing.T) {
 		if _, err := db.Topic(ctx, other.ID, refund.ID); parley.KindOf(err) != parley.KindNotFound {
 			t.Errorf("topic of another workspace: %v", err)
 		}
-		if err := db.DismissTopic(ctx, other.ID, refund.ID, now); parley.KindOf(err) != parley.KindNotFound {
+		if err := act(db, other.ID, parley.TopicAction{Kind: parley.ActDismiss, Topic: refund.ID}, now); parley.KindOf(err) != parley.KindNotFound {
 			t.Errorf("dismissing a topic of another workspace: %v", err)
 		}
 		topics, _ := db.Topics(ctx, other.ID, store.TopicFilter{})
@@ -365,7 +366,7 @@ func TestTopicFilter(t *testing.T) {
 	a.ask(0, passwordQuestions...)                       // 2026-03-02
 	later := a.ask(3*24*time.Hour, passwordQuestions...) // 2026-03-05
 	a.group()
-	if err := db.SetQuestionsState(ctx, ws.ID, later[:1], parley.GapDismissed, t0); err != nil {
+	if err := act(db, ws.ID, parley.TopicAction{Kind: parley.ActDismissQuestions, Topic: topicOf(t, db, ws, parley.GapOpen, later[0]).ID, Questions: later[:1]}, t0); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {

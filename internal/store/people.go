@@ -325,8 +325,14 @@ func (db *DB) RevokeToken(ctx context.Context, workspaceID, id int64, now time.T
 
 // Audit records a change.
 func (db *DB) Audit(ctx context.Context, workspaceID int64, e parley.AuditEntry) error {
+	return db.insertAudit(ctx, db.write, workspaceID, e)
+}
+
+// insertAudit writes an audit entry through q: the writer, or the
+// transaction of the change it records.
+func (db *DB) insertAudit(ctx context.Context, q queryer, workspaceID int64, e parley.AuditEntry) error {
 	d := db.dialect
-	if _, err := db.write.ExecContext(ctx, d.rebind(`INSERT INTO audit_log (workspace_id, actor, action, subject, detail, at)
+	if _, err := q.ExecContext(ctx, d.rebind(`INSERT INTO audit_log (workspace_id, actor, action, subject, detail, at)
 		VALUES (?, ?, ?, ?, ?, ?)`), workspaceID, e.Actor, e.Action, e.Subject, e.Detail, d.instant(e.At)); err != nil {
 		return fmt.Errorf("store: audit: %w", err)
 	}

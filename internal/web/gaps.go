@@ -17,8 +17,9 @@ import (
 )
 
 // Knowledge gaps (SPEC §6): the topic table, a topic's questions, and the
-// editor's actions on them; short answers. Each action has one function
-// that does it, which the JSON API and the pages' forms both call.
+// editor's actions on them; short answers. An action is a
+// parley.TopicAction, applied by the store's one ApplyTopicAction, which
+// the JSON API, the pages' forms and the CLI all call.
 
 // topicSorts are the orders of the topic table.
 var topicSorts = []string{"conversations", "last_asked", "label"}
@@ -100,145 +101,15 @@ func (s *Server) topicDetail(r *http.Request, ws parley.Workspace, id int64) (to
 	return d, nil
 }
 
-// gapAction is an editor's request about topics or questions, as JSON or
-// as a form.
-type gapAction struct {
-	Question  string   `json:"question"`
-	Answer    string   `json:"answer"`
-	Name      string   `json:"name"`
-	From      []int64  `json:"from"`
-	Topic     int64    `json:"topic"`
-	Questions []string `json:"questions"`
-}
-
-// Actions on topics, by the name used in both the API path and the forms.
-const (
-	actResolve = "resolve"
-	actDismiss = "dismiss"
-	actRestore = "restore"
-	actRename  = "rename"
-	actMerge   = "merge"
-	// Actions on selected questions.
-	actDismissQuestions = "dismiss_questions"
-	actRestoreQuestions = "restore_questions"
-	actMoveQuestions    = "move_questions"
-)
-
-// act performs an editor's action on topic id, records it in the audit
-// log, and returns the short answer it created, if any.
-func (s *Server) act(r *http.Request, ws parley.Workspace, id int64, action string, a gapAction) (*parley.ShortAnswer, error) {
-	sa, err := s.doAct(r, ws, id, action, a)
-	if err != nil {
+// act applies an editor's action on a topic as the request's caller: the
+// store checks it, applies it and writes its audit row in one transaction.
+// It returns the short answer a resolve wrote, if any.
+func (s *Server) act(r *http.Request, ws parley.Workspace, a parley.TopicAction) (*parley.ShortAnswer, error) {
+	sa, err := s.db.ApplyTopicAction(r.Context(), ws.ID, a, callerOf(r).Actor(), s.now())
+	if err != nil || sa.ID == 0 {
 		return nil, err
 	}
-	var detail string
-	switch action {
-	case actResolve:
-		detail = fmt.Sprintf("short answer %d: %s", sa.ID, a.Question)
-	case actRename:
-		detail = a.Name
-	case actMerge:
-		detail = fmt.Sprintf("merged topics %v", a.From)
-	case actMoveQuestions:
-		detail = fmt.Sprintf("questions %v to topic %d", a.Questions, a.Topic)
-	case actDismissQuestions, actRestoreQuestions:
-		detail = fmt.Sprintf("questions %v", a.Questions)
-	}
-	s.audit(r, ws, "gap."+action, fmt.Sprintf("topic %d", id), detail)
-	return sa, nil
-}
-
-func (s *Server) doAct(r *http.Request, ws parley.Workspace, id int64, action string, a gapAction) (*parley.ShortAnswer, error) {
-	ctx, now := r.Context(), s.now()
-	switch action {
-	case actResolve:
-		sa, err := s.db.ResolveTopic(ctx, ws.ID, id, parley.ShortAnswer{Question: a.Question, Answer: a.Answer}, now)
-		if err != nil {
-			return nil, err
-		}
-		return &sa, nil
-	case actDismiss:
-		return nil, s.db.DismissTopic(ctx, ws.ID, id, now)
-	case actRestore:
-		return nil, s.db.RestoreTopic(ctx, ws.ID, id, now)
-	case actRename:
-		return nil, s.db.RenameTopic(ctx, ws.ID, id, a.Name, now)
-	case actMerge:
-		if err := s.topicsNamed(r, ws, id, "from", a.From...); err != nil {
-			return nil, err
-		}
-		return nil, s.db.MergeTopics(ctx, ws.ID, id, a.From, now)
-	case actDismissQuestions, actRestoreQuestions:
-		to := parley.GapDismissed
-		if action == actRestoreQuestions {
-			to = parley.GapOpen
-		}
-		if err := s.questionsOf(r, ws, id, a.Questions); err != nil {
-			return nil, err
-		}
-		return nil, s.db.SetQuestionsState(ctx, ws.ID, a.Questions, to, now)
-	case actMoveQuestions:
-		if err := s.questionsOf(r, ws, id, a.Questions); err != nil {
-			return nil, err
-		}
-		if a.Topic == 0 {
-			return nil, parley.InvalidInput([]parley.Problem{parley.FieldProblem("topic", "choose the topic to move to")})
-		}
-		if err := s.topicsNamed(r, ws, id, "topic", a.Topic); err != nil {
-			return nil, err
-		}
-		for _, q := range a.Questions {
-			if err := s.db.MoveQuestion(ctx, ws.ID, q, a.Topic, now); err != nil {
-				return nil, err
-			}
-		}
-		return nil, nil
-	}
-	return nil, parley.Errorf(parley.KindNotFound, "no action %q", action)
-}
-
-// topicsNamed checks that the topics a request's body names in field
-// exist. The store would answer a missing one "not found", which an API
-// caller reads as 404 for topic id, the one in the path; a missing topic
-// in the body is a mistake in the request, so it is answered 400 naming
-// the field, before anything is written. Topic id is looked up first, so
-// that when it is the one missing the answer is still 404.
-func (s *Server) topicsNamed(r *http.Request, ws parley.Workspace, id int64, field string, named ...int64) error {
-	if _, err := s.db.Topic(r.Context(), ws.ID, id); err != nil {
-		return err
-	}
-	var problems []parley.Problem
-	for _, n := range named {
-		_, err := s.db.Topic(r.Context(), ws.ID, n)
-		switch {
-		case parley.KindOf(err) == parley.KindNotFound:
-			problems = append(problems, parley.FieldProblem(field, fmt.Sprintf("no topic %d in this workspace", n)))
-		case err != nil:
-			return err
-		}
-	}
-	if len(problems) > 0 {
-		return parley.InvalidInput(problems)
-	}
-	return nil
-}
-
-// questionsOf checks that the named questions belong to topic id, so that a
-// request about one topic cannot touch another's questions by accident.
-func (s *Server) questionsOf(r *http.Request, ws parley.Workspace, id int64, events []string) error {
-	if len(events) == 0 {
-		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("questions", "select at least one question")})
-	}
-	qs, err := s.db.TopicQuestions(r.Context(), ws.ID, id, "")
-	if err != nil {
-		return err
-	}
-	for _, e := range events {
-		if !slices.ContainsFunc(qs, func(q parley.GapQuestion) bool { return q.EventID == e }) {
-			return parley.InvalidInput([]parley.Problem{parley.FieldProblem("questions", fmt.Sprintf("question %q is not in topic %d", e, id))})
-		}
-	}
-	return nil
+	return &sa, nil
 }
 
 // pathID reads the numeric {id} of a path.
@@ -296,11 +167,12 @@ func (s *Server) postGapAction(w http.ResponseWriter, r *http.Request, ws parley
 	if err != nil {
 		return err
 	}
-	var a gapAction
+	var a parley.TopicAction
 	if err := decodeJSON(w, r, &a); err != nil {
 		return err
 	}
-	sa, err := s.act(r, ws, id, r.PathValue("action"), a)
+	a.Kind, a.Topic = parley.TopicActionKind(r.PathValue("action")), id
+	sa, err := s.act(r, ws, a)
 	if err != nil {
 		return err
 	}

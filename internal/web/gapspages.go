@@ -67,7 +67,7 @@ type topicView struct {
 	Others []parley.TopicSummary
 	// Form holds what the editor typed into the resolve panel, kept when
 	// it had to be corrected.
-	Form     gapAction
+	Form     parley.TopicAction
 	Problems []parley.Problem
 	Done     string
 	Loc      *time.Location
@@ -85,12 +85,12 @@ func (v *topicView) Open() int {
 }
 
 func (s *Server) topicPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
-	return s.renderTopic(w, r, ws, l, http.StatusOK, gapAction{}, nil)
+	return s.renderTopic(w, r, ws, l, http.StatusOK, parley.TopicAction{}, nil)
 }
 
 // renderTopic shows a topic, with form values and problems when an action
 // on it needs correcting.
-func (s *Server) renderTopic(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, status int, form gapAction, problems []parley.Problem) error {
+func (s *Server) renderTopic(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, status int, form parley.TopicAction, problems []parley.Problem) error {
 	id, err := pathID(r, "topic")
 	if err != nil {
 		return err
@@ -132,17 +132,17 @@ func (s *Server) postTopic(w http.ResponseWriter, r *http.Request, ws parley.Wor
 		return err
 	}
 	action := r.PostForm.Get("action")
-	a := gapAction{Question: r.PostForm.Get("question"), Answer: r.PostForm.Get("answer"),
-		Name: r.PostForm.Get("name"), Questions: r.PostForm["q"]}
+	a := parley.TopicAction{Kind: parley.TopicActionKind(action), Topic: id, Question: r.PostForm.Get("question"),
+		Answer: r.PostForm.Get("answer"), Name: r.PostForm.Get("name"), Questions: r.PostForm["q"]}
 	if v := r.PostForm.Get("topic"); v != "" {
-		a.Topic, _ = strconv.ParseInt(v, 10, 64)
+		a.To, _ = strconv.ParseInt(v, 10, 64)
 	}
 	for _, v := range r.PostForm["from"] {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			a.From = append(a.From, n)
 		}
 	}
-	if _, err := s.act(r, ws, id, action, a); err != nil {
+	if _, err := s.act(r, ws, a); err != nil {
 		if parley.KindOf(err) == parley.KindInvalid {
 			return s.renderTopic(w, r, ws, l, http.StatusBadRequest, a, parley.ProblemsOf(err))
 		}

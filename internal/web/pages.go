@@ -268,16 +268,8 @@ func chips(l Lang, f parley.ConversationFilter) []string {
 	if f.From != "" || f.To != "" {
 		out = append(out, l.T("meta.range", l.Day(f.From), l.Day(f.To)))
 	}
-	for _, o := range f.Outcomes {
-		key := "outcome." + string(o)
-		if _, ok := messages[key]; !ok {
-			key = "series." + string(o)
-		}
-		if _, ok := messages[key]; ok {
-			out = append(out, l.T(key))
-		} else {
-			out = append(out, string(o))
-		}
+	for _, o := range f.Outcomes { // every outcome and group has its name
+		out = append(out, l.T("outcome."+string(o)))
 	}
 	if f.Resolution != "" {
 		out = append(out, l.T("resolution."+string(f.Resolution)))
