@@ -22,11 +22,18 @@ const hostileStream = `{"id":"e1","type":"conversation.started","conversation_id
 {"id":"e4","type":"handoff","conversation_id":"=cmd|calc","occurred_at":"2026-11-20T09:00:30Z","initiator":"customer_agent","reason":"-1"}
 `
 
-// hostileDB is a database holding hostileStream, evaluated.
-func hostileDB(t *testing.T) string {
+// askedAgain is a second conversation asking what hostileStream's does,
+// so that the question is a topic rather than waiting ungrouped.
+const askedAgain = `{"id":"f1","type":"message","conversation_id":"c2","occurred_at":"2026-11-20T10:00:10Z","author":"visitor","text":"=HYPERLINK(\"http://evil.example\",\"click\") refund"}
+{"id":"f2","type":"message","conversation_id":"c2","occurred_at":"2026-11-20T10:00:20Z","author":"customer_agent","text":"Sorry.","unanswered":true}
+`
+
+// hostileDB is a database holding hostileStream, and the streams given,
+// evaluated.
+func hostileDB(t *testing.T, more ...string) string {
 	t.Helper()
 	dsn := storetest.DSN(t)
-	if r := runParley(t, hostileStream, "ingest", "--db", dsn, "-"); r.code != 0 {
+	if r := runParley(t, hostileStream+strings.Join(more, ""), "ingest", "--db", dsn, "-"); r.code != 0 {
 		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
 	}
 	if r := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z"); r.code != 0 {
@@ -78,7 +85,7 @@ func TestConversationsCSVDefusesFormulas(t *testing.T) {
 }
 
 func TestGapsListCSVDefusesFormulas(t *testing.T) {
-	dsn := hostileDB(t)
+	dsn := hostileDB(t, askedAgain)
 	list := func() []map[string]string {
 		t.Helper()
 		r := runParley(t, "", "gaps", "list", "--db", dsn, "--format", "csv")

@@ -309,7 +309,7 @@ func (a *app) gapsClusterCmd() *ffcli.Command {
 	return &ffcli.Command{
 		Name:       "cluster",
 		ShortUsage: "parley gaps cluster [--embeddings-url URL] FILE|-",
-		ShortHelp:  "Group the `text` of each JSONL line into topics; print each line with a `topic` field added.",
+		ShortHelp:  "Group the `text` of each JSONL line into topics; print each line with a `topic` field added (null: like no other line).",
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
 			if len(args) != 1 {
@@ -335,7 +335,7 @@ func (a *app) gapsClusterCmd() *ffcli.Command {
 
 // cluster reads JSONL objects with a text field, groups the texts (by
 // their embeddings when c is not nil), and writes each object back, in
-// order, with its topic number added.
+// order, with its topic number added: null for a text like no other.
 func cluster(ctx context.Context, in io.Reader, out io.Writer, c *embeddings.Client) error {
 	var (
 		rows  []map[string]json.RawMessage
@@ -377,6 +377,9 @@ func cluster(ctx context.Context, in io.Reader, out io.Writer, c *embeddings.Cli
 	enc := json.NewEncoder(w)
 	for i, topic := range topics {
 		rows[i]["topic"] = json.RawMessage(strconv.Itoa(topic))
+		if topic == gaps.Ungrouped {
+			rows[i]["topic"] = json.RawMessage("null") // like no other line
+		}
 		if err := enc.Encode(rows[i]); err != nil {
 			return fmt.Errorf("write: %w", err)
 		}

@@ -223,7 +223,8 @@ func ratings(tl []*parley.Event, replies []*parley.Event) []parley.RatingFact {
 // question when their questions read the same once normalised, or when
 // either has no question of its own and both respond to the same visitor
 // message. Of such signals the earliest is kept, with the event's own
-// question if one of them gave it.
+// question if one of them gave it. A question is kept to its first
+// gaps.QuestionBudget characters (see gaps.Clip).
 func gapSignals(tl []*parley.Event) []parley.GapSignal {
 	type signal struct {
 		parley.GapSignal
@@ -256,6 +257,7 @@ func gapSignals(tl []*parley.Event) []parley.GapSignal {
 		if !s.own {
 			s.Question = askedText
 		}
+		s.Question = gaps.Clip(s.Question)
 		s.normal = gaps.Normalize(s.Question)
 		same := slices.IndexFunc(kept, func(k signal) bool {
 			return (s.normal != "" && k.normal == s.normal) || ((!s.own || !k.own) && s.asked != "" && k.asked == s.asked)

@@ -3,7 +3,6 @@ package gaps
 import (
 	"math"
 	"strings"
-	"unicode/utf8"
 )
 
 // Topic is what grouping remembers of an existing topic: how many questions
@@ -41,6 +40,9 @@ type Plan struct {
 	// New lists the new topics, each as the indices of its questions in
 	// ascending order; new topics are ordered by their first question.
 	New [][]int
+	// Ungrouped lists the questions, in ascending order, that joined no
+	// topic and have no similar question to start one with.
+	Ungrouped []int
 	// Features holds each question's Features, for the caller to add to
 	// the topic it lands in without computing them again.
 	Features [][]string
@@ -98,7 +100,8 @@ func (x *Index) weight(f string) float64 {
 // Assign places new questions among the indexed topics: each joins the
 // topic whose centroid is most similar if the similarity reaches
 // JoinThreshold, and the rest are grouped among themselves: with
-// GroupVectors when vectors (one per question) are given, else with Group.
+// GroupVectors when vectors (one per question) are given, else with Group;
+// those that are then alone are Ungrouped.
 // The result depends only on the topics, the questions and the vectors,
 // never on timing.
 func (x *Index) Assign(questions []string, vectors [][]float32) Plan {
@@ -131,6 +134,10 @@ func (x *Index) Assign(questions []string, vectors [][]float32) Plan {
 		groups = Group(texts)
 	}
 	for i, g := range groups {
+		if g == Ungrouped {
+			plan.Ungrouped = append(plan.Ungrouped, rest[i])
+			continue
+		}
 		if g == len(plan.New) {
 			plan.New = append(plan.New, nil)
 		}
@@ -142,6 +149,20 @@ func (x *Index) Assign(questions []string, vectors [][]float32) Plan {
 // nearest returns the index of the topic a question with the given features
 // joins, or -1. score is scratch space, one entry per topic.
 func (x *Index) nearest(feats []string, score []float64) int {
+	x.score(feats, score)
+	best, bestSim := -1, 0.0
+	for t, sim := range score {
+		// Strictly greater: ties go to the earlier topic.
+		if sim >= JoinThreshold && sim > bestSim {
+			best, bestSim = t, sim
+		}
+	}
+	return best
+}
+
+// score sets score[t] to the cosine similarity of a question with the
+// given features and topic t.
+func (x *Index) score(feats []string, score []float64) {
 	clear(score)
 	var norm float64
 	for _, f := range feats {
@@ -152,17 +173,26 @@ func (x *Index) nearest(feats []string, score []float64) int {
 		}
 	}
 	if norm == 0 {
-		return -1
+		return
 	}
 	norm = math.Sqrt(norm)
-	best, bestSim := -1, 0.0
+	for t := range score {
+		score[t] /= norm
+	}
+}
+
+// Near returns the IDs of the indexed topics at least JoinThreshold similar
+// to a question, in index order.
+func (x *Index) Near(question string) []int64 {
+	score := make([]float64, len(x.topics))
+	x.score(Features(question), score)
+	var out []int64
 	for t, s := range score {
-		// Strictly greater: ties go to the earlier topic.
-		if sim := s / norm; sim >= JoinThreshold && sim > bestSim {
-			best, bestSim = t, sim
+		if s >= JoinThreshold {
+			out = append(out, x.topics[t].ID)
 		}
 	}
-	return best
+	return out
 }
 
 // labelRunes is the longest label, in characters.
@@ -174,14 +204,21 @@ const labelRunes = 80
 // then the earlier question. The label is the question as a visitor wrote
 // it, with white space collapsed and cut to 80 characters.
 func Label(questions []string) string {
+	feats := make([][]string, len(questions))
+	for i, q := range questions {
+		feats[i] = Features(q)
+	}
+	return LabelOf(questions, feats)
+}
+
+// LabelOf is Label for questions whose Features are known already.
+func LabelOf(questions []string, feats [][]string) string {
 	if len(questions) == 0 {
 		return ""
 	}
-	feats := make([][]string, len(questions))
 	count := map[string]int{}
-	for i, q := range questions {
-		feats[i] = Features(q)
-		for _, f := range feats[i] {
+	for _, fs := range feats {
+		for _, f := range fs {
 			count[f]++
 		}
 	}
@@ -203,18 +240,20 @@ func Label(questions []string) string {
 
 // clip cuts s to at most n characters, marking a cut with an ellipsis.
 func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if len(prefix(s, n)) == len(s) {
 		return s
 	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
+	return strings.TrimSpace(prefix(s, n-1)) + "…"
 }
 
 // TopicsOf builds the topics that Group's result describes, with IDs
-// numbered from 1 in topic order.
+// numbered from 1 in topic order; ungrouped questions are in none.
 func TopicsOf(questions []string, groups []int) []Topic {
 	var topics []Topic
 	for i, g := range groups {
+		if g == Ungrouped {
+			continue
+		}
 		for len(topics) <= g {
 			topics = append(topics, Topic{ID: int64(len(topics) + 1)})
 		}

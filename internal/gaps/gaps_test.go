@@ -105,6 +105,15 @@ func TestGroup(t *testing.T) {
 	if Group(nil) != nil {
 		t.Error("Group(nil) is not nil")
 	}
+	// A question like no other waits ungrouped; asked twice, it is a topic.
+	alone := append(slices.Clone(questions), "do you ship to Iceland")
+	if got := Group(alone); got[len(questions)] != Ungrouped || !slices.Equal(got[:len(questions)], want) {
+		t.Errorf("with a question like no other: %v, want it ungrouped and the rest as before", got)
+	}
+	twice := append(slices.Clone(alone), "Do you ship to Iceland?")
+	if got := Group(twice); got[len(questions)] != 3 || got[len(questions)+1] != 3 {
+		t.Errorf("a question asked twice: %v, want both in a fourth topic", got[len(questions):])
+	}
 	if got := Group([]string{"?", "!!", "hello"}); len(got) != 3 {
 		t.Errorf("questions without features: %v", got)
 	}
@@ -137,8 +146,8 @@ func TestAssign(t *testing.T) {
 		t.Errorf("new topics (-want +got):\n%s", diff)
 	}
 	empty := NewIndex(nil).Assign([]string{"a question"}, nil)
-	if empty.Join[0] != 0 || len(empty.New) != 1 {
-		t.Errorf("assign without topics: %+v", empty)
+	if empty.Join[0] != 0 || len(empty.New) != 0 || !slices.Equal(empty.Ungrouped, []int{0}) {
+		t.Errorf("assign without topics: %+v, want the question ungrouped", empty)
 	}
 }
 

@@ -27,50 +27,82 @@ const (
 	Related    = 0.15
 )
 
+// Ungrouped is the topic Group gives a question that has no similar one:
+// it waits, in no topic, until a question like it arrives.
+const Ungrouped = -1
+
 // Group groups questions into topics without being told how many there are
-// and returns, for each question, the index of its topic. Topics are
-// numbered from 0 in the order of their first question, so the same input
-// always gives the same output.
+// and returns, for each question, the index of its topic, or Ungrouped.
+// Topics are numbered from 0 in the order of their first question, so the
+// same input always gives the same output.
 //
 // The method is graph clustering of shared nearest neighbours:
 //
-//  1. each question becomes a TF-IDF vector of its features (see Features),
+//  1. questions that read the same once normalised are grouped once, and
+//     count as many times as they were asked;
+//  2. each question becomes a TF-IDF vector of its features (see Features),
 //     so rare, topic-bearing words outweigh words every question shares,
 //     and, when it has English words, a vector of what they mean (see
 //     wordVectors);
-//  2. each question finds its nearest neighbours by cosine similarity, among
+//  3. each question finds its nearest neighbours by cosine similarity, among
 //     the questions at least Related to it, with meaning blended in (see
-//     group);
-//  3. two questions are linked as strongly as their neighbour lists overlap,
+//     group), in a search whose cost per question is bounded (see knn);
+//  4. two questions are linked as strongly as their neighbour lists overlap,
 //     which is robust to the uneven density of short texts: a question in a
 //     crowded topic and one in a sparse topic are judged alike;
-//  4. Louvain modularity optimisation cuts the graph into communities, and
+//  5. Louvain modularity optimisation cuts the graph into communities, and
 //     the number of topics falls out of it;
-//  5. one pass moves each question to the topic whose centroid it is
+//  6. one pass moves each question to the topic whose centroid it is
 //     closest to, which fixes questions the graph placed by a weak link;
-//  6. one vote moves each question to the topic most of its neighbours are
-//     in, when the centroid pass went against them.
+//  7. one vote moves each question to the topic most of its neighbours are
+//     in, when the centroid pass went against them;
+//  8. a question left alone in its topic is Ungrouped.
 func Group(questions []string) []int {
 	if len(questions) == 0 {
 		return nil
 	}
-	// Features and vectors are each question's own, so they are made on
-	// every CPU; with the centroid pass, this was a third of the time and
-	// ran on one.
-	bags := make([][]string, len(questions))
-	parallel(len(questions), func() func(int) {
-		return func(i int) { bags[i] = features(Normalize(questions[i])) }
-	})
-	v := newVocab(bags)
-	vs := make([]sparse, len(bags))
-	parallel(len(bags), func() func(int) {
-		return func(i int) { vs[i] = v.vector(bags[i], 1) }
-	})
+	u := dedupe(questions)
+	vs, dim := tfidf(u.norm)
 	var meaning [][]float32
 	if wv, err := embeddedWordVectors(); err == nil {
-		meaning = wv.questionVectors(questions)
+		meaning = wv.questionVectors(u.text)
 	}
-	return group(vs, len(v.df), meaning)
+	topics := group(vs, dim, meaning, u.count)
+	out := make([]int, len(questions))
+	for i, j := range u.of {
+		out[i] = topics[j]
+	}
+	return renumber(out)
+}
+
+// unique is a batch of questions with those that read the same once
+// normalised taken once.
+type unique struct {
+	norm  []string // each distinct question, normalised
+	text  []string // the first question as asked that reads so, within the budget
+	count []int    // how many questions read so
+	of    []int    // for each question of the batch, its distinct one
+}
+
+func dedupe(questions []string) unique {
+	var u unique
+	u.of = make([]int, len(questions))
+	norms := make([]string, len(questions))
+	parallel(len(questions), func() func(int) {
+		return func(i int) { norms[i] = Normalize(Budget(questions[i])) }
+	})
+	seen := make(map[string]int, len(questions))
+	for i, n := range norms {
+		j, ok := seen[n]
+		if !ok {
+			j = len(u.norm)
+			seen[n] = j
+			u.norm, u.text, u.count = append(u.norm, n), append(u.text, Budget(questions[i])), append(u.count, 0)
+		}
+		u.count[j]++
+		u.of[i] = j
+	}
+	return u
 }
 
 // Blending the two similarities (see group).
@@ -82,23 +114,27 @@ const (
 	lexicalShare = 0.5
 )
 
-// group runs steps 2 to 6 of Group on the TF-IDF vectors vs, of dimension
-// dim. When meaning holds the questions' word-vector means (nil for a
-// question with no known word), two questions that both have one are as
-// similar as the mean of their similarity by words and by meaning: among
-// each question's nearest by words, those that also mean the same become
-// its neighbours, and the centroid pass weighs meaning alike. Questions
-// that share no feature are never compared, so meaning refines what the
-// words found rather than linking questions the words cannot.
-//
-// On BANKING77 the blend took NMI from 0.684 to 0.713, ARI from 0.383 to
-// 0.420 and ACC from 0.513 to 0.527; questions without known words are
-// grouped as before.
-func group(vs []sparse, dim int, meaning [][]float32) []int {
-	k := neighborCount(len(vs))
+// group runs steps 3 to 8 of Group on the TF-IDF vectors vs, of dimension
+// dim, of questions asked count times each. When meaning holds the
+// questions' word-vector means (nil for a question with no known word),
+// two questions that both have one are as similar as the mean of their
+// similarity by words and by meaning: among each question's nearest by
+// words, those that also mean the same become its neighbours, and the
+// centroid pass weighs meaning alike. Questions that share no feature are
+// never compared, so meaning refines what the words found rather than
+// linking questions the words cannot.
+func group(vs []sparse, dim int, meaning [][]float32, count []int) []int {
+	asked := 0
+	for i := range vs {
+		asked += countOf(count, i)
+	}
+	k := neighborCount(asked)
 	if !slices.ContainsFunc(meaning, func(m []float32) bool { return m != nil }) {
+		meaning = nil
+	}
+	if meaning == nil {
 		nb := knn(vs, dim, k, Related)
-		return communities(nb, func(topics []int) []int { return reassign(vs, dim, topics, nil) })
+		return communities(nb, count, func(topics []int) []int { return reassign(vs, nb, topics, nil, count) })
 	}
 	nb := knn(vs, dim, max(k, candidates), Related)
 	parallel(len(nb), func() func(int) {
@@ -111,7 +147,7 @@ func group(vs []sparse, dim int, meaning [][]float32) []int {
 			nb[i] = top
 		}
 	})
-	return communities(nb, func(topics []int) []int { return reassign(vs, dim, topics, meaning) })
+	return communities(nb, count, func(topics []int) []int { return reassign(vs, nb, topics, meaning, count) })
 }
 
 // blend is the similarity of two questions whose similarity by words is
@@ -152,11 +188,51 @@ func vote(nb [][]neighbor, topics []int) []int {
 // fifth of the others and small topics can still form.
 func neighborCount(n int) int { return min(neighbors, max(2, n/5)) }
 
-// communities runs steps 3 to 6 of Group on a neighbour graph; reassign
-// moves questions to their closest topic centre in the vectors' space.
-func communities(nb [][]neighbor, reassign func([]int) []int) []int {
+// communities runs steps 4 to 8 of Group on a neighbour graph of questions
+// asked count times each (nil: once each); reassign moves questions to
+// their closest topic centre in the vectors' space.
+func communities(nb [][]neighbor, count []int, reassign func([]int) []int) []int {
 	topics := louvain(sharedNeighborGraph(nb, minShared), resolution)
-	return renumber(vote(nb, reassign(topics)))
+	attachAlone(nb, topics)
+	topics = vote(nb, reassign(topics))
+	weight := map[int]int{}
+	for i, t := range topics {
+		weight[t] += countOf(count, i)
+	}
+	for i, t := range topics {
+		if weight[t] < 2 {
+			topics[i] = Ungrouped
+		}
+	}
+	return renumber(topics)
+}
+
+// attachAlone puts each question that Louvain left alone in a community
+// into its nearest neighbour's, in question order. Above resolution 1,
+// modularity splits a group that is all there is of the graph — the three
+// questions of a small batch that ask the same thing — into single
+// questions; a question with a neighbour at all is not alone.
+func attachAlone(nb [][]neighbor, topics []int) {
+	size := map[int]int{}
+	for _, t := range topics {
+		size[t]++
+	}
+	for i, t := range topics {
+		if size[t] == 1 && len(nb[i]) > 0 {
+			to := topics[nb[i][0].id]
+			size[t]--
+			size[to]++
+			topics[i] = to
+		}
+	}
+}
+
+// countOf is how many times question i was asked.
+func countOf(count []int, i int) int {
+	if count == nil {
+		return 1
+	}
+	return count[i]
 }
 
 // GroupVectors is Group for questions given as vectors, such as the
@@ -175,7 +251,7 @@ func GroupVectors(vecs [][]float32) []int {
 		unit[i] = normalized(v)
 	}
 	nb := denseKNN(unit, neighborCount(len(vecs)))
-	return communities(nb, func(topics []int) []int {
+	return communities(nb, nil, func(topics []int) []int {
 		k := slices.Max(topics) + 1
 		cent := make([][]float32, k)
 		for c := range cent {
@@ -326,40 +402,53 @@ func intersect(a, b []int32) int {
 }
 
 // reassign moves every question to the topic whose centroid is most similar
-// to it; a question similar to no centroid stays where it is. With meaning
-// (see group), a question that has one is compared with each topic's mean
-// meaning too, and the similarities are blended.
+// to it, among its own and its neighbours' topics; a question similar to no
+// centroid stays where it is. With meaning (see group), a question that has
+// one is compared with each topic's mean meaning too, and the similarities
+// are blended. A centroid is its questions' mean, each counted as often as
+// it was asked.
 //
-// The centroids are kept feature by feature, all topics' weights of one
-// feature side by side, so a question's similarity to every centroid is
-// one pass over its few features reading contiguous rows, instead of one
-// scattered read per feature and topic; questions are spread over CPUs.
-func reassign(vs []sparse, dim int, topics []int, meaning [][]float32) []int {
+// Comparing each question with its neighbours' topics only, not every
+// topic, keeps the cost per question bounded; a topic none of its
+// neighbours is in is not one it would be moved to.
+func reassign(vs []sparse, nb [][]neighbor, topics []int, meaning [][]float32, count []int) []int {
 	k := slices.Max(topics) + 1
-	cent := make([]float32, dim*k) // cent[f*k+c]: weight of feature f in topic c
-	for i, v := range vs {
-		c := topics[i]
-		for j, f := range v.idx {
-			cent[int(f)*k+c] += v.val[j]
+	dim := 0
+	for _, v := range vs {
+		if n := len(v.idx); n > 0 {
+			dim = max(dim, int(v.idx[n-1])+1)
 		}
 	}
-	norm := make([]float64, k)
-	for f := range dim {
-		for c, x := range cent[f*k : (f+1)*k] {
-			norm[c] += float64(x) * float64(x)
-		}
+	members := make([][]int32, k)
+	for i, t := range topics {
+		members[t] = append(members[t], int32(i))
 	}
-	scale := make([]float32, k)
-	for c, n := range norm {
-		if n > 0 {
-			scale[c] = float32(1 / math.Sqrt(n))
+	// Each centroid is summed in one dense row, reused, and kept sparse.
+	cent := make([]sparse, k)
+	acc := make([]float32, dim)
+	var touched []int32
+	for c, ms := range members {
+		touched = touched[:0]
+		for _, i := range ms {
+			v, w := vs[i], float32(countOf(count, int(i)))
+			for j, f := range v.idx {
+				if acc[f] == 0 {
+					touched = append(touched, f)
+				}
+				acc[f] += w * v.val[j]
+			}
 		}
-	}
-	for f := range dim {
-		row := cent[f*k : (f+1)*k]
-		for c := range row {
-			row[c] *= scale[c]
+		slices.Sort(touched)
+		var norm float64
+		for _, f := range touched {
+			norm += float64(acc[f]) * float64(acc[f])
 		}
+		s := sparse{idx: slices.Clone(touched), val: make([]float32, len(touched))}
+		for j, f := range touched {
+			s.val[j] = float32(float64(acc[f]) / math.Sqrt(norm))
+			acc[f] = 0
+		}
+		cent[c] = s
 	}
 	var means [][]float32 // each topic's mean meaning, or nil
 	if meaning != nil {
@@ -372,8 +461,9 @@ func reassign(vs []sparse, dim int, topics []int, meaning [][]float32) []int {
 			if means[c] == nil {
 				means[c] = make([]float32, len(m))
 			}
+			w := float32(countOf(count, i))
 			for j, x := range m {
-				means[c][j] += x
+				means[c][j] += w * x
 			}
 		}
 		for c, m := range means {
@@ -384,25 +474,22 @@ func reassign(vs []sparse, dim int, topics []int, meaning [][]float32) []int {
 	}
 	out := make([]int, len(topics))
 	parallel(len(vs), func() func(int) {
-		sims := make([]float32, k)
+		var cands []int
 		return func(i int) {
-			clear(sims)
-			v := vs[i]
-			for j, f := range v.idx {
-				x := v.val[j]
-				for c, w := range cent[int(f)*k : (int(f)+1)*k] {
-					sims[c] += x * w
+			cands = append(cands[:0], topics[i])
+			for _, n := range nb[i] {
+				if t := topics[n.id]; !slices.Contains(cands, t) {
+					cands = append(cands, t)
 				}
 			}
-			if means != nil && meaning[i] != nil {
-				for c := range sims {
-					sims[c] = blend(sims[c], meaning[i], means[c])
+			best, bestSim := topics[i], float32(math.Inf(-1))
+			for _, c := range cands {
+				sim := dotSparse(vs[i], cent[c])
+				if means != nil && meaning[i] != nil {
+					sim = blend(sim, meaning[i], means[c])
 				}
-			}
-			best := topics[i]
-			for c, s := range sims {
-				if s > sims[best] {
-					best = c
+				if sim > bestSim || (sim == bestSim && c < best) {
+					best, bestSim = c, sim
 				}
 			}
 			out[i] = best
@@ -416,6 +503,10 @@ func renumber(topics []int) []int {
 	ids := map[int]int{}
 	out := make([]int, len(topics))
 	for i, t := range topics {
+		if t == Ungrouped {
+			out[i] = Ungrouped
+			continue
+		}
 		id, ok := ids[t]
 		if !ok {
 			id = len(ids)

@@ -12,71 +12,114 @@ type neighbor struct {
 	sim float32
 }
 
+// Bounds of the neighbour search (see knn). Each is a count of work per
+// question, not a share of the questions, so the search costs the same per
+// question at 1,000 questions as at 1,000,000.
+const (
+	// postingBudget is how many index entries one question's search may
+	// walk. Its features are walked rarest first, so what is left out are
+	// the commonest, which weigh least and link a question to thousands
+	// of others alike.
+	postingBudget = 4000
+	// rescored is how many of the candidates found that way, per
+	// neighbour wanted, get their exact similarity computed.
+	rescored = 2
+)
+
 // knn returns, for every vector, its k most similar other vectors by cosine
-// among those at least minSim similar,
-// best first (ties broken by lower index so the result is deterministic).
-// It walks an inverted index, so the cost is the number of co-occurring
-// feature pairs rather than n², and splits the rows across CPUs.
+// among those at least minSim similar, best first (ties broken by lower
+// index so the result is deterministic).
+//
+// It walks an inverted index from features to the vectors that have them.
+// Comparing every pair that shares any feature costs the square of the
+// questions for features as common as "card" or a spelling fragment; so a
+// question walks its features rarest first until postingBudget entries
+// are walked, keeps the rescored×k candidates those gave the most, and
+// computes their exact similarity over all features. The nearest share
+// rare features almost by definition, so this finds them, at a cost per
+// question that does not grow with the number of questions.
 func knn(vs []sparse, dim, k int, minSim float32) [][]neighbor {
 	// Each posting holds the vector and its weight side by side: walking
 	// postings is most of the time, and one stream of memory is faster
 	// than two.
+	count := make([]int32, dim)
+	for _, v := range vs {
+		for _, f := range v.idx {
+			count[f]++
+		}
+	}
 	post := make([][]posting32, dim)
+	for f, n := range count {
+		post[f] = make([]posting32, 0, n)
+	}
 	for i, v := range vs {
 		for j, f := range v.idx {
 			post[f] = append(post[f], posting32{int32(i), v.val[j]})
 		}
 	}
-	// Each pair is scored once, by its later vector, and offered to both
-	// vectors' lists: half the postings walked. Every worker keeps a list
-	// for every vector, merged at the end.
-	var (
-		mu    sync.Mutex
-		lists [][][]neighbor // per worker, per vector: a heap of the best
-	)
+	out := make([][]neighbor, len(vs))
 	parallel(len(vs), func() func(int) {
 		acc := make([]float32, len(vs))
-		heaps := make([][]neighbor, len(vs))
-		mu.Lock()
-		lists = append(lists, heaps)
-		mu.Unlock()
-		var touched []int32
+		var (
+			touched []int32
+			order   []int
+			cands   []neighbor
+		)
 		return func(i int) {
 			v := vs[i]
+			order = order[:0]
+			for j := range v.idx {
+				order = append(order, j)
+			}
+			slices.SortFunc(order, func(a, b int) int { return int(count[v.idx[a]] - count[v.idx[b]]) })
 			touched = touched[:0]
-			for j, f := range v.idx {
-				x := v.val[j]
-				// Postings are in vector order: stop at this one.
-				for _, p := range post[f] {
-					if int(p.doc) >= i {
+			walked, skipped := 0, len(order)
+			for n, j := range order {
+				f := v.idx[j]
+				ps := post[f]
+				if walked+len(ps) > postingBudget {
+					if n > 0 {
+						skipped = n
 						break
 					}
+					ps = ps[:postingBudget] // only common features: a bounded sample
+				}
+				walked += len(ps)
+				x := v.val[j]
+				for _, p := range ps {
 					if acc[p.doc] == 0 {
 						touched = append(touched, p.doc)
 					}
 					acc[p.doc] += x * p.w
 				}
 			}
+			// With every feature walked, the sums are the similarities;
+			// else the best candidates' are computed over all features.
+			cands = cands[:0]
+			m := k
+			if skipped < len(order) {
+				m = rescored * k
+			}
 			for _, d := range touched {
-				if sim := acc[d]; sim >= minSim {
-					heaps[i] = pushTop(heaps[i], k, neighbor{d, sim})
-					heaps[d] = pushTop(heaps[d], k, neighbor{int32(i), sim})
+				if int(d) != i {
+					cands = pushTop(cands, m, neighbor{d, acc[d]})
 				}
 				acc[d] = 0
 			}
+			top := make([]neighbor, 0, k)
+			for _, c := range cands {
+				sim := c.sim
+				if skipped < len(order) {
+					sim = dotSparse(v, vs[c.id])
+				}
+				if sim >= minSim {
+					top = pushTop(top, k, neighbor{c.id, sim})
+				}
+			}
+			slices.SortFunc(top, compareNeighbors)
+			out[i] = top
 		}
 	})
-	out := make([][]neighbor, len(vs))
-	for i := range out {
-		top := make([]neighbor, 0, k)
-		for _, heaps := range lists {
-			for _, n := range heaps[i] {
-				top = pushTop(top, k, n)
-			}
-		}
-		slices.SortFunc(top, compareNeighbors)
-		out[i] = top
-	}
 	return out
 }
 

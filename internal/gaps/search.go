@@ -20,7 +20,9 @@ const (
 
 // Search ranks documents for a query with BM25 over the same features
 // grouping uses, so it works for English and for Chinese in either script
-// without word segmentation. It returns the documents that share at least
+// without word segmentation. Query and documents are read to their first
+// QuestionBudget characters, as grouping reads questions, so a query of
+// any length costs what a question does. It returns the documents that share at least
 // one feature with the query, best first (ties by index), at most limit.
 func Search(query string, docs []string, limit int) []Match {
 	q := Features(query)
@@ -31,7 +33,7 @@ func Search(query string, docs []string, limit int) []Match {
 	df := map[string]int{}
 	var total float64
 	for i, d := range docs {
-		fs := features(Normalize(d))
+		fs := features(Normalize(Budget(d)))
 		tf := make(map[string]int, len(fs))
 		for _, f := range fs {
 			tf[f]++

@@ -2,7 +2,7 @@ package gaps
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -21,8 +21,26 @@ func (s sparse) dot(d []float32) float32 {
 	return sum
 }
 
-// dotSparse returns the inner product of two sparse vectors.
+// dotSparse returns the inner product of two sparse vectors. When one is
+// much longer — a topic's centroid against a question — each of the short
+// one's features is looked up in it instead of walking both.
 func dotSparse(a, b sparse) float32 {
+	if len(a.idx) > len(b.idx) {
+		a, b = b, a
+	}
+	if len(b.idx) > 16*len(a.idx) {
+		var sum float32
+		rest := b.idx
+		base := 0
+		for i, f := range a.idx {
+			j, ok := slices.BinarySearch(rest, f)
+			if ok {
+				sum += a.val[i] * b.val[base+j]
+			}
+			rest, base = rest[j:], base+j
+		}
+		return sum
+	}
 	var sum float32
 	i, j := 0, 0
 	for i < len(a.idx) && j < len(b.idx) {
@@ -40,16 +58,6 @@ func dotSparse(a, b sparse) float32 {
 	return sum
 }
 
-// vocab is a TF-IDF model: a feature dictionary with document frequencies.
-// Inverse document frequency is what lets rare, topic-bearing words ("pin",
-// "refund") outweigh words every banking question shares ("card", "account").
-type vocab struct {
-	ids    map[string]int32
-	df     []int32
-	weight []float64 // kindWeight of each feature
-	docs   int
-}
-
 // kindWeight is how much a kind of feature counts. A word yields one word
 // feature but several character n-grams; at equal weight the n-grams
 // would decide most similarities, and questions that merely share
@@ -64,62 +72,76 @@ func kindWeight(feature string) float64 {
 	return 1
 }
 
-// newVocab counts document frequencies over the feature bags.
-func newVocab(bags [][]string) *vocab {
-	v := &vocab{ids: map[string]int32{}, docs: len(bags)}
-	seen := map[int32]bool{}
-	for _, bag := range bags {
-		clear(seen)
-		for _, f := range bag {
-			id, ok := v.ids[f]
-			if !ok {
-				id = int32(len(v.df))
-				v.ids[f] = id
-				v.df = append(v.df, 0)
-				v.weight = append(v.weight, kindWeight(f))
-			}
-			if !seen[id] {
-				seen[id] = true
-				v.df[id]++
-			}
-		}
-	}
-	return v
-}
-
 // idf is the smoothed inverse document frequency used by scikit-learn,
 // ln((1+N)/(1+df))+1, which never reaches zero so that a word present in
 // every question still counts a little.
 func idf(docs, df float64) float64 { return math.Log((1+docs)/(1+df)) + 1 }
 
-// idf is the feature's idf over the vocabulary's questions.
-func (v *vocab) idf(id int32) float64 { return idf(float64(v.docs), float64(v.df[id])) }
+// A vector's term frequency is sublinear (1+ln tf), so a repeated word
+// does not dominate; inverse document frequency is what lets rare,
+// topic-bearing words ("pin", "refund") outweigh words every banking
+// question shares ("card", "account").
 
-// vector builds the L2-normalised TF-IDF vector of a feature bag. Term
-// frequency is sublinear (1+ln tf) so a repeated word does not dominate.
-// Features seen in fewer than minDF questions are left out: a feature that
-// occurs once cannot make two questions similar, it only dilutes the norm.
-func (v *vocab) vector(bag []string, minDF int32) sparse {
-	tf := map[int32]int{}
-	for _, f := range bag {
-		if id, ok := v.ids[f]; ok && v.df[id] >= minDF {
-			tf[id]++
+// tfidf builds the L2-normalised TF-IDF vectors of normalised questions
+// (see vocab.vector) and returns them with their dimension. Features are
+// made in chunks and turned into numbers at once, so that the strings of
+// only one chunk are held at a time: at 100,000 questions, holding every
+// question's feature strings took a third of the memory.
+func tfidf(norms []string) ([]sparse, int) {
+	const chunk = 4096
+	ids := map[string]int32{}
+	var (
+		df     []int32
+		weight []float64
+	)
+	vs := make([]sparse, len(norms))
+	bags := make([][]string, chunk)
+	for start := 0; start < len(norms); start += chunk {
+		part := norms[start:min(start+chunk, len(norms))]
+		parallel(len(part), func() func(int) {
+			return func(i int) { bags[i] = features(part[i]) }
+		})
+		for i := range part {
+			tf := map[int32]float32{}
+			for _, f := range bags[i] {
+				id, ok := ids[f]
+				if !ok {
+					id = int32(len(df))
+					ids[f] = id
+					df, weight = append(df, 0), append(weight, kindWeight(f))
+				}
+				if tf[id] == 0 {
+					df[id]++
+				}
+				tf[id]++
+			}
+			v := sparse{idx: make([]int32, 0, len(tf)), val: make([]float32, len(tf))}
+			for id := range tf {
+				v.idx = append(v.idx, id)
+			}
+			slices.Sort(v.idx)
+			for j, id := range v.idx {
+				v.val[j] = tf[id]
+			}
+			vs[start+i] = v
+			bags[i] = nil
 		}
 	}
-	s := sparse{idx: make([]int32, 0, len(tf)), val: make([]float32, 0, len(tf))}
-	for id := range tf {
-		s.idx = append(s.idx, id)
-	}
-	sort.Slice(s.idx, func(i, j int) bool { return s.idx[i] < s.idx[j] })
-	var norm float64
-	w := make([]float64, len(s.idx))
-	for i, id := range s.idx {
-		w[i] = (1 + math.Log(float64(tf[id]))) * v.idf(id) * v.weight[id]
-		norm += w[i] * w[i]
-	}
-	norm = math.Sqrt(norm)
-	for i := range w {
-		s.val = append(s.val, float32(w[i]/norm))
-	}
-	return s
+	docs := float64(len(norms))
+	parallel(len(vs), func() func(int) {
+		return func(i int) {
+			v := vs[i]
+			var norm float64
+			for j, id := range v.idx {
+				w := (1 + math.Log(float64(v.val[j]))) * idf(docs, float64(df[id])) * weight[id]
+				v.val[j] = float32(w)
+				norm += w * w
+			}
+			norm = math.Sqrt(norm)
+			for j := range v.val {
+				v.val[j] = float32(float64(v.val[j]) / norm)
+			}
+		}
+	})
+	return vs, len(df)
 }

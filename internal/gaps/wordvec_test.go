@@ -112,16 +112,12 @@ func TestQuestionVectors(t *testing.T) {
 	if len(chinese) != 5 {
 		t.Fatalf("%d questions without English words, want 5", len(chinese))
 	}
-	bags := make([][]string, len(chinese))
+	norms := make([]string, len(chinese))
 	for i, q := range chinese {
-		bags[i] = features(Normalize(q))
+		norms[i] = Normalize(q)
 	}
-	v := newVocab(bags)
-	vs := make([]sparse, len(bags))
-	for i, bag := range bags {
-		vs[i] = v.vector(bag, 1)
-	}
-	if got, want := Group(chinese), group(vs, len(v.df), nil); !slices.Equal(got, want) {
+	vs, dim := tfidf(norms)
+	if got, want := Group(chinese), group(vs, dim, nil, nil); !slices.Equal(got, want) {
 		t.Errorf("Chinese questions: %v with word vectors, %v without", got, want)
 	}
 }

@@ -3,9 +3,19 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
 
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/store"
@@ -107,4 +117,115 @@ func BenchmarkSharedBackfill(b *testing.B) {
 			b.ReportMetric(float64(read)/float64(len(items)*b.N), "rows-read/event")
 		})
 	}
+}
+
+// BenchmarkGapBatch evaluates and groups one batch of 300 conversations,
+// each an unanswered reply naming the visitor's question: ordinary
+// questions, or, as a hostile sender may, questions of 32,000 characters
+// of words — under every ingest limit. Grouping reads each question to its
+// first gaps.QuestionBudget characters, so the hostile batch should cost
+// about what the ordinary one does. Run each alone: peak-MB is the whole
+// process's.
+func BenchmarkGapBatch(b *testing.B) {
+	for _, tt := range []struct {
+		name  string
+		words int // per question; 0 for an ordinary question
+	}{{"ordinary", 0}, {"hostile", 32000 / 6}} {
+		b.Run(tt.name, func(b *testing.B) {
+			ctx := context.Background()
+			items := gapBatch(b, 300, tt.words)
+			var (
+				st  pipeline.Stats
+				cpu time.Duration
+			)
+			for b.Loop() {
+				b.StopTimer()
+				db := storetest.New(b)
+				ws, err := db.EnsureWorkspace(ctx, "acme", end)
+				if err != nil {
+					b.Fatal(err)
+				}
+				insert(b, db, ws, items)
+				w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) }})
+				runtime.GC() // the setup's garbage is not the pass's
+				b.StartTimer()
+				before := cpuTime()
+				if st, err = w.Pass(ctx); err != nil {
+					b.Fatal(err)
+				}
+				cpu += cpuTime() - before
+			}
+			if st.Grouped != 300 {
+				b.Fatalf("grouped %d questions, want 300", st.Grouped)
+			}
+			b.ReportMetric(peakRSS(), "peak-MB")
+			// The processor time, which a busy machine does not inflate
+			// the way it does the wall clock's.
+			b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
+
+// gapBatch makes n conversations of a visitor message and an unanswered
+// reply whose question is one of a few dozen ordinary ones, or, with words
+// > 0, that many words drawn from them: about 32,000 characters for 5,333.
+func gapBatch(tb testing.TB, n, words int) []ingest.Item {
+	ordinary := []string{"can I pay with klarna", "do you ship to iceland", "is gift wrapping available",
+		"how do I reset my password", "when will my refund arrive", "can I change my delivery address",
+		"do you offer a student discount", "where is my order", "can I return a sale item", "退貨要多久才會退款"}
+	r := rand.New(rand.NewPCG(1, 2))
+	var vocab []string
+	for _, q := range ordinary {
+		vocab = append(vocab, strings.Fields(q)...)
+	}
+	var items []ingest.Item
+	for i := range n {
+		q := ordinary[i%len(ordinary)]
+		if words > 0 {
+			ws := make([]string, words)
+			for j := range ws {
+				ws[j] = vocab[r.IntN(len(vocab))]
+			}
+			q = strings.Join(ws, " ")
+		}
+		conv := fmt.Sprintf("c%d", i)
+		at := end.Add(-time.Duration(n-i) * time.Minute)
+		for _, e := range []parley.Event{
+			{ID: conv + "-v", Type: parley.EventMessage, ConversationID: conv, OccurredAt: at, Author: parley.AuthorVisitor, Text: "hello"},
+			{ID: conv + "-a", Type: parley.EventMessage, ConversationID: conv, OccurredAt: at.Add(time.Second), Author: parley.AuthorCustomerAgent,
+				Text: "Sorry.", Unanswered: true, Question: q},
+		} {
+			body, err := ingest.Canonical(&e)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			items = append(items, ingest.Item{Index: len(items), Event: e, Body: body})
+		}
+	}
+	return items
+}
+
+// cpuTime is the processor time the process has used, in user and
+// kernel mode.
+func cpuTime() time.Duration {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		return 0
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+// peakRSS is the most memory the process has held, in MB, as Linux
+// reports it; 0 where it does not.
+func peakRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		return 0
+	}
+	kb, _ := strconv.ParseFloat(string(m[1]), 64)
+	return kb / 1024
 }

@@ -24,7 +24,7 @@ func (w *Worker) group(ctx context.Context, ws parley.Workspace, now time.Time, 
 		if err != nil {
 			return fmt.Errorf("pipeline: workspace %s: group gap questions: %w", ws.Slug, err)
 		}
-		n, err := w.db.GroupPending(ctx, ws.ID, batch, now, func(g store.Grouping) ([]store.TopicChange, error) {
+		n, err := w.db.GroupPending(ctx, ws.ID, batch, now, func(g store.Grouping) (store.Placement, error) {
 			return Place(g, vectors), nil
 		})
 		if err != nil {
@@ -42,24 +42,27 @@ func (w *Worker) group(ctx context.Context, ws parley.Workspace, now time.Time, 
 
 // Place decides where pending questions go: each joins the closest
 // existing topic or, with others like it, starts a new one (see
-// gaps.Index.Assign). A question joining a resolved topic reopens it and
-// counts as a recurrence; one joining a dismissed topic is dismissed with
-// it (SPEC §6).
+// gaps.Index.Assign); the questions that waited ungrouped for a similar one
+// and find it among the pending start a topic with it; a question with no
+// similar one waits ungrouped. A question joining a resolved topic reopens
+// it and counts as a recurrence; one joining a dismissed topic is dismissed
+// with it (SPEC §6).
 //
 // vectors, if not nil, holds embeddings by question event ID, fetched
 // beforehand so that no network call happens inside the grouping
-// transaction; they are used when every pending question has one.
-func Place(g store.Grouping, vectors map[string][]float32) []store.TopicChange {
+// transaction; they are used when every question placed has one.
+func Place(g store.Grouping, vectors map[string][]float32) store.Placement {
 	topics := make([]gaps.Topic, len(g.Topics))
 	for i, t := range g.Topics {
 		topics[i] = gaps.Topic{ID: t.ID, Size: t.Size, Terms: t.Terms}
 	}
-	texts := make([]string, len(g.Pending))
-	for i, p := range g.Pending {
+	questions := append(slices.Clip(g.Pending), waitingNear(g)...)
+	texts := make([]string, len(questions))
+	for i, p := range questions {
 		texts[i] = p.Question
 	}
 	var vecs [][]float32
-	for _, p := range g.Pending {
+	for _, p := range questions {
 		v, ok := vectors[p.EventID]
 		if !ok {
 			vecs = nil
@@ -79,9 +82,9 @@ func Place(g store.Grouping, vectors map[string][]float32) []store.TopicChange {
 			continue
 		}
 		topics[byID[id]].Add(plan.Features[i])
-		joined[id] = append(joined[id], g.Pending[i].EventID)
+		joined[id] = append(joined[id], questions[i].EventID)
 	}
-	var changes []store.TopicChange
+	var out store.Placement
 	for _, id := range slices.Sorted(maps.Keys(joined)) {
 		t := topics[byID[id]]
 		c := store.TopicChange{ID: id, Size: t.Size, Terms: t.Terms, Questions: joined[id], QuestionState: parley.GapOpen}
@@ -91,18 +94,51 @@ func Place(g store.Grouping, vectors map[string][]float32) []store.TopicChange {
 		case parley.GapResolved:
 			c.State, c.Recurrences, c.Recurrence = parley.GapOpen, len(c.Questions), true
 		}
-		changes = append(changes, c)
+		out.Topics = append(out.Topics, c)
 	}
 	for _, members := range plan.New {
 		var t gaps.Topic
 		qs := make([]string, len(members))
+		feats := make([][]string, len(members))
 		events := make([]string, len(members))
 		for i, m := range members {
 			t.Add(plan.Features[m])
-			qs[i], events[i] = texts[m], g.Pending[m].EventID
+			qs[i], feats[i], events[i] = texts[m], plan.Features[m], questions[m].EventID
 		}
-		changes = append(changes, store.TopicChange{Label: gaps.Label(qs), Size: t.Size, Terms: t.Terms,
+		out.Topics = append(out.Topics, store.TopicChange{Label: gaps.LabelOf(qs, feats), Size: t.Size, Terms: t.Terms,
 			Questions: events, QuestionState: parley.GapOpen})
 	}
-	return changes
+	for _, i := range plan.Ungrouped {
+		out.Ungrouped = append(out.Ungrouped, questions[i].EventID)
+	}
+	return out
+}
+
+// waitingNear returns the questions waiting ungrouped that are similar to
+// a pending one: the ones that may now have found their match. The others
+// are not grouped again, so a pass costs what its new questions bring, not
+// what has waited.
+func waitingNear(g store.Grouping) []store.PendingQuestion {
+	if len(g.Ungrouped) == 0 {
+		return nil
+	}
+	alone := make([]gaps.Topic, len(g.Ungrouped))
+	for i, q := range g.Ungrouped {
+		alone[i] = gaps.Topic{ID: int64(i + 1)}
+		alone[i].Add(gaps.Features(q.Question))
+	}
+	index := gaps.NewIndex(alone)
+	near := map[int64]bool{}
+	for _, p := range g.Pending {
+		for _, id := range index.Near(p.Question) {
+			near[id] = true
+		}
+	}
+	var out []store.PendingQuestion
+	for i, q := range g.Ungrouped {
+		if near[int64(i+1)] {
+			out = append(out, q)
+		}
+	}
+	return out
 }

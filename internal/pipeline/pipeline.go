@@ -18,6 +18,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/evaluate"
+	"github.com/parleyhq/parley/internal/gaps"
 	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -174,7 +175,7 @@ func (w *Worker) embed(ctx context.Context, ws parley.Workspace, batch int) (map
 	}
 	texts := make([]string, len(pending))
 	for i, p := range pending {
-		texts[i] = p.Question
+		texts[i] = gaps.Budget(p.Question) // what grouping reads of it
 	}
 	vecs, err := w.opt.Embedder.Embed(ctx, texts)
 	if err != nil {

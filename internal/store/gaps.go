@@ -56,7 +56,13 @@ func (db *DB) PendingQuestions(ctx context.Context, workspaceID int64, limit int
 // Grouping is what a grouping pass decides from: the questions waiting for
 // a topic and every live topic, read in one transaction.
 type Grouping struct {
+	// Pending are the questions grouping has not looked at yet, oldest
+	// first.
 	Pending []PendingQuestion
+	// Ungrouped are questions an earlier pass found no similar question
+	// for, the newest of them, oldest first: a pending question may be
+	// the one they were waiting for.
+	Ungrouped []PendingQuestion
 	// Topics are the live (not merged) topics in creation order, so that
 	// ties can go to the older topic.
 	Topics []GroupingTopic
@@ -93,29 +99,53 @@ type TopicChange struct {
 	Recurrence    bool
 }
 
-// GroupPending takes up to limit questions that have no topic yet, oldest
-// first, with the workspace's live topics, asks decide where they go, and
-// writes its answer, all in one transaction holding the workspace's topic
-// lock, so that no editor's merge or move happens in between. It returns
-// how many questions it read; decide is not called when there are none.
-func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, now time.Time, decide func(Grouping) ([]TopicChange, error)) (int, error) {
+// Placement is what a grouping pass decided: the topics it creates or adds
+// questions to, and the questions it found no similar one for. A question
+// of Grouping in neither stays as it was.
+type Placement struct {
+	Topics    []TopicChange
+	Ungrouped []string // event IDs
+}
+
+// GroupPending takes up to limit questions grouping has not looked at yet,
+// oldest first, with up to limit of those waiting ungrouped and the
+// workspace's live topics, asks decide where they go, and writes its
+// answer, all in one transaction holding the workspace's topic lock, so
+// that no editor's merge or move happens in between. It returns how many
+// pending questions it read; decide is not called when there are none.
+func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, now time.Time, decide func(Grouping) (Placement, error)) (int, error) {
 	grouped := 0
 	err := db.inGapsTx(ctx, workspaceID, func(tx *sql.Tx) error {
 		pending, err := db.pendingQuestions(ctx, tx, workspaceID, limit)
 		if err != nil || len(pending) == 0 {
 			return err
 		}
+		waiting, err := db.ungroupedQuestions(ctx, tx, workspaceID, limit)
+		if err != nil {
+			return err
+		}
 		topics, err := db.groupingTopics(ctx, tx, workspaceID)
 		if err != nil {
 			return err
 		}
-		changes, err := decide(Grouping{Pending: pending, Topics: topics})
+		p, err := decide(Grouping{Pending: pending, Ungrouped: waiting, Topics: topics})
 		if err != nil {
 			return err
 		}
-		for i := range changes {
-			if err := db.writeTopicChange(ctx, tx, workspaceID, &changes[i], now); err != nil {
+		for i := range p.Topics {
+			if err := db.writeTopicChange(ctx, tx, workspaceID, &p.Topics[i], now); err != nil {
 				return err
+			}
+		}
+		for start := 0; start < len(p.Ungrouped); start += claimChunk {
+			chunk := p.Ungrouped[start:min(start+claimChunk, len(p.Ungrouped))]
+			args := []any{workspaceID}
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			if _, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE gap_signals SET ungrouped = TRUE
+				WHERE workspace_id = ? AND topic_id IS NULL AND event_id IN (`+list(len(chunk))+`)`), args...); err != nil {
+				return fmt.Errorf("store: leave gap questions ungrouped: %w", err)
 			}
 		}
 		grouped = len(pending)
@@ -128,22 +158,41 @@ func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, no
 func (db *DB) pendingQuestions(ctx context.Context, q queryer, workspaceID int64, limit int) ([]PendingQuestion, error) {
 	rows, err := q.QueryContext(ctx, db.dialect.rebind(`
 		SELECT event_id, question FROM gap_signals
-		WHERE workspace_id = ? AND topic_id IS NULL AND question <> ''
+		WHERE workspace_id = ? AND topic_id IS NULL AND question <> '' AND NOT ungrouped
 		ORDER BY occurred_at, event_id LIMIT ?`), workspaceID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending gap questions: %w", err)
 	}
+	return scanPending(rows)
+}
+
+// ungroupedQuestions reads the newest limit questions waiting ungrouped,
+// oldest first.
+func (db *DB) ungroupedQuestions(ctx context.Context, q queryer, workspaceID int64, limit int) ([]PendingQuestion, error) {
+	rows, err := q.QueryContext(ctx, db.dialect.rebind(`
+		SELECT event_id, question FROM (
+			SELECT event_id, question, occurred_at FROM gap_signals
+			WHERE workspace_id = ? AND topic_id IS NULL AND ungrouped
+			ORDER BY occurred_at DESC, event_id DESC LIMIT ?) w
+		ORDER BY occurred_at, event_id`), workspaceID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: ungrouped gap questions: %w", err)
+	}
+	return scanPending(rows)
+}
+
+func scanPending(rows *sql.Rows) ([]PendingQuestion, error) {
 	defer rows.Close()
 	var out []PendingQuestion
 	for rows.Next() {
 		var p PendingQuestion
 		if err := rows.Scan(&p.EventID, &p.Question); err != nil {
-			return nil, fmt.Errorf("store: pending gap questions: %w", err)
+			return nil, fmt.Errorf("store: gap questions to group: %w", err)
 		}
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: pending gap questions: %w", err)
+		return nil, fmt.Errorf("store: gap questions to group: %w", err)
 	}
 	return out, nil
 }
@@ -221,7 +270,7 @@ func (db *DB) setSignals(ctx context.Context, tx *sql.Tx, workspaceID, topicID i
 			args = append(args, id)
 		}
 		if _, err := tx.ExecContext(ctx, db.dialect.rebind(`
-			UPDATE gap_signals SET topic_id = ?, state = ?, recurrence = ?
+			UPDATE gap_signals SET topic_id = ?, state = ?, recurrence = ?, ungrouped = FALSE
 			WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...); err != nil {
 			return fmt.Errorf("store: group gap questions: %w", err)
 		}
@@ -403,19 +452,53 @@ func (db *DB) topic(ctx context.Context, q queryer, workspaceID, id int64) (parl
 // TopicQuestions lists the questions of a topic, newest first; state ""
 // lists them all.
 func (db *DB) TopicQuestions(ctx context.Context, workspaceID, topicID int64, state parley.GapState) ([]parley.GapQuestion, error) {
-	q := `SELECT g.event_id, g.conversation_id, g.topic_id, g.kind, g.question, g.occurred_at, g.day, g.channel,
+	where, args := `g.topic_id = ?`, []any{topicID}
+	if state != "" {
+		where += ` AND g.state = ?`
+		args = append(args, string(state))
+	}
+	qs, err := db.gapQuestions(ctx, workspaceID, where, args, 0)
+	if err != nil {
+		return nil, fmt.Errorf("store: topic %d questions: %w", topicID, err)
+	}
+	return qs, nil
+}
+
+// UngroupedQuestions lists, newest first, up to limit questions matching f
+// (its state aside) that grouping found no similar question for, and how
+// many there are in all.
+func (db *DB) UngroupedQuestions(ctx context.Context, workspaceID int64, f TopicFilter, limit int) ([]parley.GapQuestion, int, error) {
+	f.AnyState = true
+	cond, args := f.signalWhere()
+	cond = `g.topic_id IS NULL AND g.ungrouped AND ` + cond
+	var n int
+	if err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM gap_signals g
+		WHERE g.workspace_id = ? AND `+cond), append([]any{workspaceID}, args...)...).Scan(&n); err != nil {
+		return nil, 0, fmt.Errorf("store: ungrouped questions: %w", err)
+	}
+	qs, err := db.gapQuestions(ctx, workspaceID, cond, args, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: ungrouped questions: %w", err)
+	}
+	return qs, n, nil
+}
+
+// gapQuestions reads the questions matching a condition on gap_signals
+// aliased g, newest first, at most limit (0: all).
+func (db *DB) gapQuestions(ctx context.Context, workspaceID int64, where string, args []any, limit int) ([]parley.GapQuestion, error) {
+	q := `SELECT g.event_id, g.conversation_id, COALESCE(g.topic_id, 0), g.kind, g.question, g.occurred_at, g.day, g.channel,
 		       COALESCE(c.ticket_url, ''), g.state, g.recurrence
 		FROM gap_signals g LEFT JOIN conversations c
 		  ON c.workspace_id = g.workspace_id AND c.conversation_id = g.conversation_id
-		WHERE g.workspace_id = ? AND g.topic_id = ?`
-	args := []any{workspaceID, topicID}
-	if state != "" {
-		q += ` AND g.state = ?`
-		args = append(args, string(state))
+		WHERE g.workspace_id = ? AND ` + where + ` ORDER BY g.occurred_at DESC, g.event_id`
+	args = append([]any{workspaceID}, args...)
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
 	}
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(q+` ORDER BY g.occurred_at DESC, g.event_id`), args...)
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(q), args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: topic %d questions: %w", topicID, err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []parley.GapQuestion
@@ -423,12 +506,9 @@ func (db *DB) TopicQuestions(ctx context.Context, workspaceID, topicID int64, st
 		var g parley.GapQuestion
 		if err := rows.Scan(&g.EventID, &g.ConversationID, &g.TopicID, (*string)(&g.Kind), &g.Question,
 			scanInstant(&g.At), &g.Day, &g.Channel, &g.TicketURL, (*string)(&g.State), &g.Recurrence); err != nil {
-			return nil, fmt.Errorf("store: topic %d questions: %w", topicID, err)
+			return nil, err
 		}
 		out = append(out, g)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: topic %d questions: %w", topicID, err)
-	}
-	return out, nil
+	return out, rows.Err()
 }

@@ -53,7 +53,7 @@ func (a *asker) ask(offset time.Duration, questions ...string) []string {
 // group groups every pending question as the pipeline decides.
 func (a *asker) group() int {
 	a.t.Helper()
-	n, err := a.db.GroupPending(context.Background(), a.ws.ID, 1000, t0.Add(48*time.Hour), func(g store.Grouping) ([]store.TopicChange, error) {
+	n, err := a.db.GroupPending(context.Background(), a.ws.ID, 1000, t0.Add(48*time.Hour), func(g store.Grouping) (store.Placement, error) {
 		return pipeline.Place(g, nil), nil
 	})
 	if err != nil {
@@ -289,24 +289,24 @@ func TestGroupPendingWritesDecision(t *testing.T) {
 	db := storetest.New(t)
 	ws := workspace(t, db)
 	a := &asker{t: t, db: db, ws: ws}
-	ids := a.ask(0, "first", "second", "third")
+	ids := a.ask(0, "first", "second", "third", "alone")
 	now := t0.Add(48 * time.Hour)
 
 	boom := errors.New("boom")
-	if _, err := db.GroupPending(ctx, ws.ID, 10, now, func(store.Grouping) ([]store.TopicChange, error) {
-		return []store.TopicChange{{Label: "lost", Size: 1, Questions: ids[:1]}}, boom
+	if _, err := db.GroupPending(ctx, ws.ID, 10, now, func(store.Grouping) (store.Placement, error) {
+		return store.Placement{Topics: []store.TopicChange{{Label: "lost", Size: 1, Questions: ids[:1]}}}, boom
 	}); !errors.Is(err, boom) {
 		t.Fatalf("failed decision: %v", err)
 	}
 	var seen store.Grouping
-	n, err := db.GroupPending(ctx, ws.ID, 10, now, func(g store.Grouping) ([]store.TopicChange, error) {
+	n, err := db.GroupPending(ctx, ws.ID, 10, now, func(g store.Grouping) (store.Placement, error) {
 		seen = g
-		return []store.TopicChange{
+		return store.Placement{Topics: []store.TopicChange{
 			{Label: "new", Size: 2, Terms: map[string]int{"wfirst": 1, "wsecond": 1}, Questions: ids[:2]},
-			{Label: "dismissed at once", State: parley.GapDismissed, Size: 1, Questions: ids[2:], QuestionState: parley.GapDismissed},
-		}, nil
+			{Label: "dismissed at once", State: parley.GapDismissed, Size: 1, Questions: ids[2:3], QuestionState: parley.GapDismissed},
+		}, Ungrouped: ids[3:]}, nil
 	})
-	if err != nil || n != 3 {
+	if err != nil || n != 4 {
 		t.Fatalf("grouped %d: %v", n, err)
 	}
 	var pending []string
@@ -324,13 +324,19 @@ func TestGroupPendingWritesDecision(t *testing.T) {
 		t.Errorf("dismissed topic %+v", got)
 	}
 
-	// A later pass sees the topics with their terms, and a change to one
-	// replaces its size and terms, adds recurrences and sets its state.
+	waiting, total, err := db.UngroupedQuestions(ctx, ws.ID, store.TopicFilter{}, 10)
+	if err != nil || total != 1 || len(waiting) != 1 || waiting[0].EventID != ids[3] || waiting[0].Question != "alone" {
+		t.Errorf("ungrouped questions %+v (%d in all), %v; want the one left alone", waiting, total, err)
+	}
+
+	// A later pass sees the topics with their terms and the questions left
+	// ungrouped, and a change to a topic replaces its size and terms, adds
+	// recurrences and sets its state.
 	later := a.ask(time.Hour, "fourth")
-	_, err = db.GroupPending(ctx, ws.ID, 10, now, func(g store.Grouping) ([]store.TopicChange, error) {
+	_, err = db.GroupPending(ctx, ws.ID, 10, now, func(g store.Grouping) (store.Placement, error) {
 		seen = g
-		return []store.TopicChange{{ID: first.ID, State: parley.GapResolved, Recurrences: 2, Size: 3,
-			Terms: map[string]int{"wfourth": 1}, Questions: later, QuestionState: parley.GapResolved, Recurrence: true}}, nil
+		return store.Placement{Topics: []store.TopicChange{{ID: first.ID, State: parley.GapResolved, Recurrences: 2, Size: 3,
+			Terms: map[string]int{"wfourth": 1}, Questions: append(later, ids[3]), QuestionState: parley.GapResolved, Recurrence: true}}}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -342,17 +348,23 @@ func TestGroupPendingWritesDecision(t *testing.T) {
 	if diff := cmp.Diff(want, seen.Topics); diff != "" {
 		t.Errorf("topics given to decide (-want +got):\n%s", diff)
 	}
+	if diff := cmp.Diff([]store.PendingQuestion{{EventID: ids[3], Question: "alone"}}, seen.Ungrouped); diff != "" || len(seen.Pending) != 1 {
+		t.Errorf("ungrouped given to decide (-want +got):\n%s; pending %+v", diff, seen.Pending)
+	}
 	tp, err := db.Topic(ctx, ws.ID, first.ID)
 	if err != nil || tp.State != parley.GapResolved || tp.Recurrences != 2 {
 		t.Errorf("changed topic %+v, %v", tp, err)
 	}
 	qs, _ := db.TopicQuestions(ctx, ws.ID, first.ID, parley.GapResolved)
-	if len(qs) != 1 || qs[0].EventID != later[0] || !qs[0].Recurrence {
+	if len(qs) != 2 || qs[0].EventID != later[0] || !qs[0].Recurrence {
 		t.Errorf("questions put in the changed topic: %+v", qs)
 	}
-	if n, err := db.GroupPending(ctx, ws.ID, 10, now, func(store.Grouping) ([]store.TopicChange, error) {
+	if _, total, _ := db.UngroupedQuestions(ctx, ws.ID, store.TopicFilter{}, 10); total != 0 {
+		t.Errorf("%d questions still ungrouped after joining a topic", total)
+	}
+	if n, err := db.GroupPending(ctx, ws.ID, 10, now, func(store.Grouping) (store.Placement, error) {
 		t.Error("decide called with nothing pending")
-		return nil, nil
+		return store.Placement{}, nil
 	}); n != 0 || err != nil {
 		t.Errorf("nothing pending: %d, %v", n, err)
 	}
@@ -460,4 +472,38 @@ func problemFields(err error) []string {
 		out = append(out, p.Field)
 	}
 	return out
+}
+
+// TestUngroupedWaitsForItsMatch: a question like no other is in no topic,
+// and listed as ungrouped, until a similar one arrives; then the two form
+// a topic.
+func TestUngroupedWaitsForItsMatch(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	a := &asker{t: t, db: db, ws: ws}
+	a.ask(0, passwordQuestions...)
+	iceland := a.ask(0, "do you ship to Iceland")
+	a.group()
+	waiting, n, err := db.UngroupedQuestions(ctx, ws.ID, store.TopicFilter{}, 10)
+	if err != nil || n != 1 || waiting[0].EventID != iceland[0] {
+		t.Fatalf("ungrouped %+v (%d), %v; want the Iceland question", waiting, n, err)
+	}
+	if _, n, _ := db.UngroupedQuestions(ctx, ws.ID, store.TopicFilter{Channels: []string{"email"}}, 10); n != 0 {
+		t.Errorf("the channel filter lets %d ungrouped chat questions through", n)
+	}
+	a.ask(time.Hour, "how do I reset my password again")
+	a.group()
+	if _, n, _ := db.UngroupedQuestions(ctx, ws.ID, store.TopicFilter{}, 10); n != 1 {
+		t.Errorf("an unrelated question took the waiting one along: %d ungrouped", n)
+	}
+	later := a.ask(2*time.Hour, "is shipping to Iceland possible?")
+	a.group()
+	got, want := topicOf(t, db, ws, parley.GapOpen, later[0]), topicOf(t, db, ws, parley.GapOpen, iceland[0])
+	if got.ID != want.ID || got.Questions != 2 {
+		t.Errorf("the match is in %+v, the waiting question in %+v; want one topic of 2", got, want)
+	}
+	if _, n, _ := db.UngroupedQuestions(ctx, ws.ID, store.TopicFilter{}, 10); n != 0 {
+		t.Errorf("%d questions still ungrouped", n)
+	}
 }

@@ -110,6 +110,7 @@ var routeTable = map[string]parley.Permission{
 	"GET /api/v1/conversations":         parley.PermRead,
 	"GET /api/v1/conversations/{id}":    parley.PermRead,
 	"GET /api/v1/gaps":                  parley.PermRead,
+	"GET /api/v1/gaps/ungrouped":        parley.PermRead,
 	"GET /api/v1/gaps/{id}":             parley.PermRead,
 	"POST /api/v1/gaps/{id}/{action}":   parley.PermWrite,
 	"GET /api/v1/short-answers":         parley.PermRead,

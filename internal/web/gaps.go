@@ -149,6 +149,29 @@ func (s *Server) getGaps(w http.ResponseWriter, r *http.Request, ws parley.Works
 	return nil
 }
 
+// ungroupedLimit is how many ungrouped questions the gaps page and the API
+// list, newest first.
+const ungroupedLimit = 100
+
+// getUngrouped answers the questions that are like no other yet, of the
+// dates and channels asked for: the newest ungroupedLimit and how many
+// there are.
+func (s *Server) getUngrouped(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
+	f, _, err := topicFilter(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	qs, n, err := s.db.UngroupedQuestions(r.Context(), ws.ID, f, ungroupedLimit)
+	if err != nil {
+		return err
+	}
+	if qs == nil {
+		qs = []parley.GapQuestion{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"questions": qs, "total": n})
+	return nil
+}
+
 func (s *Server) getGap(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	id, err := pathID(r, "topic")
 	if err != nil {

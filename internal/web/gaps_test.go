@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -265,10 +266,21 @@ func TestGapPagesEscapeVisitorText(t *testing.T) {
 			}
 		}
 	}
-	if hostileTopic == 0 {
-		t.Fatal("the hostile question is in no topic")
+	pages := []string{"/gaps"}
+	if hostileTopic != 0 {
+		pages = append(pages, fmt.Sprintf("/gaps/%d", hostileTopic))
+	} else {
+		// Like no other question, it waits ungrouped, shown on /gaps.
+		var u struct{ Questions []parley.GapQuestion }
+		call(t, "GET", srv.URL+"/api/v1/gaps/ungrouped", nil, &u)
+		if !slices.ContainsFunc(u.Questions, func(q parley.GapQuestion) bool { return q.Question == hostile }) {
+			t.Fatal("the hostile question is in no topic and not ungrouped")
+		}
+		if _, _, body := get(t, srv.URL+"/gaps"); !strings.Contains(body, template.HTMLEscapeString(hostile)) {
+			t.Error("/gaps does not show the ungrouped hostile question, escaped")
+		}
 	}
-	for _, p := range []string{"/gaps", fmt.Sprintf("/gaps/%d", hostileTopic)} {
+	for _, p := range pages {
 		code, _, body := get(t, srv.URL+p)
 		if code != http.StatusOK {
 			t.Fatalf("%s: %d", p, code)

@@ -25,6 +25,11 @@ type gapsView struct {
 	Loc      *time.Location
 	// Query is the filter without state and sort, for the tabs and headers.
 	Query string
+	// Ungrouped are the newest questions, of the filter's dates and
+	// channels, that are like no other yet, shown apart on the open tab;
+	// UngroupedTotal counts them all.
+	Ungrouped      []parley.GapQuestion
+	UngroupedTotal int
 }
 
 // With returns the page's query with key set to value.
@@ -56,6 +61,11 @@ func (s *Server) gapsPage(w http.ResponseWriter, r *http.Request, ws parley.Work
 		From: f.From, To: f.To, Channels: channels, Selected: map[string]bool{}, Loc: loc, Query: q.Encode()}
 	for _, c := range f.Channels {
 		v.Selected[c] = true
+	}
+	if f.State == parley.GapOpen || f.State == "" {
+		if v.Ungrouped, v.UngroupedTotal, err = s.db.UngroupedQuestions(r.Context(), ws.ID, f, ungroupedLimit); err != nil {
+			return err
+		}
 	}
 	return s.render(w, r, http.StatusOK, "gaps", &page{L: l, Title: l.T("gaps.title"), Nav: "gaps", Workspace: ws, Data: v})
 }

@@ -129,6 +129,7 @@ func (s *Server) register() {
 	s.api("GET /api/v1/conversations", parley.PermRead, s.getConversations)
 	s.api("GET /api/v1/conversations/{id}", parley.PermRead, s.getConversation)
 	s.api("GET /api/v1/gaps", parley.PermRead, s.getGaps)
+	s.api("GET /api/v1/gaps/ungrouped", parley.PermRead, s.getUngrouped)
 	s.api("GET /api/v1/gaps/{id}", parley.PermRead, s.getGap)
 	s.api("POST /api/v1/gaps/{id}/{action}", parley.PermWrite, s.postGapAction)
 	s.api("GET /api/v1/short-answers", parley.PermRead, s.getShortAnswers)
