@@ -337,3 +337,35 @@ func TestBadParametersNameTheField(t *testing.T) {
 		t.Errorf("topic %d left the table after a refused merge", second)
 	}
 }
+
+// TestUngroupedQuestionsApart: the questions like no other are listed apart
+// on the open tab of the gaps page and by the API, the same ones, and not
+// on the other tabs.
+func TestUngroupedQuestionsApart(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	var u struct {
+		Questions []parley.GapQuestion
+		Total     int
+	}
+	call(t, "GET", srv.URL+"/api/v1/gaps/ungrouped", nil, &u)
+	if u.Total == 0 || len(u.Questions) == 0 || len(u.Questions) > u.Total {
+		t.Fatalf("ungrouped: %d listed of %d; the fixture should leave some question like no other", len(u.Questions), u.Total)
+	}
+	for _, q := range u.Questions {
+		if q.TopicID != 0 {
+			t.Errorf("ungrouped question %s is in topic %d", q.EventID, q.TopicID)
+		}
+	}
+	_, _, open := get(t, srv.URL+"/gaps?lang=en")
+	if !strings.Contains(open, fmt.Sprintf("Ungrouped questions (%d)", u.Total)) || !strings.Contains(open, template.HTMLEscapeString(u.Questions[0].Question)) {
+		t.Errorf("the open tab does not list the %d ungrouped questions", u.Total)
+	}
+	if _, _, resolved := get(t, srv.URL+"/gaps?lang=en&state=resolved"); strings.Contains(resolved, "Ungrouped questions") {
+		t.Error("the resolved tab lists ungrouped questions")
+	}
+	var none struct{ Total int }
+	call(t, "GET", srv.URL+"/api/v1/gaps/ungrouped?channel=nosuchchannel", nil, &none)
+	if none.Total != 0 {
+		t.Errorf("a channel no question came from has %d ungrouped", none.Total)
+	}
+}
