@@ -29,6 +29,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/parleyhq/parley/internal/proc"
 )
 
 // now is the clock of every generated data set and report.
@@ -431,16 +433,7 @@ func peakRSS(bin, dsn string) (float64, error) {
 			}
 		}
 	}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", serve.Process.Pid))
-	if err != nil {
-		return 0, err
-	}
-	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(status)
-	if m == nil {
-		return 0, fmt.Errorf("no VmHWM in /proc status")
-	}
-	kb, _ := strconv.ParseFloat(string(m[1]), 64)
-	return kb / 1024, nil
+	return proc.PeakRSS(serve.Process.Pid)
 }
 
 func step(format string, args ...any) {

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/internal/proc"
 )
 
 // TestGroupBanking77 guards the grouping quality on real customer questions:
@@ -86,11 +88,11 @@ func TestAssignBanking77(t *testing.T) {
 func BenchmarkGroupBanking77(b *testing.B) {
 	texts, gold := loadBanking(b)
 	var got []int
-	start := cpuTime()
+	start := proc.CPUTime()
 	for b.Loop() {
 		got = Group(texts)
 	}
-	b.ReportMetric(float64((cpuTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((proc.CPUTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(peakRSS(), "peak-MB")
 	b.ReportMetric(float64(slices.Max(got)+1), "topics")
 	b.ReportMetric(NMI(got, gold), "NMI")

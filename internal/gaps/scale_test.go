@@ -2,13 +2,10 @@ package gaps
 
 import (
 	"math/rand/v2"
-	"os"
-	"regexp"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/parleyhq/parley/internal/proc"
 )
 
 // scaled makes n questions out of a set's: the set's own first, then
@@ -50,30 +47,10 @@ func scaled(texts []string, gold []int, n int) ([]string, []int) {
 	return out[:n], labels[:n]
 }
 
-// cpuTime is the processor time the process has used, in user and
-// kernel mode: on a busy machine, a truer measure of work than the wall
-// clock.
-func cpuTime() time.Duration {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0
-	}
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
-}
-
-// peakRSS is the most memory the process has held, in MB, as Linux
-// reports it; 0 where it does not.
+// peakRSS is proc.PeakRSS of this process, 0 where Linux does not say.
 func peakRSS() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(b)
-	if m == nil {
-		return 0
-	}
-	kb, _ := strconv.ParseFloat(string(m[1]), 64)
-	return kb / 1024
+	mb, _ := proc.PeakRSS(0)
+	return mb
 }
 
 // BenchmarkGroup100k groups 100,000 questions made from BANKING77's (see
@@ -83,11 +60,11 @@ func BenchmarkGroup100k(b *testing.B) {
 	texts, gold := loadBanking(b)
 	texts, gold = scaled(texts, gold, 100000)
 	var got []int
-	start := cpuTime()
+	start := proc.CPUTime()
 	for b.Loop() {
 		got = Group(texts)
 	}
-	b.ReportMetric(float64((cpuTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((proc.CPUTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
 	q := measure(got, gold)
 	b.ReportMetric(float64(q.topics), "topics")
 	b.ReportMetric(q.nmi, "NMI")

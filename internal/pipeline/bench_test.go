@@ -4,13 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"regexp"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +14,7 @@ import (
 	"github.com/parleyhq/parley/internal/ingest"
 
 	"github.com/parleyhq/parley/internal/pipeline"
+	"github.com/parleyhq/parley/internal/proc"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
@@ -149,11 +146,11 @@ func BenchmarkGapBatch(b *testing.B) {
 				w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) }})
 				runtime.GC() // the setup's garbage is not the pass's
 				b.StartTimer()
-				before := cpuTime()
+				before := proc.CPUTime()
 				if st, err = w.Pass(ctx); err != nil {
 					b.Fatal(err)
 				}
-				cpu += cpuTime() - before
+				cpu += proc.CPUTime() - before
 			}
 			if st.Grouped != 300 {
 				b.Fatalf("grouped %d questions, want 300", st.Grouped)
@@ -205,27 +202,8 @@ func gapBatch(tb testing.TB, n, words int) []ingest.Item {
 	return items
 }
 
-// cpuTime is the processor time the process has used, in user and
-// kernel mode.
-func cpuTime() time.Duration {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0
-	}
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
-}
-
-// peakRSS is the most memory the process has held, in MB, as Linux
-// reports it; 0 where it does not.
+// peakRSS is proc.PeakRSS of this process, 0 where Linux does not say.
 func peakRSS() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(b)
-	if m == nil {
-		return 0
-	}
-	kb, _ := strconv.ParseFloat(string(m[1]), 64)
-	return kb / 1024
+	mb, _ := proc.PeakRSS(0)
+	return mb
 }
