@@ -14,18 +14,22 @@ import (
 	"github.com/parleyhq/parley"
 )
 
-// gapsLockKey is the PostgreSQL advisory lock class of a workspace's topics:
-// grouping and editors' topic changes hold it so that a question can never
-// be grouped against topics an editor is merging at the same moment. SQLite
-// needs no lock: its write transactions already run one at a time.
-const gapsLockKey = 0x7061726c << 32 // "parl"
-
-// lockGaps serialises changes to a workspace's topics for the rest of tx.
+// lockGaps serialises changes to a workspace's topics for the rest of tx,
+// on PostgreSQL with a transaction advisory lock: grouping and editors'
+// topic changes hold it so that a question can never be grouped against
+// topics an editor is merging at the same moment. SQLite needs no lock: its
+// write transactions already run one at a time.
+//
+// Advisory locks belong to the server, not to a schema, so the key is the
+// schema's (a hash of its name) and the workspace's: databases of several
+// schemas on one server — tests, say — never wait on each other's
+// workspace 1.
 func (db *DB) lockGaps(ctx context.Context, tx *sql.Tx, workspaceID int64) error {
 	if db.dialect != Postgres {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, gapsLockKey|(workspaceID&0xffffffff)); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('parley topics ' || current_schema()), $1)`,
+		int32(workspaceID)); err != nil {
 		return fmt.Errorf("store: lock topics: %w", err)
 	}
 	return nil
