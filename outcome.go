@@ -93,6 +93,18 @@ type RatingFact struct {
 	At        time.Time `json:"at"`
 }
 
+// CSATFact is the visitor's latest rating of the whole conversation (a csat
+// event). It never changes the outcome.
+type CSATFact struct {
+	EventID string    `json:"event_id"`
+	Rating  int       `json:"rating"` // 1 to 5
+	Comment string    `json:"comment,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Satisfied reports whether the rating counts as satisfied: 4 or 5.
+func (c CSATFact) Satisfied() bool { return c.Rating >= SatisfiedCSAT }
+
 // GapKind is how a gap signal was raised.
 type GapKind string
 
@@ -150,7 +162,10 @@ type Outcome struct {
 
 	Explanation []CriterionResult `json:"explanation,omitempty"`
 	Ratings     []RatingFact      `json:"ratings,omitempty"`
-	GapSignals  []GapSignal       `json:"gap_signals,omitempty"`
+	// CSAT is the visitor's latest rating of the whole conversation, nil
+	// when there is none.
+	CSAT       *CSATFact   `json:"csat,omitempty"`
+	GapSignals []GapSignal `json:"gap_signals,omitempty"`
 
 	DefinitionVersion int `json:"definition_version"`
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -27,7 +28,24 @@ const (
 	MetricUnresolvedReason Metric = "unresolved_reason"  // key: the failed criterion's reason
 	MetricHandoffInitiator Metric = "handoff_initiator"  // key: the initiator
 	MetricHandoffReason    Metric = "handoff_reason"     // key: the reason slug, "" when none was given
+	// MetricCSAT counts rated conversations (a csat event) by the day the
+	// conversation started, like its outcome, whenever the rating came;
+	// key: the outcome and the rating (CSATKey).
+	MetricCSAT Metric = "csat"
 )
+
+// CSATKey is the key of a MetricCSAT cell: "resolved:5".
+func CSATKey(kind OutcomeKind, rating int) string { return string(kind) + ":" + strconv.Itoa(rating) }
+
+// ParseCSATKey reads a CSATKey.
+func ParseCSATKey(key string) (OutcomeKind, int, bool) {
+	kind, r, ok := strings.Cut(key, ":")
+	n, err := strconv.Atoi(r)
+	if !ok || err != nil || n < MinCSAT || n > MaxCSAT || !slices.Contains(OutcomeKinds, OutcomeKind(kind)) {
+		return "", 0, false
+	}
+	return OutcomeKind(kind), n, true
+}
 
 // Metrics on other time bases.
 const (
@@ -76,6 +94,9 @@ func (o *Outcome) Contributions(loc *time.Location) []Contribution {
 		return out
 	}
 	add(startDay, MetricConversations, "", 1)
+	if o.CSAT != nil {
+		add(startDay, MetricCSAT, CSATKey(o.Kind, o.CSAT.Rating), 1)
+	}
 	if !o.Handled() {
 		return out
 	}

@@ -87,6 +87,16 @@ func TestContributions(t *testing.T) {
 		{"resolved, confirmed, reopened", parley.Outcome{Channel: "chat", StartedAt: start, Kind: parley.OutcomeResolved, Resolution: parley.ResolutionConfirmed, Reopened: true}, time.UTC,
 			[]parley.Contribution{c("2026-03-01", parley.MetricConversations, "", 1), c("2026-03-01", parley.MetricHandled, "", 1), c("2026-03-01", parley.MetricResolved, "", 1),
 				c("2026-03-01", parley.MetricConfirmed, "", 1), c("2026-03-01", parley.MetricReopened, "", 1)}},
+		{"a rated conversation counts on its start day, by outcome and rating", parley.Outcome{Channel: "chat", StartedAt: start, Kind: parley.OutcomeResolved,
+			Resolution: parley.ResolutionAssumed, CSAT: &parley.CSATFact{Rating: 5, At: start.Add(72 * time.Hour)}}, time.UTC,
+			[]parley.Contribution{c("2026-03-01", parley.MetricConversations, "", 1), c("2026-03-01", parley.MetricCSAT, "resolved:5", 1),
+				c("2026-03-01", parley.MetricHandled, "", 1), c("2026-03-01", parley.MetricResolved, "", 1)}},
+		{"a rated conversation the agent never took part in", parley.Outcome{Channel: "chat", StartedAt: start, Kind: parley.OutcomeNotHandled,
+			CSAT: &parley.CSATFact{Rating: 2, At: start.Add(time.Hour)}}, taipei,
+			[]parley.Contribution{c("2026-03-02", parley.MetricConversations, "", 1), c("2026-03-02", parley.MetricCSAT, "not_handled:2", 1)}},
+		{"a rated test conversation counts only as excluded", parley.Outcome{Channel: "chat", StartedAt: start, Test: true, Kind: parley.OutcomeResolved,
+			CSAT: &parley.CSATFact{Rating: 1}}, time.UTC,
+			[]parley.Contribution{c("2026-03-01", parley.MetricTest, "", 1)}},
 		{"unresolved with reasons, feedback and close on their own days", parley.Outcome{
 			Channel: "chat", StartedAt: start, Kind: parley.OutcomeUnresolved,
 			Reasons:      []parley.UnresolvedReason{parley.ReasonNoSourceOrAction, parley.ReasonNegativeFeedback},
@@ -107,5 +117,21 @@ func TestContributions(t *testing.T) {
 				t.Errorf("contributions (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestCSATKey(t *testing.T) {
+	for _, kind := range parley.OutcomeKinds {
+		for n := parley.MinCSAT; n <= parley.MaxCSAT; n++ {
+			k, m, ok := parley.ParseCSATKey(parley.CSATKey(kind, n))
+			if !ok || k != kind || m != n {
+				t.Errorf("ParseCSATKey(CSATKey(%s, %d)) = %s, %d, %v", kind, n, k, m, ok)
+			}
+		}
+	}
+	for _, bad := range []string{"", "resolved", "resolved:", "resolved:0", "resolved:6", "solved:5", ":5", "resolved:5:1"} {
+		if _, _, ok := parley.ParseCSATKey(bad); ok {
+			t.Errorf("ParseCSATKey(%q) accepted", bad)
+		}
 	}
 }

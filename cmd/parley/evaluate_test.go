@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -134,6 +135,10 @@ func TestReport(t *testing.T) {
 			t.Errorf("report JSON lacks %s", k)
 		}
 	}
+	csat, _ := rep.Totals["csat"].(map[string]any)
+	if rated, _ := csat["rated"].(float64); rated == 0 || csat["resolved"] == nil || csat["rate"] == nil {
+		t.Errorf("report JSON csat: %v", csat)
+	}
 	if rep.DefinitionVersion != 1 || len(rep.Series) != 6 {
 		t.Errorf("definition version %d, %d weekly buckets (want 6 for Nov 2026 by Monday weeks)", rep.DefinitionVersion, len(rep.Series))
 	}
@@ -141,12 +146,16 @@ func TestReport(t *testing.T) {
 	if got, want := countLines(list.stdout)-1, int(rep.Totals["resolved"].(float64)); got != want {
 		t.Errorf("report says %d resolved, the list has %d", want, got)
 	}
+	if out := runParley(t, "", append(args, "--format", "csv", "--chart", "csat")...); !strings.HasPrefix(out.stdout, "from,to,provisional,csat_rated,csat_satisfied,csat_rate,csat_mean,csat_resolved_rated,") {
+		t.Errorf("csat csv:\n%s", out.stdout)
+	}
 	csvOut := runParley(t, "", append(args, "--format", "csv", "--chart", "handled")...)
 	if !strings.HasPrefix(csvOut.stdout, "from,to,provisional,handled,") || countLines(csvOut.stdout) != 7 {
 		t.Errorf("csv:\n%s", csvOut.stdout)
 	}
 	text := runParley(t, "", args...)
-	if text.code != 0 || !strings.Contains(text.stdout, "resolution rate") || !strings.Contains(text.stdout, "definition version 1") {
+	if text.code != 0 || !strings.Contains(text.stdout, "resolution rate") || !strings.Contains(text.stdout, "definition version 1") ||
+		!regexp.MustCompile(`CSAT, rated 4-5 of 5 +[0-9.]+% \(mean [1-5]\.[0-9], [0-9]+ rated\)`).MatchString(text.stdout) {
 		t.Errorf("text:\n%s", text.stdout)
 	}
 	if bad := runParley(t, "", "report", "--db", dsn, "--granularity", "hour"); bad.code != exitFailure || !strings.Contains(bad.stderr, "granularity") {

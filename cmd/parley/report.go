@@ -119,6 +119,17 @@ func printReport(w io.Writer, r *report.Report) error {
 	line("helpful", percent(c.HelpfulRate), percent(p.HelpfulRate))
 	line("time to close, median", duration(c.TimeToCloseMedian), duration(p.TimeToCloseMedian))
 	line("time to close, p90", duration(c.TimeToCloseP90), duration(p.TimeToCloseP90))
+	csat := func(g report.CSATScore) string {
+		if g.Mean == nil {
+			return percent(g.Rate)
+		}
+		return fmt.Sprintf("%s (mean %.1f, %d rated)", percent(g.Rate), *g.Mean, g.Rated)
+	}
+	line("CSAT, rated 4-5 of 5", csat(c.CSAT.CSATScore), csat(p.CSAT.CSATScore))
+	line("  resolved", csat(c.CSAT.Resolved), csat(p.CSAT.Resolved))
+	line("  handed off", csat(c.CSAT.HandedOff), csat(p.CSAT.HandedOff))
+	line("  unresolved", csat(c.CSAT.Unresolved), csat(p.CSAT.Unresolved))
+	line("  not handled by the agent", csat(c.CSAT.NotHandled), csat(p.CSAT.NotHandled))
 	line("new gap questions", n(c.GapSignals), n(p.GapSignals))
 	line("test conversations excluded", n(c.Test), n(p.Test))
 	if err := tw.Flush(); err != nil {

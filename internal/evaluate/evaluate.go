@@ -44,6 +44,7 @@ func Outcome(events []parley.Event, s parley.Settings, now time.Time) parley.Out
 		}
 	}
 	o.Ratings = ratings(tl, replies)
+	o.CSAT = csat(tl)
 	o.GapSignals = gapSignals(tl)
 	if len(replies) == 0 {
 		return o
@@ -210,6 +211,26 @@ func ratings(tl []*parley.Event, replies []*parley.Event) []parley.RatingFact {
 		}
 	}
 	return out
+}
+
+// csat returns the latest rating of the whole conversation, at any time:
+// a satisfaction survey is often answered after the decision, and it never
+// changes the outcome.
+func csat(tl []*parley.Event) *parley.CSATFact {
+	var latest *parley.Event
+	for _, e := range tl {
+		if e.Type == parley.EventCSAT {
+			latest = e
+		}
+	}
+	if latest == nil {
+		return nil
+	}
+	score, ok := latest.Rating.Score()
+	if !ok {
+		return nil // ingest lets no other rating through
+	}
+	return &parley.CSATFact{EventID: latest.ID, Rating: score, Comment: latest.Comment, At: latest.OccurredAt}
 }
 
 // gapSignals finds the questions the agent could not answer (SPEC §6), one

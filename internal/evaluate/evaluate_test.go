@@ -3,6 +3,7 @@ package evaluate_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -271,6 +272,64 @@ func TestDefinition(t *testing.T) {
 				t.Errorf("explanation (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestCSAT: the latest csat event of the conversation is its satisfaction,
+// at any time, on any outcome.
+func TestCSAT(t *testing.T) {
+	score := func(id string, d time.Duration, n int, comment string) parley.Event {
+		return parley.Event{ID: id, Type: parley.EventCSAT, OccurredAt: at(d), Rating: parley.CSATRating(n), Comment: comment}
+	}
+	late := at(w + 100*h)
+	for _, tt := range []struct {
+		name   string
+		events []parley.Event
+		want   *parley.CSATFact
+	}{
+		{"none", seq(reply("a", 0)), nil},
+		{"one", seq(reply("a", 0), score("s", h, 4, "ok")), &parley.CSATFact{EventID: "s", Rating: 4, Comment: "ok", At: at(h)}},
+		{"a later one replaces an earlier one", seq(reply("a", 0), score("s2", 2*h, 2, ""), score("s1", h, 5, "great")),
+			&parley.CSATFact{EventID: "s2", Rating: 2, At: at(2 * h)}},
+		{"at the same instant, the later arrival", seq(reply("a", 0), score("s1", h, 5, ""), score("s2", h, 1, "")),
+			&parley.CSATFact{EventID: "s2", Rating: 1, At: at(h)}},
+		{"long after the decision", seq(reply("a", 0), score("s", w+50*h, 3, "")), &parley.CSATFact{EventID: "s", Rating: 3, At: at(w + 50*h)}},
+		{"a conversation the agent never took part in", seq(visitor("v", 0, "hi"), rep("r", m), score("s", h, 5, "")),
+			&parley.CSATFact{EventID: "s", Rating: 5, At: at(h)}},
+		{"a handed-off one", seq(reply("a", 0), handoff("h", m, parley.InitiatorRule, "other"), score("s", h, 2, "")),
+			&parley.CSATFact{EventID: "s", Rating: 2, At: at(h)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, evaluate.Outcome(tt.events, settings, late).CSAT); diff != "" {
+				t.Errorf("csat (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCSATNeverChangesTheOutcome adds csat events, at random times and
+// scores, to random conversations: everything but the CSAT stays.
+func TestCSATNeverChangesTheOutcome(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 2000 {
+		events := randomConversation(r)
+		now := at(time.Duration(r.IntN(300)) * h)
+		without := evaluate.Outcome(events, settings, now)
+		// Surveys come after the conversation has begun (an earlier event
+		// would be its start, by SPEC §3), at any time after.
+		first := slices.MinFunc(events, func(a, b parley.Event) int { return a.OccurredAt.Compare(b.OccurredAt) }).OccurredAt
+		for range 1 + r.IntN(3) {
+			events = append(events, parley.Event{ID: fmt.Sprint("s", len(events)), Type: parley.EventCSAT, ConversationID: "c1",
+				OccurredAt: first.Add(time.Duration(r.IntN(300)) * h), Rating: parley.CSATRating(1 + r.IntN(5)), Seq: int64(len(events) + 1)})
+		}
+		with := evaluate.Outcome(events, settings, now)
+		if with.CSAT == nil {
+			t.Fatalf("case %d: no csat", i)
+		}
+		with.CSAT = nil
+		if diff := cmp.Diff(without, with, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("case %d: csat changed the outcome:\n%s", i, diff)
+		}
 	}
 }
 

@@ -162,6 +162,66 @@ type Metrics struct {
 	TimeToCloseP90    *float64 `json:"time_to_close_p90"`
 
 	GapSignals int64 `json:"new_gap_questions"`
+
+	// CSAT is the visitors' rating of whole conversations (csat events),
+	// counted with the conversations, by the day they started.
+	CSAT CSAT `json:"csat"`
+}
+
+// CSAT is conversation satisfaction: over the conversations the customer
+// agent handled, and by outcome group. It never enters the resolution
+// rule; it shows whether the rule's outcomes match what visitors felt.
+type CSAT struct {
+	// CSATScore covers every handled conversation that was rated, pending
+	// ones included.
+	CSATScore
+	Resolved   CSATScore `json:"resolved"`
+	HandedOff  CSATScore `json:"handed_off"`
+	Unresolved CSATScore `json:"unresolved"`
+	// NotHandled covers conversations the customer agent never took part
+	// in: the team's own satisfaction, for comparison.
+	NotHandled CSATScore `json:"not_handled"`
+}
+
+// CSATScore sums up the ratings (1–5) of one group of conversations.
+type CSATScore struct {
+	Rated int64 `json:"rated"`
+	// Satisfied counts ratings of 4 or 5.
+	Satisfied int64 `json:"satisfied"`
+	// Rate is the CSAT: satisfied ÷ rated; null when none was rated.
+	Rate *float64 `json:"rate"`
+	// Mean is the mean rating; null when none was rated.
+	Mean *float64 `json:"mean"`
+}
+
+// csatOf sums the MetricCSAT cells, keyed by CSATKey.
+func csatOf(cells map[string]int64) CSAT {
+	var c CSAT
+	groups := map[parley.OutcomeKind][]*CSATScore{
+		parley.OutcomeResolved:   {&c.CSATScore, &c.Resolved},
+		parley.OutcomeHandedOff:  {&c.CSATScore, &c.HandedOff},
+		parley.OutcomeUnresolved: {&c.CSATScore, &c.Unresolved},
+		parley.OutcomePending:    {&c.CSATScore},
+		parley.OutcomeNotHandled: {&c.NotHandled},
+	}
+	sums := map[*CSATScore]int64{}
+	for key, n := range cells {
+		kind, score, ok := parley.ParseCSATKey(key)
+		if !ok {
+			continue
+		}
+		for _, g := range groups[kind] {
+			g.Rated += n
+			sums[g] += int64(score) * n
+			if score >= parley.SatisfiedCSAT {
+				g.Satisfied += n
+			}
+		}
+	}
+	for _, g := range []*CSATScore{&c.CSATScore, &c.Resolved, &c.HandedOff, &c.Unresolved, &c.NotHandled} {
+		g.Rate, g.Mean = ratio(g.Satisfied, g.Rated), ratio(sums[g], g.Rated)
+	}
+	return c
 }
 
 // sums accumulates rollup cells before the rates are worked out.
@@ -179,7 +239,7 @@ func newSums() *sums {
 
 func (s *sums) add(c parley.Rollup, counted bool) {
 	switch c.Metric {
-	case parley.MetricUnresolvedReason, parley.MetricHandoffInitiator, parley.MetricHandoffReason, parley.MetricFeedback:
+	case parley.MetricUnresolvedReason, parley.MetricHandoffInitiator, parley.MetricHandoffReason, parley.MetricFeedback, parley.MetricCSAT:
 		if s.labels[c.Metric] == nil {
 			s.labels[c.Metric] = map[string]int64{}
 		}
@@ -235,6 +295,7 @@ func (s *sums) metrics() Metrics {
 		FeedbackNegative:    s.labels[parley.MetricFeedback][string(parley.RatingNegative)],
 		Closed:              s.m[parley.MetricClosed],
 		GapSignals:          s.m[parley.MetricGapSignals],
+		CSAT:                csatOf(s.labels[parley.MetricCSAT]),
 	}
 	m.Assumed = m.Resolved - m.Confirmed
 	m.Decided = m.HandedOff + m.Resolved + m.Unresolved

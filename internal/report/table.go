@@ -43,7 +43,20 @@ func number(f func(m *Metrics) *float64) func(m *Metrics) string {
 // Rates are fractions (0.25, not 25%); durations are seconds.
 var Charts = []string{
 	"handled", "channels", "feedback", "handle_rate", "resolution_rate", "resolved",
-	"handoffs", "handoff_rate", "time_to_close", "all",
+	"handoffs", "handoff_rate", "time_to_close", "csat", "all",
+}
+
+// csatColumns are the columns of one CSAT group, named after prefix.
+func csatColumns(prefix string, group func(m *Metrics) *CSATScore, all bool) []column {
+	cols := []column{
+		{prefix + "_rated", count(func(m *Metrics) int64 { return group(m).Rated })},
+		{prefix + "_rate", number(func(m *Metrics) *float64 { return group(m).Rate })},
+		{prefix + "_mean", number(func(m *Metrics) *float64 { return group(m).Mean })},
+	}
+	if all {
+		cols = slices.Insert(cols, 1, column{prefix + "_satisfied", count(func(m *Metrics) int64 { return group(m).Satisfied })})
+	}
+	return cols
 }
 
 var chartColumns = map[string][]column{
@@ -97,6 +110,13 @@ var chartColumns = map[string][]column{
 }
 
 func init() {
+	chartColumns["csat"] = slices.Concat(
+		csatColumns("csat", func(m *Metrics) *CSATScore { return &m.CSAT.CSATScore }, true),
+		csatColumns("csat_resolved", func(m *Metrics) *CSATScore { return &m.CSAT.Resolved }, false),
+		csatColumns("csat_handed_off", func(m *Metrics) *CSATScore { return &m.CSAT.HandedOff }, false),
+		csatColumns("csat_unresolved", func(m *Metrics) *CSATScore { return &m.CSAT.Unresolved }, false),
+		csatColumns("csat_not_handled", func(m *Metrics) *CSATScore { return &m.CSAT.NotHandled }, false),
+	)
 	// "channels" and "all" carry every column of the others, once.
 	var all []column
 	seen := map[string]bool{}

@@ -146,6 +146,19 @@ var cannotAnswer = map[string][]string{
 }
 
 // followUps are visitor messages after a first answer.
+// surveyPraise and surveyComplaints are the comments of satisfaction
+// surveys, by the rating's side.
+var (
+	surveyPraise = map[string][]string{
+		"en": {"Quick and clear, thanks.", "Solved in two minutes.", "Very helpful."},
+		"zh": {"回覆很快又清楚,謝謝。", "兩分鐘就解決了。", "非常有幫助。"},
+	}
+	surveyComplaints = map[string][]string{
+		"en": {"Took too long to reach a person.", "The bot did not understand me.", "Still not fixed."},
+		"zh": {"等了很久才找到真人。", "機器人聽不懂我的問題。", "問題還是沒解決。"},
+	}
+)
+
 var followUps = map[string][]string{
 	"en": {"Thanks!", "ok, and how long will that take?", "That didn't work.", "Great, thank you so much",
 		"I already tried that", "Can I talk to a person?"},

@@ -231,6 +231,7 @@ func (g *Generator) Conversation(i int, dst []parley.Event) []parley.Event {
 		c.visitor(pick(r, answerable[c.lang]))
 		c.rep("Hi, this is Sam from support. Let me check that for you.")
 		c.close(2 * time.Hour)
+		c.survey(g.opt.Seed, i)
 		return c.finish(g.opt.End)
 	}
 	c.add(parley.Event{Type: parley.EventAssigned, Assignee: parley.AssigneeCustomerAgent})
@@ -260,7 +261,48 @@ func (g *Generator) Conversation(i int, dst []parley.Event) []parley.Event {
 		}
 	}
 	c.close(6 * time.Hour)
+	c.survey(g.opt.Seed, i)
 	return c.finish(g.opt.End)
+}
+
+// pctSurveyed is the share of conversations whose visitor answers the
+// satisfaction survey.
+const pctSurveyed = 25
+
+// survey sometimes adds the visitor's rating of the whole conversation
+// (csat), minutes to days after its last event: high when the agent
+// answered and nobody complained, lower after a handoff, low when the
+// agent could not answer or a reply was rated negative. It draws from a
+// random source of its own, so that every other event of the stream is the
+// same as without surveys.
+func (c *conv) survey(seed int64, i int) {
+	r := rand.New(rand.NewPCG(uint64(seed)^0x5ca7_5ca7_5ca7_5ca7, uint64(i)))
+	if r.IntN(100) >= pctSurveyed {
+		return
+	}
+	scores := []int{4, 5, 5, 5, 4, 3} // answered
+	for _, e := range c.events {
+		switch {
+		case e.Unanswered || e.Rating == parley.RatingNegative || e.Type == parley.EventHumanRequested:
+			scores = []int{1, 2, 2, 3, 1, 4}
+		case e.Type == parley.EventHandoff || e.Author == parley.AuthorRep:
+			if scores[0] == 4 {
+				scores = []int{3, 4, 5, 2, 4, 3}
+			}
+		}
+	}
+	last := c.events[len(c.events)-1].OccurredAt
+	c.t = last.Add(5*time.Minute + time.Duration(r.Int64N(int64(48*time.Hour)))).Truncate(time.Second)
+	score := scores[r.IntN(len(scores))]
+	e := parley.Event{Type: parley.EventCSAT, Rating: parley.CSATRating(score)}
+	if r.IntN(100) < 30 {
+		comments := surveyComplaints
+		if score >= parley.SatisfiedCSAT {
+			comments = surveyPraise
+		}
+		e.Comment = pick(r, comments[c.lang])
+	}
+	c.add(e)
 }
 
 // opening is the first visitor message: usually an answerable question,

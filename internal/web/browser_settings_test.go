@@ -12,6 +12,12 @@ import (
 	"github.com/parleyhq/parley"
 )
 
+// screens are the widths pages are looked at: a laptop and a phone.
+var screens = []struct {
+	name          string
+	width, height int64
+}{{"1440", 1440, 1000}, {"390", 390, 844}}
+
 // TestBrowserSettings changes the resolution definition on the Settings
 // page, in English and in Traditional Chinese, on a wide screen and a
 // phone, and follows it to the Performance page, which names the
@@ -20,10 +26,7 @@ func TestBrowserSettings(t *testing.T) {
 	srv, db, ws := reportServer(t)
 	ctx, dir := browser(t)
 	signIn(t, ctx, srv.URL)
-	for _, size := range []struct {
-		name          string
-		width, height int64
-	}{{"1440", 1440, 1000}, {"390", 390, 844}} {
+	for _, size := range screens {
 		do(t, ctx, chromedp.EmulateViewport(size.width, size.height))
 		for _, lang := range []string{"en", "zh-TW"} {
 			do(t, ctx,

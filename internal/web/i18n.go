@@ -242,10 +242,12 @@ var messages = map[string][2]string{
 	"card.ttc":                                  {"Time to close (median)", "結案時間（中位數）"},
 	"card.deflection":                           {"Deflection rate", "分流率"},
 	"card.helpful":                              {"Helpful", "有幫助"},
-	"how.resolved":                              {"Conversations decided as resolved: an agent reply cited a source or ran a succeeded action, the visitor did not ask for a human, and the last agent reply was not rated negative. Counted in the week the conversation started.", "判定為已解決的對話：AI 回覆引用了來源或成功執行了動作、訪客沒有要求真人，且最後一則 AI 回覆沒有負評。依對話開始的那一週計算。"},
+	"card.csat":                                 {"CSAT", "滿意度（CSAT）"},
+	"how.resolved":                              {"Conversations decided as resolved by the resolution definition named above: no human took part, the visitor did not ask for one, the last agent reply was not rated negative, and criterion 1 held. Counted in the week the conversation started.", "依上方所列解決定義判定為已解決的對話：沒有真人參與、訪客未要求真人、最後一則 AI 回覆沒有負評，且符合條件一。依對話開始的那一週計算。"},
 	"how.handled":                               {"Conversations the customer agent replied to at least once, by the week they started. Test traffic is excluded.", "客服 AI 至少回覆過一次的對話，依開始的週計算。不含測試流量。"},
 	"how.ttc":                                   {"From the assignment to the customer agent (else its first reply) to the last close, for conversations closed this week. Median, within ±4.4%.", "從指派給客服 AI（或其第一則回覆）到最後一次結案的時間，計入本週結案的對話。中位數，誤差 ±4.4%。"},
 	"how.deflection":                            {"Resolved plus unresolved, divided by decided conversations: the share decided without a human.", "已解決加未解決，除以已判定的對話：未經真人就判定的比例。"},
+	"how.csat":                                  {"Conversations the customer agent handled that visitors rated 4 or 5 out of 5, divided by all it handled that were rated; counted in the week the conversation started, whenever the rating came. Mean rating this week: %s of 5, from %s ratings. A rating never changes an outcome.", "客服 AI 處理、且訪客評為 4 或 5 分（滿分 5 分）的對話，除以其處理且有評分的對話；依對話開始的那一週計算，不論何時評分。本週平均 %s 分（滿分 5 分），共 %s 則評分。評分不會改變判定結果。"},
 	"how.helpful":                               {"Positive ratings divided by all ratings given this week. A later rating of the same reply replaces an earlier one.", "本週正面評價除以所有評價。同一則回覆的新評價會取代舊評價。"},
 	"change.pts":                                {"%s pts", "%s 個百分點"},
 	"charts.title":                              {"Over time", "趨勢"},
@@ -258,6 +260,11 @@ var messages = map[string][2]string{
 	"chart.handoffs":                            {"Human handoffs, by initiator", "轉接真人（依發起者）"},
 	"chart.handoff_rate":                        {"Handoff rate", "轉接率"},
 	"chart.time_to_close":                       {"Time to close", "結案時間"},
+	"chart.csat":                                {"Conversation satisfaction (CSAT), by outcome", "對話滿意度（CSAT，依結果）"},
+	"series.csat":                               {"All handled", "所有已處理"},
+	"metric.csat":                               {"CSAT (rated 4–5 of 5)", "滿意度（4–5 分）"},
+	"metric.csat_of":                            {"mean %s of 5, %s rated", "平均 %s 分，%s 則評分"},
+	"metric.csat_not_handled":                   {"Not handled by the agent (the team alone)", "未經客服 AI 處理（僅團隊）"},
 	"chart.numbers":                             {"Show the numbers", "顯示數字"},
 	"chart.csv":                                 {"Download CSV", "下載 CSV"},
 	"series.resolved":                           {"Resolved", "已解決"},
@@ -335,6 +342,8 @@ var messages = map[string][2]string{
 	"conv.decided":                              {"Decided", "判定時間"},
 	"conv.due":                                  {"Decision due", "預計判定時間"},
 	"conv.ticket":                               {"Ticket", "工單"},
+	"conv.csat":                                 {"Satisfaction", "滿意度"},
+	"conv.csat.value":                           {"%d of 5", "%d 分（滿分 5 分）"},
 	"conv.ttc":                                  {"Time to close", "結案時間"},
 	"conv.reopened":                             {"Reopened after the resolution", "解決後重新開啟"},
 	"conv.test":                                 {"Test conversation: excluded from every metric", "測試對話：不計入任何指標"},
@@ -426,6 +435,14 @@ func (l Lang) Percent(v *float64) string {
 		return "–"
 	}
 	return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
+}
+
+// Rating formats a mean rating out of 5 with one decimal; nil is a dash.
+func (l Lang) Rating(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*v, 'f', 1, 64)
 }
 
 // Duration formats seconds in its two largest units: "3h 4m", "3 小時 4 分".

@@ -107,7 +107,14 @@ func impactCards(l Lang, r *report.Report) []card {
 		mk("card.deflection", "how.deflection", l.Percent(cur.DeflectionRate), cur.DeflectionRate, prev.DeflectionRate, true, true,
 			link(r, from, to, "outcome", "deflected")),
 		mk("card.helpful", "how.helpful", l.Percent(cur.HelpfulRate), cur.HelpfulRate, prev.HelpfulRate, true, true, ""),
+		csatCard(l, mk("card.csat", "how.csat", l.Percent(cur.CSAT.Rate), cur.CSAT.Rate, prev.CSAT.Rate, true, true, ""), cur.CSAT.CSATScore),
 	}
+}
+
+// csatCard says how many ratings the CSAT card stands on, and their mean.
+func csatCard(l Lang, c card, s report.CSATScore) card {
+	c.How = l.T("how.csat", l.Rating(s.Mean), l.Int(s.Rated))
+	return c
 }
 
 // bucketLabel names a bucket on a chart axis.
@@ -224,6 +231,15 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 		series("series.p90", "s-p90", rates(func(m *report.Metrics) *float64 { return m.TimeToCloseP90 }, 1)),
 	}
 
+	satisfaction := base("chart.csat")
+	satisfaction.Kind, satisfaction.Max, satisfaction.Format = plot.Lines, 100, pct
+	satisfaction.Series = []plot.Series{
+		series("series.csat", "s-handled", rates(func(m *report.Metrics) *float64 { return m.CSAT.Rate }, 100)),
+		series("series.resolved", "s-resolved", rates(func(m *report.Metrics) *float64 { return m.CSAT.Resolved.Rate }, 100)),
+		series("series.handed_off", "s-handed-off", rates(func(m *report.Metrics) *float64 { return m.CSAT.HandedOff.Rate }, 100)),
+		series("series.unresolved", "s-unresolved", rates(func(m *report.Metrics) *float64 { return m.CSAT.Unresolved.Rate }, 100)),
+	}
+
 	out := []chartView{}
 	for _, c := range []struct {
 		id string
@@ -231,7 +247,7 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 	}{
 		{"handled", handled}, {"channels", byChannel}, {"feedback", feedback}, {"handle_rate", handleRate},
 		{"resolution_rate", resolutionRate}, {"resolved", resolved}, {"handoffs", handoffs},
-		{"handoff_rate", handoffRate}, {"time_to_close", ttc},
+		{"handoff_rate", handoffRate}, {"time_to_close", ttc}, {"csat", satisfaction},
 	} {
 		tbl, _ := r.Table(c.id) // every id here is a chart of the report
 		out = append(out, chartView{ID: c.id, Title: c.c.Title, SVG: plot.Render(c.c), Table: tbl,
@@ -261,6 +277,8 @@ func cell(l Lang, column, value string) string {
 		return value
 	case strings.HasSuffix(column, "_rate"):
 		return l.Percent(&v)
+	case strings.HasPrefix(column, "csat") && strings.HasSuffix(column, "_mean"):
+		return l.Rating(&v)
 	case strings.HasPrefix(column, "time_to_close_"):
 		return l.Duration(&v)
 	}
