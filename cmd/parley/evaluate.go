@@ -244,7 +244,7 @@ func (a *app) printConversations(ctx context.Context, db *store.DB, ws parley.Wo
 			break
 		}
 		last := page[len(page)-1]
-		f.AfterDay, f.AfterID = last.Day, last.ConversationID
+		f.After = store.CursorAt(last)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write: %w", err)

@@ -17,16 +17,115 @@ import (
 type ConversationQuery struct {
 	Filter parley.ConversationFilter
 	// After continues a listing after the given conversation, in the
-	// list's order (start date, then conversation id).
-	AfterDay, AfterID string
+	// list's order; the zero cursor starts at the top.
+	After Cursor
 	// Limit caps the rows returned; 0 means no cap.
 	Limit int
 }
 
-// Conversations lists evaluated conversations by start date, then id.
-// Conversations not evaluated yet are left out: they have no outcome.
+// Cursor is a place in a conversation list: the conversation a page ended
+// with. The list is newest first — by local start date, then start time,
+// then id, all descending — so the cursor holds all three, and the date
+// lets the list's index skip to it.
+type Cursor struct {
+	Day       string
+	StartedAt time.Time
+	ID        string
+}
+
+// CursorAt is the cursor after conversation c.
+func CursorAt(c parley.Conversation) Cursor {
+	return Cursor{Day: c.Day, StartedAt: c.StartedAt, ID: c.ConversationID}
+}
+
+// String writes the cursor as one URL parameter value: day|start|id.
+func (c Cursor) String() string {
+	if c.ID == "" {
+		return ""
+	}
+	return c.Day + "|" + c.StartedAt.UTC().Format(time.RFC3339Nano) + "|" + c.ID
+}
+
+// ParseCursor reads a cursor that String wrote.
+func ParseCursor(s string) (Cursor, error) {
+	day, rest, ok1 := strings.Cut(s, "|")
+	start, id, ok2 := strings.Cut(rest, "|")
+	t, err := time.Parse(time.RFC3339Nano, start)
+	if _, derr := time.Parse(parley.DayLayout, day); !ok1 || !ok2 || err != nil || derr != nil || id == "" {
+		return Cursor{}, parley.InvalidInput([]parley.Problem{parley.FieldProblem("after", "must be the cursor of a previous page")})
+	}
+	return Cursor{Day: day, StartedAt: t.UTC(), ID: id}, nil
+}
+
+// Conversations lists evaluated conversations newest first: by local start
+// date, start time and id, descending. Conversations not evaluated yet are
+// left out: they have no outcome.
 func (db *DB) Conversations(ctx context.Context, workspaceID int64, cq ConversationQuery) ([]parley.Conversation, error) {
-	f := cq.Filter
+	where, args := conversationWhere(workspaceID, cq.Filter)
+	if c := cq.After; c.ID != "" {
+		where = append(where, "(day < ? OR (day = ? AND (started_at < ? OR (started_at = ? AND conversation_id < ?))))")
+		at := db.dialect.instant(c.StartedAt)
+		args = append(args, c.Day, c.Day, at, at, c.ID)
+	}
+	q := `SELECT conversation_id, channel, started_at, day, outcome, resolution, reasons, decided_at,
+		decision_due_at, handoff_initiator, handoff_reason, reopened, test, ticket_url, closed_at,
+		time_to_close_ms, definition_version
+		FROM conversations WHERE ` + strings.Join(where, " AND ") + ` ORDER BY day DESC, started_at DESC, conversation_id DESC`
+	if cq.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, cq.Limit)
+	}
+	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list conversations: %w", err)
+	}
+	defer rows.Close()
+	var out []parley.Conversation
+	for rows.Next() {
+		var (
+			c                    parley.Conversation
+			outcome, resolution  string
+			reasons, initiator   string
+			decided, due, closed time.Time
+			ttc                  sql.NullInt64
+		)
+		if err := rows.Scan(&c.ConversationID, &c.Channel, scanInstant(&c.StartedAt), &c.Day, &outcome, &resolution,
+			&reasons, scanInstant(&decided), scanInstant(&due), &initiator, &c.HandoffReason, &c.Reopened,
+			&c.Test, &c.TicketURL, scanInstant(&closed), &ttc, &c.DefinitionVersion); err != nil {
+			return nil, fmt.Errorf("store: list conversations: %w", err)
+		}
+		c.Outcome, c.Resolution, c.HandoffInitiator = parley.OutcomeKind(outcome), parley.Resolution(resolution), parley.Initiator(initiator)
+		c.Reasons = []parley.UnresolvedReason{}
+		if reasons != "" {
+			for r := range strings.SplitSeq(reasons, ",") {
+				c.Reasons = append(c.Reasons, parley.UnresolvedReason(r))
+			}
+		}
+		c.DecidedAt, c.DecisionDueAt, c.ClosedAt = instantPtr(decided), instantPtr(due), instantPtr(closed)
+		if ttc.Valid {
+			s := float64(ttc.Int64) / 1000
+			c.TimeToCloseSeconds = &s
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CountConversations counts the conversations a filter selects, for the
+// list's "N conversations".
+func (db *DB) CountConversations(ctx context.Context, workspaceID int64, f parley.ConversationFilter) (int64, error) {
+	where, args := conversationWhere(workspaceID, f)
+	var n int64
+	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM conversations WHERE `+strings.Join(where, " AND ")), args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count conversations: %w", err)
+	}
+	return n, nil
+}
+
+// conversationWhere is the WHERE clause of a filter, as conditions to join
+// with AND and their arguments.
+func conversationWhere(workspaceID int64, f parley.ConversationFilter) ([]string, []any) {
 	where := []string{"workspace_id = ?", "outcome <> ''"}
 	args := []any{workspaceID}
 	add := func(cond string, vals ...any) {
@@ -76,51 +175,7 @@ func (db *DB) Conversations(ctx context.Context, workspaceID int64, cq Conversat
 	if f.Reopened {
 		add("reopened = ?", true)
 	}
-	if cq.AfterDay != "" || cq.AfterID != "" {
-		add("(day > ? OR (day = ? AND conversation_id > ?))", cq.AfterDay, cq.AfterDay, cq.AfterID)
-	}
-	q := `SELECT conversation_id, channel, started_at, day, outcome, resolution, reasons, decided_at,
-		decision_due_at, handoff_initiator, handoff_reason, reopened, test, ticket_url, closed_at,
-		time_to_close_ms, definition_version
-		FROM conversations WHERE ` + strings.Join(where, " AND ") + ` ORDER BY day, conversation_id`
-	if cq.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, cq.Limit)
-	}
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(q), args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list conversations: %w", err)
-	}
-	defer rows.Close()
-	var out []parley.Conversation
-	for rows.Next() {
-		var (
-			c                    parley.Conversation
-			outcome, resolution  string
-			reasons, initiator   string
-			decided, due, closed time.Time
-			ttc                  sql.NullInt64
-		)
-		if err := rows.Scan(&c.ConversationID, &c.Channel, scanInstant(&c.StartedAt), &c.Day, &outcome, &resolution,
-			&reasons, scanInstant(&decided), scanInstant(&due), &initiator, &c.HandoffReason, &c.Reopened,
-			&c.Test, &c.TicketURL, scanInstant(&closed), &ttc, &c.DefinitionVersion); err != nil {
-			return nil, fmt.Errorf("store: list conversations: %w", err)
-		}
-		c.Outcome, c.Resolution, c.HandoffInitiator = parley.OutcomeKind(outcome), parley.Resolution(resolution), parley.Initiator(initiator)
-		c.Reasons = []parley.UnresolvedReason{}
-		if reasons != "" {
-			for r := range strings.SplitSeq(reasons, ",") {
-				c.Reasons = append(c.Reasons, parley.UnresolvedReason(r))
-			}
-		}
-		c.DecidedAt, c.DecisionDueAt, c.ClosedAt = instantPtr(decided), instantPtr(due), instantPtr(closed)
-		if ttc.Valid {
-			s := float64(ttc.Int64) / 1000
-			c.TimeToCloseSeconds = &s
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return where, args
 }
 
 func instantPtr(t time.Time) *time.Time {

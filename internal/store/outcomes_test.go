@@ -96,26 +96,27 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 		t.Errorf("one decided (-want +got):\n%s", diff)
 	}
 
-	// The list filters by outcome and reason and pages by (day, id).
+	// The list filters by outcome and reason and pages newest first by
+	// (day, start, id).
 	type filter = parley.ConversationFilter
 	for _, tt := range []struct {
 		f    store.ConversationQuery
 		want []string
 	}{
-		{store.ConversationQuery{}, []string{"c1", "c2"}},
+		{store.ConversationQuery{}, []string{"c2", "c1"}},
 		{store.ConversationQuery{Filter: filter{Outcomes: []parley.OutcomeSet{parley.OutcomeSet(parley.OutcomePending)}}}, []string{"c2"}},
 		{store.ConversationQuery{Filter: filter{Outcomes: []parley.OutcomeSet{parley.GroupDecided}}}, []string{"c1"}},
-		{store.ConversationQuery{Filter: filter{Outcomes: []parley.OutcomeSet{parley.GroupHandled}}}, []string{"c1", "c2"}},
+		{store.ConversationQuery{Filter: filter{Outcomes: []parley.OutcomeSet{parley.GroupHandled}}}, []string{"c2", "c1"}},
 		{store.ConversationQuery{Filter: filter{Outcomes: []parley.OutcomeSet{parley.OutcomeSet(parley.OutcomeNotHandled)}}}, nil},
 		{store.ConversationQuery{Filter: filter{Reason: parley.ReasonHumanRequested}}, []string{"c1"}},
 		{store.ConversationQuery{Filter: filter{Reason: parley.ReasonNegativeFeedback}}, nil},
 		{store.ConversationQuery{Filter: filter{Channels: []string{"email"}}}, nil},
 		{store.ConversationQuery{Filter: filter{From: "2026-03-03"}}, nil},
-		{store.ConversationQuery{Filter: filter{Test: parley.TestExclude, To: "2026-03-02"}}, []string{"c1", "c2"}},
-		{store.ConversationQuery{Filter: filter{Test: parley.TestInclude}}, []string{"c1", "c2"}},
+		{store.ConversationQuery{Filter: filter{Test: parley.TestExclude, To: "2026-03-02"}}, []string{"c2", "c1"}},
+		{store.ConversationQuery{Filter: filter{Test: parley.TestInclude}}, []string{"c2", "c1"}},
 		{store.ConversationQuery{Filter: filter{Test: parley.TestOnly}}, nil},
-		{store.ConversationQuery{AfterDay: "2026-03-02", AfterID: "c1"}, []string{"c2"}},
-		{store.ConversationQuery{Limit: 1}, []string{"c1"}},
+		{store.ConversationQuery{After: store.Cursor{Day: "2026-03-02", StartedAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), ID: "c2"}}, []string{"c1"}},
+		{store.ConversationQuery{Limit: 1}, []string{"c2"}},
 	} {
 		cs, err := db.Conversations(ctx, ws.ID, tt.f)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -176,8 +177,11 @@ func (s *Server) publicPage(pattern string, h func(http.ResponseWriter, *http.Re
 }
 
 // api registers a JSON route that needs permission p.
-func (s *Server) api(pattern string, p parley.Permission, h apiHandler) {
+// The route takes the query parameters params (and the workspace); any
+// other is refused with 400 naming it.
+func (s *Server) api(pattern string, p parley.Permission, h apiHandler, params ...string) {
 	s.routes = append(s.routes, Route{Pattern: pattern, Perm: p})
+	known := slices.Concat(apiParams, params)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		c, ws, err := s.access(r, p)
 		if err != nil {
@@ -189,6 +193,10 @@ func (s *Server) api(pattern string, p parley.Permission, h apiHandler) {
 		}
 		r = r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
 		sw := &statusWriter{ResponseWriter: w}
+		if err := unknownParams(r, known); err != nil {
+			s.failAPI(sw, r, err)
+			return
+		}
 		s.failAPI(sw, r, h(sw, r, ws))
 	})
 }
@@ -196,8 +204,11 @@ func (s *Server) api(pattern string, p parley.Permission, h apiHandler) {
 // page registers an HTML route that needs permission p. A visitor who is
 // not signed in is sent to sign in (or, on a fresh install, to create the
 // first admin) and brought back afterwards.
-func (s *Server) page(pattern string, p parley.Permission, h pageHandler) {
+// The route takes the query parameters params (and the language and the
+// workspace); any other is refused with 400 naming it.
+func (s *Server) page(pattern string, p parley.Permission, h pageHandler, params ...string) {
 	s.routes = append(s.routes, Route{Pattern: pattern, Perm: p})
+	known := slices.Concat(pageParams, params)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		l := langOf(w, r)
 		c, ws, err := s.access(r, p)
@@ -222,6 +233,10 @@ func (s *Server) page(pattern string, p parley.Permission, h pageHandler) {
 			s.setCookie(w, r, workspaceCookie, ws.Slug, 365*24*time.Hour)
 		}
 		sw := &statusWriter{ResponseWriter: w}
+		if err := unknownParams(r, known); err != nil {
+			s.failPage(sw, r, l, ws, err)
+			return
+		}
 		s.failPage(sw, r, l, ws, h(sw, r, ws, l))
 	})
 }

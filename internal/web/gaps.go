@@ -21,8 +21,34 @@ import (
 // parley.TopicAction, applied by the store's one ApplyTopicAction, which
 // the JSON API, the pages' forms and the CLI all call.
 
-// topicSorts are the orders of the topic table.
-var topicSorts = []string{"conversations", "last_asked", "label"}
+// topicSorts are the orders of the topic table. The first, the default,
+// is "needs attention": topics asked again after they were resolved, then
+// new topics, then the rest, each by conversations.
+var topicSorts = []string{"attention", "conversations", "last_asked", "label"}
+
+// newTopicAge is how long a topic counts as new: a week, the span a
+// support lead reviews the gaps in.
+const newTopicAge = 7 * 24 * time.Hour
+
+// isNewTopic reports whether a topic started within newTopicAge of now.
+func isNewTopic(t parley.TopicSummary, now time.Time) bool {
+	return now.Sub(t.CreatedAt) < newTopicAge
+}
+
+// attentionRank orders topics for the "needs attention" sort: recurring
+// ones first, then new ones, then the others.
+func attentionRank(t parley.TopicSummary, now time.Time) int {
+	switch {
+	case t.Recurrences > 0:
+		return 0
+	case isNewTopic(t, now):
+		return 1
+	}
+	return 2
+}
+
+// topicParams are the parameters of the topic table.
+var topicParams = []string{"state", "from", "to", "channel", "sort"}
 
 // topicFilter reads the filter of the topic table: state, from, to,
 // channel, sort.
@@ -65,6 +91,14 @@ func (s *Server) topics(r *http.Request, ws parley.Workspace) ([]parley.TopicSum
 		return nil, f, sort, err
 	}
 	switch sort {
+	case "attention":
+		now := s.now()
+		slices.SortStableFunc(list, func(a, b parley.TopicSummary) int {
+			if ra, rb := attentionRank(a, now), attentionRank(b, now); ra != rb {
+				return ra - rb
+			}
+			return b.Recurrences - a.Recurrences
+		})
 	case "last_asked":
 		slices.SortStableFunc(list, func(a, b parley.TopicSummary) int { return b.LastAsked.Compare(a.LastAsked) })
 	case "label":

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,23 +24,27 @@ type gapsView struct {
 	Channels []string
 	Selected map[string]bool
 	Loc      *time.Location
-	// Query is the filter without state and sort, for the tabs and headers.
-	Query string
 	// Ungrouped are the newest questions, of the filter's dates and
 	// channels, that are like no other yet, shown apart on the open tab;
 	// UngroupedTotal counts them all.
 	Ungrouped      []parley.GapQuestion
 	UngroupedTotal int
+	Now            time.Time
+	// here is this page with every parameter as asked, for its tabs and
+	// sort links.
+	here href
 }
 
-// With returns the page's query with key set to value.
-func (v *gapsView) With(key, value string) string {
-	q, _ := url.ParseQuery(v.Query)
-	q.Set("state", string(v.State))
-	q.Set("sort", v.Sort)
-	q.Set(key, value)
-	return q.Encode()
+// Tab is the link to the table of topics in another state.
+func (v *gapsView) Tab(state parley.GapState) template.URL {
+	return v.here.Set("state", string(state)).URL()
 }
+
+// SortBy is the link to the table in another order.
+func (v *gapsView) SortBy(sort string) template.URL { return v.here.Set("sort", sort).URL() }
+
+// IsNew reports whether a topic is new, as the attention order counts it.
+func (v *gapsView) IsNew(t parley.TopicSummary) bool { return isNewTopic(t, v.Now) }
 
 func (s *Server) gapsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	list, f, sort, err := s.topics(r, ws)
@@ -51,14 +56,10 @@ func (s *Server) gapsPage(w http.ResponseWriter, r *http.Request, ws parley.Work
 		return err
 	}
 	loc, _ := ws.Settings.Location() // validated when stored
-	q := url.Values{}
-	for k, v := range map[string]string{"from": f.From, "to": f.To, "channel": strings.Join(f.Channels, ",")} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
+	here := hrefTo("/gaps", nil).Set("state", string(f.State), "sort", sort, "from", f.From, "to", f.To,
+		"channel", strings.Join(f.Channels, ","))
 	v := &gapsView{Topics: list, State: f.State, States: parley.GapStates, Sort: sort, Sorts: topicSorts,
-		From: f.From, To: f.To, Channels: channels, Selected: map[string]bool{}, Loc: loc, Query: q.Encode()}
+		From: f.From, To: f.To, Channels: channels, Selected: map[string]bool{}, Loc: loc, Now: s.now(), here: here}
 	for _, c := range f.Channels {
 		v.Selected[c] = true
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -234,6 +235,13 @@ func group(u *url.URL) string {
 	return strings.Join(segs, "/") + "?" + q.Encode()
 }
 
+// csvGroup is what a download link does: its path, chart and the names
+// of its parameters.
+func csvGroup(u *url.URL) string {
+	q := u.Query()
+	return u.Path + " " + q.Get("chart") + " " + strings.Join(slices.Sorted(maps.Keys(q)), ",")
+}
+
 // link is an <a> of the current page, as the browser resolved it.
 type link struct {
 	I        int
@@ -333,7 +341,7 @@ func (j *journey) page(src string, expand bool) []string {
 			continue
 		}
 		if l.Download || u.Query().Get("format") == "csv" {
-			if g := "csv " + here.Path + " " + group(u); !j.done["csv "+l.Href] && j.groups[g] < perCSV {
+			if g := "csv " + here.Path + " " + csvGroup(u); !j.done["csv "+l.Href] && j.groups[g] < perCSV {
 				j.done["csv "+l.Href] = true
 				j.groups[g]++
 				j.open(src)
@@ -398,9 +406,10 @@ func (j *journey) follow(src *url.URL, l link) string {
 	j.check(what, u.Query())
 	// A tab or a sort header leads to the page where it is the current one.
 	if !must(j.t, j.ctx, chromedp.Evaluate[bool](fmt.Sprintf(`((href) => Array.from(document.querySelectorAll('main a[href]'))
-		.filter(a => a.href === href && a.closest('nav, thead, .tabs'))
-		.every(a => { const box = a.closest('nav, thead, .tabs');
-			return !box.querySelector('[aria-current]:not([aria-current=false]), [aria-sort]') || a.matches('[aria-current]:not([aria-current=false]), [aria-sort]'); }))(%q)`, l.Href))) {
+		.filter(a => a.href === href && a.closest('nav, thead'))
+		.every(a => { const box = a.closest('nav, thead');
+			const mark = '[aria-current]:not([aria-current=false]), [aria-sort]';
+			return !box.querySelector(mark) || a.closest(mark); }))(%q)`, l.Href))) {
 		j.t.Errorf("%s: on the page it leads to, that link is not the current tab or sort", what)
 	}
 	if l.Rel == "next" {
@@ -455,7 +464,7 @@ func (j *journey) unreflected(asked url.Values) []string {
 	return must(j.t, j.ctx, chromedp.Evaluate[[]string](`((params) => {
 		const out = [];
 		const current = Array.from(document.querySelectorAll('main [aria-current]:not([aria-current=false]), main [aria-sort]'))
-			.map(e => e.getAttribute('href')).filter(h => h).map(h => new URL(h, location.href).searchParams);
+			.map(e => e.getAttribute('href') || e.querySelector('a[href]')?.getAttribute('href')).filter(h => h).map(h => new URL(h, location.href).searchParams);
 		for (const [k, v] of params) {
 			const want = v.split(',').filter(x => x);
 			const ctrls = Array.from(document.querySelectorAll('main [name]')).filter(e => e.name === k && (!e.form || e.form.method === 'get'));
@@ -630,8 +639,15 @@ func (j *journey) checkTopics(what string, here *url.URL) {
 	var ids []string
 	for i, tp := range api.Topics {
 		ids = append(ids, strconv.FormatInt(tp.ID, 10))
-		if tp.State != state && !(state == parley.GapOpen && tp.State == parley.GapResolved && tp.Recurrences > 0) {
-			j.t.Errorf("%s: topic %d is %s, the tab is %s", what, tp.ID, tp.State, state)
+		// A tab lists the topics with questions in its state (a topic
+		// with some questions dismissed is on both tabs).
+		if i < 10 {
+			_, body := j.fetch(fmt.Sprintf("/api/v1/gaps/%d", tp.ID))
+			var d struct{ Questions []parley.GapQuestion }
+			json.Unmarshal([]byte(body), &d)
+			if !slices.ContainsFunc(d.Questions, func(q parley.GapQuestion) bool { return q.State == state }) {
+				j.t.Errorf("%s: topic %d has no %s question, and the tab is %s", what, tp.ID, state, state)
+			}
 		}
 		if i == 0 {
 			continue

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,7 +75,14 @@ func parsePages(a *assets) pages {
 		"weekStarts":    func() []parley.WeekStart { return []parley.WeekStart{parley.WeekStartMonday, parley.WeekStartSunday} },
 		"granularities": func() []report.Granularity { return report.Granularities },
 		"reasons":       func() []parley.UnresolvedReason { return parley.Reasons },
-		"window":        parley.FormatWindow,
+		"initiators":    func() []parley.Initiator { return parley.Initiators },
+		"resolutions": func() []parley.Resolution {
+			return []parley.Resolution{parley.ResolutionConfirmed, parley.ResolutionAssumed}
+		},
+		"testChoices": func() []parley.TestTraffic {
+			return []parley.TestTraffic{parley.TestExclude, parley.TestInclude, parley.TestOnly}
+		},
+		"window": parley.FormatWindow,
 		// pathEscape makes a caller's string (a conversation id) one URL
 		// path segment: the template's own escaping leaves / ? # % alone
 		// in a path (it escapes them only in a query or fragment), so
@@ -110,10 +118,14 @@ func (p *page) Can(perm string) bool {
 }
 
 // LangURL is the current page in another language.
-func (p *page) LangURL(l string) string {
-	q := p.URL.Query()
-	q.Set("lang", l)
-	return p.URL.EscapedPath() + "?" + q.Encode() // escaped, as a conversation id may hold / ? #
+func (p *page) LangURL(l string) template.URL {
+	// The path stays escaped, as a conversation id may hold / ? #.
+	return hrefTo(p.URL.EscapedPath(), p.URL.Query()).Set("lang", l).URL()
+}
+
+// SwitchURL is the Performance page of another workspace.
+func (p *page) SwitchURL(slug string) template.URL {
+	return hrefTo("/reports", nil).Set("workspace", slug).URL()
 }
 
 // render writes a page, buffered so that a template error never sends half
@@ -186,6 +198,23 @@ func (v *performanceView) Link(extra ...string) string {
 	return link(v.Report, v.Report.From, v.Report.To, kv...)
 }
 
+// data is the report's own link under path: its range, granularity and
+// channels, as the page was asked for them.
+func (v *performanceView) data(path string) href {
+	q, _ := url.ParseQuery(v.Query)
+	return hrefTo(path, q)
+}
+
+// CSV is the download of one chart's numbers, for the page's report.
+func (v *performanceView) CSV(chart string) template.URL {
+	return v.data("/api/v1/reports/performance").Set("format", "csv", "chart", chart).URL()
+}
+
+// GapsLink is the knowledge gaps of the report's range and channels.
+func (v *performanceView) GapsLink() template.URL {
+	return v.data("/gaps").Del("granularity").URL()
+}
+
 // ChannelLink is Link for one channel.
 func (v *performanceView) ChannelLink(channel string, extra ...string) string {
 	q := url.Values{"from": {v.Report.From}, "to": {v.Report.To}, "channel": {channel}}
@@ -229,35 +258,85 @@ func (s *Server) performancePage(w http.ResponseWriter, r *http.Request, ws parl
 
 // conversationsView is what the Conversations page shows.
 type conversationsView struct {
-	Page             conversationPage
-	Chips            []string
-	Query, NextQuery string
-	After            bool
-	Loc              *time.Location
+	Page   conversationPage
+	Filter parley.ConversationFilter
+	// Count is how many conversations the filter selects, on every page.
+	Count int64
+	Chips []string
+	// Channels are every channel the workspace has seen, Selected those
+	// the filter names.
+	Channels []string
+	Selected map[string]bool
+	// After says this is not the first page.
+	After bool
+	Loc   *time.Location
+	// list is /conversations with the filter, and no cursor.
+	list href
+}
+
+// Next is the page after this one: the same filter, from its last row.
+func (v *conversationsView) Next() template.URL {
+	return v.list.Set("after", v.Page.Next).URL()
+}
+
+// First is the first page of the same filter.
+func (v *conversationsView) First() template.URL { return v.list.URL() }
+
+// CSV downloads every conversation of the filter.
+func (v *conversationsView) CSV() template.URL {
+	return v.list.At("/api/v1/conversations").Set("format", "csv").URL()
+}
+
+// OutcomeChoices are the outcome filter's choices: any, each outcome, the
+// groups, and the page's own when it names several.
+func (v *conversationsView) OutcomeChoices(l Lang) []choice {
+	cur := v.list.Get("outcome")
+	out := []choice{{Value: "", Key: "convs.any_outcome", Selected: cur == ""}}
+	for _, g := range parley.OutcomeGroups {
+		out = append(out, choice{Value: string(g), Key: "outcome." + string(g), Selected: cur == string(g)})
+	}
+	for _, k := range parley.OutcomeKinds {
+		out = append(out, choice{Value: string(k), Key: "outcome." + string(k), Selected: cur == string(k)})
+	}
+	if !slices.ContainsFunc(out, func(c choice) bool { return c.Selected }) {
+		var names []string
+		for _, o := range v.Filter.Outcomes {
+			names = append(names, l.T("outcome."+string(o)))
+		}
+		out = append(out, choice{Value: cur, Text: strings.Join(names, ", "), Selected: true})
+	}
+	return out
+}
+
+// choice is one option of a filter's menu: a translated Key, or Text.
+type choice struct {
+	Value, Key, Text string
+	Selected         bool
 }
 
 func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
-	q := r.URL.Query()
-	f, err := conversationQuery(q)
+	cq, err := conversationQuery(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	pg, err := s.listConversations(r, ws, f)
+	pg, err := s.listConversations(r, ws, cq)
+	if err != nil {
+		return err
+	}
+	count, err := s.db.CountConversations(r.Context(), ws.ID, cq.Filter)
+	if err != nil {
+		return err
+	}
+	channels, err := s.db.Channels(r.Context(), ws.ID)
 	if err != nil {
 		return err
 	}
 	loc, _ := ws.Settings.Location() // validated when stored
-	q.Del("lang")
-	after := q.Get("after")
-	q.Del("after")
-	v := &conversationsView{Page: pg, Query: q.Encode(), After: after != "", Loc: loc, Chips: chips(l, f.Filter)}
-	if pg.Next != "" {
-		nq := url.Values{}
-		for k, vs := range q {
-			nq[k] = vs
-		}
-		nq.Set("after", pg.Next)
-		v.NextQuery = nq.Encode()
+	v := &conversationsView{Page: pg, Filter: cq.Filter, Count: count, After: cq.After.ID != "", Loc: loc,
+		Chips: chips(l, cq.Filter), Channels: channels, Selected: map[string]bool{},
+		list: hrefTo("/conversations", cq.Filter.Query())}
+	for _, c := range cq.Filter.Channels {
+		v.Selected[c] = true
 	}
 	return s.render(w, r, http.StatusOK, "conversations", &page{L: l, Title: l.T("convs.title"), Nav: "conversations", Workspace: ws, Data: v})
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -13,6 +12,21 @@ import (
 // The query parameters of reports and conversation lists are the same on
 // the pages and in the API, so that a page's URL and its data's URL differ
 // only in their path, and every drill-down link carries its filter along.
+
+// reportParams are the parameters of a report request, and extra.
+func reportParams(extra ...string) []string {
+	return append([]string{"range", "from", "to", "granularity", "channel"}, extra...)
+}
+
+// conversationParams are the parameters of a conversation list: the
+// filter's, the cursor, and extra.
+func conversationParams(extra ...string) []string {
+	var out []string
+	for _, p := range parley.ConversationFilterParams {
+		out = append(out, p.Name)
+	}
+	return append(append(out, "after"), extra...)
+}
 
 // formatProblems checks the format parameter of a report or conversation
 // list: JSON (the default) or CSV. Any other value is refused rather than
@@ -69,11 +83,9 @@ func conversationQuery(q url.Values) (store.ConversationQuery, error) {
 	}
 	problems := append(parley.ProblemsOf(err), formatProblems(q)...)
 	if after := q.Get("after"); after != "" {
-		day, id, ok := strings.Cut(after, "|")
-		if !ok {
-			problems = append(problems, parley.FieldProblem("after", "must be the cursor of a previous page"))
-		}
-		cq.AfterDay, cq.AfterID = day, id
+		c, err := store.ParseCursor(after)
+		problems = append(problems, parley.ProblemsOf(err)...)
+		cq.After = c
 	}
 	if len(problems) > 0 {
 		parley.SortProblems(problems)

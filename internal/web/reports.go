@@ -88,7 +88,7 @@ func (s *Server) listConversations(r *http.Request, ws parley.Workspace, f store
 	if len(cs) == f.Limit {
 		page.Conversations = cs[:f.Limit-1]
 		last := page.Conversations[len(page.Conversations)-1]
-		page.Next = last.Day + "|" + last.ConversationID
+		page.Next = store.CursorAt(last).String()
 	}
 	if page.Conversations == nil {
 		page.Conversations = []parley.Conversation{}
@@ -135,7 +135,7 @@ func (s *Server) conversationsCSV(w http.ResponseWriter, r *http.Request, ws par
 			break
 		}
 		last := page[len(page)-1]
-		f.AfterDay, f.AfterID = last.Day, last.ConversationID
+		f.After = store.CursorAt(last)
 		if page, err = s.db.Conversations(r.Context(), ws.ID, f); err != nil {
 			// The header is sent; all that is left is to end the body
 			// short and say why in the log.
