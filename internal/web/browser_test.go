@@ -22,6 +22,13 @@ import (
 
 func browser(t *testing.T) (context.Context, string) {
 	t.Helper()
+	return browserSized(t, 1280, 1800, 90*time.Second)
+}
+
+// browserSized starts a Chromium of its own with a window of width×height
+// that the test may drive for at most limit.
+func browserSized(t *testing.T, width, height int, limit time.Duration) (context.Context, string) {
+	t.Helper()
 	exec := os.Getenv("PARLEY_CHROMIUM")
 	if exec == "" {
 		exec = "/usr/bin/chromium"
@@ -32,14 +39,14 @@ func browser(t *testing.T) (context.Context, string) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exec),
 		chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 1800),
+		chromedp.WindowSize(width, height),
 		chromedp.Flag("lang", "en-US"),
 	)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel3 := context.WithTimeout(ctx, limit)
 	t.Cleanup(cancel3)
 	dir := os.Getenv("PARLEY_ARTIFACTS")
 	if dir == "" {

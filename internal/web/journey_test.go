@@ -11,8 +11,6 @@ import (
 	"maps"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,9 +21,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/ingest"
-	"github.com/parleyhq/parley/internal/pipeline"
-	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/synth"
 	"github.com/parleyhq/parley/internal/web"
@@ -45,24 +40,6 @@ var journeyNow = time.Date(2026, 3, 17, 10, 0, 0, 0, time.UTC)
 // journeyMid is when an editor acted on the gaps, a week before: questions
 // asked since then are recurrences of what was resolved.
 var journeyMid = journeyNow.Add(-8 * 24 * time.Hour)
-
-// ingestAt stores events and evaluates them as of now.
-func ingestAt(t *testing.T, db *store.DB, ws parley.Workspace, events []byte, now time.Time) {
-	t.Helper()
-	ctx := context.Background()
-	lim := ingest.DefaultLimits()
-	lim.MaxBytes, lim.MaxEvents = 1<<30, 1<<30
-	b, err := ingest.Decode(bytes.NewReader(events), ingest.FormatAuto, now, lim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return now }}).Pass(ctx); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // journeyServer serves five weeks of generated conversations in a workspace
 // on Taipei time, where an editor resolved one topic and dismissed another
@@ -100,7 +77,7 @@ func journeyServer(t *testing.T) *httptest.Server {
 			after.Write(line)
 		}
 	}
-	ingestAt(t, db, ws, before.Bytes(), journeyMid)
+	ingestAt(t, db, ws, &before, journeyMid)
 
 	// The editor's work of a week ago, through the API as any client does.
 	mid := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return journeyMid }, Logger: quiet}))
@@ -141,31 +118,13 @@ func journeyServer(t *testing.T) *httptest.Server {
 	q, _ := json.Marshal(map[string]any{"questions": []string{third.Questions[0].EventID}})
 	call("POST", "/api/v1/gaps/"+id(3)+"/dismiss_questions", string(q))
 
-	ingestAt(t, db, ws, after.Bytes(), journeyNow)
+	ingestAt(t, db, ws, &after, journeyNow)
 	for _, role := range parley.Roles {
 		session(t, db, ws, string(role)+"@example.com", role, journeyNow)
 	}
 	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return journeyNow }, Logger: quiet}))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// journeyBrowser starts a Chromium of its own, with room for a long walk.
-func journeyBrowser(t *testing.T, width, height int) context.Context {
-	t.Helper()
-	exec := os.Getenv("PARLEY_CHROMIUM")
-	if exec == "" {
-		exec = "/usr/bin/chromium"
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exec), chromedp.NoSandbox, chromedp.WindowSize(width, height), chromedp.Flag("lang", "en-US"))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 8*time.Minute)
-	t.Cleanup(cancel3)
-	return ctx
 }
 
 // signInAs signs the browser in through the form.
@@ -185,7 +144,7 @@ func TestBrowserJourney(t *testing.T) {
 	srv := journeyServer(t)
 	for _, role := range []parley.Role{parley.RoleViewer, parley.RoleEditor, parley.RoleAdmin} {
 		t.Run(string(role), func(t *testing.T) {
-			ctx := journeyBrowser(t, 1440, 1000)
+			ctx, _ := browserSized(t, 1440, 1000, 8*time.Minute)
 			signInAs(t, ctx, srv.URL, string(role)+"@example.com")
 			j := &journey{t: t, ctx: ctx, base: srv.URL, groups: map[string]int{}, done: map[string]bool{}}
 			j.walk()
@@ -859,20 +818,4 @@ func countBefore(cs []formControl, i int) int {
 		}
 	}
 	return n
-}
-
-// screenshotAs saves a screenshot under name in $PARLEY_ARTIFACTS.
-func screenshotAs(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("PARLEY_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "parley-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	img := must(t, ctx, chromedp.FullScreenshot(90))
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), img, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -86,22 +86,28 @@ func reportServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace) 
 // evaluates them at reportNow, and serves the result until the test ends.
 func serveEvents(t testing.TB, db *store.DB, ws parley.Workspace, r io.Reader) *httptest.Server {
 	t.Helper()
+	ingestAt(t, db, ws, r, reportNow)
+	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return reportNow }, Logger: quiet}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// ingestAt stores the events of r in ws and evaluates them as of now.
+func ingestAt(t testing.TB, db *store.DB, ws parley.Workspace, r io.Reader, now time.Time) {
+	t.Helper()
 	ctx := context.Background()
 	lim := ingest.DefaultLimits()
 	lim.MaxBytes, lim.MaxEvents = 1<<30, 1<<30
-	b, err := ingest.Decode(r, ingest.FormatAuto, reportNow, lim)
+	b, err := ingest.Decode(r, ingest.FormatAuto, now, lim)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return reportNow }}).Pass(ctx); err != nil {
+	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return now }}).Pass(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return reportNow }, Logger: quiet}))
-	t.Cleanup(srv.Close)
-	return srv
 }
 
 func get(t *testing.T, u string, header ...string) (int, http.Header, string) {
