@@ -146,7 +146,11 @@ func TestBrowserJourney(t *testing.T) {
 		t.Run(string(role), func(t *testing.T) {
 			ctx, _ := browserSized(t, 1440, 1000, 8*time.Minute)
 			signInAs(t, ctx, srv.URL, string(role)+"@example.com")
-			j := &journey{t: t, ctx: ctx, base: srv.URL, groups: map[string]int{}, done: map[string]bool{}}
+			// Every role clicks every link; the admin, who sees every page,
+			// also tries every choice of every form and more downloads,
+			// which read the same data whoever asks.
+			j := &journey{t: t, ctx: ctx, base: srv.URL, groups: map[string]int{}, done: map[string]bool{},
+				thorough: role == parley.RoleAdmin}
 			j.walk()
 			t.Logf("%s: %d links followed, %d CSV downloads checked, %d form submissions", role, j.links, j.csvs, j.submits)
 			if j.links < 20 || j.submits < 3 {
@@ -163,13 +167,16 @@ type journey struct {
 	base   string
 	groups map[string]int  // links followed per group (see group)
 	done   map[string]bool // exact URLs and forms already handled
+	// thorough submits each form with every choice (else as it is only)
+	// and downloads perCSV links of a kind (else one).
+	thorough bool
 	// What was done, for the log and a sanity check.
 	links, csvs, submits int
 }
 
 // perGroup is how many links of one group are followed: links that differ
 // only in their dates or in which row they open do the same thing.
-const perGroup = 2
+const perGroup = 1
 
 // perCSV is how many CSV links of one group, on pages of one path, are
 // downloaded: the same link on pages with other filters must carry them.
@@ -192,6 +199,13 @@ func group(u *url.URL) string {
 		}
 	}
 	return strings.Join(segs, "/") + "?" + q.Encode()
+}
+
+func (j *journey) perCSV() int {
+	if j.thorough {
+		return perCSV
+	}
+	return 1
 }
 
 // csvGroup is what a download link does: its path, chart and the names
@@ -300,7 +314,7 @@ func (j *journey) page(src string, expand bool) []string {
 			continue
 		}
 		if l.Download || u.Query().Get("format") == "csv" {
-			if g := "csv " + here.Path + " " + csvGroup(u); !j.done["csv "+l.Href] && j.groups[g] < perCSV {
+			if g := "csv " + here.Path + " " + csvGroup(u); !j.done["csv "+l.Href] && j.groups[g] < j.perCSV() {
 				j.done["csv "+l.Href] = true
 				j.groups[g]++
 				j.open(src)
@@ -762,10 +776,13 @@ func (j *journey) forms(src string) []string {
 		// Each variant is a script that changes the form before it is sent.
 		variants := []string{""}
 		for ci, c := range f.Controls {
+			if !j.thorough {
+				break
+			}
 			sel := fmt.Sprintf(`document.querySelector('[data-journey-form="%d"]').querySelectorAll('[name="%s"]')[%d]`, f.I, c.Name, countBefore(f.Controls, ci))
 			switch c.Type {
 			case "select":
-				for _, o := range c.Options {
+				for _, o := range spread(c.Options, perSelect) {
 					ob, _ := json.Marshal(o)
 					variants = append(variants, fmt.Sprintf(`%s.value = %s;`, sel, ob))
 				}
@@ -800,6 +817,22 @@ func (j *journey) forms(src string) []string {
 		}
 	}
 	return landed
+}
+
+// perSelect is how many choices of one menu are submitted, spread over its
+// options from the first to the last.
+const perSelect = 4
+
+// spread picks n values of vs, evenly from the first to the last.
+func spread(vs []string, n int) []string {
+	if len(vs) <= n {
+		return vs
+	}
+	out := make([]string, n)
+	for i := range n {
+		out[i] = vs[i*(len(vs)-1)/(n-1)]
+	}
+	return out
 }
 
 // formControl is a named control of a form.
