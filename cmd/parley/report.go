@@ -91,9 +91,9 @@ func printReport(w io.Writer, r *report.Report) error {
 	if r.Settings.FailedLastAction {
 		failed = ", failed last action unresolved"
 	}
-	fmt.Fprintf(w, "Performance %s to %s, %s, by %s (time zone %s, window %s, resolution criterion %s%s, definition version %d)\n",
+	fmt.Fprintf(w, "Performance %s to %s, %s, by %s (time zone %s, window %s, resolution criterion %s%s, settings version %d, definition version %d)\n",
 		r.From, r.To, chans, r.Granularity, r.Settings.TimeZone, parley.FormatWindow(r.Settings.Window),
-		r.Settings.ResolutionCriterion, failed, r.DefinitionVersion)
+		r.Settings.ResolutionCriterion, failed, r.SettingsVersion, r.DefinitionVersion)
 	if r.Provisional {
 		fmt.Fprintln(w, "Buckets marked * are provisional: some of their conversations are still pending.")
 	}

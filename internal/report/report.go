@@ -76,8 +76,10 @@ type Report struct {
 	To          string      `json:"to"`
 	Granularity Granularity `json:"granularity"`
 	Channels    []string    `json:"channels"`
-	// Settings and DefinitionVersion say what produced every number.
+	// Settings, their version and DefinitionVersion say what produced
+	// every number.
 	Settings          parley.Settings `json:"settings"`
+	SettingsVersion   int64           `json:"settings_version"`
 	DefinitionVersion int             `json:"definition_version"`
 	// Today is the workspace-local date the report was made on.
 	Today string `json:"today"`
@@ -365,7 +367,7 @@ func Build(cells []parley.Rollup, ws parley.Workspace, req Request, now time.Tim
 
 	r := &Report{
 		Workspace: ws.Slug, From: formatDay(from), To: formatDay(to), Granularity: req.Granularity,
-		Channels: slices.Clone(req.Channels), Settings: ws.Settings, DefinitionVersion: parley.DefinitionVersion,
+		Channels: slices.Clone(req.Channels), Settings: ws.Settings, SettingsVersion: ws.SettingsVersion, DefinitionVersion: parley.DefinitionVersion,
 		Today: formatDay(today), PreviousFrom: formatDay(prevFrom), PreviousTo: formatDay(prevTo),
 	}
 	if r.Channels == nil {

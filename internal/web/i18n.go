@@ -227,6 +227,7 @@ var messages = map[string][2]string{
 	"meta.definition":                           {"Definition version %d · time zone %s · window %s · weeks start on %s", "定義版本 %d · 時區 %s · 評估時窗 %s · 每週起始日 %s"},
 	"meta.resolution.cited_source_or_action":    {"resolved needs a cited source or a succeeded action", "解決需引用來源或成功執行動作"},
 	"meta.resolution.any_agent_reply":           {"resolved needs any agent reply", "解決只需任何 AI 回覆"},
+	"meta.settings_version":                     {"settings version %d", "設定版本 %d"},
 	"meta.failed_last_action":                   {"a failed last action is unresolved", "最後動作失敗即未解決"},
 	"meta.monday":                               {"Monday", "星期一"},
 	"meta.sunday":                               {"Sunday", "星期日"},

@@ -84,6 +84,21 @@ func TestSettingsAPI(t *testing.T) {
 	if got.SettingsVersion != 3 || got.Settings.Window.Hours() != 48 || got.Settings.WeekStart != parley.WeekStartSunday {
 		t.Errorf("after the refused changes: version %d, %+v", got.SettingsVersion, got.Settings)
 	}
+	// Every number says which settings made it.
+	reader := clientWith(credentials{bearer: token(t, f.db, ws, now, parley.ScopeRead)}, false)
+	res, err := reader.Get(f.srv.URL + "/api/v1/reports/performance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Settings        map[string]any
+		SettingsVersion int64 `json:"settings_version"`
+	}
+	json.NewDecoder(res.Body).Decode(&rep)
+	res.Body.Close()
+	if rep.SettingsVersion != 3 || rep.Settings["window"] != "48h" || rep.Settings["resolution_criterion"] != "any_agent_reply" {
+		t.Errorf("the report was made with settings %v version %d", rep.Settings, rep.SettingsVersion)
+	}
 	log, _ := f.db.AuditLog(ctx, ws.ID, 10)
 	if len(log) != 2 || log[1].Actor != "token [admin]" || log[1].Detail != "version 2: window=48h counted_channels=chat resolution_criterion=any_agent_reply" {
 		t.Errorf("audit log %+v", log)
