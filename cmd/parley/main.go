@@ -162,6 +162,7 @@ func (a *app) flags(name string) *flag.FlagSet {
 	fs.StringVar(&a.workspace, "workspace", parley.DefaultWorkspace, "workspace slug, created on first use (env PARLEY_WORKSPACE)")
 	fs.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error (env PARLEY_LOG_LEVEL)")
 	def := store.DefaultOptions()
+	a.dbOpt = def
 	fs.DurationVar(&a.dbOpt.LockTimeout, "db-lock-timeout", def.LockTimeout, "PostgreSQL: longest wait for a lock before a statement fails, 0 for none (env PARLEY_DB_LOCK_TIMEOUT)")
 	fs.DurationVar(&a.dbOpt.StatementTimeout, "db-statement-timeout", def.StatementTimeout, "PostgreSQL: longest a statement may run, 0 for no limit (env PARLEY_DB_STATEMENT_TIMEOUT)")
 	fs.DurationVar(&a.dbOpt.IdleInTransactionTimeout, "db-idle-in-transaction-timeout", def.IdleInTransactionTimeout,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -21,6 +22,7 @@ func (a *app) serveCmd() *ffcli.Command {
 	addr := fs.String("addr", "localhost:8080", "address to listen on (env PARLEY_ADDR)")
 	fs.BoolVar(&a.secureCookies, "secure-cookies", false, "mark cookies Secure even on plain HTTP, behind a proxy that terminates TLS (env PARLEY_SECURE_COOKIES)")
 	embedder := a.embeddingFlags(fs)
+	a.poolFlags(fs)
 	return &ffcli.Command{
 		Name:       "serve",
 		ShortUsage: "parley serve [--addr HOST:PORT] [--db DSN]",
@@ -30,6 +32,14 @@ func (a *app) serveCmd() *ffcli.Command {
 			return a.serve(ctx, *addr, embedder)
 		},
 	}
+}
+
+// poolFlags adds the sizes of the database pools to a serving command's
+// flags; they take their defaults from flags, which must come first.
+func (a *app) poolFlags(fs *flag.FlagSet) {
+	fs.IntVar(&a.dbOpt.IngestConns, "db-ingest-conns", a.dbOpt.IngestConns, "event batches decoded and stored at once, and the PostgreSQL connections for them (env PARLEY_DB_INGEST_CONNS)")
+	fs.IntVar(&a.dbOpt.EvaluationConns, "db-evaluation-conns", a.dbOpt.EvaluationConns, "PostgreSQL connections for evaluation, at least 2 (env PARLEY_DB_EVALUATION_CONNS)")
+	fs.IntVar(&a.dbOpt.ReadConns, "db-read-conns", a.dbOpt.ReadConns, "connections for the pages and the read API (env PARLEY_DB_READ_CONNS)")
 }
 
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
@@ -52,7 +62,7 @@ func (a *app) serve(ctx context.Context, addr string, embedder func() (*embeddin
 		return err
 	}
 	worker.SetMetrics(m)
-	handler := web.New(db, web.Options{Workspace: ws.Slug, Now: a.now, Logger: a.log, OnEvents: worker.Wake, SecureCookies: a.secureCookies, Metrics: m})
+	handler := web.New(db, web.Options{IngestConcurrency: a.dbOpt.IngestConns, Workspace: ws.Slug, Now: a.now, Logger: a.log, OnEvents: worker.Wake, SecureCookies: a.secureCookies, Metrics: m})
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	// After a pass that evaluated something the rollups changed: the
 	// reports people looked at last are built again now, not when the

@@ -84,12 +84,13 @@ func TestStalledPeer(t *testing.T) {
 			i, i%1000, at.Format(time.RFC3339), pad)
 	}
 	go io.WriteString(stdin, input.String())
-	// peerState is the state of the peer's session, "" once it is gone,
-	// "idle in transaction" once it wrote and waits for input.
+	// peerState is the state of the peer's session that holds a
+	// transaction which wrote: "idle in transaction" while it waits for
+	// input, "" before it wrote and once the session is gone.
 	peerState := func() string {
 		var state string
-		err := admin.QueryRow(`SELECT CASE WHEN backend_xid IS NULL THEN 'no write yet' ELSE state END
-			FROM pg_stat_activity WHERE application_name = $1`, name).Scan(&state)
+		err := admin.QueryRow(`SELECT state FROM pg_stat_activity
+			WHERE application_name = $1 AND backend_xid IS NOT NULL`, name).Scan(&state)
 		if err == sql.ErrNoRows {
 			return ""
 		}

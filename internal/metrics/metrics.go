@@ -30,7 +30,10 @@ type Metrics struct {
 	EventsDuplicate prometheus.Counter
 	BatchesRejected prometheus.Counter
 	IngestDuration  prometheus.Histogram
-	HTTPDuration    *prometheus.HistogramVec
+	// IngestWaiting counts the batches read and waiting for their turn to
+	// be decoded and stored.
+	IngestWaiting prometheus.Gauge
+	HTTPDuration  *prometheus.HistogramVec
 	// BatchDuration is the time of one evaluation batch's transaction:
 	// outcomes saved and rollups refreshed. (The next batch is read and
 	// decided meanwhile, so that time is not in it.)
@@ -53,6 +56,8 @@ func New(src Source, now func() time.Time) *Metrics {
 		IngestDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "parley_ingest_batch_seconds", Help: "Time to decode, validate and durably store one batch of events.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
+		IngestWaiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "parley_ingest_batches_waiting", Help: "Event batches received and waiting for their turn to be decoded and stored."}),
 		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "parley_http_request_seconds", Help: "HTTP request duration by route and status.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"route", "method", "status"}),
@@ -90,7 +95,7 @@ func New(src Source, now func() time.Time) *Metrics {
 		n, err := src.DueCount(ctx, now())
 		return float64(n), err
 	}))
-	reg.MustRegister(m.EventsAccepted, m.EventsDuplicate, m.BatchesRejected, m.IngestDuration, m.HTTPDuration,
+	reg.MustRegister(m.EventsAccepted, m.EventsDuplicate, m.BatchesRejected, m.IngestDuration, m.IngestWaiting, m.HTTPDuration,
 		m.BatchDuration, m.Grouped, lag, due,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for name, pool := range src.Pools() {

@@ -75,7 +75,7 @@ func (db *DB) Conversations(ctx context.Context, workspaceID int64, cq Conversat
 		q += " LIMIT ?"
 		args = append(args, cq.Limit)
 	}
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(q), args...)
+	rows, err := db.reader(ctx).QueryContext(ctx, db.dialect.rebind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list conversations: %w", err)
 	}
@@ -116,7 +116,7 @@ func (db *DB) Conversations(ctx context.Context, workspaceID int64, cq Conversat
 func (db *DB) CountConversations(ctx context.Context, workspaceID int64, f parley.ConversationFilter) (int64, error) {
 	where, args := conversationWhere(workspaceID, f)
 	var n int64
-	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM conversations WHERE `+strings.Join(where, " AND ")), args...).Scan(&n)
+	err := db.reader(ctx).QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM conversations WHERE `+strings.Join(where, " AND ")), args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count conversations: %w", err)
 	}
@@ -202,7 +202,7 @@ type Evaluated struct {
 // and whether it is due again at now.
 func (db *DB) LastEvaluation(ctx context.Context, workspaceID int64, conversationID string, now time.Time) (Evaluated, error) {
 	var e Evaluated
-	err := db.read.QueryRowContext(ctx, db.dialect.rebind(
+	err := db.reader(ctx).QueryRowContext(ctx, db.dialect.rebind(
 		`SELECT evaluated_seq, evaluated_at, due_at IS NOT NULL AND due_at <= ? FROM conversations
 		WHERE workspace_id = ? AND conversation_id = ?`),
 		db.dialect.instant(now), workspaceID, conversationID).Scan(&e.Seq, scanInstant(&e.At), &e.Due)
@@ -232,7 +232,7 @@ func (db *DB) Analyze(ctx context.Context) error {
 	if db.dialect != Postgres {
 		return nil
 	}
-	if _, err := db.write.ExecContext(ctx, `ANALYZE conversations, events`); err != nil {
+	if _, err := db.evaluation.ExecContext(ctx, `ANALYZE conversations, events`); err != nil {
 		return fmt.Errorf("store: analyze: %w", err)
 	}
 	return nil
@@ -242,7 +242,7 @@ func (db *DB) Analyze(ctx context.Context) error {
 // now, and those waiting for a decision.
 func (db *DB) EvaluationProgress(ctx context.Context, workspaceID int64, now time.Time) (Progress, error) {
 	var p Progress
-	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`
+	err := db.primary.QueryRowContext(ctx, db.dialect.rebind(`
 		SELECT COUNT(*),
 		       COALESCE(SUM(CASE WHEN due_at IS NOT NULL AND due_at <= ? THEN 1 ELSE 0 END), 0),
 		       COALESCE(SUM(CASE WHEN outcome = 'pending' THEN 1 ELSE 0 END), 0)
@@ -284,7 +284,7 @@ func (db *DB) resetOutcomes(ctx context.Context, tx *sql.Tx, workspaceID int64) 
 
 // Channels lists the channels a workspace's conversations have used.
 func (db *DB) Channels(ctx context.Context, workspaceID int64) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(
+	rows, err := db.reader(ctx).QueryContext(ctx, db.dialect.rebind(
 		`SELECT channel FROM channels WHERE workspace_id = ? ORDER BY channel`), workspaceID)
 	if err != nil {
 		return nil, fmt.Errorf("store: channels: %w", err)
@@ -308,7 +308,7 @@ func (db *DB) Channels(ctx context.Context, workspaceID int64) ([]string, error)
 func (db *DB) OldestDue(ctx context.Context, now time.Time) (time.Time, error) {
 	var t time.Time
 	d := db.dialect
-	err := db.read.QueryRowContext(ctx, d.rebind(`SELECT MIN(due_at) FROM conversations
+	err := db.primary.QueryRowContext(ctx, d.rebind(`SELECT MIN(due_at) FROM conversations
 		WHERE due_at IS NOT NULL AND due_at > ? AND due_at <= ?`), d.instant(earliest), d.instant(now)).Scan(scanInstant(&t))
 	if err != nil {
 		return t, fmt.Errorf("store: oldest due: %w", err)
@@ -320,7 +320,7 @@ func (db *DB) OldestDue(ctx context.Context, now time.Time) (time.Time, error) {
 // workspace.
 func (db *DB) DueCount(ctx context.Context, now time.Time) (int64, error) {
 	var n int64
-	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM conversations WHERE due_at IS NOT NULL AND due_at <= ?`),
+	err := db.primary.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM conversations WHERE due_at IS NOT NULL AND due_at <= ?`),
 		db.dialect.instant(now)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: due count: %w", err)

@@ -4,6 +4,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -24,12 +25,19 @@ import (
 // DB is a Parley database. It is safe for concurrent use.
 type DB struct {
 	dialect Dialect
-	// write takes every statement that changes data. On SQLite it holds a
-	// single connection, because SQLite has one writer at a time and
-	// queueing in Go is cheaper than retrying on SQLITE_BUSY.
-	write *sql.DB
-	// read serves queries; on PostgreSQL it is the same pool as write.
-	read *sql.DB
+	// The pools, by the work they serve, so that one kind of work cannot
+	// take every connection from the others: a burst of ingest leaves the
+	// pages their own connections. ingest stores events; evaluation claims
+	// and saves outcomes and groups questions; write takes every other
+	// change (people, settings, gap actions); primary serves the reads that
+	// must see the latest writes (sign-in, tokens, workspaces); read serves
+	// reports, conversation lists and gaps, and may lag behind (see
+	// MayLag). On SQLite, which has one writer at a time, ingest,
+	// evaluation and write are one single connection — queueing in Go is
+	// cheaper than retrying on SQLITE_BUSY — and primary and read one pool
+	// of readers.
+	ingest, evaluation, write *sql.DB
+	primary, read             *sql.DB
 	// prepared holds the statements prepare readied, by their text.
 	prepared map[string]*sql.Stmt
 	// eventRowsRead counts the stored events evaluation has read, so that
@@ -53,15 +61,31 @@ type Options struct {
 	// healthy one waiting behind it gives up after LockTimeout. Zero turns
 	// a limit off; a DSN that sets one itself keeps its own.
 	LockTimeout, StatementTimeout, IdleInTransactionTimeout time.Duration
+	// IngestConns, EvaluationConns and ReadConns cap the PostgreSQL
+	// connections of each pool: ingest, evaluation, and the pages' and
+	// API's own (reads and their small writes). On SQLite ReadConns caps
+	// the readers. Zero takes the default.
+	IngestConns, EvaluationConns, ReadConns int
 }
 
 // The defaults of Options. A lock is normally held for milliseconds (an
 // ingest batch) to a second or two (an evaluation batch, a grouping pass);
 // migrations and rebuilds lift the statement limit for themselves.
 const (
-	DefaultLockTimeout              = 5 * time.Second
+	DefaultLockTimeout              = 10 * time.Second
 	DefaultStatementTimeout         = time.Minute
 	DefaultIdleInTransactionTimeout = time.Minute
+)
+
+// The default pool sizes: a process holds at most 4 + 4 + 16 connections
+// to PostgreSQL. Evaluation needs two per worker (one batch is saved while
+// the next is read); ingest is bounded by the database's writes, not by
+// connections, past a few, and the server stores as many batches at once
+// as it has ingest connections.
+const (
+	DefaultIngestConns     = 4
+	DefaultEvaluationConns = 4
+	DefaultReadConns       = 16
 )
 
 // DefaultOptions returns the options Open uses.
@@ -70,6 +94,9 @@ func DefaultOptions() Options {
 		LockTimeout:              DefaultLockTimeout,
 		StatementTimeout:         DefaultStatementTimeout,
 		IdleInTransactionTimeout: DefaultIdleInTransactionTimeout,
+		IngestConns:              DefaultIngestConns,
+		EvaluationConns:          DefaultEvaluationConns,
+		ReadConns:                DefaultReadConns,
 	}
 }
 
@@ -102,6 +129,13 @@ func open(dsn string, opt Options) (*DB, error) {
 	if opt.LockTimeout < 0 || opt.StatementTimeout < 0 || opt.IdleInTransactionTimeout < 0 {
 		return nil, parley.Errorf(parley.KindInvalid, "db: a timeout must not be negative (0 turns it off)")
 	}
+	def := DefaultOptions()
+	opt.IngestConns = cmp.Or(opt.IngestConns, def.IngestConns)
+	opt.EvaluationConns = cmp.Or(opt.EvaluationConns, def.EvaluationConns)
+	opt.ReadConns = cmp.Or(opt.ReadConns, def.ReadConns)
+	if opt.IngestConns < 1 || opt.EvaluationConns < 2 || opt.ReadConns < 1 {
+		return nil, parley.Errorf(parley.KindInvalid, "db: pools need at least 1 ingest, 2 evaluation and 1 read connection")
+	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
@@ -116,10 +150,15 @@ func open(dsn string, opt Options) (*DB, error) {
 				cfg.RuntimeParams[name] = strconv.FormatInt(d.Milliseconds(), 10)
 			}
 		}
-		pool := stdlib.OpenDB(*cfg)
-		pool.SetMaxOpenConns(16)
-		pool.SetMaxIdleConns(16)
-		return &DB{dialect: Postgres, write: pool, read: pool}, nil
+		pool := func(n int) *sql.DB {
+			p := stdlib.OpenDB(*cfg)
+			p.SetMaxOpenConns(n)
+			p.SetMaxIdleConns(n)
+			return p
+		}
+		web := pool(opt.ReadConns)
+		return &DB{dialect: Postgres, ingest: pool(opt.IngestConns), evaluation: pool(opt.EvaluationConns),
+			write: web, primary: web, read: web}, nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
 	if path == "" {
@@ -139,9 +178,9 @@ func open(dsn string, opt Options) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
-	read.SetMaxOpenConns(8)
-	read.SetMaxIdleConns(8)
-	return &DB{dialect: SQLite, write: write, read: read}, nil
+	read.SetMaxOpenConns(opt.ReadConns)
+	read.SetMaxIdleConns(opt.ReadConns)
+	return &DB{dialect: SQLite, ingest: write, evaluation: write, write: write, primary: read, read: read}, nil
 }
 
 // sqliteDSN builds the connection string for one of the two SQLite pools.
@@ -172,16 +211,15 @@ func (db *DB) Close() error {
 	for _, st := range db.prepared {
 		err = errors.Join(err, st.Close())
 	}
-	err = errors.Join(err, db.write.Close())
-	if db.read != db.write {
-		err = errors.Join(err, db.read.Close())
+	for _, p := range db.Pools() {
+		err = errors.Join(err, p.Close())
 	}
 	return err
 }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.read.PingContext(ctx); err != nil {
+	if err := db.primary.PingContext(ctx); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
 	return nil
@@ -189,7 +227,12 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // inTx runs fn in a write transaction, committing if fn returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+	return inTxOn(ctx, db.write, fn)
+}
+
+// inTxOn is inTx on the given pool.
+func inTxOn(ctx context.Context, pool *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
@@ -221,10 +264,32 @@ type queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// Pools returns the connection pools by name, for their statistics.
+// Pools returns the distinct connection pools by name, for their
+// statistics.
 func (db *DB) Pools() map[string]*sql.DB {
-	if db.read == db.write {
-		return map[string]*sql.DB{"main": db.write}
+	if db.dialect == SQLite {
+		return map[string]*sql.DB{"write": db.write, "read": db.primary}
 	}
-	return map[string]*sql.DB{"write": db.write, "read": db.read}
+	out := map[string]*sql.DB{"ingest": db.ingest, "evaluation": db.evaluation, "web": db.write}
+	if db.read != db.primary {
+		out["replica"] = db.read
+	}
+	return out
+}
+
+// mayLag marks a context whose reads may come from a replica.
+type mayLag struct{}
+
+// MayLag returns a context in which reports, conversation lists and gaps
+// may be read from a replica that lags a little behind the primary. Pages
+// and API reads (GET) use it; an action that reads what it just wrote must
+// not.
+func MayLag(ctx context.Context) context.Context { return context.WithValue(ctx, mayLag{}, true) }
+
+// reader is the pool for a read that may lag behind in ctx.
+func (db *DB) reader(ctx context.Context) *sql.DB {
+	if ctx.Value(mayLag{}) != nil {
+		return db.read
+	}
+	return db.primary
 }

@@ -34,7 +34,7 @@ type EventWriter struct {
 // BeginEvents starts a transaction that stores events of one workspace.
 // The caller must end it with Commit or Rollback.
 func (db *DB) BeginEvents(ctx context.Context, workspaceID int64) (*EventWriter, error) {
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.ingest.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: begin events: %w", err)
 	}
@@ -263,7 +263,7 @@ type Counts struct {
 // Count returns how many events and conversations a workspace has stored.
 func (db *DB) Count(ctx context.Context, workspaceID int64) (Counts, error) {
 	var c Counts
-	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`
+	err := db.primary.QueryRowContext(ctx, db.dialect.rebind(`
 		SELECT (SELECT COUNT(*) FROM events WHERE workspace_id = ?),
 		       (SELECT COUNT(*) FROM conversations WHERE workspace_id = ?)`),
 		workspaceID, workspaceID).Scan(&c.Events, &c.Conversations)

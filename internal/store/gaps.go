@@ -28,6 +28,12 @@ func (db *DB) lockGaps(ctx context.Context, tx *sql.Tx, workspaceID int64) error
 	if db.dialect != Postgres {
 		return nil
 	}
+	// A grouping pass holds the lock while it decides, seconds for a large
+	// backlog of questions: an editor's change waits for it, bounded by
+	// the statement timeout rather than the shorter lock timeout.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = 0`); err != nil {
+		return fmt.Errorf("store: lock topics: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('parley topics ' || current_schema()), $1)`,
 		int32(workspaceID)); err != nil {
 		return fmt.Errorf("store: lock topics: %w", err)
@@ -37,7 +43,12 @@ func (db *DB) lockGaps(ctx context.Context, tx *sql.Tx, workspaceID int64) error
 
 // inGapsTx runs fn in a write transaction holding the workspace's topic lock.
 func (db *DB) inGapsTx(ctx context.Context, workspaceID int64, fn func(*sql.Tx) error) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inGapsTxOn(ctx, db.write, workspaceID, fn)
+}
+
+// inGapsTxOn is inGapsTx on the given pool.
+func (db *DB) inGapsTxOn(ctx context.Context, pool *sql.DB, workspaceID int64, fn func(*sql.Tx) error) error {
+	return inTxOn(ctx, pool, func(tx *sql.Tx) error {
 		if err := db.lockGaps(ctx, tx, workspaceID); err != nil {
 			return err
 		}
@@ -54,7 +65,7 @@ type PendingQuestion struct {
 // PendingQuestions reads up to limit questions that have no topic yet,
 // oldest first: the ones GroupPending with the same limit would group.
 func (db *DB) PendingQuestions(ctx context.Context, workspaceID int64, limit int) ([]PendingQuestion, error) {
-	return db.pendingQuestions(ctx, db.read, workspaceID, limit)
+	return db.pendingQuestions(ctx, db.evaluation, workspaceID, limit)
 }
 
 // Grouping is what a grouping pass decides from: the questions waiting for
@@ -119,7 +130,7 @@ type Placement struct {
 // pending questions it read; decide is not called when there are none.
 func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, now time.Time, decide func(Grouping) (Placement, error)) (int, error) {
 	grouped := 0
-	err := db.inGapsTx(ctx, workspaceID, func(tx *sql.Tx) error {
+	err := db.inGapsTxOn(ctx, db.evaluation, workspaceID, func(tx *sql.Tx) error {
 		pending, err := db.pendingQuestions(ctx, tx, workspaceID, limit)
 		if err != nil || len(pending) == 0 {
 			return err
@@ -393,7 +404,7 @@ func (n nullTime) Scan(v any) error {
 // most conversations first (then most recently asked, then id).
 func (db *DB) Topics(ctx context.Context, workspaceID int64, f TopicFilter) ([]parley.TopicSummary, error) {
 	cond, args := f.signalWhere()
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`
+	rows, err := db.reader(ctx).QueryContext(ctx, db.dialect.rebind(`
 		SELECT `+topicColumns+`, COUNT(*), COUNT(DISTINCT g.conversation_id), MAX(g.occurred_at)
 		FROM gap_signals g JOIN topics t ON t.workspace_id = g.workspace_id AND t.id = g.topic_id
 		WHERE g.workspace_id = ? AND `+cond+`
@@ -428,7 +439,7 @@ func (db *DB) Topics(ctx context.Context, workspaceID int64, f TopicFilter) ([]p
 // Topic returns one topic. A topic merged into another answers with the
 // topic it was merged into, so that old links still lead somewhere.
 func (db *DB) Topic(ctx context.Context, workspaceID, id int64) (parley.Topic, error) {
-	return db.topic(ctx, db.read, workspaceID, id)
+	return db.topic(ctx, db.reader(ctx), workspaceID, id)
 }
 
 func (db *DB) topic(ctx context.Context, q queryer, workspaceID, id int64) (parley.Topic, error) {
@@ -476,7 +487,7 @@ func (db *DB) UngroupedQuestions(ctx context.Context, workspaceID int64, f Topic
 	cond, args := f.signalWhere()
 	cond = `g.topic_id IS NULL AND g.ungrouped AND ` + cond
 	var n int
-	if err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM gap_signals g
+	if err := db.reader(ctx).QueryRowContext(ctx, db.dialect.rebind(`SELECT COUNT(*) FROM gap_signals g
 		WHERE g.workspace_id = ? AND `+cond), append([]any{workspaceID}, args...)...).Scan(&n); err != nil {
 		return nil, 0, fmt.Errorf("store: ungrouped questions: %w", err)
 	}
@@ -500,7 +511,7 @@ func (db *DB) gapQuestions(ctx context.Context, workspaceID int64, where string,
 		q += ` LIMIT ?`
 		args = append(args, limit)
 	}
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(q), args...)
+	rows, err := db.reader(ctx).QueryContext(ctx, db.dialect.rebind(q), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -118,7 +118,7 @@ func (db *DB) SchemaVersion(ctx context.Context) (applied, latest int, err error
 		latest = ms[len(ms)-1].version
 	}
 	var v sql.NullInt64
-	if err := db.read.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v); err != nil {
+	if err := db.primary.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v); err != nil {
 		return 0, latest, fmt.Errorf("store: schema version: %w", err)
 	}
 	return int(v.Int64), latest, nil

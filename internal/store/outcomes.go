@@ -112,9 +112,9 @@ func (db *DB) ClaimDue(ctx context.Context, workspaceID int64, now time.Time, af
 		WHERE workspace_id = ? AND due_at IS NOT NULL AND due_at <= ?
 		  AND (due_at, conversation_id) > (?, ?)
 		ORDER BY due_at, conversation_id LIMIT ?`
-	var src queryer = db.read
+	var src queryer = db.primary
 	if db.dialect == Postgres {
-		tx, err := db.write.BeginTx(ctx, nil)
+		tx, err := db.evaluation.BeginTx(ctx, nil)
 		if err != nil {
 			return nil, fmt.Errorf("store: begin evaluation: %w", err)
 		}
@@ -189,7 +189,7 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	d := ev.db.dialect
-	tx, err := ev.db.write.BeginTx(ctx, nil)
+	tx, err := ev.db.evaluation.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin evaluation: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 // CountUsers counts the people who can sign in; none means first run.
 func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+	if err := db.primary.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count users: %w", err)
 	}
 	return n, nil
@@ -120,7 +120,7 @@ func (db *DB) keepAdmin(ctx context.Context, tx *sql.Tx, workspaceID, userID int
 
 // Members lists a workspace's people by email.
 func (db *DB) Members(ctx context.Context, workspaceID int64) ([]parley.Member, error) {
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`SELECT u.id, u.email, u.name, u.created_at, m.role
+	rows, err := db.primary.QueryContext(ctx, db.dialect.rebind(`SELECT u.id, u.email, u.name, u.created_at, m.role
 		FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? ORDER BY u.email`), workspaceID)
 	if err != nil {
 		return nil, fmt.Errorf("store: members: %w", err)
@@ -139,7 +139,7 @@ func (db *DB) Members(ctx context.Context, workspaceID int64) ([]parley.Member, 
 
 // Memberships lists the workspaces a user belongs to, by slug.
 func (db *DB) Memberships(ctx context.Context, userID int64) ([]parley.Membership, error) {
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`SELECT `+workspaceColumns+`, m.role FROM memberships m
+	rows, err := db.primary.QueryContext(ctx, db.dialect.rebind(`SELECT `+workspaceColumns+`, m.role FROM memberships m
 		JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.slug`), userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: memberships: %w", err)
@@ -165,7 +165,7 @@ func (db *DB) Credentials(ctx context.Context, email string) (parley.User, strin
 		u    parley.User
 		hash string
 	)
-	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT id, email, name, created_at, password_hash FROM users WHERE email = ?`),
+	err := db.primary.QueryRowContext(ctx, db.dialect.rebind(`SELECT id, email, name, created_at, password_hash FROM users WHERE email = ?`),
 		strings.ToLower(strings.TrimSpace(email))).Scan(&u.ID, &u.Email, &u.Name, scanInstant(&u.CreatedAt), &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, "", parley.Errorf(parley.KindNotFound, "no user %q", email)
@@ -214,7 +214,7 @@ func (db *DB) CreateSession(ctx context.Context, idHash string, userID int64, no
 // SessionUser returns the user of a live session.
 func (db *DB) SessionUser(ctx context.Context, idHash string, now time.Time) (parley.User, error) {
 	var u parley.User
-	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT u.id, u.email, u.name, u.created_at
+	err := db.primary.QueryRowContext(ctx, db.dialect.rebind(`SELECT u.id, u.email, u.name, u.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?`),
 		idHash, db.dialect.instant(now)).Scan(&u.ID, &u.Email, &u.Name, scanInstant(&u.CreatedAt))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -271,7 +271,7 @@ const tokenTouchEvery = time.Minute
 
 // UseToken returns the live token with this hash and notes that it was used.
 func (db *DB) UseToken(ctx context.Context, hash string, now time.Time) (parley.Token, error) {
-	t, err := scanToken(db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT `+tokenColumns+`
+	t, err := scanToken(db.primary.QueryRowContext(ctx, db.dialect.rebind(`SELECT `+tokenColumns+`
 		FROM api_tokens WHERE hash = ? AND revoked_at IS NULL`), hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, parley.Errorf(parley.KindUnauthorized, "unknown or revoked token")
@@ -292,7 +292,7 @@ func (db *DB) UseToken(ctx context.Context, hash string, now time.Time) (parley.
 
 // Tokens lists a workspace's tokens, revoked ones included, newest first.
 func (db *DB) Tokens(ctx context.Context, workspaceID int64) ([]parley.Token, error) {
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`SELECT `+tokenColumns+` FROM api_tokens
+	rows, err := db.primary.QueryContext(ctx, db.dialect.rebind(`SELECT `+tokenColumns+` FROM api_tokens
 		WHERE workspace_id = ? ORDER BY id DESC`), workspaceID)
 	if err != nil {
 		return nil, fmt.Errorf("store: tokens: %w", err)
@@ -341,7 +341,7 @@ func (db *DB) insertAudit(ctx context.Context, q queryer, workspaceID int64, e p
 
 // AuditLog lists the latest changes of a workspace, newest first.
 func (db *DB) AuditLog(ctx context.Context, workspaceID int64, limit int) ([]parley.AuditEntry, error) {
-	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`SELECT id, actor, action, subject, detail, at FROM audit_log
+	rows, err := db.primary.QueryContext(ctx, db.dialect.rebind(`SELECT id, actor, action, subject, detail, at FROM audit_log
 		WHERE workspace_id = ? ORDER BY id DESC LIMIT ?`), workspaceID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit log: %w", err)
@@ -360,7 +360,7 @@ func (db *DB) AuditLog(ctx context.Context, workspaceID int64, limit int) ([]par
 
 // WorkspaceByID returns the workspace with the given id.
 func (db *DB) WorkspaceByID(ctx context.Context, id int64) (parley.Workspace, error) {
-	ws, err := scanWorkspace(db.read.QueryRowContext(ctx, db.dialect.rebind(
+	ws, err := scanWorkspace(db.primary.QueryRowContext(ctx, db.dialect.rebind(
 		`SELECT `+workspaceColumns+` FROM workspaces w WHERE w.id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return parley.Workspace{}, parley.Errorf(parley.KindNotFound, "workspace %d not found", id)

@@ -37,7 +37,7 @@ func (db *DB) Rollups(ctx context.Context, workspaceID int64, from, to string) (
 		args = append(args, to)
 	}
 	var text sql.NullString
-	if err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT string_agg(line, ?) FROM (`+q+` ORDER BY day, channel, metric, label) cells`),
+	if err := db.reader(ctx).QueryRowContext(ctx, db.dialect.rebind(`SELECT string_agg(line, ?) FROM (`+q+` ORDER BY day, channel, metric, label) cells`),
 		append([]any{"\n"}, args...)...).Scan(&text); err != nil {
 		return nil, fmt.Errorf("store: read rollups: %w", err)
 	}
@@ -93,7 +93,7 @@ func parseRollups(text string) ([]parley.Rollup, error) {
 // rollups change: a report built at one version stays right until then.
 func (db *DB) RollupVersion(ctx context.Context, workspaceID int64) (int64, error) {
 	var v int64
-	err := db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT version FROM rollup_versions WHERE workspace_id = ?`), workspaceID).Scan(&v)
+	err := db.reader(ctx).QueryRowContext(ctx, db.dialect.rebind(`SELECT version FROM rollup_versions WHERE workspace_id = ?`), workspaceID).Scan(&v)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: rollup version: %w", err)
 	}

@@ -97,7 +97,7 @@ func (db *DB) DeleteShortAnswer(ctx context.Context, workspaceID, id int64, now 
 
 // ShortAnswer returns one short answer that is not deleted.
 func (db *DB) ShortAnswer(ctx context.Context, workspaceID, id int64) (parley.ShortAnswer, error) {
-	a, err := scanShortAnswer(db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT `+shortAnswerColumns+`
+	a, err := scanShortAnswer(db.reader(ctx).QueryRowContext(ctx, db.dialect.rebind(`SELECT `+shortAnswerColumns+`
 		FROM short_answers WHERE workspace_id = ? AND id = ? AND deleted_at IS NULL`), workspaceID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, parley.Errorf(parley.KindNotFound, "short answer %d not found", id)
@@ -120,7 +120,7 @@ func (db *DB) ShortAnswers(ctx context.Context, workspaceID int64, since time.Ti
 		q = `SELECT ` + shortAnswerColumns + ` FROM short_answers WHERE workspace_id = ? AND updated_at > ? ORDER BY updated_at, id`
 		args = append(args, d.instant(since))
 	}
-	rows, err := db.read.QueryContext(ctx, d.rebind(q), args...)
+	rows, err := db.reader(ctx).QueryContext(ctx, d.rebind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: short answers: %w", err)
 	}

@@ -72,7 +72,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		{db.write, saveOutcomesSQL(saveChunk)},
 		{db.write, addRollupsSQL(saveChunk)},
 		{db.write, saveGapSignalsSQL(saveChunk)},
-		{db.read, eventsOfSQL(claimChunk)},
+		{db.primary, eventsOfSQL(claimChunk)},
 	} {
 		st, err := s.pool.PrepareContext(ctx, s.query)
 		if err != nil {
@@ -91,10 +91,12 @@ func (db *DB) execTx(ctx context.Context, tx *sql.Tx, query string, args ...any)
 	return tx.ExecContext(ctx, db.dialect.rebind(query), args...)
 }
 
-// queryRead runs a query on the read pool, prepared if prepare readied it.
+// queryRead runs a query on the pool reader gives for ctx, prepared if
+// prepare readied it there.
 func (db *DB) queryRead(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st, ok := db.prepared[query]; ok {
+	pool := db.reader(ctx)
+	if st, ok := db.prepared[query]; ok && pool == db.primary {
 		return st.QueryContext(ctx, args...)
 	}
-	return db.read.QueryContext(ctx, db.dialect.rebind(query), args...)
+	return pool.QueryContext(ctx, db.dialect.rebind(query), args...)
 }

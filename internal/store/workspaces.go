@@ -72,7 +72,7 @@ func scanWorkspace(row interface{ Scan(...any) error }, extra ...any) (parley.Wo
 
 // Workspace returns the workspace with the given slug.
 func (db *DB) Workspace(ctx context.Context, slug string) (parley.Workspace, error) {
-	ws, err := scanWorkspace(db.read.QueryRowContext(ctx, db.dialect.rebind(
+	ws, err := scanWorkspace(db.primary.QueryRowContext(ctx, db.dialect.rebind(
 		`SELECT `+workspaceColumns+` FROM workspaces w WHERE w.slug = ?`), slug))
 	if errors.Is(err, sql.ErrNoRows) {
 		return ws, parley.Errorf(parley.KindNotFound, "workspace %q not found", slug)
@@ -85,7 +85,7 @@ func (db *DB) Workspace(ctx context.Context, slug string) (parley.Workspace, err
 
 // Workspaces lists every workspace, by id.
 func (db *DB) Workspaces(ctx context.Context) ([]parley.Workspace, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+workspaceColumns+` FROM workspaces w ORDER BY w.id`)
+	rows, err := db.primary.QueryContext(ctx, `SELECT `+workspaceColumns+` FROM workspaces w ORDER BY w.id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list workspaces: %w", err)
 	}

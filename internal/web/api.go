@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -32,12 +33,27 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, ws parley.Wo
 	return nil
 }
 
-// ingest decodes and stores one request's batch.
+// ingest decodes and stores one request's batch. The body is read first,
+// then the batch waits for an ingest slot (see Options.IngestConcurrency),
+// so that a slow sender holds no slot.
 func (s *Server) ingest(w http.ResponseWriter, r *http.Request, ws parley.Workspace) (store.InsertResult, error) {
 	// The decoder enforces the body limit itself; the extra byte lets it
 	// see that a body is over the limit rather than exactly at it, and
 	// MaxBytesReader stops a client that streams on regardless.
-	var body io.Reader = http.MaxBytesReader(w, r.Body, s.lims.MaxBytes+1)
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.lims.MaxBytes+1))
+	if err != nil {
+		return store.InsertResult{}, err
+	}
+	s.metrics.IngestWaiting.Inc()
+	select {
+	case s.ingestSlots <- struct{}{}:
+		s.metrics.IngestWaiting.Dec()
+		defer func() { <-s.ingestSlots }()
+	case <-r.Context().Done():
+		s.metrics.IngestWaiting.Dec()
+		return store.InsertResult{}, r.Context().Err()
+	}
+	var body io.Reader = bytes.NewReader(raw)
 	if r.Header.Get("Content-Encoding") == "gzip" {
 		zr, err := gzip.NewReader(body)
 		if err != nil {

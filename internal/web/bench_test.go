@@ -10,10 +10,12 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
@@ -148,9 +150,106 @@ func BenchmarkHTTPIngest(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-// reportPercentiles reports the median and the 95th percentile of took.
+// BenchmarkReadsUnderIngest measures what a person reading the pages and
+// an API client see while the server stores events as fast as forty
+// clients can send them (batches of 1,000) and evaluates them, against the
+// same reads on an idle server, in one run: the conversation list (API)
+// and the Performance page, each read in turn by one client.
+func BenchmarkReadsUnderIngest(b *testing.B) {
+	srv, db, ws := reportServer(b)
+	secret := token(b, db, ws, reportNow, parley.ScopeIngest, parley.ScopeRead)
+	items := storetest.BenchEvents(b, 100*storetest.BenchBatch, reportNow)
+	var bodies [][]byte
+	for start := 0; start < len(items); start += storetest.BenchBatch {
+		var buf bytes.Buffer
+		for _, it := range items[start:min(start+storetest.BenchBatch, len(items))] {
+			buf.Write(it.Body)
+			buf.WriteByte('\n')
+		}
+		bodies = append(bodies, buf.Bytes())
+	}
+	do := func(req *http.Request) int {
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Error(err)
+			return 0
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	reads := map[string]func() *http.Request{
+		"conversations API": func() *http.Request {
+			req, _ := http.NewRequest("GET", srv.URL+"/api/v1/conversations?limit=50", nil)
+			req.Header.Set("Authorization", "Bearer "+secret)
+			return req
+		},
+		"Performance page": func() *http.Request {
+			req, _ := http.NewRequest("GET", srv.URL+"/reports?range=last_12_weeks", nil)
+			req.AddCookie(&http.Cookie{Name: "parley_session", Value: adminCookie})
+			return req
+		},
+	}
+	// load sends batches from forty clients and evaluates, until stop.
+	load := func(stop chan struct{}) *sync.WaitGroup {
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		for range 40 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					req, _ := http.NewRequest("POST", srv.URL+"/api/v1/events", bytes.NewReader(bodies[next.Add(1)%int64(len(bodies))]))
+					req.Header.Set("Content-Type", "application/x-ndjson")
+					req.Header.Set("Authorization", "Bearer "+secret)
+					if code := do(req); code != http.StatusOK {
+						b.Errorf("ingest: status %d", code)
+						return
+					}
+				}
+			})
+		}
+		w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return reportNow }, Interval: time.Millisecond})
+		ctx, cancel := context.WithCancel(context.Background())
+		wg.Go(func() { w.Run(ctx) })
+		wg.Go(func() { <-stop; cancel() })
+		return &wg
+	}
+	for _, loaded := range []bool{false, true} {
+		for _, name := range []string{"conversations API", "Performance page"} {
+			label := name + "/idle"
+			if loaded {
+				label = name + "/under ingest"
+			}
+			b.Run(label, func(b *testing.B) {
+				if loaded {
+					stop := make(chan struct{})
+					wg := load(stop)
+					defer func() { close(stop); wg.Wait() }()
+					time.Sleep(time.Second) // let the load build up
+				}
+				var took []time.Duration
+				for b.Loop() {
+					start := time.Now()
+					if code := do(reads[name]()); code != http.StatusOK {
+						b.Fatalf("%s: status %d", name, code)
+					}
+					took = append(took, time.Since(start))
+				}
+				reportPercentiles(b, took)
+			})
+		}
+	}
+}
+
+// reportPercentiles reports the median, the 95th and the 99th percentile
+// of took.
 func reportPercentiles(b *testing.B, took []time.Duration) {
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "ms-median")
 	b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "ms-p95")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "ms-p99")
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"regexp"
 	"time"
+
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // Every request gets an id: the caller's X-Request-Id when it is a sane
@@ -86,7 +88,13 @@ func (s *Server) observe(h http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			// A read may be answered from a replica (--read-db); an
+			// action reads what it wrote from the primary.
+			ctx = store.MayLag(ctx)
+		}
+		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		h.ServeHTTP(sw, r)
 		if sw.status == 0 {

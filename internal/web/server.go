@@ -37,7 +37,18 @@ type Options struct {
 	// Metrics receives the server's measurements and serves /metrics; nil
 	// makes a registry of the server's own.
 	Metrics *metrics.Metrics
+	// IngestConcurrency is how many event batches are decoded and stored
+	// at once; the others wait their turn with their bodies read. Decoding
+	// is most of ingest's CPU, and forty batches decoded at once on two
+	// cores left a page read its 1/40th of the processor. Zero means
+	// DefaultIngestConcurrency.
+	IngestConcurrency int
 }
+
+// DefaultIngestConcurrency is Options.IngestConcurrency's default: enough
+// to keep the database's writes busy (more adds no throughput on a small
+// machine), few enough to leave the pages their share of the CPU.
+const DefaultIngestConcurrency = 4
 
 // Server is Parley's HTTP handler.
 type Server struct {
@@ -58,6 +69,8 @@ type Server struct {
 	// signins limits sign-in attempts.
 	signins *limiter
 	metrics *metrics.Metrics
+	// ingestSlots holds a token for each batch being decoded and stored.
+	ingestSlots chan struct{}
 	// reports keeps built reports until the rollups change.
 	reports *report.Cache
 }
@@ -94,6 +107,10 @@ func New(db *store.DB, opt Options) *Server {
 	if s.lims == (ingest.Limits{}) {
 		s.lims = ingest.DefaultLimits()
 	}
+	if s.opt.IngestConcurrency <= 0 {
+		s.opt.IngestConcurrency = DefaultIngestConcurrency
+	}
+	s.ingestSlots = make(chan struct{}, s.opt.IngestConcurrency)
 	s.signins = newLimiter()
 	s.reports = report.NewCache(reportCacheSize)
 	s.metrics = opt.Metrics

@@ -1,0 +1,126 @@
+package web_test
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/web"
+)
+
+// TestIngestTakesTurns: with one ingest slot, a batch waits, its body
+// read, while another is being stored, and is stored after it; the wait
+// shows in /metrics. The first batch is held in the store by an open
+// transaction about the same conversation, which only PostgreSQL lets
+// another writer run beside.
+func TestIngestTakesTurns(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("needs a second writer beside an open transaction")
+	}
+	ctx := context.Background()
+	name := "ingest-turns-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	db, err := store.Open(ctx, storetest.DSN(t)+"&application_name="+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	admin, err := sql.Open("pgx", storetest.PostgresURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return at }, Logger: quiet, IngestConcurrency: 1}))
+	defer srv.Close()
+	secret := token(t, db, ws, at, parley.ScopeIngest)
+
+	held, err := db.BeginEvents(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback()
+	line := func(id, conv string) string {
+		return `{"id":"` + id + `","type":"message","conversation_id":"` + conv + `","occurred_at":"2026-03-02T08:00:00Z","author":"visitor","text":"hi"}`
+	}
+	b, err := ingest.Decode(strings.NewReader(line("h1", "c1")), ingest.FormatNDJSON, at, ingest.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := held.Insert(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	post := func(body string, done chan<- int) {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/events", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		req.Header.Set("Authorization", "Bearer "+secret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			done <- 0
+			return
+		}
+		res.Body.Close()
+		done <- res.StatusCode
+	}
+	waiting := func() string {
+		res, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		for l := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "parley_ingest_batches_waiting "); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	first, second := make(chan int, 1), make(chan int, 1)
+	go post(line("e1", "c1"), first) // waits in the store for c1's row
+	waitUntil(t, "the first batch to wait for its conversation", func() bool {
+		var n int
+		if err := admin.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE NOT l.granted AND a.application_name = $1`, name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	})
+	go post(line("e2", "c2"), second) // waits for the slot
+	waitUntil(t, "the second batch to wait for a slot", func() bool { return waiting() == "1" })
+	if _, err := held.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := <-first, <-second; a != http.StatusOK || b != http.StatusOK {
+		t.Errorf("statuses %d, %d; want both 200", a, b)
+	}
+	if w := waiting(); w != "0" {
+		t.Errorf("batches still waiting: %s", w)
+	}
+}
+
+// waitUntil polls cond until it holds, failing the test after a minute.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
