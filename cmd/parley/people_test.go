@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -100,28 +102,82 @@ func TestPeopleAndTokenCommands(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	dsn := "sqlite:" + t.TempDir() + "/demo.db"
-	base, out := serveWith(t, "demo", "--addr", "127.0.0.1:0", "--db", dsn, "--conversations", "300", "--days", "7")
-	m := regexp.MustCompile(`sign in as demo@example.com with password (\S+)`).FindStringSubmatch(out.String())
-	if m == nil {
-		t.Fatalf("demo printed no sign-in: %s", out.String())
+	password := regexp.MustCompile(`sign in as demo@example.com with password (\S+)`)
+	tokenCmd := regexp.MustCompile(`\n  (parley token create .*)\n`)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	signIn := func(t *testing.T, base, pw string) *http.Cookie {
+		t.Helper()
+		res, err := noRedirect.PostForm(base+"/signin", url.Values{"email": {"demo@example.com"}, "password": {pw}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther || len(res.Cookies()) == 0 {
+			t.Fatalf("signing in with the printed password: %d", res.StatusCode)
+		}
+		return res.Cookies()[0]
 	}
-	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := cl.PostForm(base+"/signin", url.Values{"email": {"demo@example.com"}, "password": {m[1]}})
-	if err != nil {
-		t.Fatal(err)
+	get := func(t *testing.T, u string, c *http.Cookie) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", u, nil)
+		req.AddCookie(c)
+		res, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, b
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther || len(res.Cookies()) == 0 {
-		t.Fatalf("signing in with the printed password: %d", res.StatusCode)
-	}
-	req, _ := http.NewRequest("GET", base+"/api/v1/reports/performance?range=last_4_weeks", nil)
-	req.AddCookie(res.Cookies()[0])
-	rep, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep.Body.Close()
-	if rep.StatusCode != http.StatusOK {
-		t.Errorf("the demo's report: %d", rep.StatusCode)
-	}
+	var first string
+	var session *http.Cookie
+	t.Run("first start", func(t *testing.T) {
+		base, out := serveWith(t, "demo", "--addr", "127.0.0.1:0", "--db", dsn, "--conversations", "600")
+		m := password.FindStringSubmatch(out.String())
+		if m == nil {
+			t.Fatalf("demo printed no sign-in: %s", out.String())
+		}
+		first, session = m[1], signIn(t, base, m[1])
+		// The default report, twelve weeks, has conversations in its
+		// first week: the demo's data fills the range the page shows.
+		code, body := get(t, base+"/api/v1/reports/performance", session)
+		var rep struct {
+			Series []struct{ Conversations int64 }
+		}
+		if err := json.Unmarshal(body, &rep); code != http.StatusOK || err != nil || len(rep.Series) != 12 {
+			t.Fatalf("the demo's report: %d %v, %d weeks", code, err, len(rep.Series))
+		}
+		if rep.Series[0].Conversations == 0 {
+			t.Error("the first week of the default range is empty")
+		}
+		// The token command it prints works on the demo's database.
+		c := tokenCmd.FindStringSubmatch(out.String())
+		if c == nil || !strings.Contains(c[1], "--db "+dsn) {
+			t.Fatalf("demo printed no token command for %s: %s", dsn, out.String())
+		}
+		r := runParley(t, "", "token", "create", "--db", dsn, "--name", "agent platform", "--scopes", "ingest")
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "pk_") {
+			t.Fatalf("token create: %d %s %s", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("restart keeps the password and the sessions", func(t *testing.T) {
+		base, out := serveWith(t, "demo", "--addr", "127.0.0.1:0", "--db", dsn)
+		if m := password.FindStringSubmatch(out.String()); m == nil || m[1] != first {
+			t.Errorf("after a restart the demo prints %q, want the same password %q", m, first)
+		}
+		if code, _ := get(t, base+"/reports", session); code != http.StatusOK {
+			t.Errorf("after a restart the demo admin is signed out: %d", code)
+		}
+	})
+	t.Run("new password", func(t *testing.T) {
+		base, out := serveWith(t, "demo", "--addr", "127.0.0.1:0", "--db", dsn, "--new-password")
+		m := password.FindStringSubmatch(out.String())
+		if m == nil || m[1] == first {
+			t.Fatalf("--new-password printed %q, the first password was %q", m, first)
+		}
+		signIn(t, base, m[1])
+		if code, _ := get(t, base+"/reports", session); code != http.StatusSeeOther {
+			t.Errorf("the old session still works after --new-password: %d", code)
+		}
+	})
 }
