@@ -102,7 +102,7 @@ func (a *app) command() *ffcli.Command {
 		FlagSet:    flag.NewFlagSet("parley", flag.ContinueOnError),
 		Subcommands: []*ffcli.Command{
 			a.serveCmd(), a.ingestCmd(), a.genCmd(), a.evaluateCmd(), a.rebuildCmd(), a.reportCmd(), a.conversationsCmd(), a.gapsCmd(),
-			a.settingsCmd(), a.demoCmd(), a.userCmd(), a.tokenCmd(), a.workspaceCmd(), a.migrateCmd(), a.versionCmd(),
+			a.settingsCmd(), a.demoCmd(), a.userCmd(), a.tokenCmd(), a.sourceCmd(), a.workspaceCmd(), a.migrateCmd(), a.versionCmd(),
 		},
 		Exec: func(context.Context, []string) error { return flag.ErrHelp },
 	}

@@ -92,13 +92,22 @@ func NewSecret(prefix string) (string, error) {
 
 // NewToken makes an API token: the secret to show once, the hash to store,
 // and a hint (its first characters) to tell tokens apart in lists.
-func NewToken() (secret, hash, hint string, err error) {
-	secret, err = NewSecret(TokenPrefix)
+func NewToken() (secret, hash, hint string, err error) { return newToken(TokenPrefix) }
+
+func newToken(prefix string) (secret, hash, hint string, err error) {
+	secret, err = NewSecret(prefix)
 	if err != nil {
 		return "", "", "", err
 	}
-	return secret, Hash(secret), secret[:len(TokenPrefix)+4], nil
+	return secret, Hash(secret), secret[:len(prefix)+4], nil
 }
+
+// SourceTokenPrefix starts every source token: the secret in a webhook URL,
+// or an OpenTelemetry exporter's Bearer header.
+const SourceTokenPrefix = "ps_"
+
+// NewSourceToken makes a source's token, as NewToken makes an API token's.
+func NewSourceToken() (secret, hash, hint string, err error) { return newToken(SourceTokenPrefix) }
 
 // Hash is how sessions and tokens are looked up: a SHA-256 of the secret.
 // The secrets are random, so a fast hash is enough; the database never

@@ -16,22 +16,6 @@ import (
 	"github.com/parleyhq/parley/internal/ingest"
 )
 
-// Kind is the platform a source receives from.
-type Kind string
-
-// The kinds of source.
-const (
-	// KindChatwoot receives Chatwoot's webhooks at a URL that carries the
-	// source's token.
-	KindChatwoot Kind = "chatwoot"
-	// KindOTLP receives OpenTelemetry traces at /otlp/v1/traces, with the
-	// source's token as a Bearer header.
-	KindOTLP Kind = "otlp"
-)
-
-// Kinds lists every kind of source.
-var Kinds = []Kind{KindChatwoot, KindOTLP}
-
 // Event is one event mapped from a platform's payload.
 type Event struct {
 	parley.Event

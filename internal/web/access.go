@@ -262,7 +262,7 @@ func (s *Server) answered(w *statusWriter, r *http.Request, err error) bool {
 	if w.status == 0 {
 		return false
 	}
-	s.log.ErrorContext(r.Context(), "handler failed after answering", "method", r.Method, "path", r.URL.Path, "status", w.status, "err", err)
+	s.log.ErrorContext(r.Context(), "handler failed after answering", "method", r.Method, "path", loggedPath(r), "status", w.status, "err", err)
 	return true
 }
 

@@ -138,6 +138,16 @@ var routeTable = map[string]parley.Permission{
 	"GET /settings/tokens":              parley.PermAdmin,
 	"POST /settings/tokens":             parley.PermAdmin,
 	"GET /settings/audit":               parley.PermAdmin,
+	"GET /settings/sources":             parley.PermAdmin,
+	"POST /settings/sources":            parley.PermAdmin,
+	"GET /api/v1/sources":               parley.PermAdmin,
+	"POST /api/v1/sources":              parley.PermAdmin,
+	"GET /api/v1/sources/{id}":          parley.PermAdmin,
+	"PATCH /api/v1/sources/{id}":        parley.PermAdmin,
+	"DELETE /api/v1/sources/{id}":       parley.PermAdmin,
+	// Deliveries from sources authenticate themselves (by the token in
+	// the URL, or a Bearer token of their own); see deliveries_test.go.
+	"POST /hooks/chatwoot/{token}": "", "POST /otlp/v1/traces": "",
 }
 
 // grants is who holds which permission (SPEC §7), written out rather than
@@ -214,6 +224,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			path = strings.Replace(path, "{id}", fmt.Sprint(topic), 1)
 		case strings.Contains(path, "/conversations/{id}"):
 			path = strings.Replace(path, "{id}", url.PathEscape(conv), 1)
+		case strings.Contains(path, "/sources/{id}"):
+			src, err := db.CreateSource(ctx, ws.ID, parley.NewSource{Kind: parley.SourceChatwoot, Name: "matrix"}, auth.Hash(path+time.Now().String()), "ps_x", reportNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path = strings.Replace(path, "{id}", fmt.Sprint(src.ID), 1)
 		case strings.Contains(path, "{id}"):
 			path = strings.Replace(path, "{id}", fmt.Sprint(answer()), 1)
 		}
@@ -235,6 +251,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			body, ctype = `{"question":"Q?","answer":"A."}`, "application/json"
 		case strings.HasPrefix(path, "/api/v1/settings"):
 			body, ctype = `{"week_start":"monday"}`, "application/json"
+		case path == "/api/v1/sources":
+			body, ctype = `{"kind":"chatwoot","name":"Chatwoot"}`, "application/json"
+		case strings.HasPrefix(path, "/api/v1/sources/"):
+			body, ctype = `{"signing_secret":"s3cret"}`, "application/json"
 		case strings.HasPrefix(path, "/gaps/"):
 			body, ctype = "action=rename&name=renamed", "application/x-www-form-urlencoded"
 		case method == http.MethodPost:

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -37,36 +38,60 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, ws parley.Wo
 // then the batch waits for an ingest slot (see Options.IngestConcurrency),
 // so that a slow sender holds no slot.
 func (s *Server) ingest(w http.ResponseWriter, r *http.Request, ws parley.Workspace) (store.InsertResult, error) {
-	// The decoder enforces the body limit itself; the extra byte lets it
-	// see that a body is over the limit rather than exactly at it, and
-	// MaxBytesReader stops a client that streams on regardless.
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.lims.MaxBytes+1))
+	raw, err := s.readRaw(w, r)
 	if err != nil {
 		return store.InsertResult{}, err
 	}
-	s.metrics.IngestWaiting.Inc()
-	select {
-	case s.ingestSlots <- struct{}{}:
-		s.metrics.IngestWaiting.Dec()
-		defer func() { <-s.ingestSlots }()
-	case <-r.Context().Done():
-		s.metrics.IngestWaiting.Dec()
-		return store.InsertResult{}, r.Context().Err()
+	release, err := s.ingestSlot(r.Context())
+	if err != nil {
+		return store.InsertResult{}, err
 	}
-	var body io.Reader = bytes.NewReader(raw)
-	if r.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(body)
-		if err != nil {
-			return store.InsertResult{}, parley.Errorf(parley.KindInvalid, "body: not valid gzip: %v", err)
-		}
-		defer zr.Close()
-		body = zr
+	defer release()
+	body, closer, err := unpacked(r, raw)
+	if err != nil {
+		return store.InsertResult{}, err
 	}
+	defer closer()
 	batch, err := ingest.Decode(body, ingest.FormatForContentType(r.Header.Get("Content-Type")), s.now(), s.lims)
 	if err != nil {
 		return store.InsertResult{}, err
 	}
 	return s.db.InsertEvents(r.Context(), ws.ID, batch)
+}
+
+// readRaw reads a request's body as sent. The decoder enforces the body
+// limit itself; the extra byte lets it see that a body is over the limit
+// rather than exactly at it, and MaxBytesReader stops a client that
+// streams on regardless.
+func (s *Server) readRaw(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, s.lims.MaxBytes+1))
+}
+
+// ingestSlot waits for a slot to decode and store a batch in, and returns
+// the function that gives it back.
+func (s *Server) ingestSlot(ctx context.Context) (func(), error) {
+	s.metrics.IngestWaiting.Inc()
+	defer s.metrics.IngestWaiting.Dec()
+	select {
+	case s.ingestSlots <- struct{}{}:
+		return func() { <-s.ingestSlots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// unpacked is a read body as its sender packed it: gunzipped when its
+// Content-Encoding says gzip.
+func unpacked(r *http.Request, raw []byte) (io.Reader, func(), error) {
+	var body io.Reader = bytes.NewReader(raw)
+	if r.Header.Get("Content-Encoding") != "gzip" {
+		return body, func() {}, nil
+	}
+	zr, err := gzip.NewReader(body)
+	if err != nil {
+		return nil, nil, parley.Errorf(parley.KindInvalid, "body: not valid gzip: %v", err)
+	}
+	return zr, func() { zr.Close() }, nil
 }
 
 // errorBody is the one shape of every API error (SPEC §8).
@@ -94,7 +119,7 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	err = s.classify(err)
 	kind := parley.KindOf(err)
 	if kind == parley.KindInternal {
-		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", loggedPath(r), "err", err)
 	}
 	var b errorBody
 	b.Error.Code = kind

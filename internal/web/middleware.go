@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/internal/store"
@@ -108,7 +109,17 @@ func (s *Server) observe(h http.Handler) http.Handler {
 		} else if r.Pattern != "GET /healthz" && r.Pattern != "GET /readyz" && r.Pattern != "GET /metrics" && r.Pattern != "GET /static/" {
 			level = slog.LevelInfo
 		}
-		s.log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "path", r.URL.Path,
+		s.log.Log(r.Context(), level, "request", "method", r.Method, "route", r.Pattern, "path", loggedPath(r),
 			"status", sw.status, "duration_ms", float64(took.Microseconds())/1000)
 	})
+}
+
+// loggedPath is a request's path as a log may show it: a source's token in
+// the path (a webhook URL holds it, as a webhook sender cannot set
+// headers) is cut to its first characters, as lists show it.
+func loggedPath(r *http.Request) string {
+	if t := r.PathValue("token"); len(t) > 7 {
+		return strings.Replace(r.URL.Path, t, t[:7]+"…", 1)
+	}
+	return r.URL.Path
 }

@@ -61,6 +61,7 @@ var schemaTypes = map[string]any{
 	"GapSignal":         parley.GapSignal{},
 	"Source":            parley.Source{},
 	"Action":            parley.Action{},
+	"InboundSource":     parley.InboundSource{},
 }
 
 // jsonFields lists the JSON names of a struct's fields, embedded structs

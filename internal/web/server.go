@@ -73,6 +73,8 @@ type Server struct {
 	ingestSlots chan struct{}
 	// reports keeps built reports until the rollups change.
 	reports *report.Cache
+	// refusals are the unauthenticated deliveries refused, per source.
+	refusals refusals
 }
 
 // WarmReports builds again the reports people looked at last, once the
@@ -142,6 +144,15 @@ func (s *Server) register() {
 	s.publicPage("POST /setup", s.postSetup)
 
 	s.api("POST /api/v1/events", parley.PermIngest, s.postEvents)
+	// Sources authenticate their deliveries themselves: Chatwoot by the
+	// token in the URL and its signature, OTLP by a Bearer token.
+	s.publicAPI("POST "+parley.ChatwootHookPath+"{token}", s.postChatwoot)
+	s.publicAPI("POST "+parley.OTLPPath+"/v1/traces", s.postTraces)
+	s.api("GET /api/v1/sources", parley.PermAdmin, s.getSources)
+	s.api("POST /api/v1/sources", parley.PermAdmin, s.postSource)
+	s.api("GET /api/v1/sources/{id}", parley.PermAdmin, s.getSource)
+	s.api("PATCH /api/v1/sources/{id}", parley.PermAdmin, s.patchSource)
+	s.api("DELETE /api/v1/sources/{id}", parley.PermAdmin, s.deleteSource)
 	s.api("GET /api/v1/reports/performance", parley.PermRead, s.getPerformance, reportParams("format", "chart")...)
 	s.api("GET /api/v1/conversations", parley.PermRead, s.getConversations, conversationParams("limit", "format")...)
 	s.api("GET /api/v1/conversations/{id}", parley.PermRead, s.getConversation)
@@ -174,6 +185,8 @@ func (s *Server) register() {
 	s.page("POST /settings/people", parley.PermAdmin, s.postPeople)
 	s.page("GET /settings/tokens", parley.PermAdmin, s.tokensPage)
 	s.page("POST /settings/tokens", parley.PermAdmin, s.postTokens)
+	s.page("GET /settings/sources", parley.PermAdmin, s.sourcesPage)
+	s.page("POST /settings/sources", parley.PermAdmin, s.postSources)
 	s.page("GET /settings/audit", parley.PermAdmin, s.auditPage)
 
 	s.publicPage("/", func(w http.ResponseWriter, r *http.Request, l Lang) error {

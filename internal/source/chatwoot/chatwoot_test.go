@@ -28,6 +28,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -480,4 +481,46 @@ func FuzzMap(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestVerify(t *testing.T) {
+	body := read(t, "bot_answer_02_visitor_message.json")
+	const secret = "whsec_4f8d2c"
+	now := time.Unix(1795510900, 0)
+	ts := now.Unix() - 30
+	good := chatwoot.Sign(secret, ts, body)
+	if !strings.HasPrefix(good, "sha256=") || len(good) != len("sha256=")+64 {
+		t.Fatalf("signature %q", good)
+	}
+	stamp := func(n int64) string { return strconv.FormatInt(n, 10) }
+	tests := []struct {
+		name, sig, ts string
+		body          []byte
+		header        string // the header the refusal names; "" for accepted
+	}{
+		{"signed as Chatwoot signs", good, stamp(ts), body, ""},
+		{"no signature", "", stamp(ts), body, chatwoot.SignatureHeader},
+		{"no timestamp", good, "", body, chatwoot.TimestampHeader},
+		{"a timestamp that is no number", good, "yesterday", body, chatwoot.TimestampHeader},
+		{"older than five minutes", chatwoot.Sign(secret, now.Unix()-301, body), stamp(now.Unix() - 301), body, chatwoot.TimestampHeader},
+		{"five minutes ahead", chatwoot.Sign(secret, now.Unix()+301, body), stamp(now.Unix() + 301), body, chatwoot.TimestampHeader},
+		{"signed with another secret", chatwoot.Sign("other", ts, body), stamp(ts), body, chatwoot.SignatureHeader},
+		{"a changed body", good, stamp(ts), append([]byte(" "), body...), chatwoot.SignatureHeader},
+		{"the signature of another time", good, stamp(ts + 1), body, chatwoot.SignatureHeader},
+		{"no sha256= prefix", strings.TrimPrefix(good, "sha256="), stamp(ts), body, chatwoot.SignatureHeader},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := chatwoot.Verify(secret, tt.sig, tt.ts, tt.body, now)
+			if tt.header == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if parley.KindOf(err) != parley.KindUnauthorized || !strings.Contains(parley.MessageOf(err), tt.header) {
+				t.Errorf("Verify: %v, want unauthorized naming %s", err, tt.header)
+			}
+		})
+	}
 }
