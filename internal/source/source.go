@@ -51,6 +51,10 @@ func Clip(s string) (string, bool) {
 // a client had posted them to /api/v1/events: a problem is reported with
 // the index of its event in events.
 func Validate(events []Event, now time.Time, lim ingest.Limits) (ingest.Batch, error) {
+	if len(events) == 0 {
+		// A delivery that says nothing Parley counts is no empty body.
+		return ingest.Batch{}, nil
+	}
 	var buf bytes.Buffer
 	for i := range events {
 		body, err := ingest.Canonical(&events[i].Event)
