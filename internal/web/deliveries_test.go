@@ -173,8 +173,9 @@ func TestChatwootDeliveries(t *testing.T) {
 			}
 		}
 	}
-	// 3 conversations: started, messages (2 + 3 + 2), a handoff, 3 closes.
-	if want := 3 + 7 + 1 + 3; stored != want {
+	// 3 conversations: started, messages (2 + 3 + 2), a handoff, 3 closes,
+	// a CSAT answer.
+	if want := 3 + 7 + 1 + 3 + 1; stored != want {
 		t.Errorf("stored %d events, want %d", stored, want)
 	}
 	if c := s.counts(t); c.Events != int64(stored) || c.Conversations != 3 {

@@ -9,6 +9,8 @@
 //     notes, activity messages, templates and outgoing messages without a
 //     sender (automations) say nothing about the conversation and are left
 //     out.
+//   - the visitor's answer to the CSAT survey is a csat event, its 1–5
+//     rating and comment.
 //   - a status change from pending to open, which is how a Chatwoot bot
 //     hands a conversation to people, is a handoff by the customer agent;
 //     a change to resolved closes the conversation.
@@ -26,9 +28,12 @@
 package chatwoot
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -184,7 +189,11 @@ func (m *mapper) message(event string, msg *message) {
 		return
 	}
 	author, use := authorOf(msg)
-	if event != "message_created" || !use {
+	csat, isCSAT := csatOf(msg)
+	switch {
+	case event == "message_created" && use:
+	case event == "message_updated" && isCSAT:
+	default:
 		return
 	}
 	var account recordID
@@ -196,7 +205,7 @@ func (m *mapper) message(event string, msg *message) {
 		m.fail("id", "required: the message's id ("+idRule+")")
 		ok = false
 	}
-	if msg.CreatedAt.bad {
+	if msg.CreatedAt.bad && !isCSAT {
 		m.fail("created_at", "must be a time")
 		ok = false
 	}
@@ -204,6 +213,10 @@ func (m *mapper) message(event string, msg *message) {
 		return
 	}
 	m.started(p, msg.Conversation)
+	if isCSAT {
+		m.csat(p, msg, csat)
+		return
+	}
 	text, clipped := source.Clip(string(msg.Content))
 	e := m.event(p, parley.EventMessage, p.eventID("message", string(msg.ID)), msg.CreatedAt, "created_at", msg.ID, clipped)
 	e.Author, e.Text = author, text
@@ -229,6 +242,40 @@ func authorOf(msg *message) (parley.Author, bool) {
 		}
 	}
 	return "", false
+}
+
+// csatOf finds the visitor's answer to a CSAT survey in a message.
+func csatOf(msg *message) (csatResponse, bool) {
+	var r struct {
+		Response *csatResponse `json:"csat_survey_response"`
+	}
+	if msg.ContentType != "input_csat" || len(msg.ContentAttributes.SubmittedValues) == 0 ||
+		msg.ContentAttributes.SubmittedValues.Kind() != '{' {
+		return csatResponse{}, false
+	}
+	if err := decode(msg.ContentAttributes.SubmittedValues, &r); err != nil || r.Response == nil || len(r.Response.Rating) == 0 {
+		return csatResponse{}, false
+	}
+	return *r.Response, true
+}
+
+// csat maps the answer to a CSAT survey. Chatwoot keeps one answer per
+// survey and lets the visitor change it; each answer is its own event
+// (the latest counts), so a changed answer is no conflict.
+func (m *mapper) csat(p place, msg *message, r csatResponse) {
+	rating, err := strconv.Atoi(scalar(r.Rating))
+	if err != nil || rating < parley.MinCSAT || rating > parley.MaxCSAT {
+		m.fail("content_attributes.submitted_values.csat_survey_response.rating",
+			fmt.Sprintf("must be a whole number from %d to %d", parley.MinCSAT, parley.MaxCSAT))
+		return
+	}
+	comment, clipped := source.Clip(string(r.FeedbackMessage))
+	sum := sha256.Sum256([]byte(strconv.Itoa(rating) + "\n" + comment))
+	id := p.eventID("message", string(msg.ID), "csat", hex.EncodeToString(sum[:6]))
+	// The survey message's created_at is when the survey was sent; the
+	// answer touches the conversation, whose updated_at is when it came.
+	e := m.event(p, parley.EventCSAT, id, msg.Conversation.UpdatedAt, "conversation.updated_at", msg.ID, clipped)
+	e.Rating, e.Comment = parley.CSATRating(rating), comment
 }
 
 // conversation maps the conversation_* events.

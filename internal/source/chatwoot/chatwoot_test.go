@@ -25,6 +25,8 @@ package chatwoot_test
 // (github.com/chatwoot/docs: docs/product/others/webhook-events.md).
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -89,6 +91,16 @@ func status(conv, channel string, typ parley.EventType, stamp string, when time.
 	return e
 }
 
+// csat is the event of an answer to the survey message msg.
+func csat(msg string, rating int, comment string, when time.Time, from string) source.Event {
+	sum := sha256.Sum256([]byte(strconv.Itoa(rating) + "\n" + comment))
+	return source.Event{Event: parley.Event{
+		ID: "chatwoot:3:message:" + msg + ":csat:" + hex.EncodeToString(sum[:6]), Type: parley.EventCSAT,
+		ConversationID: "chatwoot:3:41", OccurredAt: when, Channel: "chat",
+		Metadata: meta("3", "41", msg, from), Rating: parley.CSATRating(rating), Comment: comment,
+	}, ReceiptTimed: from == "receipt"}
+}
+
 func read(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
@@ -118,6 +130,7 @@ func TestFixtures(t *testing.T) {
 		{"bot_answer_04_resolved.json", []source.Event{a41, status("41", "chat", parley.EventConversationClosed, "1795510870.318275", at(70.318275))}},
 		{"bot_answer_05_activity.json", nil},
 		{"bot_answer_06_csat_survey.json", nil},
+		{"bot_answer_07_csat_response.json", []source.Event{a41, csat("9004", 5, "Quick and clear, thanks!", at(121.733102), "conversation.updated_at")}},
 		{"handoff_01_visitor_message.json", []source.Event{b42, msg("42", "chat", "9011", at(602), parley.AuthorVisitor,
 			"Someone charged my card twice at a hotel, I want to dispute it")}},
 		{"handoff_02_bot_reply.json", []source.Event{b42, msg("42", "chat", "9012", at(604), parley.AuthorCustomerAgent,
@@ -299,6 +312,64 @@ func TestRules(t *testing.T) {
 				if tt.want.receipt && (!last.OccurredAt.Equal(received) || !strings.Contains(string(last.Metadata), `"occurred_at_source":"receipt"`)) {
 					t.Errorf("a receipt-timed event has time %v and metadata %s", last.OccurredAt, last.Metadata)
 				}
+			}
+			if _, err := source.Validate(got, received, ingest.DefaultLimits()); err != nil {
+				t.Errorf("the events do not pass ingest: %v %v", err, parley.ProblemsOf(err))
+			}
+		})
+	}
+}
+
+// TestCSAT: the answer to Chatwoot's survey, in the forms it may take.
+func TestCSAT(t *testing.T) {
+	answer := func(rating any, comment any, edit func(m map[string]any)) []byte {
+		return patch(t, "bot_answer_07_csat_response.json", func(m map[string]any) {
+			r := m["content_attributes"].(map[string]any)["submitted_values"].(map[string]any)["csat_survey_response"].(map[string]any)
+			r["rating"], r["feedback_message"] = rating, comment
+			if edit != nil {
+				edit(m)
+			}
+		})
+	}
+	first := at(121.733102)
+	tests := []struct {
+		name  string
+		body  []byte
+		want  []source.Event // after conversation.started
+		field string         // of the problem, if refused
+	}{
+		{"a rating as a string", answer("4", nil, nil), []source.Event{csat("9004", 4, "", first, "conversation.updated_at")}, ""},
+		{"a changed answer is another event, which replaces the first", answer(2, "too slow", nil),
+			[]source.Event{csat("9004", 2, "too slow", first, "conversation.updated_at")}, ""},
+		{"no updated_at: the time of receipt", answer(5, "great", func(m map[string]any) { delete(conv(m), "updated_at") }),
+			[]source.Event{csat("9004", 5, "great", received, "receipt")}, ""},
+		{"a survey not yet answered is nothing", patch(t, "bot_answer_07_csat_response.json", func(m map[string]any) {
+			m["content_attributes"] = map[string]any{"display_type": "emoji"}
+		}), nil, ""},
+		{"submitted_values of a form are not a survey answer", patch(t, "bot_answer_07_csat_response.json", func(m map[string]any) {
+			m["content_type"] = "form"
+			m["content_attributes"] = map[string]any{"submitted_values": []any{map[string]any{"name": "email", "value": "a@b.c"}}}
+		}), nil, ""},
+		{"a rating of 6", answer(6, nil, nil), nil, "content_attributes.submitted_values.csat_survey_response.rating"},
+		{"a rating of 4.5", answer(4.5, nil, nil), nil, "content_attributes.submitted_values.csat_survey_response.rating"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := chatwoot.Map(tt.body, received)
+			if tt.field != "" {
+				if ps := parley.ProblemsOf(err); len(ps) != 1 || ps[0].Field != tt.field {
+					t.Fatalf("Map: %v %+v, want a problem with %s", err, ps, tt.field)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) > 0 {
+				got = got[1:] // conversation.started
+			}
+			if diff := cmp.Diff(tt.want, got, cmp.Comparer(sameJSON)); diff != "" {
+				t.Errorf("events (-want +got):\n%s", diff)
 			}
 			if _, err := source.Validate(got, received, ingest.DefaultLimits()); err != nil {
 				t.Errorf("the events do not pass ingest: %v %v", err, parley.ProblemsOf(err))

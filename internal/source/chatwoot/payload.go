@@ -31,7 +31,14 @@ import (
 //     app/listeners/agent_bot_listener.rb;
 //   - senders: AgentBot#webhook_data (app/models/agent_bot.rb, type
 //     "agent_bot"), User#webhook_data (type "user"), Contact#webhook_data,
-//     Captain::Assistant#webhook_data (type "captain_assistant").
+//     Captain::Assistant#webhook_data (type "captain_assistant");
+//   - CSAT: MessageTemplates::Template::CsatSurvey
+//     (app/services/message_templates/template/csat_survey.rb) sends a
+//     template message of content_type input_csat; the visitor's answer
+//     updates its content_attributes.submitted_values.csat_survey_response
+//     ({rating, feedback_message}, read by
+//     app/builders/csat_surveys/response_builder.rb), and Chatwoot sends
+//     message_updated.
 
 // envelope is the member every body has.
 type envelope struct {
@@ -40,15 +47,16 @@ type envelope struct {
 
 // message is Message#webhook_data.
 type message struct {
-	ID           recordID      `json:"id"`
-	Content      label         `json:"content"`
-	CreatedAt    instant       `json:"created_at"`
-	MessageType  messageType   `json:"message_type"`
-	ContentType  label         `json:"content_type"`
-	Private      bool          `json:"private"`
-	Sender       *sender       `json:"sender"`
-	Conversation *conversation `json:"conversation"`
-	Account      *record       `json:"account"`
+	ID                recordID          `json:"id"`
+	Content           label             `json:"content"`
+	CreatedAt         instant           `json:"created_at"`
+	MessageType       messageType       `json:"message_type"`
+	ContentType       label             `json:"content_type"`
+	Private           bool              `json:"private"`
+	ContentAttributes contentAttributes `json:"content_attributes"`
+	Sender            *sender           `json:"sender"`
+	Conversation      *conversation     `json:"conversation"`
+	Account           *record           `json:"account"`
 }
 
 type record struct {
@@ -58,6 +66,18 @@ type record struct {
 type sender struct {
 	ID   recordID `json:"id"`
 	Type label    `json:"type"`
+}
+
+type contentAttributes struct {
+	SubmittedValues jsontext.Value `json:"submitted_values"`
+}
+
+// csatResponse is submitted_values.csat_survey_response of a CSAT survey
+// message. submitted_values is an object on CSAT messages, but an array of
+// form values on other template messages; it is read only on the former.
+type csatResponse struct {
+	Rating          jsontext.Value `json:"rating"`
+	FeedbackMessage label          `json:"feedback_message"`
 }
 
 // conversation is Conversations::EventDataPresenter#push_data: the body of

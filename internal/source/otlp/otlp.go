@@ -30,6 +30,8 @@
 //	parley.feedback.rating         positive or negative: the visitor's rating
 //	parley.feedback.comment        of a reply, that of the span's turn or
 //	parley.feedback.message_id     the event id given here
+//	parley.csat.rating             1 to 5: the visitor's satisfaction with the
+//	parley.csat.comment            whole conversation, and why
 //	parley.conversation.closed     true: the conversation was closed here
 //
 // The reply of a turn has the event id otel:TRACE:SPAN, the trace and span
@@ -44,6 +46,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,6 +80,8 @@ const (
 	attrFeedbackRating   = "parley.feedback.rating"
 	attrFeedbackComment  = "parley.feedback.comment"
 	attrFeedbackMessage  = "parley.feedback.message_id"
+	attrCSATRating       = "parley.csat.rating"
+	attrCSATComment      = "parley.csat.comment"
 	attrClosed           = "parley.conversation.closed"
 )
 
@@ -448,6 +453,16 @@ func (m *mapper) parleyEvents(s *span) {
 			c, clipped := source.Clip(s.str(attrFeedbackComment))
 			e := m.event(s, parley.EventFeedback, s.eventID("feedback"), s.end(), from, clipped)
 			e.MessageID, e.Rating, e.Comment = target, parley.Rating(rating), c
+		}
+	}
+	if v := s.str(attrCSATRating); v != "" {
+		rating, err := strconv.Atoi(v)
+		if err != nil || rating < parley.MinCSAT || rating > parley.MaxCSAT {
+			m.problem(s, attrCSATRating, fmt.Sprintf("must be a whole number from %d to %d", parley.MinCSAT, parley.MaxCSAT))
+		} else {
+			c, clipped := source.Clip(s.str(attrCSATComment))
+			e := m.event(s, parley.EventCSAT, s.eventID("csat"), s.end(), from, clipped)
+			e.Rating, e.Comment = parley.CSATRating(rating), c
 		}
 	}
 	if s.flag(attrClosed) {

@@ -169,6 +169,7 @@ type brief struct {
 	Reason     string
 	Unanswered bool
 	Question   string
+	Rating     string
 }
 
 func briefOf(res otlp.Result) []brief {
@@ -176,7 +177,7 @@ func briefOf(res otlp.Result) []brief {
 	for _, e := range res.Events {
 		out = append(out, brief{Type: string(e.Type), Author: string(e.Author), Text: e.Text,
 			At: e.OccurredAt.Sub(t0).Seconds(), Actions: e.Actions, Sources: e.Sources,
-			Initiator: string(e.Initiator), Reason: e.Reason, Unanswered: e.Unanswered, Question: e.Question})
+			Initiator: string(e.Initiator), Reason: e.Reason, Unanswered: e.Unanswered, Question: e.Question, Rating: string(e.Rating)})
 	}
 	return out
 }
@@ -255,7 +256,7 @@ func TestJSON(t *testing.T) {
 	want := []brief{
 		{Type: "message", Author: "visitor", Text: "我可以提高刷卡額度嗎？", At: 0},
 		{Type: "message", Author: "customer_agent", Text: "I don't know how to do that yet.", At: 1.5, Unanswered: true, Question: "raise my card limit"},
-		{Type: "feedback", At: 1.5},
+		{Type: "feedback", At: 1.5, Rating: "negative"},
 	}
 	if diff := cmp.Diff(want, briefOf(res)); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
@@ -388,7 +389,14 @@ func TestRules(t *testing.T) {
 		), nil, []string{"parley.feedback.message_id"}},
 		{"a rating outside a turn naming its message", request(
 			sp(5, 0, 0, 1, conv, kv("parley.feedback.rating", "positive"), kv("parley.feedback.message_id", "otel:x:y")),
-		), []brief{{Type: "feedback", At: 1}}, nil},
+		), []brief{{Type: "feedback", At: 1, Rating: "positive"}}, nil},
+		{"a CSAT score", request(
+			sp(5, 0, 0, 1, conv, &commonpb.KeyValue{Key: "parley.csat.rating", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: 4}}},
+				kv("parley.csat.comment", "quick")),
+		), []brief{{Type: "csat", At: 1, Rating: "4"}}, nil},
+		{"a CSAT score out of range", request(
+			sp(5, 0, 0, 1, conv, kv("parley.csat.rating", "7")),
+		), nil, []string{"parley.csat.rating"}},
 		{"a closed conversation", request(
 			sp(5, 0, 0, 1, conv, kv("parley.conversation.closed", true)),
 		), []brief{{Type: "conversation.closed", At: 1}}, nil},
