@@ -84,6 +84,19 @@ func run(quick bool, dir string) error {
 		if err != nil {
 			return err
 		}
+		step("%s: sources against POST /api/v1/events, the same conversations", d)
+		out, err := goBench(env, "./internal/web", "SourceIngest", map[bool]string{true: "200x", false: "1000x"}[quick])
+		if err != nil {
+			return err
+		}
+		for _, c := range []struct{ key, bench, unit string }{
+			{"chatwoot", "SourceIngest/chatwoot", "ns/webhook"},
+			{"otlp 1", "SourceIngest/otlp/turns=1", "ns/traces"},
+			{"otlp 8", "SourceIngest/otlp/turns=8", "ns/traces"},
+		} {
+			r[c.key] = fmt.Sprintf("%.2f ms against %.2f ms a request: %.2f× as fast", metricOfBench(out, c.bench, c.unit)/1e6,
+				metricOfBench(out, c.bench, "ns/events_api")/1e6, metricOfBench(out, c.bench, "speed_vs_api"))
+		}
 		r["ingest"] = fmt.Sprintf("%.0f events/s", httpRate)
 		r["driver"] = fmt.Sprintf("%.0f events/s (HTTP ingest reaches %.0f%% of it)", rawRate, 100*httpRate/rawRate)
 		for i, n := range sizes {
@@ -144,6 +157,9 @@ func run(quick bool, dir string) error {
 	}
 	row("HTTP ingest, batches of 1,000 over loopback, 4 clients", "≥ 100,000 events/s (SQLite)", "ingest")
 	row("plain driver INSERT loop, same rows", "HTTP within 4×", "driver")
+	row("a Chatwoot webhook (signed), against posting its events to /api/v1/events, one request each, this run", "≥ 0.5× as fast", "chatwoot")
+	row("an OTLP export of 1 agent turn (3 spans), against its events posted to /api/v1/events, this run", "≥ 0.5× as fast", "otlp 1")
+	row("an OTLP export of 8 agent turns (24 spans), the same, this run", "≥ 0.5× as fast", "otlp 8")
 	for i, n := range sizes {
 		row(fmt.Sprintf("ingest of %d conversations (`parley ingest`)", n), "", fmt.Sprintf("load %d", n))
 		row(fmt.Sprintf("evaluation backfill, %d conversations", n), "≥ 100,000 conversations/s", fmt.Sprintf("eval %d", n))
