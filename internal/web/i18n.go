@@ -217,7 +217,7 @@ var messages = map[string][2]string{
 	"sources.rejected":                          {"Rejected", "已拒絕"},
 	"sources.last_error":                        {"Last error", "最近錯誤"},
 	"sources.no_error":                          {"none", "無"},
-	"sources.refused":                           {"Refused unsigned", "簽章未通過"},
+	"sources.refused":                           {"Refused, not authenticated", "驗證未通過而拒絕"},
 	"sources.refused.count":                     {"%s since this server started; the last:", "自本伺服器啟動以來 %s 次；最近一次："},
 	"sources.revoked":                           {"revoked", "已撤銷"},
 	"sources.secret":                            {"Signing secret", "簽章密鑰"},
