@@ -38,8 +38,8 @@ func (a *app) ingestCmd() *ffcli.Command {
 			if len(args) != 1 {
 				return fmt.Errorf("%w: ingest takes one FILE (or - for standard input)", errUsage)
 			}
-			if *format != "text" && *format != "json" {
-				return fmt.Errorf("%w: --format must be text or json", errUsage)
+			if err := formatOneOf(*format, "text", "json"); err != nil {
+				return err
 			}
 			res, err := a.ingest(ctx, args[0])
 			if err != nil {

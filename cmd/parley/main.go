@@ -148,9 +148,12 @@ func (a *app) printError(err error) {
 }
 
 // formatFlag checks a --format value.
-func formatFlag(format string) error {
-	if !slices.Contains([]string{"text", "json", "csv"}, format) {
-		return fmt.Errorf("%w: --format: want text, json or csv, not %q", errUsage, format)
+func formatFlag(format string) error { return formatOneOf(format, "text", "json", "csv") }
+
+// formatOneOf checks a --format flag against the formats a command writes.
+func formatOneOf(format string, allowed ...string) error {
+	if !slices.Contains(allowed, format) {
+		return fmt.Errorf("%w: --format: want %s, not %q", errUsage, strings.Join(allowed, " or "), format)
 	}
 	return nil
 }

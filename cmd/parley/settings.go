@@ -41,8 +41,8 @@ func (a *app) settingsShowCmd() *ffcli.Command {
 			if len(args) > 0 {
 				return fmt.Errorf("%w: settings show takes no arguments", errUsage)
 			}
-			if *format != "text" && *format != "json" {
-				return fmt.Errorf("%w: --format must be text or json", errUsage)
+			if err := formatOneOf(*format, "text", "json"); err != nil {
+				return err
 			}
 			db, ws, err := a.open(ctx)
 			if err != nil {
@@ -74,8 +74,8 @@ func (a *app) settingsSetCmd() *ffcli.Command {
 			"parley serve (in the background) or parley evaluate then recomputes from the raw events.",
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
-			if *format != "text" && *format != "json" {
-				return fmt.Errorf("%w: --format must be text or json", errUsage)
+			if err := formatOneOf(*format, "text", "json"); err != nil {
+				return err
 			}
 			if len(args) == 0 {
 				return fmt.Errorf("%w: settings set takes KEY=VALUE arguments, such as window=48h", errUsage)

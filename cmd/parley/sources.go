@@ -55,7 +55,7 @@ func (a *app) sourceCmd() *ffcli.Command {
 					if len(args) != 1 {
 						return fmt.Errorf("%w: source create takes one kind: chatwoot or otlp", errUsage)
 					}
-					if err := checkFormat(*createFormat); err != nil {
+					if err := formatOneOf(*createFormat, "text", "json"); err != nil {
 						return err
 					}
 					in := parley.NewSource{Kind: parley.SourceKind(args[0]), Name: strings.TrimSpace(*name)}
@@ -97,7 +97,7 @@ func (a *app) sourceCmd() *ffcli.Command {
 			{
 				Name: "list", ShortUsage: "parley source list [--format json]", ShortHelp: "List sources and what their deliveries did (never their tokens).", FlagSet: list,
 				Exec: func(ctx context.Context, args []string) error {
-					if err := checkFormat(*listFormat); err != nil {
+					if err := formatOneOf(*listFormat, "text", "json"); err != nil {
 						return err
 					}
 					db, ws, err := a.open(ctx)
@@ -235,13 +235,6 @@ func readSecret(path string) (string, error) {
 		return "", fmt.Errorf("signing secret: %w", err)
 	}
 	return strings.TrimSpace(string(b)), nil
-}
-
-func checkFormat(f string) error {
-	if f != "text" && f != "json" {
-		return fmt.Errorf("%w: --format must be text or json", errUsage)
-	}
-	return nil
 }
 
 func orDash(s string) string {

@@ -168,66 +168,55 @@ func BenchmarkSourceIngest(b *testing.B) {
 		json.Unmarshal(body, &m)
 		fixtures[name] = m
 	}
-	// Each iteration sends one delivery both ways, alternately, so that
-	// the two are measured over the same stretch of time on a shared
-	// machine, each way to a database of its own, where every event is
-	// new; each is reported per request, with their ratio.
 	b.Run("chatwoot", func(b *testing.B) {
-		sa, s := newBenchServer(b), newBenchServer(b)
-		var ds []delivery
-		var api, hook time.Duration
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			if i >= len(ds) {
-				b.StopTimer()
-				ds = append(ds, chatwootDeliveries(b, fixtures, len(ds)/len(fixtures))...)
-				b.StartTimer()
-			}
-			d := ds[i]
-			start := time.Now()
-			sa.do(b, "/api/v1/events", "application/json", d.events, "Authorization", "Bearer "+sa.ingestToken)
-			api += time.Since(start)
-			start = time.Now()
-			s.do(b, s.hook, "application/json", d.body, d.header...)
-			hook += time.Since(start)
-		}
-		reportSpeed(b, api, hook, "webhook")
+		alternate(b, "webhook", func(from int) []delivery { return chatwootDeliveries(b, fixtures, from/len(fixtures)) },
+			func(s *benchServer, d delivery) { s.do(b, s.hook, "application/json", d.body, d.header...) })
 	})
 	// OTLP: each export holds turns of new conversations, each turn an
 	// invoke_agent span with a tool and a retrieval under it.
 	for _, turns := range []int{1, 8} {
-		exports := func(b *testing.B, from, n int) []delivery {
-			var out []delivery
-			for e := from; e < from+n; e++ {
-				req := agentExport(e, turns)
-				body, _ := proto.Marshal(req)
-				events := otlp.Map(req).Events
-				out = append(out, delivery{body: body, events: eventsOf(b, events)})
-			}
-			return out
-		}
 		b.Run(fmt.Sprintf("otlp/turns=%d", turns), func(b *testing.B) {
-			sa, s := newBenchServer(b), newBenchServer(b)
-			var ds []delivery
-			var api, traces time.Duration
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if i >= len(ds) {
-					b.StopTimer()
-					ds = append(ds, exports(b, len(ds), 256)...)
-					b.StartTimer()
+			alternate(b, "traces", func(from int) []delivery {
+				var out []delivery
+				for e := from; e < from+256; e++ {
+					req := agentExport(e, turns)
+					body, _ := proto.Marshal(req)
+					out = append(out, delivery{body: body, events: eventsOf(b, otlp.Map(req).Events)})
 				}
-				d := ds[i]
-				start := time.Now()
-				sa.do(b, "/api/v1/events", "application/json", d.events, "Authorization", "Bearer "+sa.ingestToken)
-				api += time.Since(start)
-				start = time.Now()
+				return out
+			}, func(s *benchServer, d delivery) {
 				s.do(b, "/otlp/v1/traces", "application/x-protobuf", d.body, "Authorization", "Bearer "+s.otlpToken)
-				traces += time.Since(start)
-			}
-			reportSpeed(b, api, traces, "traces")
+			})
 		})
 	}
+}
+
+// alternate sends each delivery both ways, alternately, so that the two
+// are measured over the same stretch of time on a shared machine, each
+// way to a database of its own, where every event is new: its events to
+// POST /api/v1/events, and its body through the source (send). more
+// makes the next deliveries, from the given count on, outside the timer.
+func alternate(b *testing.B, name string, more func(from int) []delivery, send func(s *benchServer, d delivery)) {
+	api, src := newBenchServer(b), newBenchServer(b)
+	var (
+		ds            []delivery
+		byAPI, bySend time.Duration
+	)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i >= len(ds) {
+			b.StopTimer()
+			ds = append(ds, more(len(ds))...)
+			b.StartTimer()
+		}
+		start := time.Now()
+		api.do(b, "/api/v1/events", "application/json", ds[i].events, "Authorization", "Bearer "+api.ingestToken)
+		byAPI += time.Since(start)
+		start = time.Now()
+		send(src, ds[i])
+		bySend += time.Since(start)
+	}
+	reportSpeed(b, byAPI, bySend, name)
 }
 
 // reportSpeed gives the time per request of each way, and how fast the source
