@@ -41,6 +41,11 @@ type Options struct {
 	// Metrics, if set, learns each batch's duration and the questions
 	// grouped.
 	Metrics *metrics.Metrics
+	// AfterEvaluate, if set, is called once evaluation of a workspace has
+	// caught up: every conversation that was due at now has been
+	// evaluated. The weekly report webhook is queued from there. Its
+	// failure is logged, and it is called again on the next pass.
+	AfterEvaluate func(ctx context.Context, ws parley.Workspace, now time.Time) error
 }
 
 // Embedder turns texts into vectors, one per text; embeddings.Client is one.
@@ -155,6 +160,11 @@ func (w *Worker) Workspace(ctx context.Context, ws parley.Workspace, st *Stats, 
 	}
 	if w.stopping() {
 		return nil
+	}
+	if w.opt.AfterEvaluate != nil {
+		if err := w.opt.AfterEvaluate(ctx, ws, now); err != nil {
+			w.opt.Logger.Warn("after evaluation", "workspace", ws.Slug, "err", err)
+		}
 	}
 	start = time.Now()
 	err = w.group(ctx, ws, now, st)

@@ -246,7 +246,8 @@ func (db *DB) groupingTopics(ctx context.Context, tx *sql.Tx, workspaceID int64)
 // questions in it; a new topic's ID is filled in.
 func (db *DB) writeTopicChange(ctx context.Context, tx *sql.Tx, workspaceID int64, c *TopicChange, now time.Time) error {
 	d := db.dialect
-	if c.ID == 0 {
+	created := c.ID == 0
+	if created {
 		state := c.State
 		if state == "" {
 			state = parley.GapOpen
@@ -273,7 +274,10 @@ func (db *DB) writeTopicChange(ctx context.Context, tx *sql.Tx, workspaceID int6
 	if state == "" {
 		state = parley.GapOpen
 	}
-	return db.setSignals(ctx, tx, workspaceID, c.ID, state, c.Recurrence, c.Questions)
+	if err := db.setSignals(ctx, tx, workspaceID, c.ID, state, c.Recurrence, c.Questions); err != nil {
+		return err
+	}
+	return db.queueTopicChange(ctx, tx, workspaceID, c, created, now)
 }
 
 // setSignals puts questions in a topic with a state.

@@ -329,6 +329,9 @@ func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time)
 	if err := ev.lock(ctx, now); err != nil {
 		return err
 	}
+	if err := ev.queueDecided(ctx, results, now); err != nil {
+		return err
+	}
 	d := ev.db.dialect
 	delta := map[cell]int64{}
 	var (
