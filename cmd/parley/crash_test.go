@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,8 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,10 +34,7 @@ func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts a server many times")
 	}
-	bin := filepath.Join(t.TempDir(), "parley")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildParley(t)
 	dsn := storetest.DSN(t)
 	gen := runParley(t, "", "gen", "--conversations", "1500", "--days", "5", "--seed", "11", "--end", "2026-11-20T00:00:00Z")
 	if gen.code != 0 {
@@ -66,27 +60,12 @@ func TestCrashSafety(t *testing.T) {
 	for i := range batches {
 		pending <- i
 	}
-	urlPattern := regexp.MustCompile(`"url":"(http://[^"]+)"`)
 	start := func() *exec.Cmd {
 		t.Helper()
-		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn)
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := urlPattern.FindStringSubmatch(sc.Text()); m != nil {
-				mu.Lock()
-				base = m[1]
-				mu.Unlock()
-				break
-			}
-		}
-		go io.Copy(io.Discard, stderr)
+		cmd, u := startServe(t, bin, "--db", dsn)
+		mu.Lock()
+		base = u
+		mu.Unlock()
 		return cmd
 	}
 	send := func(i int) bool {

@@ -32,6 +32,7 @@ func (a *app) demoCmd() *ffcli.Command {
 	conversations := fs.Int("conversations", 9000, "conversations to generate into an empty database")
 	days := fs.Int("days", 84, "days the generated conversations span, ending now (84: the report's default 12 weeks)")
 	newPassword := fs.Bool("new-password", false, "give the demo admin a new password (signing them out) and print it")
+	a.serveWebhookFlags(fs)
 	return &ffcli.Command{
 		Name:       "demo",
 		ShortUsage: "parley demo [--db sqlite:parley-demo.db] [--addr HOST:PORT] [--new-password]",

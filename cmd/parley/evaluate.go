@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/internal/embeddings"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/webhook"
 )
 
 // nowFlag adds --now to fs: the time evaluation takes as the present, so
@@ -268,7 +269,10 @@ func printable(s string) string {
 // worker builds the evaluation worker, with the embeddings client if one
 // is configured.
 func (a *app) worker(db *store.DB, now func() time.Time, embedder func() (*embeddings.Client, error)) (*pipeline.Worker, error) {
-	opt := pipeline.Options{Now: now, Logger: a.log}
+	opt := pipeline.Options{Now: now, Logger: a.log, AfterEvaluate: func(ctx context.Context, ws parley.Workspace, now time.Time) error {
+		_, err := webhook.QueueWeekly(ctx, db, ws, now)
+		return err
+	}}
 	c, err := embedder()
 	if err != nil {
 		return nil, err

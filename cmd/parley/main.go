@@ -65,6 +65,10 @@ type app struct {
 	log       *slog.Logger
 	// secureCookies is serve's --secure-cookies.
 	secureCookies bool
+	// webhookAllow is --webhook-allow-net, webhookTimeout serve's
+	// --webhook-timeout.
+	webhookAllow   string
+	webhookTimeout time.Duration
 }
 
 // run executes one command line and returns the process exit code.
@@ -102,7 +106,7 @@ func (a *app) command() *ffcli.Command {
 		FlagSet:    flag.NewFlagSet("parley", flag.ContinueOnError),
 		Subcommands: []*ffcli.Command{
 			a.serveCmd(), a.ingestCmd(), a.genCmd(), a.evaluateCmd(), a.rebuildCmd(), a.reportCmd(), a.conversationsCmd(), a.gapsCmd(),
-			a.settingsCmd(), a.demoCmd(), a.userCmd(), a.tokenCmd(), a.sourceCmd(), a.workspaceCmd(), a.migrateCmd(), a.versionCmd(),
+			a.settingsCmd(), a.webhookCmd(), a.demoCmd(), a.userCmd(), a.tokenCmd(), a.sourceCmd(), a.workspaceCmd(), a.migrateCmd(), a.versionCmd(),
 		},
 		Exec: func(context.Context, []string) error { return flag.ErrHelp },
 	}

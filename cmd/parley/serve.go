@@ -15,12 +15,14 @@ import (
 	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/web"
+	"github.com/parleyhq/parley/internal/webhook"
 )
 
 func (a *app) serveCmd() *ffcli.Command {
 	fs := a.flags("serve")
 	addr := fs.String("addr", "localhost:8080", "address to listen on (env PARLEY_ADDR)")
 	fs.BoolVar(&a.secureCookies, "secure-cookies", false, "mark cookies Secure even on plain HTTP, behind a proxy that terminates TLS (env PARLEY_SECURE_COOKIES)")
+	a.serveWebhookFlags(fs)
 	embedder := a.embeddingFlags(fs)
 	a.poolFlags(fs)
 	return &ffcli.Command{
@@ -40,6 +42,12 @@ func (a *app) poolFlags(fs *flag.FlagSet) {
 	fs.IntVar(&a.dbOpt.IngestConns, "db-ingest-conns", a.dbOpt.IngestConns, "event batches decoded and stored at once, and the PostgreSQL connections for them (env PARLEY_DB_INGEST_CONNS)")
 	fs.IntVar(&a.dbOpt.EvaluationConns, "db-evaluation-conns", a.dbOpt.EvaluationConns, "PostgreSQL connections for evaluation, at least 2 (env PARLEY_DB_EVALUATION_CONNS)")
 	fs.IntVar(&a.dbOpt.ReadConns, "db-read-conns", a.dbOpt.ReadConns, "connections for the pages and the read API (env PARLEY_DB_READ_CONNS)")
+}
+
+// serveWebhookFlags adds the flags of the webhook sender.
+func (a *app) serveWebhookFlags(fs *flag.FlagSet) {
+	a.webhookFlags(fs)
+	fs.DurationVar(&a.webhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "longest a webhook delivery attempt may take (env PARLEY_WEBHOOK_TIMEOUT)")
 }
 
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
@@ -62,13 +70,23 @@ func (a *app) serve(ctx context.Context, addr string, embedder func() (*embeddin
 		return err
 	}
 	worker.SetMetrics(m)
-	handler := web.New(db, web.Options{IngestConcurrency: a.dbOpt.IngestConns, Workspace: ws.Slug, Now: a.now, Logger: a.log, OnEvents: worker.Wake, SecureCookies: a.secureCookies, Metrics: m})
+	policy, err := a.webhookPolicy()
+	if err != nil {
+		return err
+	}
+	sender := webhook.New(db, webhook.Options{Now: a.now, Policy: policy, Timeout: a.webhookTimeout, Logger: a.log})
+	handler := web.New(db, web.Options{IngestConcurrency: a.dbOpt.IngestConns, Workspace: ws.Slug, Now: a.now, Logger: a.log, OnEvents: worker.Wake, SecureCookies: a.secureCookies, Metrics: m,
+		WebhookPolicy: policy, OnWebhook: sender.Wake})
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	// After a pass that evaluated something the rollups changed: the
 	// reports people looked at last are built again now, not when the
-	// next person asks.
+	// next person asks, and the deliveries it queued go out.
 	worker.SetOnPass(func(st pipeline.Stats, err error) {
-		if err != nil || st.Conversations == 0 {
+		if err != nil || st.Conversations == 0 && st.Grouped == 0 {
+			return
+		}
+		sender.Wake()
+		if st.Conversations == 0 {
 			return
 		}
 		if err := handler.WarmReports(wctx); err != nil && wctx.Err() == nil {
@@ -79,6 +97,13 @@ func (a *app) serve(ctx context.Context, addr string, embedder func() (*embeddin
 	go func() {
 		defer close(workerDone)
 		worker.Run(wctx)
+	}()
+	// The sender stops with the worker. An attempt it cuts short is not
+	// recorded: its claim lapses and it is sent again after a restart.
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		sender.Run(wctx)
 	}()
 	// The worker stops after the HTTP server: the batch in flight
 	// finishes and commits, and no new one starts. If that outlasts the
@@ -91,6 +116,7 @@ func (a *app) serve(ctx context.Context, addr string, embedder func() (*embeddin
 		case <-time.After(shutdownGrace):
 			a.log.Warn("evaluation batch still running at the shutdown deadline; it will be redone on the next start")
 		}
+		<-senderDone
 		a.log.Info("stopped")
 	}()
 	srv := &http.Server{

@@ -20,6 +20,7 @@ import (
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/web"
+	"github.com/parleyhq/parley/internal/webhook"
 )
 
 // quiet is the tests' server logger: request lines would drown test output.
@@ -148,6 +149,21 @@ var routeTable = map[string]parley.Permission{
 	// Deliveries from sources authenticate themselves (by the token in
 	// the URL, or a Bearer token of their own); see deliveries_test.go.
 	"POST /hooks/chatwoot/{token}": "", "POST /otlp/v1/traces": "",
+
+	"GET /api/v1/webhooks":                                    parley.PermAdmin,
+	"POST /api/v1/webhooks":                                   parley.PermAdmin,
+	"GET /api/v1/webhooks/{id}":                               parley.PermAdmin,
+	"PUT /api/v1/webhooks/{id}":                               parley.PermAdmin,
+	"DELETE /api/v1/webhooks/{id}":                            parley.PermAdmin,
+	"POST /api/v1/webhooks/{id}/{action}":                     parley.PermAdmin,
+	"GET /api/v1/webhooks/{id}/deliveries":                    parley.PermAdmin,
+	"GET /api/v1/webhooks/{id}/deliveries/{delivery}":         parley.PermAdmin,
+	"POST /api/v1/webhooks/{id}/deliveries/{delivery}/replay": parley.PermAdmin,
+	"GET /settings/webhooks":                                  parley.PermAdmin,
+	"POST /settings/webhooks":                                 parley.PermAdmin,
+	"GET /settings/webhooks/{id}":                             parley.PermAdmin,
+	"POST /settings/webhooks/{id}":                            parley.PermAdmin,
+	"GET /settings/webhooks/{id}/deliveries/{delivery}":       parley.PermAdmin,
 }
 
 // grants is who holds which permission (SPEC §7), written out rather than
@@ -217,6 +233,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if !ok {
 			method, path = "GET", pattern
 		}
+		if strings.Contains(path, "/webhooks/{id}") {
+			// A webhook of its own for each request, as one may delete it,
+			// with a delivery queued.
+			h, err := webhook.Create(ctx, db, ws.ID, parley.WebhookPolicy{}, parley.WebhookInput{URL: "https://hooks.example.com/p", Events: parley.WebhookEvents}, "test", reportNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := db.PingWebhook(ctx, ws.ID, h.ID, reportNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path = strings.NewReplacer("{id}", fmt.Sprint(h.ID), "{delivery}", fmt.Sprint(d.ID), "{action}", "ping").Replace(path)
+		}
 		path = strings.NewReplacer("{$}", "", "{action}", "rename").Replace(path)
 		path = strings.Replace(path, "/static/", "/static/style.css", 1)
 		switch {
@@ -255,6 +284,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			body, ctype = `{"kind":"chatwoot","name":"Chatwoot"}`, "application/json"
 		case strings.HasPrefix(path, "/api/v1/sources/"):
 			body, ctype = `{"signing_secret":"s3cret"}`, "application/json"
+		case strings.HasPrefix(path, "/api/v1/webhooks") && (method == http.MethodPost || method == http.MethodPut):
+			body, ctype = `{"url":"https://hooks.example.com/q","events":["outcome.decided"]}`, "application/json"
 		case strings.HasPrefix(path, "/gaps/"):
 			body, ctype = "action=rename&name=renamed", "application/x-www-form-urlencoded"
 		case method == http.MethodPost:

@@ -21,6 +21,7 @@ import (
 	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/web"
+	"github.com/parleyhq/parley/internal/webhook"
 )
 
 // The OpenAPI document (openapi.json) is written by hand; these tests keep
@@ -36,32 +37,44 @@ var printSchemas = flag.Bool("print-schemas", false, "print the JSON schemas the
 
 // schemaTypes are the document's component schemas that describe Go types.
 var schemaTypes = map[string]any{
-	"InsertResult":      store.InsertResult{},
-	"Event":             parley.Event{},
-	"Report":            report.Report{},
-	"Metrics":           report.Metrics{},
-	"CSAT":              report.CSAT{},
-	"CSATScore":         report.CSATScore{},
-	"CSATFact":          parley.CSATFact{},
-	"Bucket":            report.Bucket{},
-	"ChannelMetrics":    report.ChannelMetrics{},
-	"Period":            report.Period{},
-	"Settings":          parley.Settings{},
-	"VersionedSettings": parley.VersionedSettings{},
-	"SettingsChange":    store.SettingsChange{},
-	"Conversation":      parley.Conversation{},
-	"Outcome":           parley.Outcome{},
-	"TopicSummary":      parley.TopicSummary{},
-	"Topic":             parley.Topic{},
-	"GapQuestion":       parley.GapQuestion{},
-	"ShortAnswer":       parley.ShortAnswer{},
-	"Problem":           parley.Problem{},
-	"CriterionResult":   parley.CriterionResult{},
-	"RatingFact":        parley.RatingFact{},
-	"GapSignal":         parley.GapSignal{},
-	"Source":            parley.Source{},
-	"Action":            parley.Action{},
-	"InboundSource":     parley.InboundSource{},
+	"InsertResult":       store.InsertResult{},
+	"Event":              parley.Event{},
+	"Report":             report.Report{},
+	"Metrics":            report.Metrics{},
+	"CSAT":               report.CSAT{},
+	"CSATScore":          report.CSATScore{},
+	"CSATFact":           parley.CSATFact{},
+	"Bucket":             report.Bucket{},
+	"ChannelMetrics":     report.ChannelMetrics{},
+	"Period":             report.Period{},
+	"Settings":           parley.Settings{},
+	"VersionedSettings":  parley.VersionedSettings{},
+	"SettingsChange":     store.SettingsChange{},
+	"Conversation":       parley.Conversation{},
+	"Outcome":            parley.Outcome{},
+	"TopicSummary":       parley.TopicSummary{},
+	"Topic":              parley.Topic{},
+	"GapQuestion":        parley.GapQuestion{},
+	"ShortAnswer":        parley.ShortAnswer{},
+	"Problem":            parley.Problem{},
+	"CriterionResult":    parley.CriterionResult{},
+	"RatingFact":         parley.RatingFact{},
+	"GapSignal":          parley.GapSignal{},
+	"Source":             parley.Source{},
+	"Action":             parley.Action{},
+	"InboundSource":      parley.InboundSource{},
+	"Webhook":            parley.Webhook{},
+	"WebhookInput":       parley.WebhookInput{},
+	"WebhookWithSecret":  webhook.WithSecret{},
+	"Delivery":           parley.Delivery{},
+	"DeliveryAttempt":    parley.DeliveryAttempt{},
+	"WebhookEnvelope":    store.Envelope{},
+	"OutcomeDecided":     store.OutcomeDecided{},
+	"TopicEvent":         store.TopicEvent{},
+	"TopicEventQuestion": store.TopicEventQuestion{},
+	"WeeklyReport":       webhook.Weekly{},
+	"WeeklyMetrics":      webhook.WeeklyMetrics{},
+	"Span":               webhook.Span{},
 }
 
 // jsonFields lists the JSON names of a struct's fields, embedded structs
@@ -275,7 +288,7 @@ func TestOpenAPIRoutesAndParameters(t *testing.T) {
 	for _, p := range parley.ConversationFilterParams {
 		code[p.Name] = true
 	}
-	for _, file := range []string{"api.go", "reports.go", "query.go", "gaps.go", "access.go"} {
+	for _, file := range []string{"api.go", "reports.go", "query.go", "gaps.go", "access.go", "webhooks.go"} {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
@@ -340,6 +353,13 @@ func TestOpenAPIExamples(t *testing.T) {
 					u := srv.URL + strings.NewReplacer("{id}", fmt.Sprint(topic), "{action}", "rename").Replace(path)
 					if strings.HasPrefix(path, "/api/v1/short-answers/{id}") {
 						u = srv.URL + strings.Replace(path, "{id}", fmt.Sprint(answer.ID), 1)
+					}
+					if strings.HasPrefix(path, "/api/v1/webhooks/{id}") {
+						h, err := webhook.Create(t.Context(), db, ws.ID, parley.WebhookPolicy{}, parley.WebhookInput{URL: "https://hooks.example.com/p", Events: parley.WebhookEvents}, "test", reportNow)
+						if err != nil {
+							t.Fatal(err)
+						}
+						u = srv.URL + strings.Replace(path, "{id}", fmt.Sprint(h.ID), 1)
 					}
 					req, _ := http.NewRequest(strings.ToUpper(method), u, strings.NewReader(string(body)))
 					req.Header.Set("Content-Type", ctype)
@@ -431,4 +451,55 @@ func checkProperties(doc map[string]any, schema map[string]any, ex any) error {
 		}
 	}
 	return nil
+}
+
+// TestOpenAPIWebhookPayloads checks that the document describes the payload
+// of every event a webhook can subscribe to, under its webhooks, with an
+// example that decodes into the types the sender encodes.
+func TestOpenAPIWebhookPayloads(t *testing.T) {
+	doc, _ := openAPI(t)
+	hooks, _ := doc["webhooks"].(map[string]any)
+	data := map[parley.WebhookEvent]any{
+		parley.WebhookOutcomeDecided: &store.OutcomeDecided{},
+		parley.WebhookTopicCreated:   &store.TopicEvent{},
+		parley.WebhookTopicRecurred:  &store.TopicEvent{},
+		parley.WebhookReportWeekly:   &webhook.Weekly{},
+	}
+	for _, e := range parley.WebhookEvents {
+		item, ok := hooks[string(e)].(map[string]any)
+		if !ok {
+			t.Errorf("the document has no webhooks entry for %s", e)
+			continue
+		}
+		media := item["post"].(map[string]any)["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)
+		b, _ := json.Marshal(media["example"])
+		var env struct {
+			store.Envelope
+			Data json.RawMessage `json:"data"`
+		}
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&env); err != nil || env.Type != e {
+			t.Errorf("%s example: %v (type %q)", e, err, env.Type)
+			continue
+		}
+		dec = json.NewDecoder(strings.NewReader(string(env.Data)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(data[e]); err != nil {
+			t.Errorf("%s example data: %v", e, err)
+		}
+		if !strings.Contains(fmt.Sprint(media["schema"]), schemaName(data[e])) {
+			t.Errorf("%s: schema %v does not name %s", e, media["schema"], schemaName(data[e]))
+		}
+	}
+}
+
+// schemaName is the component schema that describes v's type.
+func schemaName(v any) string {
+	for name, s := range schemaTypes {
+		if reflect.TypeOf(s) == reflect.TypeOf(v).Elem() {
+			return name
+		}
+	}
+	return "?"
 }

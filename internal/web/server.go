@@ -43,6 +43,11 @@ type Options struct {
 	// cores left a page read its 1/40th of the processor. Zero means
 	// DefaultIngestConcurrency.
 	IngestConcurrency int
+	// WebhookPolicy says where webhooks may point.
+	WebhookPolicy parley.WebhookPolicy
+	// OnWebhook, if set, is called when a delivery was queued to go at
+	// once (a test delivery, a replay), to wake the sender.
+	OnWebhook func()
 }
 
 // DefaultIngestConcurrency is Options.IngestConcurrency's default: enough
@@ -168,6 +173,15 @@ func (s *Server) register() {
 	s.api("DELETE /api/v1/short-answers/{id}", parley.PermWrite, s.deleteShortAnswer)
 	s.api("GET /api/v1/settings", parley.PermAdmin, s.getSettings)
 	s.api("PUT /api/v1/settings", parley.PermAdmin, s.putSettings)
+	s.api("GET /api/v1/webhooks", parley.PermAdmin, s.getWebhooks)
+	s.api("POST /api/v1/webhooks", parley.PermAdmin, s.postWebhook)
+	s.api("GET /api/v1/webhooks/{id}", parley.PermAdmin, s.getWebhook)
+	s.api("PUT /api/v1/webhooks/{id}", parley.PermAdmin, s.putWebhook)
+	s.api("DELETE /api/v1/webhooks/{id}", parley.PermAdmin, s.deleteWebhook)
+	s.api("POST /api/v1/webhooks/{id}/{action}", parley.PermAdmin, s.postWebhookAction)
+	s.api("GET /api/v1/webhooks/{id}/deliveries", parley.PermAdmin, s.getDeliveries, "state", "event", "before", "limit")
+	s.api("GET /api/v1/webhooks/{id}/deliveries/{delivery}", parley.PermAdmin, s.getDelivery)
+	s.api("POST /api/v1/webhooks/{id}/deliveries/{delivery}/replay", parley.PermAdmin, s.postReplay)
 
 	s.page("GET /reports", parley.PermRead, s.performancePage, reportParams()...)
 	s.page("GET /conversations", parley.PermRead, s.conversationsPage, conversationParams()...)
@@ -187,6 +201,11 @@ func (s *Server) register() {
 	s.page("POST /settings/tokens", parley.PermAdmin, s.postTokens)
 	s.page("GET /settings/sources", parley.PermAdmin, s.sourcesPage)
 	s.page("POST /settings/sources", parley.PermAdmin, s.postSources)
+	s.page("GET /settings/webhooks", parley.PermAdmin, s.webhooksPage)
+	s.page("POST /settings/webhooks", parley.PermAdmin, s.postWebhooks)
+	s.page("GET /settings/webhooks/{id}", parley.PermAdmin, s.webhookPage, "state", "event", "before", "done")
+	s.page("POST /settings/webhooks/{id}", parley.PermAdmin, s.postWebhookPage)
+	s.page("GET /settings/webhooks/{id}/deliveries/{delivery}", parley.PermAdmin, s.deliveryPage, "done")
 	s.page("GET /settings/audit", parley.PermAdmin, s.auditPage)
 
 	s.publicPage("/", func(w http.ResponseWriter, r *http.Request, l Lang) error {

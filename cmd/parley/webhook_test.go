@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+// TestWebhookCommands walks `parley webhook` through a webhook's life, as
+// the README shows it: flags may follow the ids.
+func TestWebhookCommands(t *testing.T) {
+	dsn := storetest.DSN(t)
+	bad := runParley(t, "", "webhook", "create", "--db", dsn, "--url", "http://10.1.1.1/x", "--events", "outcome.decided,nope")
+	if bad.code != exitFailure || !strings.Contains(bad.stderr, "url:") || !strings.Contains(bad.stderr, "events:") {
+		t.Fatalf("bad create: exit %d: %s", bad.code, bad.stderr)
+	}
+	ok := runParley(t, "", "webhook", "create", "--db", dsn, "--url", "http://10.1.1.1/x", "--events", "outcome.decided,report.weekly", "--webhook-allow-net", "10.0.0.0/8")
+	if ok.code != 0 || !strings.HasPrefix(ok.stdout, "whsec_") || !strings.Contains(ok.stderr, "webhook 1 posts outcome.decided,report.weekly") {
+		t.Fatalf("create: exit %d: %s %s", ok.code, ok.stdout, ok.stderr)
+	}
+	secret := strings.TrimSpace(ok.stdout)
+	list := runParley(t, "", "webhook", "list", "--db", dsn, "--format", "json")
+	var hooks struct{ Webhooks []parley.Webhook }
+	if err := json.Unmarshal([]byte(list.stdout), &hooks); err != nil || len(hooks.Webhooks) != 1 || strings.Contains(list.stdout, secret) {
+		t.Fatalf("list: %v %s", err, list.stdout)
+	}
+	if r := runParley(t, "", "webhook", "update", "1", "--db", dsn, "--paused", "true", "--webhook-allow-net", "10.1.1.1"); r.code != 0 || !strings.Contains(r.stdout, "paused: true") {
+		t.Errorf("update: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runParley(t, "", "webhook", "ping", "1", "--db", dsn); r.code != 0 || r.stdout != "delivery 1 queued\n" {
+		t.Errorf("ping: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runParley(t, "", "webhook", "deliveries", "1", "--db", dsn, "--state", "pending"); r.code != 0 || !strings.Contains(r.stdout, "webhook.ping") {
+		t.Errorf("deliveries: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runParley(t, "", "webhook", "deliveries", "1", "--db", dsn, "--state", "lost"); r.code != exitFailure || !strings.Contains(r.stderr, "state:") {
+		t.Errorf("deliveries with a bad state: exit %d: %s", r.code, r.stderr)
+	}
+	var one struct {
+		Delivery parley.Delivery `json:"delivery"`
+	}
+	if r := runParley(t, "", "webhook", "delivery", "1", "1", "--db", dsn); json.Unmarshal([]byte(r.stdout), &one) != nil || !strings.Contains(one.Delivery.Payload, "webhook.ping") {
+		t.Errorf("delivery: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runParley(t, "", "webhook", "replay", "1", "1", "--db", dsn); r.code != 0 {
+		t.Errorf("replay: exit %d: %s", r.code, r.stderr)
+	}
+	if r := runParley(t, "", "webhook", "replay", "1", "9", "--db", dsn); r.code != exitFailure {
+		t.Errorf("replay of no delivery: exit %d", r.code)
+	}
+	if r := runParley(t, "", "webhook", "rotate-secret", "1", "--db", dsn); r.code != 0 || !strings.HasPrefix(r.stdout, "whsec_") || strings.TrimSpace(r.stdout) == secret {
+		t.Errorf("rotate-secret: exit %d: %s", r.code, r.stdout)
+	}
+	if r := runParley(t, "", "webhook", "delete", "1", "--db", dsn); r.code != 0 {
+		t.Errorf("delete: exit %d: %s", r.code, r.stderr)
+	}
+	if r := runParley(t, "", "webhook", "delete", "x", "--db", dsn); r.code != exitUsage {
+		t.Errorf("delete x: exit %d, want a usage error", r.code)
+	}
+}
