@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -22,7 +23,8 @@ import (
 // Chinese, on a wide screen and a phone.
 func TestBrowserSources(t *testing.T) {
 	s := newSourceServer(t)
-	ctx, dir := browser(t)
+	// Four sizes and languages, three times over: more than one page's time.
+	ctx, dir := browserSized(t, 1280, 1800, 5*time.Minute)
 	signIn(t, ctx, s.srv.URL)
 	shots := func(name string) {
 		for _, size := range []struct {

@@ -365,3 +365,20 @@ func TestSourceTokenNotLogged(t *testing.T) {
 		t.Errorf("log:\n%s", logs.String())
 	}
 }
+
+// TestSourcesPageNotices: the page the Sources forms come back to says
+// what was done.
+func TestSourcesPageNotices(t *testing.T) {
+	s := newSourceServer(t)
+	for done, says := range map[string]string{"secret": "Signing secret set", "unsign": "Signing secret removed", "revoke": "Source revoked"} {
+		res, err := s.admin.Get(s.url("/settings/sources?lang=en&done=" + done))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(b), says) {
+			t.Errorf("done=%s: %d, want a page saying %q", done, res.StatusCode, says)
+		}
+	}
+}

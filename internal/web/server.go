@@ -199,7 +199,7 @@ func (s *Server) register() {
 	s.page("POST /settings/people", parley.PermAdmin, s.postPeople)
 	s.page("GET /settings/tokens", parley.PermAdmin, s.tokensPage)
 	s.page("POST /settings/tokens", parley.PermAdmin, s.postTokens)
-	s.page("GET /settings/sources", parley.PermAdmin, s.sourcesPage)
+	s.page("GET /settings/sources", parley.PermAdmin, s.sourcesPage, "done")
 	s.page("POST /settings/sources", parley.PermAdmin, s.postSources)
 	s.page("GET /settings/webhooks", parley.PermAdmin, s.webhooksPage)
 	s.page("POST /settings/webhooks", parley.PermAdmin, s.postWebhooks)
