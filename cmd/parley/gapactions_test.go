@@ -102,7 +102,8 @@ func TestGapActionsAgreeAcrossSurfaces(t *testing.T) {
 
 	pageDB, pageServer, pageSecret := server(evaluatedDB(t, 400, 10))
 	page := gapSurface{name: "page", actor: "token editor", db: pageDB, apply: func(t *testing.T, a parley.TopicAction) bool {
-		form := url.Values{"action": {string(a.Kind)}, "question": {a.Question}, "answer": {a.Answer}, "name": {a.Name}, "q": a.Questions}
+		// As the page sends it once confirmed (a merge or a move asks first).
+		form := url.Values{"action": {string(a.Kind)}, "question": {a.Question}, "answer": {a.Answer}, "name": {a.Name}, "q": a.Questions, "confirm": {"yes"}}
 		if a.To != 0 {
 			form.Set("topic", strconv.FormatInt(a.To, 10))
 		}

@@ -37,7 +37,7 @@ func (db *DB) ApplyTopicAction(ctx context.Context, workspaceID int64, a parley.
 		}
 		switch a.Kind {
 		case parley.ActResolve:
-			sa, err = db.resolveTopic(ctx, tx, workspaceID, a, now)
+			sa, err = db.resolveTopic(ctx, tx, workspaceID, topic, a, now)
 		case parley.ActDismiss:
 			err = db.setTopicState(ctx, tx, workspaceID, topic, parley.GapOpen, parley.GapDismissed, now)
 		case parley.ActRestore:
@@ -131,20 +131,62 @@ func (db *DB) topicQuestionStates(ctx context.Context, tx *sql.Tx, workspaceID, 
 	return states, nil
 }
 
-// resolveTopic writes the short answer of a resolve and marks the topic and
-// its open questions resolved.
-func (db *DB) resolveTopic(ctx context.Context, tx *sql.Tx, workspaceID int64, a parley.TopicAction, now time.Time) (parley.ShortAnswer, error) {
-	sa, err := db.insertShortAnswer(ctx, tx, workspaceID, parley.ShortAnswer{Question: a.Question, Answer: a.Answer, TopicID: a.Topic}, now)
-	if err != nil {
-		return sa, err
-	}
+// resolveTopic writes the short answer of a resolve and marks the topic
+// resolved with the questions it covers: those a.Questions names, which
+// must be open questions of the topic, or else all its open questions. A
+// topic answered before keeps its short answer, edited, rather than
+// gaining a second one: resolving a topic that recurred, or saving its
+// answer again, is the same action.
+func (db *DB) resolveTopic(ctx context.Context, tx *sql.Tx, workspaceID int64, t parley.Topic, a parley.TopicAction, now time.Time) (parley.ShortAnswer, error) {
 	d := db.dialect
+	if len(a.Questions) > 0 {
+		states, err := db.topicQuestionStates(ctx, tx, workspaceID, a.Topic, a.Questions)
+		if err != nil {
+			return parley.ShortAnswer{}, err
+		}
+		for _, id := range a.Questions {
+			if states[id] != parley.GapOpen {
+				return parley.ShortAnswer{}, parley.InvalidInput([]parley.Problem{parley.FieldProblem("questions", fmt.Sprintf("question %q is %s, not open", id, states[id]))})
+			}
+		}
+	}
+	var sa parley.ShortAnswer
+	if t.ShortAnswerID != 0 {
+		res, err := tx.ExecContext(ctx, d.rebind(`UPDATE short_answers SET question = ?, answer = ?, updated_at = ?
+			WHERE workspace_id = ? AND id = ? AND deleted_at IS NULL`), a.Question, a.Answer, d.instant(now), workspaceID, t.ShortAnswerID)
+		if err != nil {
+			return sa, fmt.Errorf("store: update short answer %d: %w", t.ShortAnswerID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			if sa, err = scanShortAnswer(tx.QueryRowContext(ctx, d.rebind(`SELECT `+shortAnswerColumns+` FROM short_answers
+				WHERE workspace_id = ? AND id = ?`), workspaceID, t.ShortAnswerID)); err != nil {
+				return sa, fmt.Errorf("store: short answer %d: %w", t.ShortAnswerID, err)
+			}
+		}
+	}
+	if sa.ID == 0 { // never answered, or its answer was deleted
+		var err error
+		if sa, err = db.insertShortAnswer(ctx, tx, workspaceID, parley.ShortAnswer{Question: a.Question, Answer: a.Answer, TopicID: a.Topic}, now); err != nil {
+			return sa, err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE topics SET state = 'resolved', short_answer_id = ?,
 		resolved_at = ?, updated_at = ? WHERE workspace_id = ? AND id = ?`),
 		sa.ID, d.instant(now), d.instant(now), workspaceID, a.Topic); err != nil {
 		return sa, fmt.Errorf("store: resolve topic %d: %w", a.Topic, err)
 	}
-	return sa, db.moveSignalState(ctx, tx, workspaceID, a.Topic, parley.GapOpen, parley.GapResolved)
+	if len(a.Questions) == 0 {
+		return sa, db.moveSignalState(ctx, tx, workspaceID, a.Topic, parley.GapOpen, parley.GapResolved)
+	}
+	args := []any{string(parley.GapResolved), workspaceID, a.Topic}
+	for _, id := range a.Questions {
+		args = append(args, id)
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE gap_signals SET state = ?
+		WHERE workspace_id = ? AND topic_id = ? AND state = 'open' AND event_id IN (`+list(len(a.Questions))+`)`), args...); err != nil {
+		return sa, fmt.Errorf("store: resolve questions of topic %d: %w", a.Topic, err)
+	}
+	return sa, nil
 }
 
 // moveSignalState changes the questions of a topic in state from to state to.

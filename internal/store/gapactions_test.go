@@ -102,3 +102,56 @@ func TestTopicActionIsAllOrNothing(t *testing.T) {
 		t.Errorf("audit after the move: %+v, want %+v first", audit, want)
 	}
 }
+
+// A resolve covers the questions chosen (else every open one), and a topic
+// resolved before keeps its one short answer, edited.
+func TestResolveCoversChosenQuestionsAndKeepsOneAnswer(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	a := &asker{t: t, db: db, ws: ws}
+	rf := a.ask(0, refundQuestions...)
+	a.group()
+	refund := topicOf(t, db, ws, parley.GapOpen, rf[0])
+	now := t0.Add(72 * time.Hour)
+	resolve := func(question string, qs ...string) parley.ShortAnswer {
+		t.Helper()
+		sa, err := db.ApplyTopicAction(ctx, ws.ID, parley.TopicAction{Kind: parley.ActResolve, Topic: refund.ID,
+			Question: question, Answer: "Within 5 working days.", Questions: qs}, "editor@example.com", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sa
+	}
+	first := resolve("When will my refund arrive?", rf[0])
+	want := map[string]parley.GapState{}
+	for _, id := range rf {
+		want[id] = parley.GapOpen
+	}
+	want[rf[0]] = parley.GapResolved
+	if diff := cmp.Diff(want, questionStates(t, db, ws, refund.ID)); diff != "" {
+		t.Errorf("resolving one question (-want +got):\n%s", diff)
+	}
+	// A question already resolved cannot be chosen again; one of another
+	// topic is refused too, naming the field.
+	_, err := db.ApplyTopicAction(ctx, ws.ID, parley.TopicAction{Kind: parley.ActResolve, Topic: refund.ID,
+		Question: "q", Answer: "a", Questions: []string{rf[0]}}, "editor@example.com", now)
+	if p := parley.ProblemsOf(err); len(p) != 1 || p[0].Field != "questions" {
+		t.Errorf("resolving a resolved question: %v", err)
+	}
+	// Resolving again, with no choice, covers the rest and edits the same
+	// short answer.
+	second := resolve("How long does a refund take?")
+	for _, id := range rf {
+		want[id] = parley.GapResolved
+	}
+	if diff := cmp.Diff(want, questionStates(t, db, ws, refund.ID)); diff != "" {
+		t.Errorf("resolving the rest (-want +got):\n%s", diff)
+	}
+	if second.ID != first.ID || second.Question != "How long does a refund take?" {
+		t.Errorf("resolving again made short answer %+v, the first was %+v", second, first)
+	}
+	if all, _ := db.ShortAnswers(ctx, ws.ID, time.Time{}); len(all) != 1 {
+		t.Errorf("%d short answers after resolving one topic twice, want 1", len(all))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"html/template"
 	"io"
 	"net/http"
@@ -367,5 +368,85 @@ func TestUngroupedQuestionsApart(t *testing.T) {
 	call(t, "GET", srv.URL+"/api/v1/gaps/ungrouped?channel=nosuchchannel", nil, &none)
 	if none.Total != 0 {
 		t.Errorf("a channel no question came from has %d ungrouped", none.Total)
+	}
+}
+
+// The topic page's resolve covers the questions the editor chose and then
+// shows its short answer for editing; merge and move name their target
+// and wait for a confirmation that names it.
+func TestTopicPageChoosesAndConfirms(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	noRedirect := clientWith(credentials{cookie: adminCookie}, false)
+	first, second, detail := openTopics(t, srv, 2)
+	topicURL := fmt.Sprintf("%s/gaps/%d", srv.URL, first)
+	post := func(form url.Values) (int, string) {
+		t.Helper()
+		res, err := noRedirect.PostForm(topicURL, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	var secondDetail topicReply
+	call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, second), nil, &secondDetail)
+
+	// Merge: no target is a problem naming it; a target is shown for
+	// confirmation and nothing changes until it is confirmed.
+	if code, body := post(url.Values{"action": {"merge"}, "from": {""}}); code != http.StatusBadRequest || !strings.Contains(body, "<code>from</code>") {
+		t.Errorf("merge without a target: %d", code)
+	}
+	code, body := post(url.Values{"action": {"merge"}, "from": {fmt.Sprint(second)}})
+	if code != http.StatusOK || !strings.Contains(body, html.EscapeString(secondDetail.Topic.Title())) || !strings.Contains(body, `name="confirm" value="yes"`) {
+		t.Errorf("merge asks no confirmation naming %q: %d", secondDetail.Topic.Title(), code)
+	}
+	if ids := topicIDs(t, srv, ""); !slices.Contains(ids, second) {
+		t.Fatalf("topic %d was merged before the confirmation", second)
+	}
+	if code, _ := post(url.Values{"action": {"merge"}, "from": {fmt.Sprint(second)}, "confirm": {"yes"}}); code != http.StatusSeeOther {
+		t.Errorf("confirmed merge: %d", code)
+	}
+	if ids := topicIDs(t, srv, ""); slices.Contains(ids, second) {
+		t.Errorf("topic %d is still listed after the confirmed merge", second)
+	}
+
+	// Resolve: choosing none is refused; choosing one resolves that one.
+	call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, first), nil, &detail)
+	var open []string
+	for _, q := range detail.Questions {
+		if q.State == parley.GapOpen {
+			open = append(open, q.EventID)
+		}
+	}
+	if len(open) < 2 {
+		t.Fatalf("topic %d has %d open questions", first, len(open))
+	}
+	answer := url.Values{"action": {"resolve"}, "question": {"Where is my refund?"}, "answer": {"Within 5 days."}, "choose": {"1"}}
+	if code, body := post(answer); code != http.StatusBadRequest || !strings.Contains(body, "<code>questions</code>") {
+		t.Errorf("resolve covering nothing: %d", code)
+	}
+	answer["q"] = open[:1]
+	if code, _ := post(answer); code != http.StatusSeeOther {
+		t.Errorf("resolve covering one question: %d", code)
+	}
+	call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, first), nil, &detail)
+	for _, q := range detail.Questions {
+		if want := map[bool]parley.GapState{true: parley.GapResolved, false: parley.GapOpen}[q.EventID == open[0]]; slices.Contains(open, q.EventID) && q.State != want {
+			t.Errorf("question %s is %s after resolving %s alone", q.EventID, q.State, open[0])
+		}
+	}
+	// The page then shows the short answer, ready to edit, with the other
+	// open questions to cover.
+	res, err := noRedirect.Get(topicURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	page := string(b)
+	if !strings.Contains(page, ">Within 5 days.</textarea>") || !strings.Contains(page, fmt.Sprintf(`name="q" value="%s" checked`, open[1])) ||
+		strings.Contains(page, fmt.Sprintf(`name="q" value="%s" checked`, open[0])) {
+		t.Errorf("the resolved topic's page does not offer its short answer with the open questions chosen")
 	}
 }

@@ -82,17 +82,51 @@ type topicView struct {
 	Problems []parley.Problem
 	Done     string
 	Loc      *time.Location
+	// Confirm is a merge or move waiting for the editor to confirm it,
+	// now that it names its target.
+	Confirm *parley.TopicAction
+	// Recurring are the questions asked after the topic was resolved.
+	Recurring []parley.GapQuestion
+	// covers are the open questions the resolve form has chosen: all of
+	// them, until the editor changes that.
+	covers map[string]bool
 }
 
-// Open counts the topic's open questions.
-func (v *topicView) Open() int {
-	n := 0
+// OpenQuestions are the questions a resolve can cover.
+func (v *topicView) OpenQuestions() []parley.GapQuestion {
+	var out []parley.GapQuestion
 	for _, q := range v.Questions {
 		if q.State == parley.GapOpen {
-			n++
+			out = append(out, q)
 		}
 	}
-	return n
+	return out
+}
+
+// Covers reports whether the resolve form has question id chosen.
+func (v *topicView) Covers(id string) bool { return v.covers == nil || v.covers[id] }
+
+// title is the name of topic id among the others.
+func (v *topicView) title(id int64) string {
+	for _, t := range v.Others {
+		if t.ID == id {
+			return t.Title()
+		}
+	}
+	return "#" + strconv.FormatInt(id, 10)
+}
+
+// ConfirmText says what the waiting action will do, naming its target.
+func (v *topicView) ConfirmText(l Lang) string {
+	a := v.Confirm
+	if a.Kind == parley.ActMerge {
+		var names []string
+		for _, id := range a.From {
+			names = append(names, v.title(id))
+		}
+		return l.T("topic.confirm.merge.text", strings.Join(names, ", "), v.Topic.Title())
+	}
+	return l.T("topic.confirm.move_questions.text", len(a.Questions), v.Topic.Title(), v.title(a.To))
 }
 
 func (s *Server) topicPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
@@ -126,9 +160,31 @@ func (s *Server) renderTopic(w http.ResponseWriter, r *http.Request, ws parley.W
 	})
 	if form.Question == "" && len(problems) == 0 {
 		form.Question = d.Topic.Title()
+		if a := d.ShortAnswer; a != nil {
+			form.Question, form.Answer = a.Question, a.Answer
+		}
 	}
 	loc, _ := ws.Settings.Location()
-	v := &topicView{topicDetail: d, Others: others, Form: form, Problems: problems, Done: r.URL.Query().Get("done"), Loc: loc}
+	v := &topicView{topicDetail: d, Others: others, Form: form, Problems: problems, Loc: loc}
+	if r.Method == http.MethodGet { // a notice is for the page an action led to
+		v.Done = r.URL.Query().Get("done")
+	}
+	if form.Kind == parley.ActResolve {
+		v.covers = map[string]bool{}
+		for _, q := range form.Questions {
+			v.covers[q] = true
+		}
+	}
+	if form.Kind == parley.ActMerge || form.Kind == parley.ActMoveQuestions {
+		if len(problems) == 0 {
+			v.Confirm = &form
+		}
+	}
+	for _, q := range d.Questions {
+		if q.Recurrence {
+			v.Recurring = append(v.Recurring, q)
+		}
+	}
 	return s.render(w, r, status, "topic", &page{L: l, Title: d.Topic.Title(), Nav: "gaps", Workspace: ws, Data: v})
 }
 
@@ -152,6 +208,20 @@ func (s *Server) postTopic(w http.ResponseWriter, r *http.Request, ws parley.Wor
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			a.From = append(a.From, n)
 		}
+	}
+	// A merge or a move names its target explicitly and is confirmed
+	// with that name on screen before anything changes.
+	if (a.Kind == parley.ActMerge || a.Kind == parley.ActMoveQuestions) && r.PostForm.Get("confirm") != "yes" {
+		if err := a.Validate(); err != nil {
+			return s.renderTopic(w, r, ws, l, http.StatusBadRequest, a, parley.ProblemsOf(err))
+		}
+		return s.renderTopic(w, r, ws, l, http.StatusOK, a, nil)
+	}
+	// The resolve form lists the open questions it covers; choosing none
+	// of them is a mistake, not a request to cover all.
+	if a.Kind == parley.ActResolve && r.PostForm.Get("choose") != "" && len(a.Questions) == 0 {
+		return s.renderTopic(w, r, ws, l, http.StatusBadRequest, a,
+			[]parley.Problem{parley.FieldProblem("questions", "choose the questions this answer covers")})
 	}
 	if _, err := s.act(r, ws, a); err != nil {
 		if parley.KindOf(err) == parley.KindInvalid {

@@ -93,7 +93,13 @@ var (
 // take, naming each one, as README promises: a misspelled or mangled
 // parameter would otherwise be ignored and answered with other data than
 // the caller asked for.
+//
+// Only reads are checked: a form posts to the address of its page, query
+// and all (a notice's done=…), and what a change does is in its body.
 func unknownParams(r *http.Request, known []string) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return nil
+	}
 	var problems []parley.Problem
 	for _, k := range slices.Sorted(maps.Keys(r.URL.Query())) {
 		if !slices.Contains(known, k) {

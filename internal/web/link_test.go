@@ -67,6 +67,10 @@ func TestUnknownParams(t *testing.T) {
 	} {
 		r := httptest.NewRequest("GET", "/gaps?"+tt.query, nil)
 		err := unknownParams(r, []string{"state", "sort"})
+		// A form posts to its page's address, query and all.
+		if err := unknownParams(httptest.NewRequest("POST", "/gaps/1?"+tt.query+"&done=resolve", nil), nil); err != nil {
+			t.Errorf("POST %s: %v", tt.query, err)
+		}
 		var got []string
 		for _, p := range parley.ProblemsOf(err) {
 			got = append(got, p.Field)
