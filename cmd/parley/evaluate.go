@@ -72,6 +72,9 @@ func (a *app) evaluateCmd() *ffcli.Command {
 			if st.Grouped > 0 {
 				fmt.Fprintf(a.stdout, "grouped %d new gap questions into topics in %s (see parley gaps)\n", st.Grouped, st.Grouping.Round(time.Millisecond))
 			}
+			if st.SetAside > 0 {
+				fmt.Fprintf(a.stdout, "set aside %d conversations whose evaluation failed (see Settings › Set aside)\n", st.SetAside)
+			}
 			return nil
 		},
 	}

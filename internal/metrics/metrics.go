@@ -19,6 +19,7 @@ import (
 type Source interface {
 	OldestDue(ctx context.Context, now time.Time) (time.Time, error)
 	DueCount(ctx context.Context, now time.Time) (int64, error)
+	SetAsideCount(ctx context.Context) (int64, error)
 	Pools() map[string]*sql.DB
 }
 
@@ -95,6 +96,14 @@ func New(src Source, now func() time.Time) *Metrics {
 		n, err := src.DueCount(ctx, now())
 		return float64(n), err
 	}))
+	aside := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "parley_conversations_set_aside",
+		Help: "Conversations whose evaluation failed, set aside until new events, a retry, a rebuild or another release (-1 if unreadable).",
+	}, scrape(func(ctx context.Context) (float64, error) {
+		n, err := src.SetAsideCount(ctx)
+		return float64(n), err
+	}))
+	reg.MustRegister(aside)
 	reg.MustRegister(m.EventsAccepted, m.EventsDuplicate, m.BatchesRejected, m.IngestDuration, m.IngestWaiting, m.HTTPDuration,
 		m.BatchDuration, m.Grouped, lag, due,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -14,19 +15,54 @@ import (
 
 // group puts the workspace's new gap questions into topics, batch by
 // batch, adding to st.
+//
+// When a batch fails on one of its questions — the placement panics, or
+// the database refuses what it decided — the batch is halved, down to the
+// oldest question alone, then that question without the ones waiting
+// ungrouped; a question that fails alone is set aside with its
+// conversation (store.SetAsideQuestion), and grouping goes on.
 func (w *Worker) group(ctx context.Context, ws parley.Workspace, now time.Time, st *Stats) error {
 	batch := groupBatch
 	if w.opt.Embedder != nil {
 		batch = embedBatch
 	}
+	limit, alone := batch, false
 	for {
-		vectors, err := w.embed(ctx, ws, batch)
+		vectors, err := w.embed(ctx, ws, limit)
 		if err != nil {
 			return fmt.Errorf("pipeline: workspace %s: group gap questions: %w", ws.Slug, err)
 		}
-		n, err := w.db.GroupPending(ctx, ws.ID, batch, now, func(g store.Grouping) (store.Placement, error) {
-			return Place(g, vectors), nil
+		var seen store.Grouping
+		n, err := w.db.GroupPending(ctx, ws.ID, limit, now, func(g store.Grouping) (p store.Placement, err error) {
+			if alone {
+				g.Ungrouped = nil
+			}
+			seen = g
+			defer func() {
+				if r := recover(); r != nil {
+					err = placeFailed{r}
+				}
+			}()
+			return w.place(g, vectors), nil
 		})
+		var failed placeFailed
+		if err != nil && len(seen.Pending) > 0 && (errors.As(err, &failed) || store.IsDataError(err)) {
+			switch {
+			case limit > 1:
+				limit /= 2
+			case !alone:
+				alone = true
+			default:
+				q := seen.Pending[0]
+				w.opt.Logger.Warn("gap question set aside", "workspace", ws.Slug, "question", q.EventID, "err", err)
+				if err := w.db.SetAsideQuestion(ctx, ws.ID, q.EventID, "grouping failed: "+err.Error(), now); err != nil {
+					return fmt.Errorf("pipeline: workspace %s: %w", ws.Slug, err)
+				}
+				st.SetAside++
+				limit, alone = batch, false
+			}
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("pipeline: workspace %s: group gap questions: %w", ws.Slug, err)
 		}
@@ -34,11 +70,23 @@ func (w *Worker) group(ctx context.Context, ws parley.Workspace, now time.Time, 
 		if w.opt.Metrics != nil {
 			w.opt.Metrics.Grouped.Add(float64(n))
 		}
-		if n < batch || w.stopping() {
+		if n == 0 || w.stopping() {
+			return nil
+		}
+		if limit < batch {
+			limit, alone = batch, false // past the failing question: back to full batches
+			continue
+		}
+		if n < batch {
 			return nil
 		}
 	}
 }
+
+// placeFailed is a placement that panicked.
+type placeFailed struct{ cause any }
+
+func (p placeFailed) Error() string { return fmt.Sprintf("placing the questions failed: %v", p.cause) }
 
 // Place decides where pending questions go: each joins the closest
 // existing topic or, with others like it, starts a new one (see

@@ -12,6 +12,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -81,6 +82,11 @@ type Worker struct {
 	// sinceAnalyze counts the batches read since the database's planner
 	// statistics were last refreshed (see evaluate).
 	sinceAnalyze int
+	// retried says the first pass has made due again the conversations
+	// another release set aside.
+	retried bool
+	// place is Place; tests replace it to make grouping fail.
+	place func(store.Grouping, map[string][]float32) store.Placement
 }
 
 // New returns a Worker over db.
@@ -97,7 +103,7 @@ func New(db *store.DB, opt Options) *Worker {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{db: db, opt: opt, wake: make(chan struct{}, 1), sinceAnalyze: analyzeEvery}
+	return &Worker{db: db, opt: opt, wake: make(chan struct{}, 1), sinceAnalyze: analyzeEvery, place: Place}
 }
 
 // Stats count what a pass did.
@@ -111,6 +117,9 @@ type Stats struct {
 	// own.
 	Evaluating time.Duration `json:"evaluating_ns"`
 	Grouping   time.Duration `json:"grouping_ns"`
+	// SetAside counts the conversations whose evaluation failed and that
+	// were set aside (see store.NewSetAside).
+	SetAside int `json:"set_aside"`
 }
 
 func (s *Stats) add(o parley.OutcomeKind) {
@@ -125,19 +134,34 @@ func (s *Stats) add(o parley.OutcomeKind) {
 // clock's current time, batch by batch, and returns what it did.
 func (w *Worker) Pass(ctx context.Context) (Stats, error) {
 	var st Stats
+	if !w.retried {
+		// This release may have fixed what made another set a
+		// conversation aside.
+		n, err := w.db.RetryAfterUpgrade(ctx, parley.Version)
+		if err != nil {
+			return st, err
+		}
+		if n > 0 {
+			w.opt.Logger.Info("retrying conversations set aside by another release", "conversations", n)
+		}
+		w.retried = true
+	}
 	workspaces, err := w.db.Workspaces(ctx)
 	if err != nil {
 		return st, err
 	}
+	// A workspace that fails does not stop the others: its error is
+	// returned with theirs once every workspace has had its turn.
+	var errs []error
 	for _, ws := range workspaces {
 		if w.stopping() {
 			break
 		}
 		if err := w.Workspace(ctx, ws, &st, nil); err != nil {
-			return st, err
+			errs = append(errs, err)
 		}
 	}
-	return st, nil
+	return st, errors.Join(errs...)
 }
 
 // Workspace evaluates every conversation of one workspace that is due at
@@ -236,8 +260,7 @@ func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Lo
 			}
 			results := make([]store.Result, len(due))
 			for i, c := range due {
-				o := evaluate.Outcome(c.Events, ws.Settings, now)
-				results[i] = store.NewResult(c, o, evaluate.Next(o, c.Events, now), loc)
+				results[i] = decide(c, ws.Settings, now, loc)
 			}
 			select {
 			case batches <- batch{ev, results}:
@@ -269,6 +292,22 @@ func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Lo
 	return readErr
 }
 
+// decide applies the rule to one conversation. A conversation whose events
+// could not be read, or on which the rule fails, is set aside: one bad
+// conversation never stops the others.
+func decide(c store.Due, s parley.Settings, now time.Time, loc *time.Location) (r store.Result) {
+	if c.Err != nil {
+		return store.NewSetAside(c, c.Err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r = store.NewSetAside(c, fmt.Errorf("evaluation failed: %v", p))
+		}
+	}()
+	o := evaluate.Outcome(c.Events, s, now)
+	return store.NewResult(c, o, evaluate.Next(o, c.Events, now), loc)
+}
+
 // batch is a claimed batch of conversations with their results.
 type batch struct {
 	ev      *store.Evaluation
@@ -286,9 +325,16 @@ func (w *Worker) save(ctx context.Context, now time.Time, b batch, st *Stats) er
 		return err
 	}
 	for i := range b.results {
-		if o := &b.results[i].Outcome; b.ev.Holds(o.ConversationID) {
-			st.add(o.Kind)
+		o := &b.results[i].Outcome
+		if !b.ev.Holds(o.ConversationID) {
+			continue
 		}
+		if why, aside := b.ev.SetAside(o.ConversationID); aside {
+			st.SetAside++
+			w.opt.Logger.Warn("conversation set aside", "conversation", o.ConversationID, "err", why)
+			continue
+		}
+		st.add(o.Kind)
 	}
 	if w.opt.Metrics != nil {
 		w.opt.Metrics.BatchDuration.Observe(time.Since(start).Seconds())
@@ -333,8 +379,8 @@ func (w *Worker) Run(ctx context.Context) error {
 			return nil
 		case err != nil:
 			w.opt.Logger.Error("evaluation pass failed", "err", err)
-		case st.Conversations > 0 || st.Grouped > 0:
-			w.opt.Logger.Info("evaluated", "conversations", st.Conversations, "grouped", st.Grouped, "duration", time.Since(start).Round(time.Millisecond))
+		case st.Conversations > 0 || st.Grouped > 0 || st.SetAside > 0:
+			w.opt.Logger.Info("evaluated", "conversations", st.Conversations, "set_aside", st.SetAside, "grouped", st.Grouped, "duration", time.Since(start).Round(time.Millisecond))
 		}
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -604,5 +605,204 @@ func TestProcessesShareBackfill(t *testing.T) {
 	}
 	if diff := cmp.Diff(snap(t, dbs[0], ws), got); diff != "" {
 		t.Errorf("three processes differ from one (-one +three):\n%s", diff)
+	}
+}
+
+// rawDB opens the database at dsn (a storetest DSN) without the store, to
+// damage it the way a bug, a restore or a hand edit could.
+func rawDB(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	driver, src := "pgx", dsn
+	if !storetest.Postgres() {
+		driver, src = "sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:")
+	}
+	raw, err := sql.Open(driver, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+// TestPoisonConversationIsSetAside stores, directly in the database, a
+// conversation whose event body cannot be decoded and (on PostgreSQL) one
+// whose gap question holds a NUL, which PostgreSQL's text refuses — both
+// used to make every evaluation pass fail for good, in every workspace.
+// Now each is set aside with its error, every other conversation of both
+// workspaces is evaluated, later passes leave them alone, and they are
+// evaluated again after a retry (once mended), and after another release
+// starts.
+func TestPoisonConversationIsSetAside(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.DSN(t)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	items := generate(t, 60, 7, 3)
+	var spaces []parley.Workspace
+	for _, slug := range []string{"acme", "beta"} {
+		ws, err := db.EnsureWorkspace(ctx, slug, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		insert(t, db, ws, items)
+		spaces = append(spaces, ws)
+	}
+	acme := spaces[0]
+	poison := map[string]string{"bad-body": `{"id":"pb","type":"message","conversation_id":"bad-body","occurred_at":`}
+	if storetest.Postgres() {
+		poison["nul-question"] = `{"id":"pn","type":"message","conversation_id":"nul-question","occurred_at":"2026-03-29T10:00:00Z",` +
+			`"author":"customer_agent","text":"I cannot help","unanswered":true,"question":"refund\u0000now"}`
+	}
+	raw := rawDB(t, dsn)
+	for conv, body := range poison {
+		id := "p" + conv
+		insert(t, db, acme, []ingest.Item{{Event: parley.Event{ID: id, Type: parley.EventMessage, ConversationID: conv,
+			OccurredAt: end.Add(-time.Hour), Author: parley.AuthorVisitor, Text: "placeholder"},
+			Body: []byte(`{"id":"` + id + `","type":"message","conversation_id":"` + conv + `","occurred_at":"2026-03-29T23:00:00Z","author":"visitor","text":"placeholder"}`)}})
+		if _, err := raw.ExecContext(ctx, rebind(`UPDATE events SET body = ? WHERE event_id = ?`), body, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	clk := &clock{t: end.Add(time.Hour)}
+	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 25})
+	st, err := w.Pass(ctx)
+	if err != nil {
+		t.Fatalf("a pass over a poisoned workspace failed: %v", err)
+	}
+	if st.Conversations != 2*60 || st.SetAside != len(poison) {
+		t.Errorf("evaluated %d, set aside %d; want %d and %d", st.Conversations, st.SetAside, 2*60, len(poison))
+	}
+	aside, err := db.SetAsideConversations(ctx, acme.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range aside {
+		got[a.ConversationID] = a.Error
+		if a.Version != parley.Version || !a.At.Equal(clk.Now()) {
+			t.Errorf("%s set aside by %q at %v", a.ConversationID, a.Version, a.At)
+		}
+	}
+	for conv := range poison {
+		if got[conv] == "" {
+			t.Errorf("%s is not set aside with an error: %v", conv, got)
+		}
+	}
+	t.Logf("set aside: %v", got)
+	if n, err := db.SetAsideCount(ctx); err != nil || n != int64(len(poison)) {
+		t.Errorf("count of set aside: %d, %v", n, err)
+	}
+	if st := pass(t, w); st.Conversations != 0 || st.SetAside != 0 {
+		t.Errorf("the next pass took them again: %+v", st)
+	}
+
+	// Another release may have fixed it: it tries again, and sets aside
+	// again what still fails, now in its own name.
+	defer func(v string) { parley.Version = v }(parley.Version)
+	parley.Version = "next"
+	if st := pass(t, pipeline.New(db, pipeline.Options{Now: clk.Now})); st.SetAside != len(poison) {
+		t.Errorf("another release set aside %d, want %d", st.SetAside, len(poison))
+	}
+
+	// Mended by hand, and retried by an admin: evaluated, and no longer aside.
+	if _, err := raw.ExecContext(ctx, rebind(`UPDATE events SET body = ? WHERE event_id = ?`),
+		`{"id":"pbad-body","type":"message","conversation_id":"bad-body","occurred_at":"2026-03-29T23:00:00Z","author":"visitor","text":"placeholder"}`, "pbad-body"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.RetrySetAside(ctx, acme.ID, []string{"bad-body"}); err != nil || n != 1 {
+		t.Fatalf("retry: %d, %v", n, err)
+	}
+	if st := pass(t, w); st.Conversations != 1 || st.SetAside != 0 {
+		t.Errorf("after the retry: %+v, want bad-body evaluated", st)
+	}
+	aside, err = db.SetAsideConversations(ctx, acme.ID, 10)
+	if err != nil || len(aside) != len(poison)-1 {
+		t.Errorf("still set aside: %+v, %v", aside, err)
+	}
+}
+
+// rebind turns ? placeholders into PostgreSQL's when the tests run there.
+func rebind(q string) string {
+	if !storetest.Postgres() {
+		return q
+	}
+	n := 0
+	var b strings.Builder
+	for _, c := range q {
+		if c == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// TestPoisonQuestionIsSetAside makes grouping fail on one question (the
+// placement panics whenever it is among those placed): that question's
+// conversation is set aside with the error, every other question is
+// grouped, and the process goes on.
+func TestPoisonQuestionIsSetAside(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []parley.Event
+	for i, q := range []string{"how do I get a refund", "refund my order please", "boom goes the question", "where is my parcel", "my parcel is late"} {
+		conv := fmt.Sprintf("c%d", i)
+		at := end.Add(-time.Duration(10-i) * time.Hour)
+		events = append(events,
+			parley.Event{ID: conv + "-s", Type: parley.EventConversationStarted, ConversationID: conv, OccurredAt: at, Channel: "chat"},
+			parley.Event{ID: conv + "-v", Type: parley.EventMessage, ConversationID: conv, OccurredAt: at.Add(time.Second), Author: parley.AuthorVisitor, Text: q},
+			parley.Event{ID: conv + "-a", Type: parley.EventMessage, ConversationID: conv, OccurredAt: at.Add(2 * time.Second),
+				Author: parley.AuthorCustomerAgent, Text: "Sorry, I do not know.", Unanswered: true, Question: q})
+	}
+	var items []ingest.Item
+	for i := range events {
+		body, err := ingest.Canonical(&events[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, ingest.Item{Index: i, Event: events[i], Body: body})
+	}
+	insert(t, db, ws, items)
+	w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) }})
+	pipeline.SetPlace(w, func(g store.Grouping, vectors map[string][]float32) store.Placement {
+		for _, q := range g.Pending {
+			if strings.Contains(q.Question, "boom") {
+				panic("cannot place " + q.Question)
+			}
+		}
+		return pipeline.Place(g, vectors)
+	})
+	st := pass(t, w)
+	if st.Conversations != 5 || st.SetAside != 1 || st.Grouped != 4 {
+		t.Errorf("pass: %d evaluated, %d set aside, %d grouped; want 5, 1, 4", st.Conversations, st.SetAside, st.Grouped)
+	}
+	aside, err := db.SetAsideConversations(ctx, ws.ID, 10)
+	if err != nil || len(aside) != 1 || aside[0].ConversationID != "c2" || !strings.Contains(aside[0].Error, "cannot place boom") {
+		t.Fatalf("set aside: %+v, %v; want c2 with the placement's error", aside, err)
+	}
+	if st := pass(t, w); st.SetAside != 0 || st.Grouped != 0 {
+		t.Errorf("the next pass tried the question again: %+v", st)
+	}
+	// Once placement works, a retry evaluates the conversation again, and
+	// its question is grouped.
+	pipeline.SetPlace(w, pipeline.Place)
+	if _, err := db.RetrySetAside(ctx, ws.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := pass(t, w); st.Conversations != 1 || st.Grouped != 1 || st.SetAside != 0 {
+		t.Errorf("after the retry: %+v", st)
+	}
+	if aside, err := db.SetAsideConversations(ctx, ws.ID, 10); err != nil || len(aside) != 0 {
+		t.Errorf("still set aside: %+v, %v", aside, err)
 	}
 }

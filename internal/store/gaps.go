@@ -173,7 +173,7 @@ func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, no
 func (db *DB) pendingQuestions(ctx context.Context, q queryer, workspaceID int64, limit int) ([]PendingQuestion, error) {
 	rows, err := q.QueryContext(ctx, db.dialect.rebind(`
 		SELECT event_id, question FROM gap_signals
-		WHERE workspace_id = ? AND topic_id IS NULL AND question <> '' AND NOT ungrouped
+		WHERE workspace_id = ? AND topic_id IS NULL AND question <> '' AND NOT ungrouped AND NOT set_aside
 		ORDER BY occurred_at, event_id LIMIT ?`), workspaceID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending gap questions: %w", err)
@@ -187,7 +187,7 @@ func (db *DB) ungroupedQuestions(ctx context.Context, q queryer, workspaceID int
 	rows, err := q.QueryContext(ctx, db.dialect.rebind(`
 		SELECT event_id, question FROM (
 			SELECT event_id, question, occurred_at FROM gap_signals
-			WHERE workspace_id = ? AND topic_id IS NULL AND ungrouped
+			WHERE workspace_id = ? AND topic_id IS NULL AND ungrouped AND NOT set_aside
 			ORDER BY occurred_at DESC, event_id DESC LIMIT ?) w
 		ORDER BY occurred_at, event_id`), workspaceID, limit)
 	if err != nil {

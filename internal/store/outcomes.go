@@ -24,6 +24,10 @@ type Due struct {
 	LastSeq int64
 	// Events are in arrival order, each with its Seq.
 	Events []parley.Event
+	// Err, when set, says why the conversation's events could not be
+	// read; Events is then empty, and the conversation is to be set aside
+	// (see NewSetAside).
+	Err error
 }
 
 // DueCursor is where a walk over a workspace's due conversations stands;
@@ -48,6 +52,9 @@ type Result struct {
 	day           string
 	contributions []parley.Contribution
 	signals       []gapRow
+	// failure, when set, is why the evaluation failed: the conversation is
+	// set aside with it.
+	failure string
 }
 
 // NewResult encodes an outcome computed from d's events for saving, with
@@ -90,12 +97,15 @@ type Evaluation struct {
 	stored map[string]storedOutcome
 	// rollupsChanged says Commit must bump the workspace's rollup version.
 	rollupsChanged bool
+	// aside holds, by conversation, why Save set it aside.
+	aside map[string]string
 }
 
 // storedOutcome is what the last evaluation left on a conversation's row.
 type storedOutcome struct {
 	version       int64
 	contributions string
+	setAside      bool
 }
 
 // claimChunk bounds the conversations named in one IN list.
@@ -108,7 +118,7 @@ const claimChunk = 500
 // it are found by the next walk.
 func (db *DB) ClaimDue(ctx context.Context, workspaceID int64, now time.Time, after DueCursor, limit int) (*Evaluation, error) {
 	ev := &Evaluation{db: db, workspaceID: workspaceID, next: after}
-	q := `SELECT conversation_id, version, due_at, contributions FROM conversations
+	q := `SELECT conversation_id, version, due_at, contributions, set_aside_at IS NOT NULL FROM conversations
 		WHERE workspace_id = ? AND due_at IS NOT NULL AND due_at <= ?
 		  AND (due_at, conversation_id) > (?, ?)
 		ORDER BY due_at, conversation_id LIMIT ?`
@@ -143,7 +153,7 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 			c  Due
 			so storedOutcome
 		)
-		if err := rows.Scan(&c.ConversationID, &c.Version, scanInstant(&ev.next.dueAt), &so.contributions); err != nil {
+		if err := rows.Scan(&c.ConversationID, &c.Version, scanInstant(&ev.next.dueAt), &so.contributions, &so.setAside); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: claim due conversations: %w", err)
 		}
@@ -162,6 +172,24 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 		ids[i] = c.ConversationID
 	}
 	events, err := ev.db.conversationEvents(ctx, ev.tx, ev.workspaceID, ids)
+	var bad badEvent
+	if errors.As(err, &bad) {
+		// Some stored event does not decode: read the conversations one by
+		// one to find whose, so that only those are set aside.
+		events, err = map[string][]parley.Event{}, nil
+		for i := range ev.due {
+			c := &ev.due[i]
+			one, err := ev.db.conversationEvents(ctx, ev.tx, ev.workspaceID, []string{c.ConversationID})
+			if errors.As(err, &bad) {
+				c.Err = err
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			events[c.ConversationID] = one[c.ConversationID]
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -211,7 +239,7 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 		// index of due conversations, all of them at the start of a
 		// backfill.
 		rows, err := tx.QueryContext(ctx, d.rebind(`
-			SELECT conversation_id, version, contributions, due_at IS NOT NULL AND due_at <= ? FROM conversations
+			SELECT conversation_id, version, contributions, set_aside_at IS NOT NULL, due_at IS NOT NULL AND due_at <= ? FROM conversations
 			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...)
 		if err != nil {
 			return fmt.Errorf("store: claim due conversations: %w", err)
@@ -222,7 +250,7 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 				so  storedOutcome
 				due bool
 			)
-			if err := rows.Scan(&id, &so.version, &so.contributions, &due); err != nil {
+			if err := rows.Scan(&id, &so.version, &so.contributions, &so.setAside, &due); err != nil {
 				rows.Close()
 				return fmt.Errorf("store: claim due conversations: %w", err)
 			}
@@ -286,7 +314,7 @@ func (db *DB) conversationEvents(ctx context.Context, tx *sql.Tx, workspaceID in
 			// taken from the body rather than read again as a column.
 			if err := jsonv2.Unmarshal(body, e); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("store: read events: stored body of event %d: %w", seq, err)
+				return nil, badEvent{fmt.Errorf("store: read events: stored body of event %d: %w", seq, err)}
 			}
 			e.Seq = seq
 			if conv := e.ConversationID; len(convs) == 0 || convs[len(convs)-1] != conv {
@@ -325,10 +353,25 @@ const saveChunk = 500
 // Save stores the results of the claimed conversations and changes the
 // rollups by exactly what their contributions changed. Results of
 // conversations the evaluation does not hold are skipped (see Evaluation).
+// A failed result (NewSetAside), or one whose outcome the database refuses,
+// sets its conversation aside; the others are saved all the same.
 func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time) error {
 	if err := ev.lock(ctx, now); err != nil {
 		return err
 	}
+	held := make([]Result, 0, len(results))
+	for _, r := range results {
+		if ev.Holds(r.Outcome.ConversationID) {
+			held = append(held, r)
+		}
+	}
+	return ev.saveIsolated(ctx, held, now)
+}
+
+// saveHeld is Save of results the evaluation holds.
+func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.Time) error {
+	// Queued in the savepoint with the rest, so that a part saved again
+	// apart queues its webhooks once.
 	if err := ev.queueDecided(ctx, results, now); err != nil {
 		return err
 	}
@@ -342,6 +385,10 @@ func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time)
 		// recheck lists the conversations that had gap signals before:
 		// the ones whose signals a re-evaluation may have dropped.
 		recheck []string
+		// failed are the results to set aside; cleared, the conversations
+		// evaluated now that had been set aside.
+		failed  []Result
+		cleared []string
 	)
 	flush := func() error {
 		if pending == 0 {
@@ -360,6 +407,13 @@ func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time)
 		so, ok := ev.stored[o.ConversationID]
 		if !ok {
 			continue
+		}
+		if r.failure != "" {
+			failed = append(failed, *r)
+			continue
+		}
+		if so.setAside {
+			cleared = append(cleared, o.ConversationID)
 		}
 		old, err := decodeContributions(so.contributions)
 		if err != nil {
@@ -408,7 +462,10 @@ func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time)
 	if err := ev.saveChannels(ctx, results); err != nil {
 		return err
 	}
-	return ev.saveGapSignals(ctx, signals, tests, recheck)
+	if err := ev.saveGapSignals(ctx, signals, tests, recheck); err != nil {
+		return err
+	}
+	return ev.setAside(ctx, failed, cleared, now)
 }
 
 // Holds reports whether the evaluation claimed the conversation.
@@ -423,7 +480,7 @@ func (ev *Evaluation) saveChannels(ctx context.Context, results []Result) error 
 	args := []any{}
 	for i := range results {
 		o := &results[i].Outcome
-		if ch := o.Channel; ev.Holds(o.ConversationID) && !seen[ch] {
+		if ch := o.Channel; ev.Holds(o.ConversationID) && results[i].failure == "" && !seen[ch] {
 			seen[ch] = true
 			args = append(args, ev.workspaceID, ch)
 		}

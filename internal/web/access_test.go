@@ -139,6 +139,8 @@ var routeTable = map[string]parley.Permission{
 	"GET /settings/tokens":              parley.PermAdmin,
 	"POST /settings/tokens":             parley.PermAdmin,
 	"GET /settings/audit":               parley.PermAdmin,
+	"GET /settings/set-aside":           parley.PermAdmin,
+	"POST /settings/set-aside":          parley.PermAdmin,
 	"GET /settings/sources":             parley.PermAdmin,
 	"POST /settings/sources":            parley.PermAdmin,
 	"GET /api/v1/sources":               parley.PermAdmin,

@@ -207,6 +207,8 @@ func (s *Server) register() {
 	s.page("POST /settings/webhooks/{id}", parley.PermAdmin, s.postWebhookPage)
 	s.page("GET /settings/webhooks/{id}/deliveries/{delivery}", parley.PermAdmin, s.deliveryPage, "done")
 	s.page("GET /settings/audit", parley.PermAdmin, s.auditPage)
+	s.page("GET /settings/set-aside", parley.PermAdmin, s.setAsidePage)
+	s.page("POST /settings/set-aside", parley.PermAdmin, s.postSetAside)
 
 	s.publicPage("/", func(w http.ResponseWriter, r *http.Request, l Lang) error {
 		return parley.Errorf(parley.KindNotFound, "no page at %s", r.URL.Path)

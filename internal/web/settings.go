@@ -235,3 +235,58 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, ws parley.Wor
 	loc, _ := ws.Settings.Location()
 	return s.render(w, r, http.StatusOK, "audit", &page{L: l, Title: l.T("audit.title"), Nav: "settings", Workspace: ws, Data: &auditView{Entries: es, Loc: loc}})
 }
+
+// setAsideView is what the Set aside page shows.
+type setAsideView struct {
+	Conversations []store.SetAside
+	Loc           *time.Location
+	// Retried is how many conversations a retry just made due, or 0.
+	Retried int64
+}
+
+// setAsideLimit bounds the conversations the page lists.
+const setAsideLimit = 500
+
+// setAsidePage lists the conversations whose evaluation failed.
+func (s *Server) setAsidePage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
+	return s.renderSetAside(w, r, ws, l, 0)
+}
+
+func (s *Server) renderSetAside(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang, retried int64) error {
+	cs, err := s.db.SetAsideConversations(r.Context(), ws.ID, setAsideLimit)
+	if err != nil {
+		return err
+	}
+	loc, _ := ws.Settings.Location()
+	return s.render(w, r, http.StatusOK, "setaside", &page{L: l, Title: l.T("setaside.title"), Nav: "settings", Workspace: ws,
+		Data: &setAsideView{Conversations: cs, Loc: loc, Retried: retried}})
+}
+
+// postSetAside retries one conversation set aside, or all of them.
+func (s *Server) postSetAside(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
+	if err := parseForm(w, r, maxSmallForm); err != nil {
+		return err
+	}
+	var ids []string
+	subject := "all"
+	switch f := r.PostForm; f.Get("action") {
+	case "retry":
+		id := f.Get("conversation")
+		if id == "" {
+			return parley.InvalidInput([]parley.Problem{parley.FieldProblem("conversation", "name the conversation to retry")})
+		}
+		ids, subject = []string{id}, id
+	case "retry-all":
+	default:
+		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("action", "want retry or retry-all")})
+	}
+	n, err := s.db.RetrySetAside(r.Context(), ws.ID, ids)
+	if err != nil {
+		return err
+	}
+	s.audit(r, ws, "conversations.retry", subject, strconv.FormatInt(n, 10)+" set aside")
+	if s.opt.OnEvents != nil {
+		s.opt.OnEvents() // wake the worker
+	}
+	return s.renderSetAside(w, r, ws, l, n)
+}
