@@ -3,7 +3,6 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -608,22 +607,6 @@ func TestProcessesShareBackfill(t *testing.T) {
 	}
 }
 
-// rawDB opens the database at dsn (a storetest DSN) without the store, to
-// damage it the way a bug, a restore or a hand edit could.
-func rawDB(t *testing.T, dsn string) *sql.DB {
-	t.Helper()
-	driver, src := "pgx", dsn
-	if !storetest.Postgres() {
-		driver, src = "sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:")
-	}
-	raw, err := sql.Open(driver, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	return raw
-}
-
 // TestPoisonConversationIsSetAside stores, directly in the database, a
 // conversation whose event body cannot be decoded and (on PostgreSQL) one
 // whose gap question holds a NUL, which PostgreSQL's text refuses — both
@@ -656,13 +639,13 @@ func TestPoisonConversationIsSetAside(t *testing.T) {
 		poison["nul-question"] = `{"id":"pn","type":"message","conversation_id":"nul-question","occurred_at":"2026-03-29T10:00:00Z",` +
 			`"author":"customer_agent","text":"I cannot help","unanswered":true,"question":"refund\u0000now"}`
 	}
-	raw := rawDB(t, dsn)
+	raw := storetest.Raw(t, dsn)
 	for conv, body := range poison {
 		id := "p" + conv
 		insert(t, db, acme, []ingest.Item{{Event: parley.Event{ID: id, Type: parley.EventMessage, ConversationID: conv,
 			OccurredAt: end.Add(-time.Hour), Author: parley.AuthorVisitor, Text: "placeholder"},
 			Body: []byte(`{"id":"` + id + `","type":"message","conversation_id":"` + conv + `","occurred_at":"2026-03-29T23:00:00Z","author":"visitor","text":"placeholder"}`)}})
-		if _, err := raw.ExecContext(ctx, rebind(`UPDATE events SET body = ? WHERE event_id = ?`), body, id); err != nil {
+		if _, err := raw.ExecContext(ctx, storetest.Rebind(`UPDATE events SET body = ? WHERE event_id = ?`), body, id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -709,7 +692,7 @@ func TestPoisonConversationIsSetAside(t *testing.T) {
 	}
 
 	// Mended by hand, and retried by an admin: evaluated, and no longer aside.
-	if _, err := raw.ExecContext(ctx, rebind(`UPDATE events SET body = ? WHERE event_id = ?`),
+	if _, err := raw.ExecContext(ctx, storetest.Rebind(`UPDATE events SET body = ? WHERE event_id = ?`),
 		`{"id":"pbad-body","type":"message","conversation_id":"bad-body","occurred_at":"2026-03-29T23:00:00Z","author":"visitor","text":"placeholder"}`, "pbad-body"); err != nil {
 		t.Fatal(err)
 	}
@@ -723,24 +706,6 @@ func TestPoisonConversationIsSetAside(t *testing.T) {
 	if err != nil || len(aside) != len(poison)-1 {
 		t.Errorf("still set aside: %+v, %v", aside, err)
 	}
-}
-
-// rebind turns ? placeholders into PostgreSQL's when the tests run there.
-func rebind(q string) string {
-	if !storetest.Postgres() {
-		return q
-	}
-	n := 0
-	var b strings.Builder
-	for _, c := range q {
-		if c == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // TestPoisonQuestionIsSetAside makes grouping fail on one question (the

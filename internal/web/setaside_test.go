@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -36,21 +35,9 @@ func setAsideServer(t *testing.T) (srv *httptest.Server, db *store.DB, ws parley
 	}
 	good := `{"id":"e1","type":"message","conversation_id":"a<b>/1","occurred_at":"2026-03-19T10:00:00Z","author":"visitor","text":"hello"}`
 	ingestAt(t, db, ws, strings.NewReader(good), reportNow)
-	driver, src := "pgx", dsn
-	if !storetest.Postgres() {
-		driver, src = "sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:")
-	}
-	raw, err := sql.Open(driver, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
+	raw := storetest.Raw(t, dsn)
 	damage := func(body string) {
-		q := `UPDATE events SET body = ?`
-		if storetest.Postgres() {
-			q = `UPDATE events SET body = $1`
-		}
-		if _, err := raw.ExecContext(ctx, q, body); err != nil {
+		if _, err := raw.ExecContext(ctx, storetest.Rebind(`UPDATE events SET body = ?`), body); err != nil {
 			t.Fatal(err)
 		}
 	}

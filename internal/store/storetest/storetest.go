@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/store"
@@ -84,4 +86,40 @@ func New(t testing.TB) *store.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// Raw opens the database at dsn (one DSN returned) without the store, for
+// a test that damages it the way a bug, a restore or a hand edit could.
+// Its queries take ? placeholders through Rebind.
+func Raw(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	driver, src := "pgx", dsn
+	if !Postgres() {
+		driver, src = "sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:")
+	}
+	raw, err := sql.Open(driver, src)
+	if err != nil {
+		t.Fatalf("storetest: open %s: %v", dsn, err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+// Rebind turns the ? placeholders of q into PostgreSQL's $1, $2, … when the
+// tests run there.
+func Rebind(q string) string {
+	if !Postgres() {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
