@@ -556,18 +556,42 @@ func sortProblems(ps []parley.Problem) {
 }
 
 // metadata checks every name and string value of a metadata object, at
-// any depth, by the rules of every other string of an event: each must be
-// text the database can store, and no object may name a member twice.
-// Metadata is stored as the caller sent it and never interpreted, but it
-// is still shown and returned, so what it holds must survive the trip.
-// Problems name the place, as "metadata.order.lines[2].sku".
+// any depth, by the rules of every other string of an event (see
+// checkJSON). Metadata is stored as the caller sent it and never
+// interpreted, but it is still shown and returned, so what it holds must
+// survive the trip.
 func (d *decoder) metadata(field string, raw []byte) {
-	d.v.input.Reset(raw)
 	if d.v.walk == nil {
 		d.v.walk = jsontext.NewDecoder(&d.v.input)
 	}
-	dec := d.v.walk
-	dec.Reset(&d.v.input, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	d.v.input.Reset(raw)
+	checkJSON(d.v.walk, &d.v.input, field, d.fail)
+}
+
+// CheckJSON checks a JSON request body by the rules ingest holds every
+// string of an event to, for bodies decoded elsewhere (the API's JSON
+// bodies): every name and string value, at any depth, is text the
+// database can store (parley.CheckStorable), holds no lone surrogate
+// escape, and no object names a member twice. Problems name the place,
+// as "questions[2]". Syntax errors are left to the caller's decoder.
+func CheckJSON(raw []byte) []parley.Problem {
+	var (
+		in       bytes.Reader
+		problems []parley.Problem
+	)
+	in.Reset(raw)
+	checkJSON(jsontext.NewDecoder(&in), &in, "", func(field, msg string) {
+		problems = append(problems, parley.FieldProblem(field, msg))
+	})
+	return problems
+}
+
+// checkJSON walks the JSON value dec reads from in, calling fail for each
+// string (name or value) that is not storable text, and each name given
+// twice in one object, with its place below field:
+// "metadata.order.lines[2].sku".
+func checkJSON(dec *jsontext.Decoder, in io.Reader, field string, fail func(field, msg string)) {
+	dec.Reset(in, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	// path holds, for each open container, its member name (objects) or
 	// its next index (arrays); names holds each open object's names.
 	type level struct {
@@ -587,7 +611,10 @@ func (d *decoder) metadata(field string, raw []byte) {
 				b.WriteString("[" + strconv.Itoa(l.index) + "]")
 			case !l.named:
 			case memberName.MatchString(l.name):
-				b.WriteString("." + l.name)
+				if b.Len() > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(l.name)
 			default:
 				b.WriteString("[" + strconv.Quote(l.name) + "]")
 			}
@@ -597,7 +624,7 @@ func (d *decoder) metadata(field string, raw []byte) {
 	for {
 		kind := dec.PeekKind()
 		if kind == 0 {
-			return // the end, or a syntax error already reported
+			return // the end, or a syntax error for the caller to report
 		}
 		var top *level
 		if len(path) > 0 {
@@ -618,12 +645,12 @@ func (d *decoder) metadata(field string, raw []byte) {
 			}
 			switch {
 			case fault != "" && isName: // named by the object that holds it
-				d.fail(where(), "a member's name "+fault)
+				fail(where(), "a member's name "+fault)
 			case fault != "":
-				d.fail(where(), fault)
+				fail(where(), fault)
 			case isName && top.names[s]:
 				top.name, top.named = s, true
-				d.fail(where(), "given more than once; an object may name each member once")
+				fail(where(), "given more than once; an object may name each member once")
 			}
 			if isName {
 				top.name, top.named = s, true
@@ -654,6 +681,6 @@ func (d *decoder) metadata(field string, raw []byte) {
 	}
 }
 
-// memberName is a metadata member name written bare in a problem's field;
-// others are quoted.
+// memberName is a member name written bare in a problem's field; others
+// are quoted.
 var memberName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)

@@ -163,6 +163,10 @@ func (s *Server) public(pattern string, h http.Handler) {
 func (s *Server) publicAPI(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 	s.public(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
+		if err := requestText(r); err != nil {
+			s.failAPI(sw, r, err)
+			return
+		}
 		s.failAPI(sw, r, h(sw, r))
 	}))
 }
@@ -172,6 +176,10 @@ func (s *Server) publicPage(pattern string, h func(http.ResponseWriter, *http.Re
 	s.public(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l := langOf(w, r)
 		sw := &statusWriter{ResponseWriter: w}
+		if err := requestText(r); err != nil {
+			s.failPage(sw, r, l, parley.Workspace{}, err)
+			return
+		}
 		s.failPage(sw, r, l, parley.Workspace{}, h(sw, r, l))
 	}))
 }
@@ -183,6 +191,10 @@ func (s *Server) api(pattern string, p parley.Permission, h apiHandler, params .
 	s.routes = append(s.routes, Route{Pattern: pattern, Perm: p})
 	known := slices.Concat(apiParams, params)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := requestText(r); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
 		c, ws, err := s.access(r, p)
 		if err != nil {
 			if parley.KindOf(err) == parley.KindUnauthorized {
@@ -211,6 +223,10 @@ func (s *Server) page(pattern string, p parley.Permission, h pageHandler, params
 	known := slices.Concat(pageParams, params)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		l := langOf(w, r)
+		if err := requestText(r); err != nil {
+			s.pageError(w, r, l, parley.Workspace{}, err)
+			return
+		}
 		c, ws, err := s.access(r, p)
 		if parley.KindOf(err) == parley.KindUnauthorized {
 			if n, cerr := s.db.CountUsers(r.Context()); cerr == nil && n == 0 {

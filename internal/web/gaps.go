@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/gaps"
+	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -160,11 +162,30 @@ func pathID(r *http.Request, what string) (int64, error) {
 const maxActionBody = 64 << 10
 
 // decodeJSON reads a request body into v, naming what is wrong with it.
+// Its strings are held to the rules of an event's (ingest.CheckJSON):
+// storable text, no lone surrogate, no name given twice; decoding would
+// otherwise change them without a word.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxActionBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxActionBody))
+	if err != nil {
+		if parley.KindOf(err) != parley.KindInternal { // the reader said what is wrong (a body not gzip)
+			return err
+		}
+		return &parley.Error{Kind: parley.KindInvalid, Message: "body: cannot be read", Err: err}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if problems := ingest.CheckJSON(body); len(problems) > 0 {
+		return parley.InvalidInput(problems)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && err != io.EOF {
+	if err := dec.Decode(v); err != nil {
 		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not valid JSON for this request: "+err.Error())})
+	}
+	if dec.More() {
+		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not valid JSON for this request: more after the object")})
 	}
 	return nil
 }

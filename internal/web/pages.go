@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -156,9 +157,13 @@ const maxSmallForm = 16 << 10
 func parseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) || parley.KindOf(err) != parley.KindInternal {
+			return err // too large, or too slow: answered as such
+		}
 		return parley.InvalidInput([]parley.Problem{parley.FieldProblem("body", "not a valid form")})
 	}
-	return nil
+	return formText(r)
 }
 
 // errorView is what the error page shows.

@@ -12,9 +12,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -93,16 +95,20 @@ func New(t testing.TB) *store.DB {
 // Its queries take ? placeholders through Rebind.
 func Raw(t testing.TB, dsn string) *sql.DB {
 	t.Helper()
-	driver, src := "pgx", dsn
-	if !Postgres() {
-		driver, src = "sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:")
-	}
-	raw, err := sql.Open(driver, src)
+	raw, err := openRaw(dsn)
 	if err != nil {
 		t.Fatalf("storetest: open %s: %v", dsn, err)
 	}
 	t.Cleanup(func() { raw.Close() })
 	return raw
+}
+
+// openRaw opens the database at dsn with its driver alone.
+func openRaw(dsn string) (*sql.DB, error) {
+	if strings.HasPrefix(dsn, "postgres") {
+		return sql.Open("pgx", dsn)
+	}
+	return sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:")+"?_pragma=busy_timeout(10000)")
 }
 
 // Rebind turns the ? placeholders of q into PostgreSQL's $1, $2, … when the
@@ -122,4 +128,77 @@ func Rebind(q string) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// Snapshot returns every row of every table of the database at dsn, each
+// written out as text, sorted, by table: what a test compares before and
+// after a request to show that the request wrote nothing. The columns that
+// reading moves on (when a token was last used) are left out.
+func Snapshot(t testing.TB, dsn string) map[string][]string {
+	t.Helper()
+	tables := `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
+	if !strings.HasPrefix(dsn, "postgres") {
+		tables = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	}
+	db, err := openRaw(dsn)
+	if err != nil {
+		t.Fatalf("storetest: snapshot: %v", err)
+	}
+	defer db.Close()
+	names, err := column[string](db, tables)
+	if err != nil {
+		t.Fatalf("storetest: snapshot: %v", err)
+	}
+	out := map[string][]string{}
+	for _, table := range names {
+		rows, err := db.Query("SELECT * FROM " + table)
+		if err != nil {
+			t.Fatalf("storetest: snapshot %s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatalf("storetest: snapshot %s: %v", table, err)
+			}
+			var b strings.Builder
+			for i, c := range cols {
+				if c == "last_used_at" {
+					continue
+				}
+				if v, ok := vals[i].([]byte); ok {
+					vals[i] = string(v)
+				}
+				fmt.Fprintf(&b, "%s=%v ", c, vals[i])
+			}
+			out[table] = append(out[table], b.String())
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatalf("storetest: snapshot %s: %v", table, err)
+		}
+		slices.Sort(out[table])
+	}
+	return out
+}
+
+// column reads the single column a query returns.
+func column[T any](db *sql.DB, q string) ([]T, error) {
+	rows, err := db.Query(q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
