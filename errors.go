@@ -18,7 +18,15 @@ const (
 	KindUnauthorized ErrorKind = "unauthorized"
 	KindForbidden    ErrorKind = "forbidden"
 	KindTooLarge     ErrorKind = "too_large"
-	KindInternal     ErrorKind = "internal"
+	// KindUnsupported is a request in a form Parley does not read, such
+	// as a body in an unknown Content-Encoding.
+	KindUnsupported ErrorKind = "unsupported"
+	// KindTimeout is a request that did not arrive in time.
+	KindTimeout ErrorKind = "timeout"
+	// KindUnavailable is a failure that is no one's mistake and passes:
+	// the database cannot be reached or written just now. Try again.
+	KindUnavailable ErrorKind = "unavailable"
+	KindInternal    ErrorKind = "internal"
 )
 
 // Problem is one thing wrong with one input item. Index is the position of

@@ -69,11 +69,15 @@ type app struct {
 	// --webhook-timeout.
 	webhookAllow   string
 	webhookTimeout time.Duration
+	// trustedProxies and timeouts are serve's --trusted-proxies and
+	// --…-timeout flags; demo serves with the defaults.
+	trustedProxies string
+	timeouts       web.Timeouts
 }
 
 // run executes one command line and returns the process exit code.
 func run(ctx context.Context, args []string, e env) int {
-	a := &app{env: e}
+	a := &app{env: e, timeouts: web.DefaultTimeouts()}
 	root := a.command()
 	if err := root.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

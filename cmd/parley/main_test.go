@@ -214,6 +214,7 @@ func TestUsageErrors(t *testing.T) {
 		{"ingest", "a", "b"},
 		{"gen", "--end", "someday"},
 		{"ingest", "--format", "xml", "f"},
+		{"serve", "--trusted-proxies", "10.0.0.0/33", "--addr", "127.0.0.1:0"},
 	}
 	for _, args := range tests {
 		if r := runParley(t, "", args...); r.code != exitUsage {

@@ -23,6 +23,12 @@ func (a *app) serveCmd() *ffcli.Command {
 	addr := fs.String("addr", "localhost:8080", "address to listen on (env PARLEY_ADDR)")
 	fs.BoolVar(&a.secureCookies, "secure-cookies", false, "mark cookies Secure even on plain HTTP, behind a proxy that terminates TLS (env PARLEY_SECURE_COOKIES)")
 	a.serveWebhookFlags(fs)
+	fs.StringVar(&a.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR networks of reverse proxies whose X-Forwarded-For names the client (env PARLEY_TRUSTED_PROXIES)")
+	t := a.timeouts // the defaults (web.DefaultTimeouts); 0 is no limit
+	fs.DurationVar(&a.timeouts.ReadHeader, "read-header-timeout", t.ReadHeader, "time a client has to send a request's headers (env PARLEY_READ_HEADER_TIMEOUT)")
+	fs.DurationVar(&a.timeouts.ReadBody, "read-body-timeout", t.ReadBody, "time a client has to send a request's body, after its headers (env PARLEY_READ_BODY_TIMEOUT)")
+	fs.DurationVar(&a.timeouts.Write, "write-timeout", t.Write, "longest an answer may stall: before it starts, and between its parts (env PARLEY_WRITE_TIMEOUT)")
+	fs.DurationVar(&a.timeouts.Idle, "idle-timeout", t.Idle, "time a kept-alive connection may wait for its next request (env PARLEY_IDLE_TIMEOUT)")
 	embedder := a.embeddingFlags(fs)
 	a.poolFlags(fs)
 	return &ffcli.Command{
@@ -55,6 +61,10 @@ const shutdownGrace = 10 * time.Second
 
 // serve runs the HTTP server until ctx is done, then shuts down gracefully.
 func (a *app) serve(ctx context.Context, addr string, embedder func() (*embeddings.Client, error)) error {
+	proxies, err := web.ParseTrustedProxies(a.trustedProxies)
+	if err != nil {
+		return fmt.Errorf("%w: --%v", errUsage, err)
+	}
 	db, ws, err := a.open(ctx)
 	if err != nil {
 		return err
@@ -76,7 +86,7 @@ func (a *app) serve(ctx context.Context, addr string, embedder func() (*embeddin
 	}
 	sender := webhook.New(db, webhook.Options{Now: a.now, Policy: policy, Timeout: a.webhookTimeout, Logger: a.log})
 	handler := web.New(db, web.Options{IngestConcurrency: a.dbOpt.IngestConns, Workspace: ws.Slug, Now: a.now, Logger: a.log, OnEvents: worker.Wake, SecureCookies: a.secureCookies, Metrics: m,
-		WebhookPolicy: policy, OnWebhook: sender.Wake})
+		WebhookPolicy: policy, OnWebhook: sender.Wake, Timeouts: a.timeouts, TrustedProxies: proxies})
 	wctx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	// After a pass that evaluated something the rollups changed: the
 	// reports people looked at last are built again now, not when the
@@ -119,11 +129,7 @@ func (a *app) serve(ctx context.Context, addr string, embedder func() (*embeddin
 		<-senderDone
 		a.log.Info("stopped")
 	}()
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	srv := handler.HTTPServer()
 	a.log.Info("serving", "url", "http://"+ln.Addr().String(), "db", string(db.Dialect()), "workspace", ws.Slug)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

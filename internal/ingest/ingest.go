@@ -102,8 +102,13 @@ func Decode(r io.Reader, f Format, now time.Time, lim Limits) (Batch, error) {
 	// One byte more than the limit tells a body at the limit from one over it.
 	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+min(1, math.MaxInt64-lim.MaxBytes)))
 	if err != nil {
+		var said *parley.Error
+		if errors.As(err, &said) { // the reader said what is wrong (a body not gzip)
+			return Batch{}, err
+		}
 		// The cause is kept so that a caller can tell a client that sent
-		// too much (http.MaxBytesError) from one that broke off.
+		// too much (http.MaxBytesError) or too slowly from one that
+		// broke off.
 		return Batch{}, &parley.Error{Kind: parley.KindInvalid, Message: "body: cannot be read", Err: err}
 	}
 	if int64(len(data)) > lim.MaxBytes {

@@ -118,10 +118,17 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// ObserveHTTP records one request.
+// ObserveHTTP records one request. Its labels take few values whatever
+// clients send: a method outside HTTP's own is "other", since each new
+// label value is a series kept for the life of the process.
 func (m *Metrics) ObserveHTTP(route, method string, status int, d time.Duration) {
 	if route == "" {
 		route = "unmatched"
+	}
+	switch method {
+	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE":
+	default:
+		method = "other"
 	}
 	m.HTTPDuration.WithLabelValues(route, method, strconv.Itoa(status)).Observe(d.Seconds())
 }

@@ -49,6 +49,49 @@ func (db *DB) AddMember(ctx context.Context, workspaceID int64, email, name, pas
 	return m, err
 }
 
+// ErrNotFirstRun refuses a first-run setup once someone can sign in.
+var ErrNotFirstRun = parley.Errorf(parley.KindForbidden, "this Parley already has an admin; sign in instead")
+
+// CreateFirstAdmin creates the first person, an admin of the workspace,
+// and records it in the audit log, in one transaction that does so only
+// while nobody can sign in: of any number of first-run setups sent at
+// once, one makes the admin and the others get ErrNotFirstRun. On
+// PostgreSQL the users table is locked against other writers for the
+// transaction, so that the count and the insert are one step; SQLite's
+// write transactions already run one at a time.
+func (db *DB) CreateFirstAdmin(ctx context.Context, workspaceID int64, email, name, passwordHash string, now time.Time) (parley.Member, error) {
+	m := parley.Member{User: parley.User{Email: email, Name: name, CreatedAt: now.UTC()}, Role: parley.RoleAdmin}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		d := db.dialect
+		if d == Postgres {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return fmt.Errorf("store: lock users: %w", err)
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+			return fmt.Errorf("store: count users: %w", err)
+		}
+		if n > 0 {
+			return ErrNotFirstRun
+		}
+		if err := tx.QueryRowContext(ctx, d.rebind(`INSERT INTO users (email, name, password_hash, created_at)
+			VALUES (?, ?, ?, ?) RETURNING id`), email, name, passwordHash, d.instant(now)).Scan(&m.ID); err != nil {
+			return fmt.Errorf("store: first admin: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO memberships (workspace_id, user_id, role) VALUES (?, ?, ?)`),
+			workspaceID, m.ID, string(parley.RoleAdmin)); err != nil {
+			return fmt.Errorf("store: first admin: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO audit_log (workspace_id, actor, action, subject, detail, at)
+			VALUES (?, ?, ?, ?, ?, ?)`), workspaceID, email, "user.add", email, "first admin", d.instant(now)); err != nil {
+			return fmt.Errorf("store: first admin: %w", err)
+		}
+		return nil
+	})
+	return m, err
+}
+
 // SetRole changes a member's role.
 func (db *DB) SetRole(ctx context.Context, workspaceID, userID int64, role parley.Role) error {
 	return db.changeMember(ctx, workspaceID, userID, `UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ?`, string(role))

@@ -2,18 +2,15 @@ package web
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // Who may do what (SPEC §7) is decided here and nowhere else: each route
@@ -308,53 +305,6 @@ func (s *Server) audit(r *http.Request, ws parley.Workspace, action, subject, de
 	}
 }
 
-// limiter limits sign-in attempts per email and per client address, so
-// that passwords cannot be guessed at speed. State is per process.
-type limiter struct {
-	mu   sync.Mutex
-	keys map[string]*rate.Limiter
-	seen time.Time
-}
-
-// Sign-in attempts allowed: a burst of 5, then one every 12 seconds, per
-// email and per address (an address gets four times as many, for offices
-// behind one NAT).
-const (
-	signinEvery = 12 * time.Second
-	signinBurst = 5
-)
-
-func newLimiter() *limiter { return &limiter{keys: map[string]*rate.Limiter{}} }
-
-// allow reports whether one more attempt for both keys may go ahead now.
-func (l *limiter) allow(now time.Time, email, addr string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.seen) > time.Hour { // forget old keys now and then
-		clear(l.keys)
-		l.seen = now
-	}
-	get := func(key string, burst int) *rate.Limiter {
-		lim, ok := l.keys[key]
-		if !ok {
-			lim = rate.NewLimiter(rate.Every(signinEvery), burst)
-			l.keys[key] = lim
-		}
-		return lim
-	}
-	byEmail, byAddr := get("e:"+email, signinBurst), get("a:"+addr, 4*signinBurst)
-	return byEmail.AllowN(now, 1) && byAddr.AllowN(now, 1)
-}
-
-// clientAddr is the request's remote IP without the port.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // safeNext keeps a post-sign-in redirect on this site: it returns next
 // when next is a path of this origin and /reports otherwise. Prefix checks
 // alone are not enough: browsers drop tabs and newlines from a Location
@@ -417,8 +367,9 @@ func (s *Server) postSignin(w http.ResponseWriter, r *http.Request, l Lang) erro
 		v.Message = msg
 		return s.render(w, r, status, "signin", &page{L: l, Title: l.T("signin.title"), Data: v})
 	}
-	if !s.signins.allow(s.now(), email, clientAddr(r)) {
-		w.Header().Set("Retry-After", "60")
+	addr := s.clientAddr(r)
+	if wait := s.signins.attempt(s.now(), email, addr); wait > 0 {
+		w.Header().Set("Retry-After", retryAfter(wait))
 		return fail(http.StatusTooManyRequests, l.T("signin.slow"))
 	}
 	u, hash, err := s.db.Credentials(r.Context(), email)
@@ -437,6 +388,7 @@ func (s *Server) postSignin(w http.ResponseWriter, r *http.Request, l Lang) erro
 	if !ok {
 		return fail(http.StatusUnauthorized, l.T("signin.wrong"))
 	}
+	s.signins.succeeded(email, addr)
 	if err := s.startSession(w, r, u); err != nil {
 		return err
 	}
@@ -492,8 +444,10 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request, l Lang) error
 	if err := parseForm(w, r, maxSmallForm); err != nil {
 		return err
 	}
+	// Checked again, and for good, in the transaction that creates the
+	// admin; this spares a hash for a setup that is plainly too late.
 	if n, err := s.db.CountUsers(ctx); err != nil || n > 0 {
-		return parley.Errorf(parley.KindForbidden, "this Parley already has an admin; sign in instead")
+		return store.ErrNotFirstRun
 	}
 	in := parley.NewUserInput{Email: r.PostForm.Get("email"), Name: strings.TrimSpace(r.PostForm.Get("name")),
 		Password: r.PostForm.Get("password"), Role: parley.RoleAdmin}
@@ -511,12 +465,9 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request, l Lang) error
 	if err != nil {
 		return err
 	}
-	m, err := s.db.AddMember(ctx, ws.ID, email, in.Name, hash, parley.RoleAdmin, s.now())
+	m, err := s.db.CreateFirstAdmin(ctx, ws.ID, email, in.Name, hash, s.now())
 	if err != nil {
 		return err
-	}
-	if err := s.db.Audit(ctx, ws.ID, parley.AuditEntry{Actor: m.Email, Action: "user.add", Subject: m.Email, Detail: "first admin", At: s.now()}); err != nil {
-		s.log.ErrorContext(ctx, "audit failed", "err", err)
 	}
 	if err := s.startSession(w, r, m.User); err != nil {
 		return err

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,11 +46,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, ws parley.Worksp
 		return store.InsertResult{}, err
 	}
 	defer release()
-	body, closer, err := unpacked(r, raw)
-	if err != nil {
-		return store.InsertResult{}, err
-	}
-	defer closer()
+	body := bytes.NewReader(raw)
 	batch, err := ingest.Decode(body, ingest.FormatForContentType(r.Header.Get("Content-Type")), s.now(), s.lims)
 	if err != nil {
 		return store.InsertResult{}, err
@@ -59,12 +54,16 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, ws parley.Worksp
 	return s.db.InsertEvents(r.Context(), ws.ID, batch)
 }
 
-// readRaw reads a request's body as sent. The decoder enforces the body
-// limit itself; the extra byte lets it see that a body is over the limit
-// rather than exactly at it, and MaxBytesReader stops a client that
-// streams on regardless.
+// readRaw reads a request's body, a gzip one decompressed (see
+// decodeBody). The decoder enforces the body limit itself; the extra byte
+// lets it see that a body is over the limit rather than exactly at it, and
+// MaxBytesReader stops a client that streams on regardless.
 func (s *Server) readRaw(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, s.lims.MaxBytes+1))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.lims.MaxBytes+1))
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	return raw, nil
 }
 
 // ingestSlot waits for a slot to decode and store a batch in, and returns
@@ -78,20 +77,6 @@ func (s *Server) ingestSlot(ctx context.Context) (func(), error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-}
-
-// unpacked is a read body as its sender packed it: gunzipped when its
-// Content-Encoding says gzip.
-func unpacked(r *http.Request, raw []byte) (io.Reader, func(), error) {
-	var body io.Reader = bytes.NewReader(raw)
-	if r.Header.Get("Content-Encoding") != "gzip" {
-		return body, func() {}, nil
-	}
-	zr, err := gzip.NewReader(body)
-	if err != nil {
-		return nil, nil, parley.Errorf(parley.KindInvalid, "body: not valid gzip: %v", err)
-	}
-	return zr, func() { zr.Close() }, nil
 }
 
 // errorBody is the one shape of every API error (SPEC §8).
@@ -110,6 +95,9 @@ var statusOf = map[parley.ErrorKind]int{
 	parley.KindUnauthorized: http.StatusUnauthorized,
 	parley.KindForbidden:    http.StatusForbidden,
 	parley.KindTooLarge:     http.StatusRequestEntityTooLarge,
+	parley.KindUnsupported:  http.StatusUnsupportedMediaType,
+	parley.KindTimeout:      http.StatusRequestTimeout,
+	parley.KindUnavailable:  http.StatusServiceUnavailable,
 	parley.KindInternal:     http.StatusInternalServerError,
 }
 

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -29,21 +28,12 @@ import (
 // reply. A delivery that fails to authenticate writes nothing at all; one
 // that authenticates and is refused is counted on its source, with why.
 
-// readBody reads a delivery's body, unpacked, up to the ingest limit on
-// both what was sent and what it unpacks to.
+// readBody reads a delivery's body, unpacked (see decodeBody), up to the
+// ingest limit on both what was sent and what it unpacks to.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	raw, err := s.readRaw(w, r)
+	b, err := s.readRaw(w, r)
 	if err != nil {
 		return nil, err
-	}
-	body, closer, err := unpacked(r, raw)
-	if err != nil {
-		return nil, err
-	}
-	defer closer()
-	b, err := io.ReadAll(io.LimitReader(body, s.lims.MaxBytes+1))
-	if err != nil {
-		return nil, &parley.Error{Kind: parley.KindInvalid, Message: "body: cannot be read", Err: err}
 	}
 	if int64(len(b)) > s.lims.MaxBytes {
 		return nil, parley.Errorf(parley.KindTooLarge, "body: larger than %d bytes", s.lims.MaxBytes)

@@ -168,10 +168,7 @@ const maxActionBody = 64 << 10
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxActionBody))
 	if err != nil {
-		if parley.KindOf(err) != parley.KindInternal { // the reader said what is wrong (a body not gzip)
-			return err
-		}
-		return &parley.Error{Kind: parley.KindInvalid, Message: "body: cannot be read", Err: err}
+		return bodyError(err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 
@@ -68,4 +69,15 @@ func formText(r *http.Request) error {
 		return parley.InvalidInput(problems)
 	}
 	return nil
+}
+
+// bodyError is the error of a request body that could not be read: the
+// reader's own when it says what is wrong (too large, too slow, not
+// gzip), else that the body broke off.
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) || parley.KindOf(err) != parley.KindInternal {
+		return err
+	}
+	return &parley.Error{Kind: parley.KindInvalid, Message: "body: cannot be read", Err: err}
 }

@@ -1,15 +1,19 @@
 package web
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -123,3 +127,77 @@ func loggedPath(r *http.Request) string {
 	}
 	return r.URL.Path
 }
+
+// guard wraps h with what every request gets, before routing: answers are
+// never stored by a browser or a proxy (pages, API answers and CSV exports
+// carry private numbers and visitor text, and a shared computer's back
+// button must not show them after sign-out; only the versioned static
+// files say otherwise), and a request body is read in the one encoding it
+// names (see decodeBody), within the timeouts (see deadlines).
+func (s *Server) guard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w, r = s.deadlines(w, r)
+		if err := s.decodeBody(w, r); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// decodeBody makes the body of a request with Content-Encoding gzip read
+// decompressed, for every route, and refuses any other encoding (415)
+// rather than reading compressed bytes as JSON. The compressed body is
+// bounded by the largest body any route takes (the ingest limit); each
+// route still bounds what it reads after decompression, so a small body
+// that inflates to gigabytes is cut off at that route's limit.
+func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request) error {
+	enc := strings.TrimSpace(r.Header.Get("Content-Encoding"))
+	switch strings.ToLower(enc) {
+	case "", "identity":
+		return nil
+	case "gzip", "x-gzip":
+		r.Body = &gzipBody{raw: http.MaxBytesReader(w, r.Body, s.lims.MaxBytes+1)}
+		r.Header.Del("Content-Encoding")
+		r.ContentLength = -1
+		return nil
+	}
+	return parley.Errorf(parley.KindUnsupported, "Content-Encoding %q: a body may be sent as it is or with gzip", enc)
+}
+
+// gzipBody decompresses a request body as it is read. Its header is read
+// on the first Read, so that the route's handler, not this layer, meets
+// (and answers) a body that is not gzip.
+type gzipBody struct {
+	raw io.ReadCloser
+	zr  *gzip.Reader
+	err error
+}
+
+func (b *gzipBody) Read(p []byte) (int, error) {
+	if b.zr == nil && b.err == nil {
+		b.zr, b.err = gzip.NewReader(b.raw)
+		b.err = b.invalid(b.err)
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	n, err := b.zr.Read(p)
+	if err != nil && err != io.EOF {
+		err = b.invalid(err)
+	}
+	return n, err
+}
+
+// invalid says a decompression error is the body's fault, unless the body
+// was only cut off (too large, too slow), which keeps its own answer.
+func (b *gzipBody) invalid(err error) error {
+	var tooBig *http.MaxBytesError
+	if err == nil || errors.As(err, &tooBig) || parley.KindOf(err) != parley.KindInternal {
+		return err
+	}
+	return &parley.Error{Kind: parley.KindInvalid, Message: "body: not valid gzip", Err: err}
+}
+
+func (b *gzipBody) Close() error { return b.raw.Close() }

@@ -60,6 +60,8 @@ func (a *assets) url(name string) string { return a.hashed[name] }
 func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("v") != "" {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
 	}
 	http.StripPrefix("/static/", http.FileServerFS(a.fs)).ServeHTTP(w, r)
 }

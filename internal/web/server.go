@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -48,6 +49,13 @@ type Options struct {
 	// OnWebhook, if set, is called when a delivery was queued to go at
 	// once (a test delivery, a replay), to wake the sender.
 	OnWebhook func()
+	// Timeouts bound slow clients (see HTTPServer); each zero one is no
+	// limit. `parley serve` starts from DefaultTimeouts.
+	Timeouts Timeouts
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed: a request from one of them counts as coming from the
+	// address the header names (see clientAddr). Empty: none is.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultIngestConcurrency is Options.IngestConcurrency's default: enough
@@ -127,7 +135,7 @@ func New(db *store.DB, opt Options) *Server {
 	s.assets = newAssets()
 	s.pages = parsePages(s.assets)
 	s.register()
-	s.handler = s.observe(http.NewCrossOriginProtection().Handler(s.mux))
+	s.handler = s.observe(s.guard(http.NewCrossOriginProtection().Handler(s.mux)))
 	return s
 }
 

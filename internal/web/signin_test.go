@@ -1,0 +1,110 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/web"
+)
+
+// clock is a frozen clock a test moves by hand, safe to read from the
+// server's goroutines.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// TestSignInThrottlesWithoutLockingOut: an attacker hammering an email
+// from one address waits longer and longer, while the person who owns it
+// signs in from their own address at once, and a client cannot choose its
+// address by sending X-Forwarded-For unless it is a trusted proxy.
+func TestSignInThrottlesWithoutLockingOut(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddMember(ctx, ws.ID, "ana@example.com", "Ana", passwordHash, parley.RoleAdmin, now); err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: now}
+	proxies, err := web.ParseTrustedProxies("127.0.0.1, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	behindProxy := httptest.NewServer(web.New(db, web.Options{Now: c.now, Logger: quiet, TrustedProxies: proxies}))
+	t.Cleanup(behindProxy.Close)
+	direct := httptest.NewServer(web.New(db, web.Options{Now: c.now, Logger: quiet}))
+	t.Cleanup(direct.Close)
+
+	// signIn posts the form as if from addr (through the proxy, which
+	// appends the address it saw) and returns the status and Retry-After.
+	signIn := func(srv *httptest.Server, addr, password string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest("POST", srv.URL+"/signin", strings.NewReader(url.Values{"email": {"ana@example.com"}, "password": {password}}.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if addr != "" {
+			req.Header.Set("X-Forwarded-For", addr)
+		}
+		res, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode, res.Header.Get("Retry-After")
+	}
+	const attacker, owner = "203.0.113.66", "198.51.100.7"
+	for i := range 5 {
+		if status, _ := signIn(behindProxy, attacker, "guess"); status != http.StatusUnauthorized {
+			t.Fatalf("guess %d: status %d, want 401", i+1, status)
+		}
+	}
+	status, retry := signIn(behindProxy, attacker, "guess")
+	if status != http.StatusTooManyRequests || retry != "2" {
+		t.Fatalf("sixth guess: status %d, Retry-After %q; want 429 and 2", status, retry)
+	}
+	if status, _ := signIn(behindProxy, owner, testPassword); status != http.StatusSeeOther {
+		t.Fatalf("the owner from their own address while the attacker waits: status %d, want 303 (signed in)", status)
+	}
+	if status, _ := signIn(behindProxy, attacker, testPassword); status != http.StatusTooManyRequests {
+		t.Errorf("the right password from the throttled address: status %d, want 429 before any check", status)
+	}
+	// The waits grow: 2 s, then 4 s, then 8 s.
+	for _, want := range []string{"4", "8"} {
+		c.add(time.Minute)
+		if status, _ := signIn(behindProxy, attacker, "guess"); status != http.StatusUnauthorized {
+			t.Fatalf("after the wait: status %d, want 401", status)
+		}
+		if status, retry := signIn(behindProxy, attacker, "guess"); status != http.StatusTooManyRequests || retry != want {
+			t.Fatalf("status %d, Retry-After %q; want 429 and %s", status, retry, want)
+		}
+	}
+	// Straight to the server, the header is the client's own word: each
+	// guess counts against the address it really comes from.
+	for i := range 5 {
+		if status, _ := signIn(direct, fmt.Sprintf("192.0.2.%d", i), "guess"); status != http.StatusUnauthorized {
+			t.Fatalf("direct guess %d: status %d, want 401", i+1, status)
+		}
+	}
+	if status, _ := signIn(direct, "192.0.2.99", "guess"); status != http.StatusTooManyRequests {
+		t.Errorf("a sixth guess with a new X-Forwarded-For, trusting no proxy: status %d, want 429", status)
+	}
+}
