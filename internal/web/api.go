@@ -109,6 +109,10 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	if kind == parley.KindInternal {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", loggedPath(r), "err", err)
 	}
+	if kind == parley.KindUnavailable {
+		s.log.WarnContext(r.Context(), "database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", retryUnavailable)
+	}
 	var b errorBody
 	b.Error.Code = kind
 	b.Error.Message = parley.MessageOf(err)
@@ -124,8 +128,15 @@ func (s *Server) classify(err error) error {
 	if errors.As(err, &tooBig) {
 		return parley.Errorf(parley.KindTooLarge, "body: larger than %d bytes", s.lims.MaxBytes)
 	}
+	if parley.KindOf(err) == parley.KindInternal && store.Unavailable(err) {
+		return &parley.Error{Kind: parley.KindUnavailable, Message: "the database is unavailable just now; try again shortly", Err: err}
+	}
 	return err
 }
+
+// retryUnavailable is the Retry-After of a 503: long enough for a
+// restarting database, short enough that events wait little.
+const retryUnavailable = "5"
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

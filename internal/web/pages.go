@@ -183,6 +183,10 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, l Lang, ws pa
 	if kind == parley.KindInternal {
 		s.log.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
 	}
+	if kind == parley.KindUnavailable {
+		s.log.WarnContext(r.Context(), "database unavailable", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", retryUnavailable)
+	}
 	title := l.T("error.title")
 	if kind == parley.KindNotFound {
 		title = l.T("error.notfound")

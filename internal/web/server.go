@@ -242,8 +242,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// readyz answers 200 when the database answers and its schema is current,
-// so that a load balancer sends traffic only to a server that can use it.
+// readyz answers 200 when the database answers, takes writes and has its
+// schema current, so that a load balancer sends traffic only to a server
+// that can use it.
 // Its 503 answers say what is missing in a body of its own, not the error
 // shape: load balancers and people read them, not API clients.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
@@ -251,7 +252,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
+		w.Header().Set("Retry-After", retryUnavailable)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return nil
+	}
+	if err := s.db.CheckWrite(ctx); err != nil {
+		s.log.WarnContext(ctx, "not ready", "err", err)
+		w.Header().Set("Retry-After", retryUnavailable)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database not writable"})
 		return nil
 	}
 	applied, latest, err := s.db.SchemaVersion(ctx)
