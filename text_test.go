@@ -41,3 +41,14 @@ func TestCheckStorable(t *testing.T) {
 		t.Errorf("CheckText kept a NUL: %+v %v", p, ok)
 	}
 }
+
+// TestTopicActionQuestionsAreText: the event ids an action names are held
+// to the rule too, whichever surface sends them (the CLI's arguments may
+// be any bytes).
+func TestTopicActionQuestionsAreText(t *testing.T) {
+	a := parley.TopicAction{Kind: parley.ActDismissQuestions, Topic: 1, Questions: []string{"a1", "a\xff"}}
+	ps := parley.ProblemsOf(a.Validate())
+	if len(ps) != 1 || ps[0].Field != "questions[1]" {
+		t.Errorf("problems %+v, want one naming questions[1]", ps)
+	}
+}

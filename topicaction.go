@@ -80,6 +80,11 @@ func (a TopicAction) Validate() error {
 		if len(a.Questions) == 0 {
 			problems = append(problems, FieldProblem("questions", "select at least one question"))
 		}
+		for i, q := range a.Questions {
+			if p, ok := CheckStorable(fmt.Sprintf("questions[%d]", i), q); !ok {
+				problems = append(problems, p) // no question has such an id
+			}
+		}
 		if a.Kind == ActMoveQuestions && a.To == 0 {
 			problems = append(problems, FieldProblem("topic", "choose the topic to move to"))
 		}
