@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -26,16 +27,12 @@ func Unavailable(err error) bool {
 	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
-		switch {
-		case strings.HasPrefix(pg.Code, "08"), // connection exception
-			strings.HasPrefix(pg.Code, "53"),                           // insufficient resources: disk full, out of memory, too many connections
-			pg.Code == "57P01", pg.Code == "57P02", pg.Code == "57P03", // shutting down, crashed, starting up
-			pg.Code == "57014",                     // statement canceled by a timeout
-			pg.Code == "25006",                     // a read-only transaction: a standby, or a primary demoted
-			pg.Code == "40001", pg.Code == "40P01": // serialization failure, deadlock: try again
+		// Classes 08 (connection exception) and 53 (insufficient
+		// resources: disk full, out of memory, too many connections).
+		if strings.HasPrefix(pg.Code, "08") || strings.HasPrefix(pg.Code, "53") {
 			return true
 		}
-		return false
+		return slices.Contains(passingStates, pg.Code)
 	}
 	var lite *sqlite.Error
 	if errors.As(err, &lite) {
@@ -52,6 +49,18 @@ func Unavailable(err error) bool {
 	)
 	return errors.As(err, &connect) || errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err)
+}
+
+// passingStates are the other PostgreSQL error codes of failures that
+// pass.
+var passingStates = []string{
+	"57P01", "57P02", "57P03", // shutting down, crashed, starting up
+	"57014", // a statement canceled by its timeout
+	"55P03", // a lock not granted within lock_timeout
+	"25P03", // a session ended for idling in a transaction
+	"25006", // a read-only transaction: a standby, or a primary demoted
+	"40001", // a serialization failure: try again
+	"40P01", // a deadlock: try again
 }
 
 // CheckWrite reports whether the database takes writes now: it opens a

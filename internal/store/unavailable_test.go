@@ -33,6 +33,8 @@ func TestUnavailable(t *testing.T) {
 		{"shutting down", pg("57P01"), true},
 		{"starting up", pg("57P03"), true},
 		{"a standby", pg("25006"), true},
+		{"a lock not granted in time", pg("55P03"), true},
+		{"a statement timeout", pg("57014"), true},
 		{"a serialization failure", pg("40001"), true},
 		{"a unique violation", pg("23505"), false},
 		{"a syntax error", pg("42601"), false},

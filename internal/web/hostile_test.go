@@ -33,6 +33,7 @@ type hostileServer struct {
 	srv                 *httptest.Server
 	admin               string // a session cookie
 	ingest, read, write string // API tokens
+	settings            string // an API token with the admin scope
 	topic, shortAnswer  int64
 	question            string
 }
@@ -55,6 +56,7 @@ func newHostile(t *testing.T) *hostileServer {
 	h.ingest = token(t, db, ws, now, parley.ScopeIngest)
 	h.read = token(t, db, ws, now, parley.ScopeRead)
 	h.write = token(t, db, ws, now, parley.ScopeWrite)
+	h.settings = token(t, db, ws, now, parley.ScopeAdmin)
 	clock := func() time.Time { return now }
 	h.srv = httptest.NewServer(web.New(db, web.Options{Now: clock, Logger: quiet}))
 	t.Cleanup(h.srv.Close)
@@ -254,6 +256,10 @@ func TestHostileInput(t *testing.T) {
 		{name: "api: moving a question id not UTF-8", method: "POST", path: topic + "/move_questions", ct: js, body: `{"questions":["` + "\xff" + `"],"topic":1}`, cred: write, wantStatus: 400, wantField: "questions[0]"},
 		{name: "api: searching for NUL", method: "POST", path: "/api/v1/short-answers/search", ct: js, body: `{"q":"\u0000"}`, cred: read, wantStatus: 400, wantField: "q"},
 		{name: "api: searching with a lone surrogate", method: "POST", path: "/api/v1/short-answers/search", ct: js, body: `{"q":"hours \udc00"}`, cred: read, wantStatus: 400, wantField: "q"},
+
+		{name: "api: a setting given twice", method: "PUT", path: "/api/v1/settings", ct: js, body: `{"time_zone":"UTC","time_zone":"Asia/Taipei"}`, cred: bearer(h.settings), wantStatus: 400, wantField: "time_zone"},
+		{name: "api: a time zone with NUL", method: "PUT", path: "/api/v1/settings", ct: js, body: `{"time_zone":"UTC\u0000"}`, cred: bearer(h.settings), wantStatus: 400, wantField: "time_zone"},
+		{name: "api: a counted channel with a lone surrogate", method: "PUT", path: "/api/v1/settings", ct: js, body: `{"counted_channels":["chat","\udc00"]}`, cred: bearer(h.settings), wantStatus: 400, wantField: "counted_channels[1]"},
 
 		// Paths and query parameters.
 		{name: "query: a conversation id with NUL", method: "GET", path: "/api/v1/conversations/c%00", cred: read, wantStatus: 400, wantField: "path"},
