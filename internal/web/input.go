@@ -2,7 +2,9 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/parleyhq/parley"
@@ -21,50 +23,34 @@ func requestText(r *http.Request) error {
 	if p, ok := parley.CheckStorable("path", r.URL.Path); !ok {
 		problems = append(problems, p)
 	}
-	q := r.URL.Query()
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if p, ok := parley.CheckStorable("query", k); !ok {
-			problems = append(problems, p)
-			continue
-		}
-		for _, v := range q[k] {
-			if p, ok := parley.CheckStorable(k, v); !ok {
-				problems = append(problems, p)
-				break
-			}
-		}
-	}
-	if len(problems) > 0 {
-		return parley.InvalidInput(problems)
-	}
-	return nil
+	return textProblems(append(problems, valuesText(r.URL.Query(), "query")...))
 }
 
 // formText checks the fields of a parsed form, naming each bad one.
 func formText(r *http.Request) error {
+	return textProblems(valuesText(r.PostForm, "body"))
+}
+
+// valuesText checks every name and value of v, naming a bad value by its
+// parameter and a bad name as the whole of where it came from.
+func valuesText(v url.Values, where string) []parley.Problem {
 	var problems []parley.Problem
-	keys := make([]string, 0, len(r.PostForm))
-	for k := range r.PostForm {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if p, ok := parley.CheckStorable("body", k); !ok {
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		if p, ok := parley.CheckStorable(where, k); !ok {
 			problems = append(problems, p)
 			continue
 		}
-		for _, v := range r.PostForm[k] {
-			if p, ok := parley.CheckStorable(k, v); !ok {
+		for _, s := range v[k] {
+			if p, ok := parley.CheckStorable(k, s); !ok {
 				problems = append(problems, p)
 				break
 			}
 		}
 	}
+	return problems
+}
+
+func textProblems(problems []parley.Problem) error {
 	if len(problems) > 0 {
 		return parley.InvalidInput(problems)
 	}
