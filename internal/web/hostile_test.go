@@ -35,7 +35,6 @@ type hostileServer struct {
 	ingest, read, write string // API tokens
 	settings            string // an API token with the admin scope
 	topic, shortAnswer  int64
-	question            string
 }
 
 func newHostile(t *testing.T) *hostileServer {
@@ -61,10 +60,16 @@ func newHostile(t *testing.T) *hostileServer {
 	h.srv = httptest.NewServer(web.New(db, web.Options{Now: clock, Logger: quiet}))
 	t.Cleanup(h.srv.Close)
 
-	events := `{"id":"s1","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-03-01T09:00:00Z","channel":"chat"}
-{"id":"v1","type":"message","conversation_id":"c1","occurred_at":"2026-03-01T09:00:01Z","author":"visitor","text":"Can I pay by cheque?"}
-{"id":"a1","type":"message","conversation_id":"c1","occurred_at":"2026-03-01T09:00:02Z","author":"customer_agent","text":"I do not know.","unanswered":true,"question":"Can I pay by cheque?"}`
-	if status, body := h.do(t, "POST", "/api/v1/events", "application/x-ndjson", events, bearer(h.ingest)); status != http.StatusOK {
+	// Two conversations whose agent could not answer the same question:
+	// a question with no similar one waits ungrouped, two make a topic.
+	var events strings.Builder
+	for _, c := range []string{"c1", "c2"} {
+		fmt.Fprintf(&events, `{"id":"s-%[1]s","type":"conversation.started","conversation_id":"%[1]s","occurred_at":"2026-02-20T09:00:00Z","channel":"chat"}
+{"id":"v-%[1]s","type":"message","conversation_id":"%[1]s","occurred_at":"2026-02-20T09:00:01Z","author":"visitor","text":"Can I pay by cheque?"}
+{"id":"a-%[1]s","type":"message","conversation_id":"%[1]s","occurred_at":"2026-02-20T09:00:02Z","author":"customer_agent","text":"I do not know.","unanswered":true,"question":"Can I pay by cheque?"}
+`, c)
+	}
+	if status, body := h.do(t, "POST", "/api/v1/events", "application/x-ndjson", events.String(), bearer(h.ingest)); status != http.StatusOK {
 		t.Fatalf("events: %d %s", status, body)
 	}
 	if _, err := pipeline.New(db, pipeline.Options{Now: clock}).Pass(ctx); err != nil {
@@ -74,7 +79,7 @@ func newHostile(t *testing.T) *hostileServer {
 	if status, body := h.do(t, "GET", "/api/v1/gaps", "", "", bearer(h.read)); status != http.StatusOK || json.Unmarshal([]byte(body), &gaps) != nil || len(gaps.Topics) != 1 {
 		t.Fatalf("gaps: %d %s", status, body)
 	}
-	h.topic, h.question = gaps.Topics[0].ID, "a1"
+	h.topic = gaps.Topics[0].ID
 	var sa parley.ShortAnswer
 	if status, body := h.do(t, "POST", "/api/v1/short-answers", "application/json", `{"question":"Opening hours?","answer":"9 to 5."}`, bearer(h.write)); status != http.StatusCreated && status != http.StatusOK || json.Unmarshal([]byte(body), &sa) != nil {
 		t.Fatalf("short answer: %d %s", status, body)
@@ -239,7 +244,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "form: renaming a topic with NUL", method: "POST", path: topicPage, ct: fm, body: form("action", "rename", "name", "\x00"), cred: admin, wantStatus: 400, wantField: "name"},
 		{name: "form: a short answer over 64 KiB", method: "POST", path: "/content", ct: fm, body: form("question", "Q", "answer", strings.Repeat("a", 70<<10)), cred: admin, wantStatus: 413},
 		{name: "form: a sign-in over 16 KiB", method: "POST", path: "/signin", ct: fm, body: form("email", strings.Repeat("a", 17<<10)+"@example.com", "password", "x"), cred: anonymous, wantStatus: 413},
-		{name: "form: dismissing a question id with NUL", method: "POST", path: topicPage, ct: fm, body: form("action", "dismiss_questions", "q", "a1\x00"), cred: admin, wantStatus: 400, wantField: "q"},
+		{name: "form: dismissing a question id with NUL", method: "POST", path: topicPage, ct: fm, body: form("action", "dismiss_questions", "q", "a-c1\x00"), cred: admin, wantStatus: 400, wantField: "q"},
 
 		// JSON bodies of the API.
 		{name: "api: a short answer's question with NUL", method: "POST", path: "/api/v1/short-answers", ct: js, body: `{"question":"Q\u0000","answer":"A"}`, cred: write, wantStatus: 400, wantField: "question"},
@@ -252,7 +257,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "api: resolving with an answer with NUL", method: "POST", path: topic + "/resolve", ct: js, body: `{"question":"Q","answer":"A\u0000"}`, cred: write, wantStatus: 400, wantField: "answer"},
 		{name: "api: renaming with NUL", method: "POST", path: topic + "/rename", ct: js, body: `{"name":"x\u0000"}`, cred: write, wantStatus: 400, wantField: "name"},
 		{name: "api: renaming with a name given twice", method: "POST", path: topic + "/rename", ct: js, body: `{"name":"a","name":"b"}`, cred: write, wantStatus: 400, wantField: "name"},
-		{name: "api: dismissing a question id with NUL", method: "POST", path: topic + "/dismiss_questions", ct: js, body: `{"questions":["a1","a\u0000"]}`, cred: write, wantStatus: 400, wantField: "questions[1]"},
+		{name: "api: dismissing a question id with NUL", method: "POST", path: topic + "/dismiss_questions", ct: js, body: `{"questions":["a-c1","a\u0000"]}`, cred: write, wantStatus: 400, wantField: "questions[1]"},
 		{name: "api: moving a question id not UTF-8", method: "POST", path: topic + "/move_questions", ct: js, body: `{"questions":["` + "\xff" + `"],"topic":1}`, cred: write, wantStatus: 400, wantField: "questions[0]"},
 		{name: "api: searching for NUL", method: "POST", path: "/api/v1/short-answers/search", ct: js, body: `{"q":"\u0000"}`, cred: read, wantStatus: 400, wantField: "q"},
 		{name: "api: searching with a lone surrogate", method: "POST", path: "/api/v1/short-answers/search", ct: js, body: `{"q":"hours \udc00"}`, cred: read, wantStatus: 400, wantField: "q"},
