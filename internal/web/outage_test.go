@@ -35,12 +35,11 @@ func newOutage(t *testing.T) *outage {
 	t.Helper()
 	if !storetest.Postgres() {
 		dsn := storetest.DSN(t)
-		lock, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite:")+"?_pragma=busy_timeout(10000)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { lock.Close() })
-		var conn *sql.Conn
+		lock := storetest.Raw(t, dsn)
+		var (
+			conn *sql.Conn
+			err  error
+		)
 		o := &outage{dsn: dsn, readsGoOn: true}
 		o.start = func() {
 			if conn, err = lock.Conn(context.Background()); err == nil {
