@@ -19,12 +19,20 @@ import (
 //     neighbours at all, and below which a new question does not join an
 //     existing topic: one notion of "about the same thing" for both. Without
 //     it, a question asked once would borrow unrelated neighbours and drag
-//     them into a grab-bag topic.
+//     them into a grab-bag topic;
+//   - a neighbour less than half as similar as the question's nearest one
+//     shares a word with it, not its need, unless it is Close: "Can I
+//     change my account currency to euros?" is near "Can I change the
+//     currency of my account?", and "How do I add my wife to my account?"
+//     is only a fifth as near. Without this, a need asked in a few ways
+//     borrows the neighbours of every need that shares its commonest
+//     word ("account", "delivery", "帳戶") and they become one topic.
 const (
 	neighbors  = 20
 	minShared  = 1.0 / 15
 	resolution = 2.0
 	Related    = 0.15
+	Close      = 0.25
 )
 
 // Ungrouped is the topic Group gives a question that has no similar one:
@@ -45,8 +53,9 @@ const Ungrouped = -1
 //     and, when it has English words, a vector of what they mean (see
 //     wordVectors);
 //  3. each question finds its nearest neighbours by cosine similarity, among
-//     the questions at least Related to it, with meaning blended in (see
-//     group), in a search whose cost per question is bounded (see knn);
+//     the questions at least Related to it and not much less similar than
+//     its nearest (see Close), with meaning blended in (see group), in a
+//     search whose cost per question is bounded (see knn);
 //  4. two questions are linked as strongly as their neighbour lists overlap,
 //     which is robust to the uneven density of short texts: a question in a
 //     crowded topic and one in a sparse topic are judged alike;
@@ -56,7 +65,11 @@ const Ungrouped = -1
 //     closest to, which fixes questions the graph placed by a weak link;
 //  7. one vote moves each question to the topic most of its neighbours are
 //     in, when the centroid pass went against them;
-//  8. a question left alone in its topic is Ungrouped.
+//  8. a topic made of two parts much less like each other than each is
+//     within itself is split in two, again and again (see split): the
+//     topic of "Is gift wrapping available?" and "Is click and collect
+//     available?" is two needs;
+//  9. a question left alone in its topic is Ungrouped.
 func Group(questions []string) []int {
 	if len(questions) == 0 {
 		return nil
@@ -132,9 +145,13 @@ func group(vs []sparse, dim int, meaning [][]float32, count []int) []int {
 	if !slices.ContainsFunc(meaning, func(m []float32) bool { return m != nil }) {
 		meaning = nil
 	}
+	p := &points{vs: vs, meaning: meaning, count: count, dim: dim}
 	if meaning == nil {
 		nb := knn(vs, dim, k, Related)
-		return communities(nb, count, func(topics []int) []int { return reassign(vs, nb, topics, nil, count) })
+		for i := range nb {
+			nb[i] = nearOnly(nb[i])
+		}
+		return settle(p, communities(nb, func(topics []int) []int { return reassign(vs, nb, topics, nil, count) }))
 	}
 	nb := knn(vs, dim, max(k, candidates), Related)
 	parallel(len(nb), func() func(int) {
@@ -144,10 +161,24 @@ func group(vs []sparse, dim int, meaning [][]float32, count []int) []int {
 				top = pushTop(top, k, neighbor{n.id, blend(n.sim, meaning[i], meaning[n.id])})
 			}
 			slices.SortFunc(top, compareNeighbors)
-			nb[i] = top
+			nb[i] = nearOnly(top)
 		}
 	})
-	return communities(nb, count, func(topics []int) []int { return reassign(vs, nb, topics, meaning, count) })
+	return settle(p, communities(nb, func(topics []int) []int { return reassign(vs, nb, topics, meaning, count) }))
+}
+
+// nearOnly cuts a neighbour list, best first, where similarity falls
+// below half the nearest's, keeping every neighbour that is Close.
+func nearOnly(nb []neighbor) []neighbor {
+	if len(nb) == 0 {
+		return nb
+	}
+	floor := min(nb[0].sim/2, Close)
+	n := 1
+	for n < len(nb) && nb[n].sim >= floor {
+		n++
+	}
+	return nb[:n]
 }
 
 // blend is the similarity of two questions whose similarity by words is
@@ -188,16 +219,22 @@ func vote(nb [][]neighbor, topics []int) []int {
 // fifth of the others and small topics can still form.
 func neighborCount(n int) int { return min(neighbors, max(2, n/5)) }
 
-// communities runs steps 4 to 8 of Group on a neighbour graph of questions
-// asked count times each (nil: once each); reassign moves questions to
-// their closest topic centre in the vectors' space.
-func communities(nb [][]neighbor, count []int, reassign func([]int) []int) []int {
+// communities runs steps 4 to 7 of Group on a neighbour graph of
+// questions; reassign moves questions to their closest topic centre in the
+// vectors' space.
+func communities(nb [][]neighbor, reassign func([]int) []int) []int {
 	topics := louvain(sharedNeighborGraph(nb, minShared), resolution)
 	attachAlone(nb, topics)
-	topics = vote(nb, reassign(topics))
+	return vote(nb, reassign(topics))
+}
+
+// settle runs steps 8 and 9 of Group: loose topics are split, and a
+// question alone in its topic, asked once, is Ungrouped.
+func settle(p *points, topics []int) []int {
+	topics = split(p, topics)
 	weight := map[int]int{}
 	for i, t := range topics {
-		weight[t] += countOf(count, i)
+		weight[t] += countOf(p.count, i)
 	}
 	for i, t := range topics {
 		if weight[t] < 2 {
@@ -237,10 +274,10 @@ func countOf(count []int, i int) int {
 
 // GroupVectors is Group for questions given as vectors, such as the
 // embeddings of a language model, where similar meaning gives similar
-// vectors even without shared words. Steps 3 to 6 are Group's; neighbours
+// vectors even without shared words. Steps 3 to 9 are Group's; neighbours
 // are found by comparing every pair, which suits the batches of new
 // questions the service groups (thousands), not millions. There is no
-// Related floor: what counts as related depends on the model.
+// Related floor and no Close: what counts as related depends on the model.
 func GroupVectors(vecs [][]float32) []int {
 	if len(vecs) == 0 {
 		return nil
@@ -251,7 +288,7 @@ func GroupVectors(vecs [][]float32) []int {
 		unit[i] = normalized(v)
 	}
 	nb := denseKNN(unit, neighborCount(len(vecs)))
-	return communities(nb, nil, func(topics []int) []int {
+	return settle(&points{meaning: unit}, communities(nb, func(topics []int) []int {
 		k := slices.Max(topics) + 1
 		cent := make([][]float32, k)
 		for c := range cent {
@@ -276,7 +313,7 @@ func GroupVectors(vecs [][]float32) []int {
 			out[i] = best
 		}
 		return out
-	})
+	}))
 }
 
 // normalized returns v scaled to unit length (a zero vector stays zero).

@@ -109,7 +109,7 @@ func features(norm string) []string {
 // 你知道…吗 or 这个…是多少.
 var cjkFunction = func() map[rune]bool {
 	m := map[rune]bool{}
-	for _, r := range "的了吗呢啊吧呀嘛么哦嗯哈呗啦喔哇我你您他她它们这那此该个家位些请问能可以帮告诉知道一下想要需给吗是在就都也还又很太和与及或把被让对从" {
+	for _, r := range "有的了吗呢啊吧呀嘛么哦嗯哈呗啦喔哇我你您他她它们这那此该个家位些请问能可以帮告诉知道一下想要需给吗是在就都也还又很太和与及或把被让对从" {
 		m[r] = true
 	}
 	return m
