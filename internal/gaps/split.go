@@ -244,9 +244,10 @@ func bisect(p *points, ms []int32, a, b *part) ([]int32, []int32) {
 			break
 		}
 	}
-	// Two questions asked once each are neighbours, or they would not
-	// share a topic; there is nothing to weigh their likeness against.
-	if a.w+b.w < 3 || cross(a, b) >= splitRatio*min(a.within(), b.within()) {
+	// A question asked once is a neighbour of the others, or it would not
+	// share their topic; alone, it has no likeness of its own to weigh
+	// theirs against.
+	if a.w < 2 || b.w < 2 || cross(a, b) >= splitRatio*min(a.within(), b.within()) {
 		return nil, nil
 	}
 	var pa, pb []int32
