@@ -31,6 +31,8 @@ func (a *app) serveCmd() *ffcli.Command {
 	fs.DurationVar(&a.timeouts.Idle, "idle-timeout", t.Idle, "time a kept-alive connection may wait for its next request (env PARLEY_IDLE_TIMEOUT)")
 	embedder := a.embeddingFlags(fs)
 	a.poolFlags(fs)
+	fs.StringVar(&a.dbOpt.ReadDSN, "read-db", "", "PostgreSQL replica (a streaming standby) for reports, conversation lists and gaps; the rest stays on --db (env PARLEY_READ_DB)")
+	fs.BoolVar(&a.dbOpt.ReadOnly, "read-only", false, "change no schema, create no workspace, evaluate and deliver nothing: a process that serves reads; found by itself when --db is a standby (env PARLEY_READ_ONLY)")
 	return &ffcli.Command{
 		Name:       "serve",
 		ShortUsage: "parley serve [--addr HOST:PORT] [--db DSN]",
@@ -103,18 +105,24 @@ func (a *app) serve(ctx context.Context, addr string, embedder func() (*embeddin
 			a.log.Warn("could not build reports ahead", "err", err)
 		}
 	})
-	workerDone := make(chan struct{})
-	go func() {
-		defer close(workerDone)
-		worker.Run(wctx)
-	}()
+	// A read-only process evaluates and delivers nothing: the processes on
+	// the primary do.
+	background := func(run func(context.Context) error) chan struct{} {
+		done := make(chan struct{})
+		if db.ReadOnly() {
+			close(done)
+			return done
+		}
+		go func() {
+			defer close(done)
+			run(wctx)
+		}()
+		return done
+	}
+	workerDone := background(worker.Run)
 	// The sender stops with the worker. An attempt it cuts short is not
 	// recorded: its claim lapses and it is sent again after a restart.
-	senderDone := make(chan struct{})
-	go func() {
-		defer close(senderDone)
-		sender.Run(wctx)
-	}()
+	senderDone := background(sender.Run)
 	// The worker stops after the HTTP server: the batch in flight
 	// finishes and commits, and no new one starts. If that outlasts the
 	// grace period, the process exits anyway: the batch's transaction is
@@ -130,7 +138,12 @@ func (a *app) serve(ctx context.Context, addr string, embedder func() (*embeddin
 		a.log.Info("stopped")
 	}()
 	srv := handler.HTTPServer()
-	a.log.Info("serving", "url", "http://"+ln.Addr().String(), "db", string(db.Dialect()), "workspace", ws.Slug)
+	role, err := db.Role(ctx)
+	if err != nil {
+		return err
+	}
+	a.log.Info("serving", "url", "http://"+ln.Addr().String(), "db", string(db.Dialect()), "workspace", ws.Slug,
+		"role", role.Primary, "read_only", role.ReadOnly, "replica", a.dbOpt.ReadDSN != "")
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if a.listening != nil {

@@ -43,6 +43,10 @@ type DB struct {
 	// eventRowsRead counts the stored events evaluation has read, so that
 	// work repeated across processes shows (see EventRowsRead).
 	eventRowsRead atomic.Int64
+	// readOnly says the DB changes nothing (Options.ReadOnly); standby, that
+	// its primary connection is a PostgreSQL standby, which cannot write at
+	// all.
+	readOnly, standby bool
 }
 
 // EventRowsRead returns how many stored event rows this DB has read for
@@ -66,6 +70,15 @@ type Options struct {
 	// API's own (reads and their small writes). On SQLite ReadConns caps
 	// the readers. Zero takes the default.
 	IngestConns, EvaluationConns, ReadConns int
+	// ReadDSN, when set, names a PostgreSQL replica (a streaming standby of
+	// the database) that serves the reads which may lag (see MayLag):
+	// reports, conversation lists, gaps. Everything else stays on the
+	// primary.
+	ReadDSN string
+	// ReadOnly opens the database without changing it: no migrations (its
+	// schema must be current already) and no workspace created. A
+	// PostgreSQL standby is opened so whatever ReadOnly says.
+	ReadOnly bool
 }
 
 // The defaults of Options. A lock is normally held for milliseconds (an
@@ -114,7 +127,16 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(ctx); err != nil {
+	if err := db.role(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if db.readOnly {
+		err = db.schemaCurrent(ctx)
+	} else {
+		err = db.Migrate(ctx)
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -157,8 +179,24 @@ func open(dsn string, opt Options) (*DB, error) {
 			return p
 		}
 		web := pool(opt.ReadConns)
-		return &DB{dialect: Postgres, ingest: pool(opt.IngestConns), evaluation: pool(opt.EvaluationConns),
-			write: web, primary: web, read: web}, nil
+		db := &DB{dialect: Postgres, ingest: pool(opt.IngestConns), evaluation: pool(opt.EvaluationConns),
+			write: web, primary: web, read: web, readOnly: opt.ReadOnly}
+		if opt.ReadDSN != "" {
+			rcfg, err := pgx.ParseConfig(opt.ReadDSN)
+			if err != nil {
+				db.Close()
+				return nil, parley.Errorf(parley.KindInvalid, "read-db: %v", err)
+			}
+			for name, v := range cfg.RuntimeParams {
+				if _, ok := rcfg.RuntimeParams[name]; !ok {
+					rcfg.RuntimeParams[name] = v
+				}
+			}
+			db.read = stdlib.OpenDB(*rcfg)
+			db.read.SetMaxOpenConns(opt.ReadConns)
+			db.read.SetMaxIdleConns(opt.ReadConns)
+		}
+		return db, nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
 	if path == "" {
@@ -180,7 +218,12 @@ func open(dsn string, opt Options) (*DB, error) {
 	}
 	read.SetMaxOpenConns(opt.ReadConns)
 	read.SetMaxIdleConns(opt.ReadConns)
-	return &DB{dialect: SQLite, ingest: write, evaluation: write, write: write, primary: read, read: read}, nil
+	if opt.ReadDSN != "" {
+		write.Close()
+		read.Close()
+		return nil, parley.Errorf(parley.KindInvalid, "read-db: a replica serves PostgreSQL only")
+	}
+	return &DB{dialect: SQLite, ingest: write, evaluation: write, write: write, primary: read, read: read, readOnly: opt.ReadOnly}, nil
 }
 
 // sqliteDSN builds the connection string for one of the two SQLite pools.

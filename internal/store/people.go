@@ -322,7 +322,9 @@ func (db *DB) UseToken(ctx context.Context, hash string, now time.Time) (parley.
 	if err != nil {
 		return t, fmt.Errorf("store: token: %w", err)
 	}
-	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= tokenTouchEvery {
+	// A standby cannot write: its tokens' last use is noted by the
+	// processes on the primary only.
+	if !db.standby && (t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= tokenTouchEvery) {
 		d := db.dialect
 		if _, err := db.write.ExecContext(ctx, d.rebind(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), d.instant(now), t.ID); err != nil {
 			return t, fmt.Errorf("store: token last used: %w", err)

@@ -67,8 +67,13 @@ var passingStates = []string{
 // write transaction and runs an update that changes no row, then rolls
 // back. It finds what a ping cannot: a read-only database (a standby, a
 // file that cannot be written) and, on SQLite, another process holding
-// the write lock. It writes nothing, and holds no row lock.
+// the write lock. It writes nothing, and holds no row lock. A DB opened
+// read-only (Options.ReadOnly, or a standby) is not meant to take writes:
+// there is nothing to check.
 func (db *DB) CheckWrite(ctx context.Context) error {
+	if db.readOnly {
+		return nil
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: check write: %w", err)

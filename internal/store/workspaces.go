@@ -30,6 +30,9 @@ func (db *DB) EnsureWorkspace(ctx context.Context, slug string, now time.Time) (
 	if parley.KindOf(err) != parley.KindNotFound {
 		return ws, err
 	}
+	if db.readOnly {
+		return ws, parley.Errorf(parley.KindNotFound, "workspace %q not found, and a read-only server creates none: create it on the primary", slug)
+	}
 	def := parley.DefaultSettings()
 	_, err = db.write.ExecContext(ctx, db.dialect.rebind(`
 		INSERT INTO workspaces (slug, name, time_zone, week_start, window_seconds, created_at)

@@ -124,6 +124,12 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 // not carry it itself: a body that MaxBytesReader cut off is too large,
 // whatever wrapped it.
 func (s *Server) classify(err error) error {
+	// A standby refuses every write: say so, and name the primary. A
+	// primary that turned read-only (a failover under way) is an outage:
+	// that is a 503 below.
+	if refusal, ok := store.ReadOnlyRefusal(err); ok && s.db.ReadOnly() {
+		return refusal
+	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return parley.Errorf(parley.KindTooLarge, "body: larger than %d bytes", s.lims.MaxBytes)

@@ -242,9 +242,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// readyz answers 200 when the database answers, takes writes and has its
-// schema current, so that a load balancer sends traffic only to a server
-// that can use it.
+// readyz answers 200 when the database answers, takes writes (unless the
+// process is read-only) and has its schema current, so that a load balancer
+// sends traffic only to a server that can use it; it says whether the
+// database is the primary or a standby, whether the process writes, and the
+// lag of the replica it reads from, if any.
 // Its 503 answers say what is missing in a body of its own, not the error
 // shape: load balancers and people read them, not API clients.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
@@ -267,6 +269,16 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "migrations pending", "applied": applied, "latest": latest})
 		return nil
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "schema_version": applied})
+	role, err := s.db.Role(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "not ready", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "replica unreachable"})
+		return nil
+	}
+	ready := map[string]any{"status": "ok", "schema_version": applied, "role": role.Primary, "read_only": role.ReadOnly}
+	if role.Replica != nil {
+		ready["replica"] = role.Replica
+	}
+	writeJSON(w, http.StatusOK, ready)
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -201,4 +202,60 @@ func column[T any](db *sql.DB, q string) ([]T, error) {
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// ReplicaURL returns the streaming standby of the PostgreSQL test server
+// named by PARLEY_TEST_REPLICA, or "" when there is none: tests of reading
+// from a replica skip then.
+func ReplicaURL() string { return os.Getenv("PARLEY_TEST_REPLICA") }
+
+// ReplicaDSN returns, for a DSN of the primary test server (from DSN), the
+// DSN of the same schema on the replica, once the replica has replayed
+// everything the primary has written so far.
+func ReplicaDSN(t testing.TB, primary string) string {
+	t.Helper()
+	p, err := url.Parse(primary)
+	if err != nil {
+		t.Fatalf("storetest: parse %s: %v", primary, err)
+	}
+	r, err := url.Parse(ReplicaURL())
+	if err != nil {
+		t.Fatalf("storetest: parse PARLEY_TEST_REPLICA: %v", err)
+	}
+	r.RawQuery = p.RawQuery
+	CatchUp(t, primary, r.String())
+	return r.String()
+}
+
+// CatchUp waits until the replica at replica has replayed everything the
+// primary at primary has written so far, failing the test after a minute.
+func CatchUp(t testing.TB, primary, replica string) {
+	t.Helper()
+	pdb, err := sql.Open("pgx", primary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pdb.Close()
+	rdb, err := sql.Open("pgx", replica)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	var lsn string
+	if err := pdb.QueryRow(`SELECT pg_current_wal_lsn()::text`).Scan(&lsn); err != nil {
+		t.Fatalf("storetest: primary position: %v", err)
+	}
+	for deadline := time.Now().Add(time.Minute); ; {
+		var done bool
+		if err := rdb.QueryRow(`SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn`, lsn).Scan(&done); err != nil {
+			t.Fatalf("storetest: replica position: %v", err)
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("storetest: the replica did not replay %s within a minute", lsn)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
