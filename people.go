@@ -114,7 +114,9 @@ type Token struct {
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
 }
 
-// AuditEntry records who changed what, and when.
+// AuditEntry records who changed what, and when. Subject and Detail say
+// it in plain text; TopicID, Old and New hold what the audit log page needs
+// to say it as a sentence in the reader's language, with the topic linked.
 type AuditEntry struct {
 	ID      int64     `json:"id"`
 	Actor   string    `json:"actor"`
@@ -122,6 +124,15 @@ type AuditEntry struct {
 	Subject string    `json:"subject"`
 	Detail  string    `json:"detail,omitempty"`
 	At      time.Time `json:"at"`
+	// TopicID is the topic a gap action acted on.
+	TopicID int64 `json:"topic_id,omitempty"`
+	// Old and New are the value before and after, where the change has
+	// one: a topic's name, a person's role, the settings changed (as
+	// KEY=VALUE, space-separated, before and after). For a move, New is
+	// the topic the questions went to; for a merge, Old lists the topics
+	// merged in, comma-separated.
+	Old string `json:"old,omitempty"`
+	New string `json:"new,omitempty"`
 }
 
 // MinPassword is the shortest password accepted. Length is what makes a

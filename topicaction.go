@@ -3,6 +3,7 @@ package parley
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -116,5 +117,18 @@ func (a TopicAction) AuditEntry(actor string, shortAnswerID int64, at time.Time)
 	case ActDismissQuestions, ActRestoreQuestions:
 		detail = fmt.Sprintf("questions %v", a.Questions)
 	}
-	return AuditEntry{Actor: actor, Action: "gap." + string(a.Kind), Subject: fmt.Sprintf("topic %d", a.Topic), Detail: detail, At: at}
+	e := AuditEntry{Actor: actor, Action: "gap." + string(a.Kind), Subject: fmt.Sprintf("topic %d", a.Topic), Detail: detail, At: at, TopicID: a.Topic}
+	switch a.Kind {
+	case ActRename:
+		e.New = a.TopicName()
+	case ActMerge:
+		ids := make([]string, len(a.From))
+		for i, id := range a.From {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		e.Old = strings.Join(ids, ",")
+	case ActMoveQuestions:
+		e.New = strconv.FormatInt(a.To, 10)
+	}
+	return e
 }

@@ -56,7 +56,11 @@ func (db *DB) ApplyTopicAction(ctx context.Context, workspaceID int64, a parley.
 		if err != nil {
 			return err
 		}
-		return db.insertAudit(ctx, tx, workspaceID, a.AuditEntry(actor, sa.ID, now))
+		e := a.AuditEntry(actor, sa.ID, now)
+		if a.Kind == parley.ActRename {
+			e.Old = topic.Title() // as it was called before
+		}
+		return db.insertAudit(ctx, tx, workspaceID, e)
 	})
 	if err != nil {
 		return parley.ShortAnswer{}, err

@@ -97,7 +97,8 @@ func TestTopicActionIsAllOrNothing(t *testing.T) {
 	}
 	audit, _ := db.AuditLog(ctx, ws.ID, 100)
 	want := parley.AuditEntry{Actor: "editor@example.com", Action: "gap.move_questions", Subject: fmt.Sprintf("topic %d", password.ID),
-		Detail: fmt.Sprintf("questions [%s %s] to topic %d", pw[0], pw[1], refund.ID), At: now}
+		Detail: fmt.Sprintf("questions [%s %s] to topic %d", pw[0], pw[1], refund.ID), At: now,
+		TopicID: password.ID, New: fmt.Sprint(refund.ID)}
 	if len(audit) != 2 || !cmp.Equal(want, audit[0], cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "ID" }, cmp.Ignore())) {
 		t.Errorf("audit after the move: %+v, want %+v first", audit, want)
 	}

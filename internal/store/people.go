@@ -377,8 +377,8 @@ func (db *DB) Audit(ctx context.Context, workspaceID int64, e parley.AuditEntry)
 // transaction of the change it records.
 func (db *DB) insertAudit(ctx context.Context, q queryer, workspaceID int64, e parley.AuditEntry) error {
 	d := db.dialect
-	if _, err := q.ExecContext(ctx, d.rebind(`INSERT INTO audit_log (workspace_id, actor, action, subject, detail, at)
-		VALUES (?, ?, ?, ?, ?, ?)`), workspaceID, e.Actor, e.Action, e.Subject, e.Detail, d.instant(e.At)); err != nil {
+	if _, err := q.ExecContext(ctx, d.rebind(`INSERT INTO audit_log (workspace_id, actor, action, subject, detail, at, topic_id, old_value, new_value)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), workspaceID, e.Actor, e.Action, e.Subject, e.Detail, d.instant(e.At), e.TopicID, e.Old, e.New); err != nil {
 		return fmt.Errorf("store: audit: %w", err)
 	}
 	return nil
@@ -386,7 +386,7 @@ func (db *DB) insertAudit(ctx context.Context, q queryer, workspaceID int64, e p
 
 // AuditLog lists the latest changes of a workspace, newest first.
 func (db *DB) AuditLog(ctx context.Context, workspaceID int64, limit int) ([]parley.AuditEntry, error) {
-	rows, err := db.primary.QueryContext(ctx, db.dialect.rebind(`SELECT id, actor, action, subject, detail, at FROM audit_log
+	rows, err := db.primary.QueryContext(ctx, db.dialect.rebind(`SELECT id, actor, action, subject, detail, at, topic_id, old_value, new_value FROM audit_log
 		WHERE workspace_id = ? ORDER BY id DESC LIMIT ?`), workspaceID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit log: %w", err)
@@ -395,7 +395,7 @@ func (db *DB) AuditLog(ctx context.Context, workspaceID int64, limit int) ([]par
 	var out []parley.AuditEntry
 	for rows.Next() {
 		var e parley.AuditEntry
-		if err := rows.Scan(&e.ID, &e.Actor, &e.Action, &e.Subject, &e.Detail, scanInstant(&e.At)); err != nil {
+		if err := rows.Scan(&e.ID, &e.Actor, &e.Action, &e.Subject, &e.Detail, scanInstant(&e.At), &e.TopicID, &e.Old, &e.New); err != nil {
 			return nil, fmt.Errorf("store: audit log: %w", err)
 		}
 		out = append(out, e)

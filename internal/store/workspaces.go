@@ -176,10 +176,10 @@ func (db *DB) ChangeSettings(ctx context.Context, workspaceID int64, change func
 			return fmt.Errorf("store: update settings: %w", err)
 		}
 		if actor != "" {
-			if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO audit_log (workspace_id, actor, action, subject, detail, at)
-				VALUES (?, ?, ?, ?, ?, ?)`), workspaceID, actor, "settings.update", cur.Slug,
-				fmt.Sprintf("version %d: %s", out.Version, out.Diff), d.instant(now)); err != nil {
-				return fmt.Errorf("store: audit: %w", err)
+			if err := db.insertAudit(ctx, tx, workspaceID, parley.AuditEntry{Actor: actor, Action: "settings.update", Subject: cur.Slug,
+				Detail: fmt.Sprintf("version %d: %s", out.Version, out.Diff), At: now,
+				Old: next.Diff(cur.Settings), New: out.Diff}); err != nil {
+				return err
 			}
 		}
 		old, s := cur.Settings, next

@@ -295,13 +295,18 @@ func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value s
 // audit records a change made by the request's caller. A failure to record
 // is logged, not shown: the change itself is done.
 func (s *Server) audit(r *http.Request, ws parley.Workspace, action, subject, detail string) {
+	s.auditEntry(r, ws, parley.AuditEntry{Action: action, Subject: subject, Detail: detail})
+}
+
+// auditEntry records e, done now by the request's caller.
+func (s *Server) auditEntry(r *http.Request, ws parley.Workspace, e parley.AuditEntry) {
 	c := callerOf(r)
 	if c == nil {
 		return
 	}
-	e := parley.AuditEntry{Actor: c.Actor(), Action: action, Subject: subject, Detail: detail, At: s.now()}
+	e.Actor, e.At = c.Actor(), s.now()
 	if err := s.db.Audit(r.Context(), ws.ID, e); err != nil {
-		s.log.ErrorContext(r.Context(), "audit failed", "action", action, "err", err)
+		s.log.ErrorContext(r.Context(), "audit failed", "action", e.Action, "err", err)
 	}
 }
 

@@ -450,3 +450,48 @@ func TestTopicPageChoosesAndConfirms(t *testing.T) {
 		t.Errorf("the resolved topic's page does not offer its short answer with the open questions chosen")
 	}
 }
+
+// The audit log says each change as a sentence in the reader's language:
+// who, what (the topic linked), from which value to which, and when, in
+// the workspace's time zone, which it names.
+func TestAuditLogReadsAsSentences(t *testing.T) {
+	srv, _, _ := reportServer(t)
+	first, _, detail := openTopics(t, srv, 2)
+	old := detail.Topic.Title()
+	if code := call(t, "POST", fmt.Sprintf("%s/api/v1/gaps/%d/rename", srv.URL, first), map[string]string{"name": "Card PIN"}, nil); code != http.StatusOK {
+		t.Fatalf("rename: %d", code)
+	}
+	if code := call(t, "PUT", srv.URL+"/api/v1/settings", map[string]any{"window": "48h", "time_zone": "Asia/Taipei"}, nil); code != http.StatusOK {
+		t.Fatalf("settings: %d", code)
+	}
+	for _, tt := range []struct {
+		lang string
+		want []string
+	}{
+		{"en", []string{
+			fmt.Sprintf(`renamed <a href="/gaps/%d">Card PIN</a>: “%s” → “Card PIN”.`, first, html.EscapeString(old)),
+			"changed the settings: time zone UTC → Asia/Taipei, evaluation window 72 hours → 48 hours.",
+			"Times are in Asia/Taipei, the workspace&#39;s time zone.",
+		}},
+		{"zh-TW", []string{
+			fmt.Sprintf(`將 <a href="/gaps/%d">Card PIN</a> 重新命名：「%s」→「Card PIN」。`, first, html.EscapeString(old)),
+			"變更了設定：時區 UTC → Asia/Taipei、評估時間窗 72 小時 → 48 小時。",
+			"時間以工作區時區 Asia/Taipei 顯示。",
+		}},
+	} {
+		code, _, body := get(t, srv.URL+"/settings/audit?lang="+tt.lang)
+		if code != http.StatusOK {
+			t.Fatalf("audit page: %d", code)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("the %s audit log lacks %q", tt.lang, w)
+			}
+		}
+		for _, slug := range []string{"gap.rename", "settings.update", "window=48h"} {
+			if strings.Contains(body, slug) {
+				t.Errorf("the %s audit log shows the slug %q", tt.lang, slug)
+			}
+		}
+	}
+}

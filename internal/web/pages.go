@@ -370,7 +370,9 @@ func chips(l Lang, f parley.ConversationFilter) []string {
 	if f.Initiator != "" {
 		out = append(out, l.T("series."+string(f.Initiator)))
 	}
-	out = append(out, f.Channels...)
+	for _, c := range f.Channels {
+		out = append(out, l.Channel(c))
+	}
 	if f.Reopened {
 		out = append(out, l.T("conv.reopened"))
 	}
@@ -413,7 +415,7 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, ws par
 	case parley.OutcomePending:
 		v.Why = l.T("conv.pending", l.Instant(o.DecisionDueAt, loc))
 	case parley.OutcomeHandedOff:
-		reason := o.HandoffReason
+		reason := l.HandoffReason(o.HandoffReason)
 		if reason == "" {
 			reason = l.T("none")
 		}

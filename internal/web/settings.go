@@ -123,7 +123,7 @@ func (s *Server) postPeople(w http.ResponseWriter, r *http.Request, ws parley.Wo
 			_, err = s.db.AddMember(ctx, ws.ID, email, in.Name, hash, in.Role, s.now())
 		}
 		if err == nil {
-			s.audit(r, ws, "user.add", email, "role "+string(in.Role))
+			s.auditEntry(r, ws, parley.AuditEntry{Action: "user.add", Subject: email, Detail: "role " + string(in.Role), New: string(in.Role)})
 		}
 	case "role", "remove":
 		id, perr := strconv.ParseInt(f.Get("user"), 10, 64)
@@ -131,9 +131,24 @@ func (s *Server) postPeople(w http.ResponseWriter, r *http.Request, ws parley.Wo
 			err = parley.InvalidInput([]parley.Problem{parley.FieldProblem("user", "must be a user id")})
 			break
 		}
+		// The audit log names the person and the role they had.
+		who := parley.Member{}
+		members, merr := s.db.Members(ctx, ws.ID)
+		if merr != nil {
+			return merr
+		}
+		for _, m := range members {
+			if m.ID == id {
+				who = m
+			}
+		}
+		subject := who.Email
+		if subject == "" {
+			subject = "user " + strconv.FormatInt(id, 10)
+		}
 		if f.Get("action") == "remove" {
 			if err = s.db.RemoveMember(ctx, ws.ID, id); err == nil {
-				s.audit(r, ws, "user.remove", "user "+strconv.FormatInt(id, 10), "")
+				s.auditEntry(r, ws, parley.AuditEntry{Action: "user.remove", Subject: subject, Old: string(who.Role)})
 			}
 			break
 		}
@@ -143,7 +158,8 @@ func (s *Server) postPeople(w http.ResponseWriter, r *http.Request, ws parley.Wo
 			break
 		}
 		if err = s.db.SetRole(ctx, ws.ID, id, role); err == nil {
-			s.audit(r, ws, "user.role", "user "+strconv.FormatInt(id, 10), "role "+string(role))
+			s.auditEntry(r, ws, parley.AuditEntry{Action: "user.role", Subject: subject, Detail: "role " + string(role),
+				Old: string(who.Role), New: string(role)})
 		}
 	default:
 		err = parley.InvalidInput([]parley.Problem{parley.FieldProblem("action", "must be add, role or remove")})
@@ -219,21 +235,6 @@ func (s *Server) createToken(r *http.Request, ws parley.Workspace, name string, 
 	}
 	t, err := s.db.CreateToken(r.Context(), ws.ID, name, hash, hint, scopes, s.now())
 	return secret, t, err
-}
-
-// auditView is what the audit page shows.
-type auditView struct {
-	Entries []parley.AuditEntry
-	Loc     *time.Location
-}
-
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
-	es, err := s.db.AuditLog(r.Context(), ws.ID, 500)
-	if err != nil {
-		return err
-	}
-	loc, _ := ws.Settings.Location()
-	return s.render(w, r, http.StatusOK, "audit", &page{L: l, Title: l.T("audit.title"), Nav: "settings", Workspace: ws, Data: &auditView{Entries: es, Loc: loc}})
 }
 
 // setAsideView is what the Set aside page shows.
