@@ -92,9 +92,17 @@ func (s *Server) topics(r *http.Request, ws parley.Workspace) ([]parley.TopicSum
 	if err != nil {
 		return nil, f, sort, err
 	}
+	sortTopics(list, sort, s.now())
+	return list, f, sort, nil
+}
+
+// sortTopics puts the topic table in the order sort names: the store's
+// (most conversations first) for "conversations", and for the others that
+// order within theirs. "attention" puts recurring topics first, the most
+// recurrences first, then new ones, then the rest.
+func sortTopics(list []parley.TopicSummary, sort string, now time.Time) {
 	switch sort {
 	case "attention":
-		now := s.now()
 		slices.SortStableFunc(list, func(a, b parley.TopicSummary) int {
 			if ra, rb := attentionRank(a, now), attentionRank(b, now); ra != rb {
 				return ra - rb
@@ -106,7 +114,6 @@ func (s *Server) topics(r *http.Request, ws parley.Workspace) ([]parley.TopicSum
 	case "label":
 		slices.SortStableFunc(list, func(a, b parley.TopicSummary) int { return strings.Compare(a.Title(), b.Title()) })
 	}
-	return list, f, sort, nil
 }
 
 // topicDetail is a topic with its questions and the short answer that

@@ -634,8 +634,9 @@ func (j *journey) checkTopics(what string, here *url.URL) {
 			sorted = !prev.LastAsked.Before(tp.LastAsked)
 		case "label":
 			sorted = strings.Compare(prev.Title(), tp.Title()) <= 0
-		default:
-			sorted = true
+		default: // needs attention: recurring (most first), new, the rest
+			rp, rt := journeyRank(prev), journeyRank(tp)
+			sorted = rp < rt || rp == rt && (rp != 0 || prev.Recurrences >= tp.Recurrences)
 		}
 		if !sorted {
 			j.t.Errorf("%s: topic %d comes after %d, not sorted by %s", what, tp.ID, prev.ID, here.Query().Get("sort"))
@@ -644,6 +645,19 @@ func (j *journey) checkTopics(what string, here *url.URL) {
 	if !slices.Equal(rows, ids) {
 		j.t.Errorf("%s: the page lists topics %v, its data %s gives %v", what, rows, u, ids)
 	}
+}
+
+// journeyRank is a topic's group in the "needs attention" order, as the
+// README says it: asked again after it was resolved, first asked in the
+// last 7 days, the rest.
+func journeyRank(t parley.TopicSummary) int {
+	switch {
+	case t.Recurrences > 0:
+		return 0
+	case journeyNow.Sub(t.CreatedAt) < 7*24*time.Hour:
+		return 1
+	}
+	return 2
 }
 
 // paging follows "next" links from page 1 (at src) to page 3, checking
