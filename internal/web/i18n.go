@@ -303,7 +303,7 @@ var messages = map[string][2]string{
 	"audit.topic":                               {"topic %d", "主題 %d"},
 	"list.sep":                                  {", ", "、"},
 	"unit.days":                                 {"%d days", "%d 天"},
-	"audit.tz":                                  {"Times are in %s, the workspace's time zone.", "時間以工作區時區 %s 顯示。"},
+	"times.tz":                                  {"Times are in %s, the workspace's time zone.", "時間以工作區時區 %s 顯示。"},
 	"audit.gap.resolve":                         {"%[1]s resolved %[2]s with the short answer “%[3]s”.", "%[1]s 以簡答「%[3]s」解決了 %[2]s。"},
 	"audit.gap.dismiss":                         {"%[1]s dismissed %[2]s.", "%[1]s 忽略了 %[2]s。"},
 	"audit.gap.restore":                         {"%[1]s restored %[2]s.", "%[1]s 還原了 %[2]s。"},
