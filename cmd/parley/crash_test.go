@@ -24,9 +24,10 @@ import (
 // crashKills is how many times the crash test kills the server.
 const crashKills = 20
 
-// TestCrashSafety starts `parley serve` as a child process, sends event
-// batches from several goroutines, kills the process with SIGKILL at random
-// moments and restarts it, many times. Then it proves the promises of SPEC
+// TestCrashSafety starts `parley serve` as a child process (this test
+// binary, see parleyProcess), sends event batches from several goroutines,
+// kills the process with SIGKILL at random moments and restarts it, many
+// times. Then it proves the promises of SPEC
 // §3: every event whose batch got a 2xx is stored, exactly once, and the
 // outcomes after a final evaluation equal those of a clean run over the
 // same events. It runs on SQLite, or on PostgreSQL with PARLEY_TEST_DB.
@@ -34,7 +35,6 @@ func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts a server many times")
 	}
-	bin := buildParley(t)
 	dsn := storetest.DSN(t)
 	gen := runParley(t, "", "gen", "--conversations", "1500", "--days", "5", "--seed", "11", "--end", "2026-11-20T00:00:00Z")
 	if gen.code != 0 {
@@ -62,7 +62,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	start := func() *exec.Cmd {
 		t.Helper()
-		cmd, u := startServe(t, bin, "--db", dsn)
+		cmd, u := startServe(t, "--db", dsn)
 		mu.Lock()
 		base = u
 		mu.Unlock()

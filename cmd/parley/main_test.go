@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -20,6 +21,31 @@ import (
 )
 
 var frozen = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+// runAsParley, set in a child's environment, makes this test binary run
+// main instead of the tests: the child is parley itself, built with the
+// tests, so the tests that need a real process need no go build.
+const runAsParley = "PARLEY_TEST_RUN_AS_PARLEY"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsParley) == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+// parleyProcess is `parley args…` as a child process, not yet started:
+// this test binary, running main.
+func parleyProcess(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatalf("the test binary's path: %v", err)
+	}
+	cmd := exec.Command(self, args...)
+	cmd.Env = append(os.Environ(), runAsParley+"=1")
+	return cmd
+}
 
 // syncBuffer is a bytes.Buffer safe for a command writing in a goroutine.
 type syncBuffer struct {

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -39,10 +37,6 @@ func TestStalledPeer(t *testing.T) {
 	if !storetest.Postgres() {
 		t.Skip("processes share one database on PostgreSQL; SQLite has one writer")
 	}
-	bin := filepath.Join(t.TempDir(), "parley")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	dsn := storetest.DSN(t)
 	tok := runParley(t, "", "token", "create", "--db", dsn, "--name", "stall", "--scopes", "ingest,read")
 	if tok.code != 0 {
@@ -60,7 +54,11 @@ func TestStalledPeer(t *testing.T) {
 	// one event, and hold one whole chunk (see chunkEvents); then nothing,
 	// its standard input left open.
 	name := "stalled-peer-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	peer := exec.Command(bin, "ingest", "--db", dsn+"&application_name="+name, "--db-idle-in-transaction-timeout", "8s", "-")
+	// Its idle-in-transaction timeout must outlast its own pauses between
+	// statements and the healthy server's start and first two batches: the
+	// processes are this test binary, under -race when the tests are, on a
+	// machine that may be busy.
+	peer := parleyProcess(t, "ingest", "--db", dsn+"&application_name="+name, "--db-idle-in-transaction-timeout", "30s", "-")
 	stdin, err := peer.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +103,7 @@ func TestStalledPeer(t *testing.T) {
 	}
 
 	// The healthy server gives up on a lock after a second.
-	srv := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn, "--db-lock-timeout", "1s")
+	srv := parleyProcess(t, "serve", "--addr", "127.0.0.1:0", "--db", dsn, "--db-lock-timeout", "1s")
 	stderr, err := srv.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +208,9 @@ func TestStalledPeer(t *testing.T) {
 // waitFor polls cond until it holds, failing the test after a minute.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	// Generous: the child is this test binary, under -race when the tests
+	// are, and the machine may be busy; a condition met returns at once.
+	deadline := time.Now().Add(3 * time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("gave up waiting for %s", what)

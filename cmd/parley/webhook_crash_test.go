@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -25,23 +24,13 @@ import (
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
-// buildParley builds the parley binary for tests that run it as a child.
-func buildParley(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "parley")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 var servingURL = regexp.MustCompile(`"url":"(http://[^"]+)"`)
 
 // startServe starts `parley serve` with args and returns it once it
 // listens, with its URL.
-func startServe(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
+func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd := parleyProcess(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +71,6 @@ func TestWebhookCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts a server many times")
 	}
-	bin := buildParley(t)
 	dsn := storetest.DSN(t)
 	gen := runParley(t, "", "gen", "--conversations", "600", "--days", "5", "--seed", "13", "--end", "2026-11-20T00:00:00Z")
 	if gen.code != 0 {
@@ -155,7 +143,7 @@ func TestWebhookCrashSafety(t *testing.T) {
 	// The lease of a killed attempt is three times the timeout: 3 s.
 	args := []string{"--db", dsn, "--webhook-allow-net", "127.0.0.1", "--webhook-timeout", "1s"}
 	rng := rand.New(rand.NewPCG(5, 9))
-	cmd, _ := startServe(t, bin, args...)
+	cmd, _ := startServe(t, args...)
 	for kill := range webhookKills {
 		time.Sleep(time.Duration(20+rng.IntN(150)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
@@ -163,7 +151,7 @@ func TestWebhookCrashSafety(t *testing.T) {
 		if kill%2 == 1 && kill/2+1 < parts {
 			ingestPart(kill/2 + 1)
 		}
-		cmd, _ = startServe(t, bin, args...)
+		cmd, _ = startServe(t, args...)
 	}
 	for i := webhookKills/2 + 1; i < parts; i++ {
 		ingestPart(i)
