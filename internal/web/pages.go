@@ -131,6 +131,10 @@ func (p *page) SwitchURL(slug string) template.URL {
 	return hrefTo("/reports", nil).Set("workspace", slug).URL()
 }
 
+// rendered, when set (by tests), learns every page template rendered and
+// in which language.
+var rendered func(name string, l Lang)
+
 // render writes a page, buffered so that a template error never sends half
 // a page with a 200: it is returned instead, with nothing written.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) error {
@@ -141,6 +145,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
+	}
+	if rendered != nil {
+		rendered(name, p.L)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")

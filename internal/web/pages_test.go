@@ -8,12 +8,17 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -416,8 +421,11 @@ func TestTraditionalChinese(t *testing.T) {
 	}
 }
 
-// TestEveryStringTranslated renders every page in both languages and fails
-// on any message key that has no text.
+// TestEveryStringTranslated renders every page template in both languages
+// and fails on a message key without text in either, on a key a page uses
+// but the catalogue lacks, and on a template in templates/ it never
+// rendered: a new page fails it until it is added here. It sets hooks of
+// the whole package, so it must not run in parallel with others.
 func TestEveryStringTranslated(t *testing.T) {
 	for key, m := range web.Messages() {
 		if m[0] == "" || m[1] == "" {
@@ -428,13 +436,54 @@ func TestEveryStringTranslated(t *testing.T) {
 		}
 	}
 	srv, _, _ := reportServer(t)
-	var missing []string
-	web.OnMissingMessage(func(key string) { missing = append(missing, key) })
+	// A short answer for its page, made through the API so that the audit
+	// log has a row to show.
+	var answer parley.ShortAnswer
+	if code := call(t, "POST", srv.URL+"/api/v1/short-answers", map[string]string{"question": "Can I pay in instalments?", "answer": "Yes, in three."}, &answer); code != http.StatusCreated {
+		t.Fatalf("create a short answer: %d", code)
+	}
+	// A source, and a webhook with a delivery, for the pages that list them.
+	if code := call(t, "POST", srv.URL+"/api/v1/sources", map[string]string{"kind": string(parley.SourceChatwoot), "name": "Support inbox"}, nil); code != http.StatusCreated {
+		t.Fatalf("create a source: %d", code)
+	}
+	var hook, delivery struct{ ID int64 }
+	if code := call(t, "POST", srv.URL+"/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/parley", "events": []string{"outcome.decided"}}, &hook); code != http.StatusCreated {
+		t.Fatalf("create a webhook: %d", code)
+	}
+	if code := call(t, "POST", fmt.Sprintf("%s/api/v1/webhooks/%d/ping", srv.URL, hook.ID), nil, &delivery); code != http.StatusAccepted {
+		t.Fatalf("ping the webhook: %d", code)
+	}
+	// Nobody is in a new database: it offers the setup page.
+	empty := httptest.NewServer(web.New(storetest.New(t), web.Options{Now: func() time.Time { return reportNow }, Logger: quiet}))
+	defer empty.Close()
+
+	var (
+		mu       sync.Mutex
+		missing  = map[string]bool{}
+		rendered = map[string]map[web.Lang]bool{}
+	)
+	web.OnMissingMessage(func(key string) {
+		mu.Lock()
+		defer mu.Unlock()
+		missing[key] = true
+	})
 	defer web.OnMissingMessage(nil)
+	web.OnRender(func(name string, l web.Lang) {
+		mu.Lock()
+		defer mu.Unlock()
+		if rendered[name] == nil {
+			rendered[name] = map[web.Lang]bool{}
+		}
+		rendered[name][l] = true
+	})
+	defer web.OnRender(nil)
+
 	list := getConversations(t, srv, "test=include")
 	pages := []string{"/reports", "/reports?granularity=day&range=last_4_weeks", "/reports?granularity=month&range=last_52_weeks",
 		"/conversations", "/conversations?outcome=unresolved&reason=human_requested", "/nowhere", "/reports?granularity=hour",
-		"/gaps", "/gaps?state=resolved", "/gaps?state=dismissed&sort=label", "/gaps?from=nope", "/content", "/content?q=refund"}
+		"/gaps", "/gaps?state=resolved", "/gaps?state=dismissed&sort=label", "/gaps?from=nope", "/content", "/content?q=refund",
+		fmt.Sprintf("/content/%d", answer.ID), "/settings", "/settings/people", "/settings/tokens", "/settings/sources", "/settings/webhooks",
+		fmt.Sprintf("/settings/webhooks/%d", hook.ID), fmt.Sprintf("/settings/webhooks/%d/deliveries/%d", hook.ID, delivery.ID), "/settings/audit", "/settings/set-aside"}
 	for _, id := range topicIDs(t, srv, "") {
 		pages = append(pages, fmt.Sprintf("/gaps/%d", id))
 	}
@@ -445,17 +494,53 @@ func TestEveryStringTranslated(t *testing.T) {
 			pages = append(pages, "/conversations/"+url.PathEscape(c.ConversationID))
 		}
 	}
-	for _, lang := range []string{"en", "zh-TW"} {
+	anonymous := clientWith(credentials{}, false)
+	for _, lang := range []web.Lang{web.English, web.TraditionalChinese} {
+		q := url.Values{"lang": {string(lang)}}
 		for _, p := range pages {
 			sep := "?"
 			if strings.Contains(p, "?") {
 				sep = "&"
 			}
-			get(t, srv.URL+p+sep+"lang="+lang)
+			if code, _, _ := get(t, srv.URL+p+sep+q.Encode()); code >= 500 {
+				t.Errorf("%s in %s: %d", p, lang, code)
+			}
 		}
+		for _, u := range []string{srv.URL + "/signin?" + q.Encode(), empty.URL + "/setup?" + q.Encode()} {
+			res, err := anonymous.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("GET %s: %d", u, res.StatusCode)
+			}
+		}
+		// A refused sign-in shows the form again with its message.
+		res, err := anonymous.PostForm(srv.URL+"/signin?"+q.Encode(), url.Values{"email": {"nobody@example.com"}, "password": {"wrong password"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
 	}
+
 	if len(missing) > 0 {
-		t.Errorf("message keys used but not defined: %v", missing)
+		t.Errorf("message keys used but not defined: %v", slices.Sorted(maps.Keys(missing)))
+	}
+	files, err := fs.Glob(os.DirFS("."), "templates/*.html")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("templates/*.html: %v, %d files", err, len(files))
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" { // every page renders inside it
+			continue
+		}
+		for _, lang := range []web.Lang{web.English, web.TraditionalChinese} {
+			if !rendered[name][lang] {
+				t.Errorf("template %s was never rendered in %s: render it here", f, lang)
+			}
+		}
 	}
 }
 
