@@ -257,6 +257,16 @@ func TestVersionAndMigrate(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "schema version") {
 		t.Errorf("migrate: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
+	// --distribute places the tables on Citus (the test databases there
+	// are distributed already) and refuses any other database.
+	r = runParley(t, "", "migrate", "--db", storetest.DSN(t), "--distribute")
+	if storetest.Citus() {
+		if r.code != 0 || !strings.Contains(r.stdout, "distributed 0 tables") {
+			t.Errorf("migrate --distribute on Citus: exit %d, %q %q", r.code, r.stdout, r.stderr)
+		}
+	} else if r.code == 0 || !strings.Contains(r.stderr, "citus") {
+		t.Errorf("migrate --distribute without Citus: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
 }
 
 func TestEnvironmentSetsFlags(t *testing.T) {

@@ -7,14 +7,18 @@ import (
 	"github.com/peterbourgon/ff/v3/ffcli"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 func (a *app) migrateCmd() *ffcli.Command {
+	fs := a.flags("migrate")
+	distribute := fs.Bool("distribute", false, "Citus: after migrating, place the tables on the cluster — reference tables on every node, the others sharded by workspace (run on the coordinator; again after an upgrade that adds tables)")
+	shards := fs.Int("shards", 0, "with --distribute: shards of the distributed tables, 0 for the server's citus.shard_count")
 	return &ffcli.Command{
 		Name:       "migrate",
-		ShortUsage: "parley migrate [--db DSN]",
-		ShortHelp:  "Apply pending database migrations (serve also does this at start).",
-		FlagSet:    a.flags("migrate"),
+		ShortUsage: "parley migrate [--db DSN] [--distribute [--shards N]]",
+		ShortHelp:  "Apply pending database migrations (serve also does this at start); on Citus, distribute the tables.",
+		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
 			db, _, err := a.open(ctx)
 			if err != nil {
@@ -26,6 +30,23 @@ func (a *app) migrateCmd() *ffcli.Command {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "%s database at schema version %d of %d\n", db.Dialect(), applied, latest)
+			if !*distribute {
+				return nil
+			}
+			placed, err := db.Distribute(ctx, store.DistributeOptions{Shards: *shards})
+			if err != nil {
+				return err
+			}
+			var done, kept int
+			for _, t := range placed {
+				if !t.Done {
+					kept++
+					continue
+				}
+				done++
+				fmt.Fprintf(a.stdout, "%s: %s\n", t.Table, t.Placement)
+			}
+			fmt.Fprintf(a.stdout, "distributed %d tables (%d already were)\n", done, kept)
 			return nil
 		},
 	}

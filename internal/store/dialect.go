@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +36,20 @@ var schemaWords = map[Dialect]*strings.Replacer{
 		"{{event_blocks}}", "CREATE SEQUENCE event_blocks;\n"+
 			"SELECT setval('event_blocks', COALESCE((SELECT MAX(event_seq) FROM workspaces), 0) / 1048576 + 1);",
 	),
+}
+
+// postgresOnly matches a part of a migration that applies to PostgreSQL
+// only: from a line {{postgres}} to a line {{end}}.
+var postgresOnly = regexp.MustCompile(`(?ms)^\{\{postgres\}\}$(.*?)^\{\{end\}\}$`)
+
+// migrationSQL is a migration's text as the dialect runs it: its parts for
+// PostgreSQL only kept or dropped, its {{…}} words filled in.
+func (d Dialect) migrationSQL(text string) string {
+	keep := ""
+	if d == Postgres {
+		keep = "$1"
+	}
+	return schemaWords[d].Replace(postgresOnly.ReplaceAllString(text, keep))
 }
 
 // instantLayout is how SQLite stores instants: UTC, fixed width, so that

@@ -15,15 +15,13 @@ import (
 )
 
 // lockGaps serialises changes to a workspace's topics for the rest of tx,
-// on PostgreSQL with a transaction advisory lock: grouping and editors'
-// topic changes hold it so that a question can never be grouped against
-// topics an editor is merging at the same moment. SQLite needs no lock: its
-// write transactions already run one at a time.
-//
-// Advisory locks belong to the server, not to a schema, so the key is the
-// schema's (a hash of its name) and the workspace's: databases of several
-// schemas on one server — tests, say — never wait on each other's
-// workspace 1.
+// on PostgreSQL with a row lock on the workspace's 'topics' row of
+// workspace_locks: grouping and editors' topic changes hold it so that a
+// question can never be grouped against topics an editor is merging at the
+// same moment. A row lock rather than an advisory lock, since on Citus an
+// advisory lock holds on the node that takes it only, while the row lives
+// on the workspace's shard, where every node's transactions meet. SQLite
+// needs no lock: its write transactions already run one at a time.
 func (db *DB) lockGaps(ctx context.Context, tx *sql.Tx, workspaceID int64) error {
 	if db.dialect != Postgres {
 		return nil
@@ -34,8 +32,9 @@ func (db *DB) lockGaps(ctx context.Context, tx *sql.Tx, workspaceID int64) error
 	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = 0`); err != nil {
 		return fmt.Errorf("store: lock topics: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('parley topics ' || current_schema()), $1)`,
-		int32(workspaceID)); err != nil {
+	// The upsert makes the row on first use and locks it in one statement.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO workspace_locks (workspace_id, name) VALUES ($1, 'topics')
+		ON CONFLICT (workspace_id, name) DO UPDATE SET name = EXCLUDED.name`, workspaceID); err != nil {
 		return fmt.Errorf("store: lock topics: %w", err)
 	}
 	return nil

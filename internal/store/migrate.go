@@ -95,7 +95,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 			if applied[m.version] {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, schemaWords[db.dialect].Replace(m.sql)); err != nil {
+			if _, err := tx.ExecContext(ctx, db.dialect.migrationSQL(m.sql)); err != nil {
 				return fmt.Errorf("store: migration %s: %w", m.name, err)
 			}
 			if _, err := tx.ExecContext(ctx, db.dialect.rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, CURRENT_TIMESTAMP)`),

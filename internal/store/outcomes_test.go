@@ -312,7 +312,7 @@ func TestClaimDue(t *testing.T) {
 		t.Fatalf("backends of the dying process: %v, %v", pids, err)
 	}
 	for _, pid := range pids {
-		if _, err := admin.ExecContext(ctx, `SELECT pg_terminate_backend($1, 10000)`, pid); err != nil {
+		if _, err := admin.ExecContext(ctx, `SELECT pg_terminate_backend($1::integer, 10000)`, pid); err != nil {
 			t.Fatal(err)
 		}
 	}

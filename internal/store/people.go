@@ -284,12 +284,36 @@ func (db *DB) CreateToken(ctx context.Context, workspaceID int64, name, hash, hi
 		return t, parley.InvalidInput([]parley.Problem{p})
 	}
 	d := db.dialect
-	err := db.write.QueryRowContext(ctx, d.rebind(`INSERT INTO api_tokens (workspace_id, name, hash, hint, scopes, created_at)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := addTokenWorkspace(ctx, d, tx, hash, workspaceID); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, d.rebind(`INSERT INTO api_tokens (workspace_id, name, hash, hint, scopes, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), workspaceID, name, hash, hint, parley.FormatScopes(scopes), d.instant(now)).Scan(&t.ID)
+	})
 	if err != nil {
 		return t, fmt.Errorf("store: create token: %w", err)
 	}
 	return t, nil
+}
+
+// addTokenWorkspace records which workspace the token with this hash (an
+// API token's or a source's) belongs to, in the transaction that creates it.
+func addTokenWorkspace(ctx context.Context, d Dialect, tx *sql.Tx, hash string, workspaceID int64) error {
+	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO token_workspaces (hash, workspace_id) VALUES (?, ?)`), hash, workspaceID); err != nil {
+		return fmt.Errorf("store: token workspace: %w", err)
+	}
+	return nil
+}
+
+// tokenWorkspace returns the workspace of the token with this hash, or
+// sql.ErrNoRows. A token is looked up before anyone knows its workspace;
+// asking token_workspaces first lets the token's own row be read from its
+// workspace alone, which on Citus is one shard instead of all of them.
+func tokenWorkspace(ctx context.Context, d Dialect, q queryer, hash string) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, d.rebind(`SELECT workspace_id FROM token_workspaces WHERE hash = ?`), hash).Scan(&id)
+	return id, err
 }
 
 const tokenColumns = `id, workspace_id, name, hint, scopes, created_at, last_used_at, revoked_at`
@@ -314,8 +338,12 @@ const tokenTouchEvery = time.Minute
 
 // UseToken returns the live token with this hash and notes that it was used.
 func (db *DB) UseToken(ctx context.Context, hash string, now time.Time) (parley.Token, error) {
-	t, err := scanToken(db.primary.QueryRowContext(ctx, db.dialect.rebind(`SELECT `+tokenColumns+`
-		FROM api_tokens WHERE hash = ? AND revoked_at IS NULL`), hash))
+	var t parley.Token
+	workspaceID, err := tokenWorkspace(ctx, db.dialect, db.primary, hash)
+	if err == nil {
+		t, err = scanToken(db.primary.QueryRowContext(ctx, db.dialect.rebind(`SELECT `+tokenColumns+`
+		FROM api_tokens WHERE workspace_id = ? AND hash = ? AND revoked_at IS NULL`), workspaceID, hash))
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, parley.Errorf(parley.KindUnauthorized, "unknown or revoked token")
 	}
@@ -326,7 +354,7 @@ func (db *DB) UseToken(ctx context.Context, hash string, now time.Time) (parley.
 	// processes on the primary only.
 	if !db.standby && (t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= tokenTouchEvery) {
 		d := db.dialect
-		if _, err := db.write.ExecContext(ctx, d.rebind(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), d.instant(now), t.ID); err != nil {
+		if _, err := db.write.ExecContext(ctx, d.rebind(`UPDATE api_tokens SET last_used_at = ? WHERE workspace_id = ? AND id = ?`), d.instant(now), t.WorkspaceID, t.ID); err != nil {
 			return t, fmt.Errorf("store: token last used: %w", err)
 		}
 		u := now.UTC()

@@ -23,9 +23,14 @@ func (db *DB) CreateSource(ctx context.Context, workspaceID int64, in parley.New
 		return s, err
 	}
 	d := db.dialect
-	err := db.write.QueryRowContext(ctx, d.rebind(`INSERT INTO sources (workspace_id, kind, name, token_hash, hint, signing_secret, created_at)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := addTokenWorkspace(ctx, d, tx, tokenHash, workspaceID); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, d.rebind(`INSERT INTO sources (workspace_id, kind, name, token_hash, hint, signing_secret, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		workspaceID, string(in.Kind), in.Name, tokenHash, hint, in.SigningSecret, d.instant(now)).Scan(&s.ID)
+			workspaceID, string(in.Kind), in.Name, tokenHash, hint, in.SigningSecret, d.instant(now)).Scan(&s.ID)
+	})
 	if err != nil {
 		return s, fmt.Errorf("store: create source: %w", err)
 	}
@@ -80,9 +85,15 @@ func (db *DB) Source(ctx context.Context, workspaceID, id int64) (parley.Inbound
 // source is returned too, so that the caller can tell it from an unknown
 // token; it must refuse both.
 func (db *DB) SourceByToken(ctx context.Context, tokenHash string) (parley.InboundSource, string, error) {
-	var secret string
-	s, err := scanSource(db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT `+sourceColumns+`, signing_secret
-		FROM sources WHERE token_hash = ?`), tokenHash), &secret)
+	var (
+		secret string
+		s      parley.InboundSource
+	)
+	workspaceID, err := tokenWorkspace(ctx, db.dialect, db.read, tokenHash)
+	if err == nil {
+		s, err = scanSource(db.read.QueryRowContext(ctx, db.dialect.rebind(`SELECT `+sourceColumns+`, signing_secret
+		FROM sources WHERE workspace_id = ? AND token_hash = ?`), workspaceID, tokenHash), &secret)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, "", parley.Errorf(parley.KindUnauthorized, "unknown source token")
 	}

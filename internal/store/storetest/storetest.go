@@ -39,6 +39,12 @@ func PostgresURL() string {
 	return DefaultPostgres
 }
 
+// Citus reports whether PostgreSQL tests run on a Citus coordinator
+// (PARLEY_TEST_CITUS=1 beside PARLEY_TEST_DB=postgres): every database is
+// then migrated and distributed (store.Distribute, two shards) before the
+// test sees it, so that the suite runs on sharded tables.
+func Citus() bool { return Postgres() && os.Getenv("PARLEY_TEST_CITUS") == "1" }
+
 // DSN returns the address of a new, empty database for the test, for code
 // under test that opens the database itself (the CLI, a child process).
 func DSN(t testing.TB) string {
@@ -46,7 +52,26 @@ func DSN(t testing.TB) string {
 	if !Postgres() {
 		return "sqlite:" + filepath.Join(t.TempDir(), "parley.db")
 	}
-	return PostgresSchema(t, PostgresURL())
+	dsn := PostgresSchema(t, PostgresURL())
+	if Citus() {
+		distribute(t, dsn)
+	}
+	return dsn
+}
+
+// distribute migrates the database at dsn and places its tables on the
+// Citus cluster.
+func distribute(t testing.TB, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	defer db.Close()
+	if _, err := db.Distribute(ctx, store.DistributeOptions{Shards: 2}); err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
 }
 
 // PostgresSchema creates a schema with a random name on the server at base
