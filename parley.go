@@ -19,4 +19,9 @@ type Workspace struct {
 	Settings Settings `json:"settings"`
 	// SettingsVersion numbers the settings (see VersionedSettings).
 	SettingsVersion int64 `json:"settings_version"`
+	// Generation numbers the computations of outcomes and rollups: it
+	// moves on whenever a settings change (or a rebuild) makes every
+	// conversation be evaluated again. Outcomes computed with the settings
+	// of one generation are never saved into another.
+	Generation int64 `json:"-"`
 }

@@ -1,7 +1,6 @@
 package parley
 
 import (
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,12 +48,17 @@ func ParseCSATKey(key string) (OutcomeKind, int, bool) {
 
 // Metrics on other time bases.
 const (
-	MetricFeedback        Metric = "feedback"          // by rating date; key: positive or negative
-	MetricClosed          Metric = "closed"            // by close date: conversations with a time to close
-	MetricTimeToCloseMs   Metric = "time_to_close_ms"  // by close date: the sum, for the mean
-	MetricTimeToCloseHist Metric = "time_to_close_bin" // by close date; key: a HistogramBin, for percentiles
-	MetricGapSignals      Metric = "gap_signals"       // by signal date
+	MetricFeedback   Metric = "feedback"    // by rating date; key: positive or negative
+	MetricGapSignals Metric = "gap_signals" // by signal date
+	// MetricTimeToClose is counted by close date; key: the conversation's
+	// outcome. Its cells are sketches of durations (Rollup.Sketch), and a
+	// contribution's N is not a count but one duration, in milliseconds.
+	MetricTimeToClose Metric = "time_to_close"
 )
+
+// Sketched reports whether the metric's cells are DurationSketches rather
+// than counts.
+func (m Metric) Sketched() bool { return m == MetricTimeToClose }
 
 // Contribution is what one conversation adds to one rollup cell. A
 // conversation's contributions are stored with its outcome, so that when it
@@ -68,13 +72,15 @@ type Contribution struct {
 }
 
 // Rollup is one cell of the daily rollups: the sum of every conversation's
-// contribution to it.
+// contribution to it. The cell of a Sketched metric holds the text of a
+// DurationSketch of its durations, and Value counts them.
 type Rollup struct {
 	Day     string `json:"day"`
 	Channel string `json:"channel"`
 	Metric  Metric `json:"metric"`
 	Label   string `json:"label,omitempty"`
 	Value   int64  `json:"value"`
+	Sketch  string `json:"sketch,omitempty"`
 }
 
 // DayLayout is how a local date is written everywhere: in rollups, URLs and
@@ -126,10 +132,7 @@ func (o *Outcome) Contributions(loc *time.Location) []Contribution {
 		add(r.At.In(loc).Format(DayLayout), MetricFeedback, string(r.Rating), 1)
 	}
 	if !o.ClosedAt.IsZero() && (!o.AssignedToAgentAt.IsZero() || !o.FirstReplyAt.IsZero()) {
-		day := o.ClosedAt.In(loc).Format(DayLayout)
-		add(day, MetricClosed, "", 1)
-		add(day, MetricTimeToCloseMs, "", o.TimeToClose.Milliseconds())
-		add(day, MetricTimeToCloseHist, strconv.Itoa(HistogramBin(o.TimeToClose)), 1)
+		add(o.ClosedAt.In(loc).Format(DayLayout), MetricTimeToClose, string(o.Kind), o.TimeToClose.Milliseconds())
 	}
 	for _, g := range o.GapSignals {
 		add(g.At.In(loc).Format(DayLayout), MetricGapSignals, "", 1)
@@ -137,74 +140,28 @@ func (o *Outcome) Contributions(loc *time.Location) []Contribution {
 	return out
 }
 
-// binsPerDoubling sets the resolution of the time-to-close histogram: with
-// 8 bins per doubling a bin spans a factor of 2^(1/8) ≈ 1.09, so a
-// percentile read from the bin's geometric middle is within ±4.4% of the
-// true value, while a year of durations needs fewer than 200 bins.
-const binsPerDoubling = 8
-
-// HistogramBin returns the bin of a duration: 0 for anything under a
-// second, else ⌈8·log₂(seconds)⌉ + 1, so that bins grow geometrically.
-func HistogramBin(d time.Duration) int {
-	s := d.Seconds()
-	if s < 1 {
-		return 0
-	}
-	return int(math.Ceil(binsPerDoubling*math.Log2(s))) + 1
+// RollupSet is what a report reads: the cells of a workspace's last
+// complete generation of rollups (see Workspace.Generation), with what a
+// report must say about them.
+type RollupSet struct {
+	// Version changes whenever the rollups do.
+	Version int64
+	// Settings, while a newer generation is computed, are the settings the
+	// cells were computed with, and their version; nil when they are the
+	// workspace's own.
+	Settings *VersionedSettings
+	// Recompute, while a settings change (or a rebuild) is being
+	// computed, says how far it has come; the cells are then the previous
+	// numbers, still on show.
+	Recompute *Recompute
+	Cells     []Rollup
 }
 
-// HistogramBinValue returns the duration a bin stands for: its geometric
-// middle, which keeps the relative error symmetric.
-func HistogramBinValue(bin int) time.Duration {
-	if bin <= 0 {
-		return 0
-	}
-	if bin == 1 {
-		return time.Second // bin 1 holds exactly one second
-	}
-	exp := (float64(bin-1) - 0.5) / binsPerDoubling
-	return time.Duration(math.Exp2(exp) * float64(time.Second))
-}
-
-// Histogram counts durations per HistogramBin. Summed over any set of days
-// and channels it still answers percentiles, which sums and means cannot.
-type Histogram map[int]int64
-
-// Add counts n durations in bin.
-func (h Histogram) Add(bin int, n int64) { h[bin] += n }
-
-// Count is the number of durations counted.
-func (h Histogram) Count() int64 {
-	var n int64
-	for _, c := range h {
-		n += c
-	}
-	return n
-}
-
-// Quantile returns the q-quantile (0 ≤ q ≤ 1) by the nearest-rank method:
-// the value of the ⌈q·n⌉-th smallest duration's bin. It is zero when the
-// histogram is empty.
-func (h Histogram) Quantile(q float64) time.Duration {
-	n := h.Count()
-	if n == 0 {
-		return 0
-	}
-	rank := int64(math.Ceil(q * float64(n)))
-	rank = max(rank, 1)
-	bins := make([]int, 0, len(h))
-	for b, c := range h {
-		if c > 0 {
-			bins = append(bins, b)
-		}
-	}
-	slices.Sort(bins)
-	var seen int64
-	for _, b := range bins {
-		seen += h[b]
-		if seen >= rank {
-			return HistogramBinValue(b)
-		}
-	}
-	return HistogramBinValue(bins[len(bins)-1])
+// Recompute is the progress of a new generation of rollups: of the
+// conversations that were evaluated when it started, Done have been
+// evaluated again with the new settings. Conversations that arrive
+// meanwhile are counted in the new generation only.
+type Recompute struct {
+	Done  int64 `json:"conversations_done"`
+	Total int64 `json:"conversations_total"`
 }

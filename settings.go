@@ -144,6 +144,15 @@ func ParseWindow(text string) (time.Duration, error) {
 	return d, nil
 }
 
+// Recomputes reports whether changing the settings from old to s changes
+// outcomes, or the days they are counted on, so that every conversation
+// must be evaluated again. The week start and the counted channels only
+// shape reports, which read them afresh.
+func (s Settings) Recomputes(old Settings) bool {
+	return s.TimeZone != old.TimeZone || s.Window != old.Window ||
+		s.ResolutionCriterion != old.ResolutionCriterion || s.FailedLastAction != old.FailedLastAction
+}
+
 // DefaultSettings returns the settings of a new workspace.
 func DefaultSettings() Settings {
 	return Settings{TimeZone: "UTC", WeekStart: WeekStartMonday, Window: DefaultWindow, ResolutionCriterion: CriterionCitedSourceOrAction}

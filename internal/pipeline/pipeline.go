@@ -177,7 +177,21 @@ func (w *Worker) Workspace(ctx context.Context, ws parley.Workspace, st *Stats, 
 	// exactly the now the outcome was computed at.
 	now := w.opt.Now().Truncate(time.Microsecond)
 	start := time.Now()
-	err = w.evaluate(ctx, ws, loc, now, st, progress)
+	for {
+		var changed bool
+		changed, err = w.evaluate(ctx, ws, loc, now, st, progress)
+		if err != nil || !changed || w.stopping() {
+			break
+		}
+		// The settings changed during the walk, and the batches read
+		// with the old ones were not saved: start again with the new.
+		if ws, err = w.db.WorkspaceByID(ctx, ws.ID); err != nil {
+			break
+		}
+		if loc, err = ws.Settings.Location(); err != nil {
+			break
+		}
+	}
 	st.Evaluating += time.Since(start)
 	if err != nil {
 		return fmt.Errorf("pipeline: workspace %s: %w", ws.Slug, err)
@@ -227,18 +241,27 @@ func (w *Worker) embed(ctx context.Context, ws parley.Workspace, batch int) (map
 // that run side by side: one goroutine claims a batch, reads it and
 // computes its outcomes while this one writes the previous batch. Reading,
 // decoding and deciding take about as long as writing, so on two cores a
-// batch costs about half of what it would in turn.
-func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Location, now time.Time, st *Stats, progress func(Stats)) error {
+// batch costs about half of what it would in turn. It stops early,
+// reporting changed, when the workspace's settings changed since ws was
+// read.
+func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Location, now time.Time, st *Stats, progress func(Stats)) (changed bool, err error) {
 	readCtx, cancel := context.WithCancel(ctx)
 	batches := make(chan batch)
-	var readErr error
+	var (
+		readErr     error
+		readChanged bool
+	)
 	go func() {
 		defer close(batches)
 		var at store.DueCursor
 		for {
 			var ev *store.Evaluation
-			ev, readErr = w.db.ClaimDue(readCtx, ws.ID, now, at, w.opt.Batch)
+			ev, readErr = w.db.ClaimDue(readCtx, ws, now, at, w.opt.Batch)
 			if readErr != nil {
+				return
+			}
+			if readChanged = ev.SettingsChanged(); readChanged {
+				ev.Rollback()
 				return
 			}
 			due := ev.Due()
@@ -279,17 +302,18 @@ func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Lo
 		}
 	}()
 	for b := range batches {
-		if err := w.save(ctx, now, b, st); err != nil {
-			return err
+		changed, err := w.save(ctx, now, b, st)
+		if err != nil || changed {
+			return changed, err
 		}
 		if progress != nil {
 			progress(*st)
 		}
 		if w.stopping() {
-			return nil
+			return false, nil
 		}
 	}
-	return readErr
+	return readChanged, readErr
 }
 
 // decide applies the rule to one conversation. A conversation whose events
@@ -314,15 +338,19 @@ type batch struct {
 	results []store.Result
 }
 
-// save writes one batch of results and commits it.
-func (w *Worker) save(ctx context.Context, now time.Time, b batch, st *Stats) error {
+// save writes one batch of results and commits it, unless the workspace's
+// settings changed since the batch's were read (changed).
+func (w *Worker) save(ctx context.Context, now time.Time, b batch, st *Stats) (changed bool, err error) {
 	start := time.Now()
 	defer b.ev.Rollback()
 	if err := b.ev.Save(ctx, b.results, now); err != nil {
-		return err
+		return false, err
+	}
+	if b.ev.SettingsChanged() {
+		return true, nil
 	}
 	if err := b.ev.Commit(); err != nil {
-		return err
+		return false, err
 	}
 	for i := range b.results {
 		o := &b.results[i].Outcome
@@ -339,7 +367,7 @@ func (w *Worker) save(ctx context.Context, now time.Time, b batch, st *Stats) er
 	if w.opt.Metrics != nil {
 		w.opt.Metrics.BatchDuration.Observe(time.Since(start).Seconds())
 	}
-	return nil
+	return false, nil
 }
 
 // SetMetrics makes the worker report to m; call it before Run.
@@ -405,11 +433,16 @@ func (w *Worker) stopping() bool { return w.stop != nil && w.stop.Err() != nil }
 
 // Rebuild recomputes every outcome and rollup of a workspace from its raw
 // events at the clock's current time, calling progress after each batch.
+// Reports show the previous numbers until it is done.
 func (w *Worker) Rebuild(ctx context.Context, ws parley.Workspace, progress func(Stats)) (Stats, error) {
 	var st Stats
 	if err := w.db.ResetOutcomes(ctx, ws.ID); err != nil {
 		return st, err
 	}
-	err := w.Workspace(ctx, ws, &st, progress)
+	ws, err := w.db.WorkspaceByID(ctx, ws.ID)
+	if err != nil {
+		return st, err
+	}
+	err = w.Workspace(ctx, ws, &st, progress)
 	return st, err
 }

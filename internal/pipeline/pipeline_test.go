@@ -79,10 +79,11 @@ type snapshot struct {
 func snap(t testing.TB, db *store.DB, ws parley.Workspace) snapshot {
 	t.Helper()
 	ctx := context.Background()
-	r, err := db.Rollups(ctx, ws.ID, "", "")
+	set, err := db.Rollups(ctx, ws.ID, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	r := set.Cells
 	c, err := db.Conversations(ctx, ws.ID, store.ConversationQuery{Filter: parley.ConversationFilter{Test: parley.TestInclude}})
 	if err != nil {
 		t.Fatal(err)
@@ -264,10 +265,11 @@ func TestDecisionTimeReached(t *testing.T) {
 	w := pipeline.New(db, pipeline.Options{Now: clk.Now})
 
 	counts := func() map[parley.Metric]int64 {
-		rs, err := db.Rollups(ctx, ws.ID, "", "")
+		set, err := db.Rollups(ctx, ws.ID, "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
+		rs := set.Cells
 		m := map[parley.Metric]int64{}
 		for _, r := range rs {
 			m[r.Metric] += r.Value
@@ -331,10 +333,11 @@ func TestSettingsChangeRecomputes(t *testing.T) {
 	w := pipeline.New(db, pipeline.Options{Now: clk.Now})
 	pass(t, w)
 	days := func() []string {
-		rs, err := db.Rollups(ctx, ws.ID, "", "")
+		set, err := db.Rollups(ctx, ws.ID, "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
+		rs := set.Cells
 		var out []string
 		for _, r := range rs {
 			out = append(out, r.Day+" "+string(r.Metric))
@@ -354,8 +357,17 @@ func TestSettingsChangeRecomputes(t *testing.T) {
 	if re, err := db.UpdateSettings(ctx, ws.ID, s); err != nil || !re {
 		t.Fatalf("time zone change: recompute %v, err %v; want true, nil", re, err)
 	}
-	if got := days(); len(got) != 0 {
-		t.Errorf("after the reset the rollups should be empty until evaluated, got %v", got)
+	// Until the conversation is evaluated again, reports read the
+	// previous numbers, and what they were made with.
+	if diff := cmp.Diff([]string{"2026-03-20 conversations"}, days()); diff != "" {
+		t.Errorf("while recomputing (-want +got):\n%s", diff)
+	}
+	set, err := db.Rollups(ctx, ws.ID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Recompute == nil || *set.Recompute != (parley.Recompute{Done: 0, Total: 1}) || set.Settings == nil || set.Settings.Settings.TimeZone != "UTC" {
+		t.Errorf("while recomputing: progress %+v, settings %+v; want 0 of 1, made in UTC", set.Recompute, set.Settings)
 	}
 	ws, err = db.Workspace(ctx, "acme")
 	if err != nil {
@@ -367,6 +379,9 @@ func TestSettingsChangeRecomputes(t *testing.T) {
 	pass(t, w)
 	if diff := cmp.Diff([]string{"2026-03-21 conversations"}, days()); diff != "" {
 		t.Errorf("in Asia/Taipei (-want +got):\n%s", diff)
+	}
+	if set, err = db.Rollups(ctx, ws.ID, "", ""); err != nil || set.Recompute != nil || set.Settings != nil {
+		t.Errorf("once recomputed: progress %+v, settings %+v (%v); want neither", set.Recompute, set.Settings, err)
 	}
 
 	s.Window = 10 * time.Minute
@@ -769,5 +784,141 @@ func TestPoisonQuestionIsSetAside(t *testing.T) {
 	}
 	if aside, err := db.SetAsideConversations(ctx, ws.ID, 10); err != nil || len(aside) != 0 {
 		t.Errorf("still set aside: %+v, %v", aside, err)
+	}
+}
+
+// TestSettingsChangeKeepsPreviousNumbers changes the time zone of an
+// evaluated workspace and walks the recompute batch by batch: after every
+// batch, reports read exactly the previous numbers, with a progress that
+// only grows, while events keep arriving and the settings change again
+// half way; once done, the numbers are those of a fresh evaluation with
+// the final settings.
+func TestSettingsChangeKeepsPreviousNumbers(t *testing.T) {
+	ctx := context.Background()
+	items := generate(t, 1200, 14, 5)
+	// A new conversation and a late event for an early one arrive during
+	// the recompute.
+	extra := generate(t, 1, 1, 99)
+	for i := range extra {
+		extra[i].Event.ID = "late-" + extra[i].Event.ID
+		extra[i].Event.ConversationID = "late-" + extra[i].Event.ConversationID
+	}
+	first := items[0].Event.ConversationID
+	extra = append(extra, ingest.Item{Event: parley.Event{ID: "late-close", Type: parley.EventConversationClosed,
+		ConversationID: first, OccurredAt: items[0].Event.OccurredAt.Add(9 * time.Hour)}})
+	for i := range extra {
+		body, err := ingest.Canonical(&extra[i].Event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		extra[i].Body, extra[i].Index = body, i
+	}
+
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, ws, items)
+	clk := &clock{t: end}
+	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 100})
+	if st := pass(t, w); st.Conversations != 1200 {
+		t.Fatalf("evaluated %d conversations, want 1200", st.Conversations)
+	}
+	previous := snap(t, db, ws).Rollups
+
+	s := ws.Settings
+	s.TimeZone = "America/New_York"
+	if _, err := db.UpdateSettings(ctx, ws.ID, s); err != nil {
+		t.Fatal(err)
+	}
+	// The events and the second change come from other goroutines, as
+	// from requests: on PostgreSQL the worker holds its next batch, claimed,
+	// while it reports progress, and both wait for that batch's rows.
+	var (
+		mu                sync.Mutex
+		batches, restarts int
+		lastDone          = int64(-1)
+		arrived, replaced = make(chan struct{}), make(chan struct{})
+	)
+	progress := func(pipeline.Stats) {
+		mu.Lock()
+		defer mu.Unlock()
+		batches++
+		set, err := db.Rollups(ctx, ws.ID, "", "")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if set.Recompute == nil {
+			return // done: checked below
+		}
+		if diff := cmp.Diff(previous, set.Cells); diff != "" {
+			t.Errorf("after batch %d of the recompute, reports read other numbers (-previous +now):\n%s", batches, diff)
+		}
+		if set.Settings == nil || set.Settings.Settings.TimeZone != "UTC" {
+			t.Errorf("after batch %d: the numbers say they were made with %+v, want UTC", batches, set.Settings)
+		}
+		// The count starts over once, at the second change, of every
+		// conversation evaluated by then.
+		r := set.Recompute
+		if r.Done < lastDone {
+			restarts++
+		}
+		if r.Done > r.Total || restarts > 1 {
+			t.Errorf("after batch %d: %d of %d done, after %d; %d restarts", batches, r.Done, r.Total, lastDone, restarts)
+		}
+		lastDone = r.Done
+		switch batches {
+		case 3:
+			go func() {
+				defer close(arrived)
+				if _, err := db.InsertEvents(ctx, ws.ID, ingest.Batch{Items: extra}); err != nil {
+					t.Error(err)
+				}
+			}()
+		case 5:
+			// Again, half way: the unfinished generation is dropped and
+			// the count starts over, still against the first numbers.
+			go func() {
+				defer close(replaced)
+				<-arrived
+				s.Window = 48 * time.Hour
+				if _, err := db.UpdateSettings(ctx, ws.ID, s); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	ws, err = db.WorkspaceByID(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st pipeline.Stats
+	if err := w.Workspace(ctx, ws, &st, progress); err != nil {
+		t.Fatal(err)
+	}
+	<-replaced
+	pass(t, w) // what became due behind the walk, or after it ended
+	if batches < 12 || restarts != 1 {
+		t.Fatalf("the recompute took %d batches and started over %d times; the test wants to see it run and start over once", batches, restarts)
+	}
+	set, err := db.Rollups(ctx, ws.ID, "", "")
+	if err != nil || set.Recompute != nil || set.Settings != nil {
+		t.Fatalf("after the recompute: progress %+v, settings %+v (%v); want neither", set.Recompute, set.Settings, err)
+	}
+
+	fresh := storetest.New(t)
+	fws, err := fresh.EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fresh.UpdateSettings(ctx, fws.ID, s); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, fresh, fws, append(slices.Clone(items), extra...))
+	pass(t, pipeline.New(fresh, pipeline.Options{Now: clk.Now}))
+	if diff := cmp.Diff(snap(t, fresh, fws), snap(t, db, ws)); diff != "" {
+		t.Errorf("after the recompute (-fresh evaluation +recomputed):\n%s", diff)
 	}
 }

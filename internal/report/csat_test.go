@@ -49,7 +49,7 @@ func TestCSAT(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := report.Build(cells, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week, Channels: tt.channels}, now)
+			r, err := report.Build(parley.RollupSet{Cells: cells}, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week, Channels: tt.channels}, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,7 +66,7 @@ func TestCSAT(t *testing.T) {
 			}
 		})
 	}
-	r, _ := report.Build(cells, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
+	r, _ := report.Build(parley.RollupSet{Cells: cells}, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
 	// The second week (the week of now) holds the unresolved and the pending ratings.
 	if got := r.ThisWeek.Metrics.CSAT; got.Rated != 3 || got.Unresolved.Rated != 2 || got.Resolved.Rated != 0 {
 		t.Errorf("this week %+v", got)

@@ -7,8 +7,8 @@ package report
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -81,6 +81,10 @@ type Report struct {
 	Settings          parley.Settings `json:"settings"`
 	SettingsVersion   int64           `json:"settings_version"`
 	DefinitionVersion int             `json:"definition_version"`
+	// Recomputing is set while a settings change (or a rebuild) is being
+	// computed: every number is then still the previous one, made with
+	// Settings, until the new ones are complete.
+	Recomputing *Recomputing `json:"recomputing"`
 	// Today is the workspace-local date the report was made on.
 	Today string `json:"today"`
 
@@ -100,6 +104,14 @@ type Report struct {
 	// before, whatever the range: the "Impact this week" cards.
 	ThisWeek Period `json:"this_week"`
 	LastWeek Period `json:"last_week"`
+}
+
+// Recomputing is the progress of the settings the numbers will be made
+// with once every conversation has been evaluated with them.
+type Recomputing struct {
+	parley.Recompute
+	Settings        parley.Settings `json:"settings"`
+	SettingsVersion int64           `json:"settings_version"`
 }
 
 // Bucket is one day, week or month of a series. The first and last buckets
@@ -158,10 +170,17 @@ type Metrics struct {
 	Rated            int64    `json:"rated"`
 	HelpfulRate      *float64 `json:"helpful_rate"`
 
+	// Closed counts the conversations with a time to close (from the
+	// assignment to the customer agent, else its first reply, to the last
+	// close), by close date; the mean is exact, the median and p90 within
+	// 1 % (parley.SketchAccuracy).
 	Closed            int64    `json:"closed"`
 	TimeToCloseMean   *float64 `json:"time_to_close_mean"`
 	TimeToCloseMedian *float64 `json:"time_to_close_median"`
 	TimeToCloseP90    *float64 `json:"time_to_close_p90"`
+	// The same for resolved and for handed-off conversations apart.
+	TimeToCloseResolved  Durations `json:"time_to_close_resolved"`
+	TimeToCloseHandedOff Durations `json:"time_to_close_handed_off"`
 
 	GapSignals int64 `json:"new_gap_questions"`
 
@@ -226,30 +245,56 @@ func csatOf(cells map[string]int64) CSAT {
 	return c
 }
 
+// Durations summarise times to close, in seconds; null when there are none.
+type Durations struct {
+	Closed int64    `json:"closed"`
+	Mean   *float64 `json:"mean"`
+	Median *float64 `json:"median"`
+	P90    *float64 `json:"p90"`
+}
+
+func durationsOf(s *parley.DurationSketch) Durations {
+	d := Durations{Closed: s.Count()}
+	if d.Closed > 0 {
+		d.Mean, d.Median, d.P90 = seconds(s.Mean()), seconds(s.Quantile(0.5)), seconds(s.Quantile(0.9))
+	}
+	return d
+}
+
 // sums accumulates rollup cells before the rates are worked out.
 type sums struct {
 	m map[parley.Metric]int64
 	// counted holds the metrics of channels counted for the handle rate.
 	counted map[parley.Metric]int64
 	labels  map[parley.Metric]map[string]int64
-	hist    parley.Histogram
+	// closed holds the times to close, by outcome.
+	closed map[string]*parley.DurationSketch
 }
 
 func newSums() *sums {
-	return &sums{m: map[parley.Metric]int64{}, counted: map[parley.Metric]int64{}, labels: map[parley.Metric]map[string]int64{}, hist: parley.Histogram{}}
+	return &sums{m: map[parley.Metric]int64{}, counted: map[parley.Metric]int64{}, labels: map[parley.Metric]map[string]int64{},
+		closed: map[string]*parley.DurationSketch{}}
 }
 
-func (s *sums) add(c parley.Rollup, counted bool) {
+// add counts a cell; sk is the cell's sketch, read once by the caller,
+// for a cell of a sketched metric.
+func (s *sums) add(c *parley.Rollup, counted bool, sk *parley.DurationSketch) {
 	switch c.Metric {
 	case parley.MetricUnresolvedReason, parley.MetricHandoffInitiator, parley.MetricHandoffReason, parley.MetricFeedback, parley.MetricCSAT:
 		if s.labels[c.Metric] == nil {
 			s.labels[c.Metric] = map[string]int64{}
 		}
 		s.labels[c.Metric][c.Label] += c.Value
-	case parley.MetricTimeToCloseHist:
-		if bin, err := strconv.Atoi(c.Label); err == nil {
-			s.hist.Add(bin, c.Value)
+	case parley.MetricTimeToClose:
+		if sk == nil {
+			return
 		}
+		t := s.closed[c.Label]
+		if t == nil {
+			t = &parley.DurationSketch{}
+			s.closed[c.Label] = t
+		}
+		t.Merge(sk)
 	default:
 		s.m[c.Metric] += c.Value
 		if counted {
@@ -295,7 +340,6 @@ func (s *sums) metrics() Metrics {
 		UnresolvedByReason:  nonNil(s.labels[parley.MetricUnresolvedReason]),
 		FeedbackPositive:    s.labels[parley.MetricFeedback][string(parley.RatingPositive)],
 		FeedbackNegative:    s.labels[parley.MetricFeedback][string(parley.RatingNegative)],
-		Closed:              s.m[parley.MetricClosed],
 		GapSignals:          s.m[parley.MetricGapSignals],
 		CSAT:                csatOf(s.labels[parley.MetricCSAT]),
 	}
@@ -310,18 +354,23 @@ func (s *sums) metrics() Metrics {
 	m.ReopenRate = ratio(m.Reopened, m.Resolved)
 	m.Rated = m.FeedbackPositive + m.FeedbackNegative
 	m.HelpfulRate = ratio(m.FeedbackPositive, m.Rated)
-	if m.Closed > 0 {
-		mean := float64(s.m[parley.MetricTimeToCloseMs]) / float64(m.Closed) / 1000
-		m.TimeToCloseMean = &mean
-		m.TimeToCloseMedian = seconds(s.hist.Quantile(0.5))
-		m.TimeToCloseP90 = seconds(s.hist.Quantile(0.9))
+	var all parley.DurationSketch
+	for _, sk := range s.closed {
+		all.Merge(sk)
+	}
+	d := durationsOf(&all)
+	m.Closed, m.TimeToCloseMean, m.TimeToCloseMedian, m.TimeToCloseP90 = d.Closed, d.Mean, d.Median, d.P90
+	for kind, dst := range map[parley.OutcomeKind]*Durations{parley.OutcomeResolved: &m.TimeToCloseResolved, parley.OutcomeHandedOff: &m.TimeToCloseHandedOff} {
+		if sk := s.closed[string(kind)]; sk != nil {
+			*dst = durationsOf(sk)
+		}
 	}
 	return m
 }
 
 // Source reads daily rollups; *store.DB is one.
 type Source interface {
-	Rollups(ctx context.Context, workspaceID int64, from, to string) ([]parley.Rollup, error)
+	Rollups(ctx context.Context, workspaceID int64, from, to string) (parley.RollupSet, error)
 }
 
 // Performance reads the rollups a report needs and builds it.
@@ -329,30 +378,47 @@ func Performance(ctx context.Context, src Source, ws parley.Workspace, req Reque
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	loc, err := ws.Settings.Location()
+	// The range of the cells needs the settings they were made with,
+	// which come with them; the current ones tell within a day, and a
+	// day more on each side covers any difference of zones.
+	lo, hi, err := span(ws.Settings, req, now)
 	if err != nil {
 		return nil, err
 	}
-	from, _ := parseDay(req.From)
-	to, _ := parseDay(req.To)
-	today := dayOf(now, loc)
-	prevFrom := from.AddDate(0, 0, -int(to.Sub(from).Hours()/24)-1)
-	lastWeek := weekStart(today, ws.Settings.WeekStart).AddDate(0, 0, -7)
-	lo, hi := minTime(prevFrom, lastWeek), maxTime(to, lastWeek.AddDate(0, 0, 13))
-	cells, err := src.Rollups(ctx, ws.ID, formatDay(lo), formatDay(hi))
+	set, err := src.Rollups(ctx, ws.ID, formatDay(lo.AddDate(0, 0, -1)), formatDay(hi.AddDate(0, 0, 1)))
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	return Build(cells, ws, req, now)
+	return Build(set, ws, req, now)
 }
 
-// Build makes the report from rollup cells, which must cover the range,
-// the previous period and the last two weeks. It is a pure function.
-func Build(cells []parley.Rollup, ws parley.Workspace, req Request, now time.Time) (*Report, error) {
+// span is the first and last day a report reads: the range, the previous
+// period and the three weeks up to the current one.
+func span(s parley.Settings, req Request, now time.Time) (lo, hi time.Time, err error) {
+	loc, err := s.Location()
+	if err != nil {
+		return lo, hi, err
+	}
+	from, _ := parseDay(req.From)
+	to, _ := parseDay(req.To)
+	prevFrom := from.AddDate(0, 0, -int(to.Sub(from).Hours()/24)-1)
+	thisWeek := weekStart(dayOf(now, loc), s.WeekStart)
+	return minTime(prevFrom, thisWeek.AddDate(0, 0, -14)), maxTime(to, thisWeek.AddDate(0, 0, 6)), nil
+}
+
+// Build makes the report from the rollups of a workspace, which must cover
+// the range, the previous period and the last three weeks. It is a pure
+// function. The numbers are cut with the settings the rollups were made
+// with: the workspace's own, unless a recompute is under way.
+func Build(set parley.RollupSet, ws parley.Workspace, req Request, now time.Time) (*Report, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	loc, err := ws.Settings.Location()
+	settings, version := ws.Settings, ws.SettingsVersion
+	if set.Settings != nil {
+		settings, version = set.Settings.Settings, set.Settings.Version
+	}
+	loc, err := settings.Location()
 	if err != nil {
 		return nil, err
 	}
@@ -362,18 +428,21 @@ func Build(cells []parley.Rollup, ws parley.Workspace, req Request, now time.Tim
 	days := int(to.Sub(from).Hours()/24) + 1
 	prevTo := from.AddDate(0, 0, -1)
 	prevFrom := prevTo.AddDate(0, 0, -days+1)
-	thisWeek := weekStart(today, ws.Settings.WeekStart)
+	thisWeek := weekStart(today, settings.WeekStart)
 	lastWeek := thisWeek.AddDate(0, 0, -7)
 
 	r := &Report{
 		Workspace: ws.Slug, From: formatDay(from), To: formatDay(to), Granularity: req.Granularity,
-		Channels: slices.Clone(req.Channels), Settings: ws.Settings, SettingsVersion: ws.SettingsVersion, DefinitionVersion: parley.DefinitionVersion,
+		Channels: slices.Clone(req.Channels), Settings: settings, SettingsVersion: version, DefinitionVersion: parley.DefinitionVersion,
 		Today: formatDay(today), PreviousFrom: formatDay(prevFrom), PreviousTo: formatDay(prevTo),
+	}
+	if set.Recompute != nil {
+		r.Recomputing = &Recomputing{Recompute: *set.Recompute, Settings: ws.Settings, SettingsVersion: ws.SettingsVersion}
 	}
 	if r.Channels == nil {
 		r.Channels = []string{}
 	}
-	buckets := bucketsOf(from, to, req.Granularity, ws.Settings.WeekStart)
+	buckets := bucketsOf(from, to, req.Granularity, settings.WeekStart)
 	bucketSums := make([]*sums, len(buckets))
 	for i := range bucketSums {
 		bucketSums[i] = newSums()
@@ -381,35 +450,45 @@ func Build(cells []parley.Rollup, ws parley.Workspace, req Request, now time.Tim
 	total, prev, this, last := newSums(), newSums(), newSums(), newSums()
 	byChannel := map[string]*sums{}
 	selected := channelSet(req.Channels)
-	counted := channelSet(ws.Settings.CountedChannels)
+	counted := channelSet(settings.CountedChannels)
 
 	fromS, toS, prevFromS := r.From, r.To, r.PreviousFrom
 	thisS, thisEndS := formatDay(thisWeek), formatDay(thisWeek.AddDate(0, 0, 6))
 	lastS := formatDay(lastWeek)
-	for _, c := range cells {
+	var sk parley.DurationSketch
+	for i := range set.Cells {
+		c := &set.Cells[i]
 		if selected != nil && !selected[c.Channel] {
 			continue
 		}
-		isCounted := counted == nil || counted[c.Channel]
-		if c.Day >= lastS && c.Day < thisS {
-			last.add(c, isCounted)
+		var cellSketch *parley.DurationSketch
+		if c.Metric.Sketched() {
+			sk = parley.DurationSketch{}
+			if err := sk.MergeText(c.Sketch); err != nil {
+				return nil, fmt.Errorf("report: rollup %s %s %s %s: %w", c.Day, c.Channel, c.Metric, c.Label, err)
+			}
+			cellSketch = &sk
 		}
-		if c.Day >= thisS && c.Day <= thisEndS {
-			this.add(c, isCounted)
+		isCounted := counted == nil || counted[c.Channel]
+		switch {
+		case c.Day >= lastS && c.Day < thisS:
+			last.add(c, isCounted, cellSketch)
+		case c.Day >= thisS && c.Day <= thisEndS:
+			this.add(c, isCounted, cellSketch)
 		}
 		if c.Day >= prevFromS && c.Day < fromS {
-			prev.add(c, isCounted)
+			prev.add(c, isCounted, cellSketch)
 		}
 		if c.Day < fromS || c.Day > toS {
 			continue
 		}
-		total.add(c, isCounted)
+		total.add(c, isCounted, cellSketch)
 		cs := byChannel[c.Channel]
 		if cs == nil {
 			cs = newSums()
 			byChannel[c.Channel] = cs
 		}
-		cs.add(c, isCounted)
+		cs.add(c, isCounted, cellSketch)
 		i, _ := slices.BinarySearchFunc(buckets, c.Day, func(b Bucket, day string) int {
 			switch {
 			case b.To < day:
@@ -419,7 +498,7 @@ func Build(cells []parley.Rollup, ws parley.Workspace, req Request, now time.Tim
 			}
 			return 0
 		})
-		bucketSums[i].add(c, isCounted)
+		bucketSums[i].add(c, isCounted, cellSketch)
 	}
 	r.Totals, r.Previous = total.metrics(), prev.metrics()
 	r.ThisWeek = Period{From: thisS, To: thisEndS, Metrics: this.metrics()}
@@ -430,13 +509,7 @@ func Build(cells []parley.Rollup, ws parley.Workspace, req Request, now time.Tim
 		r.Provisional = r.Provisional || buckets[i].Provisional
 	}
 	r.Series = buckets
-	for _, ch := range slices.Sorted(func(yield func(string) bool) {
-		for ch := range byChannel {
-			if !yield(ch) {
-				return
-			}
-		}
-	}) {
+	for _, ch := range slices.Sorted(maps.Keys(byChannel)) {
 		r.ByChannel = append(r.ByChannel, ChannelMetrics{Channel: ch, Metrics: byChannel[ch].metrics()})
 	}
 	if r.ByChannel == nil {

@@ -254,32 +254,17 @@ func (db *DB) EvaluationProgress(ctx context.Context, workspaceID int64, now tim
 	return p, nil
 }
 
-// ResetOutcomes forgets every outcome and rollup of a workspace and marks
-// all its conversations due, so that evaluation recomputes them from the raw
-// events. Reports read zero until that is done.
+// ResetOutcomes makes every conversation of a workspace be evaluated
+// again from its raw events, into a new generation of outcomes and rollups
+// (see UpdateSettings); reports show the previous numbers until it is done.
 func (db *DB) ResetOutcomes(ctx context.Context, workspaceID int64) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error { return db.resetOutcomes(ctx, tx, workspaceID) })
-}
-
-func (db *DB) resetOutcomes(ctx context.Context, tx *sql.Tx, workspaceID int64) error {
-	d := db.dialect
-	if d == Postgres {
-		if err := longStatements(ctx, tx); err != nil {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		ws, err := db.workspaceInTx(ctx, tx, workspaceID)
+		if err != nil {
 			return err
 		}
-	}
-	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM rollups WHERE workspace_id = ?`), workspaceID); err != nil {
-		return fmt.Errorf("store: reset rollups: %w", err)
-	}
-	if err := bumpRollupVersion(tx, d, workspaceID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, d.rebind(
-		`UPDATE conversations SET contributions = '', due_at = ? WHERE workspace_id = ?`),
-		d.instant(earliest), workspaceID); err != nil {
-		return fmt.Errorf("store: reset outcomes: %w", err)
-	}
-	return nil
+		return db.startGeneration(ctx, tx, workspaceID, parley.VersionedSettings{Version: ws.SettingsVersion, Settings: ws.Settings})
+	})
 }
 
 // Channels lists the channels a workspace's conversations have used.

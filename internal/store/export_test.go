@@ -5,6 +5,29 @@ import (
 	"sort"
 )
 
+// OpenAt opens the database at dsn migrated only up to version, as an
+// earlier release left it, for tests of the migrations after it.
+func OpenAt(ctx context.Context, dsn string, version int) (*DB, error) {
+	db, err := open(dsn, Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx, version); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Upgrade applies the remaining migrations to a database from OpenAt, as
+// Open would.
+func (db *DB) Upgrade(ctx context.Context) error {
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	return db.prepare(ctx)
+}
+
 // Columns exposes the schema listing to the external tests.
 func (db *DB) Columns(ctx context.Context) (map[string][]string, error) { return db.columns(ctx) }
 

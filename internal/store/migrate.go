@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,7 +55,10 @@ func migrations() ([]migration, error) {
 // transaction: a migration that fails leaves the schema as it was, with none
 // of the others applied either. On PostgreSQL an advisory lock keeps several
 // processes that start together from applying the same migration twice.
-func (db *DB) Migrate(ctx context.Context) error {
+func (db *DB) Migrate(ctx context.Context) error { return db.migrate(ctx, math.MaxInt) }
+
+// migrate applies the migrations up to version.
+func (db *DB) migrate(ctx context.Context, version int) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
@@ -92,7 +96,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 		rows.Close()
 		for _, m := range ms {
-			if applied[m.version] {
+			if applied[m.version] || m.version > version {
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, db.dialect.migrationSQL(m.sql)); err != nil {

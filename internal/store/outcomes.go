@@ -90,15 +90,24 @@ type Evaluation struct {
 	db          *DB
 	tx          *sql.Tx
 	workspaceID int64
-	due         []Due
-	next        DueCursor
+	// generation is the workspace's generation whose settings the batch is
+	// evaluated with (see SettingsChanged).
+	generation int64
+	due        []Due
+	next       DueCursor
 	// stored holds what the last evaluation left on each conversation the
 	// batch holds; nil until its rows are locked.
 	stored map[string]storedOutcome
+	// settingsChanged says the workspace's settings changed since the
+	// batch's were read: it holds nothing.
+	settingsChanged bool
 	// rollupsChanged says Commit must bump the workspace's rollup version.
 	rollupsChanged bool
 	// aside holds, by conversation, why Save set it aside.
 	aside map[string]string
+	// moved counts the conversations Save moved from an older generation
+	// into this one, for the progress of a recompute.
+	moved int64
 }
 
 // storedOutcome is what the last evaluation left on a conversation's row.
@@ -106,19 +115,23 @@ type storedOutcome struct {
 	version       int64
 	contributions string
 	setAside      bool
+	// generation is the generation of rollups the contributions were added to.
+	generation int64
 }
 
 // claimChunk bounds the conversations named in one IN list.
 const claimChunk = 500
 
 // ClaimDue claims up to limit conversations of a workspace that are due at
-// now and come after the cursor in due order, and reads their events. The
-// caller evaluates Due, then ends the batch with Save and Commit, or with
-// Rollback. A walk goes on from Next; conversations that become due behind
-// it are found by the next walk.
-func (db *DB) ClaimDue(ctx context.Context, workspaceID int64, now time.Time, after DueCursor, limit int) (*Evaluation, error) {
-	ev := &Evaluation{db: db, workspaceID: workspaceID, next: after}
-	q := `SELECT conversation_id, version, due_at, contributions, set_aside_at IS NOT NULL FROM conversations
+// now and come after the cursor in due order, and reads their events, to
+// be evaluated with the settings of ws. The caller evaluates Due, then ends
+// the batch with Save and Commit, or with Rollback. A walk goes on from
+// Next; conversations that become due behind it are found by the next
+// walk. If the workspace's settings changed since ws was read, the batch
+// holds nothing (see SettingsChanged).
+func (db *DB) ClaimDue(ctx context.Context, ws parley.Workspace, now time.Time, after DueCursor, limit int) (*Evaluation, error) {
+	ev := &Evaluation{db: db, workspaceID: ws.ID, generation: ws.Generation, next: after}
+	q := `SELECT conversation_id, version, due_at, contributions, set_aside_at IS NOT NULL, generation FROM conversations
 		WHERE workspace_id = ? AND due_at IS NOT NULL AND due_at <= ?
 		  AND (due_at, conversation_id) > (?, ?)
 		ORDER BY due_at, conversation_id LIMIT ?`
@@ -131,6 +144,12 @@ func (db *DB) ClaimDue(ctx context.Context, workspaceID int64, now time.Time, af
 		ev.tx, src = tx, tx
 		ev.stored = make(map[string]storedOutcome, limit)
 		q += ` FOR UPDATE SKIP LOCKED`
+		// A settings change waits for the batches claimed before it and
+		// holds back the claims after it (see startGeneration).
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared($1, $2)`, generationLock, int32(ws.ID)); err != nil {
+			ev.Rollback()
+			return nil, fmt.Errorf("store: claim due conversations: %w", err)
+		}
 	}
 	if err := ev.claim(ctx, src, q, now, limit); err != nil {
 		ev.Rollback()
@@ -153,7 +172,7 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 			c  Due
 			so storedOutcome
 		)
-		if err := rows.Scan(&c.ConversationID, &c.Version, scanInstant(&ev.next.dueAt), &so.contributions, &so.setAside); err != nil {
+		if err := rows.Scan(&c.ConversationID, &c.Version, scanInstant(&ev.next.dueAt), &so.contributions, &so.setAside, &so.generation); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: claim due conversations: %w", err)
 		}
@@ -166,6 +185,11 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 	}
 	if err := rows.Close(); err != nil {
 		return fmt.Errorf("store: claim due conversations: %w", err)
+	}
+	if ev.stored != nil {
+		if err := ev.checkGeneration(ctx); err != nil || ev.settingsChanged {
+			return err
+		}
 	}
 	ids := make([]string, len(ev.due))
 	for i, c := range ev.due {
@@ -203,6 +227,30 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 	return nil
 }
 
+// checkGeneration reads the workspace's generation in the batch's
+// transaction, once its rows are locked, and gives the batch up if the
+// settings changed since its own were read. A settings change marks every
+// conversation due under its lock, so it either waits for this
+// transaction, and the batch is saved and then due again, or has
+// committed, and is seen here.
+func (ev *Evaluation) checkGeneration(ctx context.Context) error {
+	var current int64
+	if err := ev.tx.QueryRowContext(ctx, ev.db.dialect.rebind(`SELECT generation FROM workspaces WHERE id = ?`), ev.workspaceID).Scan(&current); err != nil {
+		return fmt.Errorf("store: claim due conversations: %w", err)
+	}
+	if current != ev.generation {
+		ev.settingsChanged = true
+		ev.due = nil
+		clear(ev.stored)
+	}
+	return nil
+}
+
+// SettingsChanged reports that the workspace's settings changed after the
+// batch's were read, so that it holds nothing: its conversations stay due,
+// to be evaluated with the new settings.
+func (ev *Evaluation) SettingsChanged() bool { return ev.settingsChanged }
+
 // Due returns the claimed conversations, in due order, with their events.
 func (ev *Evaluation) Due() []Due { return ev.due }
 
@@ -239,7 +287,7 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 		// index of due conversations, all of them at the start of a
 		// backfill.
 		rows, err := tx.QueryContext(ctx, d.rebind(`
-			SELECT conversation_id, version, contributions, set_aside_at IS NOT NULL, due_at IS NOT NULL AND due_at <= ? FROM conversations
+			SELECT conversation_id, version, contributions, set_aside_at IS NOT NULL, generation, due_at IS NOT NULL AND due_at <= ? FROM conversations
 			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...)
 		if err != nil {
 			return fmt.Errorf("store: claim due conversations: %w", err)
@@ -250,7 +298,7 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 				so  storedOutcome
 				due bool
 			)
-			if err := rows.Scan(&id, &so.version, &so.contributions, &so.setAside, &due); err != nil {
+			if err := rows.Scan(&id, &so.version, &so.contributions, &so.setAside, &so.generation, &due); err != nil {
 				rows.Close()
 				return fmt.Errorf("store: claim due conversations: %w", err)
 			}
@@ -262,7 +310,7 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 			return fmt.Errorf("store: claim due conversations: %w", err)
 		}
 	}
-	return nil
+	return ev.checkGeneration(ctx)
 }
 
 // conversationEvents reads the events of several conversations, each list
@@ -341,11 +389,11 @@ var conversationColumns = []string{
 	"workspace_id", "conversation_id", "version", "evaluated_seq", "started_at", "day", "channel", "test",
 	"ticket_url", "outcome", "resolution", "reasons", "decided_at", "decision_due_at",
 	"handoff_initiator", "handoff_reason", "reopened", "closed_at", "time_to_close_ms",
-	"contributions", "definition_version", "evaluated_at", "due_at",
+	"contributions", "generation", "definition_version", "evaluated_at", "due_at",
 }
 
 // saveChunk keeps one multi-row statement under both databases' limits on
-// bound parameters (23 columns × 500 rows = 11,500; SQLite allows 32,766).
+// bound parameters (24 columns × 500 rows = 12,000; SQLite allows 32,766).
 // A batch of the default 1,000 conversations is two full chunks, whose
 // statement is prepared once (see statements.go).
 const saveChunk = 500
@@ -377,6 +425,19 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 	}
 	d := ev.db.dialect
 	delta := map[cell]int64{}
+	sketches := map[cell]*parley.DurationSketch{}
+	add := func(c parley.Contribution, sign int64) {
+		if !c.Metric.Sketched() {
+			delta[cellOf(c)] += sign * c.N
+			return
+		}
+		s := sketches[cellOf(c)]
+		if s == nil {
+			s = &parley.DurationSketch{}
+			sketches[cellOf(c)] = s
+		}
+		s.Add(c.N, sign)
+	}
 	var (
 		args    = make([]any, 0, saveChunk*len(conversationColumns))
 		pending int
@@ -409,6 +470,12 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 			continue
 		}
 		if r.failure != "" {
+			// Set aside during a recompute, it leaves the older
+			// generation with no contributions (see setAside), so that
+			// the recompute does not wait for it.
+			if so.generation != ev.generation && so.contributions != "" {
+				ev.moved++
+			}
 			failed = append(failed, *r)
 			continue
 		}
@@ -421,11 +488,19 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 		}
 		hadSignals := false
 		for _, c := range old {
-			delta[cellOf(c)] -= c.N
 			hadSignals = hadSignals || c.Metric == parley.MetricGapSignals
 		}
+		// Contributions to an older generation stay where they are, with
+		// its rollups, until those are dropped.
+		if so.generation == ev.generation {
+			for _, c := range old {
+				add(c, -1)
+			}
+		} else if so.contributions != "" {
+			ev.moved++
+		}
 		for _, c := range r.contributions {
-			delta[cellOf(c)] += c.N
+			add(c, 1)
 		}
 		var ttc any
 		if !o.ClosedAt.IsZero() {
@@ -440,7 +515,7 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 			o.TicketURL, string(o.Kind), string(o.Resolution), strings.Join(reasons, ","),
 			d.nullInstant(o.DecidedAt), d.nullInstant(o.DecisionDueAt),
 			string(o.HandoffInitiator), o.HandoffReason, o.Reopened, d.nullInstant(o.ClosedAt), ttc,
-			encodeContributions(r.contributions), o.DefinitionVersion, d.instant(now), d.nullInstant(r.Next))
+			encodeContributions(r.contributions), ev.generation, o.DefinitionVersion, d.instant(now), d.nullInstant(r.Next))
 		if pending++; pending == saveChunk {
 			if err := flush(); err != nil {
 				return err
@@ -456,7 +531,7 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 	if err := flush(); err != nil {
 		return err
 	}
-	if err := ev.applyDelta(ctx, delta); err != nil {
+	if err := ev.applyDelta(ctx, delta, sketches); err != nil {
 		return err
 	}
 	if err := ev.saveChannels(ctx, results); err != nil {
@@ -584,8 +659,8 @@ func (ev *Evaluation) Commit() error {
 	if ev.tx == nil {
 		return nil
 	}
-	if ev.rollupsChanged {
-		if err := bumpRollupVersion(ev.tx, ev.db.dialect, ev.workspaceID); err != nil {
+	if ev.rollupsChanged || ev.moved > 0 {
+		if err := ev.commitRollups(context.Background()); err != nil {
 			return err
 		}
 	}

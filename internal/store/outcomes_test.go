@@ -19,7 +19,7 @@ import (
 // it back: what a worker would read.
 func due(t *testing.T, db *store.DB, ws parley.Workspace, now time.Time, after store.DueCursor, limit int) ([]store.Due, store.DueCursor) {
 	t.Helper()
-	ev, err := db.ClaimDue(context.Background(), ws.ID, now, after, limit)
+	ev, err := db.ClaimDue(context.Background(), ws, now, after, limit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func due(t *testing.T, db *store.DB, ws parley.Workspace, now time.Time, after s
 func save(t *testing.T, db *store.DB, ws parley.Workspace, now time.Time, outcomes ...parley.Outcome) {
 	t.Helper()
 	ctx := context.Background()
-	ev, err := db.ClaimDue(ctx, ws.ID, now, store.DueCursor{}, 100)
+	ev, err := db.ClaimDue(ctx, ws, now, store.DueCursor{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,10 +68,11 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 	}
 	save(t, db, ws, t0, pending("c1"), pending("c2"))
 	rollups := func() []parley.Rollup {
-		rs, err := db.Rollups(ctx, ws.ID, "2026-03-02", "2026-03-02")
+		set, err := db.Rollups(ctx, ws.ID, "2026-03-02", "2026-03-02")
 		if err != nil {
 			t.Fatal(err)
 		}
+		rs := set.Cells
 		return rs
 	}
 	cellAt := func(m parley.Metric, label string, v int64) parley.Rollup {
@@ -198,7 +199,7 @@ func TestClaimDue(t *testing.T) {
 		t.Errorf("a walk in batches of 2 (-want +got):\n%s", diff)
 	}
 
-	ev, err := db.ClaimDue(ctx, ws.ID, t0, store.DueCursor{}, 2)
+	ev, err := db.ClaimDue(ctx, ws, t0, store.DueCursor{}, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,10 +255,11 @@ func TestClaimDue(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rs, err := db.Rollups(ctx, ws.ID, "2026-03-02", "2026-03-02")
+	set, err := db.Rollups(ctx, ws.ID, "2026-03-02", "2026-03-02")
 	if err != nil {
 		t.Fatal(err)
 	}
+	rs := set.Cells
 	if i := slices.IndexFunc(rs, func(r parley.Rollup) bool { return r.Metric == parley.MetricConversations }); i < 0 || rs[i].Value != int64(len(held)) {
 		t.Errorf("rollups count the %d saved conversations once each: %v", len(held), rs)
 	}
@@ -277,7 +279,7 @@ func TestClaimDue(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dying.Close()
-	held2, err := dying.ClaimDue(ctx, ws.ID, t0, store.DueCursor{}, 10)
+	held2, err := dying.ClaimDue(ctx, ws, t0, store.DueCursor{}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,10 +373,11 @@ func TestSaveDropsSignalsFoundNoMore(t *testing.T) {
 	if got := pending(); !cmp.Equal(got, []string{"a1"}) {
 		t.Errorf("after re-evaluation: %v, want only a1", got)
 	}
-	rollups, err := db.Rollups(ctx, ws.ID, "", "")
+	set, err := db.Rollups(ctx, ws.ID, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	rollups := set.Cells
 	var n int64
 	for _, r := range rollups {
 		if r.Metric == parley.MetricGapSignals {

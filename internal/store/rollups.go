@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,34 +20,62 @@ import (
 // by deltas in the transaction that saves outcomes; this file holds their
 // key order, their reading and their writing.
 
-// Rollups returns the rollup cells of a workspace for local dates from..to
-// (inclusive; empty means unbounded), ordered by day, channel, metric, label.
+// Rollups returns the rollup cells of a workspace's last complete
+// generation for local dates from..to (inclusive; empty means unbounded),
+// ordered by day, channel, metric, label, with the version, the settings
+// and the progress of a recompute that go with them. All of it is read in
+// one statement, so that it is one consistent state even while evaluation
+// switches generations.
 //
 // The cells come as one text, a line per cell, joined by the database:
 // a report reads tens of thousands of them, and fetching them row by row
 // cost twice as much, mostly in the driver's work per row. Every part is a
-// date, a slug or a number, so neither separator occurs inside one.
-func (db *DB) Rollups(ctx context.Context, workspaceID int64, from, to string) ([]parley.Rollup, error) {
-	q := `SELECT day || '|' || channel || '|' || metric || '|' || label || '|' || value AS line FROM rollups WHERE workspace_id = ?`
-	args := []any{workspaceID}
+// date, a slug, a number or a sketch's text, so neither separator occurs
+// inside one.
+func (db *DB) Rollups(ctx context.Context, workspaceID int64, from, to string) (parley.RollupSet, error) {
+	var set parley.RollupSet
+	cells := `SELECT day || '|' || channel || '|' || metric || '|' || label || '|' || value || '|' || sketch AS line
+		FROM rollups WHERE workspace_id = ? AND generation = COALESCE(
+			(SELECT generation FROM rollup_versions WHERE workspace_id = ?), (SELECT generation FROM workspaces WHERE id = ?))`
+	args := []any{"\n", workspaceID, workspaceID, workspaceID}
 	if from != "" {
-		q += ` AND day >= ?`
+		cells += ` AND day >= ?`
 		args = append(args, from)
 	}
 	if to != "" {
-		q += ` AND day <= ?`
+		cells += ` AND day <= ?`
 		args = append(args, to)
 	}
-	var text sql.NullString
-	if err := db.reader(ctx).QueryRowContext(ctx, db.dialect.rebind(`SELECT string_agg(line, ?) FROM (`+q+` ORDER BY day, channel, metric, label) cells`),
-		append([]any{"\n"}, args...)...).Scan(&text); err != nil {
-		return nil, fmt.Errorf("store: read rollups: %w", err)
+	var (
+		text                           sql.NullString
+		complete, current, done, total int64
+		stored                         string
+	)
+	err := db.reader(ctx).QueryRowContext(ctx, db.dialect.rebind(`SELECT
+		(SELECT string_agg(line, ?) FROM (`+cells+` ORDER BY day, channel, metric, label) cells),
+		COALESCE(v.version, 0), COALESCE(v.generation, w.generation), w.generation,
+		COALESCE(v.settings, ''), COALESCE(v.recompute_done, 0), COALESCE(v.recompute_total, 0)
+		FROM workspaces w LEFT JOIN rollup_versions v ON v.workspace_id = w.id WHERE w.id = ?`), append(args, workspaceID)...).
+		Scan(&text, &set.Version, &complete, &current, &stored, &done, &total)
+	if errors.Is(err, sql.ErrNoRows) {
+		return set, parley.Errorf(parley.KindNotFound, "workspace %d not found", workspaceID)
 	}
-	out, err := parseRollups(text.String)
 	if err != nil {
-		return nil, fmt.Errorf("store: read rollups: %w", err)
+		return set, fmt.Errorf("store: read rollups: %w", err)
 	}
-	return out, nil
+	if stored != "" {
+		set.Settings = new(parley.VersionedSettings)
+		if err := json.Unmarshal([]byte(stored), set.Settings); err != nil {
+			return set, fmt.Errorf("store: read rollups: settings of generation %d: %w", complete, err)
+		}
+	}
+	if complete != current {
+		set.Recompute = &parley.Recompute{Done: done, Total: total}
+	}
+	if set.Cells, err = parseRollups(text.String); err != nil {
+		return set, fmt.Errorf("store: read rollups: %w", err)
+	}
+	return set, nil
 }
 
 // parseRollups reads the lines Rollups asks for. Days, channels, metrics
@@ -67,20 +97,24 @@ func parseRollups(text string) ([]parley.Rollup, error) {
 	}
 	out := make([]parley.Rollup, 0, strings.Count(text, "\n")+1)
 	for line := range strings.SplitSeq(text, "\n") {
-		var parts [5]string
+		var parts [6]string
 		rest := line
-		for i := range 4 {
+		for i := range 5 {
 			var ok bool
 			if parts[i], rest, ok = strings.Cut(rest, "|"); !ok {
 				return nil, fmt.Errorf("malformed cell %q", line)
 			}
 		}
-		n, err := strconv.ParseInt(rest, 10, 64)
+		n, err := strconv.ParseInt(parts[4], 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("cell %q: %w", line, err)
 		}
-		out = append(out, parley.Rollup{Day: intern(parts[0]), Channel: intern(parts[1]),
-			Metric: parley.Metric(intern(parts[2])), Label: intern(parts[3]), Value: n})
+		r := parley.Rollup{Day: intern(parts[0]), Channel: intern(parts[1]),
+			Metric: parley.Metric(intern(parts[2])), Label: intern(parts[3]), Value: n}
+		if rest != "" {
+			r.Sketch = strings.Clone(rest)
+		}
+		out = append(out, r)
 	}
 	cmpRollups := func(a, b parley.Rollup) int { return rollupCell(a).compare(rollupCell(b)) }
 	if !slices.IsSortedFunc(out, cmpRollups) {
@@ -117,14 +151,16 @@ func (a cell) compare(b cell) int {
 		strings.Compare(string(a.metric), string(b.metric)), strings.Compare(a.label, b.label))
 }
 
-// applyDelta adds delta to the rollups. Cells are written in key order, so
-// that concurrent evaluations on PostgreSQL lock rollup rows in one order
-// and cannot deadlock; cells that fall to zero are deleted, so that the
-// rollups after any history of updates equal those of a rebuild.
-func (ev *Evaluation) applyDelta(ctx context.Context, delta map[cell]int64) error {
-	cells := make([]cell, 0, len(delta))
+// applyDelta adds the changes of an evaluation to the rollups of its
+// generation: counts to their cells, durations to their cells' sketches.
+// Cells are written in key order, counts first, so that concurrent
+// evaluations on PostgreSQL lock rollup rows in one order and cannot
+// deadlock; cells that fall to zero are deleted, so that the rollups after
+// any history of updates equal those of a rebuild.
+func (ev *Evaluation) applyDelta(ctx context.Context, counts map[cell]int64, sketches map[cell]*parley.DurationSketch) error {
+	cells := make([]cell, 0, len(counts))
 	emptied := map[string]bool{}
-	for c, n := range delta {
+	for c, n := range counts {
 		if n != 0 {
 			cells = append(cells, c)
 		}
@@ -133,39 +169,135 @@ func (ev *Evaluation) applyDelta(ctx context.Context, delta map[cell]int64) erro
 		}
 	}
 	slices.SortFunc(cells, cell.compare)
-	d := ev.db.dialect
 	ev.rollupsChanged = ev.rollupsChanged || len(cells) > 0
-	args := make([]any, 0, saveChunk*6)
+	args := make([]any, 0, saveChunk*7)
 	for start := 0; start < len(cells); start += saveChunk {
 		chunk := cells[start:min(start+saveChunk, len(cells))]
 		args = args[:0]
 		for _, c := range chunk {
-			args = append(args, ev.workspaceID, c.day, c.channel, string(c.metric), c.label, delta[c])
+			args = append(args, ev.workspaceID, ev.generation, c.day, c.channel, string(c.metric), c.label, counts[c])
 		}
 		if _, err := ev.db.execTx(ctx, ev.tx, addRollupsSQL(len(chunk)), args...); err != nil {
 			return fmt.Errorf("store: update rollups: %w", err)
 		}
 	}
+	if err := ev.applySketches(ctx, sketches, emptied); err != nil {
+		return err
+	}
 	if len(emptied) == 0 {
 		return nil
 	}
-	days := slices.Sorted(func(yield func(string) bool) {
-		for day := range emptied {
-			if !yield(day) {
-				return
-			}
-		}
-	})
-	args = append(args[:0], ev.workspaceID)
+	days := slices.Sorted(maps.Keys(emptied))
+	args = append(args[:0], ev.workspaceID, ev.generation)
 	for _, day := range days {
 		args = append(args, day)
 	}
-	if _, err := ev.tx.ExecContext(ctx, d.rebind(
-		`DELETE FROM rollups WHERE workspace_id = ? AND day IN (`+list(len(days))+`) AND value = 0`), args...); err != nil {
+	if _, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(
+		`DELETE FROM rollups WHERE workspace_id = ? AND generation = ? AND day IN (`+list(len(days))+`) AND value = 0`), args...); err != nil {
 		return fmt.Errorf("store: prune rollups: %w", err)
 	}
 	return nil
 }
+
+// applySketches merges the durations an evaluation added and took away
+// into the sketches of their cells: each cell is read, merged in Go and
+// written back whole, since neither database can merge a sketch's text.
+// On PostgreSQL the cells are first made to exist and then locked, in key
+// order, so that two evaluations changing one sketch wait for each other
+// instead of one overwriting the other. Days whose sketch emptied are
+// added to emptied.
+func (ev *Evaluation) applySketches(ctx context.Context, deltas map[cell]*parley.DurationSketch, emptied map[string]bool) error {
+	cells := make([]cell, 0, len(deltas))
+	for c, d := range deltas {
+		if !d.Empty() {
+			cells = append(cells, c)
+		}
+	}
+	if len(cells) == 0 {
+		return nil
+	}
+	slices.SortFunc(cells, cell.compare)
+	ev.rollupsChanged = true
+	d := ev.db.dialect
+	args := make([]any, 0, sketchChunk*8)
+	for start := 0; start < len(cells); start += sketchChunk {
+		chunk := cells[start:min(start+sketchChunk, len(cells))]
+		// keys are the chunk's cells as arguments: after the workspace and
+		// generation, or as whole empty rows.
+		keys := func(rows bool) []any {
+			args = args[:0]
+			if !rows {
+				args = append(args, ev.workspaceID, ev.generation)
+			}
+			for _, c := range chunk {
+				if rows {
+					args = append(args, ev.workspaceID, ev.generation)
+				}
+				args = append(args, c.day, c.channel, string(c.metric), c.label)
+				if rows {
+					args = append(args, 0, "")
+				}
+			}
+			return args
+		}
+		lock := ""
+		if d == Postgres {
+			// Rows are inserted, and so locked, in the order given.
+			if _, err := ev.tx.ExecContext(ctx, d.rebind(`INSERT INTO rollups (workspace_id, generation, day, channel, metric, label, value, sketch)
+				VALUES `+placeholders(len(chunk), 8)+`
+				ON CONFLICT (workspace_id, generation, day, channel, metric, label) DO NOTHING`), keys(true)...); err != nil {
+				return fmt.Errorf("store: update rollup sketches: %w", err)
+			}
+			lock = ` ORDER BY day, channel, metric, label FOR UPDATE`
+		}
+		rows, err := ev.tx.QueryContext(ctx, d.rebind(`SELECT day, channel, metric, label, sketch FROM rollups
+			WHERE workspace_id = ? AND generation = ? AND (day, channel, metric, label) IN (VALUES `+placeholders(len(chunk), 4)+`)`+lock), keys(false)...)
+		if err != nil {
+			return fmt.Errorf("store: read rollup sketches: %w", err)
+		}
+		for rows.Next() {
+			var (
+				c    cell
+				text string
+			)
+			if err := rows.Scan(&c.day, &c.channel, &c.metric, &c.label, &text); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: read rollup sketches: %w", err)
+			}
+			if text == "" {
+				continue // made just now, to be locked
+			}
+			if err := deltas[c].MergeText(text); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: rollup sketch %s %s %s %s: %w", c.day, c.channel, c.metric, c.label, err)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("store: read rollup sketches: %w", err)
+		}
+		args = args[:0]
+		for _, c := range chunk {
+			merged := deltas[c]
+			if !merged.Valid() {
+				return fmt.Errorf("store: rollup sketch %s %s %s %s: a duration was taken away that it does not hold", c.day, c.channel, c.metric, c.label)
+			}
+			n := merged.Count()
+			if n == 0 {
+				emptied[c.day] = true
+			}
+			args = append(args, ev.workspaceID, ev.generation, c.day, c.channel, string(c.metric), c.label, n, merged.String())
+		}
+		if _, err := ev.tx.ExecContext(ctx, d.rebind(`INSERT INTO rollups (workspace_id, generation, day, channel, metric, label, value, sketch) VALUES `+
+			placeholders(len(chunk), 8)+` ON CONFLICT (workspace_id, generation, day, channel, metric, label)
+			DO UPDATE SET value = excluded.value, sketch = excluded.sketch`), args...); err != nil {
+			return fmt.Errorf("store: update rollup sketches: %w", err)
+		}
+	}
+	return nil
+}
+
+// sketchChunk bounds the sketch cells one statement reads or writes.
+const sketchChunk = 500
 
 // encodeContributions writes contributions compactly, one per line as
 // day|channel|metric|label|n. Every part is a date, a slug or a number, so
@@ -209,11 +341,127 @@ func decodeContributions(s string) ([]parley.Contribution, error) {
 	return out, nil
 }
 
-// bumpRollupVersion changes the workspace's rollup version inside tx.
-func bumpRollupVersion(tx *sql.Tx, d Dialect, workspaceID int64) error {
-	if _, err := tx.Exec(d.rebind(`INSERT INTO rollup_versions (workspace_id, version) VALUES (?, 1)
-		ON CONFLICT (workspace_id) DO UPDATE SET version = rollup_versions.version + 1`), workspaceID); err != nil {
+// commitRollups records, inside an evaluation's transaction, that it
+// changed the rollups of generation and evaluated moved conversations of an
+// older generation again: the version moves on and, when that was the last
+// conversation a recompute waited for, reports switch to the new
+// generation and the old one is dropped.
+func (ev *Evaluation) commitRollups(ctx context.Context) error {
+	d := ev.db.dialect
+	var complete, done, total int64
+	if err := ev.tx.QueryRowContext(ctx, d.rebind(`INSERT INTO rollup_versions (workspace_id, version, generation) VALUES (?, 1, ?)
+		ON CONFLICT (workspace_id) DO UPDATE SET version = rollup_versions.version + 1, recompute_done = rollup_versions.recompute_done + ?
+		RETURNING generation, recompute_done, recompute_total`), ev.workspaceID, ev.generation, ev.moved).Scan(&complete, &done, &total); err != nil {
 		return fmt.Errorf("store: bump rollup version: %w", err)
+	}
+	if complete == ev.generation || done < total {
+		return nil
+	}
+	// The count says every conversation has been evaluated again; the
+	// rows are asked too, once, so that a count gone wrong can only delay
+	// the switch, never make it early.
+	var left int64
+	if err := ev.tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM conversations
+		WHERE workspace_id = ? AND generation <> ? AND contributions <> ''`), ev.workspaceID, ev.generation).Scan(&left); err != nil {
+		return fmt.Errorf("store: finish recompute: %w", err)
+	}
+	if left > 0 {
+		if _, err := ev.tx.ExecContext(ctx, d.rebind(`UPDATE rollup_versions SET recompute_total = recompute_done + ? WHERE workspace_id = ?`),
+			left, ev.workspaceID); err != nil {
+			return fmt.Errorf("store: finish recompute: %w", err)
+		}
+		return nil
+	}
+	return switchGeneration(ctx, ev.tx, d, ev.workspaceID, ev.generation)
+}
+
+// switchGeneration makes generation the one reports read and drops every
+// other.
+func switchGeneration(ctx context.Context, tx *sql.Tx, d Dialect, workspaceID, generation int64) error {
+	if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE rollup_versions SET generation = ?, settings = '', recompute_total = 0, recompute_done = 0
+		WHERE workspace_id = ?`), generation, workspaceID); err != nil {
+		return fmt.Errorf("store: switch rollups to generation %d: %w", generation, err)
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM rollups WHERE workspace_id = ? AND generation <> ?`), workspaceID, generation); err != nil {
+		return fmt.Errorf("store: drop old rollups: %w", err)
+	}
+	return nil
+}
+
+// generationLock keys the PostgreSQL advisory lock, one per workspace,
+// that evaluation batches hold shared from their claim to their commit and
+// a settings change takes exclusively ("gen" in ASCII).
+const generationLock int32 = 0x67656e
+
+// startGeneration makes every conversation of a workspace be evaluated
+// again into a new generation of rollups, in tx, after a settings change
+// (previous are the settings before it) or for a rebuild. Reports go on
+// reading the last complete generation, and say so, until it is done; a
+// generation left unfinished by another change is dropped.
+//
+// Rows are locked in the order evaluation locks them: the workspace, its
+// conversations (all of them, so that an evaluation in flight with the
+// old settings commits first, and is then due again), rollups, then
+// rollup_versions.
+func (db *DB) startGeneration(ctx context.Context, tx *sql.Tx, workspaceID int64, previous parley.VersionedSettings) error {
+	d := db.dialect
+	if d == Postgres {
+		// Marking every conversation due takes as long as it takes.
+		if err := longStatements(ctx, tx); err != nil {
+			return err
+		}
+		// Batches claimed before this point are waited for, and no new
+		// one is claimed until this transaction ends: else the update of
+		// every conversation would queue behind one claimed batch after
+		// another for a whole backfill.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, generationLock, int32(workspaceID)); err != nil {
+			return fmt.Errorf("store: new generation: %w", err)
+		}
+	}
+	var generation int64
+	if err := tx.QueryRowContext(ctx, d.rebind(`UPDATE workspaces SET generation = generation + 1 WHERE id = ? RETURNING generation`),
+		workspaceID).Scan(&generation); err != nil {
+		return fmt.Errorf("store: new generation: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE conversations SET due_at = ? WHERE workspace_id = ?`),
+		d.instant(earliest), workspaceID); err != nil {
+		return fmt.Errorf("store: new generation: %w", err)
+	}
+	var total int64
+	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM conversations WHERE workspace_id = ? AND contributions <> ''`),
+		workspaceID).Scan(&total); err != nil {
+		return fmt.Errorf("store: new generation: %w", err)
+	}
+	complete, stored := generation-1, ""
+	err := tx.QueryRowContext(ctx, d.rebind(`SELECT generation, settings FROM rollup_versions WHERE workspace_id = ?`), workspaceID).Scan(&complete, &stored)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: new generation: %w", err)
+	}
+	if total == 0 {
+		// Nothing to compute again: the new generation is complete.
+		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO rollup_versions (workspace_id, version, generation) VALUES (?, 1, ?)
+			ON CONFLICT (workspace_id) DO UPDATE SET version = rollup_versions.version + 1`), workspaceID, generation); err != nil {
+			return fmt.Errorf("store: new generation: %w", err)
+		}
+		return switchGeneration(ctx, tx, d, workspaceID, generation)
+	}
+	if stored == "" {
+		// The complete generation was computed with the settings until
+		// now; once they change, they must be kept to say so.
+		b, err := json.Marshal(previous)
+		if err != nil {
+			return fmt.Errorf("store: new generation: %w", err)
+		}
+		stored = string(b)
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM rollups WHERE workspace_id = ? AND generation <> ?`), workspaceID, complete); err != nil {
+		return fmt.Errorf("store: drop unfinished rollups: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO rollup_versions (workspace_id, version, generation, settings, recompute_total, recompute_done)
+		VALUES (?, 1, ?, ?, ?, 0)
+		ON CONFLICT (workspace_id) DO UPDATE SET version = rollup_versions.version + 1, settings = excluded.settings,
+		  recompute_total = excluded.recompute_total, recompute_done = 0`), workspaceID, complete, stored, total); err != nil {
+		return fmt.Errorf("store: new generation: %w", err)
 	}
 	return nil
 }

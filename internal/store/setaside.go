@@ -75,6 +75,7 @@ func (ev *Evaluation) saveIsolated(ctx context.Context, results []Result, now ti
 	if _, err := ev.tx.ExecContext(ctx, `SAVEPOINT batch`); err != nil {
 		return fmt.Errorf("store: savepoint: %w", err)
 	}
+	moved := ev.moved
 	err := ev.saveHeld(ctx, results, now)
 	if err == nil {
 		if _, err := ev.tx.ExecContext(ctx, `RELEASE SAVEPOINT batch`); err != nil {
@@ -88,6 +89,7 @@ func (ev *Evaluation) saveIsolated(ctx context.Context, results []Result, now ti
 	if _, rerr := ev.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT batch`); rerr != nil {
 		return fmt.Errorf("store: savepoint: %w", rerr)
 	}
+	ev.moved = moved // counted again by the saves apart
 	if _, rerr := ev.tx.ExecContext(ctx, `RELEASE SAVEPOINT batch`); rerr != nil {
 		return fmt.Errorf("store: savepoint: %w", rerr)
 	}
@@ -103,14 +105,19 @@ func (ev *Evaluation) saveIsolated(ctx context.Context, results []Result, now ti
 }
 
 // setAside marks the conversations of failed results set aside, and clears
-// the mark of those evaluated now that had it.
+// the mark of those evaluated now that had it. A conversation set aside
+// keeps its contributions in the generation they were added to; one whose
+// contributions belong to an older generation, while settings are being
+// recomputed, joins the batch's generation with none, like a conversation
+// never evaluated, so that the recompute can finish without it.
 func (ev *Evaluation) setAside(ctx context.Context, failed []Result, cleared []string, now time.Time) error {
 	d := ev.db.dialect
 	for _, r := range failed {
 		if _, err := ev.tx.ExecContext(ctx, d.rebind(`UPDATE conversations
-			SET due_at = NULL, set_aside_at = ?, set_aside_error = ?, set_aside_version = ?
+			SET due_at = NULL, set_aside_at = ?, set_aside_error = ?, set_aside_version = ?,
+			    contributions = CASE WHEN generation = ? THEN contributions ELSE '' END, generation = ?
 			WHERE workspace_id = ? AND conversation_id = ?`),
-			d.instant(now), r.failure, parley.Version, ev.workspaceID, r.Outcome.ConversationID); err != nil {
+			d.instant(now), r.failure, parley.Version, ev.generation, ev.generation, ev.workspaceID, r.Outcome.ConversationID); err != nil {
 			return fmt.Errorf("store: set conversation aside: %w", err)
 		}
 	}

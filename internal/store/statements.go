@@ -43,9 +43,9 @@ func saveOutcomesSQL(rows int) string {
 }
 
 func addRollupsSQL(rows int) string {
-	return `INSERT INTO rollups (workspace_id, day, channel, metric, label, value) VALUES ` +
-		placeholders(rows, 6) +
-		` ON CONFLICT (workspace_id, day, channel, metric, label) DO UPDATE SET value = rollups.value + excluded.value`
+	return `INSERT INTO rollups (workspace_id, generation, day, channel, metric, label, value) VALUES ` +
+		placeholders(rows, 7) +
+		` ON CONFLICT (workspace_id, generation, day, channel, metric, label) DO UPDATE SET value = rollups.value + excluded.value`
 }
 
 func saveGapSignalsSQL(rows int) string {

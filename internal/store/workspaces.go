@@ -46,7 +46,7 @@ func (db *DB) EnsureWorkspace(ctx context.Context, slug string, now time.Time) (
 
 // workspaceColumns are what scanWorkspace reads, from workspaces aliased w.
 const workspaceColumns = `w.id, w.slug, w.name, w.time_zone, w.week_start, w.window_seconds, w.counted_channels,
-	w.resolution_criterion, w.failed_last_action, w.settings_version`
+	w.resolution_criterion, w.failed_last_action, w.settings_version, w.generation`
 
 // scanWorkspace reads workspaceColumns, then extra.
 func scanWorkspace(row interface{ Scan(...any) error }, extra ...any) (parley.Workspace, error) {
@@ -58,7 +58,7 @@ func scanWorkspace(row interface{ Scan(...any) error }, extra ...any) (parley.Wo
 		criterion string
 	)
 	if err := row.Scan(append([]any{&ws.ID, &ws.Slug, &ws.Name, &ws.Settings.TimeZone, &week, &window, &channels,
-		&criterion, &ws.Settings.FailedLastAction, &ws.SettingsVersion}, extra...)...); err != nil {
+		&criterion, &ws.Settings.FailedLastAction, &ws.SettingsVersion, &ws.Generation}, extra...)...); err != nil {
 		return ws, err
 	}
 	ws.Settings.WeekStart = parley.WeekStart(week)
@@ -115,8 +115,9 @@ type SettingsChange struct {
 	// Diff lists the settings changed, as KEY=VALUE (parley.Settings.Diff);
 	// empty when the change changed nothing.
 	Diff string `json:"changed"`
-	// Recompute says the change reset the workspace's outcomes and rollups,
-	// which evaluation now recomputes from the raw events.
+	// Recompute says the change has every conversation evaluated again
+	// from the raw events; reports show the previous numbers, marked, until
+	// that is done.
 	Recompute bool `json:"recompute"`
 }
 
@@ -127,11 +128,12 @@ type SettingsChange struct {
 // returned as is and nothing is written), validates and stores them with
 // the next version number, and records the change in the audit log as
 // actor (an empty actor records nothing: tests and seeding). When a
-// setting the resolution rule reads changes — the time zone, the window or
-// the resolution definition — every outcome and rollup is reset in the same
-// transaction for evaluation to recompute; the week start and the counted
-// channels only shape reports, which read them afresh. A change that
-// changes nothing writes nothing.
+// setting the resolution rule reads changes (parley.Settings.Recomputes) —
+// the time zone, the window or the resolution definition — a new
+// generation of outcomes and rollups starts in the same transaction, which
+// evaluation computes while reports go on showing the previous numbers; the
+// week start and the counted channels only shape reports, which read them
+// afresh. A change that changes nothing writes nothing.
 func (db *DB) ChangeSettings(ctx context.Context, workspaceID int64, change func(parley.Settings) (parley.Settings, error), actor string, now time.Time) (SettingsChange, error) {
 	var out SettingsChange
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -182,13 +184,10 @@ func (db *DB) ChangeSettings(ctx context.Context, workspaceID int64, change func
 				return err
 			}
 		}
-		old, s := cur.Settings, next
-		out.Recompute = old.TimeZone != s.TimeZone || old.Window != s.Window ||
-			old.ResolutionCriterion != s.ResolutionCriterion || old.FailedLastAction != s.FailedLastAction
-		if !out.Recompute {
+		if out.Recompute = next.Recomputes(cur.Settings); !out.Recompute {
 			return nil
 		}
-		return db.resetOutcomes(ctx, tx, workspaceID)
+		return db.startGeneration(ctx, tx, workspaceID, parley.VersionedSettings{Version: cur.SettingsVersion, Settings: cur.Settings})
 	})
 	return out, err
 }
@@ -199,4 +198,23 @@ func (db *DB) ChangeSettings(ctx context.Context, workspaceID int64, change func
 func (db *DB) UpdateSettings(ctx context.Context, workspaceID int64, s parley.Settings) (recompute bool, err error) {
 	c, err := db.ChangeSettings(ctx, workspaceID, func(parley.Settings) (parley.Settings, error) { return s, nil }, "", time.Time{})
 	return c.Recompute, err
+}
+
+// workspaceInTx reads a workspace by id inside tx, locking its row on
+// PostgreSQL until tx ends. The lock is FOR NO KEY UPDATE, as an UPDATE
+// of the row takes: FOR UPDATE would also hold back every insert that
+// checks its foreign key to the workspace, such as an evaluation's rollups.
+func (db *DB) workspaceInTx(ctx context.Context, tx *sql.Tx, workspaceID int64) (parley.Workspace, error) {
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR NO KEY UPDATE"
+	}
+	ws, err := scanWorkspace(tx.QueryRowContext(ctx, db.dialect.rebind(`SELECT `+workspaceColumns+` FROM workspaces w WHERE w.id = ?`+lock), workspaceID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ws, parley.Errorf(parley.KindNotFound, "workspace %d not found", workspaceID)
+	}
+	if err != nil {
+		return ws, fmt.Errorf("store: read settings: %w", err)
+	}
+	return ws, nil
 }

@@ -47,6 +47,8 @@ var schemaTypes = map[string]any{
 	"Bucket":             report.Bucket{},
 	"ChannelMetrics":     report.ChannelMetrics{},
 	"Period":             report.Period{},
+	"Durations":          report.Durations{},
+	"Recomputing":        report.Recomputing{},
 	"Settings":           parley.Settings{},
 	"VersionedSettings":  parley.VersionedSettings{},
 	"SettingsChange":     store.SettingsChange{},
