@@ -94,10 +94,17 @@ func printReport(w io.Writer, r *report.Report) error {
 	fmt.Fprintf(w, "Performance %s to %s, %s, by %s (time zone %s, window %s, resolution criterion %s%s, settings version %d, definition version %d)\n",
 		r.From, r.To, chans, r.Granularity, r.Settings.TimeZone, parley.FormatWindow(r.Settings.Window),
 		r.Settings.ResolutionCriterion, failed, r.SettingsVersion, r.DefinitionVersion)
+	if rc := r.Recomputing; rc != nil {
+		fmt.Fprintf(w, "Recomputing with the new settings (version %d: %s): %d of %d conversations evaluated again.\n"+
+			"Until then these are the previous numbers.\n", rc.SettingsVersion, r.Settings.Diff(rc.Settings), rc.Done, rc.Total)
+	}
 	if r.Provisional {
 		fmt.Fprintln(w, "Buckets marked * are provisional: some of their conversations are still pending.")
 	}
 	fmt.Fprintln(w)
+	if err := printImpact(w, r); err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "metric\tthis period\tprevious period\t\n")
 	line := func(name string, cur, prev string) { fmt.Fprintf(tw, "%s\t%s\t%s\t\n", name, cur, prev) }
@@ -118,7 +125,10 @@ func printReport(w io.Writer, r *report.Report) error {
 	line("reopen rate", percent(c.ReopenRate), percent(p.ReopenRate))
 	line("helpful", percent(c.HelpfulRate), percent(p.HelpfulRate))
 	line("time to close, median", duration(c.TimeToCloseMedian), duration(p.TimeToCloseMedian))
-	line("time to close, p90", duration(c.TimeToCloseP90), duration(p.TimeToCloseP90))
+	line("  p90", duration(c.TimeToCloseP90), duration(p.TimeToCloseP90))
+	line("  mean", duration(c.TimeToCloseMean), duration(p.TimeToCloseMean))
+	line("  median, resolved", duration(c.TimeToCloseResolved.Median), duration(p.TimeToCloseResolved.Median))
+	line("  median, handed off", duration(c.TimeToCloseHandedOff.Median), duration(p.TimeToCloseHandedOff.Median))
 	csat := func(g report.CSATScore) string {
 		if g.Mean == nil {
 			return percent(g.Rate)
@@ -147,6 +157,76 @@ func printReport(w io.Writer, r *report.Report) error {
 			b.HandedOff, b.Pending, percent(b.ResolutionRate), percent(b.HelpfulRate), duration(b.TimeToCloseMedian))
 	}
 	return tw.Flush()
+}
+
+// printImpact writes the "Impact" cards: last week against the week
+// before, with this week so far.
+func printImpact(w io.Writer, r *report.Report) error {
+	fmt.Fprintf(w, "Last week, %s to %s, against the week before; this week so far (from %s)\n", r.LastWeek.From, r.LastWeek.To, r.ThisWeek.From)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\tlast week\tweek before\tchange\tthis week so far\t\n")
+	for _, c := range r.Impact {
+		value := func(o report.Observation) string {
+			var v string
+			switch c.Metric {
+			case "resolved", "handled":
+				v = "–"
+				if o.Value != nil {
+					v = strconv.FormatFloat(*o.Value, 'f', 0, 64)
+				}
+			case "time_to_close":
+				v = duration(o.Value) + " (mean " + duration(o.Mean) + ")"
+			default:
+				v = percent(o.Value)
+				if o.Unsettled() {
+					v = percent(o.Low) + " – " + percent(o.High)
+				}
+			}
+			if o.Pending > 0 {
+				v += fmt.Sprintf(" (%d pending)", o.Pending)
+			}
+			return v
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", strings.ReplaceAll(c.Metric, "_", " "), value(c.Week), value(c.Before), change(c.Change), value(c.SoFar))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "A change is called up or down only when both weeks rest on at least %d observations\n"+
+		"and no outcome of their pending conversations could reverse it.\n\n", report.MinBasis)
+	return err
+}
+
+// change writes a card's change: relative, or in points for rates; while
+// conversations are pending, the least it can end at.
+func change(c report.Change) string {
+	if c.Delta == nil {
+		return "–"
+	}
+	if c.Uncalled == report.TooPending {
+		return "not known yet: pending could reverse it"
+	}
+	d := *c.Delta
+	if c.AtLeast != nil {
+		d = *c.AtLeast
+	}
+	s := strconv.FormatFloat(d*100, 'f', 1, 64) + "%"
+	if c.Points {
+		s = strconv.FormatFloat(d*100, 'f', 1, 64) + " pts"
+	}
+	if d > 0 {
+		s = "+" + s
+	}
+	if c.AtLeast != nil {
+		s = "at least " + s
+	}
+	switch {
+	case c.Uncalled == report.TooFew:
+		s += " (too few to call)"
+	case c.Direction != "":
+		s += " " + c.Direction
+	}
+	return s
 }
 
 func percent(v *float64) string {

@@ -101,9 +101,12 @@ type Report struct {
 	Provisional bool `json:"provisional"`
 
 	// ThisWeek and LastWeek are the week that holds Today and the one
-	// before, whatever the range: the "Impact this week" cards.
-	ThisWeek Period `json:"this_week"`
-	LastWeek Period `json:"last_week"`
+	// before, whatever the range; WeekBefore is the week before that.
+	ThisWeek   Period `json:"this_week"`
+	LastWeek   Period `json:"last_week"`
+	WeekBefore Period `json:"week_before"`
+	// Impact is the cards of "Impact last week" (see impact.go).
+	Impact []Card `json:"impact"`
 }
 
 // Recomputing is the progress of the settings the numbers will be made
@@ -430,6 +433,7 @@ func Build(set parley.RollupSet, ws parley.Workspace, req Request, now time.Time
 	prevFrom := prevTo.AddDate(0, 0, -days+1)
 	thisWeek := weekStart(today, settings.WeekStart)
 	lastWeek := thisWeek.AddDate(0, 0, -7)
+	weekBefore := lastWeek.AddDate(0, 0, -7)
 
 	r := &Report{
 		Workspace: ws.Slug, From: formatDay(from), To: formatDay(to), Granularity: req.Granularity,
@@ -447,14 +451,14 @@ func Build(set parley.RollupSet, ws parley.Workspace, req Request, now time.Time
 	for i := range bucketSums {
 		bucketSums[i] = newSums()
 	}
-	total, prev, this, last := newSums(), newSums(), newSums(), newSums()
+	total, prev, this, last, before := newSums(), newSums(), newSums(), newSums(), newSums()
 	byChannel := map[string]*sums{}
 	selected := channelSet(req.Channels)
 	counted := channelSet(settings.CountedChannels)
 
 	fromS, toS, prevFromS := r.From, r.To, r.PreviousFrom
 	thisS, thisEndS := formatDay(thisWeek), formatDay(thisWeek.AddDate(0, 0, 6))
-	lastS := formatDay(lastWeek)
+	lastS, beforeS := formatDay(lastWeek), formatDay(weekBefore)
 	var sk parley.DurationSketch
 	for i := range set.Cells {
 		c := &set.Cells[i]
@@ -471,6 +475,8 @@ func Build(set parley.RollupSet, ws parley.Workspace, req Request, now time.Time
 		}
 		isCounted := counted == nil || counted[c.Channel]
 		switch {
+		case c.Day >= beforeS && c.Day < lastS:
+			before.add(c, isCounted, cellSketch)
 		case c.Day >= lastS && c.Day < thisS:
 			last.add(c, isCounted, cellSketch)
 		case c.Day >= thisS && c.Day <= thisEndS:
@@ -503,6 +509,8 @@ func Build(set parley.RollupSet, ws parley.Workspace, req Request, now time.Time
 	r.Totals, r.Previous = total.metrics(), prev.metrics()
 	r.ThisWeek = Period{From: thisS, To: thisEndS, Metrics: this.metrics()}
 	r.LastWeek = Period{From: lastS, To: formatDay(thisWeek.AddDate(0, 0, -1)), Metrics: last.metrics()}
+	r.WeekBefore = Period{From: beforeS, To: formatDay(lastWeek.AddDate(0, 0, -1)), Metrics: before.metrics()}
+	r.Impact = impact(&r.LastWeek.Metrics, &r.WeekBefore.Metrics, &r.ThisWeek.Metrics)
 	for i := range buckets {
 		buckets[i].Metrics = bucketSums[i].metrics()
 		buckets[i].Provisional = buckets[i].Pending > 0

@@ -1,0 +1,168 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/pipeline"
+	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/synth"
+)
+
+// TestCall covers the rule that calls a change up or down: only when
+// both numbers rest on at least report.MinBasis observations and no
+// outcome of their pending conversations could reverse it.
+func TestCall(t *testing.T) {
+	v := func(f float64) *float64 { return &f }
+	obs := func(value float64, basis int64) report.Observation {
+		return report.Observation{Value: v(value), Basis: basis, Low: v(value), High: v(value)}
+	}
+	pending := func(value, low, high float64, basis, pending int64) report.Observation {
+		return report.Observation{Value: v(value), Basis: basis, Pending: pending, Low: v(low), High: v(high)}
+	}
+	for _, tt := range []struct {
+		name                string
+		cur, prev           report.Observation
+		direction, uncalled string
+	}{
+		{"both rest on 30, up", obs(0.70, 30), obs(0.62, 30), "up", ""},
+		{"both rest on 30, down", obs(0.62, 30), obs(0.70, 30), "down", ""},
+		{"no change", obs(0.70, 400), obs(0.70, 400), "", ""},
+		{"this one on 29", obs(0.62, 29), obs(0.70, 400), "", report.TooFew},
+		{"the earlier on 29", obs(0.62, 400), obs(0.70, 29), "", report.TooFew},
+		{"a handful", obs(0, 3), obs(1, 2), "", report.TooFew},
+		// 300 resolved of 400 decided with 60 pending can end anywhere
+		// from 300 to 360: against 320, that could go either way.
+		{"pending could reverse it", pending(300, 300, 360, 400, 60), obs(320, 450), "", report.TooPending},
+		// Against 280 it is up whatever the pending become.
+		{"pending cannot reverse it", pending(300, 300, 360, 400, 60), obs(280, 450), "up", ""},
+		{"both pending, apart", pending(0.9, 0.85, 0.95, 100, 10), pending(0.6, 0.55, 0.65, 100, 10), "up", ""},
+		{"missing", report.Observation{Basis: 100}, obs(0.5, 100), "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d, u := report.Call(tt.cur, tt.prev)
+			if d != tt.direction || u != tt.uncalled {
+				t.Errorf("Call = %q, %q; want %q, %q", d, u, tt.direction, tt.uncalled)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		basis, pending int64
+		drawn          bool
+	}{{30, 0, true}, {29, 0, false}, {90, 10, true}, {90, 11, false}, {3000, 400, false}} {
+		if got := report.Drawn(tt.basis, tt.pending); got != tt.drawn {
+			t.Errorf("Drawn(%d decided, %d pending) = %v, want %v", tt.basis, tt.pending, got, tt.drawn)
+		}
+	}
+}
+
+// TestImpactOnATuesday builds the report on a Tuesday morning, with a
+// frozen clock, over three weeks of a steady desk: the cards compare the
+// last complete week with the week before (never the two days of this
+// week, which are mostly pending, with a whole week), say how many of last
+// week's conversations are still pending, and show this week so far
+// beside them with its own pending count.
+func TestImpactOnATuesday(t *testing.T) {
+	ctx := context.Background()
+	tuesday := time.Date(2026, 3, 24, 10, 0, 0, 0, time.UTC)
+	var buf bytes.Buffer
+	if _, err := synth.Generate(&buf, synth.Options{Conversations: 3000, Days: 22, End: tuesday, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	lim := ingest.DefaultLimits()
+	lim.MaxBytes, lim.MaxEvents = 1<<30, 1<<30
+	b, err := ingest.Decode(&buf, ingest.FormatNDJSON, tuesday, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, "acme", tuesday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return tuesday }}).Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Performance(ctx, db, ws, report.Request{From: "2026-03-02", To: "2026-03-29", Granularity: report.Week}, tuesday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.LastWeek.From != "2026-03-16" || r.LastWeek.To != "2026-03-22" || r.WeekBefore.From != "2026-03-09" || r.ThisWeek.From != "2026-03-23" {
+		t.Fatalf("weeks: last %s..%s, before from %s, this from %s", r.LastWeek.From, r.LastWeek.To, r.WeekBefore.From, r.ThisWeek.From)
+	}
+	cards := map[string]report.Card{}
+	for _, c := range r.Impact {
+		cards[c.Metric] = c
+	}
+	for _, m := range []string{"resolved", "handled", "time_to_close", "deflection_rate", "helpful_rate"} {
+		c, ok := cards[m]
+		if !ok {
+			t.Fatalf("no %s card in %+v", m, r.Impact)
+		}
+		// A steady desk changes by a few percent from week to week; the
+		// first days of a week against a whole one would read −70 % and
+		// worse.
+		if c.Change.Delta == nil || math.Abs(*c.Change.Delta) > 0.25 || c.Change.Uncalled == report.TooFew {
+			t.Errorf("%s: change %+v from %+v to %+v, want one within ±25 %% on enough conversations", m, c.Change, c.Before, c.Week)
+		}
+		if d, u := report.Call(c.Week, c.Before); d != c.Change.Direction || u != c.Change.Uncalled {
+			t.Errorf("%s: change %+v, but Call says %q, %q", m, c.Change, d, u)
+		}
+		if c.Change.Direction != "" && c.Week.Provisional() {
+			if a := c.Change.AtLeast; a == nil || (*a > 0) != (c.Change.Direction == "up") || math.Abs(*a) > math.Abs(*c.Change.Delta) {
+				t.Errorf("%s: called %s while %d pending, at least %v of %v", m, c.Change.Direction, c.Week.Pending, c.Change.AtLeast, *c.Change.Delta)
+			}
+		}
+		// What no pending conversation can change is called.
+		if c.Week.Pending == 0 && *c.Change.Delta != 0 && c.Change.Direction == "" {
+			t.Errorf("%s: a change of %v on %d and %d observations was not called", m, *c.Change.Delta, c.Week.Basis, c.Before.Basis)
+		}
+	}
+	resolved := cards["resolved"]
+	if *resolved.Week.Value != float64(r.LastWeek.Metrics.Resolved) || resolved.Week.Basis != r.LastWeek.Metrics.Decided {
+		t.Errorf("resolved card %+v, last week resolved %d of %d decided", resolved.Week, r.LastWeek.Metrics.Resolved, r.LastWeek.Metrics.Decided)
+	}
+	// Conversations of last Sunday are still inside the 72 h window on
+	// Tuesday morning: last week is provisional, and says by how much.
+	if resolved.Week.Pending == 0 || resolved.Week.Pending != r.LastWeek.Metrics.Pending || !resolved.Week.Provisional() {
+		t.Errorf("last week: %d pending on the card, %d in the week; want the same, above zero", resolved.Week.Pending, r.LastWeek.Metrics.Pending)
+	}
+	if resolved.Before.Pending != 0 {
+		t.Errorf("the week before has %d pending on a Tuesday, want none", resolved.Before.Pending)
+	}
+	if so := cards["deflection_rate"].SoFar; so.Pending == 0 || so.Pending != r.ThisWeek.Metrics.Pending || so.Basis != r.ThisWeek.Metrics.Decided {
+		t.Errorf("this week so far: %+v, want its %d pending and %d decided", so, r.ThisWeek.Metrics.Pending, r.ThisWeek.Metrics.Decided)
+	}
+	if cards["time_to_close"].Week.Mean == nil || cards["handled"].Week.Pending != 0 {
+		t.Errorf("time to close without its mean (%+v), or handled counted as pending (%+v)", cards["time_to_close"].Week, cards["handled"].Week)
+	}
+}
+
+// TestImpactOnFewConversations: the fixture's weeks rest on a handful of
+// conversations; every change is left uncalled, and says why.
+func TestImpactOnFewConversations(t *testing.T) {
+	db, ws := setup(t, nil)
+	monday := time.Date(2026, 3, 16, 9, 0, 0, 0, time.UTC)
+	r, err := report.Performance(context.Background(), db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, monday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range r.Impact {
+		if c.Change.Direction != "" || (c.Change.Delta != nil && *c.Change.Delta != 0 && c.Change.Uncalled != report.TooFew) {
+			t.Errorf("%s: %+v on %d and %d observations", c.Metric, c.Change, c.Week.Basis, c.Before.Basis)
+		}
+	}
+	// From one resolved conversation to none: −100 %, on 4 and 1
+	// decided conversations.
+	if c := r.Impact[0]; c.Metric != "resolved" || c.Change.Delta == nil || *c.Change.Delta != -1 || c.Change.Uncalled != report.TooFew {
+		t.Errorf("resolved: %+v; want −100 %%, too few to call", c)
+	}
+}
