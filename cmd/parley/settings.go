@@ -70,8 +70,9 @@ func (a *app) settingsSetCmd() *ffcli.Command {
 		LongHelp: "Keys: " + strings.Join(parley.SettingKeys, ", ") + ". Values as settings show prints them:\n" +
 			"window a duration (72h, 1h30m, 7d); counted_channels comma-separated, empty for every channel;\n" +
 			"resolution_criterion cited_source_or_action or any_agent_reply; failed_last_action true or false.\n" +
-			"Changing the time zone, the window or the resolution definition resets every outcome, which\n" +
-			"parley serve (in the background) or parley evaluate then recomputes from the raw events.",
+			"Changing the time zone, the window or the resolution definition has every conversation evaluated\n" +
+			"again from the raw events, by parley serve (in the background) or parley evaluate; until that is\n" +
+			"done, reports show the previous numbers and how far it has come.",
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
 			if err := formatOneOf(*format, "text", "json"); err != nil {
@@ -125,7 +126,8 @@ func reportChange(w io.Writer, ws parley.Workspace, c store.SettingsChange) {
 		fmt.Fprintf(w, "nothing changed: workspace %s, settings version %d\n", ws.Slug, c.Version)
 	case c.Recompute:
 		fmt.Fprintf(w, "workspace %s, settings version %d: changed %s\n"+
-			"every outcome was reset: parley serve recomputes them in the background (or run parley evaluate)\n", ws.Slug, c.Version, c.Diff)
+			"every conversation is evaluated again with them, by parley serve in the background (or run parley evaluate);\n"+
+			"until then reports show the previous numbers\n", ws.Slug, c.Version, c.Diff)
 	default:
 		fmt.Fprintf(w, "workspace %s, settings version %d: changed %s\n", ws.Slug, c.Version, c.Diff)
 	}

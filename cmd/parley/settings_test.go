@@ -26,7 +26,7 @@ func TestSettingsCommands(t *testing.T) {
 	r = runParley(t, "", "settings", "set", "--db", dsn, "resolution_criterion=any_agent_reply", "window=2d", "counted_channels=chat, email")
 	want := "time_zone=UTC\nweek_start=monday\nwindow=48h\ncounted_channels=chat,email\nresolution_criterion=any_agent_reply\nfailed_last_action=false\n"
 	if r.code != 0 || r.stdout != want || !strings.Contains(r.stderr, "settings version 2: changed window=48h counted_channels=chat,email resolution_criterion=any_agent_reply") ||
-		!strings.Contains(r.stderr, "reset") {
+		!strings.Contains(r.stderr, "evaluated again") {
 		t.Errorf("settings set: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// What show prints, set takes back: nothing changes.

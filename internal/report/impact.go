@@ -13,8 +13,9 @@ import "math"
 // the number of conversations still pending.
 
 // MinBasis is the fewest observations — decided conversations for outcome
-// counts and rates, rated replies for helpful %, closed conversations for
-// times to close, conversations for the handle rate — that a number must
+// counts and rates, rated replies for helpful %, rated conversations for
+// CSAT, closed conversations for times to close, conversations for the
+// handle rate — that a number must
 // rest on for a chart to draw it, and that both numbers of a change must
 // rest on for the change to be called up or down. Below 30 a single
 // conversation moves a rate by more than three points and the 95 %
@@ -49,7 +50,8 @@ type Observation struct {
 	// pending conversations turn out to be; both are Value when none is.
 	Low  *float64 `json:"low"`
 	High *float64 `json:"high"`
-	// Mean is the mean beside a median (of times to close), in seconds.
+	// Mean is the mean beside the value: of times to close, in seconds,
+	// beside their median; of CSAT ratings (1–5) beside the CSAT.
 	Mean *float64 `json:"mean,omitempty"`
 }
 
@@ -145,7 +147,8 @@ func compare(cur, prev Observation, points bool) Change {
 // Card is one number of the "Impact" cards.
 type Card struct {
 	// Metric names the number: resolved, handled, time_to_close (the
-	// median, with the mean beside it), deflection_rate, helpful_rate.
+	// median, with the mean beside it), deflection_rate, helpful_rate,
+	// csat (satisfied of rated conversations, with the mean rating).
 	Metric string `json:"metric"`
 	// Week is the last complete week, Before the week before it, SoFar
 	// the current week up to now.
@@ -192,6 +195,12 @@ func impact(week, before, soFar *Metrics) []Card {
 			return o
 		}},
 		{"helpful_rate", true, true, func(m *Metrics) Observation { return settled(m.HelpfulRate, m.Rated) }},
+		// A rating can come late, but does not wait for a decision.
+		{"csat", true, true, func(m *Metrics) Observation {
+			o := settled(m.CSAT.Rate, m.CSAT.Rated)
+			o.Mean = m.CSAT.Mean
+			return o
+		}},
 	}
 	cards := make([]Card, len(defs))
 	for i, d := range defs {

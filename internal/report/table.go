@@ -1,9 +1,11 @@
 package report
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -40,10 +42,12 @@ func number(f func(m *Metrics) *float64) func(m *Metrics) string {
 }
 
 // Charts are the charts of the Performance page, by id, with their columns.
-// Rates are fractions (0.25, not 25%); durations are seconds.
+// Rates are fractions (0.25, not 25%); durations are seconds. The columns
+// of a rate say what it rests on (decided and pending conversations), so
+// that a reader can apply the rule the page draws by (see MinBasis).
 var Charts = []string{
 	"handled", "channels", "feedback", "handle_rate", "resolution_rate", "resolved",
-	"handoffs", "handoff_rate", "time_to_close", "csat", "all",
+	"handoffs", "handoff_reasons", "handoff_rate", "unresolved_reasons", "time_to_close", "time_to_close_by_outcome", "csat", "all",
 }
 
 // csatColumns are the columns of one CSAT group, named after prefix.
@@ -58,6 +62,10 @@ func csatColumns(prefix string, group func(m *Metrics) *CSATScore, all bool) []c
 	}
 	return cols
 }
+
+// NoReason is the column, and the series, of handoffs given no reason:
+// a name no reason slug can take.
+const NoReason = "(none)"
 
 var chartColumns = map[string][]column{
 	"handled": {
@@ -79,6 +87,7 @@ var chartColumns = map[string][]column{
 	},
 	"resolution_rate": {
 		{"decided", count(func(m *Metrics) int64 { return m.Decided })},
+		{"pending", count(func(m *Metrics) int64 { return m.Pending })},
 		{"resolved", count(func(m *Metrics) int64 { return m.Resolved })},
 		{"resolution_rate", number(func(m *Metrics) *float64 { return m.ResolutionRate })},
 		{"deflection_rate", number(func(m *Metrics) *float64 { return m.DeflectionRate })},
@@ -98,14 +107,31 @@ var chartColumns = map[string][]column{
 	},
 	"handoff_rate": {
 		{"decided", count(func(m *Metrics) int64 { return m.Decided })},
+		{"pending", count(func(m *Metrics) int64 { return m.Pending })},
 		{"human_handoffs", count(func(m *Metrics) int64 { return m.HandedOff })},
 		{"handoff_rate", number(func(m *Metrics) *float64 { return m.HandoffRate })},
+	},
+	"unresolved_reasons": {
+		{"unresolved", count(func(m *Metrics) int64 { return m.Unresolved })},
+		{"no_source_or_action", count(func(m *Metrics) int64 { return m.UnresolvedByReason["no_source_or_action"] })},
+		{"human_requested", count(func(m *Metrics) int64 { return m.UnresolvedByReason["human_requested"] })},
+		{"negative_feedback", count(func(m *Metrics) int64 { return m.UnresolvedByReason["negative_feedback"] })},
 	},
 	"time_to_close": {
 		{"closed", count(func(m *Metrics) int64 { return m.Closed })},
 		{"time_to_close_mean", number(func(m *Metrics) *float64 { return m.TimeToCloseMean })},
 		{"time_to_close_median", number(func(m *Metrics) *float64 { return m.TimeToCloseMedian })},
 		{"time_to_close_p90", number(func(m *Metrics) *float64 { return m.TimeToCloseP90 })},
+	},
+	"time_to_close_by_outcome": {
+		{"closed_resolved", count(func(m *Metrics) int64 { return m.TimeToCloseResolved.Closed })},
+		{"time_to_close_resolved_mean", number(func(m *Metrics) *float64 { return m.TimeToCloseResolved.Mean })},
+		{"time_to_close_resolved_median", number(func(m *Metrics) *float64 { return m.TimeToCloseResolved.Median })},
+		{"time_to_close_resolved_p90", number(func(m *Metrics) *float64 { return m.TimeToCloseResolved.P90 })},
+		{"closed_handed_off", count(func(m *Metrics) int64 { return m.TimeToCloseHandedOff.Closed })},
+		{"time_to_close_handed_off_mean", number(func(m *Metrics) *float64 { return m.TimeToCloseHandedOff.Mean })},
+		{"time_to_close_handed_off_median", number(func(m *Metrics) *float64 { return m.TimeToCloseHandedOff.Median })},
+		{"time_to_close_handed_off_p90", number(func(m *Metrics) *float64 { return m.TimeToCloseHandedOff.P90 })},
 	},
 }
 
@@ -117,10 +143,15 @@ func init() {
 		csatColumns("csat_unresolved", func(m *Metrics) *CSATScore { return &m.CSAT.Unresolved }, false),
 		csatColumns("csat_not_handled", func(m *Metrics) *CSATScore { return &m.CSAT.NotHandled }, false),
 	)
-	// "channels" and "all" carry every column of the others, once.
+	// "channels" and "all" carry every column of the others, once, but
+	// for the handoff reasons, whose columns depend on the data; the
+	// unresolved reasons are named apart from other counts there.
 	var all []column
 	seen := map[string]bool{}
 	for _, id := range Charts {
+		if id == "unresolved_reasons" {
+			continue
+		}
 		for _, c := range chartColumns[id] {
 			if !seen[c.name] {
 				seen[c.name] = true
@@ -147,6 +178,9 @@ func init() {
 // provisional.
 func (r *Report) Table(chart string) (Table, error) {
 	cols, ok := chartColumns[chart]
+	if chart == "handoff_reasons" {
+		cols, ok = r.handoffReasonColumns(), true
+	}
 	if !ok {
 		return Table{}, fmt.Errorf("report: unknown chart %q (one of %v)", chart, Charts)
 	}
@@ -179,13 +213,46 @@ func (r *Report) Table(chart string) (Table, error) {
 	return t, nil
 }
 
-// WriteCSV writes the table with a header row. Channel names come from
-// callers, so they are made safe for spreadsheets (parley.SafeCell); every
-// other cell is a date or a number of Parley's own, and a negative number
-// must stay a number.
+// HandoffReasons lists the reasons of the range's human handoffs, most
+// frequent first (ties by name), NoReason for those given none.
+func (r *Report) HandoffReasons() []string {
+	reasons := slices.Collect(maps.Keys(r.Totals.HandoffsByReason))
+	slices.SortFunc(reasons, func(a, b string) int {
+		return cmp.Or(cmp.Compare(r.Totals.HandoffsByReason[b], r.Totals.HandoffsByReason[a]), cmp.Compare(a, b))
+	})
+	for i, reason := range reasons {
+		if reason == "" {
+			reasons[i] = NoReason
+		}
+	}
+	return reasons
+}
+
+// handoffReasonColumns are the columns of the handoff_reasons chart: the
+// handoffs, then one column per reason of the range.
+func (r *Report) handoffReasonColumns() []column {
+	cols := []column{{"human_handoffs", count(func(m *Metrics) int64 { return m.HandedOff })}}
+	for _, reason := range r.HandoffReasons() {
+		key := reason
+		if key == NoReason {
+			key = ""
+		}
+		cols = append(cols, column{reason, count(func(m *Metrics) int64 { return m.HandoffsByReason[key] })})
+	}
+	return cols
+}
+
+// WriteCSV writes the table with a header row. Channel names and handoff
+// reasons (the columns of handoff_reasons) come from callers, so they are
+// made safe for spreadsheets (parley.SafeCell); every other cell is a date
+// or a number of Parley's own, and a negative number must stay a number.
 func (t Table) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	cw.Write(t.Columns)
+	header := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		header[i] = parley.SafeCell(c)
+	}
+	cw.Write(header)
 	channel := slices.Index(t.Columns, "channel")
 	for _, row := range t.Rows {
 		if channel >= 0 && channel < len(row) {

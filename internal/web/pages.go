@@ -85,7 +85,8 @@ func parsePages(a *assets) pages {
 		"testChoices": func() []parley.TestTraffic {
 			return []parley.TestTraffic{parley.TestExclude, parley.TestInclude, parley.TestOnly}
 		},
-		"window": parley.FormatWindow,
+		"window":   parley.FormatWindow,
+		"minBasis": func() int { return report.MinBasis },
 		// pathEscape makes a caller's string (a conversation id) one URL
 		// path segment: the template's own escaping leaves / ? # % alone
 		// in a path (it escapes them only in a query or fragment), so
@@ -112,6 +113,9 @@ type page struct {
 	Data      any
 	// Who is the signed-in caller, nil on public pages.
 	Who *caller
+	// Refresh, if set, has the browser load the page again after that
+	// many seconds: while numbers are being recomputed.
+	Refresh int
 }
 
 // Can reports whether the caller may do what a permission allows, to show
@@ -269,10 +273,19 @@ func (s *Server) performancePage(w http.ResponseWriter, r *http.Request, ws parl
 	for _, c := range rep.Channels {
 		v.Selected[c] = true
 	}
-	v.Cards = impactCards(l, rep)
+	v.Cards, v.Recompute = impactCards(l, rep), recomputeText(l, rep)
 	v.Charts = charts(l, rep, v.Query)
-	return s.render(w, r, http.StatusOK, "performance", &page{L: l, Title: l.T("perf.title"), Nav: "performance", Workspace: ws, Data: v})
+	p := &page{L: l, Title: l.T("perf.title"), Nav: "performance", Workspace: ws, Data: v}
+	if rep.Recomputing != nil {
+		p.Refresh = recomputeRefresh
+	}
+	return s.render(w, r, http.StatusOK, "performance", p)
 }
+
+// recomputeRefresh is how often, in seconds, the Performance page loads
+// itself again while new settings are being computed, so that its progress
+// moves and it switches to the new numbers without a click.
+const recomputeRefresh = 5
 
 // conversationsView is what the Conversations page shows.
 type conversationsView struct {

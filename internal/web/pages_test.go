@@ -181,7 +181,7 @@ func TestPerformancePage(t *testing.T) {
 	if len(r.Series) != 12 || r.Granularity != report.Week {
 		t.Errorf("default report: %d %s buckets, want 12 weeks", len(r.Series), r.Granularity)
 	}
-	for _, want := range []string{"Impact this week", "<svg", `id="chart-handled"`, `id="chart-time_to_close"`,
+	for _, want := range []string{"Impact last week", "<svg", `id="chart-handled"`, `id="chart-time_to_close"`,
 		"Definition version 1", fmt.Sprintf(">%s<", thousands(r.Totals.Handled)), "provisional"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q", want)
@@ -388,16 +388,16 @@ func TestConversationExplainsStoredOutcome(t *testing.T) {
 func TestTraditionalChinese(t *testing.T) {
 	srv, _, _ := reportServer(t)
 	_, _, body := get(t, srv.URL+"/reports", "Accept-Language", "zh-TW,zh;q=0.9,en;q=0.5")
-	for _, want := range []string{`lang="zh-TW"`, "本週成效", "已解決", "計算方式"} {
+	for _, want := range []string{`lang="zh-TW"`, "上週成效", "已解決", "計算方式"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("zh-TW page lacks %q", want)
 		}
 	}
-	if strings.Contains(body, "Impact this week") {
+	if strings.Contains(body, "Impact last week") {
 		t.Error("zh-TW page still shows English")
 	}
 	_, _, cn := get(t, srv.URL+"/reports", "Accept-Language", "zh-CN")
-	if !strings.Contains(cn, "本週成效") {
+	if !strings.Contains(cn, "上週成效") {
 		t.Error("a Simplified Chinese reader should get Traditional Chinese, not English")
 	}
 	// The switch wins over Accept-Language and is remembered.
@@ -416,7 +416,7 @@ func TestTraditionalChinese(t *testing.T) {
 		t.Fatalf("language cookie: %+v", cookie)
 	}
 	_, _, en := get(t, srv.URL+"/reports", "Accept-Language", "zh-TW", "Cookie", "parley_lang=en")
-	if !strings.Contains(en, "Impact this week") {
+	if !strings.Contains(en, "Impact last week") {
 		t.Error("the remembered choice did not win over Accept-Language")
 	}
 }

@@ -29,7 +29,8 @@ type Options struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 	// OnEvents, if set, is called after a batch of events is committed,
-	// to wake the evaluation worker.
+	// and after a settings change that has every conversation evaluated
+	// again, to wake the evaluation worker.
 	OnEvents func()
 	// SecureCookies marks cookies Secure even on plain HTTP requests, for
 	// a server behind a proxy that terminates TLS. Requests that arrive

@@ -75,7 +75,11 @@ func (s *Server) changeSettings(r *http.Request, ws parley.Workspace, change fun
 	if c := callerOf(r); c != nil {
 		actor = c.Actor()
 	}
-	return s.db.ChangeSettings(r.Context(), ws.ID, change, actor, s.now())
+	c, err := s.db.ChangeSettings(r.Context(), ws.ID, change, actor, s.now())
+	if err == nil && c.Recompute && s.opt.OnEvents != nil {
+		s.opt.OnEvents() // the worker starts on the new settings now
+	}
+	return c, err
 }
 
 // peopleView is what the people page shows.

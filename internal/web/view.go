@@ -12,11 +12,20 @@ import (
 	"github.com/parleyhq/parley/internal/web/plot"
 )
 
-// card is one number of "Impact this week".
+// card is one number of "Impact last week".
 type card struct {
 	Title, Value, Change, How string
+	// Beside is a second number next to the value (the mean beside a
+	// median), Note what the change rests on when it is not called, and
+	// SoFar the card's number for this week so far.
+	Beside, Note, SoFar string
+	// Provisional is set while the week's number can still change, and
+	// Range when only its range is known.
+	Provisional string
+	Range       bool
 	// Trend is "up", "down" or "" and Good says whether that is welcome,
-	// for colour only: the text carries the meaning.
+	// for colour only: the text carries the meaning. A change resting on
+	// too few conversations has no trend (report.Called).
 	Trend string
 	Good  bool
 	Link  string
@@ -28,6 +37,8 @@ type chartView struct {
 	SVG       template.HTML
 	Table     report.Table
 	CSV       string
+	// Note says how the chart is drawn, when a reader needs to know.
+	Note string
 }
 
 // performanceView is everything the Performance page shows.
@@ -39,7 +50,9 @@ type performanceView struct {
 	Selected map[string]bool
 	Cards    []card
 	Charts   []chartView
-	Query    string // the filter as a query string, for links
+	// Recompute names the settings being computed, while they are.
+	Recompute string
+	Query     string // the filter as a query string, for links
 }
 
 // link returns a Conversations URL for the days from..to with extra filters,
@@ -57,64 +70,143 @@ func link(r *report.Report, from, to string, extra ...string) string {
 	return "/conversations?" + q.Encode()
 }
 
-// change describes cur against prev: relative for counts and durations,
-// in percentage points for rates.
-func change(l Lang, cur, prev *float64, rate bool) (text, trend string) {
-	if cur == nil || prev == nil {
-		return l.T("impact.none"), ""
+// recomputeText names, in words, the settings a recompute is computing
+// that differ from those of the numbers on show.
+func recomputeText(l Lang, r *report.Report) string {
+	if r.Recomputing == nil {
+		return ""
 	}
-	d := *cur - *prev
+	old, next := r.Settings, r.Recomputing.Settings
+	var parts []string
+	for _, key := range parley.SettingKeys {
+		if old.Text(key) == next.Text(key) {
+			continue
+		}
+		value := next.Text(key)
+		switch key {
+		case "week_start":
+			value = l.T("meta." + value)
+		case "resolution_criterion":
+			value = l.T("meta.resolution." + value)
+		case "failed_last_action":
+			value = l.T("recompute.failed." + value)
+		case "counted_channels":
+			if value == "" {
+				value = l.T("filter.all")
+			}
+		}
+		parts = append(parts, l.T("recompute.setting."+key, value))
+	}
+	return l.T("recompute.settings", strings.Join(parts, l.T("recompute.sep")))
+}
+
+// changeText describes a card's change: relative for counts and
+// durations, in percentage points for rates.
+func changeText(l Lang, card report.Card) string {
+	c := card.Change
+	delta := c.Delta
 	switch {
-	case d > 1e-12:
-		trend = "up"
-	case d < -1e-12:
-		trend = "down"
+	case delta == nil:
+		return l.T("impact.none")
+	case c.Uncalled == report.TooPending:
+		// The change of the decided conversations alone leaves out
+		// those that could reverse it.
+		return l.T("impact.not_yet")
+	case *delta == 0 && card.Metric == "time_to_close":
+		// Two medians in one bucket of the sketch differ by less than
+		// its accuracy, not by nothing.
+		return l.T("impact.within_accuracy")
+	case c.AtLeast != nil:
+		delta = c.AtLeast
 	}
-	if rate {
-		return l.T("change.pts", signed(d*100)), trend
+	text := signed(*delta*100) + "%"
+	if c.Points {
+		text = l.T("change.pts", signed(*delta*100))
 	}
-	if *prev == 0 {
-		return l.T("impact.none"), trend
+	if c.AtLeast != nil {
+		return l.T("impact.at_least", text)
 	}
-	return signed(d/(*prev)*100) + "%", trend
+	return text
 }
 
 func signed(v float64) string {
 	s := strconv.FormatFloat(math.Abs(v), 'f', 1, 64)
-	if v < 0 {
+	switch {
+	case v < 0 && s != "0.0":
 		return "−" + s
+	case v > 0 && s != "0.0":
+		return "+" + s
 	}
-	return "+" + s
+	return "±" + s
 }
 
-func f64(n int64) *float64 { v := float64(n); return &v }
-
-// impactCards builds the "Impact this week" cards.
+// impactCards builds the "Impact last week" cards from the report's.
 func impactCards(l Lang, r *report.Report) []card {
-	cur, prev := &r.ThisWeek.Metrics, &r.LastWeek.Metrics
-	mk := func(title, how string, value string, c, p *float64, rate, upIsGood bool, href string) card {
-		text, trend := change(l, c, p, rate)
-		return card{Title: l.T(title), Value: value, Change: text, How: l.T(how), Trend: trend,
-			Good: (trend == "up") == upIsGood, Link: href}
+	defs := map[string]struct {
+		title, how string
+		link       []string
+	}{
+		"resolved":        {"card.resolved", "how.resolved", []string{"outcome", "resolved"}},
+		"handled":         {"card.handled", "how.handled", []string{"outcome", "handled"}},
+		"time_to_close":   {"card.ttc", "how.ttc", nil},
+		"deflection_rate": {"card.deflection", "how.deflection", []string{"outcome", "deflected"}},
+		"helpful_rate":    {"card.helpful", "how.helpful", nil},
+		"csat":            {"card.csat", "how.csat", nil},
 	}
-	from, to := r.ThisWeek.From, r.ThisWeek.To
-	return []card{
-		mk("card.resolved", "how.resolved", l.Int(cur.Resolved), f64(cur.Resolved), f64(prev.Resolved), false, true,
-			link(r, from, to, "outcome", "resolved")),
-		mk("card.handled", "how.handled", l.Int(cur.Handled), f64(cur.Handled), f64(prev.Handled), false, true,
-			link(r, from, to, "outcome", "handled")),
-		mk("card.ttc", "how.ttc", l.Duration(cur.TimeToCloseMedian), cur.TimeToCloseMedian, prev.TimeToCloseMedian, false, false, ""),
-		mk("card.deflection", "how.deflection", l.Percent(cur.DeflectionRate), cur.DeflectionRate, prev.DeflectionRate, true, true,
-			link(r, from, to, "outcome", "deflected")),
-		mk("card.helpful", "how.helpful", l.Percent(cur.HelpfulRate), cur.HelpfulRate, prev.HelpfulRate, true, true, ""),
-		csatCard(l, mk("card.csat", "how.csat", l.Percent(cur.CSAT.Rate), cur.CSAT.Rate, prev.CSAT.Rate, true, true, ""), cur.CSAT.CSATScore),
+	value := func(metric string, o report.Observation) string {
+		switch metric {
+		case "resolved", "handled":
+			if o.Value == nil {
+				return "–"
+			}
+			return l.Int(int64(*o.Value))
+		case "time_to_close":
+			return l.Duration(o.Value)
+		}
+		if o.Unsettled() {
+			return l.T("impact.range", l.Percent(o.Low), l.Percent(o.High))
+		}
+		return l.Percent(o.Value)
 	}
-}
-
-// csatCard says how many ratings the CSAT card stands on, and their mean.
-func csatCard(l Lang, c card, s report.CSATScore) card {
-	c.How = l.T("how.csat", l.Rating(s.Mean), l.Int(s.Rated))
-	return c
+	var out []card
+	for _, c := range r.Impact {
+		d, ok := defs[c.Metric]
+		if !ok {
+			continue
+		}
+		k := card{Title: l.T(d.title), Value: value(c.Metric, c.Week), Change: changeText(l, c), How: l.T(d.how),
+			Trend: c.Change.Direction, Good: (c.Change.Direction == "up") == c.UpIsGood}
+		if d.link != nil {
+			k.Link = link(r, r.LastWeek.From, r.LastWeek.To, d.link...)
+		}
+		switch {
+		case c.Metric == "csat":
+			// The CSAT card says how many ratings it stands on, and their mean.
+			k.How = l.T(d.how, l.Rating(c.Week.Mean), l.Int(c.Week.Basis))
+		case c.Week.Mean != nil:
+			k.Beside = l.T("impact.mean", l.Duration(c.Week.Mean))
+		}
+		switch c.Change.Uncalled {
+		case report.TooFew:
+			k.Note = l.T("impact.too_few", report.MinBasis)
+		case report.TooPending:
+			k.Note = l.T("impact.too_pending")
+		}
+		k.Range = c.Change.Points && c.Week.Unsettled()
+		if c.Week.Provisional() {
+			k.Provisional = l.T("impact.provisional", l.Int(c.Week.Pending))
+		}
+		k.SoFar = value(c.Metric, c.SoFar)
+		if c.Change.Points && c.SoFar.Unsettled() {
+			// This week's range is too wide to say anything yet.
+			k.SoFar = l.T("impact.not_yet")
+		}
+		if c.SoFar.Pending > 0 {
+			k.SoFar = l.T("impact.so_far_pending", k.SoFar, l.Int(c.SoFar.Pending))
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 // bucketLabel names a bucket on a chart axis.
@@ -141,10 +233,19 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 		}
 		return out
 	}
-	rates := func(f func(m *report.Metrics) *float64, scale float64) []float64 {
+	// rates draws a bucket's value only when it rests on enough
+	// (report.Drawn): a rate of the few conversations decided early in a
+	// week says nothing yet. pending says whether the value waits for
+	// the bucket's pending conversations.
+	rates := func(f func(m *report.Metrics) *float64, basis func(m *report.Metrics) int64, pending bool, scale float64) []float64 {
 		out := make([]float64, n)
 		for i := range r.Series {
-			if v := f(&r.Series[i].Metrics); v != nil {
+			m := &r.Series[i].Metrics
+			var p int64
+			if pending {
+				p = m.Pending
+			}
+			if v := f(m); v != nil && report.Drawn(basis(m), p) {
 				out[i] = *v * scale
 			} else {
 				out[i] = math.NaN()
@@ -152,6 +253,20 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 		}
 		return out
 	}
+	// notes say, in each tooltip, what the bucket's values rest on.
+	notes := func(key string, basis func(m *report.Metrics) int64) []string {
+		out := make([]string, n)
+		for i := range r.Series {
+			m := &r.Series[i].Metrics
+			out[i] = l.T(key, l.Int(basis(m)))
+			if m.Pending > 0 && key == "chart.note.decided" {
+				out[i] += " · " + l.T("chart.note.pending", l.Int(m.Pending))
+			}
+		}
+		return out
+	}
+	decided := func(m *report.Metrics) int64 { return m.Decided }
+	conversations := func(m *report.Metrics) int64 { return m.Conversations }
 	links := func(extra ...string) []string {
 		out := make([]string, n)
 		for i, b := range r.Series {
@@ -166,6 +281,13 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 	dur := func(v float64) string { return l.Duration(&v) }
 	base := func(title string) plot.Chart {
 		return plot.Chart{Title: l.T(title), Labels: labels, Provisional: provisional}
+	}
+	rateChart := func(title, key, class string, f func(m *report.Metrics) *float64, basis func(m *report.Metrics) int64, note string) plot.Chart {
+		c := base(title)
+		c.Kind, c.Max, c.Format = plot.Lines, 100, pct
+		c.Series = []plot.Series{series(key, class, rates(f, basis, note == "chart.note.decided", 100))}
+		c.Notes = notes(note, basis)
+		return c
 	}
 
 	handled := base("chart.handled")
@@ -194,14 +316,11 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 		series("series.negative", "s-negative", counts(func(m *report.Metrics) int64 { return m.FeedbackNegative })),
 	}
 
-	handleRate := base("chart.handle_rate")
-	handleRate.Kind, handleRate.Max, handleRate.Format = plot.Lines, 100, pct
-	handleRate.Series = []plot.Series{series("series.handle_rate", "s-handled", rates(func(m *report.Metrics) *float64 { return m.HandleRate }, 100))}
+	handleRate := rateChart("chart.handle_rate", "series.handle_rate", "s-handled",
+		func(m *report.Metrics) *float64 { return m.HandleRate }, conversations, "chart.note.conversations")
 	handleRate.Links = links("outcome", "handled")
-
-	resolutionRate := base("chart.resolution_rate")
-	resolutionRate.Kind, resolutionRate.Max, resolutionRate.Format = plot.Lines, 100, pct
-	resolutionRate.Series = []plot.Series{series("series.resolution_rate", "s-resolved", rates(func(m *report.Metrics) *float64 { return m.ResolutionRate }, 100))}
+	resolutionRate := rateChart("chart.resolution_rate", "series.resolution_rate", "s-resolved",
+		func(m *report.Metrics) *float64 { return m.ResolutionRate }, decided, "chart.note.decided")
 	resolutionRate.Links = links("outcome", "resolved")
 
 	resolved := base("chart.resolved")
@@ -219,41 +338,150 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 	}
 	handoffs.Links = links("outcome", "handed_off")
 
-	handoffRate := base("chart.handoff_rate")
-	handoffRate.Kind, handoffRate.Max, handoffRate.Format = plot.Lines, 100, pct
-	handoffRate.Series = []plot.Series{series("series.handoff_rate", "s-handed-off", rates(func(m *report.Metrics) *float64 { return m.HandoffRate }, 100))}
+	handoffReasons := base("chart.handoff_reasons")
+	handoffReasons.Series = reasonSeries(l, r)
+	handoffReasons.Links = links("outcome", "handed_off")
+
+	handoffRate := rateChart("chart.handoff_rate", "series.handoff_rate", "s-handed-off",
+		func(m *report.Metrics) *float64 { return m.HandoffRate }, decided, "chart.note.decided")
 	handoffRate.Links = links("outcome", "handed_off")
 
-	ttc := base("chart.time_to_close")
-	ttc.Kind, ttc.Format = plot.Lines, dur
-	ttc.Series = []plot.Series{
-		series("series.median", "s-median", rates(func(m *report.Metrics) *float64 { return m.TimeToCloseMedian }, 1)),
-		series("series.p90", "s-p90", rates(func(m *report.Metrics) *float64 { return m.TimeToCloseP90 }, 1)),
+	// Unresolved reasons overlap (a conversation can fail several
+	// criteria), so they are lines, not a stack; like rates, a period
+	// still mostly pending is left out rather than drawn low.
+	unresolvedReasons := base("chart.unresolved_reasons")
+	unresolvedReasons.Kind = plot.Lines
+	for _, reason := range parley.Reasons {
+		values := counts(func(m *report.Metrics) int64 { return m.UnresolvedByReason[string(reason)] })
+		for i := range r.Series {
+			if m := &r.Series[i].Metrics; !report.Drawn(m.Decided, m.Pending) {
+				values[i] = math.NaN()
+			}
+		}
+		unresolvedReasons.Series = append(unresolvedReasons.Series, plot.Series{Name: l.T("reason." + string(reason)), Values: values})
+	}
+	unresolvedReasons.Notes = notes("chart.note.unresolved", func(m *report.Metrics) int64 { return m.Unresolved })
+	unresolvedReasons.Links = links("outcome", "unresolved")
+
+	closed := func(m *report.Metrics) int64 { return m.Closed }
+	ttc := durationChart(base("chart.time_to_close"), dur, []plot.Series{
+		series("series.median", "s-median", rates(func(m *report.Metrics) *float64 { return m.TimeToCloseMedian }, closed, false, 1)),
+		series("series.p90", "s-p90", rates(func(m *report.Metrics) *float64 { return m.TimeToCloseP90 }, closed, false, 1)),
+		series("series.mean", "s-mean", rates(func(m *report.Metrics) *float64 { return m.TimeToCloseMean }, closed, false, 1)),
+	})
+	ttc.Notes = notes("chart.note.closed", closed)
+	resolvedClosed := func(m *report.Metrics) int64 { return m.TimeToCloseResolved.Closed }
+	handedOffClosed := func(m *report.Metrics) int64 { return m.TimeToCloseHandedOff.Closed }
+	ttcByOutcome := durationChart(base("chart.time_to_close_by_outcome"), dur, []plot.Series{
+		series("series.median_resolved", "s-resolved", rates(func(m *report.Metrics) *float64 { return m.TimeToCloseResolved.Median }, resolvedClosed, false, 1)),
+		series("series.median_handed_off", "s-handed-off", rates(func(m *report.Metrics) *float64 { return m.TimeToCloseHandedOff.Median }, handedOffClosed, false, 1)),
+	})
+	ttcByOutcome.Notes = make([]string, n)
+	for i := range r.Series {
+		m := &r.Series[i].Metrics
+		ttcByOutcome.Notes[i] = l.T("chart.note.closed_by_outcome", l.Int(resolvedClosed(m)), l.Int(handedOffClosed(m)))
 	}
 
 	satisfaction := base("chart.csat")
 	satisfaction.Kind, satisfaction.Max, satisfaction.Format = plot.Lines, 100, pct
-	satisfaction.Series = []plot.Series{
-		series("series.csat", "s-handled", rates(func(m *report.Metrics) *float64 { return m.CSAT.Rate }, 100)),
-		series("series.resolved", "s-resolved", rates(func(m *report.Metrics) *float64 { return m.CSAT.Resolved.Rate }, 100)),
-		series("series.handed_off", "s-handed-off", rates(func(m *report.Metrics) *float64 { return m.CSAT.HandedOff.Rate }, 100)),
-		series("series.unresolved", "s-unresolved", rates(func(m *report.Metrics) *float64 { return m.CSAT.Unresolved.Rate }, 100)),
+	// Each CSAT line rests on the ratings of its own group.
+	csatLine := func(key, class string, g func(m *report.Metrics) *report.CSATScore) plot.Series {
+		return series(key, class, rates(func(m *report.Metrics) *float64 { return g(m).Rate },
+			func(m *report.Metrics) int64 { return g(m).Rated }, false, 100))
 	}
+	satisfaction.Series = []plot.Series{
+		csatLine("series.csat", "s-handled", func(m *report.Metrics) *report.CSATScore { return &m.CSAT.CSATScore }),
+		csatLine("series.resolved", "s-resolved", func(m *report.Metrics) *report.CSATScore { return &m.CSAT.Resolved }),
+		csatLine("series.handed_off", "s-handed-off", func(m *report.Metrics) *report.CSATScore { return &m.CSAT.HandedOff }),
+		csatLine("series.unresolved", "s-unresolved", func(m *report.Metrics) *report.CSATScore { return &m.CSAT.Unresolved }),
+	}
+	satisfaction.Notes = notes("chart.note.rated", func(m *report.Metrics) int64 { return m.CSAT.Rated })
 
 	out := []chartView{}
 	for _, c := range []struct {
-		id string
-		c  plot.Chart
+		id   string
+		c    plot.Chart
+		note string
 	}{
-		{"handled", handled}, {"channels", byChannel}, {"feedback", feedback}, {"handle_rate", handleRate},
-		{"resolution_rate", resolutionRate}, {"resolved", resolved}, {"handoffs", handoffs},
-		{"handoff_rate", handoffRate}, {"time_to_close", ttc}, {"csat", satisfaction},
+		{"handled", handled, ""}, {"channels", byChannel, ""}, {"feedback", feedback, ""},
+		{"handle_rate", handleRate, l.T("chart.rule.conversations", report.MinBasis)},
+		{"resolution_rate", resolutionRate, l.T("chart.rule.decided", report.MinBasis)}, {"resolved", resolved, ""},
+		{"handoffs", handoffs, ""}, {"handoff_reasons", handoffReasons, ""},
+		{"handoff_rate", handoffRate, l.T("chart.rule.decided", report.MinBasis)},
+		{"unresolved_reasons", unresolvedReasons, l.T("chart.rule.reasons")},
+		{"time_to_close", ttc, l.T("chart.rule.closed", report.MinBasis)},
+		{"time_to_close_by_outcome", ttcByOutcome, l.T("chart.rule.closed", report.MinBasis)},
+		{"csat", satisfaction, l.T("chart.rule.rated", report.MinBasis)},
 	} {
 		tbl, _ := r.Table(c.id) // every id here is a chart of the report
-		out = append(out, chartView{ID: c.id, Title: c.c.Title, SVG: plot.Render(c.c), Table: tbl,
+		out = append(out, chartView{ID: c.id, Title: c.c.Title, SVG: plot.Render(c.c), Table: tbl, Note: c.note,
 			CSV: "/api/v1/reports/performance?" + query + "&format=csv&chart=" + c.id})
 	}
 	return out
+}
+
+// durationTicks are the round durations, in seconds, a time axis is
+// marked at: from a second to eight weeks.
+var durationTicks = []float64{1, 2, 5, 10, 15, 30, 60, 2 * 60, 5 * 60, 10 * 60, 15 * 60, 20 * 60, 30 * 60, 45 * 60,
+	3600, 5400, 2 * 3600, 3 * 3600, 4 * 3600, 6 * 3600, 8 * 3600, 12 * 3600, 16 * 3600, 86400, 36 * 3600, 2 * 86400,
+	3 * 86400, 4 * 86400, 5 * 86400, 7 * 86400, 10 * 86400, 14 * 86400, 21 * 86400, 28 * 86400, 42 * 86400, 56 * 86400}
+
+// durationChart draws times on a logarithmic axis of round durations: a
+// day with one conversation closed a week late then sits a little higher
+// instead of flattening every other day to the bottom of the chart.
+func durationChart(c plot.Chart, format func(float64) string, series []plot.Series) plot.Chart {
+	c.Kind, c.Format, c.Series, c.Log = plot.Lines, format, series, true
+	var all []float64
+	for _, s := range series {
+		all = append(all, s.Values...)
+	}
+	c.Ticks = plot.LogTicks(all, durationTicks)
+	return c
+}
+
+// maxReasonSeries bounds the handoff reasons a chart stacks; the rest are
+// drawn as one "other reasons" series (the table has them all).
+const maxReasonSeries = 5
+
+// reasonSeries are the handoffs of each bucket by reason, the most
+// frequent of the range first.
+func reasonSeries(l Lang, r *report.Report) []plot.Series {
+	reasons := r.HandoffReasons()
+	var out []plot.Series
+	for i, reason := range reasons {
+		key := reason
+		if key == report.NoReason {
+			key = ""
+		}
+		values := make([]float64, len(r.Series))
+		for j := range r.Series {
+			values[j] = float64(r.Series[j].HandoffsByReason[key])
+		}
+		if i < maxReasonSeries || len(reasons) == maxReasonSeries+1 {
+			out = append(out, plot.Series{Name: handoffReasonName(l, reason), Values: values})
+			continue
+		}
+		if i == maxReasonSeries {
+			out = append(out, plot.Series{Name: l.T("chart.other_reasons"), Values: values})
+			continue
+		}
+		for j, v := range values {
+			out[maxReasonSeries].Values[j] += v
+		}
+	}
+	return out
+}
+
+// handoffReasonName is a handoff reason in words: the usual ones are
+// translated, others are the caller's own slugs, shown as they are.
+func handoffReasonName(l Lang, reason string) string {
+	if reason == report.NoReason {
+		return l.T("handoff_reason.none")
+	}
+	if _, ok := messages["handoff_reason."+reason]; ok {
+		return l.T("handoff_reason." + reason)
+	}
+	return reason
 }
 
 // cell formats one value of a chart's table for the page: rates as

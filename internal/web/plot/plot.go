@@ -51,6 +51,16 @@ type Chart struct {
 	// Max fixes the top of the y axis (100 for percentages); 0 fits it to
 	// the data.
 	Max float64
+	// Log draws the y axis on a logarithmic scale from the first of Ticks
+	// to the last, so that a few long values (durations, say) do not
+	// flatten all the others; values at or below zero are not drawn.
+	Log bool
+	// Ticks, if set, are the values marked on the y axis (see LogTicks);
+	// else they are fitted to the data (NiceTicks).
+	Ticks []float64
+	// Notes, one per label, are added to the tooltip of every mark of the
+	// bucket: what its values rest on, say.
+	Notes []string
 	// Width and Height are the size of the view box; 0 means 640×240.
 	Width, Height int
 }
@@ -78,9 +88,21 @@ func Render(c Chart) template.HTML {
 		format = Thousands
 	}
 	n := len(c.Labels)
+	// The legend runs over as many rows as its names need.
+	type entry struct{ x, y float64 }
+	var legend []entry
 	top := marginTop
 	if len(c.Series) > 1 {
-		top += legendHeight
+		lx, row := float64(marginLeft), 0
+		for _, s := range c.Series {
+			wide := 14 + textWidth(s.Name)*6.5
+			if lx > marginLeft && lx+wide > float64(w-marginRight) {
+				lx, row = marginLeft, row+1
+			}
+			legend = append(legend, entry{lx, float64(row * legendHeight)})
+			lx += wide + 16
+		}
+		top += (row + 1) * legendHeight
 	}
 	plotW := float64(w - marginLeft - marginRight)
 	plotH := float64(h - top - marginBottom)
@@ -89,9 +111,20 @@ func Render(c Chart) template.HTML {
 	if maxV <= 0 {
 		maxV = dataMax(c)
 	}
-	ticks := NiceTicks(maxV)
-	yMax := ticks[len(ticks)-1]
-	y := func(v float64) float64 { return float64(top) + plotH - v/yMax*plotH }
+	ticks := c.Ticks
+	if len(ticks) < 2 || c.Log && ticks[0] <= 0 {
+		ticks = NiceTicks(maxV)
+		c.Log = false
+	}
+	yMin, yMax := ticks[0], ticks[len(ticks)-1]
+	y := func(v float64) float64 { return float64(top) + plotH - (v-yMin)/(yMax-yMin)*plotH }
+	if c.Log {
+		lo, span := math.Log(yMin), math.Log(yMax)-math.Log(yMin)
+		y = func(v float64) float64 {
+			f := (math.Log(v) - lo) / span
+			return float64(top) + plotH - min(max(f, 0), 1)*plotH
+		}
+	}
 	step := plotW / float64(max(n, 1))
 	x := func(i int) float64 { return float64(marginLeft) + step*(float64(i)+0.5) }
 
@@ -102,13 +135,10 @@ func Render(c Chart) template.HTML {
 	b.WriteString(`<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="white" fill-opacity="0.35"/><line x1="0" y1="0" x2="0" y2="6" stroke="white" stroke-width="3" stroke-opacity="0.8"/></pattern></defs>`)
 
 	// Legend.
-	if len(c.Series) > 1 {
-		lx := float64(marginLeft)
-		for i, s := range c.Series {
-			fmt.Fprintf(&b, `<g class="legend %s %s"><rect x="%s" y="4" width="10" height="10" rx="2" fill="currentColor"/><text x="%s" y="13" fill="#344054">%s</text></g>`,
-				seriesClass(i), esc(s.Class), num(lx), num(lx+14), esc(s.Name))
-			lx += 14 + textWidth(s.Name)*6.5 + 16
-		}
+	for i, e := range legend {
+		s := c.Series[i]
+		fmt.Fprintf(&b, `<g class="legend %s %s"><rect x="%s" y="%s" width="10" height="10" rx="2" fill="currentColor"/><text x="%s" y="%s" fill="#344054">%s</text></g>`,
+			seriesClass(i), esc(s.Class), num(e.x), num(e.y+4), num(e.x+14), num(e.y+13), esc(s.Name))
 	}
 
 	// Grid and y axis.
@@ -165,8 +195,8 @@ func renderBars(b *strings.Builder, c Chart, x func(int) float64, y func(float64
 				continue
 			}
 			y0, y1 := y(base), y(base+v)
-			fmt.Fprintf(b, `<g class="%s %s"><rect x="%s" y="%s" width="%s" height="%s" fill="currentColor" data-value="%s"><title>%s · %s: %s</title></rect>`,
-				seriesClass(si), esc(s.Class), num(x(i)-barW/2), num(y1), num(barW), num(y0-y1), num(v), esc(label), esc(s.Name), esc(format(v)))
+			fmt.Fprintf(b, `<g class="%s %s"><rect x="%s" y="%s" width="%s" height="%s" fill="currentColor" data-value="%s"><title>%s · %s: %s%s</title></rect>`,
+				seriesClass(si), esc(s.Class), num(x(i)-barW/2), num(y1), num(barW), num(y0-y1), num(v), esc(label), esc(s.Name), esc(format(v)), note(c, i))
 			if provisional(c, i) {
 				fmt.Fprintf(b, `<rect x="%s" y="%s" width="%s" height="%s" fill="url(#hatch)" pointer-events="none"/>`, num(x(i)-barW/2), num(y1), num(barW), num(y0-y1))
 			}
@@ -187,7 +217,7 @@ func renderLines(b *strings.Builder, c Chart, x func(int) float64, y func(float6
 		// provisional bucket is dashed, a NaN breaks the line.
 		for i := 1; i < len(c.Labels); i++ {
 			a, v := value(s, i-1), value(s, i)
-			if math.IsNaN(a) || math.IsNaN(v) {
+			if math.IsNaN(a) || math.IsNaN(v) || c.Log && (a <= 0 || v <= 0) {
 				continue
 			}
 			dash := ""
@@ -199,7 +229,7 @@ func renderLines(b *strings.Builder, c Chart, x func(int) float64, y func(float6
 		}
 		for i, label := range c.Labels {
 			v := value(s, i)
-			if math.IsNaN(v) {
+			if math.IsNaN(v) || c.Log && v <= 0 {
 				continue
 			}
 			class := "bucket"
@@ -207,8 +237,8 @@ func renderLines(b *strings.Builder, c Chart, x func(int) float64, y func(float6
 				class += " provisional"
 			}
 			open := openLink(b, c, i)
-			fmt.Fprintf(b, `<g class="%s"><circle cx="%s" cy="%s" r="3.5" fill="currentColor" data-value="%s"><title>%s · %s: %s</title></circle></g>`,
-				class, num(x(i)), num(y(v)), num(v), esc(label), esc(s.Name), esc(format(v)))
+			fmt.Fprintf(b, `<g class="%s"><circle cx="%s" cy="%s" r="3.5" fill="currentColor" data-value="%s"><title>%s · %s: %s%s</title></circle></g>`,
+				class, num(x(i)), num(y(v)), num(v), esc(label), esc(s.Name), esc(format(v)), note(c, i))
 			if open {
 				b.WriteString(`</a>`)
 			}
@@ -231,6 +261,14 @@ func openLink(b *strings.Builder, c Chart, i int) bool {
 }
 
 func provisional(c Chart, i int) bool { return i < len(c.Provisional) && c.Provisional[i] }
+
+// note is the bucket's note for a tooltip, escaped, after a separator.
+func note(c Chart, i int) string {
+	if i >= len(c.Notes) || c.Notes[i] == "" {
+		return ""
+	}
+	return " · " + esc(c.Notes[i])
+}
 
 func value(s Series, i int) float64 {
 	if i >= len(s.Values) || math.IsInf(s.Values[i], 0) {
@@ -283,6 +321,50 @@ func NiceTicks(maxV float64) []float64 {
 		}
 	}
 	return ticks
+}
+
+// LogTicks picks the ticks of a logarithmic axis from ladder (round
+// values, ascending): the last at or below the smallest positive value, the
+// first at or above the largest, and at most six in all, evenly spread
+// over the ladder. It returns nil when no value is positive.
+func LogTicks(values []float64, ladder []float64) []float64 {
+	lo, hi := math.Inf(1), 0.0
+	for _, v := range values {
+		if v > 0 && !math.IsInf(v, 0) {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	if hi == 0 || len(ladder) == 0 {
+		return nil
+	}
+	first, last := 0, len(ladder)-1
+	for i, t := range ladder {
+		if t <= lo {
+			first = i
+		}
+	}
+	for i := len(ladder) - 1; i >= 0; i-- {
+		if ladder[i] >= hi {
+			last = i
+		}
+	}
+	if last <= first {
+		last = min(first+1, len(ladder)-1)
+		first = max(last-1, 0)
+	}
+	span := ladder[first : last+1]
+	step := max(1, int(math.Ceil(float64(len(span)-1)/5)))
+	var out []float64
+	for i := 0; i < len(span); i += step {
+		out = append(out, span[i])
+	}
+	if out[len(out)-1] != span[len(span)-1] {
+		if len(out) > 1 && step > 1 && len(out) >= 6 {
+			out = out[:len(out)-1]
+		}
+		out = append(out, span[len(span)-1])
+	}
+	return out
 }
 
 // Thousands formats a value as a whole number with thousands separators.

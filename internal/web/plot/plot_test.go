@@ -183,3 +183,70 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// TestLogAxisKeepsOutliersFromFlattening: on a logarithmic axis a value
+// a hundred times the others leaves them spread over the plot, where a
+// linear axis squeezes them into its bottom few pixels; ticks sit at equal
+// distances for equal ratios, and values at or below zero are left out.
+func TestLogAxisKeepsOutliersFromFlattening(t *testing.T) {
+	values := []float64{600, 900, 1200, 120_000, 0}
+	ladder := []float64{60, 300, 900, 3600, 14400, 86400, 172800, 604800}
+	ticks := plot.LogTicks(values, ladder)
+	if diff := cmp.Diff([]float64{300, 900, 3600, 14400, 86400, 172800}, ticks); diff != "" {
+		t.Errorf("ticks (-want +got):\n%s", diff)
+	}
+	spread := func(c plot.Chart) (float64, int) {
+		ys := map[float64]bool{}
+		lo, hi := math.Inf(1), math.Inf(-1)
+		n := 0
+		for _, e := range wellFormed(t, string(plot.Render(c))) {
+			if e.Name.Local != "circle" {
+				continue
+			}
+			n++
+			v, _ := strconv.ParseFloat(attr(e, "data-value"), 64)
+			if v < 10_000 {
+				y, _ := strconv.ParseFloat(attr(e, "cy"), 64)
+				lo, hi = min(lo, y), max(hi, y)
+				ys[y] = true
+			}
+		}
+		return hi - lo, n
+	}
+	c := plot.Chart{Title: "Time to close", Kind: plot.Lines, Labels: []string{"a", "b", "c", "d", "e"},
+		Series: []plot.Series{{Name: "Median", Values: values}}}
+	linear, _ := spread(c)
+	c.Log, c.Ticks = true, ticks
+	logged, drawn := spread(c)
+	if logged < 8*linear || logged < 15 {
+		t.Errorf("the three short values span %.1f px on the log axis, %.1f on the linear one", logged, linear)
+	}
+	if drawn != 4 {
+		t.Errorf("%d points drawn on the log axis, want 4 (zero left out)", drawn)
+	}
+	var tickYs []float64
+	for _, e := range wellFormed(t, string(plot.Render(plot.Chart{Kind: plot.Lines, Labels: []string{"a"}, Log: true,
+		Ticks: []float64{10, 100, 1000}, Series: []plot.Series{{Values: []float64{50}}}}))) {
+		if e.Name.Local == "line" && attr(e, "stroke") == "#e4e7ec" {
+			y, _ := strconv.ParseFloat(attr(e, "y1"), 64)
+			tickYs = append(tickYs, y)
+		}
+	}
+	if len(tickYs) != 3 || math.Abs((tickYs[0]-tickYs[1])-(tickYs[1]-tickYs[2])) > 0.2 {
+		t.Errorf("ticks 10, 100, 1000 at y %v, want evenly spaced", tickYs)
+	}
+	if plot.LogTicks([]float64{0, -1, math.NaN()}, ladder) != nil {
+		t.Error("ticks for no positive value")
+	}
+}
+
+// TestNotesInTooltips: a bucket's note is in the tooltip of each of its
+// marks, escaped.
+func TestNotesInTooltips(t *testing.T) {
+	svg := string(plot.Render(plot.Chart{Kind: plot.Lines, Labels: []string{"Mar 2", "Mar 9"},
+		Series: []plot.Series{{Name: "Rate", Values: []float64{40, 50}}}, Notes: []string{"12 decided <b>", ""}}))
+	wellFormed(t, svg)
+	if !strings.Contains(svg, "<title>Mar 2 · Rate: 40 · 12 decided &lt;b&gt;</title>") || !strings.Contains(svg, "<title>Mar 9 · Rate: 50</title>") {
+		t.Errorf("tooltips lack the notes:\n%s", svg)
+	}
+}

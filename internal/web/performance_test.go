@@ -1,0 +1,179 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/pipeline"
+	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/synth"
+	"github.com/parleyhq/parley/internal/web"
+)
+
+// tuesday is a Tuesday morning: last week is not all decided yet, and
+// this week has hardly begun.
+var tuesday = time.Date(2026, 3, 24, 10, 0, 0, 0, time.UTC)
+
+// tuesdayServer serves three weeks of a steady desk up to tuesday,
+// evaluated then, with the clock frozen there; the client is signed in as
+// an admin.
+func tuesdayServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace, *pipeline.Worker) {
+	t.Helper()
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, tuesday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := synth.Generate(&buf, synth.Options{Conversations: 3000, Days: 22, End: tuesday, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	lim := ingest.DefaultLimits()
+	lim.MaxBytes, lim.MaxEvents = 1<<30, 1<<30
+	b, err := ingest.Decode(&buf, ingest.FormatNDJSON, tuesday, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return tuesday }
+	w := pipeline.New(db, pipeline.Options{Now: clock})
+	if _, err := w.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(db, web.Options{Now: clock, Logger: quiet}))
+	t.Cleanup(srv.Close)
+	client = clientWith(credentials{cookie: session(t, db, ws, "admin@example.com", parley.RoleAdmin, tuesday)}, true)
+	return srv, db, ws, w
+}
+
+// figure returns the HTML of one chart of the page.
+func figure(t *testing.T, body, id string) string {
+	t.Helper()
+	start := strings.Index(body, `id="chart-`+id+`"`)
+	if start < 0 {
+		t.Fatalf("the page has no chart %s", id)
+	}
+	end := strings.Index(body[start:], "</figure>")
+	return body[start : start+end]
+}
+
+// TestPerformanceOnATuesday: early in a week the cards show last week,
+// provisional with its pending count, against the week before, with this
+// week so far beside them; no change that pending conversations could
+// reverse is coloured; rate charts leave out the buckets that are mostly
+// pending, and their tooltips say what each point rests on.
+func TestPerformanceOnATuesday(t *testing.T) {
+	srv, _, _, _ := tuesdayServer(t)
+	r := getReport(t, srv, "")
+	_, _, body := get(t, srv.URL+"/reports?lang=en")
+	last := r.LastWeek.Metrics
+	for _, want := range []string{"Impact last week", "Mar 16, 2026 to Mar 22, 2026",
+		fmt.Sprintf("provisional · %s pending", thousands(last.Pending)), "This week so far:",
+		fmt.Sprintf(">%s<", thousands(last.Handled))} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if last.Pending == 0 || r.ThisWeek.Metrics.Pending == 0 {
+		t.Fatalf("on a Tuesday last week has %d pending and this week %d; the test wants both", last.Pending, r.ThisWeek.Metrics.Pending)
+	}
+	cards := body[strings.Index(body, `<div class="cards">`):strings.Index(body, `id="totals-title"`)]
+	for i, c := range r.Impact {
+		html := strings.Split(cards, `<div class="card">`)[i+1]
+		coloured := strings.Contains(html, "card-change trend-up good") || strings.Contains(html, "card-change trend-down") || strings.Contains(html, " bad")
+		if coloured != (c.Change.Direction != "") {
+			t.Errorf("%s card: coloured %v, but the change is %+v:\n%s", c.Metric, coloured, c.Change, html)
+		}
+		if c.Change.Uncalled == report.TooPending && !strings.Contains(html, "not known yet") {
+			t.Errorf("%s card: a change pending could reverse is shown:\n%s", c.Metric, html)
+		}
+	}
+	for _, chart := range []string{"resolution_rate", "handoff_rate"} {
+		fig := figure(t, body, chart)
+		drawn := 0
+		for _, b := range r.Series {
+			if report.Drawn(b.Decided, b.Pending) {
+				drawn++
+			}
+		}
+		if got := strings.Count(fig, "<circle"); got != drawn || drawn == len(r.Series) {
+			t.Errorf("%s: %d points drawn of %d buckets, want %d (the mostly pending ones left out)", chart, got, len(r.Series), drawn)
+		}
+		for _, b := range r.Series {
+			if !report.Drawn(b.Decided, b.Pending) {
+				continue
+			}
+			if note := fmt.Sprintf("%s decided", thousands(b.Decided)); !strings.Contains(fig, note) {
+				t.Errorf("%s: no tooltip says %q", chart, note)
+			}
+		}
+	}
+	ttc := figure(t, body, "time_to_close")
+	if !strings.Contains(ttc, "logarithmic") || strings.Count(ttc, "<circle") == 0 {
+		t.Errorf("the time to close chart is not drawn on a logarithmic axis:\n%.400s", ttc)
+	}
+	for _, id := range []string{"handoff_reasons", "unresolved_reasons", "time_to_close_by_outcome"} {
+		if fig := figure(t, body, id); !strings.Contains(fig, "<svg") || !strings.Contains(fig, "format=csv&amp;chart="+id) {
+			t.Errorf("chart %s lacks its SVG or CSV link", id)
+		}
+	}
+	// The handoff reasons chart names the reasons in words, most
+	// frequent first, as its table does.
+	reasons := figure(t, body, "handoff_reasons")
+	if !strings.Contains(reasons, "Visitor asked for a human") || !strings.Contains(reasons, "Rep took over") {
+		t.Errorf("the reasons are not named in words:\n%.600s", reasons)
+	}
+}
+
+// TestPerformanceWhileRecomputing: after a settings change the page keeps
+// the previous numbers, says it is recomputing and how far it has come,
+// and loads itself again until the new numbers are complete; the API says
+// the same, and `recomputing` is null once done.
+func TestPerformanceWhileRecomputing(t *testing.T) {
+	srv, db, ws, w := tuesdayServer(t)
+	before := getReport(t, srv, "")
+	s := ws.Settings
+	s.TimeZone = "Asia/Taipei"
+	if _, err := db.UpdateSettings(context.Background(), ws.ID, s); err != nil {
+		t.Fatal(err)
+	}
+	during := getReport(t, srv, "")
+	if during.Recomputing == nil || during.Recomputing.Done != 0 || during.Recomputing.Total != 3000 || during.Recomputing.Settings.TimeZone != "Asia/Taipei" {
+		t.Fatalf("while recomputing: %+v, want 0 of 3000 towards Asia/Taipei", during.Recomputing)
+	}
+	if during.Settings.TimeZone != "UTC" || during.Totals.Handled != before.Totals.Handled || during.Totals.Resolved != before.Totals.Resolved {
+		t.Errorf("while recomputing the report says %s, %d handled, %d resolved; before %s, %d, %d",
+			during.Settings.TimeZone, during.Totals.Handled, during.Totals.Resolved, before.Settings.TimeZone, before.Totals.Handled, before.Totals.Resolved)
+	}
+	_, _, body := get(t, srv.URL+"/reports?lang=en")
+	for _, want := range []string{"Recomputing with the new settings — 0 of 3,000 conversations", "New settings: time zone Asia/Taipei",
+		`<meta http-equiv="refresh"`, fmt.Sprintf(">%s<", thousands(before.Totals.Handled))} {
+		if !strings.Contains(body, want) {
+			t.Errorf("while recomputing the page lacks %q", want)
+		}
+	}
+	_, _, zh := get(t, srv.URL+"/reports?lang=zh-TW")
+	if !strings.Contains(zh, "正在以新設定重新計算 — 已完成 0 / 3,000 則對話") {
+		t.Error("the zh-TW page does not say it is recomputing")
+	}
+	if _, err := w.Pass(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	after := getReport(t, srv, "")
+	_, _, body = get(t, srv.URL+"/reports?lang=en")
+	if after.Recomputing != nil || after.Settings.TimeZone != "Asia/Taipei" || strings.Contains(body, "Recomputing") || strings.Contains(body, `http-equiv="refresh"`) {
+		t.Errorf("once recomputed: %+v in %s, and the page still says it is recomputing: %v", after.Recomputing, after.Settings.TimeZone, strings.Contains(body, "Recomputing"))
+	}
+}
