@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -41,17 +40,7 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 // generate returns a validated synthetic stream.
 func generate(t testing.TB, conversations, days int, seed int64) []ingest.Item {
 	t.Helper()
-	var buf bytes.Buffer
-	if _, err := synth.Generate(&buf, synth.Options{Conversations: conversations, Days: days, End: end, Seed: seed}); err != nil {
-		t.Fatal(err)
-	}
-	lim := ingest.DefaultLimits()
-	lim.MaxBytes, lim.MaxEvents = 1<<30, 1<<30
-	b, err := ingest.Decode(&buf, ingest.FormatNDJSON, end, lim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b.Items
+	return storetest.Synthetic(t, synth.Options{Conversations: conversations, Days: days, End: end, Seed: seed}).Items
 }
 
 func insert(t testing.TB, db *store.DB, ws parley.Workspace, items []ingest.Item) {

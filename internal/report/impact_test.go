@@ -1,13 +1,11 @@
 package report_test
 
 import (
-	"bytes"
 	"context"
 	"math"
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/store/storetest"
@@ -70,22 +68,12 @@ func TestCall(t *testing.T) {
 func TestImpactOnATuesday(t *testing.T) {
 	ctx := context.Background()
 	tuesday := time.Date(2026, 3, 24, 10, 0, 0, 0, time.UTC)
-	var buf bytes.Buffer
-	if _, err := synth.Generate(&buf, synth.Options{Conversations: 3000, Days: 22, End: tuesday, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	lim := ingest.DefaultLimits()
-	lim.MaxBytes, lim.MaxEvents = 1<<30, 1<<30
-	b, err := ingest.Decode(&buf, ingest.FormatNDJSON, tuesday, lim)
-	if err != nil {
-		t.Fatal(err)
-	}
 	db := storetest.New(t)
 	ws, err := db.EnsureWorkspace(ctx, "acme", tuesday)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
+	if _, err := db.InsertEvents(ctx, ws.ID, storetest.Synthetic(t, synth.Options{Conversations: 3000, Days: 22, End: tuesday, Seed: 3})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return tuesday }}).Pass(ctx); err != nil {

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http/httptest"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/store"
@@ -34,17 +32,7 @@ func tuesdayServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace,
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if _, err := synth.Generate(&buf, synth.Options{Conversations: 3000, Days: 22, End: tuesday, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	lim := ingest.DefaultLimits()
-	lim.MaxBytes, lim.MaxEvents = 1<<30, 1<<30
-	b, err := ingest.Decode(&buf, ingest.FormatNDJSON, tuesday, lim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
+	if _, err := db.InsertEvents(ctx, ws.ID, storetest.Synthetic(t, synth.Options{Conversations: 3000, Days: 22, End: tuesday, Seed: 3})); err != nil {
 		t.Fatal(err)
 	}
 	clock := func() time.Time { return tuesday }

@@ -1,12 +1,14 @@
 package storetest
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/synth"
 )
 
 // BenchBatch is how many events one benchmark batch carries, like a
@@ -35,4 +37,21 @@ func BenchEvents(tb testing.TB, n int, at time.Time) []ingest.Item {
 		items[i] = ingest.Item{Index: i % BenchBatch, Event: e, Body: body}
 	}
 	return items
+}
+
+// Synthetic returns the validated events of a generated stream (see
+// synth), as ingest would store them; they arrive by the stream's end.
+func Synthetic(tb testing.TB, opt synth.Options) ingest.Batch {
+	tb.Helper()
+	var buf bytes.Buffer
+	if _, err := synth.Generate(&buf, opt); err != nil {
+		tb.Fatal(err)
+	}
+	lim := ingest.DefaultLimits()
+	lim.MaxBytes, lim.MaxEvents = 1<<30, 1<<30
+	b, err := ingest.Decode(&buf, ingest.FormatNDJSON, opt.End, lim)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
