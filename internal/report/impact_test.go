@@ -3,11 +3,14 @@ package report_test
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/synth"
 )
@@ -153,4 +156,88 @@ func TestImpactOnFewConversations(t *testing.T) {
 	if c := r.Impact[0]; c.Metric != "resolved" || c.Change.Delta == nil || *c.Change.Delta != -1 || c.Change.Uncalled != report.TooFew {
 		t.Errorf("resolved: %+v; want −100 %%, too few to call", c)
 	}
+}
+
+// TestTimeToCloseWithinOnePercent compares the report's times to close,
+// per week and outcome, with the exact ones worked out from every
+// conversation's own: the counts and means are equal, the medians and p90
+// within 1 %.
+func TestTimeToCloseWithinOnePercent(t *testing.T) {
+	ctx := context.Background()
+	end := time.Date(2026, 3, 24, 10, 0, 0, 0, time.UTC)
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.InsertEvents(ctx, ws.ID, storetest.Synthetic(t, synth.Options{Conversations: 4000, Days: 28, End: end, Seed: 9})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end }}).Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Performance(ctx, db, ws, report.Request{From: "2026-02-23", To: "2026-03-29", Granularity: report.Week}, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs, err := db.Conversations(ctx, ws.ID, store.ConversationQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// exact[bucket][outcome] holds the times to close, in seconds, of
+	// the conversations closed in the bucket; "" holds them all.
+	exact := make([]map[parley.OutcomeKind][]float64, len(r.Series))
+	for i := range exact {
+		exact[i] = map[parley.OutcomeKind][]float64{}
+	}
+	for _, c := range convs {
+		if c.TimeToCloseSeconds == nil || c.Outcome == parley.OutcomeNotHandled {
+			continue
+		}
+		day := c.ClosedAt.UTC().Format(parley.DayLayout)
+		for i, b := range r.Series {
+			if day >= b.From && day <= b.To {
+				exact[i][""] = append(exact[i][""], *c.TimeToCloseSeconds)
+				exact[i][c.Outcome] = append(exact[i][c.Outcome], *c.TimeToCloseSeconds)
+			}
+		}
+	}
+	worst := 0.0
+	check := func(what string, got report.Durations, values []float64) {
+		t.Helper()
+		if got.Closed != int64(len(values)) {
+			t.Errorf("%s: %d closed, exactly %d", what, got.Closed, len(values))
+			return
+		}
+		if len(values) == 0 {
+			return
+		}
+		slices.Sort(values)
+		rank := func(q float64) float64 { return values[max(int(math.Ceil(q*float64(len(values)))), 1)-1] }
+		var sum float64
+		for _, v := range values {
+			sum += v
+		}
+		if mean := sum / float64(len(values)); math.Abs(*got.Mean-mean) > 1e-6*mean {
+			t.Errorf("%s: mean %v, exactly %v", what, *got.Mean, mean)
+		}
+		for _, q := range []struct {
+			name string
+			got  *float64
+			want float64
+		}{{"median", got.Median, rank(0.5)}, {"p90", got.P90, rank(0.9)}} {
+			rel := math.Abs(*q.got-q.want) / q.want
+			worst = max(worst, rel)
+			if rel > parley.SketchAccuracy {
+				t.Errorf("%s: %s %v, exactly %v (%.2f%% off)", what, q.name, *q.got, q.want, rel*100)
+			}
+		}
+	}
+	for i, b := range r.Series {
+		m := &b.Metrics
+		check(b.From+" all", report.Durations{Closed: m.Closed, Mean: m.TimeToCloseMean, Median: m.TimeToCloseMedian, P90: m.TimeToCloseP90}, exact[i][""])
+		check(b.From+" resolved", m.TimeToCloseResolved, exact[i][parley.OutcomeResolved])
+		check(b.From+" handed off", m.TimeToCloseHandedOff, exact[i][parley.OutcomeHandedOff])
+	}
+	t.Logf("largest relative error of a weekly median or p90: %.2f%%", worst*100)
 }
