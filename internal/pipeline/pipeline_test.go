@@ -784,7 +784,7 @@ func TestPoisonQuestionIsSetAside(t *testing.T) {
 // the final settings.
 func TestSettingsChangeKeepsPreviousNumbers(t *testing.T) {
 	ctx := context.Background()
-	items := generate(t, 1200, 14, 5)
+	items := generate(t, 600, 14, 5)
 	// A new conversation and a late event for an early one arrive during
 	// the recompute.
 	extra := generate(t, 1, 1, 99)
@@ -810,9 +810,9 @@ func TestSettingsChangeKeepsPreviousNumbers(t *testing.T) {
 	}
 	insert(t, db, ws, items)
 	clk := &clock{t: end}
-	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 100})
-	if st := pass(t, w); st.Conversations != 1200 {
-		t.Fatalf("evaluated %d conversations, want 1200", st.Conversations)
+	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 50})
+	if st := pass(t, w); st.Conversations != 600 {
+		t.Fatalf("evaluated %d conversations, want 600", st.Conversations)
 	}
 	previous := snap(t, db, ws).Rollups
 
