@@ -453,7 +453,7 @@ var messages = map[string][2]string{
 	"chart.note.closed":                         {"%s closed", "%s 則已結案"},
 	"chart.note.rated":                          {"%s rated", "%s 則已評分"},
 	"chart.note.closed_by_outcome":              {"%s resolved and %s handed off closed", "已結案：已解決 %s 則、已轉接 %s 則"},
-	"chart.rule.decided":                        {"A period's rate is drawn from its decided conversations, once it has at least %d; the numbers show how many are decided and pending.", "每個期間的比率以已判定的對話計算，至少有 %d 則才繪出；數字表列出已判定與待判定的數量。"},
+	"chart.rule.decided":                        {"A period's rate is drawn from its decided conversations once at least %d are decided and no more than a tenth are still pending (those could still move it by that much); the numbers show how many are decided and pending.", "每個期間的比率以已判定的對話計算；至少 %d 則已判定、且待判定的不超過十分之一（它們仍可能讓比率變動這麼多）時才繪出。數字表列出已判定與待判定的數量。"},
 	"chart.rule.conversations":                  {"A period's rate is drawn once it has at least %d conversations.", "每個期間至少有 %d 則對話才繪出比率。"},
 	"chart.rule.closed":                         {"Drawn for a period with at least %d closed conversations, on a logarithmic time axis so that a few long ones do not flatten the rest. Median and p90 are within 1%%; the mean is exact.", "每個期間至少有 %d 則已結案的對話才繪出；時間軸為對數刻度，少數特別長的對話不會壓扁其他數值。中位數與第 90 百分位誤差在 1%% 以內，平均值為精確值。"},
 	"chart.rule.rated":                          {"Each line is drawn for a period with at least %d rated conversations of its group.", "每條線在該組至少有 %d 則已評分對話的期間才繪出。"},
