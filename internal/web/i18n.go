@@ -457,7 +457,7 @@ var messages = map[string][2]string{
 	"chart.rule.conversations":                  {"A period's rate is drawn once it has at least %d conversations.", "每個期間至少有 %d 則對話才繪出比率。"},
 	"chart.rule.closed":                         {"Drawn for a period with at least %d closed conversations, on a logarithmic time axis so that a few long ones do not flatten the rest. Median and p90 are within 1%%; the mean is exact.", "每個期間至少有 %d 則已結案的對話才繪出；時間軸為對數刻度，少數特別長的對話不會壓扁其他數值。中位數與第 90 百分位誤差在 1%% 以內，平均值為精確值。"},
 	"chart.rule.rated":                          {"Each line is drawn for a period with at least %d rated conversations of its group.", "每條線在該組至少有 %d 則已評分對話的期間才繪出。"},
-	"chart.rule.reasons":                        {"An unresolved conversation counts under each criterion it failed, so the reasons can add up to more than the unresolved.", "未解決的對話會計入它未通過的每一項條件，因此各原因加總可能多於未解決的數量。"},
+	"chart.rule.reasons":                        {"An unresolved conversation counts under each criterion it failed, so the reasons can add up to more than the unresolved. A period more than a tenth pending is not drawn yet.", "未解決的對話會計入它未通過的每一項條件，因此各原因加總可能多於未解決的數量。待判定超過十分之一的期間暫不繪出。"},
 	"chart.csat":                                {"Conversation satisfaction (CSAT), by outcome", "對話滿意度（CSAT，依結果）"},
 	"series.csat":                               {"All handled", "所有已處理"},
 	"metric.csat":                               {"CSAT (rated 4–5 of 5)", "滿意度（4–5 分）"},
