@@ -76,7 +76,7 @@ func TestImpactOnATuesday(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.InsertEvents(ctx, ws.ID, storetest.Synthetic(t, synth.Options{Conversations: 3000, Days: 22, End: tuesday, Seed: 3})); err != nil {
+	if _, err := db.InsertEvents(ctx, ws.ID, storetest.Synthetic(t, synth.Options{Conversations: 1500, Days: 22, End: tuesday, Seed: 3})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return tuesday }}).Pass(ctx); err != nil {
@@ -170,7 +170,7 @@ func TestTimeToCloseWithinOnePercent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.InsertEvents(ctx, ws.ID, storetest.Synthetic(t, synth.Options{Conversations: 4000, Days: 28, End: end, Seed: 9})); err != nil {
+	if _, err := db.InsertEvents(ctx, ws.ID, storetest.Synthetic(t, synth.Options{Conversations: 2000, Days: 28, End: end, Seed: 9})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end }}).Pass(ctx); err != nil {

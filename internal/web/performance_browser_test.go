@@ -71,7 +71,7 @@ func TestBrowserPerformanceOnATuesday(t *testing.T) {
 	}
 	do(t, ctx, chromedp.Navigate(srv.URL+"/reports?lang=en"), chromedp.WaitVisible(`#recompute-note`))
 	note := must(t, ctx, chromedp.Text(`#recompute-note`))
-	if !strings.Contains(note, "0 of 3,000 conversations") {
+	if !strings.Contains(note, "0 of 1,500 conversations") {
 		t.Errorf("the recompute note reads %q", note)
 	}
 	if again := must(t, ctx, chromedp.Text(`.cards .card:nth-child(2) .card-value`)); again != handled {
