@@ -146,7 +146,7 @@ func (db *DB) ClaimDue(ctx context.Context, ws parley.Workspace, now time.Time, 
 		q += ` FOR UPDATE SKIP LOCKED`
 		// A settings change waits for the batches claimed before it and
 		// holds back the claims after it (see startGeneration).
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared($1, $2)`, generationLock, int32(ws.ID)); err != nil {
+		if _, err := tx.ExecContext(ctx, generationLockSQL(true), generationLock, ws.ID); err != nil {
 			ev.Rollback()
 			return nil, fmt.Errorf("store: claim due conversations: %w", err)
 		}

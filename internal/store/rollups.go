@@ -390,8 +390,20 @@ func switchGeneration(ctx context.Context, tx *sql.Tx, d Dialect, workspaceID, g
 
 // generationLock keys the PostgreSQL advisory lock, one per workspace,
 // that evaluation batches hold shared from their claim to their commit and
-// a settings change takes exclusively ("gen" in ASCII).
+// a settings change takes exclusively ("gen" in ASCII). Advisory locks are
+// per database, not per schema, so the workspace's half of the key is a
+// hash of the schema and the workspace: deployments (and tests) that share
+// a database in schemas of their own do not wait for each other.
 const generationLock int32 = 0x67656e
+
+// generationLockSQL takes the lock of workspace ?, shared or not.
+func generationLockSQL(shared bool) string {
+	fn := "pg_advisory_xact_lock"
+	if shared {
+		fn += "_shared"
+	}
+	return `SELECT ` + fn + `($1, hashtext(current_schema() || ':' || $2::bigint::text))`
+}
 
 // startGeneration makes every conversation of a workspace be evaluated
 // again into a new generation of rollups, in tx, after a settings change
@@ -414,7 +426,7 @@ func (db *DB) startGeneration(ctx context.Context, tx *sql.Tx, workspaceID int64
 		// one is claimed until this transaction ends: else the update of
 		// every conversation would queue behind one claimed batch after
 		// another for a whole backfill.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, generationLock, int32(workspaceID)); err != nil {
+		if _, err := tx.ExecContext(ctx, generationLockSQL(false), generationLock, workspaceID); err != nil {
 			return fmt.Errorf("store: new generation: %w", err)
 		}
 	}
