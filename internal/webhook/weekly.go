@@ -91,7 +91,9 @@ func QueueWeekly(ctx context.Context, db *store.DB, ws parley.Workspace, now tim
 	if err != nil {
 		return false, err
 	}
-	if r.Totals.Pending > 0 {
+	// A week still pending, or whose numbers are being recomputed with
+	// new settings, is sent once it is final.
+	if r.Totals.Pending > 0 || r.Recomputing != nil {
 		return false, nil
 	}
 	data := Weekly{
