@@ -911,3 +911,57 @@ func TestSettingsChangeKeepsPreviousNumbers(t *testing.T) {
 		t.Errorf("after the recompute (-fresh evaluation +recomputed):\n%s", diff)
 	}
 }
+
+// TestRecomputeFinishesPastASetAsideConversation corrupts the stored event
+// of an evaluated conversation, then changes the settings: the recompute
+// sets that conversation aside and still finishes, so that reports switch
+// to the new settings rather than wait for it for good.
+func TestRecomputeFinishesPastASetAsideConversation(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.DSN(t)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ws, err := db.EnsureWorkspace(ctx, "acme", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := generate(t, 40, 7, 3)
+	insert(t, db, ws, items)
+	clk := &clock{t: end.Add(time.Hour)}
+	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 10})
+	if st := pass(t, w); st.Conversations != 40 {
+		t.Fatalf("evaluated %d, want 40", st.Conversations)
+	}
+	bad := items[0].Event
+	if _, err := storetest.Raw(t, dsn).ExecContext(ctx, storetest.Rebind(`UPDATE events SET body = ? WHERE event_id = ?`),
+		`{"id":"`+bad.ID+`","type":`, bad.ID); err != nil {
+		t.Fatal(err)
+	}
+	s := ws.Settings
+	s.TimeZone = "Asia/Taipei"
+	if _, err := db.UpdateSettings(ctx, ws.ID, s); err != nil {
+		t.Fatal(err)
+	}
+	if st := pass(t, w); st.SetAside != 1 {
+		t.Errorf("the recompute set aside %d conversations, want 1", st.SetAside)
+	}
+	set, err := db.Rollups(ctx, ws.ID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Recompute != nil || set.Settings != nil {
+		t.Fatalf("after the recompute: still recomputing, %+v of %+v", set.Recompute, set.Settings)
+	}
+	var conversations int64
+	for _, c := range set.Cells {
+		if c.Metric == parley.MetricConversations {
+			conversations += c.Value
+		}
+	}
+	if conversations != 39 {
+		t.Errorf("the new numbers count %d conversations, want the 39 not set aside", conversations)
+	}
+}

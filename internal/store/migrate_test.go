@@ -15,12 +15,12 @@ import (
 )
 
 // TestUpgradeToSketchesKeepsTheNumbers upgrades a database whose rollups
-// kept times to close as histogram bins (migration 13): reports go on
+// kept times to close as histogram bins (migration 14): reports go on
 // showing its numbers, without the bins, as a recompute of every evaluated
 // conversation, which evaluation then completes with sketches.
 func TestUpgradeToSketchesKeepsTheNumbers(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenAt(ctx, storetest.DSN(t), 13)
+	db, err := store.OpenAt(ctx, storetest.DSN(t), 14)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestUpgradeToSketchesKeepsTheNumbers(t *testing.T) {
 	if _, err := db.InsertEvents(ctx, 1, batch(t, events...)); err != nil {
 		t.Fatal(err)
 	}
-	// What evaluation under migration 13 left: the conversation pending,
+	// What evaluation under migration 14 left: the conversation pending,
 	// its contributions, the rollups and their version.
 	old := []struct {
 		metric, label string
