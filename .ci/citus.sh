@@ -45,8 +45,10 @@ for port in "${ports[@]}"; do
   as_postgres mkdir "$data"
   as_postgres "$PGBIN/initdb" -D "$data" -U postgres -A trust --no-sync >/dev/null
   echo "shared_preload_libraries = 'citus'" >>"$data/postgresql.conf"
-  as_postgres "$PGBIN/pg_ctl" -D "$data" -l "$data/server.log" -w \
-    -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
+  if ! as_postgres "$PGBIN/pg_ctl" -D "$data" -l "$data/server.log" -w \
+    -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null; then
+    tail -20 "$data/server.log"; exit 1
+  fi
   "$PGBIN/psql" -q -h 127.0.0.1 -p "$port" -U postgres -c "CREATE EXTENSION citus" >/dev/null
 done
 "$PGBIN/psql" -q -h 127.0.0.1 -p "$first" -U postgres >/dev/null <<SQL

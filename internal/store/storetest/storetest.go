@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,26 +53,111 @@ func DSN(t testing.TB) string {
 	if !Postgres() {
 		return "sqlite:" + filepath.Join(t.TempDir(), "parley.db")
 	}
-	dsn := PostgresSchema(t, PostgresURL())
 	if Citus() {
-		distribute(t, dsn)
+		return citusDSN(t)
 	}
+	return PostgresSchema(t, PostgresURL())
+}
+
+// citusSchemas holds distributed test databases that earlier tests of the
+// process are done with, emptied for the next: distributing a schema takes
+// seconds, emptying one a fraction of a second. They outlive the process;
+// the cluster of .ci/citus.sh is thrown away whole.
+var citusSchemas struct {
+	sync.Mutex
+	free []string
+}
+
+// citusDSN returns a distributed database for the test, empty but for its
+// schema version, and takes it back emptied when the test ends.
+func citusDSN(t testing.TB) string {
+	t.Helper()
+	citusSchemas.Lock()
+	var dsn string
+	if n := len(citusSchemas.free); n > 0 {
+		dsn, citusSchemas.free = citusSchemas.free[n-1], citusSchemas.free[:n-1]
+	}
+	citusSchemas.Unlock()
+	if dsn == "" {
+		schema, err := createSchema(PostgresURL())
+		if err != nil {
+			t.Fatalf("storetest: %v", err)
+		}
+		dsn = schemaDSN(t, PostgresURL(), schema)
+		if err := distribute(dsn); err != nil {
+			dropSchema(PostgresURL(), schema)
+			t.Fatalf("storetest: %v", err)
+		}
+	}
+	t.Cleanup(func() {
+		if err := empty(dsn); err != nil {
+			u, _ := url.Parse(dsn)
+			if err := dropSchema(PostgresURL(), u.Query().Get("search_path")); err != nil {
+				t.Errorf("storetest: %v", err)
+			}
+			return
+		}
+		citusSchemas.Lock()
+		citusSchemas.free = append(citusSchemas.free, dsn)
+		citusSchemas.Unlock()
+	})
 	return dsn
 }
 
 // distribute migrates the database at dsn and places its tables on the
 // Citus cluster.
-func distribute(t testing.TB, dsn string) {
-	t.Helper()
+func distribute(dsn string) error {
 	ctx := context.Background()
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
-		t.Fatalf("storetest: %v", err)
+		return err
 	}
 	defer db.Close()
-	if _, err := db.Distribute(ctx, store.DistributeOptions{Shards: 2}); err != nil {
-		t.Fatalf("storetest: %v", err)
+	_, err = db.Distribute(ctx, store.DistributeOptions{Shards: 2})
+	return err
+}
+
+// empty removes every row a test wrote to the database at dsn and restarts
+// its numbering, leaving it as migrated: ids from 1, arrival numbers from
+// the first block.
+func empty(dsn string) error {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
 	}
+	defer db.Close()
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// A test that left a transaction open gets its schema dropped instead.
+	if _, err := conn.ExecContext(ctx, `SET lock_timeout = '5s'`); err != nil {
+		return err
+	}
+	var tables []string
+	rows, err := conn.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		tables = append(tables, name)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `TRUNCATE `+strings.Join(tables, ", ")+` RESTART IDENTITY`); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, `SELECT setval('event_blocks', 1)`)
+	return err
 }
 
 // PostgresSchema creates a schema with a random name on the server at base
@@ -79,22 +165,51 @@ func distribute(t testing.TB, dsn string) {
 // the test ends.
 func PostgresSchema(t testing.TB, base string) string {
 	t.Helper()
+	schema, err := createSchema(base)
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := dropSchema(base, schema); err != nil {
+			t.Errorf("storetest: %v", err)
+		}
+	})
+	return schemaDSN(t, base, schema)
+}
+
+// createSchema creates a schema with a random name on the server at base.
+func createSchema(base string) (string, error) {
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
-		t.Fatalf("storetest: open %s: %v", base, err)
+		return "", fmt.Errorf("open %s: %w", base, err)
 	}
-	t.Cleanup(func() { admin.Close() })
+	defer admin.Close()
 	var b [6]byte
 	rand.Read(b[:])
 	schema := "test_" + hex.EncodeToString(b[:])
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("storetest: create schema (is PostgreSQL running at %s?): %v", base, err)
+		return "", fmt.Errorf("create schema (is PostgreSQL running at %s?): %w", base, err)
 	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("storetest: drop schema %s: %v", schema, err)
-		}
-	})
+	return schema, nil
+}
+
+// dropSchema drops a schema createSchema made, with everything in it.
+func dropSchema(base, schema string) error {
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", base, err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+		return fmt.Errorf("drop schema %s: %w", schema, err)
+	}
+	return nil
+}
+
+// schemaDSN returns a DSN for the server at base whose connections use
+// schema.
+func schemaDSN(t testing.TB, base, schema string) string {
+	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("storetest: parse %s: %v", base, err)
