@@ -20,7 +20,7 @@ import (
 // conversation, which evaluation then completes with sketches.
 func TestUpgradeToSketchesKeepsTheNumbers(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenAt(ctx, storetest.DSN(t), 14)
+	db, err := store.OpenAt(ctx, storetest.UnmigratedDSN(t), 14)
 	if err != nil {
 		t.Fatal(err)
 	}

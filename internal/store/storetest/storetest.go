@@ -59,6 +59,17 @@ func DSN(t testing.TB) string {
 	return PostgresSchema(t, PostgresURL())
 }
 
+// UnmigratedDSN is DSN for a test that migrates the database itself, to an
+// older version (an upgrade test). DSN's databases on Citus come migrated
+// and distributed; this one is a plain schema on the coordinator there.
+func UnmigratedDSN(t testing.TB) string {
+	t.Helper()
+	if !Postgres() {
+		return DSN(t)
+	}
+	return PostgresSchema(t, PostgresURL())
+}
+
 // citusSchemas holds distributed test databases that earlier tests of the
 // process are done with, emptied for the next: distributing a schema takes
 // seconds, emptying one a fraction of a second. They outlive the process;
