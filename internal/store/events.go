@@ -247,7 +247,7 @@ func (w *EventWriter) Rollback() error {
 // ConversationEvents returns the stored events of one conversation in
 // arrival order, with Seq set.
 func (db *DB) ConversationEvents(ctx context.Context, workspaceID int64, conversationID string) ([]parley.Event, error) {
-	events, err := db.conversationEvents(ctx, nil, workspaceID, []string{conversationID})
+	events, err := db.conversationEvents(ctx, nil, workspaceID, map[string]int64{conversationID: 0})
 	if err != nil {
 		return nil, err
 	}

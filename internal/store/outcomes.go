@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,9 @@ type Due struct {
 	// read; Events is then empty, and the conversation is to be set aside
 	// (see NewSetAside).
 	Err error
+	// record, when set, is the conversation's record made from Events, to
+	// be saved with the outcome: its stored one was missing or behind.
+	record []byte
 }
 
 // DueCursor is where a walk over a workspace's due conversations stands;
@@ -48,6 +52,8 @@ type Result struct {
 	Next time.Time
 	// LastSeq is Due.LastSeq of the events the outcome was computed from.
 	LastSeq int64
+	// record is Due.record: saved when set, else the stored one is kept.
+	record []byte
 
 	day           string
 	contributions []parley.Contribution
@@ -60,7 +66,7 @@ type Result struct {
 // NewResult encodes an outcome computed from d's events for saving, with
 // local days cut in loc.
 func NewResult(d Due, o parley.Outcome, next time.Time, loc *time.Location) Result {
-	r := Result{Outcome: o, Next: next, LastSeq: d.LastSeq,
+	r := Result{Outcome: o, Next: next, LastSeq: d.LastSeq, record: d.record,
 		day: o.StartedAt.In(loc).Format(parley.DayLayout), contributions: o.Contributions(loc)}
 	if !o.Test {
 		for _, g := range o.GapSignals {
@@ -131,10 +137,12 @@ const claimChunk = 500
 // holds nothing (see SettingsChanged).
 func (db *DB) ClaimDue(ctx context.Context, ws parley.Workspace, now time.Time, after DueCursor, limit int) (*Evaluation, error) {
 	ev := &Evaluation{db: db, workspaceID: ws.ID, generation: ws.Generation, next: after}
-	q := `SELECT conversation_id, version, due_at, contributions, set_aside_at IS NOT NULL, generation FROM conversations
-		WHERE workspace_id = ? AND due_at IS NOT NULL AND due_at <= ?
-		  AND (due_at, conversation_id) > (?, ?)
-		ORDER BY due_at, conversation_id LIMIT ?`
+	q := `SELECT c.conversation_id, c.version, c.due_at, c.contributions, c.set_aside_at IS NOT NULL, c.generation, r.record
+		FROM conversations c LEFT JOIN conversation_records r
+		  ON r.workspace_id = c.workspace_id AND r.conversation_id = c.conversation_id
+		WHERE c.workspace_id = ? AND c.due_at IS NOT NULL AND c.due_at <= ?
+		  AND (c.due_at, c.conversation_id) > (?, ?)
+		ORDER BY c.due_at, c.conversation_id LIMIT ?`
 	var src queryer = db.primary
 	if db.dialect == Postgres {
 		tx, err := db.evaluation.BeginTx(ctx, nil)
@@ -143,7 +151,7 @@ func (db *DB) ClaimDue(ctx context.Context, ws parley.Workspace, now time.Time, 
 		}
 		ev.tx, src = tx, tx
 		ev.stored = make(map[string]storedOutcome, limit)
-		q += ` FOR UPDATE SKIP LOCKED`
+		q += ` FOR UPDATE OF c SKIP LOCKED`
 		// A settings change waits for the batches claimed before it and
 		// holds back the claims after it (see startGeneration).
 		if _, err := tx.ExecContext(ctx, generationLockSQL(true), generationLock, ws.ID); err != nil {
@@ -167,16 +175,29 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 	if err != nil {
 		return fmt.Errorf("store: claim due conversations: %w", err)
 	}
+	// after holds, for each claimed conversation whose record misses
+	// events, the arrival number its record ends at (0 with no record):
+	// only the events after it are read.
+	after := map[string]int64{}
+	var rec sql.RawBytes
 	for rows.Next() {
 		var (
 			c  Due
 			so storedOutcome
 		)
-		if err := rows.Scan(&c.ConversationID, &c.Version, scanInstant(&ev.next.dueAt), &so.contributions, &so.setAside, &so.generation); err != nil {
+		if err := rows.Scan(&c.ConversationID, &c.Version, scanInstant(&ev.next.dueAt), &so.contributions, &so.setAside, &so.generation, &rec); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: claim due conversations: %w", err)
 		}
 		ev.next.id = c.ConversationID
+		if r, err := decodeRecord(rec); err != nil {
+			after[c.ConversationID] = 0
+		} else {
+			c.Events, c.LastSeq = r.events, r.lastSeq
+			if r.version != c.Version {
+				after[c.ConversationID] = r.lastSeq
+			}
+		}
 		ev.due = append(ev.due, c)
 		if ev.stored != nil {
 			so.version = c.Version
@@ -191,11 +212,10 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 			return err
 		}
 	}
-	ids := make([]string, len(ev.due))
-	for i, c := range ev.due {
-		ids[i] = c.ConversationID
+	if len(after) == 0 {
+		return nil
 	}
-	events, err := ev.db.conversationEvents(ctx, ev.tx, ev.workspaceID, ids)
+	events, err := ev.db.conversationEvents(ctx, ev.tx, ev.workspaceID, after)
 	var bad badEvent
 	if errors.As(err, &bad) {
 		// Some stored event does not decode: read the conversations one by
@@ -203,9 +223,14 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 		events, err = map[string][]parley.Event{}, nil
 		for i := range ev.due {
 			c := &ev.due[i]
-			one, err := ev.db.conversationEvents(ctx, ev.tx, ev.workspaceID, []string{c.ConversationID})
+			from, ok := after[c.ConversationID]
+			if !ok {
+				continue
+			}
+			one, err := ev.db.conversationEvents(ctx, ev.tx, ev.workspaceID, map[string]int64{c.ConversationID: from})
 			if errors.As(err, &bad) {
-				c.Err = err
+				c.Events, c.Err = nil, err
+				delete(after, c.ConversationID)
 				continue
 			}
 			if err != nil {
@@ -219,10 +244,20 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 	}
 	for i := range ev.due {
 		c := &ev.due[i]
-		c.Events = events[c.ConversationID]
+		if _, ok := after[c.ConversationID]; !ok {
+			continue
+		}
+		// The events read come after those of the record, if any: the
+		// record is written again with them (see Result.record).
+		if len(c.Events) == 0 {
+			c.Events = events[c.ConversationID]
+		} else {
+			c.Events = append(c.Events[:len(c.Events):len(c.Events)], events[c.ConversationID]...)
+		}
 		if n := len(c.Events); n > 0 {
 			c.LastSeq = c.Events[n-1].Seq
 		}
+		c.record = encodeRecord(c.Version, c.Events)
 	}
 	return nil
 }
@@ -314,17 +349,30 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 }
 
 // conversationEvents reads the events of several conversations, each list
-// in arrival order. The lists of one chunk share one backing array, capped
-// so that appending to one cannot overwrite the next: growing a slice per
-// conversation took a seventh of an evaluation's reading.
+// in arrival order: of each conversation of after, its events that arrived
+// after the number given (0 for all). The lists of one chunk share one
+// backing array, capped so that appending to one cannot overwrite the
+// next: growing a slice per conversation took a seventh of an evaluation's
+// reading.
 //
 // It reads through tx when one is given, else from the read pool.
-func (db *DB) conversationEvents(ctx context.Context, tx *sql.Tx, workspaceID int64, ids []string) (map[string][]parley.Event, error) {
-	out := make(map[string][]parley.Event, len(ids))
-	args := make([]any, 0, claimChunk+1)
+func (db *DB) conversationEvents(ctx context.Context, tx *sql.Tx, workspaceID int64, after map[string]int64) (map[string][]parley.Event, error) {
+	out := make(map[string][]parley.Event, len(after))
+	ids := make([]string, 0, len(after))
+	for id := range after {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	args := make([]any, 0, claimChunk+2)
 	for start := 0; start < len(ids); start += claimChunk {
 		chunk := ids[start:min(start+claimChunk, len(ids))]
-		args = append(args[:0], workspaceID)
+		// One bound for the chunk, the lowest; the rows of a conversation
+		// its record already holds are passed over below, before decoding.
+		from := after[chunk[0]]
+		for _, id := range chunk {
+			from = min(from, after[id])
+		}
+		args = append(args[:0], workspaceID, from)
 		for _, id := range chunk {
 			args = append(args, id)
 		}
@@ -343,42 +391,45 @@ func (db *DB) conversationEvents(ctx context.Context, tx *sql.Tx, workspaceID in
 		var (
 			all   = make([]parley.Event, 0, 8*len(chunk))
 			convs []string // the conversation of each run of all, in order
-			from  []int    // where each run starts
+			runs  []int    // where each run starts
+			conv  sql.RawBytes
 			body  sql.RawBytes
 			seq   int64
+			read  int64
 		)
 		for rows.Next() {
-			// body is the driver's buffer, valid until the next row: the
-			// decoder copies what it keeps.
-			if err := rows.Scan(&seq, &body); err != nil {
+			// conv and body are the driver's buffers, valid until the next
+			// row: the decoder copies what it keeps.
+			if err := rows.Scan(&seq, &conv, &body); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("store: read events: %w", err)
+			}
+			if read++; seq <= after[string(conv)] {
+				continue
 			}
 			all = append(all, parley.Event{})
 			e := &all[len(all)-1]
 			// Bodies are the canonical JSON ingest wrote; the v2 decoder
-			// reads them three times faster than encoding/json, and reading
-			// events is most of an evaluation's time. The conversation is
-			// taken from the body rather than read again as a column.
+			// reads them three times faster than encoding/json.
 			if err := jsonv2.Unmarshal(body, e); err != nil {
 				rows.Close()
 				return nil, badEvent{fmt.Errorf("store: read events: stored body of event %d: %w", seq, err)}
 			}
 			e.Seq = seq
-			if conv := e.ConversationID; len(convs) == 0 || convs[len(convs)-1] != conv {
-				convs, from = append(convs, conv), append(from, len(all)-1)
+			if len(convs) == 0 || convs[len(convs)-1] != e.ConversationID {
+				convs, runs = append(convs, e.ConversationID), append(runs, len(all)-1)
 			}
 		}
 		if err := rows.Close(); err != nil {
 			return nil, fmt.Errorf("store: read events: %w", err)
 		}
-		db.eventRowsRead.Add(int64(len(all)))
+		db.eventRowsRead.Add(read)
 		for i, c := range convs {
 			end := len(all)
-			if i+1 < len(from) {
-				end = from[i+1]
+			if i+1 < len(runs) {
+				end = runs[i+1]
 			}
-			out[c] = all[from[i]:end:end]
+			out[c] = all[runs[i]:end:end]
 		}
 	}
 	return out, nil
@@ -531,6 +582,9 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 	if err := flush(); err != nil {
 		return err
 	}
+	if err := ev.saveRecords(ctx, results); err != nil {
+		return err
+	}
 	if err := ev.applyDelta(ctx, delta, sketches); err != nil {
 		return err
 	}
@@ -541,6 +595,36 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 		return err
 	}
 	return ev.setAside(ctx, failed, cleared, now)
+}
+
+// saveRecords stores the records made afresh for the results: those of
+// conversations that had none, or whose record missed events.
+func (ev *Evaluation) saveRecords(ctx context.Context, results []Result) error {
+	args := make([]any, 0, 3*saveChunk)
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		_, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(`INSERT INTO conversation_records (workspace_id, conversation_id, record) VALUES `+
+			placeholders(len(args)/3, 3)+` ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET record = excluded.record`), args...)
+		args = args[:0]
+		if err != nil {
+			return fmt.Errorf("store: save conversation records: %w", err)
+		}
+		return nil
+	}
+	for i := range results {
+		r := &results[i]
+		if r.record == nil || r.failure != "" || !ev.Holds(r.Outcome.ConversationID) {
+			continue
+		}
+		if args = append(args, ev.workspaceID, r.Outcome.ConversationID, r.record); len(args) == 3*saveChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 // Holds reports whether the evaluation claimed the conversation.

@@ -424,3 +424,84 @@ func TestMigrationDropsSecondGapSignals(t *testing.T) {
 		t.Errorf("after the migration: %v, want %v", got, want)
 	}
 }
+
+// TestEvaluatedAgainFromRecord: a conversation evaluated once is claimed
+// again — after a reset, as by a rebuild — with the same events and none
+// read from the events table; after a new event, only that one is read.
+func TestEvaluatedAgainFromRecord(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ws := workspace(t, db)
+	reply := parley.Event{ID: "e2", Type: parley.EventMessage, ConversationID: "c1", OccurredAt: t0.Add(time.Minute),
+		Author: parley.AuthorCustomerAgent, Text: "try this", Sources: []parley.Source{{ID: "kb-1", Title: "Refunds"}},
+		Question: "how do I get a refund?", Unanswered: true,
+		Metadata: []byte(`{"model":"m-1"}`)}
+	late := msg("e3", "c1", 2*time.Minute, "thanks")
+	late.OccurredAt = late.OccurredAt.In(time.FixedZone("", -5*3600))
+	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "hi"), reply, msg("f1", "c2", 0, "other"))); err != nil {
+		t.Fatal(err)
+	}
+	outcome := func(id string) parley.Outcome {
+		return parley.Outcome{ConversationID: id, Channel: "chat", StartedAt: t0, Kind: parley.OutcomePending, DefinitionVersion: 1}
+	}
+	// reset makes every conversation due again, as a rebuild does; it starts
+	// a new generation of the workspace, which the claims after it name.
+	reset := func() {
+		t.Helper()
+		if err := db.ResetOutcomes(ctx, ws.ID); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if ws, err = db.WorkspaceByID(ctx, ws.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claimed := func() map[string][]parley.Event {
+		t.Helper()
+		ds, _ := due(t, db, ws, t0.Add(time.Hour), store.DueCursor{}, 100)
+		out := map[string][]parley.Event{}
+		for _, d := range ds {
+			out[d.ConversationID] = d.Events
+		}
+		return out
+	}
+	read := db.EventRowsRead()
+	first := claimed()
+	if n := db.EventRowsRead() - read; n != 3 {
+		t.Fatalf("first claim read %d event rows, want 3", n)
+	}
+	save(t, db, ws, t0.Add(time.Hour), outcome("c1"), outcome("c2"))
+	reset()
+	read = db.EventRowsRead()
+	again := claimed()
+	if n := db.EventRowsRead() - read; n != 0 {
+		t.Errorf("claim after a reset read %d event rows, want 0", n)
+	}
+	// The record keeps every field the rule reads; Metadata it leaves out.
+	for _, es := range first {
+		for i := range es {
+			es[i].Metadata = nil
+		}
+	}
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("events from the record (-from the events table +from the record):\n%s", diff)
+	}
+
+	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, late)); err != nil {
+		t.Fatal(err)
+	}
+	read = db.EventRowsRead()
+	grown := claimed()
+	if n := db.EventRowsRead() - read; n != 1 {
+		t.Errorf("claim after one new event read %d event rows, want 1", n)
+	}
+	if got := grown["c1"]; len(got) != 3 || got[2].ID != "e3" || got[2].Seq <= got[1].Seq || got[2].OccurredAt.Format(time.RFC3339) != late.OccurredAt.Format(time.RFC3339) {
+		t.Errorf("c1 after a new event: %+v", got)
+	}
+	save(t, db, ws, t0.Add(time.Hour), outcome("c1"), outcome("c2"))
+	reset()
+	read = db.EventRowsRead()
+	if got := claimed(); len(got["c1"]) != 3 || db.EventRowsRead() != read {
+		t.Errorf("after saving the grown record: %d events of c1, %d rows read", len(got["c1"]), db.EventRowsRead()-read)
+	}
+}

@@ -27,8 +27,8 @@ func markDueSQL(rows int) string {
 }
 
 func eventsOfSQL(conversations int) string {
-	return `SELECT seq, body FROM events
-		WHERE workspace_id = ? AND conversation_id IN (` + list(conversations) + `)
+	return `SELECT seq, conversation_id, body FROM events
+		WHERE workspace_id = ? AND seq > ? AND conversation_id IN (` + list(conversations) + `)
 		ORDER BY conversation_id, seq`
 }
 

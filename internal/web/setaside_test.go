@@ -42,8 +42,13 @@ func setAsideServer(t *testing.T) (srv *httptest.Server, db *store.DB, ws parley
 		}
 	}
 	damage(`{"id":"e1","text":"<script>`)
-	// The conversation is due once more (as after a rebuild) and fails.
+	// The conversation is due once more (as after a rebuild) and, with the
+	// record its first evaluation kept of its events gone (as when a release
+	// keeps records another way), its events are read again and fail.
 	if err := db.ResetOutcomes(ctx, ws.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(ctx, `DELETE FROM conversation_records`); err != nil {
 		t.Fatal(err)
 	}
 	w = pipeline.New(db, pipeline.Options{Now: func() time.Time { return reportNow }})
