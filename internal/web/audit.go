@@ -200,19 +200,5 @@ func settingsChange(l Lang, e parley.AuditEntry) string {
 	if newText == "" { // entries from before old and new were kept apart
 		_, newText, _ = strings.Cut(e.Detail, ": ")
 	}
-	old, next := values(e.Old), values(newText)
-	var parts []string
-	for _, k := range parley.SettingKeys {
-		v, ok := next[k]
-		if !ok {
-			continue
-		}
-		name := html.EscapeString(l.T("setting." + k))
-		if o, ok := old[k]; ok {
-			parts = append(parts, fmt.Sprintf("%s %s → %s", name, html.EscapeString(l.SettingValue(k, o)), html.EscapeString(l.SettingValue(k, v))))
-		} else {
-			parts = append(parts, fmt.Sprintf("%s → %s", name, html.EscapeString(l.SettingValue(k, v))))
-		}
-	}
-	return strings.Join(parts, l.T("list.sep"))
+	return html.EscapeString(l.SettingChanges(values(e.Old), values(newText)))
 }

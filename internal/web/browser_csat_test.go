@@ -27,7 +27,7 @@ func TestBrowserCSAT(t *testing.T) {
 			do(t, ctx,
 				chromedp.EmulateViewport(size.width, size.height),
 				chromedp.Navigate(srv.URL+"/reports?range=last_4_weeks&lang="+lang),
-				chromedp.WaitVisible(`#chart-csat svg`),
+				chromedp.WaitVisible(`#chart-csat`),
 				chromedp.Click(`.cards .card:last-child details summary`),
 				chromedp.WaitVisible(`.cards .card:last-child details p`),
 			)

@@ -141,9 +141,9 @@ func TestBrowserPerformance(t *testing.T) {
 	r := getReport(t, srv, "")
 
 	// The page loads with its charts and the same numbers as the API.
-	do(t, ctx, chromedp.Navigate(srv.URL+"/reports?lang=en"), chromedp.WaitVisible(`#chart-handled svg`))
+	do(t, ctx, chromedp.Navigate(srv.URL+"/reports?lang=en"), chromedp.WaitVisible(`#chart-handled .plot-wide svg`))
 	handled := must(t, ctx, chromedp.Text(`.cards .card:nth-child(2) .card-value`))
-	bars := must(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#chart-handled svg [data-value]').length`))
+	bars := must(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#chart-handled .plot-wide svg [data-value]').length`))
 	if want := thousands(r.LastWeek.Metrics.Handled); strings.TrimSpace(handled) != want {
 		t.Errorf("Handled card shows %q, the API's last week %s", handled, want)
 	}
@@ -203,12 +203,12 @@ func TestBrowserTraditionalChinese(t *testing.T) {
 	do(t, ctx,
 		chromedp.Navigate(srv.URL+"/reports?lang=en"),
 		chromedp.Click(`a[lang="zh-TW"]`),
-		chromedp.WaitVisible(`#chart-handled svg`),
+		chromedp.WaitVisible(`#chart-handled .plot-wide svg`),
 	)
 	h1 := must(t, ctx, chromedp.Text(`h1`))
 	cardTitle := must(t, ctx, chromedp.Text(`.cards .card:first-child .card-title`))
 	cjkFont := must(t, ctx, chromedp.Evaluate[bool](`document.fonts.check('16px "Noto Sans CJK TC"', '已解決')`))
-	labelWidth := must(t, ctx, chromedp.Evaluate[float64](`(() => { const t = Array.from(document.querySelectorAll('#chart-handled svg text')).find(e => /[\u4e00-\u9fff]/.test(e.textContent)); return t ? t.getBBox().width : -1 })()`))
+	labelWidth := must(t, ctx, chromedp.Evaluate[float64](`(() => { const t = Array.from(document.querySelectorAll('#chart-handled .plot-wide svg text')).find(e => /[\u4e00-\u9fff]/.test(e.textContent)); return t ? t.getBBox().width : -1 })()`))
 	if h1 != "成效" || cardTitle != "已解決" {
 		t.Errorf("zh-TW page: h1 %q, first card %q", h1, cardTitle)
 	}

@@ -85,7 +85,6 @@ func parsePages(a *assets) pages {
 		"testChoices": func() []parley.TestTraffic {
 			return []parley.TestTraffic{parley.TestExclude, parley.TestInclude, parley.TestOnly}
 		},
-		"window":   parley.FormatWindow,
 		"minBasis": func() int { return report.MinBasis },
 		// pathEscape makes a caller's string (a conversation id) one URL
 		// path segment: the template's own escaping leaves / ? # % alone

@@ -27,7 +27,7 @@ func TestBrowserPerformanceOnATuesday(t *testing.T) {
 			do(t, ctx,
 				chromedp.EmulateViewport(width, 900),
 				chromedp.Navigate(srv.URL+"/reports?lang="+lang),
-				chromedp.WaitVisible(`#chart-handoff_reasons svg`),
+				chromedp.WaitVisible(`#chart-handoff_reasons`),
 				chromedp.Click(`.cards .card:first-child details.how summary`),
 				chromedp.Click(`#chart-handoff_reasons details.numbers summary`),
 				chromedp.WaitVisible(`#chart-handoff_reasons details.numbers table`),

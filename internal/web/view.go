@@ -34,9 +34,12 @@ type card struct {
 // chartView is one chart with its numbers.
 type chartView struct {
 	ID, Title string
-	SVG       template.HTML
-	Table     report.Table
-	CSV       string
+	// SVG is the chart as wide screens show it; Narrow the same drawn for
+	// a phone's width, so that its text stays 11 px and all its periods
+	// fit without scrolling (the style sheet shows one of them).
+	SVG, Narrow template.HTML
+	Table       report.Table
+	CSV         string
 	// Note says how the chart is drawn, when a reader needs to know.
 	Note string
 }
@@ -76,28 +79,11 @@ func recomputeText(l Lang, r *report.Report) string {
 	if r.Recomputing == nil {
 		return ""
 	}
-	old, next := r.Settings, r.Recomputing.Settings
-	var parts []string
+	old, next := map[string]string{}, map[string]string{}
 	for _, key := range parley.SettingKeys {
-		if old.Text(key) == next.Text(key) {
-			continue
-		}
-		value := next.Text(key)
-		switch key {
-		case "week_start":
-			value = l.T("meta." + value)
-		case "resolution_criterion":
-			value = l.T("meta.resolution." + value)
-		case "failed_last_action":
-			value = l.T("recompute.failed." + value)
-		case "counted_channels":
-			if value == "" {
-				value = l.T("filter.all")
-			}
-		}
-		parts = append(parts, l.T("recompute.setting."+key, value))
+		old[key], next[key] = r.Settings.Text(key), r.Recomputing.Settings.Text(key)
 	}
-	return l.T("recompute.settings", strings.Join(parts, l.T("recompute.sep")))
+	return l.T("recompute.settings", l.SettingChanges(old, next))
 }
 
 // changeText describes a card's change: relative for counts and
@@ -414,7 +400,7 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 		{"csat", satisfaction, l.T("chart.rule.rated", report.MinBasis)},
 	} {
 		tbl, _ := r.Table(c.id) // every id here is a chart of the report
-		out = append(out, chartView{ID: c.id, Title: c.c.Title, SVG: plot.Render(c.c), Table: tbl, Note: c.note,
+		out = append(out, chartView{ID: c.id, Title: c.c.Title, SVG: plot.Render(c.c), Narrow: plot.Render(narrowChart(c.c)), Table: tbl, Note: c.note,
 			CSV: "/api/v1/reports/performance?" + query + "&format=csv&chart=" + c.id})
 	}
 	return out
@@ -458,7 +444,7 @@ func reasonSeries(l Lang, r *report.Report) []plot.Series {
 			values[j] = float64(r.Series[j].HandoffsByReason[key])
 		}
 		if i < maxReasonSeries || len(reasons) == maxReasonSeries+1 {
-			out = append(out, plot.Series{Name: handoffReasonName(l, reason), Values: values})
+			out = append(out, plot.Series{Name: l.HandoffReason(reason), Values: values})
 			continue
 		}
 		if i == maxReasonSeries {
@@ -472,16 +458,14 @@ func reasonSeries(l Lang, r *report.Report) []plot.Series {
 	return out
 }
 
-// handoffReasonName is a handoff reason in words: the usual ones are
-// translated, others are the caller's own slugs, shown as they are.
-func handoffReasonName(l Lang, reason string) string {
-	if reason == report.NoReason {
-		return l.T("handoff_reason.none")
-	}
-	if _, ok := messages["handoff_reason."+reason]; ok {
-		return l.T("handoff_reason." + reason)
-	}
-	return reason
+// narrowWidth is the view-box width of a chart on a phone: a figure's
+// inner width at 390 px, so that 11-unit text is drawn 11 px high there.
+const narrowWidth = 340
+
+// narrowChart is c drawn for a phone.
+func narrowChart(c plot.Chart) plot.Chart {
+	c.Width, c.Height = narrowWidth, 260
+	return c
 }
 
 // cell formats one value of a chart's table for the page: rates as

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/report"
 )
 
 // Slugs are the stable names of things in events, settings, CSV and JSON
@@ -24,8 +25,14 @@ func (l Lang) word(prefix, slug string) string {
 // Channel names a channel: the known ones in words, others as sent.
 func (l Lang) Channel(slug string) string { return l.word("channel.", slug) }
 
-// HandoffReason names the reason a handoff gave.
-func (l Lang) HandoffReason(slug string) string { return l.word("handoff.", slug) }
+// HandoffReason names the reason a handoff gave: the usual ones in
+// words, report.NoReason as "no reason given", a caller's own as sent.
+func (l Lang) HandoffReason(slug string) string {
+	if slug == report.NoReason {
+		slug = "none"
+	}
+	return l.word("handoff_reason.", slug)
+}
 
 // Window writes an evaluation window in hours, as support teams speak of
 // it ("72 hours", "1.5 hours"), and whole weeks and longer in days.
@@ -63,6 +70,28 @@ func (l Lang) SettingValue(key, value string) string {
 	return value
 }
 
+// SettingChanges says, in words, each setting whose value differs between
+// old and next (KEY → value as parley.Settings.Text writes it), in the
+// order of parley.SettingKeys: "evaluation window 72 hours → 48 hours"; a
+// setting missing from old reads "time zone → Asia/Taipei".
+func (l Lang) SettingChanges(old, next map[string]string) string {
+	var parts []string
+	for _, k := range parley.SettingKeys {
+		v, ok := next[k]
+		o, had := old[k]
+		if !ok || had && o == v {
+			continue
+		}
+		name := l.T("setting." + k)
+		if had {
+			parts = append(parts, name+" "+l.SettingValue(k, o)+" → "+l.SettingValue(k, v))
+		} else {
+			parts = append(parts, name+" → "+l.SettingValue(k, v))
+		}
+	}
+	return strings.Join(parts, l.T("list.sep"))
+}
+
 // Hours writes a duration of whole or part hours: "72 hours", "72 小時".
 func (l Lang) Hours(d time.Duration) string {
 	h := strconv.FormatFloat(d.Hours(), 'f', -1, 64)
@@ -73,18 +102,20 @@ func (l Lang) Hours(d time.Duration) string {
 }
 
 // Column names a column of a chart's table (report.Table): its own words
-// ("column.<name>"), else words made from its parts — an unresolved
-// reason, a handoff reason, a CSAT group and measure — else the name with
-// spaces for underscores.
+// ("column.<name>"); an unresolved reason or a handoff reason (the columns
+// of the reason charts) in words; a CSAT group and measure; else, a
+// caller's handoff reason, as it is.
 func (l Lang) Column(name string) string {
 	if _, ok := messages["column."+name]; ok {
 		return l.T("column." + name)
 	}
-	if reason, ok := strings.CutPrefix(name, "unresolved_"); ok {
-		return l.T("column.unresolved_by", l.word("reason.", reason))
+	if _, ok := messages["reason."+name]; ok {
+		return l.T("reason." + name)
 	}
-	if reason, ok := strings.CutPrefix(name, "handoffs_"); ok {
-		return l.T("column.handoffs_by", l.HandoffReason(reason))
+	if reason, ok := strings.CutPrefix(name, "unresolved_"); ok {
+		if _, ok := messages["reason."+reason]; ok {
+			return l.T("column.unresolved_by", l.T("reason."+reason))
+		}
 	}
 	if rest, ok := strings.CutPrefix(name, "csat"); ok {
 		for _, m := range []string{"_satisfied", "_rated", "_rate", "_mean"} {
@@ -97,5 +128,5 @@ func (l Lang) Column(name string) string {
 			}
 		}
 	}
-	return strings.ReplaceAll(name, "_", " ")
+	return l.HandoffReason(name)
 }

@@ -88,25 +88,6 @@ func Render(c Chart) template.HTML {
 		format = Thousands
 	}
 	n := len(c.Labels)
-	// The legend runs over as many rows as its names need.
-	type entry struct{ x, y float64 }
-	var legend []entry
-	top := marginTop
-	if len(c.Series) > 1 {
-		lx, row := float64(marginLeft), 0
-		for _, s := range c.Series {
-			wide := 14 + textWidth(s.Name)*6.5
-			if lx > marginLeft && lx+wide > float64(w-marginRight) {
-				lx, row = marginLeft, row+1
-			}
-			legend = append(legend, entry{lx, float64(row * legendHeight)})
-			lx += wide + 16
-		}
-		top += (row + 1) * legendHeight
-	}
-	plotW := float64(w - marginLeft - marginRight)
-	plotH := float64(h - top - marginBottom)
-
 	maxV := c.Max
 	if maxV <= 0 {
 		maxV = dataMax(c)
@@ -116,6 +97,31 @@ func Render(c Chart) template.HTML {
 		ticks = NiceTicks(maxV)
 		c.Log = false
 	}
+	// The plot starts right of its widest y label ("8 小時 20 分"), so
+	// that none is cut at the left edge.
+	left := marginLeft
+	for _, t := range ticks {
+		left = max(left, int(math.Ceil(textWidth(format(t))*6.2))+10)
+	}
+	// The legend runs over as many rows as its names need.
+	type entry struct{ x, y float64 }
+	var legend []entry
+	top := marginTop
+	if len(c.Series) > 1 {
+		lx, row := float64(left), 0
+		for _, s := range c.Series {
+			wide := 14 + textWidth(s.Name)*6.5
+			if lx > float64(left) && lx+wide > float64(w-marginRight) {
+				lx, row = float64(left), row+1
+			}
+			legend = append(legend, entry{lx, float64(row * legendHeight)})
+			lx += wide + 16
+		}
+		top += (row + 1) * legendHeight
+	}
+	plotW := float64(w - left - marginRight)
+	plotH := float64(h - top - marginBottom)
+
 	yMin, yMax := ticks[0], ticks[len(ticks)-1]
 	y := func(v float64) float64 { return float64(top) + plotH - (v-yMin)/(yMax-yMin)*plotH }
 	if c.Log {
@@ -126,13 +132,17 @@ func Render(c Chart) template.HTML {
 		}
 	}
 	step := plotW / float64(max(n, 1))
-	x := func(i int) float64 { return float64(marginLeft) + step*(float64(i)+0.5) }
+	x := func(i int) float64 { return float64(left) + step*(float64(i)+0.5) }
 
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="plot" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="%s" font-family="system-ui, &quot;Noto Sans CJK TC&quot;, &quot;Noto Sans TC&quot;, &quot;PingFang TC&quot;, &quot;Microsoft JhengHei&quot;, sans-serif" font-size="11">`,
 		w, h, esc(c.Title))
 	fmt.Fprintf(&b, `<title>%s</title>`, esc(c.Title))
-	b.WriteString(`<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="white" fill-opacity="0.35"/><line x1="0" y1="0" x2="0" y2="6" stroke="white" stroke-width="3" stroke-opacity="0.8"/></pattern></defs>`)
+	// The hatch pattern is named after the view box's width: a page that
+	// draws each chart twice, for wide screens and for phones, and hides one
+	// set, finds the pattern in a chart of the set it shows.
+	hatch := fmt.Sprintf("hatch-%d", w)
+	fmt.Fprintf(&b, `<defs><pattern id="%s" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="white" fill-opacity="0.35"/><line x1="0" y1="0" x2="0" y2="6" stroke="white" stroke-width="3" stroke-opacity="0.8"/></pattern></defs>`, hatch)
 
 	// Legend.
 	for i, e := range legend {
@@ -144,7 +154,7 @@ func Render(c Chart) template.HTML {
 	// Grid and y axis.
 	for _, t := range ticks {
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%s" y2="%s" stroke="#e4e7ec"/><text x="%d" y="%s" text-anchor="end" fill="#667085">%s</text>`,
-			marginLeft, w-marginRight, num(y(t)), num(y(t)), marginLeft-6, num(y(t)+4), esc(format(t)))
+			left, w-marginRight, num(y(t)), num(y(t)), left-6, num(y(t)+4), esc(format(t)))
 	}
 
 	// X labels, thinned so that they never overlap.
@@ -173,13 +183,13 @@ func Render(c Chart) template.HTML {
 	case Lines:
 		renderLines(&b, c, x, y, format)
 	default:
-		renderBars(&b, c, x, y, step, format)
+		renderBars(&b, c, x, y, step, format, hatch)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
 
-func renderBars(b *strings.Builder, c Chart, x func(int) float64, y func(float64) float64, step float64, format func(float64) string) {
+func renderBars(b *strings.Builder, c Chart, x func(int) float64, y func(float64) float64, step float64, format func(float64) string, hatch string) {
 	barW := math.Min(step*0.7, 48)
 	for i, label := range c.Labels {
 		class := "bucket"
@@ -198,7 +208,7 @@ func renderBars(b *strings.Builder, c Chart, x func(int) float64, y func(float64
 			fmt.Fprintf(b, `<g class="%s %s"><rect x="%s" y="%s" width="%s" height="%s" fill="currentColor" data-value="%s"><title>%s · %s: %s%s</title></rect>`,
 				seriesClass(si), esc(s.Class), num(x(i)-barW/2), num(y1), num(barW), num(y0-y1), num(v), esc(label), esc(s.Name), esc(format(v)), note(c, i))
 			if provisional(c, i) {
-				fmt.Fprintf(b, `<rect x="%s" y="%s" width="%s" height="%s" fill="url(#hatch)" pointer-events="none"/>`, num(x(i)-barW/2), num(y1), num(barW), num(y0-y1))
+				fmt.Fprintf(b, `<rect x="%s" y="%s" width="%s" height="%s" fill="url(#%s)" pointer-events="none"/>`, num(x(i)-barW/2), num(y1), num(barW), num(y0-y1), hatch)
 			}
 			b.WriteString(`</g>`)
 			base += v

@@ -84,7 +84,7 @@ func TestStackedBars(t *testing.T) {
 	if links != 1 {
 		t.Errorf("%d links, want only the safe one", links)
 	}
-	if !strings.Contains(svg, `class="bucket provisional"`) || !strings.Contains(svg, "url(#hatch)") || !strings.Contains(svg, "Mar 16*") {
+	if !strings.Contains(svg, `class="bucket provisional"`) || !strings.Contains(svg, "url(#hatch-640)") || !strings.Contains(svg, "Mar 16*") {
 		t.Error("the provisional bucket is not marked")
 	}
 	for _, bad := range []string{"NaN", "Inf"} {
@@ -248,5 +248,62 @@ func TestNotesInTooltips(t *testing.T) {
 	wellFormed(t, svg)
 	if !strings.Contains(svg, "<title>Mar 2 · Rate: 40 · 12 decided &lt;b&gt;</title>") || !strings.Contains(svg, "<title>Mar 9 · Rate: 50</title>") {
 		t.Errorf("tooltips lack the notes:\n%s", svg)
+	}
+}
+
+// A y label as wide as "8 小時 20 分" ends right of the view box's left
+// edge with room to spare: the plot moves right to make room for it, and
+// its grid starts where the labels end.
+func TestWideYLabelsAreNotCut(t *testing.T) {
+	long := func(v float64) string { return strconv.Itoa(int(v)/60) + " 小時 " + strconv.Itoa(int(v)%60) + " 分" }
+	for _, tt := range []struct {
+		name   string
+		format func(float64) string
+	}{{"durations in zh-TW", long}, {"counts", nil}} {
+		svg := string(plot.Render(plot.Chart{Labels: []string{"1/5", "1/12"}, Format: tt.format,
+			Series: []plot.Series{{Name: "a", Values: []float64{400, 500}}, {Name: "b", Values: []float64{100, 20}}}}))
+		var grid float64
+		labels := 0
+		d := xml.NewDecoder(strings.NewReader(svg))
+		for {
+			tok, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			se, ok := tok.(xml.StartElement)
+			if !ok {
+				continue
+			}
+			if se.Name.Local == "line" && attr(se, "stroke") == "#e4e7ec" {
+				grid, _ = strconv.ParseFloat(attr(se, "x1"), 64)
+			}
+			if se.Name.Local != "text" || attr(se, "text-anchor") != "end" {
+				continue
+			}
+			var text string
+			if err := d.DecodeElement(&text, &se); err != nil {
+				t.Fatal(err)
+			}
+			x, _ := strconv.ParseFloat(attr(se, "x"), 64)
+			// At 11 px a Latin character is about 6.2 px wide and a
+			// Chinese one 11 px.
+			width := 0.0
+			for _, r := range text {
+				width += map[bool]float64{true: 11, false: 6.2}[r >= 0x2E80]
+			}
+			if x-width < 2 {
+				t.Errorf("%s: the y label %q ends at x=%.0f, %.0f px wide: cut at the left edge", tt.name, text, x, width)
+			}
+			if grid > 0 && x > grid {
+				t.Errorf("%s: the y label %q at x=%.0f runs into the plot at %.0f", tt.name, text, x, grid)
+			}
+			labels++
+		}
+		if labels < 3 {
+			t.Errorf("%s: %d y labels", tt.name, labels)
+		}
 	}
 }
