@@ -67,11 +67,13 @@ func TestBrowserSettings(t *testing.T) {
 	if s := got.Settings; s.ResolutionCriterion != parley.CriterionAnyAgentReply || !s.FailedLastAction || s.Window.Hours() != 48 || got.SettingsVersion != 2 {
 		t.Errorf("saved %+v version %d", s, got.SettingsVersion)
 	}
+	// Until the outcomes are recomputed the report keeps the previous
+	// numbers, and says which settings it is computing.
 	do(t, ctx,
 		chromedp.Navigate(srv.URL+"/reports?lang=en"),
-		chromedp.WaitVisible(`p.meta`),
+		chromedp.WaitVisible(`#recompute-note`),
 	)
-	if meta := must(t, ctx, chromedp.Text(`p.meta`)); !strings.Contains(meta, "resolved needs any agent reply") || !strings.Contains(meta, "a failed last action is unresolved") {
-		t.Errorf("the report's definition line says %q", meta)
+	if note := must(t, ctx, chromedp.Text(`#recompute-note`)); !strings.Contains(note, "any agent reply") || !strings.Contains(note, "“last action failed” rule off → on") || !strings.Contains(note, "48 hours") {
+		t.Errorf("the report's recompute notice says %q", note)
 	}
 }
