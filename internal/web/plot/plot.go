@@ -157,18 +157,22 @@ func Render(c Chart) template.HTML {
 			left, w-marginRight, num(y(t)), num(y(t)), left-6, num(y(t)+4), esc(format(t)))
 	}
 
-	// X labels, thinned so that they never overlap.
+	// X labels, thinned so that they never overlap (a provisional one
+	// carries a "*"): every k-th, counted back from the last, so that the
+	// latest period is always named.
 	every := 1
 	if n > 0 {
 		widest := 0.0
-		for _, l := range c.Labels {
+		for i, l := range c.Labels {
+			if provisional(c, i) {
+				l += "*"
+			}
 			widest = max(widest, textWidth(l)*6.2+8)
 		}
 		every = max(1, int(math.Ceil(widest/step)))
 	}
 	for i, l := range c.Labels {
-		// Every k-th label, and the last one when it has room.
-		if i%every != 0 && (i != n-1 || 2*(i%every) < every) {
+		if (n-1-i)%every != 0 {
 			continue
 		}
 		mark := ""

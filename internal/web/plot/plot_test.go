@@ -307,3 +307,68 @@ func TestWideYLabelsAreNotCut(t *testing.T) {
 		}
 	}
 }
+
+// On a narrow chart the x labels are thinned so that no two overlap, a
+// provisional label's "*" counted, and the last period is always named.
+func TestXLabelsNeverCollide(t *testing.T) {
+	for _, width := range []int{340, 640} {
+		for _, n := range []int{5, 12, 13, 31, 84} {
+			labels := make([]string, n)
+			prov := make([]bool, n)
+			for i := range labels {
+				labels[i] = strconv.Itoa(1+i%12) + "/" + strconv.Itoa(10+i%19)
+			}
+			labels[n-1], prov[n-1] = "12/16", true
+			svg := string(plot.Render(plot.Chart{Width: width, Labels: labels, Provisional: prov,
+				Series: []plot.Series{{Name: "a", Values: make([]float64, n)}}}))
+			type span struct{ from, to float64 }
+			var spans []span
+			var last string
+			for _, e := range wellFormedText(t, svg) {
+				if e.anchor != "middle" {
+					continue
+				}
+				w := float64(len(e.text)) * 6.2
+				spans = append(spans, span{e.x - w/2, e.x + w/2})
+				last = e.text
+			}
+			for i := 1; i < len(spans); i++ {
+				if spans[i].from < spans[i-1].to {
+					t.Errorf("width %d, %d labels: label %d overlaps the one before", width, n, i)
+				}
+			}
+			if last != "12/16*" {
+				t.Errorf("width %d, %d labels: the last label shown is %q, want the latest period", width, n, last)
+			}
+		}
+	}
+}
+
+type svgText struct {
+	x            float64
+	anchor, text string
+}
+
+// wellFormedText returns the SVG's text elements in order.
+func wellFormedText(t *testing.T, svg string) []svgText {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(svg))
+	var out []svgText
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "text" {
+			var text string
+			if err := d.DecodeElement(&text, &se); err != nil {
+				t.Fatal(err)
+			}
+			x, _ := strconv.ParseFloat(attr(se, "x"), 64)
+			out = append(out, svgText{x, attr(se, "text-anchor"), text})
+		}
+	}
+}
