@@ -95,6 +95,14 @@ func (s *DurationSketch) Merge(o *DurationSketch) {
 	s.sumMs += o.sumMs
 }
 
+// Equal reports whether two sketches hold the same durations.
+func (s *DurationSketch) Equal(o *DurationSketch) bool {
+	if s == nil || o == nil {
+		return s == o
+	}
+	return s.String() == o.String()
+}
+
 // Count is the number of durations.
 func (s *DurationSketch) Count() int64 {
 	var n int64
@@ -144,7 +152,13 @@ func (s *DurationSketch) Quantile(q float64) time.Duration {
 	if n <= 0 {
 		return 0
 	}
-	rank := max(int64(math.Ceil(q*float64(n))), 1)
+	return s.Rank(max(int64(math.Ceil(q*float64(n))), 1))
+}
+
+// Rank returns the rank-th smallest duration (1 ≤ rank ≤ Count), within
+// SketchAccuracy: an order statistic, for the interval of a quantile. It
+// is zero when the sketch is empty; a rank past the end is the largest.
+func (s *DurationSketch) Rank(rank int64) time.Duration {
 	var seen int64
 	last := 0
 	for i, c := range s.counts {
@@ -158,6 +172,20 @@ func (s *DurationSketch) Quantile(q float64) time.Duration {
 		}
 	}
 	return time.Duration(math.Round(sketchValue(last) * float64(time.Millisecond)))
+}
+
+// CountAtMost counts the durations of at most d, as the sketch tells them
+// apart: those in d's bucket count as at most d.
+func (s *DurationSketch) CountAtMost(d time.Duration) int64 {
+	last := sketchBucket(int64(math.Round(float64(d) / float64(time.Millisecond))))
+	var n int64
+	for i, c := range s.counts {
+		if s.lo+i > last {
+			break
+		}
+		n += c
+	}
+	return n
 }
 
 // The text form of a sketch is the sum of its durations in milliseconds,

@@ -146,7 +146,7 @@ func TestReport(t *testing.T) {
 	if got, want := countLines(list.stdout)-1, int(rep.Totals["resolved"].(float64)); got != want {
 		t.Errorf("report says %d resolved, the list has %d", want, got)
 	}
-	if out := runParley(t, "", append(args, "--format", "csv", "--chart", "csat")...); !strings.HasPrefix(out.stdout, "from,to,provisional,csat_rated,csat_satisfied,csat_rate,csat_mean,csat_resolved_rated,") {
+	if out := runParley(t, "", append(args, "--format", "csv", "--chart", "csat")...); !strings.HasPrefix(out.stdout, "from,to,provisional,csat_rated,csat_satisfied,csat_rate,csat_rate_low,csat_rate_high,csat_mean,csat_resolved_rated,") {
 		t.Errorf("csat csv:\n%s", out.stdout)
 	}
 	csvOut := runParley(t, "", append(args, "--format", "csv", "--chart", "handled")...)

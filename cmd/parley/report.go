@@ -180,6 +180,8 @@ func printImpact(w io.Writer, r *report.Report) error {
 				v = percent(o.Value)
 				if o.Unsettled() {
 					v = percent(o.Low) + " – " + percent(o.High)
+				} else if i := o.Interval; i != nil {
+					v += " [" + percent(&i.Low) + " – " + percent(&i.High) + "]"
 				}
 			}
 			if o.Pending > 0 {
@@ -192,8 +194,9 @@ func printImpact(w io.Writer, r *report.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "A change is called up or down only when both weeks rest on at least %d observations\n"+
-		"and no outcome of their pending conversations could reverse it.\n\n", report.MinBasis)
+	_, err := fmt.Fprintf(w, "A change is called up or down only when both weeks rest on at least %d observations,\n"+
+		"no outcome of their pending conversations could reverse it, and a test at 95%% finds it significant\n"+
+		"(p is the test's p-value). Rates show their 95%% interval in brackets.\n\n", report.MinBasis)
 	return err
 }
 
@@ -223,10 +226,27 @@ func change(c report.Change) string {
 	switch {
 	case c.Uncalled == report.TooFew:
 		s += " (too few to call)"
+	case c.Uncalled == report.NotSignificant:
+		s += " (not significant"
+		if c.PValue != nil {
+			s += ", p " + pValue(*c.PValue)
+		}
+		s += ")"
 	case c.Direction != "":
 		s += " " + c.Direction
+		if c.PValue != nil {
+			s += " (p " + pValue(*c.PValue) + ")"
+		}
 	}
 	return s
+}
+
+// pValue writes a p-value as "= 0.034", or "< 0.001".
+func pValue(p float64) string {
+	if p < 0.001 {
+		return "< 0.001"
+	}
+	return "= " + strconv.FormatFloat(p, 'g', 2, 64)
 }
 
 func percent(v *float64) string {

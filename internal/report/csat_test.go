@@ -53,7 +53,7 @@ func TestCSAT(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, r.Totals.CSAT); diff != "" {
+			if diff := cmp.Diff(tt.want, r.Totals.CSAT, approx); diff != "" {
 				t.Errorf("totals (-want +got):\n%s", diff)
 			}
 			var perWeek report.CSATScore

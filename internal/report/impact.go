@@ -1,6 +1,10 @@
 package report
 
-import "math"
+import (
+	"math"
+
+	"github.com/parleyhq/parley"
+)
 
 // The "Impact" cards show the last complete week against the week before
 // it, with this week so far beside them. A support lead reviews a week
@@ -53,6 +57,15 @@ type Observation struct {
 	// Mean is the mean beside the value: of times to close, in seconds,
 	// beside their median; of CSAT ratings (1–5) beside the CSAT.
 	Mean *float64 `json:"mean,omitempty"`
+	// Interval is the 95 % confidence interval of a rate or a median
+	// (see confidence.go); nil for counts, and when there is no value.
+	Interval *Interval `json:"interval"`
+	// Test names the test a change of the number is judged by:
+	// TestProportion, TestCount or TestMedian.
+	Test string `json:"test"`
+	// Sketch holds the durations of a median, for its test; not part of
+	// the JSON form.
+	Sketch *parley.DurationSketch `json:"-"`
 }
 
 // Provisional reports whether the value may still change.
@@ -69,6 +82,8 @@ const (
 	TooFew = "too_few"
 	// TooPending: the conversations still pending could reverse it.
 	TooPending = "too_pending"
+	// NotSignificant: the test at 95 % cannot tell it from chance.
+	NotSignificant = "not_significant"
 )
 
 // Change is how a number moved from one period to the next.
@@ -82,9 +97,15 @@ type Change struct {
 	// Direction is "up" or "down" when the change is called (see Call);
 	// "" when it is not, or when nothing changed.
 	Direction string `json:"direction"`
-	// Uncalled says why a change was not called: TooFew or TooPending; ""
-	// when it was, or there was none.
+	// Uncalled says why a change was not called: TooFew, TooPending or
+	// NotSignificant; "" when it was, or there was none.
 	Uncalled string `json:"uncalled"`
+	// Z and PValue are the statistic of the change's test (the
+	// observations' Test) on the decided conversations, and its two-sided
+	// p-value; nil when the test is undefined. The change is significant
+	// at 95 % when PValue < 0.05.
+	Z      *float64 `json:"z"`
+	PValue *float64 `json:"p_value"`
 	// AtLeast, for a change called while conversations are pending, is
 	// the smallest change they can leave, in Delta's terms: Delta itself
 	// leaves them out.
@@ -92,11 +113,12 @@ type Change struct {
 }
 
 // Call decides whether the move from prev to cur may be called up or
-// down: when both rest on at least MinBasis observations, and no outcome
-// of the conversations still pending in either could reverse it (their
-// Low–High ranges do not overlap). It returns the direction, or why there
-// is none. It is the one place that rule lives, so that a significance
-// test can take its place.
+// down: when both rest on at least MinBasis observations (below that the
+// tests' normal approximation does not hold), no outcome of the
+// conversations still pending in either could reverse it (their Low–High
+// ranges do not overlap), and the observations' test finds the change
+// significant at 95 % (two-sided). It returns the direction, or why there
+// is none. It is the one place that rule lives.
 func Call(cur, prev Observation) (direction, uncalled string) {
 	if cur.Value == nil || prev.Value == nil || *cur.Value == *prev.Value {
 		return "", ""
@@ -106,17 +128,28 @@ func Call(cur, prev Observation) (direction, uncalled string) {
 	}
 	switch {
 	case *cur.Low > *prev.High:
-		return "up", ""
+		direction = "up"
 	case *cur.High < *prev.Low:
-		return "down", ""
+		direction = "down"
+	default:
+		return "", TooPending
 	}
-	return "", TooPending
+	if z, ok := significance(cur, prev); !ok || math.Abs(z) < z95 || (z > 0) != (direction == "up") {
+		return "", NotSignificant
+	}
+	return direction, ""
 }
 
 // compare works out the change from prev to cur.
 func compare(cur, prev Observation, points bool) Change {
 	c := Change{Points: points}
 	c.Direction, c.Uncalled = Call(cur, prev)
+	if cur.Value != nil && prev.Value != nil {
+		if z, ok := significance(cur, prev); ok {
+			p := PValue(z)
+			c.Z, c.PValue = &z, &p
+		}
+	}
 	if cur.Value == nil || prev.Value == nil {
 		return c
 	}
@@ -161,8 +194,8 @@ type Card struct {
 }
 
 // settled is an observation nothing pending can change.
-func settled(v *float64, basis int64) Observation {
-	return Observation{Value: v, Basis: basis, Low: v, High: v}
+func settled(v *float64, basis int64, test string, interval *Interval) Observation {
+	return Observation{Value: v, Basis: basis, Low: v, High: v, Test: test, Interval: interval}
 }
 
 // impact builds the cards from the three weeks' numbers.
@@ -177,27 +210,31 @@ func impact(week, before, soFar *Metrics) []Card {
 	defs := []def{
 		// The resolved of a week can only grow, by at most its pending.
 		{"resolved", false, true, func(m *Metrics) Observation {
-			return Observation{Value: f(m.Resolved), Basis: m.Decided, Pending: m.Pending, Low: f(m.Resolved), High: f(m.Resolved + m.Pending)}
+			return Observation{Value: f(m.Resolved), Basis: m.Decided, Pending: m.Pending, Low: f(m.Resolved), High: f(m.Resolved + m.Pending),
+				Test: TestCount}
 		}},
-		{"handled", false, true, func(m *Metrics) Observation { return settled(f(m.Handled), m.Handled) }},
+		{"handled", false, true, func(m *Metrics) Observation { return settled(f(m.Handled), m.Handled, TestCount, nil) }},
 		{"time_to_close", false, false, func(m *Metrics) Observation {
-			o := settled(m.TimeToCloseMedian, m.Closed)
-			o.Mean = m.TimeToCloseMean
+			o := settled(m.TimeToCloseMedian, m.Closed, TestMedian, m.TimeToCloseMedianInterval)
+			o.Mean, o.Sketch = m.TimeToCloseMean, m.Durations
 			return o
 		}},
 		// A deflection rate ends between all pending handed off and all
 		// deflected.
 		{"deflection_rate", true, true, func(m *Metrics) Observation {
-			o := Observation{Value: m.DeflectionRate, Basis: m.Decided, Pending: m.Pending, Low: m.DeflectionRate, High: m.DeflectionRate}
+			o := Observation{Value: m.DeflectionRate, Basis: m.Decided, Pending: m.Pending, Low: m.DeflectionRate, High: m.DeflectionRate,
+				Test: TestProportion, Interval: m.DeflectionRateInterval}
 			if all := m.Decided + m.Pending; m.Pending > 0 {
 				o.Low, o.High = ratio(m.Deflected, all), ratio(m.Deflected+m.Pending, all)
 			}
 			return o
 		}},
-		{"helpful_rate", true, true, func(m *Metrics) Observation { return settled(m.HelpfulRate, m.Rated) }},
+		{"helpful_rate", true, true, func(m *Metrics) Observation {
+			return settled(m.HelpfulRate, m.Rated, TestProportion, m.HelpfulRateInterval)
+		}},
 		// A rating can come late, but does not wait for a decision.
 		{"csat", true, true, func(m *Metrics) Observation {
-			o := settled(m.CSAT.Rate, m.CSAT.Rated)
+			o := settled(m.CSAT.Rate, m.CSAT.Rated, TestProportion, m.CSAT.RateInterval)
 			o.Mean = m.CSAT.Mean
 			return o
 		}},

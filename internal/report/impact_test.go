@@ -16,34 +16,53 @@ import (
 )
 
 // TestCall covers the rule that calls a change up or down: only when
-// both numbers rest on at least report.MinBasis observations and no
-// outcome of their pending conversations could reverse it.
+// both numbers rest on at least report.MinBasis observations, no outcome
+// of their pending conversations could reverse it, and its test finds it
+// significant at 95 % (|z| ≥ 1.96; the z values are worked out by hand).
 func TestCall(t *testing.T) {
 	v := func(f float64) *float64 { return &f }
-	obs := func(value float64, basis int64) report.Observation {
-		return report.Observation{Value: v(value), Basis: basis, Low: v(value), High: v(value)}
+	rate := func(value float64, basis int64) report.Observation {
+		return report.Observation{Value: v(value), Basis: basis, Low: v(value), High: v(value), Test: report.TestProportion}
 	}
-	pending := func(value, low, high float64, basis, pending int64) report.Observation {
-		return report.Observation{Value: v(value), Basis: basis, Pending: pending, Low: v(low), High: v(high)}
+	count := func(value float64, basis int64) report.Observation {
+		return report.Observation{Value: v(value), Basis: basis, Low: v(value), High: v(value), Test: report.TestCount}
+	}
+	pending := func(test string, value, low, high float64, basis, pending int64) report.Observation {
+		return report.Observation{Value: v(value), Basis: basis, Pending: pending, Low: v(low), High: v(high), Test: test}
 	}
 	for _, tt := range []struct {
 		name                string
 		cur, prev           report.Observation
 		direction, uncalled string
 	}{
-		{"both rest on 30, up", obs(0.70, 30), obs(0.62, 30), "up", ""},
-		{"both rest on 30, down", obs(0.62, 30), obs(0.70, 30), "down", ""},
-		{"no change", obs(0.70, 400), obs(0.70, 400), "", ""},
-		{"this one on 29", obs(0.62, 29), obs(0.70, 400), "", report.TooFew},
-		{"the earlier on 29", obs(0.62, 400), obs(0.70, 29), "", report.TooFew},
-		{"a handful", obs(0, 3), obs(1, 2), "", report.TooFew},
+		// 60 of 100 against 45 of 100: pooled 0.525, se = √(0.525 · 0.475
+		// · 0.02) = 0.0706; z = 0.15 / 0.0706 = 2.12.
+		{"60% against 45% of 100", rate(0.60, 100), rate(0.45, 100), "up", ""},
+		{"45% against 60% of 100", rate(0.45, 100), rate(0.60, 100), "down", ""},
+		// 55 against 45 of 100: z = 0.1 / 0.0707 = 1.41.
+		{"55% against 45% of 100", rate(0.55, 100), rate(0.45, 100), "", report.NotSignificant},
+		// 21 of 30 against 19 of 30: pooled 2/3, se = √(2/9 · 2/30) =
+		// 0.1217; z = 0.0667 / 0.1217 = 0.55: eight points on 30 are chance.
+		{"70% against 63% of 30", rate(0.70, 30), rate(0.6333, 30), "", report.NotSignificant},
+		{"no change", rate(0.70, 400), rate(0.70, 400), "", ""},
+		{"this one on 29", rate(0.62, 29), rate(0.70, 400), "", report.TooFew},
+		{"the earlier on 29", rate(0.62, 400), rate(0.70, 29), "", report.TooFew},
+		{"a handful", rate(0, 3), rate(1, 2), "", report.TooFew},
 		// 300 resolved of 400 decided with 60 pending can end anywhere
 		// from 300 to 360: against 320, that could go either way.
-		{"pending could reverse it", pending(300, 300, 360, 400, 60), obs(320, 450), "", report.TooPending},
-		// Against 280 it is up whatever the pending become.
-		{"pending cannot reverse it", pending(300, 300, 360, 400, 60), obs(280, 450), "up", ""},
-		{"both pending, apart", pending(0.9, 0.85, 0.95, 100, 10), pending(0.6, 0.55, 0.65, 100, 10), "up", ""},
-		{"missing", report.Observation{Basis: 100}, obs(0.5, 100), "", ""},
+		{"pending could reverse it", pending(report.TestCount, 300, 300, 360, 400, 60), count(320, 450), "", report.TooPending},
+		// Against 280 it is up whatever the pending become, but 300
+		// against 280 is z = 20 / √580 = 0.83.
+		{"pending cannot reverse it, chance", pending(report.TestCount, 300, 300, 360, 400, 60), count(280, 450), "", report.NotSignificant},
+		// Against 220: z = 80 / √520 = 3.51.
+		{"pending cannot reverse it, significant", pending(report.TestCount, 300, 300, 360, 400, 60), count(220, 450), "up", ""},
+		// 90 against 60 of 100: pooled 0.75, se = √(0.1875 · 0.02) =
+		// 0.0612; z = 0.3 / 0.0612 = 4.90.
+		{"both pending, apart", pending(report.TestProportion, 0.9, 0.85, 0.95, 100, 10), pending(report.TestProportion, 0.6, 0.55, 0.65, 100, 10), "up", ""},
+		{"missing", report.Observation{Basis: 100}, rate(0.5, 100), "", ""},
+		// A median is tested on its durations, which an observation made
+		// by hand does not carry.
+		{"median without durations", pending(report.TestMedian, 600, 600, 600, 100, 0), pending(report.TestMedian, 900, 900, 900, 100, 0), "", report.NotSignificant},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d, u := report.Call(tt.cur, tt.prev)
@@ -112,9 +131,12 @@ func TestImpactOnATuesday(t *testing.T) {
 				t.Errorf("%s: called %s while %d pending, at least %v of %v", m, c.Change.Direction, c.Week.Pending, c.Change.AtLeast, *c.Change.Delta)
 			}
 		}
-		// What no pending conversation can change is called.
-		if c.Week.Pending == 0 && *c.Change.Delta != 0 && c.Change.Direction == "" {
-			t.Errorf("%s: a change of %v on %d and %d observations was not called", m, *c.Change.Delta, c.Week.Basis, c.Before.Basis)
+		// What no pending conversation can change is called when its
+		// test finds it significant, and only then.
+		if c.Change.PValue == nil {
+			t.Errorf("%s: a change on %d and %d observations has no test", m, c.Week.Basis, c.Before.Basis)
+		} else if significant := *c.Change.PValue < 0.05; c.Week.Pending == 0 && *c.Change.Delta != 0 && significant != (c.Change.Direction != "") {
+			t.Errorf("%s: a change of %v with p = %.4f called %q", m, *c.Change.Delta, *c.Change.PValue, c.Change.Direction)
 		}
 	}
 	resolved := cards["resolved"]

@@ -158,6 +158,15 @@ type Metrics struct {
 	DeflectionRate *float64 `json:"deflection_rate"`
 	HandedOff      int64    `json:"human_handoffs"`
 	HandoffRate    *float64 `json:"handoff_rate"`
+	// Each rate's 95 % interval (Wilson score; see confidence.go), null
+	// with the rate. Rates of decided conversations leave the pending out.
+	HandleRateInterval     *Interval `json:"handle_rate_interval"`
+	ResolutionRateInterval *Interval `json:"resolution_rate_interval"`
+	DeflectionRateInterval *Interval `json:"deflection_rate_interval"`
+	HandoffRateInterval    *Interval `json:"handoff_rate_interval"`
+	AutomationRateInterval *Interval `json:"automation_rate_interval"`
+	ReopenRateInterval     *Interval `json:"reopen_rate_interval"`
+	HelpfulRateInterval    *Interval `json:"helpful_rate_interval"`
 	// HandoffsByInitiator and HandoffsByReason break human handoffs down;
 	// a handoff with no reason counts under "".
 	HandoffsByInitiator map[string]int64 `json:"handoffs_by_initiator"`
@@ -181,6 +190,9 @@ type Metrics struct {
 	TimeToCloseMean   *float64 `json:"time_to_close_mean"`
 	TimeToCloseMedian *float64 `json:"time_to_close_median"`
 	TimeToCloseP90    *float64 `json:"time_to_close_p90"`
+	// The order-statistic 95 % intervals of the median and the p90.
+	TimeToCloseMedianInterval *Interval `json:"time_to_close_median_interval"`
+	TimeToCloseP90Interval    *Interval `json:"time_to_close_p90_interval"`
 	// The same for resolved and for handed-off conversations apart.
 	TimeToCloseResolved  Durations `json:"time_to_close_resolved"`
 	TimeToCloseHandedOff Durations `json:"time_to_close_handed_off"`
@@ -190,6 +202,10 @@ type Metrics struct {
 	// CSAT is the visitors' rating of whole conversations (csat events),
 	// counted with the conversations, by the day they started.
 	CSAT CSAT `json:"csat"`
+
+	// Durations holds every time to close, for the test of a median's
+	// change; not part of the JSON form.
+	Durations *parley.DurationSketch `json:"-"`
 }
 
 // CSAT is conversation satisfaction: over the conversations the customer
@@ -214,6 +230,8 @@ type CSATScore struct {
 	Satisfied int64 `json:"satisfied"`
 	// Rate is the CSAT: satisfied ÷ rated; null when none was rated.
 	Rate *float64 `json:"rate"`
+	// RateInterval is its 95 % interval (Wilson score).
+	RateInterval *Interval `json:"rate_interval"`
 	// Mean is the mean rating; null when none was rated.
 	Mean *float64 `json:"mean"`
 }
@@ -243,7 +261,7 @@ func csatOf(cells map[string]int64) CSAT {
 		}
 	}
 	for _, g := range []*CSATScore{&c.CSATScore, &c.Resolved, &c.HandedOff, &c.Unresolved, &c.NotHandled} {
-		g.Rate, g.Mean = ratio(g.Satisfied, g.Rated), ratio(sums[g], g.Rated)
+		g.Rate, g.Mean, g.RateInterval = ratio(g.Satisfied, g.Rated), ratio(sums[g], g.Rated), Wilson(g.Satisfied, g.Rated)
 	}
 	return c
 }
@@ -254,12 +272,16 @@ type Durations struct {
 	Mean   *float64 `json:"mean"`
 	Median *float64 `json:"median"`
 	P90    *float64 `json:"p90"`
+	// The order-statistic 95 % intervals of the median and the p90.
+	MedianInterval *Interval `json:"median_interval"`
+	P90Interval    *Interval `json:"p90_interval"`
 }
 
 func durationsOf(s *parley.DurationSketch) Durations {
 	d := Durations{Closed: s.Count()}
 	if d.Closed > 0 {
 		d.Mean, d.Median, d.P90 = seconds(s.Mean()), seconds(s.Quantile(0.5)), seconds(s.Quantile(0.9))
+		d.MedianInterval, d.P90Interval = QuantileInterval(s, 0.5), QuantileInterval(s, 0.9)
 	}
 	return d
 }
@@ -357,12 +379,20 @@ func (s *sums) metrics() Metrics {
 	m.ReopenRate = ratio(m.Reopened, m.Resolved)
 	m.Rated = m.FeedbackPositive + m.FeedbackNegative
 	m.HelpfulRate = ratio(m.FeedbackPositive, m.Rated)
-	var all parley.DurationSketch
+	m.HandleRateInterval = Wilson(s.counted[parley.MetricHandled], m.Conversations)
+	m.AutomationRateInterval = Wilson(s.counted[parley.MetricResolved], m.Conversations)
+	m.ResolutionRateInterval = Wilson(m.Resolved, m.Decided)
+	m.DeflectionRateInterval = Wilson(m.Deflected, m.Decided)
+	m.HandoffRateInterval = Wilson(m.HandedOff, m.Decided)
+	m.ReopenRateInterval = Wilson(m.Reopened, m.Resolved)
+	m.HelpfulRateInterval = Wilson(m.FeedbackPositive, m.Rated)
+	all := &parley.DurationSketch{}
 	for _, sk := range s.closed {
 		all.Merge(sk)
 	}
-	d := durationsOf(&all)
+	d := durationsOf(all)
 	m.Closed, m.TimeToCloseMean, m.TimeToCloseMedian, m.TimeToCloseP90 = d.Closed, d.Mean, d.Median, d.P90
+	m.TimeToCloseMedianInterval, m.TimeToCloseP90Interval, m.Durations = d.MedianInterval, d.P90Interval, all
 	for kind, dst := range map[parley.OutcomeKind]*Durations{parley.OutcomeResolved: &m.TimeToCloseResolved, parley.OutcomeHandedOff: &m.TimeToCloseHandedOff} {
 		if sk := s.closed[string(kind)]; sk != nil {
 			*dst = durationsOf(sk)

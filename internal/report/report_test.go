@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/ingest"
@@ -128,13 +130,17 @@ func setup(t *testing.T, counted []string) (*store.DB, parley.Workspace) {
 func rate(f float64) *float64 { return &f }
 
 // approx compares rates and durations to 1e-9, and quantiles of
-// durations to the sketch's 1 %.
-var approx = cmp.Comparer(func(a, b *float64) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return math.Abs(*a-*b) <= 1e-9+parley.SketchAccuracy*math.Abs(*b)
-})
+// durations to the sketch's 1 %. It leaves out the 95 % intervals, which
+// TestIntervalsByHand checks, and the sketches behind the medians.
+var approx = cmp.Options{
+	cmp.Comparer(func(a, b *float64) bool {
+		if a == nil || b == nil {
+			return a == b
+		}
+		return math.Abs(*a-*b) <= 1e-9+parley.SketchAccuracy*math.Abs(*b)
+	}),
+	cmpopts.IgnoreTypes((*report.Interval)(nil), (*parley.DurationSketch)(nil)),
+}
 
 func TestReportByHand(t *testing.T) {
 	db, ws := setup(t, nil)
@@ -205,6 +211,53 @@ func TestReportByHand(t *testing.T) {
 	}
 	if r.DefinitionVersion != parley.DefinitionVersion || r.Today != "2026-03-13" {
 		t.Errorf("definition version %d, today %s", r.DefinitionVersion, r.Today)
+	}
+}
+
+// TestIntervalsByHand checks the 95 % intervals of the fixture's totals
+// against Wilson score intervals worked out by hand (z = 1.959964,
+// z² = 3.841459; see TestWilson for the formula).
+func TestIntervalsByHand(t *testing.T) {
+	db, ws := setup(t, nil)
+	r, err := report.Performance(context.Background(), db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := r.Totals
+	for _, tt := range []struct {
+		name      string
+		got       *report.Interval
+		low, high float64
+	}{
+		// 6 handled of 7: 1 + z²/n = 1.548780; centre = (0.857143 +
+		// 0.274390) / 1.548780 = 0.730596; half = 1.265489 · √(0.0174927 +
+		// 0.0195993) = 1.265489 · 0.192593 = 0.243724.
+		{"handle rate", m.HandleRateInterval, 0.486872, 0.974320},
+		// 1 resolved of 5 decided: 1 + z²/n = 1.768292; centre = 0.584146 /
+		// 1.768292 = 0.330345; half = 1.108393 · √(0.032 + 0.0384146) =
+		// 1.108393 · 0.265357 = 0.294121.
+		{"resolution rate", m.ResolutionRateInterval, 0.036224, 0.624466},
+		{"handoff rate", m.HandoffRateInterval, 0.036224, 0.624466},
+		// 4 deflected of 5: the mirror image of 1 of 5.
+		{"deflection rate", m.DeflectionRateInterval, 0.375534, 0.963776},
+		// 1 helpful of 2 rated: 1 + z²/n = 2.920730; centre 0.5; half =
+		// 0.671052 · √(0.125 + 0.240091) = 0.671052 · 0.604228 = 0.405468.
+		{"helpful rate", m.HelpfulRateInterval, 0.094532, 0.905468},
+	} {
+		if tt.got == nil || math.Abs(tt.got.Low-tt.low) > 2e-6 || math.Abs(tt.got.High-tt.high) > 2e-6 {
+			t.Errorf("%s: interval %+v, want %.6f to %.6f", tt.name, tt.got, tt.low, tt.high)
+		}
+	}
+	// Two times to close are too few for an interval of their median.
+	if m.TimeToCloseMedianInterval != nil || m.CSAT.RateInterval != nil {
+		t.Errorf("median of 2 has the interval %+v, CSAT of none %+v; want neither", m.TimeToCloseMedianInterval, m.CSAT.RateInterval)
+	}
+	tbl, err := r.Table("resolution_rate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.Index(tbl.Columns, "resolution_rate"); i < 0 || tbl.Columns[i+1] != "resolution_rate_low" || tbl.Columns[i+2] != "resolution_rate_high" {
+		t.Errorf("the resolution rate's table has the columns %v, want its bounds after it", tbl.Columns)
 	}
 }
 

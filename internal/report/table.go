@@ -44,7 +44,8 @@ func number(f func(m *Metrics) *float64) func(m *Metrics) string {
 // Charts are the charts of the Performance page, by id, with their columns.
 // Rates are fractions (0.25, not 25%); durations are seconds. The columns
 // of a rate say what it rests on (decided and pending conversations), so
-// that a reader can apply the rule the page draws by (see MinBasis).
+// that a reader can apply the rule the page draws by (see MinBasis), and
+// each rate and median is followed by its 95 % interval (see intervals).
 var Charts = []string{
 	"handled", "channels", "feedback", "handle_rate", "resolution_rate", "resolved",
 	"handoffs", "handoff_reasons", "handoff_rate", "unresolved_reasons", "time_to_close", "time_to_close_by_outcome", "csat", "all",
@@ -135,6 +136,53 @@ var chartColumns = map[string][]column{
 	},
 }
 
+// intervals are the 95 % intervals of the columns that have one: each
+// such column is followed by its bounds, NAME_low and NAME_high.
+var intervals = map[string]func(m *Metrics) *Interval{
+	"handle_rate":                     func(m *Metrics) *Interval { return m.HandleRateInterval },
+	"resolution_rate":                 func(m *Metrics) *Interval { return m.ResolutionRateInterval },
+	"deflection_rate":                 func(m *Metrics) *Interval { return m.DeflectionRateInterval },
+	"automation_rate":                 func(m *Metrics) *Interval { return m.AutomationRateInterval },
+	"handoff_rate":                    func(m *Metrics) *Interval { return m.HandoffRateInterval },
+	"reopen_rate":                     func(m *Metrics) *Interval { return m.ReopenRateInterval },
+	"helpful_rate":                    func(m *Metrics) *Interval { return m.HelpfulRateInterval },
+	"time_to_close_median":            func(m *Metrics) *Interval { return m.TimeToCloseMedianInterval },
+	"time_to_close_p90":               func(m *Metrics) *Interval { return m.TimeToCloseP90Interval },
+	"time_to_close_resolved_median":   func(m *Metrics) *Interval { return m.TimeToCloseResolved.MedianInterval },
+	"time_to_close_resolved_p90":      func(m *Metrics) *Interval { return m.TimeToCloseResolved.P90Interval },
+	"time_to_close_handed_off_median": func(m *Metrics) *Interval { return m.TimeToCloseHandedOff.MedianInterval },
+	"time_to_close_handed_off_p90":    func(m *Metrics) *Interval { return m.TimeToCloseHandedOff.P90Interval },
+	"csat_rate":                       func(m *Metrics) *Interval { return m.CSAT.RateInterval },
+	"csat_resolved_rate":              func(m *Metrics) *Interval { return m.CSAT.Resolved.RateInterval },
+	"csat_handed_off_rate":            func(m *Metrics) *Interval { return m.CSAT.HandedOff.RateInterval },
+	"csat_unresolved_rate":            func(m *Metrics) *Interval { return m.CSAT.Unresolved.RateInterval },
+	"csat_not_handled_rate":           func(m *Metrics) *Interval { return m.CSAT.NotHandled.RateInterval },
+}
+
+// withIntervals puts the bounds of each interval after its column.
+func withIntervals(cols []column) []column {
+	var out []column
+	for _, c := range cols {
+		out = append(out, c)
+		if f := intervals[c.name]; f != nil {
+			bound := func(high bool) func(m *Metrics) *float64 {
+				return func(m *Metrics) *float64 {
+					i := f(m)
+					switch {
+					case i == nil:
+						return nil
+					case high:
+						return &i.High
+					}
+					return &i.Low
+				}
+			}
+			out = append(out, column{c.name + "_low", number(bound(false))}, column{c.name + "_high", number(bound(true))})
+		}
+	}
+	return out
+}
+
 func init() {
 	chartColumns["csat"] = slices.Concat(
 		csatColumns("csat", func(m *Metrics) *CSATScore { return &m.CSAT.CSATScore }, true),
@@ -143,6 +191,9 @@ func init() {
 		csatColumns("csat_unresolved", func(m *Metrics) *CSATScore { return &m.CSAT.Unresolved }, false),
 		csatColumns("csat_not_handled", func(m *Metrics) *CSATScore { return &m.CSAT.NotHandled }, false),
 	)
+	for id, cols := range chartColumns {
+		chartColumns[id] = withIntervals(cols)
+	}
 	// "channels" and "all" carry every column of the others, once, but
 	// for the handoff reasons, whose columns depend on the data; the
 	// unresolved reasons are named apart from other counts there.
@@ -166,7 +217,9 @@ func init() {
 		column{"unresolved_human_requested", count(func(m *Metrics) int64 { return m.UnresolvedByReason["human_requested"] })},
 		column{"unresolved_negative_feedback", count(func(m *Metrics) int64 { return m.UnresolvedByReason["negative_feedback"] })},
 		column{"unresolved_last_action_failed", count(func(m *Metrics) int64 { return m.UnresolvedByReason["last_action_failed"] })},
-		column{"reopen_rate", number(func(m *Metrics) *float64 { return m.ReopenRate })},
+	)
+	all = append(all, withIntervals([]column{{"reopen_rate", number(func(m *Metrics) *float64 { return m.ReopenRate })}})...)
+	all = append(all,
 		column{"new_gap_questions", count(func(m *Metrics) int64 { return m.GapSignals })},
 	)
 	chartColumns["all"] = all

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/text/language"
+
+	"github.com/parleyhq/parley/internal/report"
 )
 
 // Lang is a language the pages speak.
@@ -399,6 +401,16 @@ var messages = map[string][2]string{
 	"impact.mean":                               {"mean %s", "平均 %s"},
 	"impact.provisional":                        {"provisional · %s pending", "暫定 · %s 則待判定"},
 	"impact.too_few":                            {"Too few conversations to call a change (fewer than %d in one of the weeks).", "對話太少，不判斷升降（其中一週少於 %d 則）。"},
+	"impact.not_significant.two_proportion":     {"Not a significant change: a two-proportion test at 95%% cannot tell it from chance (p = %s).", "變化不顯著：95%% 的雙比例檢定無法與隨機波動區分（p = %s）。"},
+	"impact.not_significant.poisson":            {"Not a significant change: a test of the two weeks' counts at 95%% cannot tell it from chance (p = %s).", "變化不顯著：以 95%% 檢定兩週的件數，無法與隨機波動區分（p = %s）。"},
+	"impact.not_significant.median":             {"Not a significant change: a median test at 95%% cannot tell it from chance (p = %s).", "變化不顯著：95%% 的中位數檢定無法與隨機波動區分（p = %s）。"},
+	"impact.significant":                        {"Significant at 95%% (p = %s).", "在 95%% 水準下顯著（p = %s）。"},
+	"ci.title":                                  {"95%% interval: %s", "95%% 信賴區間：%s"},
+	"ci.range":                                  {"%s – %s", "%s – %s"},
+	"chart.note.ci":                             {"95%% interval %s", "95%% 信賴區間 %s"},
+	"chart.note.ci_median":                      {"median's 95%% interval %s", "中位數 95%% 信賴區間 %s"},
+	"chart.note.ci_csat":                        {"CSAT 95%% interval %s", "CSAT 95%% 信賴區間 %s"},
+	"totals.interval":                           {"95% interval", "95% 信賴區間"},
 	"impact.too_pending":                        {"Still provisional: its pending conversations could reverse this change, so it is not called up or down yet.", "仍為暫定：待判定的對話可能使這項變化反轉，因此暫不判斷升降。"},
 	"impact.range":                              {"%s – %s", "%s – %s"},
 	"impact.within_accuracy":                    {"within 1%", "差距在 1% 以內"},
@@ -406,7 +418,7 @@ var messages = map[string][2]string{
 	"impact.at_least":                           {"at least %s", "至少 %s"},
 	"impact.so_far":                             {"This week so far:", "本週至今："},
 	"impact.so_far_pending":                     {"%s · %s pending", "%s · %s 則待判定"},
-	"impact.rule":                               {"The cards compare the last complete week with the week before: outcomes are decided up to the evaluation window after the last agent reply, so the days of a week in progress (from %s) are mostly still pending. A change is shown as up or down only when both weeks rest on at least %d conversations (decided, closed or rated) and no outcome of the conversations still pending could reverse it.", "卡片比較上一個完整週與其前一週：結果要在 AI 最後一則回覆後經過評估時窗才判定，進行中的一週（自 %s 起）大多仍待判定。只有兩週都至少有 %d 則對話（已判定、已結案或已評價），且待判定對話的任何結果都不會使變化反轉時，才標示上升或下降。"},
+	"impact.rule":                               {"The cards compare the last complete week with the week before: outcomes are decided up to the evaluation window after the last agent reply, so the days of a week in progress (from %s) are mostly still pending. A change is shown as up or down only when both weeks rest on at least %d conversations (decided, closed or rated) no outcome of the conversations still pending could reverse it, and a test at 95%% finds it significant (hover over a value for its 95%% interval).", "卡片比較上一個完整週與其前一週：結果要在 AI 最後一則回覆後經過評估時窗才判定，進行中的一週（自 %s 起）大多仍待判定。只有兩週都至少有 %d 則對話（已判定、已結案或已評價），待判定對話的任何結果都不會使變化反轉，且 95%% 的檢定判定為顯著時，才標示上升或下降（將游標移到數值上可看 95%% 信賴區間）。"},
 	"recompute.badge":                           {"recomputing", "重新計算中"},
 	"recompute.note":                            {"Recomputing with the new settings — %s of %s conversations. Until it is done these are the previous numbers; the page switches to the new ones at once when they are complete.", "正在以新設定重新計算 — 已完成 %s / %s 則對話。完成之前顯示的是先前的數字；新數字完整後頁面會立即切換。"},
 	"recompute.settings":                        {"New settings: %s.", "新設定：%s。"},
@@ -713,6 +725,22 @@ func (l Lang) Percent(v *float64) string {
 		return "–"
 	}
 	return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
+}
+
+// RateInterval is a rate's 95 % interval, "48.7% – 97.4%"; "" without one.
+func (l Lang) RateInterval(i *report.Interval) string {
+	if i == nil {
+		return ""
+	}
+	return l.T("ci.range", l.Percent(&i.Low), l.Percent(&i.High))
+}
+
+// DurationInterval is a duration's 95 % interval; "" without one.
+func (l Lang) DurationInterval(i *report.Interval) string {
+	if i == nil {
+		return ""
+	}
+	return l.T("ci.range", l.Duration(&i.Low), l.Duration(&i.High))
 }
 
 // Rating formats a mean rating out of 5 with one decimal; nil is a dash.

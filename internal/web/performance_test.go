@@ -87,6 +87,28 @@ func TestPerformanceOnATuesday(t *testing.T) {
 		if c.Change.Uncalled == report.TooPending && !strings.Contains(html, "not known yet") {
 			t.Errorf("%s card: a change pending could reverse is shown:\n%s", c.Metric, html)
 		}
+		// A change the test cannot tell from chance says so, with its p.
+		if c.Change.Uncalled == report.NotSignificant && (!strings.Contains(html, "Not a significant change") || !strings.Contains(html, "p = ")) {
+			t.Errorf("%s card: a change that is not significant does not say so:\n%s", c.Metric, html)
+		}
+		// The interval of a rate or a median is on its value's hover.
+		if c.Week.Interval != nil && !strings.Contains(html, `title="95% interval: `) {
+			t.Errorf("%s card: the interval %+v is not on the value:\n%s", c.Metric, c.Week.Interval, html)
+		}
+	}
+	// The totals table has a column of intervals, and the rate's tooltips
+	// and CSV carry them.
+	totals := body[strings.Index(body, `id="totals-title"`):strings.Index(body, `id="charts-title"`)]
+	if i := r.Totals.ResolutionRateInterval; i == nil || !strings.Contains(totals, "95% interval") ||
+		!strings.Contains(totals, fmt.Sprintf("%.1f%% – %.1f%%", i.Low*100, i.High*100)) {
+		t.Errorf("the totals do not show the resolution rate's interval %+v:\n%.2000s", i, totals)
+	}
+	if !strings.Contains(figure(t, body, "resolution_rate"), "95% interval ") {
+		t.Error("the resolution rate's tooltips lack the interval")
+	}
+	_, _, csv := get(t, srv.URL+"/api/v1/reports/performance?from="+r.From+"&to="+r.To+"&format=csv&chart=resolution_rate")
+	if header, _, _ := strings.Cut(csv, "\n"); !strings.Contains(header, "resolution_rate,resolution_rate_low,resolution_rate_high") {
+		t.Errorf("the resolution rate's CSV header is %q, want its bounds after it", header)
 	}
 	for _, chart := range []string{"resolution_rate", "handoff_rate"} {
 		fig := figure(t, body, chart)

@@ -23,9 +23,11 @@ type card struct {
 	// Range when only its range is known.
 	Provisional string
 	Range       bool
+	// Interval is the 95 % interval of the value, shown on hover.
+	Interval string
 	// Trend is "up", "down" or "" and Good says whether that is welcome,
 	// for colour only: the text carries the meaning. A change resting on
-	// too few conversations has no trend (report.Called).
+	// too few conversations, or not significant, has no trend (report.Call).
 	Trend string
 	Good  bool
 	Link  string
@@ -115,6 +117,14 @@ func changeText(l Lang, card report.Card) string {
 	return text
 }
 
+// pValue writes a p-value to two significant digits, "< 0.001" below that.
+func pValue(p float64) string {
+	if p < 0.001 {
+		return "< 0.001"
+	}
+	return strconv.FormatFloat(p, 'g', 2, 64)
+}
+
 func signed(v float64) string {
 	s := strconv.FormatFloat(math.Abs(v), 'f', 1, 64)
 	switch {
@@ -177,6 +187,21 @@ func impactCards(l Lang, r *report.Report) []card {
 			k.Note = l.T("impact.too_few", report.MinBasis)
 		case report.TooPending:
 			k.Note = l.T("impact.too_pending")
+		case report.NotSignificant:
+			if p := c.Change.PValue; p != nil {
+				k.Note = l.T("impact.not_significant."+c.Week.Test, pValue(*p))
+			}
+		case "":
+			if p := c.Change.PValue; p != nil && c.Change.Direction != "" {
+				k.Note = l.T("impact.significant", pValue(*p))
+			}
+		}
+		if i := c.Week.Interval; i != nil {
+			text := l.RateInterval(i)
+			if c.Metric == "time_to_close" {
+				text = l.DurationInterval(i)
+			}
+			k.Interval = l.T("ci.title", text)
 		}
 		k.Range = c.Change.Points && c.Week.Unsettled()
 		if c.Week.Provisional() {
@@ -268,11 +293,21 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 	base := func(title string) plot.Chart {
 		return plot.Chart{Title: l.T(title), Labels: labels, Provisional: provisional}
 	}
-	rateChart := func(title, key, class string, f func(m *report.Metrics) *float64, basis func(m *report.Metrics) int64, note string) plot.Chart {
+	// withInterval adds each bucket's 95 % interval to its note.
+	withInterval := func(notes []string, key string, interval func(m *report.Metrics) *report.Interval, format func(*report.Interval) string) []string {
+		for i := range r.Series {
+			if text := format(interval(&r.Series[i].Metrics)); text != "" {
+				notes[i] += " · " + l.T(key, text)
+			}
+		}
+		return notes
+	}
+	rateChart := func(title, key, class string, f func(m *report.Metrics) *float64, interval func(m *report.Metrics) *report.Interval,
+		basis func(m *report.Metrics) int64, note string) plot.Chart {
 		c := base(title)
 		c.Kind, c.Max, c.Format = plot.Lines, 100, pct
 		c.Series = []plot.Series{series(key, class, rates(f, basis, note == "chart.note.decided", 100))}
-		c.Notes = notes(note, basis)
+		c.Notes = withInterval(notes(note, basis), "chart.note.ci", interval, l.RateInterval)
 		return c
 	}
 
@@ -303,10 +338,12 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 	}
 
 	handleRate := rateChart("chart.handle_rate", "series.handle_rate", "s-handled",
-		func(m *report.Metrics) *float64 { return m.HandleRate }, conversations, "chart.note.conversations")
+		func(m *report.Metrics) *float64 { return m.HandleRate }, func(m *report.Metrics) *report.Interval { return m.HandleRateInterval },
+		conversations, "chart.note.conversations")
 	handleRate.Links = links("outcome", "handled")
 	resolutionRate := rateChart("chart.resolution_rate", "series.resolution_rate", "s-resolved",
-		func(m *report.Metrics) *float64 { return m.ResolutionRate }, decided, "chart.note.decided")
+		func(m *report.Metrics) *float64 { return m.ResolutionRate }, func(m *report.Metrics) *report.Interval { return m.ResolutionRateInterval },
+		decided, "chart.note.decided")
 	resolutionRate.Links = links("outcome", "resolved")
 
 	resolved := base("chart.resolved")
@@ -329,7 +366,8 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 	handoffReasons.Links = links("outcome", "handed_off")
 
 	handoffRate := rateChart("chart.handoff_rate", "series.handoff_rate", "s-handed-off",
-		func(m *report.Metrics) *float64 { return m.HandoffRate }, decided, "chart.note.decided")
+		func(m *report.Metrics) *float64 { return m.HandoffRate }, func(m *report.Metrics) *report.Interval { return m.HandoffRateInterval },
+		decided, "chart.note.decided")
 	handoffRate.Links = links("outcome", "handed_off")
 
 	// Unresolved reasons overlap (a conversation can fail several
@@ -355,7 +393,9 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 		series("series.p90", "s-p90", rates(func(m *report.Metrics) *float64 { return m.TimeToCloseP90 }, closed, false, 1)),
 		series("series.mean", "s-mean", rates(func(m *report.Metrics) *float64 { return m.TimeToCloseMean }, closed, false, 1)),
 	})
-	ttc.Notes = notes("chart.note.closed", closed)
+	// The interval in a tooltip is the median's.
+	ttc.Notes = withInterval(notes("chart.note.closed", closed), "chart.note.ci_median",
+		func(m *report.Metrics) *report.Interval { return m.TimeToCloseMedianInterval }, l.DurationInterval)
 	resolvedClosed := func(m *report.Metrics) int64 { return m.TimeToCloseResolved.Closed }
 	handedOffClosed := func(m *report.Metrics) int64 { return m.TimeToCloseHandedOff.Closed }
 	ttcByOutcome := durationChart(base("chart.time_to_close_by_outcome"), dur, []plot.Series{
@@ -381,7 +421,8 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 		csatLine("series.handed_off", "s-handed-off", func(m *report.Metrics) *report.CSATScore { return &m.CSAT.HandedOff }),
 		csatLine("series.unresolved", "s-unresolved", func(m *report.Metrics) *report.CSATScore { return &m.CSAT.Unresolved }),
 	}
-	satisfaction.Notes = notes("chart.note.rated", func(m *report.Metrics) int64 { return m.CSAT.Rated })
+	satisfaction.Notes = withInterval(notes("chart.note.rated", func(m *report.Metrics) int64 { return m.CSAT.Rated }), "chart.note.ci_csat",
+		func(m *report.Metrics) *report.Interval { return m.CSAT.RateInterval }, l.RateInterval)
 
 	out := []chartView{}
 	for _, c := range []struct {
@@ -475,6 +516,8 @@ func cell(l Lang, column, value string) string {
 		return "–"
 	}
 	v, err := strconv.ParseFloat(value, 64)
+	// The bounds of an interval are formatted as what they bound.
+	column = strings.TrimSuffix(strings.TrimSuffix(column, "_low"), "_high")
 	switch {
 	case err != nil:
 		if column == "from" || column == "to" {
