@@ -88,7 +88,7 @@ func TestPerformanceOnATuesday(t *testing.T) {
 			t.Errorf("%s card: a change pending could reverse is shown:\n%s", c.Metric, html)
 		}
 		// A change the test cannot tell from chance says so, with its p.
-		if c.Change.Uncalled == report.NotSignificant && (!strings.Contains(html, "Not a significant change") || !strings.Contains(html, "p = ")) {
+		if c.Change.Uncalled == report.NotSignificant && (!strings.Contains(html, "not significant · p = ") || !strings.Contains(html, "z = ")) {
 			t.Errorf("%s card: a change that is not significant does not say so:\n%s", c.Metric, html)
 		}
 		// The interval of a rate or a median is on its value's hover.

@@ -23,8 +23,9 @@ type card struct {
 	// Range when only its range is known.
 	Provisional string
 	Range       bool
-	// Interval is the 95 % interval of the value, shown on hover.
-	Interval string
+	// Interval is the 95 % interval of the value, and Test the change's
+	// test with its z and p, both shown on hover.
+	Interval, Test string
 	// Trend is "up", "down" or "" and Good says whether that is welcome,
 	// for colour only: the text carries the meaning. A change resting on
 	// too few conversations, or not significant, has no trend (report.Call).
@@ -189,12 +190,15 @@ func impactCards(l Lang, r *report.Report) []card {
 			k.Note = l.T("impact.too_pending")
 		case report.NotSignificant:
 			if p := c.Change.PValue; p != nil {
-				k.Note = l.T("impact.not_significant."+c.Week.Test, pValue(*p))
+				k.Note = l.T("impact.not_significant", pValue(*p))
 			}
 		case "":
 			if p := c.Change.PValue; p != nil && c.Change.Direction != "" {
 				k.Note = l.T("impact.significant", pValue(*p))
 			}
+		}
+		if z, p := c.Change.Z, c.Change.PValue; z != nil && p != nil {
+			k.Test = l.T("impact.test."+c.Week.Test, strconv.FormatFloat(*z, 'f', 2, 64), pValue(*p))
 		}
 		if i := c.Week.Interval; i != nil {
 			text := l.RateInterval(i)
