@@ -110,21 +110,32 @@ func printReport(w io.Writer, r *report.Report) error {
 	line := func(name string, cur, prev string) { fmt.Fprintf(tw, "%s\t%s\t%s\t\n", name, cur, prev) }
 	n := func(v int64) string { return strconv.FormatInt(v, 10) }
 	c, p := &r.Totals, &r.Previous
+	// rate is a rate of this period with its 95 % interval.
+	rate := func(v *float64, i *report.Interval) string {
+		if i == nil {
+			return percent(v)
+		}
+		return percent(v) + " [" + percent(&i.Low) + " – " + percent(&i.High) + "]"
+	}
 	line("conversations", n(c.Conversations), n(p.Conversations))
 	line("handled", n(c.Handled), n(p.Handled))
-	line("handle rate", percent(c.HandleRate), percent(p.HandleRate))
+	line("handle rate", rate(c.HandleRate, c.HandleRateInterval), percent(p.HandleRate))
 	line("resolved", n(c.Resolved), n(p.Resolved))
 	line("  confirmed / assumed", n(c.Confirmed)+" / "+n(c.Assumed), n(p.Confirmed)+" / "+n(p.Assumed))
-	line("resolution rate", percent(c.ResolutionRate), percent(p.ResolutionRate))
-	line("deflection rate", percent(c.DeflectionRate), percent(p.DeflectionRate))
+	line("resolution rate", rate(c.ResolutionRate, c.ResolutionRateInterval), percent(p.ResolutionRate))
+	line("deflection rate", rate(c.DeflectionRate, c.DeflectionRateInterval), percent(p.DeflectionRate))
 	line("human handoffs", n(c.HandedOff), n(p.HandedOff))
-	line("handoff rate", percent(c.HandoffRate), percent(p.HandoffRate))
+	line("handoff rate", rate(c.HandoffRate, c.HandoffRateInterval), percent(p.HandoffRate))
 	line("unresolved", n(c.Unresolved), n(p.Unresolved))
 	line("pending", n(c.Pending), n(p.Pending))
-	line("automation rate", percent(c.AutomationRate), percent(p.AutomationRate))
-	line("reopen rate", percent(c.ReopenRate), percent(p.ReopenRate))
-	line("helpful", percent(c.HelpfulRate), percent(p.HelpfulRate))
-	line("time to close, median", duration(c.TimeToCloseMedian), duration(p.TimeToCloseMedian))
+	line("automation rate", rate(c.AutomationRate, c.AutomationRateInterval), percent(p.AutomationRate))
+	line("reopen rate", rate(c.ReopenRate, c.ReopenRateInterval), percent(p.ReopenRate))
+	line("helpful", rate(c.HelpfulRate, c.HelpfulRateInterval), percent(p.HelpfulRate))
+	median := duration(c.TimeToCloseMedian)
+	if i := c.TimeToCloseMedianInterval; i != nil {
+		median += " [" + duration(&i.Low) + " – " + duration(&i.High) + "]"
+	}
+	line("time to close, median", median, duration(p.TimeToCloseMedian))
 	line("  p90", duration(c.TimeToCloseP90), duration(p.TimeToCloseP90))
 	line("  mean", duration(c.TimeToCloseMean), duration(p.TimeToCloseMean))
 	line("  median, resolved", duration(c.TimeToCloseResolved.Median), duration(p.TimeToCloseResolved.Median))
@@ -145,6 +156,7 @@ func printReport(w io.Writer, r *report.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprintln(w, "In brackets: the 95% interval (Wilson score for rates, order statistics for the median).")
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "from\thandled\tresolved\tunresolved\thandoffs\tpending\tresolution\thelpful\tTTC median\t\n")

@@ -261,7 +261,8 @@ func csatOf(cells map[string]int64) CSAT {
 		}
 	}
 	for _, g := range []*CSATScore{&c.CSATScore, &c.Resolved, &c.HandedOff, &c.Unresolved, &c.NotHandled} {
-		g.Rate, g.Mean, g.RateInterval = ratio(g.Satisfied, g.Rated), ratio(sums[g], g.Rated), Wilson(g.Satisfied, g.Rated)
+		g.Rate, g.RateInterval = rate(g.Satisfied, g.Rated)
+		g.Mean = ratio(sums[g], g.Rated)
 	}
 	return c
 }
@@ -328,6 +329,9 @@ func (s *sums) add(c *parley.Rollup, counted bool, sk *parley.DurationSketch) {
 	}
 }
 
+// rate is x of n with its 95 % interval; both nil when n is zero.
+func rate(x, n int64) (*float64, *Interval) { return ratio(x, n), Wilson(x, n) }
+
 func ratio(num, den int64) *float64 {
 	if den == 0 {
 		return nil
@@ -371,21 +375,14 @@ func (s *sums) metrics() Metrics {
 	m.Assumed = m.Resolved - m.Confirmed
 	m.Decided = m.HandedOff + m.Resolved + m.Unresolved
 	m.Deflected = m.Resolved + m.Unresolved
-	m.HandleRate = ratio(s.counted[parley.MetricHandled], m.Conversations)
-	m.AutomationRate = ratio(s.counted[parley.MetricResolved], m.Conversations)
-	m.ResolutionRate = ratio(m.Resolved, m.Decided)
-	m.DeflectionRate = ratio(m.Deflected, m.Decided)
-	m.HandoffRate = ratio(m.HandedOff, m.Decided)
-	m.ReopenRate = ratio(m.Reopened, m.Resolved)
+	m.HandleRate, m.HandleRateInterval = rate(s.counted[parley.MetricHandled], m.Conversations)
+	m.AutomationRate, m.AutomationRateInterval = rate(s.counted[parley.MetricResolved], m.Conversations)
+	m.ResolutionRate, m.ResolutionRateInterval = rate(m.Resolved, m.Decided)
+	m.DeflectionRate, m.DeflectionRateInterval = rate(m.Deflected, m.Decided)
+	m.HandoffRate, m.HandoffRateInterval = rate(m.HandedOff, m.Decided)
+	m.ReopenRate, m.ReopenRateInterval = rate(m.Reopened, m.Resolved)
 	m.Rated = m.FeedbackPositive + m.FeedbackNegative
-	m.HelpfulRate = ratio(m.FeedbackPositive, m.Rated)
-	m.HandleRateInterval = Wilson(s.counted[parley.MetricHandled], m.Conversations)
-	m.AutomationRateInterval = Wilson(s.counted[parley.MetricResolved], m.Conversations)
-	m.ResolutionRateInterval = Wilson(m.Resolved, m.Decided)
-	m.DeflectionRateInterval = Wilson(m.Deflected, m.Decided)
-	m.HandoffRateInterval = Wilson(m.HandedOff, m.Decided)
-	m.ReopenRateInterval = Wilson(m.Reopened, m.Resolved)
-	m.HelpfulRateInterval = Wilson(m.FeedbackPositive, m.Rated)
+	m.HelpfulRate, m.HelpfulRateInterval = rate(m.FeedbackPositive, m.Rated)
 	all := &parley.DurationSketch{}
 	for _, sk := range s.closed {
 		all.Merge(sk)
