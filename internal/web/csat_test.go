@@ -45,7 +45,7 @@ func TestCSATOnPages(t *testing.T) {
 		}
 	}
 	code, _, csv := get(t, srv.URL+"/api/v1/reports/performance?range=last_4_weeks&format=csv&chart=csat")
-	if code != http.StatusOK || !strings.HasPrefix(csv, "from,to,provisional,csat_rated,csat_satisfied,csat_rate,csat_mean,") {
+	if code != http.StatusOK || !strings.HasPrefix(csv, "from,to,provisional,csat_rated,csat_satisfied,csat_rate,csat_rate_low,csat_rate_high,csat_mean,") {
 		t.Errorf("csat CSV: %d %.200s", code, csv)
 	}
 
