@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/parleyhq/parley"
 )
@@ -157,6 +158,20 @@ var intervals = map[string]func(m *Metrics) *Interval{
 	"csat_handed_off_rate":            func(m *Metrics) *Interval { return m.CSAT.HandedOff.RateInterval },
 	"csat_unresolved_rate":            func(m *Metrics) *Interval { return m.CSAT.Unresolved.RateInterval },
 	"csat_not_handled_rate":           func(m *Metrics) *Interval { return m.CSAT.NotHandled.RateInterval },
+}
+
+// Bound reports whether a table column is the low or high bound of the
+// 95 % interval of another, and which.
+func Bound(column string) (of string, high, ok bool) {
+	for _, b := range []struct {
+		suffix string
+		high   bool
+	}{{"_low", false}, {"_high", true}} {
+		if of, found := strings.CutSuffix(column, b.suffix); found && intervals[of] != nil {
+			return of, b.high, true
+		}
+	}
+	return "", false, false
 }
 
 // withIntervals puts the bounds of each interval after its column.

@@ -411,6 +411,8 @@ var messages = map[string][2]string{
 	"chart.note.ci":                             {"95%% interval %s", "95%% 信賴區間 %s"},
 	"chart.note.ci_median":                      {"median's 95%% interval %s", "中位數 95%% 信賴區間 %s"},
 	"chart.note.ci_csat":                        {"CSAT 95%% interval %s", "CSAT 95%% 信賴區間 %s"},
+	"column.bound_low":                          {"%s, 95%% low", "%s，95%% 下限"},
+	"column.bound_high":                         {"%s, 95%% high", "%s，95%% 上限"},
 	"totals.interval":                           {"95% interval", "95% 信賴區間"},
 	"impact.too_pending":                        {"pending conversations could still reverse it", "待判定的對話仍可能使它反轉"},
 	"impact.range":                              {"%s – %s", "%s – %s"},

@@ -521,7 +521,9 @@ func cell(l Lang, column, value string) string {
 	}
 	v, err := strconv.ParseFloat(value, 64)
 	// The bounds of an interval are formatted as what they bound.
-	column = strings.TrimSuffix(strings.TrimSuffix(column, "_low"), "_high")
+	if of, _, ok := report.Bound(column); ok {
+		column = of
+	}
 	switch {
 	case err != nil:
 		if column == "from" || column == "to" {

@@ -106,6 +106,12 @@ func (l Lang) Hours(d time.Duration) string {
 // of the reason charts) in words; a CSAT group and measure; else, a
 // caller's handoff reason, as it is.
 func (l Lang) Column(name string) string {
+	if of, high, ok := report.Bound(name); ok {
+		if high {
+			return l.T("column.bound_high", l.Column(of))
+		}
+		return l.T("column.bound_low", l.Column(of))
+	}
 	if _, ok := messages["column."+name]; ok {
 		return l.T("column." + name)
 	}
