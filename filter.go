@@ -35,6 +35,9 @@ type ConversationFilter struct {
 	// Reopened selects reopened conversations only. Its opposite is not
 	// offered: false means every conversation.
 	Reopened bool
+	// Source and Action select the conversations whose agent replies cited
+	// the source with this id, or performed the action with this name.
+	Source, Action string
 }
 
 // OutcomeSet names a set of outcomes the conversation filter accepts: an
@@ -125,6 +128,8 @@ var ConversationFilterParams = []FilterParam{
 	{"to", "last local start date, YYYY-MM-DD"},
 	{"test", fmt.Sprintf("test traffic: %s (the default), %s or %s", TestExclude, TestInclude, TestOnly)},
 	{"reopened", `"true": only reopened conversations`},
+	{"source", "only conversations whose agent replies cited the source with this id"},
+	{"action", "only conversations whose agent replies performed the action with this name"},
 }
 
 func join[T ~string](vs []T) string {
@@ -189,6 +194,12 @@ func ParseConversationFilter(q url.Values) (ConversationFilter, error) {
 	default:
 		problems = append(problems, FieldProblem("reopened", `must be "true" (only reopened conversations), or left out`))
 	}
+	f.Source, f.Action = q.Get("source"), q.Get("action")
+	for _, p := range []struct{ field, v string }{{"source", f.Source}, {"action", f.Action}} {
+		if prob, ok := CheckStorable(p.field, p.v); !ok {
+			problems = append(problems, prob)
+		}
+	}
 	if len(problems) > 0 {
 		SortProblems(problems)
 		return f, InvalidInput(problems)
@@ -221,6 +232,8 @@ func (f ConversationFilter) Query() url.Values {
 	if f.Reopened {
 		q.Set("reopened", "true")
 	}
+	set("source", f.Source)
+	set("action", f.Action)
 	return q
 }
 

@@ -115,7 +115,8 @@ func TestParseConversationFilter(t *testing.T) {
 // OpenAPI test knows what the API reads, are exactly what the parser reads.
 func TestConversationFilterParams(t *testing.T) {
 	sample := map[string]string{"outcome": "handled", "resolution": "assumed", "reason": "negative_feedback", "initiator": "rule",
-		"channel": "chat", "from": "2026-01-01", "to": "2026-01-31", "test": "only", "reopened": "true"}
+		"channel": "chat", "from": "2026-01-01", "to": "2026-01-31", "test": "only", "reopened": "true",
+		"source": "kb-1|pin", "action": "refund"}
 	for _, p := range parley.ConversationFilterParams {
 		v, ok := sample[p.Name]
 		if !ok {

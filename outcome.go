@@ -166,6 +166,9 @@ type Outcome struct {
 	// when there is none.
 	CSAT       *CSATFact   `json:"csat,omitempty"`
 	GapSignals []GapSignal `json:"gap_signals,omitempty"`
+	// Uses are the sources the agent's replies cited and the actions they
+	// performed, each once, sources first, in the order first used.
+	Uses []Use `json:"uses,omitempty"`
 
 	DefinitionVersion int `json:"definition_version"`
 }

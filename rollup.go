@@ -137,6 +137,7 @@ func (o *Outcome) Contributions(loc *time.Location) []Contribution {
 	for _, g := range o.GapSignals {
 		add(g.At.In(loc).Format(DayLayout), MetricGapSignals, "", 1)
 	}
+	o.useContributions(func(m Metric, key string, n int64) { add(startDay, m, key, n) })
 	return out
 }
 

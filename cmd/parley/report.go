@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,11 +28,14 @@ func (a *app) reportCmd() *ffcli.Command {
 		chans  = fs.String("channel", "", "only these channels, comma-separated")
 		format = fs.String("format", "text", "output format: text, json or csv")
 		chart  = fs.String("chart", "all", "with --format csv: the chart whose numbers to print ("+strings.Join(report.Charts, ", ")+")")
+		view   = fs.String("view", "", "sources or actions: what each cited source or performed action does for resolution, instead of the report")
+		sort   = fs.String("sort", "", "with --view: conversations (default), resolution_rate, handoff_rate, negative_rate, failure_rate or name")
+		order  = fs.String("order", "desc", "with --view: desc or asc")
 	)
 	now := a.nowFlag(fs)
 	return &ffcli.Command{
 		Name:       "report",
-		ShortUsage: "parley report [--range R | --from D --to D] [--granularity G] [--channel C] [--format text|json|csv]",
+		ShortUsage: "parley report [--range R | --from D --to D] [--granularity G] [--channel C] [--view sources|actions [--sort S]] [--format text|json|csv]",
 		ShortHelp:  "Print the performance report: the same numbers as the Performance page.",
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
@@ -58,6 +62,21 @@ func (a *app) reportCmd() *ffcli.Command {
 				if req.From, req.To, err = report.Preset(*preset).Range(t, ws.Settings); err != nil {
 					return err
 				}
+			}
+			if *view != "" {
+				kinds := map[string]parley.UseKind{"sources": parley.UseSource, "actions": parley.UseAction}
+				if _, ok := kinds[*view]; !ok {
+					return fmt.Errorf("%w: --view: want sources or actions, not %q", errUsage, *view)
+				}
+				if *order != "asc" && *order != "desc" {
+					return fmt.Errorf("%w: --order: want asc or desc, not %q", errUsage, *order)
+				}
+				u, err := report.UsageView(ctx, db, ws, report.UsageRequest{Kind: kinds[*view], From: req.From, To: req.To,
+					Channels: req.Channels, Sort: report.UsageSort(*sort), Asc: *order == "asc"})
+				if err != nil {
+					return err
+				}
+				return a.printUsage(u, *format)
 			}
 			r, err := report.Performance(ctx, db, ws, req, t)
 			if err != nil {
@@ -282,4 +301,53 @@ func duration(v *float64) string {
 		return fmt.Sprintf("%dm %ds", d/time.Minute, d%time.Minute/time.Second)
 	}
 	return fmt.Sprintf("%ds", d/time.Second)
+}
+
+// printUsage prints a sources or actions view: a table, its JSON, or its
+// CSV (the API's).
+func (a *app) printUsage(u *report.Usage, format string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(u)
+	case "csv":
+		cw := csv.NewWriter(a.stdout)
+		return cw.WriteAll(u.UsageCSV(parley.SafeCell))
+	}
+	rate := func(r *float64) string {
+		if r == nil {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f%%", 100**r)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	name := "SOURCE"
+	if u.Kind == parley.UseAction {
+		name = "ACTION"
+	}
+	fmt.Fprintf(tw, "%s\tCONVERSATIONS\tRESOLUTION\tHANDOFF\tNEGATIVE\t", name)
+	if u.Kind == parley.UseAction {
+		fmt.Fprint(tw, "FAILURE\t")
+	}
+	fmt.Fprintln(tw)
+	for _, r := range u.Rows {
+		label := r.Key
+		if r.Title != "" {
+			label += " " + r.Title
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t", label, r.Conversations, rate(r.ResolutionRate), rate(r.HandoffRate), rate(r.NegativeRate))
+		switch {
+		case u.Kind == parley.UseAction:
+			fmt.Fprintf(tw, "%s\t", rate(r.FailureRate))
+		case r.Review:
+			fmt.Fprint(tw, "review this content\t")
+		}
+		fmt.Fprintln(tw)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s to %s; rates of decided conversations (%d still pending)\n", u.From, u.To, u.Pending)
+	return nil
 }

@@ -61,3 +61,35 @@ func TestWebhookCommands(t *testing.T) {
 		t.Errorf("delete x: exit %d, want a usage error", r.code)
 	}
 }
+
+// TestReportViews prints the sources and actions views as the API gives
+// them: the same rows, and each source's conversations listed by
+// `parley conversations --source`.
+func TestReportViews(t *testing.T) {
+	dsn := evaluatedDB(t, 300, 10)
+	r := runParley(t, "", "report", "--db", dsn, "--view", "sources", "--format", "json", "--range", "last_4_weeks")
+	var u struct {
+		Rows []struct {
+			Key           string `json:"key"`
+			Conversations int64  `json:"conversations"`
+		} `json:"rows"`
+		From, To string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &u); err != nil || len(u.Rows) == 0 {
+		t.Fatalf("sources: exit %d: %v %s", r.code, err, r.stderr)
+	}
+	list := runParley(t, "", "conversations", "--db", dsn, "--source", u.Rows[0].Key, "--from", u.From, "--to", u.To, "--format", "json")
+	if n := int64(strings.Count(list.stdout, "\n")); list.code != 0 || n != u.Rows[0].Conversations {
+		t.Errorf("source %s: %d conversations in the view, %d listed (%s)", u.Rows[0].Key, u.Rows[0].Conversations, n, list.stderr)
+	}
+	text := runParley(t, "", "report", "--db", dsn, "--view", "actions", "--range", "last_4_weeks", "--sort", "failure_rate")
+	if text.code != 0 || !strings.Contains(text.stdout, "FAILURE") {
+		t.Errorf("actions: exit %d: %s %s", text.code, text.stdout, text.stderr)
+	}
+	if bad := runParley(t, "", "report", "--db", dsn, "--view", "pages"); bad.code != exitUsage {
+		t.Errorf("--view pages: exit %d", bad.code)
+	}
+	if bad := runParley(t, "", "report", "--db", dsn, "--view", "sources", "--sort", "size"); bad.code != exitFailure || !strings.Contains(bad.stderr, "sort") {
+		t.Errorf("--sort size: exit %d: %s", bad.code, bad.stderr)
+	}
+}

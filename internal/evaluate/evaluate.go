@@ -18,6 +18,7 @@
 package evaluate
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -44,6 +45,7 @@ func Outcome(events []parley.Event, s parley.Settings, now time.Time) parley.Out
 		}
 	}
 	o.Ratings = ratings(tl, replies)
+	o.Uses = uses(replies, o.Ratings)
 	o.CSAT = csat(tl)
 	o.GapSignals = gapSignals(tl)
 	if len(replies) == 0 {
@@ -210,6 +212,71 @@ func ratings(tl []*parley.Event, replies []*parley.Event) []parley.RatingFact {
 			out = append(out, parley.RatingFact{MessageID: r.ID, EventID: latest.ID, Rating: latest.Rating, At: latest.OccurredAt})
 		}
 	}
+	return out
+}
+
+// uses lists the sources the replies cited and the actions they performed,
+// each once (sources first, each kind in the order first used), with how
+// many replies used it, how many of those carry a rating and how many of
+// those are negative, and for actions how often each was performed and
+// failed. A source's title and URL are those of its last citation that
+// gave them.
+func uses(replies []*parley.Event, rated []parley.RatingFact) []parley.Use {
+	rating := make(map[string]parley.Rating, len(rated))
+	for _, r := range rated {
+		rating[r.MessageID] = r.Rating
+	}
+	var (
+		out []parley.Use
+		at  = map[parley.UseKind]map[string]int{parley.UseSource: {}, parley.UseAction: {}}
+	)
+	find := func(kind parley.UseKind, key string) int {
+		i, ok := at[kind][key]
+		if !ok {
+			i = len(out)
+			at[kind][key] = i
+			out = append(out, parley.Use{Kind: kind, Key: key})
+		}
+		return i
+	}
+	for _, r := range replies {
+		seen := map[int]bool{}
+		count := func(i int) {
+			if seen[i] {
+				return
+			}
+			seen[i] = true
+			out[i].Replies++
+			if rt, ok := rating[r.ID]; ok {
+				out[i].Rated++
+				if rt == parley.RatingNegative {
+					out[i].Negative++
+				}
+			}
+		}
+		for _, src := range r.Sources {
+			i := find(parley.UseSource, src.ID)
+			if src.Title != "" {
+				out[i].Title = src.Title
+			}
+			if src.URL != "" {
+				out[i].URL = src.URL
+			}
+			count(i)
+		}
+		for _, a := range r.Actions {
+			i := find(parley.UseAction, a.Name)
+			out[i].Calls++
+			if !a.Succeeded() {
+				out[i].Failed++
+			}
+			count(i)
+		}
+	}
+	// Sources first, then actions, each kind in the order first used.
+	slices.SortStableFunc(out, func(a, b parley.Use) int {
+		return cmp.Compare(slices.Index(parley.UseKinds, a.Kind), slices.Index(parley.UseKinds, b.Kind))
+	})
 	return out
 }
 

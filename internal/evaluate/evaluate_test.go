@@ -628,3 +628,50 @@ func TestNext(t *testing.T) {
 		})
 	}
 }
+
+// TestUses checks what a conversation's uses count, by hand: two replies
+// cite kb-1 (the second also kb-2, twice), one performs refund twice, once
+// failed; the first reply is rated negative, then positive (the latest
+// counts), the third negative.
+func TestUses(t *testing.T) {
+	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	ev := func(i int, e parley.Event) parley.Event {
+		e.ID, e.ConversationID, e.OccurredAt, e.Seq = fmt.Sprintf("e%d", i), "c", at.Add(time.Duration(i)*time.Minute), int64(i)
+		return e
+	}
+	reply := func(i int, srcs []parley.Source, acts []parley.Action) parley.Event {
+		return ev(i, parley.Event{Type: parley.EventMessage, Author: parley.AuthorCustomerAgent, Text: "x", Sources: srcs, Actions: acts})
+	}
+	events := []parley.Event{
+		ev(0, parley.Event{Type: parley.EventConversationStarted, Channel: "chat"}),
+		ev(1, parley.Event{Type: parley.EventMessage, Author: parley.AuthorVisitor, Text: "help"}),
+		reply(2, []parley.Source{{ID: "kb-1", Title: "Old title"}}, nil),
+		reply(3, []parley.Source{{ID: "kb-1", Title: "New title", URL: "https://help.example.com/1"}, {ID: "kb-2"}, {ID: "kb-2"}}, nil),
+		reply(4, nil, []parley.Action{{Name: "refund", Status: parley.ActionFailed}, {Name: "refund"}}),
+		ev(5, parley.Event{Type: parley.EventFeedback, MessageID: "e2", Rating: parley.RatingNegative}),
+		ev(6, parley.Event{Type: parley.EventFeedback, MessageID: "e2", Rating: parley.RatingPositive}),
+		ev(7, parley.Event{Type: parley.EventFeedback, MessageID: "e4", Rating: parley.RatingNegative}),
+	}
+	o := evaluate.Outcome(events, parley.DefaultSettings(), at.Add(30*24*time.Hour))
+	want := []parley.Use{
+		{Kind: parley.UseSource, Key: "kb-1", Title: "New title", URL: "https://help.example.com/1", Replies: 2, Rated: 1, Negative: 0},
+		{Kind: parley.UseSource, Key: "kb-2", Replies: 1},
+		{Kind: parley.UseAction, Key: "refund", Replies: 1, Rated: 1, Negative: 1, Calls: 2, Failed: 1},
+	}
+	if diff := cmp.Diff(want, o.Uses); diff != "" {
+		t.Errorf("uses (-want +got):\n%s", diff)
+	}
+	// The rollups count each once per conversation, by its start day.
+	got := map[string]int64{}
+	for _, c := range o.Contributions(time.UTC) {
+		if c.Metric == parley.MetricUse {
+			got[c.Key] += c.N
+		}
+	}
+	h := parley.UseHash(parley.UseAction, "refund")
+	for stat, n := range map[parley.UseStat]int64{parley.StatConversations: 1, parley.StatDecided: 1, parley.StatRated: 1, parley.StatNegative: 1, parley.StatCalls: 2, parley.StatFailed: 1} {
+		if k := parley.UseKey(parley.UseAction, h, stat); got[k] != n {
+			t.Errorf("%s = %d, want %d", k, got[k], n)
+		}
+	}
+}

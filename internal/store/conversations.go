@@ -175,6 +175,15 @@ func conversationWhere(workspaceID int64, f parley.ConversationFilter) ([]string
 	if f.Reopened {
 		add("reopened = ?", true)
 	}
+	for _, u := range []struct {
+		kind parley.UseKind
+		key  string
+	}{{parley.UseSource, f.Source}, {parley.UseAction, f.Action}} {
+		if u.key != "" {
+			add(`conversation_id IN (SELECT conversation_id FROM conversation_uses WHERE workspace_id = ? AND kind = ? AND hash = ?)`,
+				workspaceID, string(u.kind), parley.UseHash(u.kind, u.key))
+		}
+	}
 	return where, args
 }
 

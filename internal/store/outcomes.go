@@ -591,6 +591,9 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 	if err := ev.saveChannels(ctx, results); err != nil {
 		return err
 	}
+	if err := ev.saveUses(ctx, results); err != nil {
+		return err
+	}
 	if err := ev.saveGapSignals(ctx, signals, tests, recheck); err != nil {
 		return err
 	}

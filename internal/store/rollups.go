@@ -35,8 +35,7 @@ import (
 func (db *DB) Rollups(ctx context.Context, workspaceID int64, from, to string) (parley.RollupSet, error) {
 	var set parley.RollupSet
 	cells := `SELECT day || '|' || channel || '|' || metric || '|' || label || '|' || value || '|' || sketch AS line
-		FROM rollups WHERE workspace_id = ? AND generation = COALESCE(
-			(SELECT generation FROM rollup_versions WHERE workspace_id = ?), (SELECT generation FROM workspaces WHERE id = ?))`
+		FROM rollups WHERE workspace_id = ? AND generation = ` + completeGeneration
 	args := []any{"\n", workspaceID, workspaceID, workspaceID}
 	if from != "" {
 		cells += ` AND day >= ?`
@@ -76,6 +75,38 @@ func (db *DB) Rollups(ctx context.Context, workspaceID int64, from, to string) (
 		return set, fmt.Errorf("store: read rollups: %w", err)
 	}
 	return set, nil
+}
+
+// completeGeneration is the generation of workspace ? whose rollups
+// reports read, its last complete one; it takes the workspace id twice.
+const completeGeneration = `COALESCE((SELECT generation FROM rollup_versions WHERE workspace_id = ?),
+	(SELECT generation FROM workspaces WHERE id = ?))`
+
+// UsageRollups returns the cells that count the uses of sources and
+// actions (parley.MetricUse) of the generation Rollups reads, for local
+// dates from..to (inclusive; empty means unbounded), in its order.
+func (db *DB) UsageRollups(ctx context.Context, workspaceID int64, from, to string) ([]parley.Rollup, error) {
+	cells := `SELECT day || '|' || channel || '|' || metric || '|' || label || '|' || value || '|' AS line
+		FROM usage_rollups WHERE workspace_id = ? AND generation = ` + completeGeneration
+	args := []any{"\n", workspaceID, workspaceID, workspaceID}
+	if from != "" {
+		cells += ` AND day >= ?`
+		args = append(args, from)
+	}
+	if to != "" {
+		cells += ` AND day <= ?`
+		args = append(args, to)
+	}
+	var text sql.NullString
+	if err := db.reader(ctx).QueryRowContext(ctx, db.dialect.rebind(`SELECT string_agg(line, ?) FROM (`+cells+` ORDER BY day, channel, metric, label) cells`),
+		args...).Scan(&text); err != nil {
+		return nil, fmt.Errorf("store: read usage rollups: %w", err)
+	}
+	out, err := parseRollups(text.String)
+	if err != nil {
+		return nil, fmt.Errorf("store: read usage rollups: %w", err)
+	}
+	return out, nil
 }
 
 // parseRollups reads the lines Rollups asks for. Days, channels, metrics
@@ -152,12 +183,29 @@ func (a cell) compare(b cell) int {
 }
 
 // applyDelta adds the changes of an evaluation to the rollups of its
-// generation: counts to their cells, durations to their cells' sketches.
-// Cells are written in key order, counts first, so that concurrent
-// evaluations on PostgreSQL lock rollup rows in one order and cannot
-// deadlock; cells that fall to zero are deleted, so that the rollups after
-// any history of updates equal those of a rebuild.
+// generation: the uses of sources and actions (parley.MetricUse) to
+// usage_rollups, the report's counts and sketches to rollups.
 func (ev *Evaluation) applyDelta(ctx context.Context, counts map[cell]int64, sketches map[cell]*parley.DurationSketch) error {
+	report, usage := make(map[cell]int64, len(counts)), map[cell]int64{}
+	for c, n := range counts {
+		if c.metric == parley.MetricUse {
+			usage[c] = n
+		} else {
+			report[c] = n
+		}
+	}
+	if err := ev.applyReportDelta(ctx, report, sketches); err != nil {
+		return err
+	}
+	return ev.applyUsageDelta(ctx, usage)
+}
+
+// applyReportDelta adds counts to their cells and durations to their
+// cells' sketches. Cells are written in key order, counts first, so that
+// concurrent evaluations on PostgreSQL lock rollup rows in one order and
+// cannot deadlock; cells that fall to zero are deleted, so that the
+// rollups after any history of updates equal those of a rebuild.
+func (ev *Evaluation) applyReportDelta(ctx context.Context, counts map[cell]int64, sketches map[cell]*parley.DurationSketch) error {
 	cells := make([]cell, 0, len(counts))
 	emptied := map[string]bool{}
 	for c, n := range counts {
@@ -195,6 +243,50 @@ func (ev *Evaluation) applyDelta(ctx context.Context, counts map[cell]int64, ske
 	if _, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(
 		`DELETE FROM rollups WHERE workspace_id = ? AND generation = ? AND day IN (`+list(len(days))+`) AND value = 0`), args...); err != nil {
 		return fmt.Errorf("store: prune rollups: %w", err)
+	}
+	return nil
+}
+
+// applyUsageDelta adds counts to the cells of usage_rollups, in key order
+// as applyReportDelta writes rollups; cells that fall to zero are deleted.
+func (ev *Evaluation) applyUsageDelta(ctx context.Context, counts map[cell]int64) error {
+	cells := make([]cell, 0, len(counts))
+	emptied := map[string]bool{}
+	for c, n := range counts {
+		if n != 0 {
+			cells = append(cells, c)
+		}
+		if n < 0 {
+			emptied[c.day] = true
+		}
+	}
+	if len(cells) == 0 {
+		return nil
+	}
+	slices.SortFunc(cells, cell.compare)
+	ev.rollupsChanged = true
+	args := make([]any, 0, saveChunk*7)
+	for start := 0; start < len(cells); start += saveChunk {
+		chunk := cells[start:min(start+saveChunk, len(cells))]
+		args = args[:0]
+		for _, c := range chunk {
+			args = append(args, ev.workspaceID, ev.generation, c.day, c.channel, string(c.metric), c.label, counts[c])
+		}
+		if _, err := ev.db.execTx(ctx, ev.tx, addUsageSQL(len(chunk)), args...); err != nil {
+			return fmt.Errorf("store: update usage rollups: %w", err)
+		}
+	}
+	if len(emptied) == 0 {
+		return nil
+	}
+	days := slices.Sorted(maps.Keys(emptied))
+	args = append(args[:0], ev.workspaceID, ev.generation)
+	for _, day := range days {
+		args = append(args, day)
+	}
+	if _, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(
+		`DELETE FROM usage_rollups WHERE workspace_id = ? AND generation = ? AND day IN (`+list(len(days))+`) AND value = 0`), args...); err != nil {
+		return fmt.Errorf("store: prune usage rollups: %w", err)
 	}
 	return nil
 }
@@ -382,8 +474,16 @@ func switchGeneration(ctx context.Context, tx *sql.Tx, d Dialect, workspaceID, g
 		WHERE workspace_id = ?`), generation, workspaceID); err != nil {
 		return fmt.Errorf("store: switch rollups to generation %d: %w", generation, err)
 	}
-	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM rollups WHERE workspace_id = ? AND generation <> ?`), workspaceID, generation); err != nil {
-		return fmt.Errorf("store: drop old rollups: %w", err)
+	return dropGenerations(ctx, tx, d, workspaceID, generation)
+}
+
+// dropGenerations deletes the rollups, the report's and the usage ones, of
+// every generation but keep.
+func dropGenerations(ctx context.Context, tx *sql.Tx, d Dialect, workspaceID, keep int64) error {
+	for _, table := range []string{"rollups", "usage_rollups"} {
+		if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM `+table+` WHERE workspace_id = ? AND generation <> ?`), workspaceID, keep); err != nil {
+			return fmt.Errorf("store: drop other generations of %s: %w", table, err)
+		}
 	}
 	return nil
 }
@@ -466,8 +566,8 @@ func (db *DB) startGeneration(ctx context.Context, tx *sql.Tx, workspaceID int64
 		}
 		stored = string(b)
 	}
-	if _, err := tx.ExecContext(ctx, d.rebind(`DELETE FROM rollups WHERE workspace_id = ? AND generation <> ?`), workspaceID, complete); err != nil {
-		return fmt.Errorf("store: drop unfinished rollups: %w", err)
+	if err := dropGenerations(ctx, tx, d, workspaceID, complete); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO rollup_versions (workspace_id, version, generation, settings, recompute_total, recompute_done)
 		VALUES (?, 1, ?, ?, ?, 0)

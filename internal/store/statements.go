@@ -48,6 +48,14 @@ func addRollupsSQL(rows int) string {
 		` ON CONFLICT (workspace_id, generation, day, channel, metric, label) DO UPDATE SET value = rollups.value + excluded.value`
 }
 
+// addUsageSQL adds to the cells of usage_rollups, the uses of sources and
+// actions.
+func addUsageSQL(rows int) string {
+	return `INSERT INTO usage_rollups (workspace_id, generation, day, channel, metric, label, value) VALUES ` +
+		placeholders(rows, 7) +
+		` ON CONFLICT (workspace_id, generation, day, channel, metric, label) DO UPDATE SET value = usage_rollups.value + excluded.value`
+}
+
 func saveGapSignalsSQL(rows int) string {
 	return `INSERT INTO gap_signals (workspace_id, event_id, conversation_id, kind, occurred_at, day, channel, question) VALUES ` +
 		placeholders(rows, 8) +
@@ -71,6 +79,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		{db.write, markDueSQL(insertChunk)},
 		{db.write, saveOutcomesSQL(saveChunk)},
 		{db.write, addRollupsSQL(saveChunk)},
+		{db.write, addUsageSQL(saveChunk)},
 		{db.write, saveGapSignalsSQL(saveChunk)},
 		{db.primary, eventsOfSQL(claimChunk)},
 	} {

@@ -152,6 +152,10 @@ var routeTable = map[string]parley.Permission{
 	// the URL, or a Bearer token of their own); see deliveries_test.go.
 	"POST /hooks/chatwoot/{token}": "", "POST /otlp/v1/traces": "",
 
+	"GET /api/v1/reports/sources":                             parley.PermRead,
+	"GET /api/v1/reports/actions":                             parley.PermRead,
+	"GET /reports/sources":                                    parley.PermRead,
+	"GET /reports/actions":                                    parley.PermRead,
 	"GET /api/v1/webhooks":                                    parley.PermAdmin,
 	"POST /api/v1/webhooks":                                   parley.PermAdmin,
 	"GET /api/v1/webhooks/{id}":                               parley.PermAdmin,

@@ -80,6 +80,9 @@ var schemaTypes = map[string]any{
 	"WeeklyReport":       webhook.Weekly{},
 	"WeeklyMetrics":      webhook.WeeklyMetrics{},
 	"Span":               webhook.Span{},
+	"Use":                parley.Use{},
+	"Usage":              report.Usage{},
+	"UsageRow":           report.UsageRow{},
 }
 
 // jsonFields lists the JSON names of a struct's fields, embedded structs
@@ -293,7 +296,7 @@ func TestOpenAPIRoutesAndParameters(t *testing.T) {
 	for _, p := range parley.ConversationFilterParams {
 		code[p.Name] = true
 	}
-	for _, file := range []string{"api.go", "reports.go", "query.go", "gaps.go", "access.go", "webhooks.go"} {
+	for _, file := range []string{"api.go", "reports.go", "query.go", "gaps.go", "access.go", "webhooks.go", "usage.go"} {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)

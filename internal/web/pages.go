@@ -94,7 +94,7 @@ func parsePages(a *assets) pages {
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
 	p := pages{}
-	for _, name := range []string{"performance", "conversations", "conversation", "gaps", "topic", "content", "answer",
+	for _, name := range []string{"performance", "usage", "conversations", "conversation", "gaps", "topic", "content", "answer",
 		"signin", "setup", "settings", "people", "tokens", "sources", "webhooks", "webhook", "delivery", "audit", "setaside", "error"} {
 		t := template.Must(layout.Clone())
 		p[name] = template.Must(t.ParseFS(templateFiles, "templates/"+name+".html"))

@@ -168,6 +168,8 @@ func (s *Server) register() {
 	s.api("PATCH /api/v1/sources/{id}", parley.PermAdmin, s.patchSource)
 	s.api("DELETE /api/v1/sources/{id}", parley.PermAdmin, s.deleteSource)
 	s.api("GET /api/v1/reports/performance", parley.PermRead, s.getPerformance, reportParams("format", "chart")...)
+	s.api("GET /api/v1/reports/sources", parley.PermRead, s.getUsage, usageParams("format")...)
+	s.api("GET /api/v1/reports/actions", parley.PermRead, s.getUsage, usageParams("format")...)
 	s.api("GET /api/v1/conversations", parley.PermRead, s.getConversations, conversationParams("limit", "format")...)
 	s.api("GET /api/v1/conversations/{id}", parley.PermRead, s.getConversation)
 	s.api("GET /api/v1/gaps", parley.PermRead, s.getGaps, topicParams...)
@@ -193,6 +195,8 @@ func (s *Server) register() {
 	s.api("POST /api/v1/webhooks/{id}/deliveries/{delivery}/replay", parley.PermAdmin, s.postReplay)
 
 	s.page("GET /reports", parley.PermRead, s.performancePage, reportParams()...)
+	s.page("GET /reports/sources", parley.PermRead, s.usagePage, usageParams()...)
+	s.page("GET /reports/actions", parley.PermRead, s.usagePage, usageParams()...)
 	s.page("GET /conversations", parley.PermRead, s.conversationsPage, conversationParams()...)
 	s.page("GET /conversations/{id}", parley.PermRead, s.conversationPage)
 	s.page("GET /gaps", parley.PermRead, s.gapsPage, topicParams...)

@@ -61,6 +61,17 @@ type performanceView struct {
 	Query     string // the filter as a query string, for links
 }
 
+// TabURL links a tab of the Performance page (the sources or actions
+// view) with the report's range and channels.
+func (v *performanceView) TabURL(path string) template.URL {
+	q, _ := url.ParseQuery(v.Query)
+	h := hrefTo(path, q).Del("granularity")
+	if v.Preset != "" {
+		h = h.Del("from", "to").Set("range", string(v.Preset))
+	}
+	return h.URL()
+}
+
 // link returns a Conversations URL for the days from..to with extra filters,
 // keeping the report's channel filter.
 func link(r *report.Report, from, to string, extra ...string) string {

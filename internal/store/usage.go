@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/parleyhq/parley"
+)
+
+// The uses of cited sources and performed actions (see migration 0016):
+// which conversations used each, for the conversation filter, and each
+// one's latest title and URL. Their daily counts are rollup cells of
+// metric parley.MetricUse, kept in usage_rollups (see applyDelta).
+
+// useColumns are written per conversation use, in this order.
+const useColumns = 4
+
+// saveUses replaces the uses of the conversations the batch holds, and
+// records each source's title and URL as of the latest conversation that
+// cited it (by its start).
+func (ev *Evaluation) saveUses(ctx context.Context, results []Result) error {
+	d := ev.db.dialect
+	var (
+		held  []string
+		rows  []any
+		items = map[[2]string]itemRow{}
+	)
+	n := 0
+	for i := range results {
+		o := &results[i].Outcome
+		// A conversation set aside keeps the uses of its last outcome,
+		// as it keeps that outcome and its contributions.
+		if !ev.Holds(o.ConversationID) || results[i].failure != "" {
+			continue
+		}
+		held = append(held, o.ConversationID)
+		if o.Test {
+			continue
+		}
+		for _, u := range o.Uses {
+			h := u.Hash()
+			rows = append(rows, ev.workspaceID, string(u.Kind), h, o.ConversationID)
+			n++
+			k := [2]string{string(u.Kind), h}
+			if cur, ok := items[k]; !ok || o.StartedAt.After(cur.seen.StartedAt) {
+				items[k] = itemRow{u, o}
+			}
+		}
+	}
+	for start := 0; start < len(held); start += claimChunk {
+		chunk := held[start:min(start+claimChunk, len(held))]
+		args := []any{ev.workspaceID}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		if _, err := ev.tx.ExecContext(ctx, d.rebind(`DELETE FROM conversation_uses WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...); err != nil {
+			return fmt.Errorf("store: replace conversation uses: %w", err)
+		}
+	}
+	for start := 0; start < n; start += saveChunk {
+		end := min(start+saveChunk, n)
+		if _, err := ev.tx.ExecContext(ctx, d.rebind(`INSERT INTO conversation_uses (workspace_id, kind, hash, conversation_id) VALUES `+
+			placeholders(end-start, useColumns)+` ON CONFLICT (workspace_id, kind, hash, conversation_id) DO NOTHING`),
+			rows[start*useColumns:end*useColumns]...); err != nil {
+			return fmt.Errorf("store: save conversation uses: %w", err)
+		}
+	}
+	args := make([]any, 0, len(items)*7)
+	for _, it := range items {
+		args = append(args, ev.workspaceID, string(it.use.Kind), it.use.Hash(), it.use.Key, it.use.Title, it.use.URL, d.instant(it.seen.StartedAt))
+	}
+	for start := 0; start < len(items); start += saveChunk {
+		end := min(start+saveChunk, len(items))
+		if _, err := ev.tx.ExecContext(ctx, d.rebind(`INSERT INTO usage_items (workspace_id, kind, hash, item, title, url, seen_at) VALUES `+
+			placeholders(end-start, 7)+` ON CONFLICT (workspace_id, kind, hash) DO UPDATE SET item = excluded.item,
+			title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE usage_items.title END,
+			url = CASE WHEN excluded.url <> '' THEN excluded.url ELSE usage_items.url END, seen_at = excluded.seen_at
+			WHERE excluded.seen_at >= usage_items.seen_at`), args[start*7:end*7]...); err != nil {
+			return fmt.Errorf("store: save sources and actions: %w", err)
+		}
+	}
+	return nil
+}
+
+// itemRow is a use with the outcome of the conversation it was seen in.
+type itemRow struct {
+	use  parley.Use
+	seen *parley.Outcome
+}
+
+// UsageItems returns the workspace's sources or actions by hash.
+func (db *DB) UsageItems(ctx context.Context, workspaceID int64, kind parley.UseKind) (map[string]parley.UsageItem, error) {
+	rows, err := db.reader(ctx).QueryContext(ctx, db.dialect.rebind(`SELECT hash, item, title, url FROM usage_items
+		WHERE workspace_id = ? AND kind = ?`), workspaceID, string(kind))
+	if err != nil {
+		return nil, fmt.Errorf("store: sources and actions: %w", err)
+	}
+	out := map[string]parley.UsageItem{}
+	for rows.Next() {
+		it := parley.UsageItem{Kind: kind}
+		if err := rows.Scan(&it.Hash, &it.Key, &it.Title, &it.URL); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: sources and actions: %w", err)
+		}
+		out[it.Hash] = it
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("store: sources and actions: %w", err)
+	}
+	return out, nil
+}
