@@ -31,7 +31,7 @@ func (a *app) gapsCmd() *ffcli.Command {
 	list := a.gapsListCmd()
 	return &ffcli.Command{
 		Name:       "gaps",
-		ShortUsage: "parley gaps [list|show|resolve|dismiss|restore|rename|merge|move|dismiss-questions|restore-questions|cluster] …",
+		ShortUsage: "parley gaps [list|show|resolve|dismiss|restore|rename|merge|move|dismiss-questions|restore-questions|fixes|cluster] …",
 		ShortHelp:  "List and act on knowledge gaps: topics of questions the agent could not answer.",
 		LongHelp: "Without a subcommand, lists the open topics. Questions found by evaluation are grouped\n" +
 			"into topics by `parley evaluate` and by the server's background worker.",
@@ -45,6 +45,7 @@ func (a *app) gapsCmd() *ffcli.Command {
 			a.gapsActionCmd(parley.ActMoveQuestions, "move", "ID --to TOPIC QUESTION_ID…", "Move questions (their event ids) of topic ID to another topic."),
 			a.gapsActionCmd(parley.ActDismissQuestions, "dismiss-questions", "ID QUESTION_ID…", "Dismiss single questions of topic ID."),
 			a.gapsActionCmd(parley.ActRestoreQuestions, "restore-questions", "ID QUESTION_ID…", "Restore dismissed questions of topic ID."),
+			a.gapsFixesCmd(),
 			a.gapsClusterCmd(),
 		},
 		Exec: list.Exec,

@@ -14,13 +14,23 @@ const shortAnswerColumns = `id, question, answer, topic_id, created_at, updated_
 
 // scanShortAnswer reads shortAnswerColumns.
 func scanShortAnswer(s interface{ Scan(...any) error }) (parley.ShortAnswer, error) {
-	var (
-		a       parley.ShortAnswer
-		deleted *time.Time
-	)
-	err := s.Scan(&a.ID, &a.Question, &a.Answer, nullInt64{&a.TopicID}, scanInstant(&a.CreatedAt), scanInstant(&a.UpdatedAt), nullTime{&deleted})
-	a.Deleted = deleted != nil
+	var a parley.ShortAnswer
+	err := s.Scan(shortAnswerDest(&a)...)
 	return a, err
+}
+
+// shortAnswerDest are the destinations of shortAnswerColumns, for a row
+// that reads more.
+func shortAnswerDest(a *parley.ShortAnswer) []any {
+	return []any{&a.ID, &a.Question, &a.Answer, nullInt64{&a.TopicID}, scanInstant(&a.CreatedAt), scanInstant(&a.UpdatedAt), deletedMark{&a.Deleted}}
+}
+
+// deletedMark scans a nullable deletion time as whether there is one.
+type deletedMark struct{ v *bool }
+
+func (m deletedMark) Scan(v any) error {
+	*m.v = v != nil
+	return nil
 }
 
 // insertShortAnswer stores a new short answer inside tx.

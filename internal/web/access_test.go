@@ -156,6 +156,8 @@ var routeTable = map[string]parley.Permission{
 	"GET /api/v1/reports/actions":                             parley.PermRead,
 	"GET /reports/sources":                                    parley.PermRead,
 	"GET /reports/actions":                                    parley.PermRead,
+	"GET /api/v1/gaps/fixes":                                  parley.PermRead,
+	"GET /gaps/fixes":                                         parley.PermRead,
 	"GET /api/v1/webhooks":                                    parley.PermAdmin,
 	"POST /api/v1/webhooks":                                   parley.PermAdmin,
 	"GET /api/v1/webhooks/{id}":                               parley.PermAdmin,

@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/gaps"
 	"github.com/parleyhq/parley/internal/ingest"
+	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -122,6 +123,9 @@ type topicDetail struct {
 	Topic       parley.Topic         `json:"topic"`
 	Questions   []parley.GapQuestion `json:"questions"`
 	ShortAnswer *parley.ShortAnswer  `json:"short_answer,omitempty"`
+	// Fix says whether the short answer worked (see report.FixesView),
+	// for a topic a short answer closed.
+	Fix *report.FixRow `json:"fix,omitempty"`
 }
 
 func (s *Server) topicDetail(r *http.Request, ws parley.Workspace, id int64) (topicDetail, error) {
@@ -141,7 +145,8 @@ func (s *Server) topicDetail(r *http.Request, ws parley.Workspace, id int64) (to
 			return d, err
 		}
 	}
-	return d, nil
+	d.Fix, err = s.topicFix(r, ws, t.ID)
+	return d, err
 }
 
 // act applies an editor's action on a topic as the request's caller: the

@@ -87,6 +87,8 @@ type topicView struct {
 	Confirm *parley.TopicAction
 	// Recurring are the questions asked after the topic was resolved.
 	Recurring []parley.GapQuestion
+	// FixChart draws the questions by week either side of the fix.
+	FixChart template.HTML
 	// covers are the open questions the resolve form has chosen: all of
 	// them, until the editor changes that.
 	covers map[string]bool
@@ -184,6 +186,9 @@ func (s *Server) renderTopic(w http.ResponseWriter, r *http.Request, ws parley.W
 		if q.Recurrence {
 			v.Recurring = append(v.Recurring, q)
 		}
+	}
+	if d.Fix != nil {
+		v.FixChart = fixChart(l, d.Fix, loc)
 	}
 	return s.render(w, r, status, "topic", &page{L: l, Title: d.Topic.Title(), Nav: "gaps", Workspace: ws, Data: v})
 }

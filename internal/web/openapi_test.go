@@ -83,6 +83,10 @@ var schemaTypes = map[string]any{
 	"Use":                parley.Use{},
 	"Usage":              report.Usage{},
 	"UsageRow":           report.UsageRow{},
+	"Fixes":              report.Fixes{},
+	"FixRow":             report.FixRow{},
+	"FixWindow":          report.FixWindow{},
+	"FixWeek":            report.FixWeek{},
 }
 
 // jsonFields lists the JSON names of a struct's fields, embedded structs

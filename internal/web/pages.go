@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -92,9 +93,10 @@ func parsePages(a *assets) pages {
 		// "a/b?c" would link elsewhere.
 		"pathEscape": url.PathEscape,
 	}
+	maps.Copy(funcs, fixFuncs)
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
 	p := pages{}
-	for _, name := range []string{"performance", "usage", "conversations", "conversation", "gaps", "topic", "content", "answer",
+	for _, name := range []string{"performance", "usage", "conversations", "conversation", "gaps", "fixes", "topic", "content", "answer",
 		"signin", "setup", "settings", "people", "tokens", "sources", "webhooks", "webhook", "delivery", "audit", "setaside", "error"} {
 		t := template.Must(layout.Clone())
 		p[name] = template.Must(t.ParseFS(templateFiles, "templates/"+name+".html"))
