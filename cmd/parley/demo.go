@@ -101,10 +101,11 @@ func (a *app) prepareDemo(ctx context.Context, conversations, days int, newPassw
 	if counts.Events == 0 {
 		fmt.Fprintf(a.stderr, "generating %d conversations over %d days…\n", conversations, days)
 		var buf bytes.Buffer
-		if _, err := synth.Generate(&buf, synth.Options{Conversations: conversations, Days: days, Seed: 1, End: a.now().UTC()}); err != nil {
+		end := a.now().UTC()
+		if _, err := synth.Generate(&buf, synth.Options{Conversations: conversations, Days: days, Seed: 1, End: end, Fixes: synthFixes(end)}); err != nil {
 			return "", err
 		}
-		if _, err := a.ingestFrom(ctx, &buf); err != nil {
+		if err := a.fillDemo(ctx, buf.Bytes(), end); err != nil {
 			return "", err
 		}
 	}

@@ -150,6 +150,21 @@ func TestDemo(t *testing.T) {
 		if rep.Series[0].Conversations == 0 {
 			t.Error("the first week of the default range is empty")
 		}
+		// Its short answers were written part-way through, numbered as
+		// the generated citations name them (a larger demo has
+		// conversations answered with each; see the README).
+		code, body = get(t, base+"/api/v1/gaps/fixes", session)
+		var fixes struct {
+			Fixes []struct {
+				ShortAnswerID int64 `json:"short_answer_id"`
+			}
+		}
+		if err := json.Unmarshal(body, &fixes); code != http.StatusOK || err != nil || len(fixes.Fixes) == 0 {
+			t.Fatalf("the demo's fixes: %d %v, %s", code, err, body)
+		}
+		if strings.Contains(out.String(), "as the generated citations say") {
+			t.Errorf("a short answer is not the one the citations name: %s", out.String())
+		}
 		// The token command it prints works on the demo's database.
 		c := tokenCmd.FindStringSubmatch(out.String())
 		if c == nil || !strings.Contains(c[1], "--db "+dsn) {

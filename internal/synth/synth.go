@@ -29,6 +29,22 @@ type Options struct {
 	Days          int       // the stream covers the Days days before End
 	End           time.Time // no event occurs after End
 	Seed          int64
+	// Fixes are short answers that reach the agent during the stream:
+	// conversations started after one asking its intent are mostly
+	// answered with it. None leaves the stream as it always was.
+	Fixes []Fix
+}
+
+// Fix is a short answer for one of the GapIntents, in use from From on:
+// the agent answers Share percent of the conversations that ask it (the
+// others word it too far from the answer), citing the answer as the
+// source SourceID.
+type Fix struct {
+	Intent   string
+	From     time.Time
+	Share    int
+	SourceID string
+	Answer   string
 }
 
 // Stats summarise a generated stream.
@@ -144,6 +160,9 @@ type conv struct {
 	events []parley.Event
 	lang   string
 	t      time.Time
+	// fixes are the short answers in use when the conversation started,
+	// by intent.
+	fixes map[string]Fix
 }
 
 // add appends e at the conversation's current time. The pointer it returns
@@ -206,6 +225,14 @@ func (g *Generator) Conversation(i int, dst []parley.Event) []parley.Event {
 	r := rand.New(rand.NewPCG(uint64(g.opt.Seed), uint64(i)))
 	c := &conv{r: r, id: fmt.Sprintf("c-%07d", i), prefix: fmt.Sprintf("s%d-c%07d", g.opt.Seed, i), events: dst, lang: "en"}
 	c.t = g.startOf(i, r.Float64())
+	for _, f := range g.opt.Fixes {
+		if !c.t.Before(f.From) {
+			if c.fixes == nil {
+				c.fixes = map[string]Fix{}
+			}
+			c.fixes[f.Intent] = f
+		}
+	}
 	if c.pct(pctZh) {
 		c.lang = "zh"
 	}
@@ -325,6 +352,10 @@ func (c *conv) gap() {
 		}
 	}
 	c.visitor(q)
+	if f, ok := c.fixes[intent.Name]; ok && c.pct(f.Share) {
+		c.feedback(c.agent(parley.Event{Text: f.Answer, Sources: []parley.Source{{ID: f.SourceID, Title: intent.EN[0]}}}))
+		return
+	}
 	reply := parley.Event{Text: pick(c.r, cannotAnswer[c.lang]), Unanswered: true}
 	if c.pct(50) {
 		reply.Question = q

@@ -2,6 +2,8 @@ package synth_test
 
 import (
 	"bytes"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -167,3 +169,63 @@ func BenchmarkGenerate(b *testing.B) {
 type countingWriter struct{ n int }
 
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
+
+// TestFixes checks that a fix answers its intent's questions in the
+// conversations started after it, citing it, and changes nothing else.
+func TestFixes(t *testing.T) {
+	opt := synth.Options{Conversations: 3000, Days: 28, End: end, Seed: 3}
+	from := end.Add(-14 * 24 * time.Hour)
+	in := synth.GapIntents[0]
+	fixed := opt
+	fixed.Fixes = []synth.Fix{{Intent: in.Name, From: from, Share: 100, SourceID: "short-answer:1", Answer: "Here is how."}}
+	byConv := func(b []byte) map[string][]parley.Event {
+		out := map[string][]parley.Event{}
+		for _, e := range decode(t, b) {
+			out[e.ConversationID] = append(out[e.ConversationID], e)
+		}
+		return out
+	}
+	plain, withFix := byConv(generate(t, opt)), byConv(generate(t, fixed))
+	asks := map[string]bool{}
+	for _, q := range slices.Concat(in.EN, in.ZhTW, in.ZhCN) {
+		asks[q] = true
+	}
+	changed, cited := 0, 0
+	for id, evs := range withFix {
+		after := !evs[0].OccurredAt.Before(from)
+		asked := slices.ContainsFunc(evs, func(e parley.Event) bool { return e.Author == parley.AuthorVisitor && asks[e.Text] })
+		if !reflect.DeepEqual(evs, plain[id]) {
+			changed++
+			if !after || !asked {
+				t.Errorf("%s changed, started %v, asking %v", id, evs[0].OccurredAt, asked)
+			}
+		}
+		for _, e := range evs {
+			if slices.ContainsFunc(e.Sources, func(s parley.Source) bool { return s.ID == "short-answer:1" }) {
+				cited++
+			}
+			if after && asked && e.Unanswered {
+				t.Errorf("%s asked after the fix and went unanswered", id)
+			}
+		}
+	}
+	if cited == 0 || cited != changed {
+		t.Errorf("%d conversations changed, %d cite the fix", changed, cited)
+	}
+}
+
+// decode reads a generated stream's events.
+func decode(t *testing.T, data []byte) []parley.Event {
+	t.Helper()
+	lim := ingest.DefaultLimits()
+	lim.MaxEvents, lim.MaxBytes = 1<<30, 1<<40
+	batch, err := ingest.Decode(bytes.NewReader(data), ingest.FormatNDJSON, end, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]parley.Event, len(batch.Items))
+	for i, it := range batch.Items {
+		out[i] = it.Event
+	}
+	return out
+}
