@@ -182,3 +182,48 @@ func TestFixEffect(t *testing.T) {
 		t.Errorf("another topic's fix: %+v, %v", none, err)
 	}
 }
+
+// BenchmarkFixesView builds the Fixes view of a workspace whose four
+// largest topics were resolved half-way through 12 weeks, beside the
+// Performance report of the same weeks in the same run, at 2,500 and
+// 20,000 conversations (8×): the view reads the questions of the fixed
+// topics and the conversations that cited their answers, which grow with
+// the conversations, by index.
+func BenchmarkFixesView(b *testing.B) {
+	for _, n := range []int{2500, 20000} {
+		ctx := context.Background()
+		db := storetest.New(b)
+		ws, err := db.EnsureWorkspace(ctx, "default", end)
+		if err != nil {
+			b.Fatal(err)
+		}
+		insert(b, db, ws, generate(b, n, 84, 3))
+		now := end.Add(5 * 24 * time.Hour)
+		pass(b, pipeline.New(db, pipeline.Options{Now: func() time.Time { return now }}))
+		topics, err := db.Topics(ctx, ws.ID, store.TopicFilter{})
+		if err != nil || len(topics) < 4 {
+			b.Fatalf("%d topics, %v", len(topics), err)
+		}
+		for _, t := range topics[:4] {
+			if _, err := db.ApplyTopicAction(ctx, ws.ID, parley.TopicAction{Kind: parley.ActResolve, Topic: t.ID,
+				Question: t.Title(), Answer: "Like this."}, "bench", end.AddDate(0, 0, -42)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		from, to := end.AddDate(0, 0, -83).Format(parley.DayLayout), end.Format(parley.DayLayout)
+		b.Run(fmt.Sprintf("fixes/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := report.FixesView(ctx, db, ws, report.FixRequest{}, now); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("performance/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := report.Performance(ctx, db, ws, report.Request{From: from, To: to, Granularity: report.Week}, end); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
