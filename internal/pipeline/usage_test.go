@@ -35,42 +35,56 @@ func TestUsageMatchesConversations(t *testing.T) {
 		}
 		return n
 	}
-	for _, kind := range parley.UseKinds {
-		u, err := report.UsageView(ctx, db, ws, report.UsageRequest{Kind: kind, From: from, To: to, Channels: []string{"chat", "email"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(u.Rows) < 3 {
-			t.Fatalf("%s: %d rows: the test proves little", kind, len(u.Rows))
-		}
-		for _, r := range u.Rows {
-			f := parley.ConversationFilter{Source: r.Key}
-			if kind == parley.UseAction {
-				f = parley.ConversationFilter{Action: r.Key}
+	check := func(when string) {
+		t.Helper()
+		for _, kind := range parley.UseKinds {
+			u, err := report.UsageView(ctx, db, ws, report.UsageRequest{Kind: kind, From: from, To: to, Channels: []string{"chat", "email"}})
+			if err != nil {
+				t.Fatal(err)
 			}
-			with := func(o parley.OutcomeSet) parley.ConversationFilter {
-				g := f
-				g.Outcomes = []parley.OutcomeSet{o}
-				return g
+			if len(u.Rows) < 3 {
+				t.Fatalf("%s: %d rows: the test proves little", kind, len(u.Rows))
 			}
-			for name, pair := range map[string][2]int64{
-				"conversations": {r.Conversations, count(f)},
-				"decided":       {r.Decided, count(with(parley.GroupDecided))},
-				"resolved":      {r.Resolved, count(with(parley.OutcomeSet(parley.OutcomeResolved)))},
-				"handed off":    {r.HandedOff, count(with(parley.OutcomeSet(parley.OutcomeHandedOff)))},
-			} {
-				if pair[0] != pair[1] {
-					t.Errorf("%s %s: %s %d in the view, %d in the list", kind, r.Key, name, pair[0], pair[1])
+			for _, r := range u.Rows {
+				f := parley.ConversationFilter{Source: r.Key}
+				if kind == parley.UseAction {
+					f = parley.ConversationFilter{Action: r.Key}
 				}
-			}
-			if kind == parley.UseSource && (r.Title == "" || r.URL == "") {
-				t.Errorf("source %s has no title or URL", r.Key)
-			}
-			if kind == parley.UseAction && r.Calls < r.Conversations {
-				t.Errorf("action %s: %d calls in %d conversations", r.Key, r.Calls, r.Conversations)
+				with := func(o parley.OutcomeSet) parley.ConversationFilter {
+					g := f
+					g.Outcomes = []parley.OutcomeSet{o}
+					return g
+				}
+				for name, pair := range map[string][2]int64{
+					"conversations": {r.Conversations, count(f)},
+					"decided":       {r.Decided, count(with(parley.GroupDecided))},
+					"resolved":      {r.Resolved, count(with(parley.OutcomeSet(parley.OutcomeResolved)))},
+					"handed off":    {r.HandedOff, count(with(parley.OutcomeSet(parley.OutcomeHandedOff)))},
+				} {
+					if pair[0] != pair[1] {
+						t.Errorf("%s: %s %s: %s %d in the view, %d in the list", when, kind, r.Key, name, pair[0], pair[1])
+					}
+				}
+				if kind == parley.UseSource && (r.Title == "" || r.URL == "") {
+					t.Errorf("source %s has no title or URL", r.Key)
+				}
+				if kind == parley.UseAction && r.Calls < r.Conversations {
+					t.Errorf("action %s: %d calls in %d conversations", r.Key, r.Calls, r.Conversations)
+				}
 			}
 		}
 	}
+	check("at first")
+	// A change of definition that changes outcomes (a failed last action
+	// leaves the conversation unresolved) recomputes the uses' cells into
+	// the next generation with the report's.
+	if c, err := db.ChangeSettings(ctx, ws.ID, func(s parley.Settings) (parley.Settings, error) {
+		return s.ApplyText(map[string]string{"failed_last_action": "true"})
+	}, "test", end); err != nil || !c.Recompute {
+		t.Fatalf("settings change: %+v, %v", c, err)
+	}
+	pass(t, pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(5 * 24 * time.Hour) }}))
+	check("after a settings change")
 	// A rebuild gives the same cells.
 	before, _ := db.UsageRollups(ctx, ws.ID, "", "")
 	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(5 * 24 * time.Hour) }}).Rebuild(ctx, ws, nil); err != nil {
