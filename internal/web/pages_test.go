@@ -435,7 +435,9 @@ func TestEveryStringTranslated(t *testing.T) {
 			t.Errorf("message %q: the two languages take different arguments", key)
 		}
 	}
-	srv, _, _ := reportServer(t)
+	srv, db, ws := reportServer(t)
+	// A topic closed by a short answer, for the Fixes tab and its panel.
+	fixedTopic(t, db, ws)
 	// A short answer for its page, made through the API so that the audit
 	// log has a row to show.
 	var answer parley.ShortAnswer
@@ -483,7 +485,8 @@ func TestEveryStringTranslated(t *testing.T) {
 		"/conversations", "/conversations?outcome=unresolved&reason=human_requested", "/nowhere", "/reports?granularity=hour",
 		"/gaps", "/gaps?state=resolved", "/gaps?state=dismissed&sort=label", "/gaps?from=nope", "/content", "/content?q=refund",
 		fmt.Sprintf("/content/%d", answer.ID), "/settings", "/settings/people", "/settings/tokens", "/settings/sources", "/settings/webhooks",
-		fmt.Sprintf("/settings/webhooks/%d", hook.ID), fmt.Sprintf("/settings/webhooks/%d/deliveries/%d", hook.ID, delivery.ID), "/settings/audit", "/settings/set-aside"}
+		fmt.Sprintf("/settings/webhooks/%d", hook.ID), fmt.Sprintf("/settings/webhooks/%d/deliveries/%d", hook.ID, delivery.ID), "/settings/audit", "/settings/set-aside",
+		"/reports/sources", "/reports/actions?sort=failure_rate", "/gaps/fixes", "/gaps/fixes?sort=recurrences"}
 	for _, id := range topicIDs(t, srv, "") {
 		pages = append(pages, fmt.Sprintf("/gaps/%d", id))
 	}
