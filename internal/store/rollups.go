@@ -201,11 +201,33 @@ func (ev *Evaluation) applyDelta(ctx context.Context, counts map[cell]int64, ske
 }
 
 // applyReportDelta adds counts to their cells and durations to their
-// cells' sketches. Cells are written in key order, counts first, so that
-// concurrent evaluations on PostgreSQL lock rollup rows in one order and
-// cannot deadlock; cells that fall to zero are deleted, so that the
-// rollups after any history of updates equal those of a rebuild.
+// cells' sketches, counts first (see addCells).
 func (ev *Evaluation) applyReportDelta(ctx context.Context, counts map[cell]int64, sketches map[cell]*parley.DurationSketch) error {
+	emptied, err := ev.addCells(ctx, "rollups", addRollupsSQL, counts)
+	if err != nil {
+		return err
+	}
+	if err := ev.applySketches(ctx, sketches, emptied); err != nil {
+		return err
+	}
+	return ev.pruneCells(ctx, "rollups", emptied)
+}
+
+// applyUsageDelta adds counts to the cells of usage_rollups.
+func (ev *Evaluation) applyUsageDelta(ctx context.Context, counts map[cell]int64) error {
+	emptied, err := ev.addCells(ctx, "usage_rollups", addUsageSQL, counts)
+	if err != nil {
+		return err
+	}
+	return ev.pruneCells(ctx, "usage_rollups", emptied)
+}
+
+// addCells adds counts to the cells of the evaluation's generation in a
+// rollup table, with the statement insert makes for a number of rows. Cells
+// are written in key order, so that concurrent evaluations on PostgreSQL
+// lock rollup rows in one order and cannot deadlock. It returns the days
+// whose cells may have fallen to zero.
+func (ev *Evaluation) addCells(ctx context.Context, table string, insert func(rows int) string, counts map[cell]int64) (map[string]bool, error) {
 	cells := make([]cell, 0, len(counts))
 	emptied := map[string]bool{}
 	for c, n := range counts {
@@ -225,68 +247,28 @@ func (ev *Evaluation) applyReportDelta(ctx context.Context, counts map[cell]int6
 		for _, c := range chunk {
 			args = append(args, ev.workspaceID, ev.generation, c.day, c.channel, string(c.metric), c.label, counts[c])
 		}
-		if _, err := ev.db.execTx(ctx, ev.tx, addRollupsSQL(len(chunk)), args...); err != nil {
-			return fmt.Errorf("store: update rollups: %w", err)
+		if _, err := ev.db.execTx(ctx, ev.tx, insert(len(chunk)), args...); err != nil {
+			return nil, fmt.Errorf("store: update %s: %w", table, err)
 		}
 	}
-	if err := ev.applySketches(ctx, sketches, emptied); err != nil {
-		return err
-	}
-	if len(emptied) == 0 {
-		return nil
-	}
-	days := slices.Sorted(maps.Keys(emptied))
-	args = append(args[:0], ev.workspaceID, ev.generation)
-	for _, day := range days {
-		args = append(args, day)
-	}
-	if _, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(
-		`DELETE FROM rollups WHERE workspace_id = ? AND generation = ? AND day IN (`+list(len(days))+`) AND value = 0`), args...); err != nil {
-		return fmt.Errorf("store: prune rollups: %w", err)
-	}
-	return nil
+	return emptied, nil
 }
 
-// applyUsageDelta adds counts to the cells of usage_rollups, in key order
-// as applyReportDelta writes rollups; cells that fall to zero are deleted.
-func (ev *Evaluation) applyUsageDelta(ctx context.Context, counts map[cell]int64) error {
-	cells := make([]cell, 0, len(counts))
-	emptied := map[string]bool{}
-	for c, n := range counts {
-		if n != 0 {
-			cells = append(cells, c)
-		}
-		if n < 0 {
-			emptied[c.day] = true
-		}
-	}
-	if len(cells) == 0 {
-		return nil
-	}
-	slices.SortFunc(cells, cell.compare)
-	ev.rollupsChanged = true
-	args := make([]any, 0, saveChunk*7)
-	for start := 0; start < len(cells); start += saveChunk {
-		chunk := cells[start:min(start+saveChunk, len(cells))]
-		args = args[:0]
-		for _, c := range chunk {
-			args = append(args, ev.workspaceID, ev.generation, c.day, c.channel, string(c.metric), c.label, counts[c])
-		}
-		if _, err := ev.db.execTx(ctx, ev.tx, addUsageSQL(len(chunk)), args...); err != nil {
-			return fmt.Errorf("store: update usage rollups: %w", err)
-		}
-	}
+// pruneCells deletes the cells of the evaluation's generation in a rollup
+// table that fell to zero on the days given, so that the rollups after any
+// history of updates equal those of a rebuild.
+func (ev *Evaluation) pruneCells(ctx context.Context, table string, emptied map[string]bool) error {
 	if len(emptied) == 0 {
 		return nil
 	}
 	days := slices.Sorted(maps.Keys(emptied))
-	args = append(args[:0], ev.workspaceID, ev.generation)
+	args := []any{ev.workspaceID, ev.generation}
 	for _, day := range days {
 		args = append(args, day)
 	}
 	if _, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(
-		`DELETE FROM usage_rollups WHERE workspace_id = ? AND generation = ? AND day IN (`+list(len(days))+`) AND value = 0`), args...); err != nil {
-		return fmt.Errorf("store: prune usage rollups: %w", err)
+		`DELETE FROM `+table+` WHERE workspace_id = ? AND generation = ? AND day IN (`+list(len(days))+`) AND value = 0`), args...); err != nil {
+		return fmt.Errorf("store: prune %s: %w", table, err)
 	}
 	return nil
 }
