@@ -133,8 +133,10 @@ func TestCrashSafety(t *testing.T) {
 		cmd.Wait()
 		cmd = start()
 	}
-	// Let every batch through, then stop the server politely.
-	deadline := time.Now().Add(2 * time.Minute)
+	// Let every batch through, then stop the server politely. The limit is
+	// only there to end a broken run: under -race on a loaded machine the
+	// last batches can take minutes, which is no failure of durability.
+	deadline := time.Now().Add(10 * time.Minute)
 	for countAcked(acked) < len(batches) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
