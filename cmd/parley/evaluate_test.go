@@ -114,7 +114,8 @@ func TestConversationsBadFlags(t *testing.T) {
 // TestReport prints the same report in three formats; JSON carries the
 // metric names of SPEC §5 and the numbers agree with the conversation list.
 func TestReport(t *testing.T) {
-	dsn := evaluatedDB(t, 300, 14)
+	t.Parallel()
+	dsn := evaluatedDB(t)
 	args := []string{"report", "--db", dsn, "--now", "2026-11-21T00:00:00Z", "--from", "2026-11-01", "--to", "2026-11-30"}
 	js := runParley(t, "", append(args, "--format", "json")...)
 	if js.code != 0 {

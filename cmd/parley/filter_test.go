@@ -26,7 +26,8 @@ import (
 // and checks that they select the same conversations, test traffic left
 // out by the same default.
 func TestConversationFilterSurfacesAgree(t *testing.T) {
-	dsn := evaluatedDB(t, 300, 10)
+	t.Parallel()
+	dsn := evaluatedDB(t)
 	tok := runParley(t, "", "token", "create", "--db", dsn, "--name", "filters", "--scopes", "read")
 	secret := strings.TrimSpace(tok.stdout)
 	db, err := store.Open(context.Background(), dsn)

@@ -35,6 +35,7 @@ type gapSurface struct {
 // audit rows (only the actor differs: who did it), and that an action one
 // refuses the others refuse too, changing nothing.
 func TestGapActionsAgreeAcrossSurfaces(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := func() time.Time { return frozen }
 	open := func(dsn string) *store.DB {
@@ -62,7 +63,7 @@ func TestGapActionsAgreeAcrossSurfaces(t *testing.T) {
 		return rec
 	}
 
-	cliDSN := evaluatedDB(t, 400, 10)
+	cliDSN := evaluatedDB(t)
 	cli := gapSurface{name: "cli", actor: cliActor, db: open(cliDSN), apply: func(t *testing.T, a parley.TopicAction) bool {
 		args := []string{"gaps", cliName[a.Kind], "--db", cliDSN}
 		switch a.Kind {
@@ -87,7 +88,7 @@ func TestGapActionsAgreeAcrossSurfaces(t *testing.T) {
 		return r.code == exitOK
 	}}
 
-	apiDB, apiServer, apiSecret := server(evaluatedDB(t, 400, 10))
+	apiDB, apiServer, apiSecret := server(evaluatedDB(t))
 	api := gapSurface{name: "api", actor: "token editor", db: apiDB, apply: func(t *testing.T, a parley.TopicAction) bool {
 		body, err := json.Marshal(a)
 		if err != nil {
@@ -100,7 +101,7 @@ func TestGapActionsAgreeAcrossSurfaces(t *testing.T) {
 		return rec.Code == http.StatusOK
 	}}
 
-	pageDB, pageServer, pageSecret := server(evaluatedDB(t, 400, 10))
+	pageDB, pageServer, pageSecret := server(evaluatedDB(t))
 	page := gapSurface{name: "page", actor: "token editor", db: pageDB, apply: func(t *testing.T, a parley.TopicAction) bool {
 		// As the page sends it once confirmed (a merge or a move asks first).
 		form := url.Values{"action": {string(a.Kind)}, "question": {a.Question}, "answer": {a.Answer}, "name": {a.Name}, "q": a.Questions, "confirm": {"yes"}}

@@ -12,7 +12,8 @@ import (
 // TestGapsCommands evaluates a generated stream, then works its knowledge
 // gaps from the command line: list, show, resolve, dismiss, restore.
 func TestGapsCommands(t *testing.T) {
-	dsn := evaluatedDB(t, 400, 10)
+	t.Parallel()
+	dsn := evaluatedDB(t)
 	topics := func(args ...string) []parley.TopicSummary {
 		t.Helper()
 		r := runParley(t, "", append([]string{"gaps", "list", "--db", dsn, "--format", "json"}, args...)...)

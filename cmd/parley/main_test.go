@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -31,7 +30,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(runAsParley) == "1" {
 		main()
 	}
-	os.Exit(m.Run())
+	os.Exit(storetest.Main(m))
 }
 
 // parleyProcess is `parley args…` as a child process, not yet started:
@@ -71,8 +70,8 @@ type result struct {
 	stdout, stderr string
 }
 
-// parley runs one command line in-process with a frozen clock.
-func runParley(t *testing.T, stdin string, args ...string) result {
+// runParley runs one command line in-process with a frozen clock.
+func runParley(t testing.TB, stdin string, args ...string) result {
 	t.Helper()
 	var stdout, stderr syncBuffer
 	code := run(context.Background(), args, env{
@@ -82,12 +81,11 @@ func runParley(t *testing.T, stdin string, args ...string) result {
 	return result{code, stdout.String(), stderr.String()}
 }
 
-// evaluatedDB is a database holding a generated stream of n conversations
-// over days days up to 2026-11-20, evaluated a day later.
-func evaluatedDB(t *testing.T, n, days int) string {
-	t.Helper()
-	dsn := storetest.DSN(t)
-	gen := runParley(t, "", "gen", "--conversations", strconv.Itoa(n), "--days", strconv.Itoa(days), "--end", "2026-11-20T00:00:00Z")
+// evaluated is a generated stream of 400 conversations over the ten days
+// up to 2026-11-20, ingested and evaluated a day later through the CLI:
+// built once per test run, copied for each test by evaluatedDB.
+var evaluated = storetest.NewFixture("evaluated", func(t testing.TB, dsn string) {
+	gen := runParley(t, "", "gen", "--conversations", "400", "--days", "10", "--end", "2026-11-20T00:00:00Z")
 	if gen.code != 0 {
 		t.Fatalf("gen: exit %d: %s", gen.code, gen.stderr)
 	}
@@ -97,7 +95,12 @@ func evaluatedDB(t *testing.T, n, days int) string {
 	if r := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z"); r.code != 0 {
 		t.Fatalf("evaluate: exit %d: %s", r.code, r.stderr)
 	}
-	return dsn
+})
+
+// evaluatedDB is the address of a copy of evaluated for the test.
+func evaluatedDB(t *testing.T) string {
+	t.Helper()
+	return evaluated.DSN(t)
 }
 
 func countLines(s string) int { return strings.Count(strings.TrimSpace(s), "\n") + 1 }

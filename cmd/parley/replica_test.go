@@ -52,7 +52,7 @@ func TestServeWithReplica(t *testing.T) {
 	if storetest.ReplicaURL() == "" {
 		t.Skip("no streaming replica (PARLEY_TEST_REPLICA)")
 	}
-	dsn := evaluatedDB(t, 200, 7)
+	dsn := evaluatedDB(t)
 	tok := runParley(t, "", "token", "create", "--db", dsn, "--name", "reports", "--scopes", "read,ingest")
 	if tok.code != 0 {
 		t.Fatalf("token: %s", tok.stderr)

@@ -66,7 +66,7 @@ func TestWebhookCommands(t *testing.T) {
 // them: the same rows, and each source's conversations listed by
 // `parley conversations --source`.
 func TestReportViews(t *testing.T) {
-	dsn := evaluatedDB(t, 300, 10)
+	dsn := evaluatedDB(t)
 	r := runParley(t, "", "report", "--db", dsn, "--view", "sources", "--format", "json", "--range", "last_4_weeks")
 	var u struct {
 		Rows []struct {

@@ -26,9 +26,9 @@ import (
 // quiet is the tests' server logger: request lines would drown test output.
 var quiet = slog.New(slog.DiscardHandler)
 
-// client is the HTTP client the page and API tests use: signed in as an
-// admin of the default workspace by the last reportServer.
-var client = http.DefaultClient
+// client is the HTTP client the page and API tests use: signed in as the
+// admin of reportData's default workspace.
+var client = clientWith(credentials{cookie: adminCookie}, true)
 
 // testPassword is every test person's password.
 const testPassword = "correct horse battery"
@@ -46,19 +46,25 @@ var passwordHash = func() string {
 // session cookie signed in as them, valid around at.
 func session(t testing.TB, db *store.DB, ws parley.Workspace, email string, role parley.Role, at time.Time) string {
 	t.Helper()
-	ctx := context.Background()
-	m, err := db.AddMember(ctx, ws.ID, email, "", passwordHash, role, at)
+	secret, err := auth.NewSecret("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, err := auth.NewSecret("")
+	sessionWith(t, db, ws, email, role, at, secret)
+	return secret
+}
+
+// sessionWith is session with a secret chosen by the caller.
+func sessionWith(t testing.TB, db *store.DB, ws parley.Workspace, email string, role parley.Role, at time.Time, secret string) {
+	t.Helper()
+	ctx := context.Background()
+	m, err := db.AddMember(ctx, ws.ID, email, "", passwordHash, role, at)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := db.CreateSession(ctx, auth.Hash(secret), m.ID, at.Add(-time.Hour), at.Add(30*24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	return secret
 }
 
 // token creates an API token of ws with scopes and returns its secret.
@@ -189,6 +195,7 @@ var grants = map[string][]parley.Permission{
 // TestAuthorizationMatrix sends a request to every route as every kind of
 // caller and checks the answer against routeTable and grants.
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	srv, db, ws := reportServer(t)
 	ctx := context.Background()
 	routes := map[string]parley.Permission{}
@@ -580,6 +587,7 @@ func TestSettingsRefuseBadValues(t *testing.T) {
 // TestTokensAndAudit creates a token on the tokens page, uses it, revokes
 // it, and finds every step in the audit log.
 func TestTokensAndAudit(t *testing.T) {
+	t.Parallel()
 	srv, db, ws := reportServer(t)
 	cl := clientWith(credentials{cookie: session(t, db, ws, "ops@example.com", parley.RoleAdmin, reportNow)}, false)
 	res, err := cl.PostForm(srv.URL+"/settings/tokens", url.Values{"name": {"agent platform"}, "scope": {"ingest", "read"}})
@@ -632,6 +640,7 @@ func TestTokensAndAudit(t *testing.T) {
 // TestSettingsAndPeople changes the workspace's settings and adds a person
 // from the admin pages; the new person can sign in with their role only.
 func TestSettingsAndPeople(t *testing.T) {
+	t.Parallel()
 	srv, db, ws := reportServer(t)
 	ctx := context.Background()
 	cl := clientWith(credentials{cookie: adminCookie}, false)

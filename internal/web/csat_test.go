@@ -18,6 +18,7 @@ import (
 // outcome), in the report JSON, and on the page of a rated conversation;
 // the API's numbers are the page's.
 func TestCSATOnPages(t *testing.T) {
+	t.Parallel()
 	srv, db, ws := reportServer(t)
 	code, _, body := get(t, srv.URL+"/api/v1/reports/performance?range=last_4_weeks")
 	var r report.Report

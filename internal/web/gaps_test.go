@@ -91,6 +91,7 @@ type errorReply struct {
 }
 
 func TestGapsAPI(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	first, second, _ := openTopics(t, srv, 3)
 
@@ -162,6 +163,7 @@ func TestGapsAPI(t *testing.T) {
 }
 
 func TestShortAnswersAPI(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	var a parley.ShortAnswer
 	if code := call(t, "POST", srv.URL+"/api/v1/short-answers", map[string]string{"question": "營業時間？", "answer": "週一至週五 9:00–18:00。"}, &a); code != http.StatusCreated || a.ID == 0 {
@@ -189,6 +191,7 @@ func TestShortAnswersAPI(t *testing.T) {
 }
 
 func TestGapForms(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	noRedirect := clientWith(credentials{cookie: adminCookie}, false)
 	id := topicIDs(t, srv, "")[0]
@@ -256,6 +259,7 @@ func TestGapForms(t *testing.T) {
 }
 
 func TestGapPagesEscapeVisitorText(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	var hostileTopic int64
 	for _, id := range topicIDs(t, srv, "") {
@@ -299,6 +303,7 @@ func TestGapPagesEscapeVisitorText(t *testing.T) {
 // written. A topic named in a body that does not exist is such a field,
 // not a missing topic in the path (404).
 func TestBadParametersNameTheField(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	first, second, before := openTopics(t, srv, 2)
 	question := before.Questions[0].EventID
@@ -343,6 +348,7 @@ func TestBadParametersNameTheField(t *testing.T) {
 // on the open tab of the gaps page and by the API, the same ones, and not
 // on the other tabs.
 func TestUngroupedQuestionsApart(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	var u struct {
 		Questions []parley.GapQuestion
@@ -375,6 +381,7 @@ func TestUngroupedQuestionsApart(t *testing.T) {
 // shows its short answer for editing; merge and move name their target
 // and wait for a confirmation that names it.
 func TestTopicPageChoosesAndConfirms(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	noRedirect := clientWith(credentials{cookie: adminCookie}, false)
 	first, second, detail := openTopics(t, srv, 2)

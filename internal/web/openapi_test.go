@@ -338,6 +338,7 @@ func resolve(doc map[string]any, v map[string]any) map[string]any {
 // the documented status, and decodes every response example into the Go
 // type its schema describes, refusing unknown fields.
 func TestOpenAPIExamples(t *testing.T) {
+	t.Parallel()
 	doc, _ := openAPI(t)
 	srv, db, ws := reportServer(t)
 	all := clientWith(credentials{bearer: token(t, db, ws, reportNow, parley.ScopeIngest, parley.ScopeRead, parley.ScopeWrite, parley.ScopeAdmin)}, false)

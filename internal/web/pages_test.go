@@ -26,6 +26,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/report"
@@ -39,18 +40,33 @@ import (
 // still provisional.
 var reportNow = time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC)
 
-// adminCookie signs in as the admin reportServer creates.
-var adminCookie string
+// adminCookie signs in as the admin of reportData; the session is in the
+// fixture, so the one cookie works in every copy. It is chosen before any
+// test runs, so that tests in parallel read it while the fixture is built.
+var adminCookie = func() string {
+	secret, err := auth.NewSecret("")
+	if err != nil {
+		panic(err)
+	}
+	return secret
+}()
 
 // hostile is visitor text that must never reach a page unescaped.
 const hostile = `<script>alert("x")</script><img src=x onerror=alert(1)>`
 
-// reportServer serves generated, evaluated data plus one conversation with
-// hostile text.
-func reportServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace) {
-	t.Helper()
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
+// reportData is what most page and API tests read: 600 generated
+// conversations over three weeks evaluated at reportNow, one conversation
+// of hostile text, and an admin (adminCookie; client signs in as them).
+// It is built once per test run; reportServer serves a copy to each test.
+var reportData = storetest.NewFixture("report", func(t testing.TB, dsn string) {
 	ctx := context.Background()
-	db := storetest.New(t)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, reportNow)
 	if err != nil {
 		t.Fatal(err)
@@ -81,10 +97,28 @@ func reportServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace) 
 	if _, err := db.InsertEvents(ctx, ws.ID, raw); err != nil {
 		t.Fatal(err)
 	}
-	srv := serveEvents(t, db, ws, &buf)
-	adminCookie = session(t, db, ws, "admin@example.com", parley.RoleAdmin, reportNow)
-	client = clientWith(credentials{cookie: adminCookie}, true)
-	return srv, db, ws
+	ingestAt(t, db, ws, &buf, reportNow)
+	sessionWith(t, db, ws, "admin@example.com", parley.RoleAdmin, reportNow, adminCookie)
+})
+
+// reportServer serves a copy of reportData, as of reportNow, until the
+// test ends.
+func reportServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace) {
+	t.Helper()
+	db := reportData.New(t)
+	ws, err := db.Workspace(context.Background(), parley.DefaultWorkspace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveAt(t, db, reportNow), db, ws
+}
+
+// serveAt serves db with the clock stopped at now until the test ends.
+func serveAt(t testing.TB, db *store.DB, now time.Time) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return now }, Logger: quiet}))
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // serveEvents stores the events of r (a JSON array or NDJSON) in ws,
@@ -92,9 +126,7 @@ func reportServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace) 
 func serveEvents(t testing.TB, db *store.DB, ws parley.Workspace, r io.Reader) *httptest.Server {
 	t.Helper()
 	ingestAt(t, db, ws, r, reportNow)
-	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return reportNow }, Logger: quiet}))
-	t.Cleanup(srv.Close)
-	return srv
+	return serveAt(t, db, reportNow)
 }
 
 // ingestAt stores the events of r in ws and evaluates them as of now.
@@ -169,6 +201,7 @@ func getConversations(t *testing.T, srv *httptest.Server, query string) []parley
 }
 
 func TestPerformancePage(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	code, h, body := get(t, srv.URL+"/reports")
 	if code != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
@@ -223,6 +256,7 @@ func thousands(n int64) string {
 }
 
 func TestFiltersChangeTheNumbers(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	all := getReport(t, srv, "range=last_4_weeks")
 	chat := getReport(t, srv, "range=last_4_weeks&channel=chat")
@@ -250,6 +284,7 @@ func TestFiltersChangeTheNumbers(t *testing.T) {
 // TestDrillDown follows the links of the page: the conversations behind a
 // number are exactly that many, with the outcome the number counts.
 func TestDrillDown(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	r := getReport(t, srv, "range=last_4_weeks")
 	_, _, page := get(t, srv.URL+"/reports?range=last_4_weeks")
@@ -300,6 +335,7 @@ func TestDrillDown(t *testing.T) {
 // outcome that was stored and counted, also once a newer event has arrived
 // that no evaluation has read yet.
 func TestConversationExplainsStoredOutcome(t *testing.T) {
+	t.Parallel()
 	srv, db, ws := reportServer(t)
 	type conversationDetail struct {
 		Outcome           parley.Outcome
@@ -386,6 +422,7 @@ func TestConversationExplainsStoredOutcome(t *testing.T) {
 }
 
 func TestTraditionalChinese(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	_, _, body := get(t, srv.URL+"/reports", "Accept-Language", "zh-TW,zh;q=0.9,en;q=0.5")
 	for _, want := range []string{`lang="zh-TW"`, "上週成效", "已解決", "計算方式"} {
@@ -548,6 +585,7 @@ func TestEveryStringTranslated(t *testing.T) {
 }
 
 func TestVisitorTextIsEscaped(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	for _, p := range []string{"/conversations/" + url.PathEscape("evil<b>1"), "/conversations?test=include&from=2026-03-18"} {
 		code, _, body := get(t, srv.URL+p)
@@ -571,6 +609,7 @@ func TestVisitorTextIsEscaped(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	if code, _, body := get(t, srv.URL+"/nowhere"); code != http.StatusNotFound || !strings.Contains(body, "<html") {
 		t.Errorf("unknown page: %d", code)
@@ -672,6 +711,7 @@ func TestConversationLinksEscapeTheID(t *testing.T) {
 // TestReportSettingsJSON: a workspace that counts every channel reports its
 // counted channels as [], the array the OpenAPI document promises.
 func TestReportSettingsJSON(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	code, _, body := get(t, srv.URL+"/api/v1/reports/performance?range=last_4_weeks")
 	if code != http.StatusOK || !strings.Contains(body, `"counted_channels":[]`) {

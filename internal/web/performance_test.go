@@ -42,7 +42,9 @@ func tuesdayServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace,
 	}
 	srv := httptest.NewServer(web.New(db, web.Options{Now: clock, Logger: quiet}))
 	t.Cleanup(srv.Close)
-	client = clientWith(credentials{cookie: session(t, db, ws, "admin@example.com", parley.RoleAdmin, tuesday)}, true)
+	// The admin's session has reportData's secret, so that client, which
+	// tests in parallel share, is signed in here too.
+	sessionWith(t, db, ws, "admin@example.com", parley.RoleAdmin, tuesday, adminCookie)
 	return srv, db, ws, w
 }
 

@@ -360,9 +360,9 @@ func column[T any](db *sql.DB, q string) ([]T, error) {
 // from a replica skip then.
 func ReplicaURL() string { return os.Getenv("PARLEY_TEST_REPLICA") }
 
-// ReplicaDSN returns, for a DSN of the primary test server (from DSN), the
-// DSN of the same schema on the replica, once the replica has replayed
-// everything the primary has written so far.
+// ReplicaDSN returns, for a DSN of the primary test server (from DSN or a
+// Fixture), the DSN of the same database and schema on the replica, once
+// the replica has replayed everything the primary has written so far.
 func ReplicaDSN(t testing.TB, primary string) string {
 	t.Helper()
 	p, err := url.Parse(primary)
@@ -373,8 +373,10 @@ func ReplicaDSN(t testing.TB, primary string) string {
 	if err != nil {
 		t.Fatalf("storetest: parse PARLEY_TEST_REPLICA: %v", err)
 	}
-	r.RawQuery = p.RawQuery
-	CatchUp(t, primary, r.String())
+	r.Path, r.RawQuery = p.Path, p.RawQuery
+	// Asked through the replica's own database: the primary's may be one
+	// the replica has yet to create.
+	CatchUp(t, primary, ReplicaURL())
 	return r.String()
 }
 
