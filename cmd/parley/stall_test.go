@@ -34,6 +34,9 @@ import (
 //     that had to wait is stored when sent again;
 //   - the healthy process evaluated its conversations throughout.
 func TestStalledPeer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("freezes a process and waits out its database session's timeout")
+	}
 	if !storetest.Postgres() {
 		t.Skip("processes share one database on PostgreSQL; SQLite has one writer")
 	}
@@ -58,17 +61,22 @@ func TestStalledPeer(t *testing.T) {
 	// statements and the healthy server's start and first two batches: the
 	// processes are this test binary, under -race when the tests are, on a
 	// machine that may be busy.
-	peer := parleyProcess(t, "ingest", "--db", dsn+"&application_name="+name, "--db-idle-in-transaction-timeout", "30s", "-")
+	peer := parleyProcess(t, "ingest", "--db", dsn+"&application_name="+name, "--db-idle-in-transaction-timeout", "60s", "-")
 	stdin, err := peer.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var peerOut strings.Builder
+	var peerOut syncBuffer
 	peer.Stderr = &peerOut
 	if err := peer.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer peer.Process.Kill()
+	defer func() {
+		if t.Failed() {
+			t.Logf("the peer's standard error: %s", peerOut.String())
+		}
+	}()
 	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	event := func(id, conv string, i int) string {
 		return fmt.Sprintf(`{"id":%q,"type":"conversation.started","conversation_id":%q,"occurred_at":%q,"channel":"chat"}`+"\n"+

@@ -557,10 +557,14 @@ func randomConversation(r *rand.Rand) []parley.Event {
 // TestProperties checks, on random conversations, that the outcome does not
 // depend on input order, is the same when evaluated twice, leaves the input
 // alone, is never pending once now ≥ E, and that a handoff decides no later
-// than E.
+// than E. Under -short it tries a tenth as many.
 func TestProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for i := range 3000 {
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	for i := range n {
 		events := randomConversation(r)
 		now := at(time.Duration(r.IntN(300)) * h)
 		orig := append([]parley.Event(nil), events...)

@@ -31,11 +31,14 @@ var (
 type dataset struct{ name, path string }
 
 // load reads a set's questions with integer gold labels, numbered in order
-// of first appearance. When the set is not present it skips the test on a
-// developer's machine, but fails it under CI=true: CI must measure the
-// grouping, never pass by not running.
+// of first appearance. It skips the test under -short. When the set is not
+// present it skips the test on a developer's machine, but fails it under
+// CI=true: CI must measure the grouping, never pass by not running.
 func (d dataset) load(tb testing.TB) (texts []string, gold []int) {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skipf("groups the %s evaluation set", d.name)
+	}
 	f, err := os.Open(filepath.Join(datasets(), d.path))
 	if err != nil {
 		missing := tb.Skipf

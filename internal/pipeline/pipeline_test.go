@@ -86,6 +86,9 @@ func snap(t testing.TB, db *store.DB, ws parley.Workspace) snapshot {
 // exactly the outcomes and rollups the incremental updates produced, and
 // that both equal a single evaluation of the whole stream.
 func TestRebuildEqualsIncremental(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays 1,500 conversations day by day")
+	}
 	ctx := context.Background()
 	items := generate(t, 1500, 14, 7)
 	final := end.Add(72 * time.Hour) // after every late arrival
