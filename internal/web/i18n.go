@@ -677,6 +677,8 @@ var messages = map[string][2]string{
 	"filter.test.include":                       {"Included", "包含"},
 	"filter.test.only":                          {"Only test", "僅測試"},
 	"filter.reopened":                           {"Only reopened", "僅重新開啟"},
+	"filter.source":                             {"Cited source (id)", "引用的來源（ID）"},
+	"filter.action":                             {"Action (name)", "執行的動作（名稱）"},
 	"conv.test.badge":                           {"test", "測試"},
 	"channel.chat":                              {"Chat", "線上聊天"},
 	"channel.email":                             {"Email", "電子郵件"},

@@ -470,9 +470,12 @@ func (j *journey) fetch(u string) (int, string) {
 // dataURL is the API URL of the data a page shows: the same parameters
 // under another path (README), less the page's own (language, cursor).
 var dataPaths = map[string]string{
-	"/reports":       "/api/v1/reports/performance",
-	"/conversations": "/api/v1/conversations",
-	"/gaps":          "/api/v1/gaps",
+	"/reports":         "/api/v1/reports/performance",
+	"/conversations":   "/api/v1/conversations",
+	"/gaps":            "/api/v1/gaps",
+	"/gaps/fixes":      "/api/v1/gaps/fixes",
+	"/reports/sources": "/api/v1/reports/sources",
+	"/reports/actions": "/api/v1/reports/actions",
 }
 
 func dataURL(page *url.URL, extra url.Values) (string, bool) {
@@ -522,6 +525,11 @@ func (j *journey) checkConversations(what string, here *url.URL) {
 				c.ConversationID, c.StartedAt.Format(time.RFC3339), api.Conversations[i-1].ConversationID, api.Conversations[i-1].StartedAt.Format(time.RFC3339)))
 		}
 	}
+	for _, c := range api.Conversations[:min(3, len(api.Conversations))] {
+		if err := j.usesMatch(here.Query(), c.ConversationID); err != nil {
+			mismatch = append(mismatch, fmt.Sprintf("%s (%v)", c.ConversationID, err))
+		}
+	}
 	if len(mismatch) > 0 {
 		j.t.Errorf("%s: lists %d conversations that do not match the filter, such as %s", what, len(mismatch), mismatch[0])
 	}
@@ -531,6 +539,39 @@ func (j *journey) checkConversations(what string, here *url.URL) {
 	if !slices.Equal(rows, ids) {
 		j.t.Errorf("%s: the page lists %d conversations %.80v, its data %s gives %d %.80v", what, len(rows), rows, u, len(ids), ids)
 	}
+}
+
+// usesMatch reports whether the conversation's agent replies cited the
+// source and performed the action the filter q names, if it names any, by
+// the events the API gives for it.
+func (j *journey) usesMatch(q url.Values, id string) error {
+	source, action := q.Get("source"), q.Get("action")
+	if source == "" && action == "" {
+		return nil
+	}
+	code, body := j.fetch("/api/v1/conversations/" + url.PathEscape(id))
+	if code != 200 {
+		return fmt.Errorf("its events answer %d", code)
+	}
+	var d struct{ Events []parley.Event }
+	if err := json.Unmarshal([]byte(body), &d); err != nil {
+		return err
+	}
+	cited, did := source == "", action == ""
+	for _, e := range d.Events {
+		if !e.IsAgentReply() {
+			continue
+		}
+		cited = cited || slices.ContainsFunc(e.Sources, func(s parley.Source) bool { return s.ID == source })
+		did = did || slices.ContainsFunc(e.Actions, func(a parley.Action) bool { return a.Name == action })
+	}
+	if !cited {
+		return fmt.Errorf("no agent reply cites %s", source)
+	}
+	if !did {
+		return fmt.Errorf("no agent reply performs %s", action)
+	}
+	return nil
 }
 
 // matches reports whether a conversation is one the filter q selects, by
@@ -576,6 +617,9 @@ func matches(q url.Values, c parley.Conversation) error {
 			ok = c.Reopened == (v == "true")
 		case "test":
 			ok = v == "include" || c.Test == (v == "only")
+		case "source", "action":
+			// A list row does not carry what the replies cited or did:
+			// checkConversations reads the events of the first rows.
 		default:
 			return fmt.Errorf("the test knows no rule for parameter %s", k)
 		}

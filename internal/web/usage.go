@@ -84,6 +84,9 @@ type usageView struct {
 	Presets  []report.Preset
 	Channels []string
 	Selected map[string]bool
+	// SortParam is the sort the request asked for ("" for the default),
+	// which the filter form keeps.
+	SortParam string
 	// self is the view's own link, with its range, channels and sort.
 	self href
 }
@@ -107,6 +110,18 @@ func (v *usageView) SortMark(col string) string {
 		return " ↑"
 	}
 	return " ↓"
+}
+
+// AriaSort marks the column the view is sorted by, for screen readers
+// and for the journey test's idea of "current".
+func (v *usageView) AriaSort(col string) template.HTMLAttr {
+	switch {
+	case string(v.Usage.Sort) != col:
+		return ""
+	case v.Usage.Asc:
+		return ` aria-sort="ascending"`
+	}
+	return ` aria-sort="descending"`
 }
 
 // TabURL links another tab of the Performance page with the same range
@@ -170,7 +185,7 @@ func (s *Server) usagePage(w http.ResponseWriter, r *http.Request, ws parley.Wor
 	if req.Asc {
 		q.Set("order", "asc")
 	}
-	v := &usageView{Usage: u, Preset: preset, Presets: report.Presets, Channels: channels, Selected: map[string]bool{},
+	v := &usageView{Usage: u, Preset: preset, Presets: report.Presets, Channels: channels, Selected: map[string]bool{}, SortParam: string(req.Sort),
 		self: hrefTo(r.URL.EscapedPath(), q)}
 	for _, c := range u.Channels {
 		v.Selected[c] = true

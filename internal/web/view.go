@@ -524,6 +524,17 @@ func narrowChart(c plot.Chart) plot.Chart {
 	return c
 }
 
+// bothWidths draws c for wide screens and, narrow units wide, for phones,
+// the style sheet showing one, for a chart a template places whole (the
+// Performance page's charts place their two drawings themselves). narrow is
+// the inner width at 390 px of the box the chart is in, so that its text
+// is drawn 11 px high there.
+func bothWidths(c plot.Chart, narrow int) template.HTML {
+	n := narrowChart(c)
+	n.Width = narrow
+	return `<div class="plot-wide">` + plot.Render(c) + `</div><div class="plot-narrow">` + plot.Render(n) + `</div>`
+}
+
 // cell formats one value of a chart's table for the page: rates as
 // percentages and durations in units; counts and dates as they are.
 func cell(l Lang, column, value string) string {

@@ -95,6 +95,9 @@ func Render(c Chart) template.HTML {
 	ticks := c.Ticks
 	if len(ticks) < 2 || c.Log && ticks[0] <= 0 {
 		ticks = NiceTicks(maxV)
+		if c.Format == nil { // counts, written whole
+			ticks = WholeTicks(maxV)
+		}
 		c.Log = false
 	}
 	// The plot starts right of its widest y label ("8 小時 20 分"), so
@@ -327,9 +330,35 @@ func NiceTicks(maxV float64) []float64 {
 			break
 		}
 	}
+	return ticksUpTo(maxV, stepV)
+}
+
+// WholeTicks is NiceTicks for counts, which the axis writes as whole
+// numbers: where NiceTicks would step by a fraction (0.5, 2.5) two ticks
+// would read the same or wrong ("0 1 1 2 2", "3" for 2.5), so the step is
+// 1, 2 or 5 × 10ⁿ and at least 1.
+func WholeTicks(maxV float64) []float64 {
+	ticks := NiceTicks(maxV)
+	if step := ticks[1] - ticks[0]; step == math.Trunc(step) {
+		return ticks
+	}
+	raw := max(maxV, 1) / 4
+	mag := max(1, math.Pow(10, math.Floor(math.Log10(raw))))
+	stepV := mag * 10
+	for _, f := range []float64{1, 2, 5} {
+		if f*mag >= raw {
+			stepV = f * mag
+			break
+		}
+	}
+	return ticksUpTo(max(maxV, 1), stepV)
+}
+
+// ticksUpTo returns 0, step, 2×step… up to the first at or above maxV.
+func ticksUpTo(maxV, step float64) []float64 {
 	var ticks []float64
-	for t := 0.0; ; t += stepV {
-		ticks = append(ticks, math.Round(t/stepV)*stepV)
+	for t := 0.0; ; t += step {
+		ticks = append(ticks, math.Round(t/step)*step)
 		if t >= maxV-1e-9 {
 			break
 		}

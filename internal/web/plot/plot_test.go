@@ -126,6 +126,24 @@ func TestLinesAndEmpty(t *testing.T) {
 	}
 }
 
+func TestWholeTicks(t *testing.T) {
+	for _, tt := range []struct {
+		max  float64
+		want []float64
+	}{
+		{0, []float64{0, 1}},
+		{2, []float64{0, 1, 2}},
+		{4, []float64{0, 1, 2, 3, 4}},
+		{9, []float64{0, 5, 10}},
+		{100, []float64{0, 25, 50, 75, 100}},
+		{1234, []float64{0, 500, 1000, 1500}},
+	} {
+		if diff := cmp.Diff(tt.want, plot.WholeTicks(tt.max)); diff != "" {
+			t.Errorf("WholeTicks(%v) (-want +got):\n%s", tt.max, diff)
+		}
+	}
+}
+
 func TestNiceTicks(t *testing.T) {
 	for _, tt := range []struct {
 		max  float64
@@ -369,6 +387,28 @@ func wellFormedText(t *testing.T, svg string) []svgText {
 			}
 			x, _ := strconv.ParseFloat(attr(se, "x"), 64)
 			out = append(out, svgText{x, attr(se, "text-anchor"), text})
+		}
+	}
+}
+
+// A chart of counts (no Format) marks whole numbers only: with a maximum of
+// 2 the ticks are 0, 1, 2, not 0, 0.5, 1, 1.5, 2 written "0 1 1 2 2".
+func TestCountTicksAreWhole(t *testing.T) {
+	for _, maxV := range []float64{1, 2, 3, 4} {
+		svg := string(plot.Render(plot.Chart{Labels: []string{"3/3", "3/10"},
+			Series: []plot.Series{{Name: "a", Values: []float64{1, maxV}}}}))
+		seen := map[string]bool{}
+		for _, e := range wellFormedText(t, svg) {
+			if e.anchor != "end" {
+				continue
+			}
+			if seen[e.text] {
+				t.Errorf("max %v: the y label %q is marked twice", maxV, e.text)
+			}
+			seen[e.text] = true
+		}
+		if len(seen) < 2 {
+			t.Errorf("max %v: %d y labels", maxV, len(seen))
 		}
 	}
 }
