@@ -94,9 +94,10 @@ func Render(c Chart) template.HTML {
 	}
 	ticks := c.Ticks
 	if len(ticks) < 2 || c.Log && ticks[0] <= 0 {
-		ticks = NiceTicks(maxV)
 		if c.Format == nil { // counts, written whole
 			ticks = WholeTicks(maxV)
+		} else {
+			ticks = NiceTicks(maxV)
 		}
 		c.Log = false
 	}
