@@ -55,3 +55,18 @@ func Synthetic(tb testing.TB, opt synth.Options) ingest.Batch {
 	}
 	return b
 }
+
+// Items returns events as ingest would store them: each with its canonical
+// body, indexed in the order given, as one batch.
+func Items(tb testing.TB, events ...parley.Event) []ingest.Item {
+	tb.Helper()
+	items := make([]ingest.Item, len(events))
+	for i, e := range events {
+		body, err := ingest.Canonical(&e)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		items[i] = ingest.Item{Index: i, Event: e, Body: body}
+	}
+	return items
+}

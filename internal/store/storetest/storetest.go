@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -234,12 +235,85 @@ func schemaDSN(t testing.TB, base, schema string) string {
 // New returns a migrated, empty database for the test, closed when it ends.
 func New(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), DSN(t))
+	db, _ := NewDSN(t)
+	return db
+}
+
+// NewDSN is New for a test that also opens the database another way (a
+// second pool, a raw connection, a child process): it returns the
+// database's address beside it.
+//
+// On SQLite the database is a copy of one migrated once per test binary:
+// running every migration again costs a test seconds under -race, writing
+// the file a few milliseconds. The migrations themselves are tested from an
+// empty database (DSN, UnmigratedDSN).
+func NewDSN(t testing.TB) (*store.DB, string) {
+	t.Helper()
+	dsn := migratedDSN(t)
+	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db
+	return db, dsn
+}
+
+// migrated is an SQLite database as the migrations leave it, its files by
+// suffix ("" and "-wal"), made by the first test that asks for one.
+var migrated struct {
+	once  sync.Once
+	files map[string][]byte
+	err   error
+}
+
+// migratedDSN returns the address of a new, migrated, empty database for
+// the test: on SQLite a copy of migrated, elsewhere DSN's.
+func migratedDSN(t testing.TB) string {
+	t.Helper()
+	if Postgres() {
+		return DSN(t)
+	}
+	migrated.once.Do(func() { migrated.files, migrated.err = migrateSQLite() })
+	if migrated.err != nil {
+		t.Fatalf("storetest: migrate a template database: %v", migrated.err)
+	}
+	path := filepath.Join(t.TempDir(), "parley.db")
+	for suffix, b := range migrated.files {
+		if err := os.WriteFile(path+suffix, b, 0o600); err != nil {
+			t.Fatalf("storetest: %v", err)
+		}
+	}
+	return "sqlite:" + path
+}
+
+// migrateSQLite migrates a new SQLite database, closes it and returns its
+// files.
+func migrateSQLite() (map[string][]byte, error) {
+	dir, err := os.MkdirTemp("", "parley-migrated-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "parley.db")
+	db, err := store.Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(path + suffix)
+		if suffix != "" && errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		files[suffix] = b
+	}
+	return files, nil
 }
 
 // Raw opens the database at dsn (one DSN returned) without the store, for
