@@ -6,6 +6,7 @@ import (
 )
 
 func TestRebind(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"SELECT 1", "SELECT 1"},
 		{"SELECT * FROM t WHERE a = ? AND b = ?", "SELECT * FROM t WHERE a = $1 AND b = $2"},
@@ -24,6 +25,7 @@ func TestRebind(t *testing.T) {
 }
 
 func TestPlaceholders(t *testing.T) {
+	t.Parallel()
 	if got, want := placeholders(2, 3), "(?, ?, ?), (?, ?, ?)"; got != want {
 		t.Errorf("placeholders(2, 3) = %q, want %q", got, want)
 	}
@@ -33,6 +35,7 @@ func TestPlaceholders(t *testing.T) {
 }
 
 func TestInstantRoundTrip(t *testing.T) {
+	t.Parallel()
 	in := time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.FixedZone("x", 8*3600))
 	v := SQLite.instant(in).(string)
 	if v != "2026-01-01T19:04:05.123456Z" {
@@ -48,6 +51,7 @@ func TestInstantRoundTrip(t *testing.T) {
 }
 
 func TestMigrationSQL(t *testing.T) {
+	t.Parallel()
 	text := "CREATE TABLE a (id {{id}});\n{{postgres}}\nALTER TABLE a ADD b INT;\n{{end}}\nCREATE TABLE c (x INT);\n{{postgres}}\nDROP INDEX d;\n{{end}}\n"
 	tests := []struct {
 		d    Dialect

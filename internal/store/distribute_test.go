@@ -17,6 +17,7 @@ import (
 // tables go on Citus: a table with no workspace_id must be named a
 // reference or local table, or Distribute refuses the schema.
 func TestEveryTableHasAPlacement(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t)
 	cols, err := db.Columns(context.Background())
 	if err != nil {
@@ -49,6 +50,7 @@ func TestEveryTableHasAPlacement(t *testing.T) {
 // TestDistributeNeedsCitus: SQLite and PostgreSQL without the extension are
 // refused with a reason, and nothing changes.
 func TestDistributeNeedsCitus(t *testing.T) {
+	t.Parallel()
 	if storetest.Citus() {
 		t.Skip("the test server is Citus")
 	}
@@ -64,6 +66,7 @@ func TestDistributeNeedsCitus(t *testing.T) {
 // by workspace_id in one colocation group, the coordinator's own copies
 // emptied, every row still found; run again it changes nothing.
 func TestDistribute(t *testing.T) {
+	t.Parallel()
 	if !storetest.Citus() {
 		t.Skip("needs a Citus cluster: PARLEY_TEST_CITUS=1 (see .ci/citus.sh)")
 	}

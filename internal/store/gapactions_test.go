@@ -10,7 +10,6 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // act applies an editor's action as the tests' editor.
@@ -23,10 +22,9 @@ func act(db *store.DB, workspaceID int64, a parley.TopicAction, now time.Time) e
 // action, however far it got, leaves every question, topic and the audit
 // log as they were.
 func TestTopicActionIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
-	a := &asker{t: t, db: db, ws: ws}
+	a, db, ws := newAsker(t)
 	pw := a.ask(0, passwordQuestions...)
 	rf := a.ask(0, refundQuestions...)
 	a.group()
@@ -107,10 +105,9 @@ func TestTopicActionIsAllOrNothing(t *testing.T) {
 // A resolve covers the questions chosen (else every open one), and a topic
 // resolved before keeps its one short answer, edited.
 func TestResolveCoversChosenQuestionsAndKeepsOneAnswer(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
-	a := &asker{t: t, db: db, ws: ws}
+	a, db, ws := newAsker(t)
 	rf := a.ask(0, refundQuestions...)
 	a.group()
 	refund := topicOf(t, db, ws, parley.GapOpen, rf[0])

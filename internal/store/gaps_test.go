@@ -14,7 +14,6 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/store"
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // asker adds gap questions the way evaluation finds them: each question is
@@ -26,10 +25,16 @@ type asker struct {
 	n  int
 }
 
+// newAsker returns an asker of a new database's workspace acme.
+func newAsker(t *testing.T) (*asker, *store.DB, parley.Workspace) {
+	t.Helper()
+	db, ws := acme(t)
+	return &asker{t: t, db: db, ws: ws}, db, ws
+}
+
 // ask stores questions as gap signals at t0+offset and returns their event IDs.
 func (a *asker) ask(offset time.Duration, questions ...string) []string {
 	a.t.Helper()
-	ctx := context.Background()
 	var events []parley.Event
 	var outcomes []parley.Outcome
 	var ids []string
@@ -43,9 +48,7 @@ func (a *asker) ask(offset time.Duration, questions ...string) []string {
 			GapSignals: []parley.GapSignal{{EventID: id, Kind: parley.GapUnanswered, At: at, Question: q}}})
 		ids = append(ids, id)
 	}
-	if _, err := a.db.InsertEvents(ctx, a.ws.ID, batch(a.t, events...)); err != nil {
-		a.t.Fatal(err)
-	}
+	insert(a.t, a.db, a.ws, events...)
 	save(a.t, a.db, a.ws, t0.Add(offset+time.Hour), outcomes...)
 	return ids
 }
@@ -101,10 +104,9 @@ var (
 )
 
 func TestGapWorkflow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
-	a := &asker{t: t, db: db, ws: ws}
+	a, db, ws := newAsker(t)
 	now := t0.Add(72 * time.Hour)
 
 	pw := a.ask(0, passwordQuestions...)
@@ -285,10 +287,9 @@ func TestGapWorkflow(t *testing.T) {
 // TestGroupPendingWritesDecision checks that the store writes what the
 // grouping pass decided, as given, and nothing when the decision fails.
 func TestGroupPendingWritesDecision(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
-	a := &asker{t: t, db: db, ws: ws}
+	a, db, ws := newAsker(t)
 	ids := a.ask(0, "first", "second", "third", "alone")
 	now := t0.Add(48 * time.Hour)
 
@@ -371,10 +372,9 @@ func TestGroupPendingWritesDecision(t *testing.T) {
 }
 
 func TestTopicFilter(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
-	a := &asker{t: t, db: db, ws: ws}
+	a, db, ws := newAsker(t)
 	a.ask(0, passwordQuestions...)                       // 2026-03-02
 	later := a.ask(3*24*time.Hour, passwordQuestions...) // 2026-03-05
 	a.group()
@@ -410,9 +410,9 @@ func TestTopicFilter(t *testing.T) {
 }
 
 func TestShortAnswers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
+	db, ws := acme(t)
 	_, err := db.CreateShortAnswer(ctx, ws.ID, parley.ShortAnswer{Question: " ", Answer: "x"}, t0)
 	if p := problemFields(err); !cmp.Equal(p, []string{"question"}) {
 		t.Errorf("blank question: %v (fields %v)", err, p)
@@ -455,7 +455,7 @@ func TestShortAnswers(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("changes since (-want +got):\n%s", diff)
 	}
-	other, _ := db.EnsureWorkspace(ctx, "other", t0)
+	other := ensureWorkspace(t, db, "other")
 	if _, err := db.ShortAnswer(ctx, other.ID, a.ID); parley.KindOf(err) != parley.KindNotFound {
 		t.Errorf("another workspace's answer: %v", err)
 	}
@@ -478,10 +478,9 @@ func problemFields(err error) []string {
 // and listed as ungrouped, until a similar one arrives; then the two form
 // a topic.
 func TestUngroupedWaitsForItsMatch(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
-	a := &asker{t: t, db: db, ws: ws}
+	a, db, ws := newAsker(t)
 	a.ask(0, passwordQuestions...)
 	iceland := a.ask(0, "do you ship to Iceland")
 	a.group()

@@ -19,6 +19,7 @@ import (
 // showing its numbers, without the bins, as a recompute of every evaluated
 // conversation, which evaluation then completes with sketches.
 func TestUpgradeToSketchesKeepsTheNumbers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := store.OpenAt(ctx, storetest.UnmigratedDSN(t), 14)
 	if err != nil {

@@ -53,12 +53,10 @@ func save(t *testing.T, db *store.DB, ws parley.Workspace, now time.Time, outcom
 }
 
 func TestSaveMovesRollupsByDifference(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
-	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "hi"), msg("e2", "c2", time.Hour, "hello"))); err != nil {
-		t.Fatal(err)
-	}
+	db, ws := acme(t)
+	insert(t, db, ws, msg("e1", "c1", 0, "hi"), msg("e2", "c2", time.Hour, "hello"))
 	if d, _ := due(t, db, ws, t0, store.DueCursor{}, 100); len(d) != 2 || len(d[0].Events) != 1 {
 		t.Fatalf("read %+v, want c1 and c2 with one event each", d)
 	}
@@ -85,9 +83,7 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 
 	// A new event makes c1 due again; deciding it moves one count from
 	// pending to unresolved, and the emptied cells disappear.
-	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e3", "c1", 2*time.Hour, "still there?"))); err != nil {
-		t.Fatal(err)
-	}
+	insert(t, db, ws, msg("e3", "c1", 2*time.Hour, "still there?"))
 	decided := pending("c1")
 	decided.Kind, decided.Reasons = parley.OutcomeUnresolved, []parley.UnresolvedReason{parley.ReasonHumanRequested}
 	save(t, db, ws, t0, decided)
@@ -153,9 +149,7 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 	}
 
 	// A newer event makes it due; what was last evaluated stays.
-	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e5", "c1", 3*time.Hour, "hello?"))); err != nil {
-		t.Fatal(err)
-	}
+	insert(t, db, ws, msg("e5", "c1", 3*time.Hour, "hello?"))
 	if last, err := db.LastEvaluation(ctx, ws.ID, "c1", t0); err != nil || last != (store.Evaluated{Seq: seq, At: t0, Due: true}) {
 		t.Errorf("after a new event: %+v, %v; want seq %d at %v, due", last, err, seq, t0)
 	}
@@ -168,17 +162,11 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 // its ingest waits for the batch to commit, on SQLite the batch's save
 // skips the conversation — and only what a batch holds is counted.
 func TestClaimDue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	dsn := storetest.DSN(t)
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, dsn := storetest.NewDSN(t)
 	ws := workspace(t, db)
-	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "hi"), msg("e2", "c2", 0, "hello"), msg("e3", "c3", 0, "hey"))); err != nil {
-		t.Fatal(err)
-	}
+	insert(t, db, ws, msg("e1", "c1", 0, "hi"), msg("e2", "c2", 0, "hello"), msg("e3", "c3", 0, "hey"))
 	ids := func(ds []store.Due) []string {
 		var out []string
 		for _, d := range ds {
@@ -326,6 +314,7 @@ func TestClaimDue(t *testing.T) {
 // TestAnalyze: refreshing the planner's statistics works on a database
 // with the tables it names, on both dialects.
 func TestAnalyze(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t)
 	workspace(t, db)
 	if err := db.Analyze(context.Background()); err != nil {
@@ -337,12 +326,10 @@ func TestAnalyze(t *testing.T) {
 // fewer gap signals — a late event showed two were one question — removes
 // the ones it no longer finds, and counts the question once in the rollups.
 func TestSaveDropsSignalsFoundNoMore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
-	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "can I pay with klarna"))); err != nil {
-		t.Fatal(err)
-	}
+	db, ws := acme(t)
+	insert(t, db, ws, msg("e1", "c1", 0, "can I pay with klarna"))
 	outcome := func(signals ...string) parley.Outcome {
 		o := parley.Outcome{ConversationID: "c1", Channel: "chat", StartedAt: t0, Kind: parley.OutcomeUnresolved, DefinitionVersion: 1}
 		for _, id := range signals {
@@ -366,9 +353,7 @@ func TestSaveDropsSignalsFoundNoMore(t *testing.T) {
 	if got := pending(); !cmp.Equal(got, []string{"a1", "h"}) {
 		t.Fatalf("first evaluation stored %v", got)
 	}
-	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e2", "c1", time.Minute, "hello?"))); err != nil {
-		t.Fatal(err)
-	}
+	insert(t, db, ws, msg("e2", "c1", time.Minute, "hello?"))
 	save(t, db, ws, t0.Add(2*time.Hour), outcome("a1"))
 	if got := pending(); !cmp.Equal(got, []string{"a1"}) {
 		t.Errorf("after re-evaluation: %v, want only a1", got)
@@ -393,12 +378,10 @@ func TestSaveDropsSignalsFoundNoMore(t *testing.T) {
 // cannot_answer signal stored beside the unanswered one about the same
 // question, as evaluation stored them before it counted them once.
 func TestMigrationDropsSecondGapSignals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
-	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "can I pay with klarna"))); err != nil {
-		t.Fatal(err)
-	}
+	db, ws := acme(t)
+	insert(t, db, ws, msg("e1", "c1", 0, "can I pay with klarna"))
 	o := parley.Outcome{ConversationID: "c1", Channel: "chat", StartedAt: t0, Kind: parley.OutcomeHandedOff, DefinitionVersion: 1,
 		GapSignals: []parley.GapSignal{
 			{EventID: "a1", Kind: parley.GapUnanswered, At: t0.Add(time.Minute), Question: "can I pay with klarna"},
@@ -429,18 +412,16 @@ func TestMigrationDropsSecondGapSignals(t *testing.T) {
 // again — after a reset, as by a rebuild — with the same events and none
 // read from the events table; after a new event, only that one is read.
 func TestEvaluatedAgainFromRecord(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
+	db, ws := acme(t)
 	reply := parley.Event{ID: "e2", Type: parley.EventMessage, ConversationID: "c1", OccurredAt: t0.Add(time.Minute),
 		Author: parley.AuthorCustomerAgent, Text: "try this", Sources: []parley.Source{{ID: "kb-1", Title: "Refunds"}},
 		Question: "how do I get a refund?", Unanswered: true,
 		Metadata: []byte(`{"model":"m-1"}`)}
 	late := msg("e3", "c1", 2*time.Minute, "thanks")
 	late.OccurredAt = late.OccurredAt.In(time.FixedZone("", -5*3600))
-	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "hi"), reply, msg("f1", "c2", 0, "other"))); err != nil {
-		t.Fatal(err)
-	}
+	insert(t, db, ws, msg("e1", "c1", 0, "hi"), reply, msg("f1", "c2", 0, "other"))
 	outcome := func(id string) parley.Outcome {
 		return parley.Outcome{ConversationID: id, Channel: "chat", StartedAt: t0, Kind: parley.OutcomePending, DefinitionVersion: 1}
 	}
@@ -487,9 +468,7 @@ func TestEvaluatedAgainFromRecord(t *testing.T) {
 		t.Errorf("events from the record (-from the events table +from the record):\n%s", diff)
 	}
 
-	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, late)); err != nil {
-		t.Fatal(err)
-	}
+	insert(t, db, ws, late)
 	read = db.EventRowsRead()
 	grown := claimed()
 	if n := db.EventRowsRead() - read; n != 1 {

@@ -14,10 +14,10 @@ import (
 )
 
 func TestPeople(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
-	other, _ := db.EnsureWorkspace(ctx, "other", t0)
+	db, ws := acme(t)
+	other := ensureWorkspace(t, db, "other")
 	if n, err := db.CountUsers(ctx); err != nil || n != 0 {
 		t.Fatalf("a new database has %d users (%v)", n, err)
 	}
@@ -124,6 +124,7 @@ func TestPeople(t *testing.T) {
 // TestLastAdminConcurrent: two admins demoting each other at the same time
 // must not both succeed, or the workspace would be left without an admin.
 func TestLastAdminConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.New(t)
 	for round := range 10 {

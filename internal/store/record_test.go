@@ -46,6 +46,7 @@ func filled(n int) parley.Event {
 }
 
 func TestRecordRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, events := range [][]parley.Event{
 		nil,
 		{filled(0)},

@@ -12,23 +12,27 @@ import (
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
+// beside returns a new database of the primary with its workspace acme,
+// and the database's address, for a test that reads it from the streaming
+// standby too; without one the test is skipped.
+func beside(t *testing.T) (*store.DB, string, parley.Workspace) {
+	t.Helper()
+	if storetest.ReplicaURL() == "" {
+		t.Skip("no streaming replica (PARLEY_TEST_REPLICA)")
+	}
+	db, dsn := storetest.NewDSN(t)
+	return db, dsn, workspace(t, db)
+}
+
 // TestReadReplica runs against a real streaming standby of the test server
 // (PARLEY_TEST_REPLICA, as .ci/run sets up with pg_basebackup -R). Beside a
 // primary, the reads that may lag come from the replica: with its replay
 // paused, they do not see a new conversation the primary does, and /readyz's
 // role shows the replica's lag; once it replays, they do.
 func TestReadReplica(t *testing.T) {
-	if storetest.ReplicaURL() == "" {
-		t.Skip("no streaming replica (PARLEY_TEST_REPLICA)")
-	}
+	t.Parallel()
 	ctx := context.Background()
-	dsn := storetest.DSN(t)
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ws := workspace(t, db)
+	db, dsn, ws := beside(t)
 	save(t, db, ws, t0)
 	replica := storetest.ReplicaDSN(t, dsn)
 	opt := store.DefaultOptions()
@@ -86,17 +90,9 @@ func TestReadReplica(t *testing.T) {
 // migrated or created, tokens work without noting their use, and a write
 // is refused with an error that says why.
 func TestOpenStandby(t *testing.T) {
-	if storetest.ReplicaURL() == "" {
-		t.Skip("no streaming replica (PARLEY_TEST_REPLICA)")
-	}
+	t.Parallel()
 	ctx := context.Background()
-	dsn := storetest.DSN(t)
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ws := workspace(t, db)
+	db, dsn, ws := beside(t)
 	if _, err := db.CreateToken(ctx, ws.ID, "reader", "hash-1", "pk_1", []parley.Scope{parley.ScopeRead}, t0); err != nil {
 		t.Fatal(err)
 	}

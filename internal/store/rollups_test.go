@@ -14,6 +14,7 @@ import (
 // TestParseRollups covers the text Rollups has the database join: cells in
 // order, out of order, none, and lines that are not cells.
 func TestParseRollups(t *testing.T) {
+	t.Parallel()
 	a := parley.Rollup{Day: "2026-03-02", Channel: "chat", Metric: parley.MetricHandled, Value: 3}
 	b := parley.Rollup{Day: "2026-03-02", Channel: "chat", Metric: parley.MetricHandoffReason, Label: "cannot_answer", Value: -1}
 	c := parley.Rollup{Day: "2026-03-03", Channel: "email", Metric: parley.MetricHandled, Value: 12}

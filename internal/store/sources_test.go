@@ -8,14 +8,13 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/store"
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 func TestSources(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
-	other, _ := db.EnsureWorkspace(ctx, "other", t0)
+	db, ws := acme(t)
+	other := ensureWorkspace(t, db, "other")
 
 	for _, in := range []parley.NewSource{
 		{Kind: "zendesk", Name: "z"},

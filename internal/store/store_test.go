@@ -22,15 +22,15 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // batch builds a validated batch the way ingest would.
 func batch(t testing.TB, events ...parley.Event) ingest.Batch {
 	t.Helper()
-	var b ingest.Batch
-	for i, e := range events {
-		body, err := ingest.Canonical(&e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Items = append(b.Items, ingest.Item{Index: i, Event: e, Body: body})
+	return ingest.Batch{Items: storetest.Items(t, events...)}
+}
+
+// insert stores events in ws as one batch.
+func insert(t testing.TB, db *store.DB, ws parley.Workspace, events ...parley.Event) {
+	t.Helper()
+	if _, err := db.InsertEvents(context.Background(), ws.ID, batch(t, events...)); err != nil {
+		t.Fatal(err)
 	}
-	return b
 }
 
 func msg(id, conv string, at time.Duration, text string) parley.Event {
@@ -38,9 +38,23 @@ func msg(id, conv string, at time.Duration, text string) parley.Event {
 		OccurredAt: t0.Add(at), Author: parley.AuthorVisitor, Text: text}
 }
 
+// acme returns a new database holding one workspace, acme.
+func acme(t *testing.T) (*store.DB, parley.Workspace) {
+	t.Helper()
+	db := storetest.New(t)
+	return db, workspace(t, db)
+}
+
+// workspace makes the workspace acme in db.
 func workspace(t *testing.T, db *store.DB) parley.Workspace {
 	t.Helper()
-	ws, err := db.EnsureWorkspace(context.Background(), "acme", t0)
+	return ensureWorkspace(t, db, "acme")
+}
+
+// ensureWorkspace makes the workspace slug in db, at t0.
+func ensureWorkspace(t *testing.T, db *store.DB, slug string) parley.Workspace {
+	t.Helper()
+	ws, err := db.EnsureWorkspace(context.Background(), slug, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +62,7 @@ func workspace(t *testing.T, db *store.DB) parley.Workspace {
 }
 
 func TestEnsureWorkspace(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.New(t)
 	a, err := db.EnsureWorkspace(ctx, "acme", t0)
@@ -82,9 +97,9 @@ func TestEnsureWorkspace(t *testing.T) {
 }
 
 func TestInsertEventsIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
+	db, ws := acme(t)
 	b := batch(t, msg("e1", "c1", 0, "hello"), msg("e2", "c1", time.Minute, "<script>alert(1)</script>"), msg("e3", "c2", 0, "你好"))
 	b.Duplicates = 1 // one repeat dropped by the decoder counts too
 
@@ -146,12 +161,10 @@ func TestInsertEventsIdempotent(t *testing.T) {
 }
 
 func TestInsertEventsConflictWritesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
-	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "hello"))); err != nil {
-		t.Fatal(err)
-	}
+	db, ws := acme(t)
+	insert(t, db, ws, msg("e1", "c1", 0, "hello"))
 	// e1 comes back with other text: a conflict. e2 and e3 are fine, but
 	// the batch is atomic, so neither may be stored.
 	_, err := db.InsertEvents(ctx, ws.ID, batch(t,
@@ -174,9 +187,9 @@ func TestInsertEventsConflictWritesNothing(t *testing.T) {
 }
 
 func TestEventWriterRollback(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
+	db, ws := acme(t)
 	w, err := db.BeginEvents(ctx, ws.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -202,9 +215,9 @@ func TestEventWriterRollback(t *testing.T) {
 // goroutines: every event must be stored once, and the accepted counts of
 // all replies must add up to the number of distinct events.
 func TestInsertEventsConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
+	db, ws := acme(t)
 	const writers, perBatch, distinct = 6, 40, 100
 	var (
 		mu       sync.Mutex
@@ -254,6 +267,7 @@ func TestInsertEventsConcurrent(t *testing.T) {
 }
 
 func TestOpenMigratesOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := storetest.DSN(t)
 	for range 2 {
@@ -276,9 +290,9 @@ func TestOpenMigratesOnce(t *testing.T) {
 // to the bytes ingest stored, for every shape of field (metadata, a
 // feedback's string rating, a csat's numeric one).
 func TestStoredBodyIsCanonicalJSON(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
+	db, ws := acme(t)
 	e := msg("e1", "c1", 0, "hi")
 	e.Metadata = json.RawMessage(`{"b":1,"a":[true]}`)
 	feedback := parley.Event{ID: "e2", Type: parley.EventFeedback, ConversationID: "c1", OccurredAt: t0.Add(time.Minute),
@@ -311,6 +325,7 @@ func TestStoredBodyIsCanonicalJSON(t *testing.T) {
 // checks that both end with the same tables and columns. It needs the
 // PostgreSQL server of the PostgreSQL test run.
 func TestSameSchemaBothDialects(t *testing.T) {
+	t.Parallel()
 	if !storetest.Postgres() {
 		t.Skip("compares with PostgreSQL; runs with PARLEY_TEST_DB=postgres")
 	}
@@ -346,14 +361,12 @@ func TestSameSchemaBothDialects(t *testing.T) {
 // kept in UTC, with its caller's offset in the body, is a duplicate when
 // sent again, not a conflict; a real change under its id still conflicts.
 func TestRetryOfAnEventStoredWithItsOffset(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
+	db, ws := acme(t)
 	old := msg("e1", "c1", 0, "hello")
 	old.OccurredAt = old.OccurredAt.In(time.FixedZone("", 8*3600))
-	if _, err := db.InsertEvents(ctx, ws.ID, batch(t, old)); err != nil {
-		t.Fatal(err)
-	}
+	insert(t, db, ws, old)
 	body := `{"id":"e1","type":"message","conversation_id":"c1","occurred_at":"2026-03-02T09:00:00Z","author":"visitor","text":"hello"}`
 	retry, err := ingest.Decode(strings.NewReader(body), ingest.FormatNDJSON, t0, ingest.DefaultLimits())
 	if err != nil {
@@ -382,12 +395,12 @@ func TestRetryOfAnEventStoredWithItsOffset(t *testing.T) {
 // first's, in commit order. (SQLite has one writer: there the second batch
 // always waits.)
 func TestIngestLocksOnlyItsConversations(t *testing.T) {
+	t.Parallel()
 	if !storetest.Postgres() {
 		t.Skip("SQLite runs one write transaction at a time")
 	}
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
+	db, ws := acme(t)
 	w, err := db.BeginEvents(ctx, ws.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -425,6 +438,7 @@ func TestIngestLocksOnlyItsConversations(t *testing.T) {
 // idle-in-transaction timeouts of the options, and a DSN that sets one
 // keeps its own.
 func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
 	if !storetest.Postgres() {
 		t.Skip("PostgreSQL settings")
 	}

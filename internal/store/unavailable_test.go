@@ -16,6 +16,7 @@ import (
 // TestUnavailable tells the failures that pass (the database is down,
 // full, read-only, busy) from those that are someone's mistake.
 func TestUnavailable(t *testing.T) {
+	t.Parallel()
 	pg := func(code string) error { return fmt.Errorf("store: insert: %w", &pgconn.PgError{Code: code}) }
 	for _, tt := range []struct {
 		name string

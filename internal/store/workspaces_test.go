@@ -12,13 +12,13 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/store"
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // TestChangeSettings has a row per setting: the change is numbered and
 // audited, and only a setting the rule reads (zone, window, resolution
 // definition) resets outcomes for evaluation to recompute.
 func TestChangeSettings(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, tt := range []struct {
 		key, value string
@@ -32,11 +32,8 @@ func TestChangeSettings(t *testing.T) {
 		{"counted_channels", "chat,email", false},
 	} {
 		t.Run(tt.key, func(t *testing.T) {
-			db := storetest.New(t)
-			ws := workspace(t, db)
-			if _, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e1", "c1", 0, "hi"))); err != nil {
-				t.Fatal(err)
-			}
+			db, ws := acme(t)
+			insert(t, db, ws, msg("e1", "c1", 0, "hi"))
 			if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return t0.Add(time.Hour) }}).Pass(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -88,9 +85,9 @@ func dueCount(t *testing.T, db *store.DB, ws int64) int64 {
 // TestChangeSettingsRefusesAndNoOps: a change with a problem, or one that
 // changes nothing, writes nothing: no version, no audit entry, no reset.
 func TestChangeSettingsRefusesAndNoOps(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
+	db, ws := acme(t)
 	for _, change := range []map[string]string{
 		{"window": "10m", "week_start": "sunday"},
 		{"resolution_criterion": "no_human_request"},
@@ -120,9 +117,9 @@ func TestChangeSettingsRefusesAndNoOps(t *testing.T) {
 // TestChangeSettingsConcurrent: changes of different settings made at once
 // all apply, each to what the others wrote, and each gets its own number.
 func TestChangeSettingsConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws := workspace(t, db)
+	db, ws := acme(t)
 	changes := []map[string]string{
 		{"time_zone": "Asia/Taipei"}, {"week_start": "sunday"}, {"window": "48h"},
 		{"counted_channels": "chat"}, {"resolution_criterion": "any_agent_reply"}, {"failed_last_action": "true"},
