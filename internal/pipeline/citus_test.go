@@ -28,6 +28,7 @@ import (
 // coordinator whose tables are left undistributed: there the coordinator
 // runs every query alone, as plain PostgreSQL does.
 func TestCitusMatchesPostgres(t *testing.T) {
+	t.Parallel()
 	if !storetest.Citus() {
 		t.Skip("needs a Citus cluster: PARLEY_TEST_CITUS=1 (see .ci/citus.sh)")
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
@@ -19,26 +18,19 @@ import (
 // recomputes stored outcomes and rollups from the raw events, as a change
 // of time zone does, and changing it back gives the first numbers again.
 func TestDefinitionChangeRecomputes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := acme(t)
 	start := end.Add(-10 * 24 * time.Hour)
-	ev := func(id, conv string, at time.Duration, e parley.Event) ingest.Item {
+	ev := func(id, conv string, at time.Duration, e parley.Event) parley.Event {
 		e.ID, e.ConversationID, e.OccurredAt = id, conv, start.Add(at)
-		body, err := ingest.Canonical(&e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ingest.Item{Event: e, Body: body}
+		return e
 	}
 	agent := func(e parley.Event) parley.Event {
 		e.Type, e.Author = parley.EventMessage, parley.AuthorCustomerAgent
 		return e
 	}
-	insert(t, db, ws, []ingest.Item{
+	insert(t, db, ws, storetest.Items(t,
 		// A bot that cannot report citations answers; the visitor is pleased.
 		ev("a1", "bot", 0, parley.Event{Type: parley.EventConversationStarted, Channel: "chat"}),
 		ev("a2", "bot", time.Minute, agent(parley.Event{Text: "Here is how."})),
@@ -47,7 +39,7 @@ func TestDefinitionChangeRecomputes(t *testing.T) {
 		ev("b1", "booking", 0, parley.Event{Type: parley.EventConversationStarted, Channel: "chat"}),
 		ev("b2", "booking", time.Minute, agent(parley.Event{Sources: []parley.Source{{ID: "kb-1"}}})),
 		ev("b3", "booking", 2*time.Minute, agent(parley.Event{Actions: []parley.Action{{Name: "book", Status: parley.ActionFailed}}})),
-	})
+	))
 	w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end }})
 	outcomes := func() map[string]string {
 		pass(t, w)

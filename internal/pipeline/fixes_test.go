@@ -22,6 +22,7 @@ import (
 // dismissed ones aside; conversations citing the answer, test ones aside;
 // their outcomes) on both databases, and the windows either side.
 func TestFixEffect(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.New(t)
 	fixAt := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
@@ -192,14 +193,7 @@ func TestFixEffect(t *testing.T) {
 func BenchmarkFixesView(b *testing.B) {
 	for _, n := range []int{2500, 20000} {
 		ctx := context.Background()
-		db := storetest.New(b)
-		ws, err := db.EnsureWorkspace(ctx, "default", end)
-		if err != nil {
-			b.Fatal(err)
-		}
-		insert(b, db, ws, generate(b, n, 84, 3))
-		now := end.Add(5 * 24 * time.Hour)
-		pass(b, pipeline.New(db, pipeline.Options{Now: func() time.Time { return now }}))
+		db, ws := evaluated(b, n, 84)
 		topics, err := db.Topics(ctx, ws.ID, store.TopicFilter{})
 		if err != nil || len(topics) < 4 {
 			b.Fatalf("%d topics, %v", len(topics), err)
@@ -213,7 +207,7 @@ func BenchmarkFixesView(b *testing.B) {
 		from, to := end.AddDate(0, 0, -83).Format(parley.DayLayout), end.Format(parley.DayLayout)
 		b.Run(fmt.Sprintf("fixes/%d", n), func(b *testing.B) {
 			for b.Loop() {
-				if _, err := report.FixesView(ctx, db, ws, report.FixRequest{}, now); err != nil {
+				if _, err := report.FixesView(ctx, db, ws, report.FixRequest{}, settled); err != nil {
 					b.Fatal(err)
 				}
 			}

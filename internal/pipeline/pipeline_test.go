@@ -43,6 +43,53 @@ func generate(t testing.TB, conversations, days int, seed int64) []ingest.Item {
 	return storetest.Synthetic(t, synth.Options{Conversations: conversations, Days: days, End: end, Seed: seed}).Items
 }
 
+// acme returns a new database holding one workspace, acme, made at end.
+func acme(t testing.TB) (*store.DB, parley.Workspace) {
+	t.Helper()
+	return newWorkspace(t, "acme")
+}
+
+// newWorkspace returns a new database holding one workspace, slug, made
+// at end.
+func newWorkspace(t testing.TB, slug string) (*store.DB, parley.Workspace) {
+	t.Helper()
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(context.Background(), slug, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, ws
+}
+
+// evaluated returns a new database whose workspace, default, holds n
+// generated conversations over days to end, evaluated five days later
+// (at settled).
+func evaluated(t testing.TB, n, days int) (*store.DB, parley.Workspace) {
+	t.Helper()
+	db, ws := newWorkspace(t, parley.DefaultWorkspace)
+	insert(t, db, ws, generate(t, n, days, 3))
+	pass(t, pipeline.New(db, pipeline.Options{Now: func() time.Time { return settled }}))
+	return db, ws
+}
+
+// settled is when evaluated evaluates: five days after end, when every
+// generated conversation is decided.
+var settled = end.Add(5 * 24 * time.Hour)
+
+// evaluatedOnce evaluates items in one pass at now, in a new database
+// whose workspace has settings s, and returns what evaluation derived:
+// what any other history of the same events must come to.
+func evaluatedOnce(t testing.TB, s parley.Settings, items []ingest.Item, now func() time.Time) snapshot {
+	t.Helper()
+	db, ws := acme(t)
+	if _, err := db.UpdateSettings(context.Background(), ws.ID, s); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, ws, items)
+	pass(t, pipeline.New(db, pipeline.Options{Now: now}))
+	return snap(t, db, ws)
+}
+
 func insert(t testing.TB, db *store.DB, ws parley.Workspace, items []ingest.Item) {
 	t.Helper()
 	if _, err := db.InsertEvents(context.Background(), ws.ID, ingest.Batch{Items: items}); err != nil {
@@ -86,18 +133,15 @@ func snap(t testing.TB, db *store.DB, ws parley.Workspace) snapshot {
 // exactly the outcomes and rollups the incremental updates produced, and
 // that both equal a single evaluation of the whole stream.
 func TestRebuildEqualsIncremental(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
-		t.Skip("replays 1,500 conversations day by day")
+		t.Skip("replays 800 conversations day by day")
 	}
 	ctx := context.Background()
-	items := generate(t, 1500, 14, 7)
+	items := generate(t, 800, 14, 7)
 	final := end.Add(72 * time.Hour) // after every late arrival
 
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := acme(t)
 	// A zone far from UTC, so that local days differ from UTC days.
 	ws.Settings.TimeZone = "Asia/Taipei"
 	if _, err := db.UpdateSettings(ctx, ws.ID, ws.Settings); err != nil {
@@ -157,17 +201,7 @@ func TestRebuildEqualsIncremental(t *testing.T) {
 	}
 
 	// A fresh database given the whole stream at once agrees too.
-	fresh := storetest.New(t)
-	fws, err := fresh.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fresh.UpdateSettings(ctx, fws.ID, ws.Settings); err != nil {
-		t.Fatal(err)
-	}
-	insert(t, fresh, fws, items)
-	pass(t, pipeline.New(fresh, pipeline.Options{Now: clk.Now}))
-	if diff := cmp.Diff(incremental, snap(t, fresh, fws)); diff != "" {
+	if diff := cmp.Diff(incremental, evaluatedOnce(t, ws.Settings, items, clk.Now)); diff != "" {
 		t.Errorf("one evaluation of the whole stream differs from incremental (-incremental +once):\n%s", diff)
 	}
 }
@@ -176,13 +210,12 @@ func TestRebuildEqualsIncremental(t *testing.T) {
 // arriving, then checks that the result equals a clean rebuild: no update
 // lost, nothing counted twice.
 func TestConcurrentWorkersAndIngest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	items := generate(t, 800, 7, 11)
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Half the conversations of a busy week, in as many small batches as
+	// the whole week in large ones: what can race is the same.
+	items := generate(t, 400, 7, 11)
+	db, ws := acme(t)
 	clk := &clock{t: end.Add(-24 * time.Hour)}
 
 	var wg sync.WaitGroup
@@ -206,8 +239,8 @@ func TestConcurrentWorkersAndIngest(t *testing.T) {
 			}
 		}()
 	}
-	for start := 0; start < len(items); start += 300 {
-		insert(t, db, ws, items[start:min(start+300, len(items))])
+	for start := 0; start < len(items); start += 150 {
+		insert(t, db, ws, items[start:min(start+150, len(items))])
 	}
 	close(done)
 	wg.Wait()
@@ -230,12 +263,9 @@ func TestConcurrentWorkersAndIngest(t *testing.T) {
 // the pass that runs once its decision time has come, not before, and that
 // the rollups move it from pending to resolved.
 func TestDecisionTimeReached(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := acme(t)
 	t0 := end.Add(-10 * time.Hour)
 	events := []parley.Event{
 		{ID: "s", Type: parley.EventConversationStarted, ConversationID: "c1", OccurredAt: t0, Channel: "chat"},
@@ -243,15 +273,7 @@ func TestDecisionTimeReached(t *testing.T) {
 		{ID: "a", Type: parley.EventMessage, ConversationID: "c1", OccurredAt: t0.Add(2 * time.Second), Author: parley.AuthorCustomerAgent,
 			Sources: []parley.Source{{ID: "kb-1"}}},
 	}
-	var items []ingest.Item
-	for i, e := range events {
-		body, err := ingest.Canonical(&e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, ingest.Item{Index: i, Event: e, Body: body})
-	}
-	insert(t, db, ws, items)
+	insert(t, db, ws, storetest.Items(t, events...))
 	due := t0.Add(2*time.Second + parley.DefaultWindow)
 	clk := &clock{t: t0.Add(time.Minute)}
 	w := pipeline.New(db, pipeline.Options{Now: clk.Now})
@@ -291,7 +313,7 @@ func TestDecisionTimeReached(t *testing.T) {
 	}
 	// What the deciding evaluation read is recorded, so the conversation
 	// page can evaluate it again to explain the outcome.
-	events, err = db.ConversationEvents(ctx, ws.ID, "c1")
+	events, err := db.ConversationEvents(ctx, ws.ID, "c1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,20 +329,12 @@ func TestDecisionTimeReached(t *testing.T) {
 // TestSettingsChangeRecomputes checks that a new time zone resets the
 // derived data and that evaluation then cuts days in the new zone.
 func TestSettingsChangeRecomputes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := acme(t)
 	// 20:00 UTC is 04:00 the next day in Taipei.
 	at := time.Date(2026, 3, 20, 20, 0, 0, 0, time.UTC)
-	e := parley.Event{ID: "s", Type: parley.EventConversationStarted, ConversationID: "c1", OccurredAt: at, Channel: "email"}
-	body, err := ingest.Canonical(&e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	insert(t, db, ws, []ingest.Item{{Event: e, Body: body}})
+	insert(t, db, ws, storetest.Items(t, parley.Event{ID: "s", Type: parley.EventConversationStarted, ConversationID: "c1", OccurredAt: at, Channel: "email"}))
 	clk := &clock{t: end}
 	w := pipeline.New(db, pipeline.Options{Now: clk.Now})
 	pass(t, w)
@@ -387,12 +401,9 @@ func TestSettingsChangeRecomputes(t *testing.T) {
 // TestRunWakes checks that a running worker makes a pass at start and
 // another when woken, and stops when its context ends.
 func TestRunWakes(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := acme(t)
 	passes := make(chan pipeline.Stats)
 	w := pipeline.New(db, pipeline.Options{
 		Now: func() time.Time { return end }, Interval: time.Hour,
@@ -460,6 +471,7 @@ func meaningServer(t *testing.T) *httptest.Server {
 // grouping still works, by words, when the endpoint fails: the questions
 // that share no word with another wait ungrouped.
 func TestGroupingWithEmbeddings(t *testing.T) {
+	t.Parallel()
 	questions := []string{"I want a refund", "when are you open", "can I get my money back", "what are your hours",
 		"please reimburse me", "what is your closing time"}
 	for _, tt := range []struct {
@@ -474,27 +486,16 @@ func TestGroupingWithEmbeddings(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			db := storetest.New(t)
-			ws, err := db.EnsureWorkspace(ctx, "acme", end)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var items []ingest.Item
+			db, ws := acme(t)
+			var events []parley.Event
 			for i, q := range questions {
 				conv := fmt.Sprintf("c%d", i)
 				at := end.Add(time.Duration(i) * time.Minute)
-				for j, e := range []parley.Event{
-					{ID: conv + "-v", Type: parley.EventMessage, ConversationID: conv, OccurredAt: at, Author: parley.AuthorVisitor, Text: q},
-					{ID: conv + "-a", Type: parley.EventMessage, ConversationID: conv, OccurredAt: at.Add(time.Second), Author: parley.AuthorCustomerAgent, Text: "Sorry.", Unanswered: true},
-				} {
-					body, err := ingest.Canonical(&e)
-					if err != nil {
-						t.Fatal(err)
-					}
-					items = append(items, ingest.Item{Index: 2*i + j, Event: e, Body: body})
-				}
+				events = append(events,
+					parley.Event{ID: conv + "-v", Type: parley.EventMessage, ConversationID: conv, OccurredAt: at, Author: parley.AuthorVisitor, Text: q},
+					parley.Event{ID: conv + "-a", Type: parley.EventMessage, ConversationID: conv, OccurredAt: at.Add(time.Second), Author: parley.AuthorCustomerAgent, Text: "Sorry.", Unanswered: true})
 			}
-			insert(t, db, ws, items)
+			insert(t, db, ws, storetest.Items(t, events...))
 			w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) },
 				Embedder: &embeddings.Client{URL: tt.url, Model: "m"}})
 			if st := pass(t, w); st.Grouped != len(questions) {
@@ -527,12 +528,9 @@ func TestGroupingWithEmbeddings(t *testing.T) {
 // TestRunStopsBetweenBatches: a worker asked to stop finishes the batch in
 // flight, commits it, and starts no other.
 func TestRunStopsBetweenBatches(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := acme(t)
 	insert(t, db, ws, generate(t, 50, 2, 3))
 	// The stop comes as the pass reads the clock, just before its first
 	// batch: that batch must still finish and commit.
@@ -556,6 +554,7 @@ func TestRunStopsBetweenBatches(t *testing.T) {
 // SQLite has a single writer and its worker claims without locking, so
 // there several workers would each read what they pass over.
 func TestProcessesShareBackfill(t *testing.T) {
+	t.Parallel()
 	if !storetest.Postgres() {
 		t.Skip("work is shared between processes on PostgreSQL; SQLite runs one")
 	}
@@ -624,12 +623,7 @@ func TestProcessesShareBackfill(t *testing.T) {
 // starts.
 func TestPoisonConversationIsSetAside(t *testing.T) {
 	ctx := context.Background()
-	dsn := storetest.DSN(t)
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, dsn := storetest.NewDSN(t)
 	items := generate(t, 60, 7, 3)
 	var spaces []parley.Workspace
 	for _, slug := range []string{"acme", "beta"} {
@@ -720,12 +714,9 @@ func TestPoisonConversationIsSetAside(t *testing.T) {
 // conversation is set aside with the error, every other question is
 // grouped, and the process goes on.
 func TestPoisonQuestionIsSetAside(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := acme(t)
 	var events []parley.Event
 	for i, q := range []string{"how do I get a refund", "refund my order please", "boom goes the question", "where is my parcel", "my parcel is late"} {
 		conv := fmt.Sprintf("c%d", i)
@@ -736,15 +727,7 @@ func TestPoisonQuestionIsSetAside(t *testing.T) {
 			parley.Event{ID: conv + "-a", Type: parley.EventMessage, ConversationID: conv, OccurredAt: at.Add(2 * time.Second),
 				Author: parley.AuthorCustomerAgent, Text: "Sorry, I do not know.", Unanswered: true, Question: q})
 	}
-	var items []ingest.Item
-	for i := range events {
-		body, err := ingest.Canonical(&events[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, ingest.Item{Index: i, Event: events[i], Body: body})
-	}
-	insert(t, db, ws, items)
+	insert(t, db, ws, storetest.Items(t, events...))
 	w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) }})
 	pipeline.SetPlace(w, func(g store.Grouping, vectors map[string][]float32) store.Placement {
 		for _, q := range g.Pending {
@@ -786,36 +769,30 @@ func TestPoisonQuestionIsSetAside(t *testing.T) {
 // half way; once done, the numbers are those of a fresh evaluation with
 // the final settings.
 func TestSettingsChangeKeepsPreviousNumbers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	items := generate(t, 600, 14, 5)
+	// What is checked happens batch by batch: 300 conversations in
+	// batches of 25 give the recompute the dozen batches it needs.
+	items := generate(t, 300, 14, 5)
 	// A new conversation and a late event for an early one arrive during
 	// the recompute.
-	extra := generate(t, 1, 1, 99)
-	for i := range extra {
-		extra[i].Event.ID = "late-" + extra[i].Event.ID
-		extra[i].Event.ConversationID = "late-" + extra[i].Event.ConversationID
+	var late []parley.Event
+	for _, it := range generate(t, 1, 1, 99) {
+		e := it.Event
+		e.ID, e.ConversationID = "late-"+e.ID, "late-"+e.ConversationID
+		late = append(late, e)
 	}
-	first := items[0].Event.ConversationID
-	extra = append(extra, ingest.Item{Event: parley.Event{ID: "late-close", Type: parley.EventConversationClosed,
-		ConversationID: first, OccurredAt: items[0].Event.OccurredAt.Add(9 * time.Hour)}})
-	for i := range extra {
-		body, err := ingest.Canonical(&extra[i].Event)
-		if err != nil {
-			t.Fatal(err)
-		}
-		extra[i].Body, extra[i].Index = body, i
-	}
+	first := items[0].Event
+	late = append(late, parley.Event{ID: "late-close", Type: parley.EventConversationClosed,
+		ConversationID: first.ConversationID, OccurredAt: first.OccurredAt.Add(9 * time.Hour)})
+	extra := storetest.Items(t, late...)
 
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := acme(t)
 	insert(t, db, ws, items)
 	clk := &clock{t: end}
-	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 50})
-	if st := pass(t, w); st.Conversations != 600 {
-		t.Fatalf("evaluated %d conversations, want 600", st.Conversations)
+	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 25})
+	if st := pass(t, w); st.Conversations != 300 {
+		t.Fatalf("evaluated %d conversations, want 300", st.Conversations)
 	}
 	previous := snap(t, db, ws).Rollups
 
@@ -882,7 +859,7 @@ func TestSettingsChangeKeepsPreviousNumbers(t *testing.T) {
 			}()
 		}
 	}
-	ws, err = db.WorkspaceByID(ctx, ws.ID)
+	ws, err := db.WorkspaceByID(ctx, ws.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -900,17 +877,7 @@ func TestSettingsChangeKeepsPreviousNumbers(t *testing.T) {
 		t.Fatalf("after the recompute: progress %+v, settings %+v (%v); want neither", set.Recompute, set.Settings, err)
 	}
 
-	fresh := storetest.New(t)
-	fws, err := fresh.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fresh.UpdateSettings(ctx, fws.ID, s); err != nil {
-		t.Fatal(err)
-	}
-	insert(t, fresh, fws, append(slices.Clone(items), extra...))
-	pass(t, pipeline.New(fresh, pipeline.Options{Now: clk.Now}))
-	if diff := cmp.Diff(snap(t, fresh, fws), snap(t, db, ws)); diff != "" {
+	if diff := cmp.Diff(evaluatedOnce(t, s, append(slices.Clone(items), extra...), clk.Now), snap(t, db, ws)); diff != "" {
 		t.Errorf("after the recompute (-fresh evaluation +recomputed):\n%s", diff)
 	}
 }
@@ -920,13 +887,9 @@ func TestSettingsChangeKeepsPreviousNumbers(t *testing.T) {
 // sets that conversation aside and still finishes, so that reports switch
 // to the new settings rather than wait for it for good.
 func TestRecomputeFinishesPastASetAsideConversation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	dsn := storetest.DSN(t)
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, dsn := storetest.NewDSN(t)
 	ws, err := db.EnsureWorkspace(ctx, "acme", end)
 	if err != nil {
 		t.Fatal(err)

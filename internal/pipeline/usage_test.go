@@ -9,7 +9,6 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/report"
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // TestUsageMatchesConversations builds the sources and actions views from
@@ -17,14 +16,9 @@ import (
 // the conversation list filtered by the same source or action, which reads
 // the conversations themselves.
 func TestUsageMatchesConversations(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, "default", end)
-	if err != nil {
-		t.Fatal(err)
-	}
-	insert(t, db, ws, generate(t, 400, 14, 3))
-	pass(t, pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(5 * 24 * time.Hour) }}))
+	db, ws := evaluated(t, 400, 14)
 	from, to := end.AddDate(0, 0, -10).Format(parley.DayLayout), end.Format(parley.DayLayout)
 	count := func(f parley.ConversationFilter) int64 {
 		t.Helper()
@@ -103,13 +97,7 @@ func TestUsageMatchesConversations(t *testing.T) {
 func BenchmarkUsageView(b *testing.B) {
 	for _, n := range []int{2500, 20000} {
 		ctx := context.Background()
-		db := storetest.New(b)
-		ws, err := db.EnsureWorkspace(ctx, "default", end)
-		if err != nil {
-			b.Fatal(err)
-		}
-		insert(b, db, ws, generate(b, n, 84, 3))
-		pass(b, pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(5 * 24 * time.Hour) }}))
+		db, ws := evaluated(b, n, 84)
 		from, to := end.AddDate(0, 0, -83).Format(parley.DayLayout), end.Format(parley.DayLayout)
 		b.Run(fmt.Sprintf("sources/%d", n), func(b *testing.B) {
 			for b.Loop() {
