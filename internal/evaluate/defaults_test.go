@@ -24,6 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // of that time; -update rewrites it, which only a deliberate change of the
 // rule (and of parley.DefinitionVersion) may do.
 func TestDefaultsKeepOutcomes(t *testing.T) {
+	t.Parallel()
 	end := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	g := synth.New(synth.Options{Conversations: 800, Days: 21, End: end, Seed: 17})
 	var b strings.Builder

@@ -92,6 +92,7 @@ func got(o parley.Outcome) want {
 // TestRule has a row for each sentence of SPEC §4. Expected values are
 // written out by hand from the rule.
 func TestRule(t *testing.T) {
+	t.Parallel()
 	late := at(w + 10*h) // a now well past every decision below
 	tests := []struct {
 		name   string
@@ -182,6 +183,7 @@ func TestRule(t *testing.T) {
 // (SPEC §2): criterion 1 any_agent_reply or cited_source_or_action, and
 // failed_last_action. Each row gives the outcome and the explanation.
 func TestDefinition(t *testing.T) {
+	t.Parallel()
 	late := at(w + 10*h)
 	anyReply := settings
 	anyReply.ResolutionCriterion = parley.CriterionAnyAgentReply
@@ -278,6 +280,7 @@ func TestDefinition(t *testing.T) {
 // TestCSAT: the latest csat event of the conversation is its satisfaction,
 // at any time, on any outcome.
 func TestCSAT(t *testing.T) {
+	t.Parallel()
 	score := func(id string, d time.Duration, n int, comment string) parley.Event {
 		return parley.Event{ID: id, Type: parley.EventCSAT, OccurredAt: at(d), Rating: parley.CSATRating(n), Comment: comment}
 	}
@@ -310,6 +313,7 @@ func TestCSAT(t *testing.T) {
 // TestCSATNeverChangesTheOutcome adds csat events, at random times and
 // scores, to random conversations: everything but the CSAT stays.
 func TestCSATNeverChangesTheOutcome(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
 	for i := range 2000 {
 		events := randomConversation(r)
@@ -334,6 +338,7 @@ func TestCSATNeverChangesTheOutcome(t *testing.T) {
 }
 
 func TestLateEventReEvaluates(t *testing.T) {
+	t.Parallel()
 	events := seq(reply("a", 0), reply("c", 80*h))
 	before := evaluate.Outcome(events, settings, at(200*h))
 	if before.Kind != parley.OutcomeResolved || !before.DecidedAt.Equal(at(w)) {
@@ -355,6 +360,7 @@ func TestLateEventReEvaluates(t *testing.T) {
 }
 
 func TestTiesBrokenByArrival(t *testing.T) {
+	t.Parallel()
 	// A handoff and a rep message at the same instant: the first to arrive decides.
 	a := seq(reply("a", 0), handoff("h", m, parley.InitiatorRule, "other"), rep("r", m))
 	if o := evaluate.Outcome(a, settings, at(w+h)); o.HandoffEventID != "h" {
@@ -367,6 +373,7 @@ func TestTiesBrokenByArrival(t *testing.T) {
 }
 
 func TestDescriptionAndExplanation(t *testing.T) {
+	t.Parallel()
 	events := seq(
 		parley.Event{ID: "x", Type: parley.EventMessage, OccurredAt: at(-m), Author: parley.AuthorVisitor, Channel: "email", Text: "early"},
 		parley.Event{ID: "s", Type: parley.EventConversationStarted, OccurredAt: at(0), Channel: "chat", Test: true, TicketURL: "https://t/1", VisitorID: "v9"},
@@ -402,6 +409,7 @@ func TestDescriptionAndExplanation(t *testing.T) {
 }
 
 func TestGapSignals(t *testing.T) {
+	t.Parallel()
 	events := seq(
 		visitor("v1", 0, "Do you ship to Japan?"),
 		unanswered("a1", m, ""),
@@ -438,6 +446,7 @@ func unanswered(id string, d time.Duration, question string) parley.Event {
 // question, and the question the visitor asked rather than what they said
 // last.
 func TestGapQuestions(t *testing.T) {
+	t.Parallel()
 	cannot := func(id string, d time.Duration, question string) parley.Event {
 		e := handoff(id, d, parley.InitiatorCustomerAgent, parley.ReasonCannotAnswer)
 		e.Question = question
@@ -557,13 +566,25 @@ func randomConversation(r *rand.Rand) []parley.Event {
 // TestProperties checks, on random conversations, that the outcome does not
 // depend on input order, is the same when evaluated twice, leaves the input
 // alone, is never pending once now ≥ E, and that a handoff decides no later
-// than E. Under -short it tries a tenth as many.
+// than E. Under -short it tries a tenth as many. The conversations come
+// from two random streams checked side by side.
 func TestProperties(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
+	t.Parallel()
 	n := 3000
 	if testing.Short() {
 		n = 300
 	}
+	for stream := range uint64(2) {
+		t.Run(fmt.Sprint("stream ", stream), func(t *testing.T) {
+			t.Parallel()
+			checkProperties(t, rand.New(rand.NewPCG(1+2*stream, 2+2*stream)), n/2)
+		})
+	}
+}
+
+// checkProperties checks TestProperties' properties on n conversations
+// drawn from r.
+func checkProperties(t *testing.T, r *rand.Rand, n int) {
 	for i := range n {
 		events := randomConversation(r)
 		now := at(time.Duration(r.IntN(300)) * h)
@@ -604,6 +625,7 @@ func BenchmarkOutcome(b *testing.B) {
 
 // TestNext checks when an outcome asks to be evaluated again.
 func TestNext(t *testing.T) {
+	t.Parallel()
 	w := parley.DefaultWindow
 	s := parley.DefaultSettings()
 	tests := []struct {
@@ -638,6 +660,7 @@ func TestNext(t *testing.T) {
 // failed; the first reply is rated negative, then positive (the latest
 // counts), the third negative.
 func TestUses(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	ev := func(i int, e parley.Event) parley.Event {
 		e.ID, e.ConversationID, e.OccurredAt, e.Seq = fmt.Sprintf("e%d", i), "c", at.Add(time.Duration(i)*time.Minute), int64(i)

@@ -15,6 +15,7 @@ import (
 //	centre = (p + z²/2n) / (1 + z²/n)
 //	half   = z / (1 + z²/n) · √(p(1−p)/n + z²/4n²)
 func TestWilson(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		x, n      int64
 		low, high float64
@@ -51,6 +52,7 @@ func TestWilson(t *testing.T) {
 // TestQuantileInterval checks the order-statistic interval on the
 // durations 1, 2, …, 100 minutes, whose k-th smallest is k minutes.
 func TestQuantileInterval(t *testing.T) {
+	t.Parallel()
 	var s parley.DurationSketch
 	for k := int64(1); k <= 100; k++ {
 		s.Add(k*time.Minute.Milliseconds(), 1)
@@ -81,6 +83,7 @@ func TestQuantileInterval(t *testing.T) {
 // TestSignificance checks the tests a change is judged by against z
 // statistics worked out by hand.
 func TestSignificance(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name           string
 		x1, n1, x2, n2 int64

@@ -15,6 +15,7 @@ import (
 // agent never handled apart; cells count on the day the conversation
 // started, and the channel filter applies.
 func TestCSAT(t *testing.T) {
+	t.Parallel()
 	cell := func(day, channel string, kind parley.OutcomeKind, score int, n int64) parley.Rollup {
 		return parley.Rollup{Day: day, Channel: channel, Metric: parley.MetricCSAT, Label: parley.CSATKey(kind, score), Value: n}
 	}

@@ -21,6 +21,7 @@ func fixFacts(id int64, at time.Time, asked ...time.Duration) (parley.FixedTopic
 }
 
 func TestFixVerdicts(t *testing.T) {
+	t.Parallel()
 	day := 24 * time.Hour
 	now := time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC) // a Tuesday
 	for _, c := range []struct {
@@ -71,6 +72,7 @@ func TestFixVerdicts(t *testing.T) {
 }
 
 func TestFixesSortByEffect(t *testing.T) {
+	t.Parallel()
 	day := 24 * time.Hour
 	now := time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC)
 	var topics []parley.FixedTopic
@@ -105,6 +107,7 @@ func TestFixesSortByEffect(t *testing.T) {
 // TestFixConversationCountedOnce checks that a conversation that asked and
 // was also answered with the short answer counts once, as asking.
 func TestFixConversationCountedOnce(t *testing.T) {
+	t.Parallel()
 	day := 24 * time.Hour
 	now := time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC)
 	topic, asks := fixFacts(1, now.Add(-14*day), -day, day)

@@ -20,6 +20,7 @@ import (
 // of their pending conversations could reverse it, and its test finds it
 // significant at 95 % (|z| ≥ 1.96; the z values are worked out by hand).
 func TestCall(t *testing.T) {
+	t.Parallel()
 	v := func(f float64) *float64 { return &f }
 	rate := func(value float64, basis int64) report.Observation {
 		return report.Observation{Value: v(value), Basis: basis, Low: v(value), High: v(value), Test: report.TestProportion}
@@ -88,6 +89,7 @@ func TestCall(t *testing.T) {
 // week's conversations are still pending, and show this week so far
 // beside them with its own pending count.
 func TestImpactOnATuesday(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tuesday := time.Date(2026, 3, 24, 10, 0, 0, 0, time.UTC)
 	db := storetest.New(t)
@@ -162,6 +164,7 @@ func TestImpactOnATuesday(t *testing.T) {
 // TestImpactOnFewConversations: the fixture's weeks rest on a handful of
 // conversations; every change is left uncalled, and says why.
 func TestImpactOnFewConversations(t *testing.T) {
+	t.Parallel()
 	db, ws := setup(t, nil)
 	monday := time.Date(2026, 3, 16, 9, 0, 0, 0, time.UTC)
 	r, err := report.Performance(context.Background(), db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, monday)
@@ -185,6 +188,7 @@ func TestImpactOnFewConversations(t *testing.T) {
 // conversation's own: the counts and means are equal, the medians and p90
 // within 1 %.
 func TestTimeToCloseWithinOnePercent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	end := time.Date(2026, 3, 24, 10, 0, 0, 0, time.UTC)
 	db := storetest.New(t)

@@ -143,6 +143,7 @@ var approx = cmp.Options{
 }
 
 func TestReportByHand(t *testing.T) {
+	t.Parallel()
 	db, ws := setup(t, nil)
 	r, err := report.Performance(context.Background(), db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
 	if err != nil {
@@ -218,6 +219,7 @@ func TestReportByHand(t *testing.T) {
 // against Wilson score intervals worked out by hand (z = 1.959964,
 // z² = 3.841459; see TestWilson for the formula).
 func TestIntervalsByHand(t *testing.T) {
+	t.Parallel()
 	db, ws := setup(t, nil)
 	r, err := report.Performance(context.Background(), db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
 	if err != nil {
@@ -262,6 +264,7 @@ func TestIntervalsByHand(t *testing.T) {
 }
 
 func TestReportFilters(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, ws := setup(t, nil)
 	r, err := report.Performance(ctx, db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week, Channels: []string{"email"}}, now)
@@ -307,6 +310,7 @@ func TestReportFilters(t *testing.T) {
 }
 
 func TestRequestValidate(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		req    report.Request
 		fields []string
@@ -328,6 +332,7 @@ func TestRequestValidate(t *testing.T) {
 }
 
 func TestPresets(t *testing.T) {
+	t.Parallel()
 	s := parley.DefaultSettings()
 	for _, tt := range []struct {
 		p        report.Preset
@@ -364,6 +369,7 @@ func (c *countingSource) Rollups(ctx context.Context, workspaceID int64, from, t
 // TestCache: a kept report is returned until the rollups change, and is
 // then built anew with the new numbers.
 func TestCache(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.New(t)
 	ws, err := db.EnsureWorkspace(ctx, "acme", time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
@@ -469,6 +475,7 @@ func TestCache(t *testing.T) {
 // that a spreadsheet shows it as text, while numbers, negative ones too,
 // stay numbers.
 func TestWriteCSVDefusesChannels(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		table report.Table

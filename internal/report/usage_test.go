@@ -15,6 +15,7 @@ import (
 //	kb-few:  3 decided, 0 resolved — under 10 decided, too few to judge
 //	on another channel and another day out of range: counted only in range
 func TestUsageRules(t *testing.T) {
+	t.Parallel()
 	cells := []parley.Rollup{}
 	add := func(day, channel, key string, s parley.UseStat, n int64) {
 		cells = append(cells, parley.Rollup{Day: day, Channel: channel, Metric: parley.MetricUse,

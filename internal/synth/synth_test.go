@@ -29,6 +29,7 @@ func generate(t *testing.T, opt synth.Options) []byte {
 }
 
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	opt := synth.Options{Conversations: 200, Days: 14, End: end, Seed: 5}
 	a, b := generate(t, opt), generate(t, opt)
 	if !bytes.Equal(a, b) {
@@ -44,16 +45,10 @@ func TestDeterministic(t *testing.T) {
 // checks the shape of the sample desk: valid events, times inside the
 // period, per-conversation time order, unique ids, and plausible shares.
 func TestStreamIsValidAndRealistic(t *testing.T) {
+	t.Parallel()
 	const n = 3000
 	opt := synth.Options{Conversations: n, Days: 28, End: end, Seed: 1}
-	data := generate(t, opt)
-	lim := ingest.DefaultLimits()
-	lim.MaxEvents, lim.MaxBytes = 1<<30, 1<<40
-	batch, err := ingest.Decode(bytes.NewReader(data), ingest.FormatNDJSON, end, lim)
-	if err != nil {
-		ps := parley.ProblemsOf(err)
-		t.Fatalf("stream is not valid: %v %v", err, ps[:min(len(ps), 5)])
-	}
+	batch := decodeBatch(t, generate(t, opt))
 	if batch.Duplicates != 0 {
 		t.Errorf("%d duplicate ids", batch.Duplicates)
 	}
@@ -147,6 +142,7 @@ func TestStreamIsValidAndRealistic(t *testing.T) {
 }
 
 func TestBankHasBothScripts(t *testing.T) {
+	t.Parallel()
 	for _, in := range synth.GapIntents {
 		if len(in.EN) < 4 || len(in.ZhTW) < 2 || len(in.ZhCN) < 1 {
 			t.Errorf("intent %s has too few phrasings: %d en, %d zh-TW, %d zh-CN", in.Name, len(in.EN), len(in.ZhTW), len(in.ZhCN))
@@ -173,6 +169,7 @@ func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return le
 // TestFixes checks that a fix answers its intent's questions in the
 // conversations started after it, citing it, and changes nothing else.
 func TestFixes(t *testing.T) {
+	t.Parallel()
 	opt := synth.Options{Conversations: 3000, Days: 28, End: end, Seed: 3}
 	from := end.Add(-14 * 24 * time.Hour)
 	in := synth.GapIntents[0]
@@ -209,20 +206,30 @@ func TestFixes(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("%d conversations changed, %d cite the fix", changed, cited)
 	if cited == 0 || cited != changed {
 		t.Errorf("%d conversations changed, %d cite the fix", changed, cited)
 	}
 }
 
-// decode reads a generated stream's events.
-func decode(t *testing.T, data []byte) []parley.Event {
+// decodeBatch reads a generated stream with the real validator, which
+// must find it valid.
+func decodeBatch(t *testing.T, data []byte) ingest.Batch {
 	t.Helper()
 	lim := ingest.DefaultLimits()
 	lim.MaxEvents, lim.MaxBytes = 1<<30, 1<<40
 	batch, err := ingest.Decode(bytes.NewReader(data), ingest.FormatNDJSON, end, lim)
 	if err != nil {
-		t.Fatal(err)
+		ps := parley.ProblemsOf(err)
+		t.Fatalf("stream is not valid: %v %v", err, ps[:min(len(ps), 5)])
 	}
+	return batch
+}
+
+// decode reads a generated stream's events.
+func decode(t *testing.T, data []byte) []parley.Event {
+	t.Helper()
+	batch := decodeBatch(t, data)
 	out := make([]parley.Event, len(batch.Items))
 	for i, it := range batch.Items {
 		out[i] = it.Event
