@@ -3,6 +3,7 @@ package report_test
 import (
 	"context"
 	"math"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +15,40 @@ import (
 	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/synth"
 )
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
+// tuesday is a Tuesday morning: last week's last conversations are still
+// pending.
+var tuesday = time.Date(2026, 3, 24, 10, 0, 0, 0, time.UTC)
+
+// desk is four weeks of a steady desk, 2,000 generated conversations up
+// to tuesday, evaluated then: built once, copied for each test that reads
+// it.
+var desk = storetest.NewDBFixture("desk", func(tb testing.TB, db *store.DB) {
+	ctx := context.Background()
+	ws, err := db.EnsureWorkspace(ctx, "acme", tuesday)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.InsertEvents(ctx, ws.ID, storetest.Synthetic(tb, synth.Options{Conversations: 2000, Days: 28, End: tuesday, Seed: 9})); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return tuesday }}).Pass(ctx); err != nil {
+		tb.Fatal(err)
+	}
+})
+
+// steadyDesk returns a copy of desk and its workspace.
+func steadyDesk(t *testing.T) (*store.DB, parley.Workspace) {
+	t.Helper()
+	db := desk.New(t)
+	ws, err := db.Workspace(context.Background(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, ws
+}
 
 // TestCall covers the rule that calls a change up or down: only when
 // both numbers rest on at least report.MinBasis observations, no outcome
@@ -91,18 +126,7 @@ func TestCall(t *testing.T) {
 func TestImpactOnATuesday(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tuesday := time.Date(2026, 3, 24, 10, 0, 0, 0, time.UTC)
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", tuesday)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.InsertEvents(ctx, ws.ID, storetest.Synthetic(t, synth.Options{Conversations: 1500, Days: 22, End: tuesday, Seed: 3})); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return tuesday }}).Pass(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, ws := steadyDesk(t)
 	r, err := report.Performance(ctx, db, ws, report.Request{From: "2026-03-02", To: "2026-03-29", Granularity: report.Week}, tuesday)
 	if err != nil {
 		t.Fatal(err)
@@ -190,19 +214,8 @@ func TestImpactOnFewConversations(t *testing.T) {
 func TestTimeToCloseWithinOnePercent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	end := time.Date(2026, 3, 24, 10, 0, 0, 0, time.UTC)
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.InsertEvents(ctx, ws.ID, storetest.Synthetic(t, synth.Options{Conversations: 2000, Days: 28, End: end, Seed: 9})); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end }}).Pass(ctx); err != nil {
-		t.Fatal(err)
-	}
-	r, err := report.Performance(ctx, db, ws, report.Request{From: "2026-02-23", To: "2026-03-29", Granularity: report.Week}, end)
+	db, ws := steadyDesk(t)
+	r, err := report.Performance(ctx, db, ws, report.Request{From: "2026-02-23", To: "2026-03-29", Granularity: report.Week}, tuesday)
 	if err != nil {
 		t.Fatal(err)
 	}

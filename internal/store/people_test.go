@@ -16,8 +16,7 @@ import (
 func TestPeople(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, ws := acme(t)
-	other := ensureWorkspace(t, db, "other")
+	db, ws, other := acmeAndOther(t)
 	if n, err := db.CountUsers(ctx); err != nil || n != 0 {
 		t.Fatalf("a new database has %d users (%v)", n, err)
 	}

@@ -13,8 +13,7 @@ import (
 func TestSources(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, ws := acme(t)
-	other := ensureWorkspace(t, db, "other")
+	db, ws, other := acmeAndOther(t)
 
 	for _, in := range []parley.NewSource{
 		{Kind: "zendesk", Name: "z"},

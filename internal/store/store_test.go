@@ -45,6 +45,14 @@ func acme(t *testing.T) (*store.DB, parley.Workspace) {
 	return db, workspace(t, db)
 }
 
+// acmeAndOther returns a new database holding two workspaces, acme and
+// other, for a test that one does not see the other's rows.
+func acmeAndOther(t *testing.T) (*store.DB, parley.Workspace, parley.Workspace) {
+	t.Helper()
+	db, ws := acme(t)
+	return db, ws, ensureWorkspace(t, db, "other")
+}
+
 // workspace makes the workspace acme in db.
 func workspace(t *testing.T, db *store.DB) parley.Workspace {
 	t.Helper()

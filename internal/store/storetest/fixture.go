@@ -51,6 +51,19 @@ func NewFixture(name string, build func(tb testing.TB, dsn string)) *Fixture {
 	return &Fixture{name: name, build: build}
 }
 
+// NewDBFixture is NewFixture for a build that fills the database through
+// the store: build gets it open, and it is closed when build returns.
+func NewDBFixture(name string, build func(tb testing.TB, db *store.DB)) *Fixture {
+	return NewFixture(name, func(tb testing.TB, dsn string) {
+		db, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			tb.Fatalf("storetest: fixture %s: %v", name, err)
+		}
+		defer db.Close()
+		build(tb, db)
+	})
+}
+
 // mainRunning is set by Main: fixtures are built only under it, as only it
 // removes them.
 var mainRunning atomic.Bool

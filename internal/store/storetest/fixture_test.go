@@ -19,13 +19,8 @@ var at = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 var builds int
 
 // workspaces is a fixture of two workspaces.
-var workspaces = storetest.NewFixture("workspaces", func(tb testing.TB, dsn string) {
+var workspaces = storetest.NewDBFixture("workspaces", func(tb testing.TB, db *store.DB) {
 	builds++
-	db, err := store.Open(context.Background(), dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer db.Close()
 	for _, slug := range []string{parley.DefaultWorkspace, "second"} {
 		if _, err := db.EnsureWorkspace(context.Background(), slug, at); err != nil {
 			tb.Fatal(err)
