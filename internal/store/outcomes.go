@@ -533,23 +533,24 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 		if so.setAside {
 			cleared = append(cleared, o.ConversationID)
 		}
-		old, err := decodeContributions(so.contributions)
-		if err != nil {
-			return fmt.Errorf("store: conversation %s: %w", o.ConversationID, err)
-		}
-		hadSignals := false
-		for _, c := range old {
-			hadSignals = hadSignals || c.Metric == parley.MetricGapSignals
-		}
 		// Contributions to an older generation stay where they are, with
-		// its rollups, until those are dropped.
+		// its rollups, until those are dropped: they are decoded only to
+		// be taken away from this one's.
 		if so.generation == ev.generation {
+			old, err := decodeContributions(so.contributions)
+			if err != nil {
+				return fmt.Errorf("store: conversation %s: %w", o.ConversationID, err)
+			}
 			for _, c := range old {
 				add(c, -1)
 			}
 		} else if so.contributions != "" {
 			ev.moved++
 		}
+		// The metric is a whole part of a line of contributions (see
+		// encodeContributions); a channel or label of the same name only
+		// makes the check below look again for nothing.
+		hadSignals := strings.Contains(so.contributions, "|"+string(parley.MetricGapSignals)+"|")
 		for _, c := range r.contributions {
 			add(c, 1)
 		}
@@ -702,36 +703,41 @@ func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, test
 	for _, g := range signals {
 		found[g.signal.EventID] = true
 	}
-	for _, conv := range recheck {
-		rows, err := ev.tx.QueryContext(ctx, d.rebind(`SELECT event_id FROM gap_signals
-			WHERE workspace_id = ? AND conversation_id = ?`), ev.workspaceID, conv)
-		if err != nil {
-			return fmt.Errorf("store: gap signals of %s: %w", conv, err)
+	var gone []string
+	for start := 0; start < len(recheck); start += claimChunk {
+		chunk := recheck[start:min(start+claimChunk, len(recheck))]
+		args = append(args[:0], ev.workspaceID)
+		for _, id := range chunk {
+			args = append(args, id)
 		}
-		var gone []string
+		rows, err := ev.tx.QueryContext(ctx, d.rebind(`SELECT event_id FROM gap_signals
+			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...)
+		if err != nil {
+			return fmt.Errorf("store: gap signals of the batch: %w", err)
+		}
 		for rows.Next() {
 			var id string
 			if err := rows.Scan(&id); err != nil {
 				rows.Close()
-				return fmt.Errorf("store: gap signals of %s: %w", conv, err)
+				return fmt.Errorf("store: gap signals of the batch: %w", err)
 			}
 			if !found[id] {
 				gone = append(gone, id)
 			}
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return fmt.Errorf("store: gap signals of %s: %w", conv, err)
+			return fmt.Errorf("store: gap signals of the batch: %w", err)
 		}
-		for start := 0; start < len(gone); start += claimChunk {
-			chunk := gone[start:min(start+claimChunk, len(gone))]
-			args = append(args[:0], ev.workspaceID)
-			for _, id := range chunk {
-				args = append(args, id)
-			}
-			if _, err := ev.tx.ExecContext(ctx, d.rebind(
-				`DELETE FROM gap_signals WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...); err != nil {
-				return fmt.Errorf("store: drop gap signals of %s found no more: %w", conv, err)
-			}
+	}
+	for start := 0; start < len(gone); start += claimChunk {
+		chunk := gone[start:min(start+claimChunk, len(gone))]
+		args = append(args[:0], ev.workspaceID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		if _, err := ev.tx.ExecContext(ctx, d.rebind(
+			`DELETE FROM gap_signals WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...); err != nil {
+			return fmt.Errorf("store: drop gap signals found no more: %w", err)
 		}
 	}
 	return nil

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -176,10 +175,20 @@ func cellOf(c parley.Contribution) cell { return cell{c.Day, c.Channel, c.Metric
 
 func rollupCell(r parley.Rollup) cell { return cell{r.Day, r.Channel, r.Metric, r.Label} }
 
-// compare orders cells as the rollups table's key does.
+// compare orders cells as the rollups table's key does. Each part is
+// compared only when the ones before are equal: cmp.Or would compare all
+// four first, and sorting a batch's cells took a sixth of writing them.
 func (a cell) compare(b cell) int {
-	return cmp.Or(strings.Compare(a.day, b.day), strings.Compare(a.channel, b.channel),
-		strings.Compare(string(a.metric), string(b.metric)), strings.Compare(a.label, b.label))
+	if c := strings.Compare(a.day, b.day); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.channel, b.channel); c != 0 {
+		return c
+	}
+	if c := strings.Compare(string(a.metric), string(b.metric)); c != 0 {
+		return c
+	}
+	return strings.Compare(a.label, b.label)
 }
 
 // applyDelta adds the changes of an evaluation to the rollups of its

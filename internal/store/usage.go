@@ -18,15 +18,18 @@ const useColumns = 4
 
 // saveUses replaces the uses of the conversations the batch holds, and
 // records each source's title and URL as of the latest conversation that
-// cited it (by its start).
+// cited it (by its start). The uses stored are read first and only the
+// difference is written: evaluated again, a conversation mostly cites what
+// it cited before, and deleting and inserting those rows again was a fifth
+// of a rebuild's writing.
 func (ev *Evaluation) saveUses(ctx context.Context, results []Result) error {
 	d := ev.db.dialect
 	var (
 		held  []string
-		rows  []any
+		want  []useRow
+		wants = map[useRow]bool{}
 		items = map[[2]string]itemRow{}
 	)
-	n := 0
 	for i := range results {
 		o := &results[i].Outcome
 		// A conversation set aside keeps the uses of its last outcome,
@@ -40,22 +43,72 @@ func (ev *Evaluation) saveUses(ctx context.Context, results []Result) error {
 		}
 		for _, u := range o.Uses {
 			h := u.Hash()
-			rows = append(rows, ev.workspaceID, string(u.Kind), h, o.ConversationID)
-			n++
+			if k := (useRow{string(u.Kind), h, o.ConversationID}); !wants[k] {
+				wants[k] = true
+				want = append(want, k)
+			}
 			k := [2]string{string(u.Kind), h}
 			if cur, ok := items[k]; !ok || o.StartedAt.After(cur.seen.StartedAt) {
 				items[k] = itemRow{u, o}
 			}
 		}
 	}
+	var gone []useRow
 	for start := 0; start < len(held); start += claimChunk {
 		chunk := held[start:min(start+claimChunk, len(held))]
-		args := []any{ev.workspaceID}
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, ev.workspaceID)
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		if _, err := ev.tx.ExecContext(ctx, d.rebind(`DELETE FROM conversation_uses WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...); err != nil {
-			return fmt.Errorf("store: replace conversation uses: %w", err)
+		// SQLite would rather scan all of the workspace's uses in the
+		// key's index, which holds every column asked for, than look
+		// each conversation up.
+		hint := ""
+		if d == SQLite {
+			hint = ` INDEXED BY conversation_uses_by_conversation`
+		}
+		rows, err := ev.tx.QueryContext(ctx, d.rebind(`SELECT kind, hash, conversation_id FROM conversation_uses`+hint+`
+			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...)
+		if err != nil {
+			return fmt.Errorf("store: read conversation uses: %w", err)
+		}
+		for rows.Next() {
+			var k useRow
+			if err := rows.Scan(&k.kind, &k.hash, &k.conversationID); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: read conversation uses: %w", err)
+			}
+			if wants[k] {
+				delete(wants, k) // stored already
+			} else {
+				gone = append(gone, k)
+			}
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("store: read conversation uses: %w", err)
+		}
+	}
+	for start := 0; start < len(gone); start += saveChunk {
+		chunk := gone[start:min(start+saveChunk, len(gone))]
+		args := make([]any, 0, 1+3*len(chunk))
+		args = append(args, ev.workspaceID)
+		for _, k := range chunk {
+			args = append(args, k.kind, k.hash, k.conversationID)
+		}
+		if _, err := ev.tx.ExecContext(ctx, d.rebind(`DELETE FROM conversation_uses
+			WHERE workspace_id = ? AND (kind, hash, conversation_id) IN (VALUES `+placeholders(len(chunk), 3)+`)`), args...); err != nil {
+			return fmt.Errorf("store: drop conversation uses: %w", err)
+		}
+	}
+	// want keeps the order uses were found in; wants now holds only those
+	// not stored yet.
+	var rows []any
+	n := 0
+	for _, k := range want {
+		if wants[k] {
+			rows = append(rows, ev.workspaceID, k.kind, k.hash, k.conversationID)
+			n++
 		}
 	}
 	for start := 0; start < n; start += saveChunk {
@@ -82,6 +135,9 @@ func (ev *Evaluation) saveUses(ctx context.Context, results []Result) error {
 	}
 	return nil
 }
+
+// useRow is a row of conversation_uses within a workspace.
+type useRow struct{ kind, hash, conversationID string }
 
 // itemRow is a use with the outcome of the conversation it was seen in.
 type itemRow struct {
