@@ -99,8 +99,13 @@ type Evaluation struct {
 	// generation is the workspace's generation whose settings the batch is
 	// evaluated with (see SettingsChanged).
 	generation int64
-	due        []Due
-	next       DueCursor
+	// seed, when not 0, is the generation whose rollups generation began
+	// as a copy of (see startGeneration): contributions a conversation
+	// added to it are in generation's cells too, and are taken away from
+	// them when it is evaluated into generation.
+	seed int64
+	due  []Due
+	next DueCursor
 	// stored holds what the last evaluation left on each conversation the
 	// batch holds; nil until its rows are locked.
 	stored map[string]storedOutcome
@@ -270,7 +275,9 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 // committed, and is seen here.
 func (ev *Evaluation) checkGeneration(ctx context.Context) error {
 	var current int64
-	if err := ev.tx.QueryRowContext(ctx, ev.db.dialect.rebind(`SELECT generation FROM workspaces WHERE id = ?`), ev.workspaceID).Scan(&current); err != nil {
+	if err := ev.tx.QueryRowContext(ctx, ev.db.dialect.rebind(`SELECT generation,
+		COALESCE((SELECT seed FROM rollup_versions WHERE workspace_id = ? AND generation <> ?), 0)
+		FROM workspaces WHERE id = ?`), ev.workspaceID, ev.generation, ev.workspaceID).Scan(&current, &ev.seed); err != nil {
 		return fmt.Errorf("store: claim due conversations: %w", err)
 	}
 	if current != ev.generation {
@@ -489,6 +496,13 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 		}
 		s.Add(c.N, sign)
 	}
+	subtract := func(stored string) error {
+		old, err := decodeContributions(stored)
+		for _, c := range old {
+			add(c, -1)
+		}
+		return err
+	}
 	var (
 		args    = make([]any, 0, saveChunk*len(conversationColumns))
 		pending int
@@ -520,12 +534,20 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 		if !ok {
 			continue
 		}
+		// inCells says the stored contributions are in the cells of the
+		// batch's generation: added to it, or to the one it was copied from.
+		inCells := so.generation == ev.generation || (ev.seed != 0 && so.generation == ev.seed)
 		if r.failure != "" {
 			// Set aside during a recompute, it leaves the older
 			// generation with no contributions (see setAside), so that
 			// the recompute does not wait for it.
 			if so.generation != ev.generation && so.contributions != "" {
 				ev.moved++
+				if inCells {
+					if err := subtract(so.contributions); err != nil {
+						return fmt.Errorf("store: conversation %s: %w", o.ConversationID, err)
+					}
+				}
 			}
 			failed = append(failed, *r)
 			continue
@@ -535,25 +557,26 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 		}
 		// Contributions to an older generation stay where they are, with
 		// its rollups, until those are dropped: they are decoded only to
-		// be taken away from this one's.
-		if so.generation == ev.generation {
-			old, err := decodeContributions(so.contributions)
-			if err != nil {
-				return fmt.Errorf("store: conversation %s: %w", o.ConversationID, err)
-			}
-			for _, c := range old {
-				add(c, -1)
-			}
-		} else if so.contributions != "" {
+		// be taken away from this one's, and not at all when the new ones
+		// are the same.
+		contributions := encodeContributions(r.contributions)
+		if so.generation != ev.generation && so.contributions != "" {
 			ev.moved++
+		}
+		if !inCells || contributions != so.contributions {
+			if inCells {
+				if err := subtract(so.contributions); err != nil {
+					return fmt.Errorf("store: conversation %s: %w", o.ConversationID, err)
+				}
+			}
+			for _, c := range r.contributions {
+				add(c, 1)
+			}
 		}
 		// The metric is a whole part of a line of contributions (see
 		// encodeContributions); a channel or label of the same name only
 		// makes the check below look again for nothing.
 		hadSignals := strings.Contains(so.contributions, "|"+string(parley.MetricGapSignals)+"|")
-		for _, c := range r.contributions {
-			add(c, 1)
-		}
 		var ttc any
 		if !o.ClosedAt.IsZero() {
 			ttc = o.TimeToClose.Milliseconds()
@@ -567,7 +590,7 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 			o.TicketURL, string(o.Kind), string(o.Resolution), strings.Join(reasons, ","),
 			d.nullInstant(o.DecidedAt), d.nullInstant(o.DecisionDueAt),
 			string(o.HandoffInitiator), o.HandoffReason, o.Reopened, d.nullInstant(o.ClosedAt), ttc,
-			encodeContributions(r.contributions), ev.generation, o.DefinitionVersion, d.instant(now), d.nullInstant(r.Next))
+			contributions, ev.generation, o.DefinitionVersion, d.instant(now), d.nullInstant(r.Next))
 		if pending++; pending == saveChunk {
 			if err := flush(); err != nil {
 				return err

@@ -461,7 +461,7 @@ func (ev *Evaluation) commitRollups(ctx context.Context) error {
 // switchGeneration makes generation the one reports read and drops every
 // other.
 func switchGeneration(ctx context.Context, tx *sql.Tx, d Dialect, workspaceID, generation int64) error {
-	if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE rollup_versions SET generation = ?, settings = '', recompute_total = 0, recompute_done = 0
+	if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE rollup_versions SET generation = ?, settings = '', recompute_total = 0, recompute_done = 0, seed = 0
 		WHERE workspace_id = ?`), generation, workspaceID); err != nil {
 		return fmt.Errorf("store: switch rollups to generation %d: %w", generation, err)
 	}
@@ -530,14 +530,18 @@ func (db *DB) startGeneration(ctx context.Context, tx *sql.Tx, workspaceID int64
 		d.instant(earliest), workspaceID); err != nil {
 		return fmt.Errorf("store: new generation: %w", err)
 	}
-	var total int64
-	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM conversations WHERE workspace_id = ? AND contributions <> ''`),
-		workspaceID).Scan(&total); err != nil {
-		return fmt.Errorf("store: new generation: %w", err)
-	}
 	complete, stored := generation-1, ""
 	err := tx.QueryRowContext(ctx, d.rebind(`SELECT generation, settings FROM rollup_versions WHERE workspace_id = ?`), workspaceID).Scan(&complete, &stored)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: new generation: %w", err)
+	}
+	// elsewhere counts the conversations whose contributions were added to
+	// another generation than the complete one: a recompute in progress
+	// has moved them.
+	var total, elsewhere int64
+	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN generation <> ? THEN 1 ELSE 0 END), 0)
+		FROM conversations WHERE workspace_id = ? AND contributions <> ''`),
+		complete, workspaceID).Scan(&total, &elsewhere); err != nil {
 		return fmt.Errorf("store: new generation: %w", err)
 	}
 	if total == 0 {
@@ -560,10 +564,42 @@ func (db *DB) startGeneration(ctx context.Context, tx *sql.Tx, workspaceID int64
 	if err := dropGenerations(ctx, tx, d, workspaceID, complete); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO rollup_versions (workspace_id, version, generation, settings, recompute_total, recompute_done)
-		VALUES (?, 1, ?, ?, ?, 0)
+	// When every evaluated conversation's contributions are in the
+	// complete generation, the new one begins as its copy (see
+	// Evaluation.seed): a conversation evaluated again into it then writes
+	// only what changed, mostly nothing.
+	var seed int64
+	if elsewhere == 0 {
+		// Every evaluated conversation counts once in the cells of its
+		// conversations or of its test traffic: a copy whose count differs
+		// carries a fault forward, so the generation begins empty instead.
+		var counted int64
+		if err := tx.QueryRowContext(ctx, d.rebind(`SELECT COALESCE(SUM(value), 0) FROM rollups
+			WHERE workspace_id = ? AND generation = ? AND metric IN (?, ?)`),
+			workspaceID, complete, string(parley.MetricConversations), string(parley.MetricTest)).Scan(&counted); err != nil {
+			return fmt.Errorf("store: new generation: %w", err)
+		}
+		if counted == total {
+			seed = complete
+		}
+	}
+	if seed != 0 {
+		for _, table := range []string{"rollups", "usage_rollups"} {
+			cols := "day, channel, metric, label, value"
+			if table == "rollups" {
+				cols += ", sketch"
+			}
+			if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO `+table+` (workspace_id, generation, `+cols+`)
+				SELECT workspace_id, ?, `+cols+` FROM `+table+` WHERE workspace_id = ? AND generation = ?`),
+				generation, workspaceID, complete); err != nil {
+				return fmt.Errorf("store: new generation: copy %s: %w", table, err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO rollup_versions (workspace_id, version, generation, settings, recompute_total, recompute_done, seed)
+		VALUES (?, 1, ?, ?, ?, 0, ?)
 		ON CONFLICT (workspace_id) DO UPDATE SET version = rollup_versions.version + 1, settings = excluded.settings,
-		  recompute_total = excluded.recompute_total, recompute_done = 0`), workspaceID, complete, stored, total); err != nil {
+		  recompute_total = excluded.recompute_total, recompute_done = 0, seed = excluded.seed`), workspaceID, complete, stored, total, seed); err != nil {
 		return fmt.Errorf("store: new generation: %w", err)
 	}
 	return nil
