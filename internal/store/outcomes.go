@@ -708,16 +708,8 @@ func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, test
 			return fmt.Errorf("store: save gap signals: %w", err)
 		}
 	}
-	for start := 0; start < len(tests); start += claimChunk {
-		chunk := tests[start:min(start+claimChunk, len(tests))]
-		args = append(args[:0], ev.workspaceID)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		if _, err := ev.tx.ExecContext(ctx, d.rebind(
-			`DELETE FROM gap_signals WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...); err != nil {
-			return fmt.Errorf("store: drop gap signals of test traffic: %w", err)
-		}
+	if err := ev.deleteIn(ctx, "gap_signals", "conversation_id", tests); err != nil {
+		return fmt.Errorf("store: drop gap signals of test traffic: %w", err)
 	}
 	if len(recheck) == 0 {
 		return nil
@@ -752,15 +744,25 @@ func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, test
 			return fmt.Errorf("store: gap signals of the batch: %w", err)
 		}
 	}
-	for start := 0; start < len(gone); start += claimChunk {
-		chunk := gone[start:min(start+claimChunk, len(gone))]
+	if err := ev.deleteIn(ctx, "gap_signals", "event_id", gone); err != nil {
+		return fmt.Errorf("store: drop gap signals found no more: %w", err)
+	}
+	return nil
+}
+
+// deleteIn deletes the workspace's rows of table whose column holds one of
+// values, a chunk of them at a time.
+func (ev *Evaluation) deleteIn(ctx context.Context, table, column string, values []string) error {
+	args := make([]any, 0, claimChunk+1)
+	for start := 0; start < len(values); start += claimChunk {
+		chunk := values[start:min(start+claimChunk, len(values))]
 		args = append(args[:0], ev.workspaceID)
-		for _, id := range chunk {
-			args = append(args, id)
+		for _, v := range chunk {
+			args = append(args, v)
 		}
-		if _, err := ev.tx.ExecContext(ctx, d.rebind(
-			`DELETE FROM gap_signals WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...); err != nil {
-			return fmt.Errorf("store: drop gap signals found no more: %w", err)
+		if _, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(
+			`DELETE FROM `+table+` WHERE workspace_id = ? AND `+column+` IN (`+list(len(chunk))+`)`), args...); err != nil {
+			return err
 		}
 	}
 	return nil
