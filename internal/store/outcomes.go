@@ -515,6 +515,8 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 		// evaluated now that had been set aside.
 		failed  []Result
 		cleared []string
+		// sameUses holds the conversations whose stored uses stand.
+		sameUses = map[string]bool{}
 	)
 	flush := func() error {
 		if pending == 0 {
@@ -562,6 +564,11 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 		contributions := encodeContributions(r.contributions)
 		if so.generation != ev.generation && so.contributions != "" {
 			ev.moved++
+		}
+		if contributions == so.contributions && o.Handled() {
+			// The uses of a handled conversation are its contributions of
+			// parley.MetricUse: the same contributions, the same uses.
+			sameUses[o.ConversationID] = true
 		}
 		if !inCells || contributions != so.contributions {
 			if inCells {
@@ -615,7 +622,7 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 	if err := ev.saveChannels(ctx, results); err != nil {
 		return err
 	}
-	if err := ev.saveUses(ctx, results); err != nil {
+	if err := ev.saveUses(ctx, results, sameUses); err != nil {
 		return err
 	}
 	if err := ev.saveGapSignals(ctx, signals, tests, recheck); err != nil {

@@ -21,8 +21,9 @@ const useColumns = 4
 // cited it (by its start). The uses stored are read first and only the
 // difference is written: evaluated again, a conversation mostly cites what
 // it cited before, and deleting and inserting those rows again was a fifth
-// of a rebuild's writing.
-func (ev *Evaluation) saveUses(ctx context.Context, results []Result) error {
+// of a rebuild's writing. Those of the conversations in same are known to
+// stand and are not read; their titles and URLs are recorded all the same.
+func (ev *Evaluation) saveUses(ctx context.Context, results []Result, same map[string]bool) error {
 	d := ev.db.dialect
 	var (
 		held  []string
@@ -37,13 +38,16 @@ func (ev *Evaluation) saveUses(ctx context.Context, results []Result) error {
 		if !ev.Holds(o.ConversationID) || results[i].failure != "" {
 			continue
 		}
-		held = append(held, o.ConversationID)
+		stands := same[o.ConversationID]
+		if !stands {
+			held = append(held, o.ConversationID)
+		}
 		if o.Test {
 			continue
 		}
 		for _, u := range o.Uses {
 			h := u.Hash()
-			if k := (useRow{string(u.Kind), h, o.ConversationID}); !wants[k] {
+			if k := (useRow{string(u.Kind), h, o.ConversationID}); !stands && !wants[k] {
 				wants[k] = true
 				want = append(want, k)
 			}
