@@ -184,13 +184,16 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 	// events, the arrival number its record ends at (0 with no record):
 	// only the events after it are read.
 	after := map[string]int64{}
-	var rec sql.RawBytes
+	// contributions and rec are the driver's buffers, valid until the next
+	// row: the contributions are copied only where the claim holds the
+	// rows (PostgreSQL); SQLite reads them again when it locks them.
+	var contributions, rec sql.RawBytes
 	for rows.Next() {
 		var (
 			c  Due
 			so storedOutcome
 		)
-		if err := rows.Scan(&c.ConversationID, &c.Version, scanInstant(&ev.next.dueAt), &so.contributions, &so.setAside, &so.generation, &rec); err != nil {
+		if err := rows.Scan(&c.ConversationID, &c.Version, scanInstant(&ev.next.dueAt), &contributions, &so.setAside, &so.generation, &rec); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: claim due conversations: %w", err)
 		}
@@ -205,7 +208,7 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 		}
 		ev.due = append(ev.due, c)
 		if ev.stored != nil {
-			so.version = c.Version
+			so.version, so.contributions = c.Version, string(contributions)
 			ev.stored[c.ConversationID] = so
 		}
 	}
