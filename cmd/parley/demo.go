@@ -109,18 +109,14 @@ func (a *app) prepareDemo(ctx context.Context, conversations, days int, newPassw
 			return "", err
 		}
 	}
+	if err := a.demoPass(ctx); err != nil {
+		return "", err
+	}
 	db, ws, err = a.open(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer db.Close()
-	w, err := a.worker(db, a.now, func() (*embeddings.Client, error) { return nil, nil })
-	if err != nil {
-		return "", err
-	}
-	if _, err := w.Pass(ctx); err != nil {
-		return "", err
-	}
 	file := demoPasswordFile(a.dsn)
 	u, _, err := db.Credentials(ctx, demoEmail)
 	known := err == nil

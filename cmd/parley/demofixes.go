@@ -102,80 +102,74 @@ func splitStream(stream []byte, fixes []synth.Fix) [][]byte {
 
 // demoPass evaluates and groups what has been ingested.
 func (a *app) demoPass(ctx context.Context) error {
-	db, _, err := a.open(ctx)
-	if err != nil {
+	return a.withDB(ctx, func(db *store.DB, _ parley.Workspace) error {
+		w, err := a.worker(db, a.now, func() (*embeddings.Client, error) { return nil, nil })
+		if err != nil {
+			return err
+		}
+		_, err = w.Pass(ctx)
 		return err
-	}
-	defer db.Close()
-	w, err := a.worker(db, a.now, func() (*embeddings.Client, error) { return nil, nil })
-	if err != nil {
-		return err
-	}
-	_, err = w.Pass(ctx)
-	return err
+	})
 }
 
 // writeDemoFix resolves the topic of a fix's intent with its short answer,
 // as of the fix's time: the largest topic named after one of the intent's
 // phrasings, else the one holding the most of them.
 func (a *app) writeDemoFix(ctx context.Context, f demoFix, sf synth.Fix) error {
-	db, ws, err := a.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	intent := slices.IndexFunc(synth.GapIntents, func(in synth.Intent) bool { return in.Name == f.intent })
-	if intent < 0 {
-		return fmt.Errorf("demo: no intent %q", f.intent)
-	}
-	in := synth.GapIntents[intent]
-	texts := map[string]bool{}
-	for _, q := range slices.Concat(in.EN, in.ZhTW, in.ZhCN) {
-		texts[q] = true
-	}
-	topics, err := db.Topics(ctx, ws.ID, store.TopicFilter{})
-	if err != nil {
-		return err
-	}
-	best, most := int64(0), 0
-	for _, t := range topics { // most conversations first
-		if texts[t.Label] {
-			best, most = t.ID, len(texts)+1
-			break
+	return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+		intent := slices.IndexFunc(synth.GapIntents, func(in synth.Intent) bool { return in.Name == f.intent })
+		if intent < 0 {
+			return fmt.Errorf("demo: no intent %q", f.intent)
 		}
-	}
-	for _, t := range topics {
-		if most > len(texts) {
-			break
+		in := synth.GapIntents[intent]
+		texts := map[string]bool{}
+		for _, q := range slices.Concat(in.EN, in.ZhTW, in.ZhCN) {
+			texts[q] = true
 		}
-		qs, err := db.TopicQuestions(ctx, ws.ID, t.ID, parley.GapOpen)
+		topics, err := db.Topics(ctx, ws.ID, store.TopicFilter{})
 		if err != nil {
 			return err
 		}
-		n := 0
-		for _, q := range qs {
-			if texts[q.Question] {
-				n++
+		best, most := int64(0), 0
+		for _, t := range topics { // most conversations first
+			if texts[t.Label] {
+				best, most = t.ID, len(texts)+1
+				break
 			}
 		}
-		if n > most {
-			best, most = t.ID, n
+		for _, t := range topics {
+			if most > len(texts) {
+				break
+			}
+			qs, err := db.TopicQuestions(ctx, ws.ID, t.ID, parley.GapOpen)
+			if err != nil {
+				return err
+			}
+			n := 0
+			for _, q := range qs {
+				if texts[q.Question] {
+					n++
+				}
+			}
+			if n > most {
+				best, most = t.ID, n
+			}
 		}
-	}
-	var sa parley.ShortAnswer
-	if best == 0 {
-		// Too few conversations asked it to make a topic yet: the answer
-		// is written all the same, as the generated citations name it.
-		sa, err = db.CreateShortAnswer(ctx, ws.ID, parley.ShortAnswer{Question: f.question, Answer: f.answer}, sf.From)
-	} else {
-		sa, err = db.ApplyTopicAction(ctx, ws.ID, parley.TopicAction{Kind: parley.ActResolve, Topic: best,
-			Question: f.question, Answer: f.answer}, "demo", sf.From)
-	}
-	if err != nil {
-		return err
-	}
-	if sa.SourceID() != sf.SourceID {
-		fmt.Fprintf(a.stderr, "demo: the short answer for %q is %s, not %s as the generated citations say\n", f.intent, sa.SourceID(), sf.SourceID)
-	}
-	return nil
+		var sa parley.ShortAnswer
+		if best == 0 {
+			// Too few conversations asked it to make a topic yet: the answer
+			// is written all the same, as the generated citations name it.
+			sa, err = db.CreateShortAnswer(ctx, ws.ID, parley.ShortAnswer{Question: f.question, Answer: f.answer}, sf.From)
+		} else {
+			sa, err = db.ApplyTopicAction(ctx, ws.ID, parley.TopicAction{Kind: parley.ActResolve, Topic: best,
+				Question: f.question, Answer: f.answer}, "demo", sf.From)
+		}
+		if err != nil {
+			return err
+		}
+		if sa.SourceID() != sf.SourceID {
+			fmt.Fprintf(a.stderr, "demo: the short answer for %q is %s, not %s as the generated citations say\n", f.intent, sa.SourceID(), sf.SourceID)
+		}
+		return nil
+	})
 }

@@ -54,28 +54,25 @@ func (a *app) evaluateCmd() *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			db, _, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			w, err := a.worker(db, func() time.Time { return t }, embedder)
-			if err != nil {
-				return err
-			}
-			st, err := w.Pass(ctx)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "evaluated %d conversations as of %s%s in %s\n",
-				st.Conversations, t.UTC().Format(time.RFC3339), outcomeSummary(st), st.Evaluating.Round(time.Millisecond))
-			if st.Grouped > 0 {
-				fmt.Fprintf(a.stdout, "grouped %d new gap questions into topics in %s (see parley gaps)\n", st.Grouped, st.Grouping.Round(time.Millisecond))
-			}
-			if st.SetAside > 0 {
-				fmt.Fprintf(a.stdout, "set aside %d conversations whose evaluation failed (see Settings › Set aside)\n", st.SetAside)
-			}
-			return nil
+			return a.withDB(ctx, func(db *store.DB, _ parley.Workspace) error {
+				w, err := a.worker(db, func() time.Time { return t }, embedder)
+				if err != nil {
+					return err
+				}
+				st, err := w.Pass(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "evaluated %d conversations as of %s%s in %s\n",
+					st.Conversations, t.UTC().Format(time.RFC3339), outcomeSummary(st), st.Evaluating.Round(time.Millisecond))
+				if st.Grouped > 0 {
+					fmt.Fprintf(a.stdout, "grouped %d new gap questions into topics in %s (see parley gaps)\n", st.Grouped, st.Grouping.Round(time.Millisecond))
+				}
+				if st.SetAside > 0 {
+					fmt.Fprintf(a.stdout, "set aside %d conversations whose evaluation failed (see Settings › Set aside)\n", st.SetAside)
+				}
+				return nil
+			})
 		},
 	}
 }
@@ -94,33 +91,30 @@ func (a *app) rebuildCmd() *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			db, ws, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			p, err := db.EvaluationProgress(ctx, ws.ID, t)
-			if err != nil {
-				return err
-			}
-			show := a.progress(func(n int) string {
-				return fmt.Sprintf("%d of %d conversations evaluated", n, p.Conversations)
+			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+				p, err := db.EvaluationProgress(ctx, ws.ID, t)
+				if err != nil {
+					return err
+				}
+				show := a.progress(func(n int) string {
+					return fmt.Sprintf("%d of %d conversations evaluated", n, p.Conversations)
+				})
+				w, err := a.worker(db, func() time.Time { return t }, embedder)
+				if err != nil {
+					return err
+				}
+				start := time.Now()
+				st, err := w.Rebuild(ctx, ws, func(st pipeline.Stats) { show(st.Conversations) })
+				show(-1)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "rebuilt workspace %s as of %s: %d conversations%s in %s: evaluation %s, grouping %s (definition version %d)\n",
+					ws.Slug, t.UTC().Format(time.RFC3339), st.Conversations, outcomeSummary(st),
+					time.Since(start).Round(time.Millisecond), st.Evaluating.Round(time.Millisecond), st.Grouping.Round(time.Millisecond),
+					parley.DefinitionVersion)
+				return nil
 			})
-			w, err := a.worker(db, func() time.Time { return t }, embedder)
-			if err != nil {
-				return err
-			}
-			start := time.Now()
-			st, err := w.Rebuild(ctx, ws, func(st pipeline.Stats) { show(st.Conversations) })
-			show(-1)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "rebuilt workspace %s as of %s: %d conversations%s in %s: evaluation %s, grouping %s (definition version %d)\n",
-				ws.Slug, t.UTC().Format(time.RFC3339), st.Conversations, outcomeSummary(st),
-				time.Since(start).Round(time.Millisecond), st.Evaluating.Round(time.Millisecond), st.Grouping.Round(time.Millisecond),
-				parley.DefinitionVersion)
-			return nil
 		},
 	}
 }
@@ -161,12 +155,9 @@ func (a *app) conversationsCmd() *ffcli.Command {
 			if err := formatFlag(*format); err != nil {
 				return err
 			}
-			db, ws, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			return a.printConversations(ctx, db, ws, store.ConversationQuery{Filter: f, Limit: *limit}, *format)
+			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+				return a.printConversations(ctx, db, ws, store.ConversationQuery{Filter: f, Limit: *limit}, *format)
+			})
 		},
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // gapsFixesCmd is `parley gaps fixes`: the Fixes view (report.FixesView),
@@ -39,16 +40,13 @@ func (a *app) gapsFixesCmd() *ffcli.Command {
 			if len(args) > 0 {
 				return fmt.Errorf("%w: gaps fixes takes no arguments (the topic is --topic)", errUsage)
 			}
-			db, ws, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			f, err := report.FixesView(ctx, db, ws, report.FixRequest{Sort: report.FixSort(*sort), Topic: *topic}, a.now())
-			if err != nil {
-				return cliProblems(err)
-			}
-			return a.printFixes(f, *format, ws)
+			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+				f, err := report.FixesView(ctx, db, ws, report.FixRequest{Sort: report.FixSort(*sort), Topic: *topic}, a.now())
+				if err != nil {
+					return cliProblems(err)
+				}
+				return a.printFixes(f, *format, ws)
+			})
 		},
 	}
 }

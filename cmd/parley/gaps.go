@@ -77,16 +77,13 @@ func (a *app) gapsListCmd() *ffcli.Command {
 			if !slices.Contains(parley.GapStates, f.State) {
 				return fmt.Errorf("%w: --state: want open, resolved or dismissed, not %q", errUsage, *state)
 			}
-			db, ws, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			topics, err := db.Topics(ctx, ws.ID, f)
-			if err != nil {
-				return err
-			}
-			return a.printTopics(topics, *format)
+			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+				topics, err := db.Topics(ctx, ws.ID, f)
+				if err != nil {
+					return err
+				}
+				return a.printTopics(topics, *format)
+			})
 		},
 	}
 }
@@ -147,38 +144,35 @@ func (a *app) gapsShowCmd() *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			db, ws, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			t, err := db.Topic(ctx, ws.ID, id)
-			if err != nil {
-				return err
-			}
-			qs, err := db.TopicQuestions(ctx, ws.ID, t.ID, "")
-			if err != nil {
-				return err
-			}
-			if *format == "json" {
-				return json.NewEncoder(a.stdout).Encode(map[string]any{"topic": t, "questions": qs})
-			}
-			fmt.Fprintf(a.stdout, "Topic %d: %s (%s", t.ID, printable(t.Title()), t.State)
-			if t.Recurrences > 0 {
-				fmt.Fprintf(a.stdout, ", %d recurring after it was resolved", t.Recurrences)
-			}
-			fmt.Fprintln(a.stdout, ")")
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "QUESTION ID\tASKED\tCHANNEL\tSTATE\tCONVERSATION\tQUESTION")
-			for _, q := range qs {
-				state := string(q.State)
-				if q.Recurrence {
-					state += " (recurrence)"
+			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+				t, err := db.Topic(ctx, ws.ID, id)
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", printable(q.EventID), q.At.Format(time.RFC3339), printable(q.Channel),
-					state, printable(q.ConversationID), printable(q.Question))
-			}
-			return tw.Flush()
+				qs, err := db.TopicQuestions(ctx, ws.ID, t.ID, "")
+				if err != nil {
+					return err
+				}
+				if *format == "json" {
+					return json.NewEncoder(a.stdout).Encode(map[string]any{"topic": t, "questions": qs})
+				}
+				fmt.Fprintf(a.stdout, "Topic %d: %s (%s", t.ID, printable(t.Title()), t.State)
+				if t.Recurrences > 0 {
+					fmt.Fprintf(a.stdout, ", %d recurring after it was resolved", t.Recurrences)
+				}
+				fmt.Fprintln(a.stdout, ")")
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "QUESTION ID\tASKED\tCHANNEL\tSTATE\tCONVERSATION\tQUESTION")
+				for _, q := range qs {
+					state := string(q.State)
+					if q.Recurrence {
+						state += " (recurrence)"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", printable(q.EventID), q.At.Format(time.RFC3339), printable(q.Channel),
+						state, printable(q.ConversationID), printable(q.Question))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 }
@@ -224,28 +218,25 @@ func (a *app) gapsActionCmd(kind parley.TopicActionKind, name, args, help string
 			if to != nil {
 				act.To = *to
 			}
-			db, ws, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if act.Kind == parley.ActResolve && act.Question == "" {
-				t, err := db.Topic(ctx, ws.ID, act.Topic)
-				if err != nil {
-					return err
+			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+				if act.Kind == parley.ActResolve && act.Question == "" {
+					t, err := db.Topic(ctx, ws.ID, act.Topic)
+					if err != nil {
+						return err
+					}
+					act.Question = t.Title()
 				}
-				act.Question = t.Title()
-			}
-			sa, err := db.ApplyTopicAction(ctx, ws.ID, act, cliActor, a.now())
-			if err != nil {
-				return cliProblems(err)
-			}
-			if act.Kind == parley.ActResolve {
-				fmt.Fprintf(a.stdout, "resolved topic %d with short answer %d\n", act.Topic, sa.ID)
+				sa, err := db.ApplyTopicAction(ctx, ws.ID, act, cliActor, a.now())
+				if err != nil {
+					return cliProblems(err)
+				}
+				if act.Kind == parley.ActResolve {
+					fmt.Fprintf(a.stdout, "resolved topic %d with short answer %d\n", act.Topic, sa.ID)
+					return nil
+				}
+				fmt.Fprintf(a.stdout, "%s: done\n", name)
 				return nil
-			}
-			fmt.Fprintf(a.stdout, "%s: done\n", name)
-			return nil
+			})
 		},
 	}
 }

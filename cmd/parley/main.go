@@ -205,6 +205,18 @@ func (a *app) open(ctx context.Context) (*store.DB, parley.Workspace, error) {
 	return db, ws, nil
 }
 
+// withDB runs fn with the database open and the workspace resolved, and
+// closes the database after: what every command that reads or changes a
+// workspace does once its command line has been checked.
+func (a *app) withDB(ctx context.Context, fn func(db *store.DB, ws parley.Workspace) error) error {
+	db, ws, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db, ws)
+}
+
 // logger builds the process logger at the requested level: text for a
 // person at a terminal, JSON for a log collector, and every line written
 // while serving a request carries its request id.

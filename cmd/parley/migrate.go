@@ -20,34 +20,31 @@ func (a *app) migrateCmd() *ffcli.Command {
 		ShortHelp:  "Apply pending database migrations (serve also does this at start); on Citus, distribute the tables.",
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
-			db, _, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			applied, latest, err := db.SchemaVersion(ctx)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "%s database at schema version %d of %d\n", db.Dialect(), applied, latest)
-			if !*distribute {
-				return nil
-			}
-			placed, err := db.Distribute(ctx, store.DistributeOptions{Shards: *shards})
-			if err != nil {
-				return err
-			}
-			var done, kept int
-			for _, t := range placed {
-				if !t.Done {
-					kept++
-					continue
+			return a.withDB(ctx, func(db *store.DB, _ parley.Workspace) error {
+				applied, latest, err := db.SchemaVersion(ctx)
+				if err != nil {
+					return err
 				}
-				done++
-				fmt.Fprintf(a.stdout, "%s: %s\n", t.Table, t.Placement)
-			}
-			fmt.Fprintf(a.stdout, "distributed %d tables (%d already were)\n", done, kept)
-			return nil
+				fmt.Fprintf(a.stdout, "%s database at schema version %d of %d\n", db.Dialect(), applied, latest)
+				if !*distribute {
+					return nil
+				}
+				placed, err := db.Distribute(ctx, store.DistributeOptions{Shards: *shards})
+				if err != nil {
+					return err
+				}
+				var done, kept int
+				for _, t := range placed {
+					if !t.Done {
+						kept++
+						continue
+					}
+					done++
+					fmt.Fprintf(a.stdout, "%s: %s\n", t.Table, t.Placement)
+				}
+				fmt.Fprintf(a.stdout, "distributed %d tables (%d already were)\n", done, kept)
+				return nil
+			})
 		},
 	}
 }

@@ -71,42 +71,40 @@ func (a *app) userAddCmd() *ffcli.Command {
 		ShortHelp:  "Add a person to the workspace, creating their account if it is new.",
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
-			db, ws, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			_, _, lookup := db.Credentials(ctx, *email)
-			isNew := parley.KindOf(lookup) == parley.KindNotFound
-			if lookup != nil && !isNew {
-				return lookup
-			}
-			// An existing user keeps their password: only the new one needs
-			// one (a stand-in passes the shape check otherwise).
-			pw := strings.Repeat("x", parley.MinPassword)
-			if isNew {
-				if pw, err = password(*file); err != nil {
+			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+				_, _, lookup := db.Credentials(ctx, *email)
+				isNew := parley.KindOf(lookup) == parley.KindNotFound
+				if lookup != nil && !isNew {
+					return lookup
+				}
+				// An existing user keeps their password: only the new one needs
+				// one (a stand-in passes the shape check otherwise).
+				pw := strings.Repeat("x", parley.MinPassword)
+				if isNew {
+					var err error
+					if pw, err = password(*file); err != nil {
+						return err
+					}
+				}
+				in := parley.NewUserInput{Email: *email, Name: *name, Password: pw, Role: parley.Role(*role)}
+				addr, err := in.Validate()
+				if err != nil {
 					return err
 				}
-			}
-			in := parley.NewUserInput{Email: *email, Name: *name, Password: pw, Role: parley.Role(*role)}
-			addr, err := in.Validate()
-			if err != nil {
-				return err
-			}
-			hash := ""
-			if isNew {
-				if hash, err = auth.HashPassword(pw); err != nil {
+				hash := ""
+				if isNew {
+					if hash, err = auth.HashPassword(pw); err != nil {
+						return err
+					}
+				}
+				m, err := db.AddMember(ctx, ws.ID, addr, in.Name, hash, in.Role, a.now())
+				if err != nil {
 					return err
 				}
-			}
-			m, err := db.AddMember(ctx, ws.ID, addr, in.Name, hash, in.Role, a.now())
-			if err != nil {
-				return err
-			}
-			a.audit(ctx, db, ws, "user.add", m.Email, "role "+string(m.Role))
-			fmt.Fprintf(a.stdout, "%s is %s of workspace %s\n", m.Email, m.Role, ws.Slug)
-			return nil
+				a.audit(ctx, db, ws, "user.add", m.Email, "role "+string(m.Role))
+				fmt.Fprintf(a.stdout, "%s is %s of workspace %s\n", m.Email, m.Role, ws.Slug)
+				return nil
+			})
 		},
 	}
 }
@@ -120,24 +118,21 @@ func (a *app) userListCmd() *ffcli.Command {
 		ShortHelp:  "List the workspace's people and roles.",
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
-			db, ws, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			ms, err := db.Members(ctx, ws.ID)
-			if err != nil {
-				return err
-			}
-			if *format == "json" {
-				return json.NewEncoder(a.stdout).Encode(ms)
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLE")
-			for _, m := range ms {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", m.ID, m.Email, printable(m.Name), m.Role)
-			}
-			return tw.Flush()
+			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+				ms, err := db.Members(ctx, ws.ID)
+				if err != nil {
+					return err
+				}
+				if *format == "json" {
+					return json.NewEncoder(a.stdout).Encode(ms)
+				}
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLE")
+				for _, m := range ms {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", m.ID, m.Email, printable(m.Name), m.Role)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 }
@@ -163,50 +158,44 @@ func (a *app) tokenCmd() *ffcli.Command {
 					if err != nil {
 						return err
 					}
-					db, ws, err := a.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer db.Close()
-					secret, hash, hint, err := auth.NewToken()
-					if err != nil {
-						return err
-					}
-					t, err := db.CreateToken(ctx, ws.ID, strings.TrimSpace(*name), hash, hint, sc, a.now())
-					if err != nil {
-						return err
-					}
-					a.audit(ctx, db, ws, "token.create", t.Name, "scopes "+*scopes)
-					fmt.Fprintf(a.stderr, "token %d for workspace %s (%s); it is shown only this once:\n", t.ID, ws.Slug, *scopes)
-					fmt.Fprintln(a.stdout, secret)
-					return nil
+					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+						secret, hash, hint, err := auth.NewToken()
+						if err != nil {
+							return err
+						}
+						t, err := db.CreateToken(ctx, ws.ID, strings.TrimSpace(*name), hash, hint, sc, a.now())
+						if err != nil {
+							return err
+						}
+						a.audit(ctx, db, ws, "token.create", t.Name, "scopes "+*scopes)
+						fmt.Fprintf(a.stderr, "token %d for workspace %s (%s); it is shown only this once:\n", t.ID, ws.Slug, *scopes)
+						fmt.Fprintln(a.stdout, secret)
+						return nil
+					})
 				},
 			},
 			{
 				Name: "list", ShortUsage: "parley token list", ShortHelp: "List tokens (never their secrets).", FlagSet: list,
 				Exec: func(ctx context.Context, args []string) error {
-					db, ws, err := a.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer db.Close()
-					ts, err := db.Tokens(ctx, ws.ID)
-					if err != nil {
-						return err
-					}
-					tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-					fmt.Fprintln(tw, "ID\tNAME\tTOKEN\tSCOPES\tCREATED\tLAST USED\tREVOKED")
-					when := func(t *time.Time) string {
-						if t == nil {
-							return "-"
+					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+						ts, err := db.Tokens(ctx, ws.ID)
+						if err != nil {
+							return err
 						}
-						return t.Format(time.RFC3339)
-					}
-					for _, t := range ts {
-						fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\t%s\n", t.ID, printable(t.Name), t.Hint, parley.FormatScopes(t.Scopes),
-							t.CreatedAt.Format(time.RFC3339), when(t.LastUsedAt), when(t.RevokedAt))
-					}
-					return tw.Flush()
+						tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+						fmt.Fprintln(tw, "ID\tNAME\tTOKEN\tSCOPES\tCREATED\tLAST USED\tREVOKED")
+						when := func(t *time.Time) string {
+							if t == nil {
+								return "-"
+							}
+							return t.Format(time.RFC3339)
+						}
+						for _, t := range ts {
+							fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\t%s\n", t.ID, printable(t.Name), t.Hint, parley.FormatScopes(t.Scopes),
+								t.CreatedAt.Format(time.RFC3339), when(t.LastUsedAt), when(t.RevokedAt))
+						}
+						return tw.Flush()
+					})
 				},
 			},
 			{
@@ -219,17 +208,14 @@ func (a *app) tokenCmd() *ffcli.Command {
 					if err != nil {
 						return fmt.Errorf("%w: %q is not a token id", errUsage, args[0])
 					}
-					db, ws, err := a.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer db.Close()
-					if err := db.RevokeToken(ctx, ws.ID, id, a.now()); err != nil {
-						return err
-					}
-					a.audit(ctx, db, ws, "token.revoke", "token "+args[0], "")
-					fmt.Fprintf(a.stdout, "token %d revoked\n", id)
-					return nil
+					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+						if err := db.RevokeToken(ctx, ws.ID, id, a.now()); err != nil {
+							return err
+						}
+						a.audit(ctx, db, ws, "token.revoke", "token "+args[0], "")
+						fmt.Fprintf(a.stdout, "token %d revoked\n", id)
+						return nil
+					})
 				},
 			},
 		},
@@ -249,21 +235,18 @@ func (a *app) workspaceCmd() *ffcli.Command {
 			{
 				Name: "list", ShortUsage: "parley workspace list", ShortHelp: "List every workspace.", FlagSet: list,
 				Exec: func(ctx context.Context, args []string) error {
-					db, _, err := a.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer db.Close()
-					wss, err := db.Workspaces(ctx)
-					if err != nil {
-						return err
-					}
-					tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-					fmt.Fprintln(tw, "SLUG\tNAME\tTIME ZONE\tWEEK STARTS\tWINDOW")
-					for _, ws := range wss {
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ws.Slug, printable(ws.Name), ws.Settings.TimeZone, ws.Settings.WeekStart, ws.Settings.Window)
-					}
-					return tw.Flush()
+					return a.withDB(ctx, func(db *store.DB, _ parley.Workspace) error {
+						wss, err := db.Workspaces(ctx)
+						if err != nil {
+							return err
+						}
+						tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+						fmt.Fprintln(tw, "SLUG\tNAME\tTIME ZONE\tWEEK STARTS\tWINDOW")
+						for _, ws := range wss {
+							fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ws.Slug, printable(ws.Name), ws.Settings.TimeZone, ws.Settings.WeekStart, ws.Settings.Window)
+						}
+						return tw.Flush()
+					})
 				},
 			},
 			{
@@ -273,13 +256,10 @@ func (a *app) workspaceCmd() *ffcli.Command {
 						return fmt.Errorf("%w: workspace create takes one slug", errUsage)
 					}
 					a.workspace = args[0]
-					db, ws, err := a.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer db.Close()
-					fmt.Fprintf(a.stdout, "workspace %s is ready; add people with: parley user add --workspace %s --role admin --email …\n", ws.Slug, ws.Slug)
-					return nil
+					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+						fmt.Fprintf(a.stdout, "workspace %s is ready; add people with: parley user add --workspace %s --role admin --email …\n", ws.Slug, ws.Slug)
+						return nil
+					})
 				},
 			},
 		},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 func (a *app) reportCmd() *ffcli.Command {
@@ -49,52 +50,49 @@ func (a *app) reportCmd() *ffcli.Command {
 			if !slices.Contains(report.Charts, *chart) {
 				return fmt.Errorf("%w: --chart: unknown chart %q", errUsage, *chart)
 			}
-			db, ws, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			req := report.Request{From: *from, To: *to, Granularity: report.Granularity(*gran)}
-			if *chans != "" {
-				req.Channels = strings.Split(*chans, ",")
-			}
-			if req.From == "" && req.To == "" {
-				if req.From, req.To, err = report.Preset(*preset).Range(t, ws.Settings); err != nil {
-					return err
+			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+				req := report.Request{From: *from, To: *to, Granularity: report.Granularity(*gran)}
+				if *chans != "" {
+					req.Channels = strings.Split(*chans, ",")
 				}
-			}
-			if *view != "" {
-				kinds := map[string]parley.UseKind{"sources": parley.UseSource, "actions": parley.UseAction}
-				if _, ok := kinds[*view]; !ok {
-					return fmt.Errorf("%w: --view: want sources or actions, not %q", errUsage, *view)
+				if req.From == "" && req.To == "" {
+					if req.From, req.To, err = report.Preset(*preset).Range(t, ws.Settings); err != nil {
+						return err
+					}
 				}
-				if *order != "asc" && *order != "desc" {
-					return fmt.Errorf("%w: --order: want asc or desc, not %q", errUsage, *order)
+				if *view != "" {
+					kinds := map[string]parley.UseKind{"sources": parley.UseSource, "actions": parley.UseAction}
+					if _, ok := kinds[*view]; !ok {
+						return fmt.Errorf("%w: --view: want sources or actions, not %q", errUsage, *view)
+					}
+					if *order != "asc" && *order != "desc" {
+						return fmt.Errorf("%w: --order: want asc or desc, not %q", errUsage, *order)
+					}
+					u, err := report.UsageView(ctx, db, ws, report.UsageRequest{Kind: kinds[*view], From: req.From, To: req.To,
+						Channels: req.Channels, Sort: report.UsageSort(*sort), Asc: *order == "asc"})
+					if err != nil {
+						return err
+					}
+					return a.printUsage(u, *format)
 				}
-				u, err := report.UsageView(ctx, db, ws, report.UsageRequest{Kind: kinds[*view], From: req.From, To: req.To,
-					Channels: req.Channels, Sort: report.UsageSort(*sort), Asc: *order == "asc"})
+				r, err := report.Performance(ctx, db, ws, req, t)
 				if err != nil {
 					return err
 				}
-				return a.printUsage(u, *format)
-			}
-			r, err := report.Performance(ctx, db, ws, req, t)
-			if err != nil {
-				return err
-			}
-			switch *format {
-			case "json":
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(r)
-			case "csv":
-				tbl, err := r.Table(*chart)
-				if err != nil {
-					return err
+				switch *format {
+				case "json":
+					enc := json.NewEncoder(a.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(r)
+				case "csv":
+					tbl, err := r.Table(*chart)
+					if err != nil {
+						return err
+					}
+					return tbl.WriteCSV(a.stdout)
 				}
-				return tbl.WriteCSV(a.stdout)
-			}
-			return printReport(a.stdout, r)
+				return printReport(a.stdout, r)
+			})
 		},
 	}
 }

@@ -44,18 +44,15 @@ func (a *app) settingsShowCmd() *ffcli.Command {
 			if err := formatOneOf(*format, "text", "json"); err != nil {
 				return err
 			}
-			db, ws, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			v := parley.VersionedSettings{Version: ws.SettingsVersion, Settings: ws.Settings}
-			if *format == "json" {
-				return json.NewEncoder(a.stdout).Encode(v)
-			}
-			fmt.Fprintf(a.stderr, "workspace %s, settings version %d\n", ws.Slug, v.Version)
-			printSettings(a.stdout, v.Settings)
-			return nil
+			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+				v := parley.VersionedSettings{Version: ws.SettingsVersion, Settings: ws.Settings}
+				if *format == "json" {
+					return json.NewEncoder(a.stdout).Encode(v)
+				}
+				fmt.Fprintf(a.stderr, "workspace %s, settings version %d\n", ws.Slug, v.Version)
+				printSettings(a.stdout, v.Settings)
+				return nil
+			})
 		},
 	}
 }
@@ -92,21 +89,18 @@ func (a *app) settingsSetCmd() *ffcli.Command {
 				}
 				values[key] = value
 			}
-			db, ws, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			change, err := db.ChangeSettings(ctx, ws.ID, func(s parley.Settings) (parley.Settings, error) { return s.ApplyText(values) }, cliActor, a.now())
-			if err != nil {
-				return err
-			}
-			if *format == "json" {
-				return json.NewEncoder(a.stdout).Encode(change)
-			}
-			reportChange(a.stderr, ws, change)
-			printSettings(a.stdout, change.Settings)
-			return nil
+			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+				change, err := db.ChangeSettings(ctx, ws.ID, func(s parley.Settings) (parley.Settings, error) { return s.ApplyText(values) }, cliActor, a.now())
+				if err != nil {
+					return err
+				}
+				if *format == "json" {
+					return json.NewEncoder(a.stdout).Encode(change)
+				}
+				reportChange(a.stderr, ws, change)
+				printSettings(a.stdout, change.Settings)
+				return nil
+			})
 		},
 	}
 }

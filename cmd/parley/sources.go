@@ -15,6 +15,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // sourceOut is a source as `parley source` prints it in JSON: what the API
@@ -64,34 +65,31 @@ func (a *app) sourceCmd() *ffcli.Command {
 							return err
 						}
 					}
-					db, ws, err := a.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer db.Close()
-					token, hash, hint, err := auth.NewSourceToken()
-					if err != nil {
-						return err
-					}
-					src, err := db.CreateSource(ctx, ws.ID, in, hash, hint, a.now())
-					if err != nil {
-						return err
-					}
-					a.audit(ctx, db, ws, "source.create", fmt.Sprintf("source %d", src.ID), fmt.Sprintf("%s %q, signed %v", src.Kind, src.Name, src.Signed))
-					out := sourceOut{InboundSource: src, URL: strings.TrimSuffix(*base, "/") + parley.SourcePath(src.Kind, token), Token: token}
-					if *createFormat == "json" {
-						return json.NewEncoder(a.stdout).Encode(out)
-					}
-					fmt.Fprintf(a.stderr, "source %d (%s) for workspace %s; its token is shown only this once.\n", src.ID, src.Kind, ws.Slug)
-					switch src.Kind {
-					case parley.SourceChatwoot:
-						fmt.Fprintln(a.stderr, "In Chatwoot, add a webhook (Settings › Integrations › Webhooks) with this URL, after your Parley's address:")
-						fmt.Fprintln(a.stdout, out.URL)
-					default:
-						fmt.Fprintln(a.stderr, "Export to it with these, after your Parley's address in the endpoint:")
-						fmt.Fprintf(a.stdout, "OTEL_EXPORTER_OTLP_ENDPOINT=%s\nOTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer %s\n", out.URL, token)
-					}
-					return nil
+					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+						token, hash, hint, err := auth.NewSourceToken()
+						if err != nil {
+							return err
+						}
+						src, err := db.CreateSource(ctx, ws.ID, in, hash, hint, a.now())
+						if err != nil {
+							return err
+						}
+						a.audit(ctx, db, ws, "source.create", fmt.Sprintf("source %d", src.ID), fmt.Sprintf("%s %q, signed %v", src.Kind, src.Name, src.Signed))
+						out := sourceOut{InboundSource: src, URL: strings.TrimSuffix(*base, "/") + parley.SourcePath(src.Kind, token), Token: token}
+						if *createFormat == "json" {
+							return json.NewEncoder(a.stdout).Encode(out)
+						}
+						fmt.Fprintf(a.stderr, "source %d (%s) for workspace %s; its token is shown only this once.\n", src.ID, src.Kind, ws.Slug)
+						switch src.Kind {
+						case parley.SourceChatwoot:
+							fmt.Fprintln(a.stderr, "In Chatwoot, add a webhook (Settings › Integrations › Webhooks) with this URL, after your Parley's address:")
+							fmt.Fprintln(a.stdout, out.URL)
+						default:
+							fmt.Fprintln(a.stderr, "Export to it with these, after your Parley's address in the endpoint:")
+							fmt.Fprintf(a.stdout, "OTEL_EXPORTER_OTLP_ENDPOINT=%s\nOTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer %s\n", out.URL, token)
+						}
+						return nil
+					})
 				},
 			},
 			{
@@ -100,35 +98,32 @@ func (a *app) sourceCmd() *ffcli.Command {
 					if err := formatOneOf(*listFormat, "text", "json"); err != nil {
 						return err
 					}
-					db, ws, err := a.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer db.Close()
-					srcs, err := db.Sources(ctx, ws.ID)
-					if err != nil {
-						return err
-					}
-					if *listFormat == "json" {
-						out := make([]sourceOut, len(srcs))
-						for i, s := range srcs {
-							out[i] = sourceOut{InboundSource: s, URL: parley.SourcePath(s.Kind, "")}
+					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+						srcs, err := db.Sources(ctx, ws.ID)
+						if err != nil {
+							return err
 						}
-						return json.NewEncoder(a.stdout).Encode(out)
-					}
-					when := func(t *time.Time) string {
-						if t == nil {
-							return "-"
+						if *listFormat == "json" {
+							out := make([]sourceOut, len(srcs))
+							for i, s := range srcs {
+								out[i] = sourceOut{InboundSource: s, URL: parley.SourcePath(s.Kind, "")}
+							}
+							return json.NewEncoder(a.stdout).Encode(out)
 						}
-						return t.Format(time.RFC3339)
-					}
-					tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-					fmt.Fprintln(tw, "ID\tKIND\tNAME\tTOKEN\tSIGNED\tLAST DELIVERY\tDELIVERIES\tEVENTS\tDUPLICATES\tIGNORED\tREJECTED\tLAST ERROR\tREVOKED")
-					for _, s := range srcs {
-						fmt.Fprintf(tw, "%d\t%s\t%s\t%s…\t%v\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.ID, s.Kind, printable(s.Name), s.Hint, s.Signed,
-							when(s.LastDeliveryAt), s.Deliveries, s.Events, s.Duplicates, s.Ignored, s.Rejected, orDash(printable(s.LastError)), when(s.RevokedAt))
-					}
-					return tw.Flush()
+						when := func(t *time.Time) string {
+							if t == nil {
+								return "-"
+							}
+							return t.Format(time.RFC3339)
+						}
+						tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+						fmt.Fprintln(tw, "ID\tKIND\tNAME\tTOKEN\tSIGNED\tLAST DELIVERY\tDELIVERIES\tEVENTS\tDUPLICATES\tIGNORED\tREJECTED\tLAST ERROR\tREVOKED")
+						for _, s := range srcs {
+							fmt.Fprintf(tw, "%d\t%s\t%s\t%s…\t%v\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.ID, s.Kind, printable(s.Name), s.Hint, s.Signed,
+								when(s.LastDeliveryAt), s.Deliveries, s.Events, s.Duplicates, s.Ignored, s.Rejected, orDash(printable(s.LastError)), when(s.RevokedAt))
+						}
+						return tw.Flush()
+					})
 				},
 			},
 			{
@@ -142,17 +137,14 @@ func (a *app) sourceCmd() *ffcli.Command {
 					if err != nil {
 						return err
 					}
-					db, ws, err := a.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer db.Close()
-					if err := db.RevokeSource(ctx, ws.ID, id, a.now()); err != nil {
-						return err
-					}
-					a.audit(ctx, db, ws, "source.revoke", fmt.Sprintf("source %d", id), "")
-					fmt.Fprintf(a.stdout, "source %d revoked\n", id)
-					return nil
+					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+						if err := db.RevokeSource(ctx, ws.ID, id, a.now()); err != nil {
+							return err
+						}
+						a.audit(ctx, db, ws, "source.revoke", fmt.Sprintf("source %d", id), "")
+						fmt.Fprintf(a.stdout, "source %d revoked\n", id)
+						return nil
+					})
 				},
 			},
 			{
@@ -176,19 +168,16 @@ func (a *app) sourceCmd() *ffcli.Command {
 							return err
 						}
 					}
-					db, ws, err := a.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer db.Close()
-					src, err := db.SetSourceSecret(ctx, ws.ID, id, value)
-					if err != nil {
-						return err
-					}
-					change := map[bool]string{true: "signing secret set", false: "signing secret removed"}[src.Signed]
-					a.audit(ctx, db, ws, "source.secret", fmt.Sprintf("source %d", id), change)
-					fmt.Fprintf(a.stdout, "source %d: %s\n", id, change)
-					return nil
+					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
+						src, err := db.SetSourceSecret(ctx, ws.ID, id, value)
+						if err != nil {
+							return err
+						}
+						change := map[bool]string{true: "signing secret set", false: "signing secret removed"}[src.Signed]
+						a.audit(ctx, db, ws, "source.secret", fmt.Sprintf("source %d", id), change)
+						fmt.Fprintf(a.stdout, "source %d: %s\n", id, change)
+						return nil
+					})
 				},
 			},
 		},

@@ -49,16 +49,6 @@ func (a *app) webhookCmd() *ffcli.Command {
 	}
 }
 
-// withDB opens the database for a subcommand and closes it after fn.
-func (a *app) withDB(ctx context.Context, fn func(db *store.DB, ws parley.Workspace) error) error {
-	db, ws, err := a.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return fn(db, ws)
-}
-
 // idArgs reads the numeric arguments a command takes, by name. Flags may
 // come after them too ("deliveries 3 --state failed"): the standard flag
 // parser stops at the first argument, so what follows it is parsed again.
