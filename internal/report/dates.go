@@ -102,3 +102,22 @@ func (p Preset) Range(now time.Time, s parley.Settings) (from, to string, err er
 	start := weekStart(dayOf(now, loc), s.WeekStart)
 	return formatDay(start.AddDate(0, 0, -7*(weeks-1))), formatDay(start.AddDate(0, 0, 6)), nil
 }
+
+// LastCompleteWeek returns the local dates of the week before the one that
+// holds now: the newest week whose days are all past. The report's
+// LastWeek is this week too.
+func LastCompleteWeek(now time.Time, s parley.Settings) (from, to string, err error) {
+	loc, err := s.Location()
+	if err != nil {
+		return "", "", err
+	}
+	last, _ := weeksBefore(dayOf(now, loc), s.WeekStart)
+	return formatDay(last), formatDay(last.AddDate(0, 0, 6)), nil
+}
+
+// weeksBefore returns the first days of the two weeks before the one that
+// holds today.
+func weeksBefore(today time.Time, start parley.WeekStart) (last, before time.Time) {
+	this := weekStart(today, start)
+	return this.AddDate(0, 0, -7), this.AddDate(0, 0, -14)
+}

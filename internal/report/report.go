@@ -459,8 +459,7 @@ func Build(set parley.RollupSet, ws parley.Workspace, req Request, now time.Time
 	prevTo := from.AddDate(0, 0, -1)
 	prevFrom := prevTo.AddDate(0, 0, -days+1)
 	thisWeek := weekStart(today, settings.WeekStart)
-	lastWeek := thisWeek.AddDate(0, 0, -7)
-	weekBefore := lastWeek.AddDate(0, 0, -7)
+	lastWeek, weekBefore := weeksBefore(today, settings.WeekStart)
 
 	r := &Report{
 		Workspace: ws.Slug, From: formatDay(from), To: formatDay(to), Granularity: req.Granularity,
@@ -535,8 +534,8 @@ func Build(set parley.RollupSet, ws parley.Workspace, req Request, now time.Time
 	}
 	r.Totals, r.Previous = total.metrics(), prev.metrics()
 	r.ThisWeek = Period{From: thisS, To: thisEndS, Metrics: this.metrics()}
-	r.LastWeek = Period{From: lastS, To: formatDay(thisWeek.AddDate(0, 0, -1)), Metrics: last.metrics()}
-	r.WeekBefore = Period{From: beforeS, To: formatDay(lastWeek.AddDate(0, 0, -1)), Metrics: before.metrics()}
+	r.LastWeek = Period{From: lastS, To: formatDay(lastWeek.AddDate(0, 0, 6)), Metrics: last.metrics()}
+	r.WeekBefore = Period{From: beforeS, To: formatDay(weekBefore.AddDate(0, 0, 6)), Metrics: before.metrics()}
 	r.Impact = impact(&r.LastWeek.Metrics, &r.WeekBefore.Metrics, &r.ThisWeek.Metrics)
 	for i := range buckets {
 		buckets[i].Metrics = bucketSums[i].metrics()

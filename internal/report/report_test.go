@@ -353,6 +353,16 @@ func TestPresets(t *testing.T) {
 	if _, _, err := report.Preset("forever").Range(now, s); parley.KindOf(err) != parley.KindInvalid {
 		t.Errorf("unknown preset: %v", err)
 	}
+	for start, want := range map[parley.WeekStart][2]string{
+		parley.WeekStartMonday: {"2026-03-02", "2026-03-08"},
+		parley.WeekStartSunday: {"2026-03-01", "2026-03-07"},
+	} {
+		s.WeekStart = start
+		from, to, err := report.LastCompleteWeek(now, s)
+		if err != nil || [2]string{from, to} != want {
+			t.Errorf("last complete week from %s: got %s..%s (%v), want %s..%s", start, from, to, err, want[0], want[1])
+		}
+	}
 }
 
 // countingSource counts the rollup reads of a real store.

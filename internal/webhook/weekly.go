@@ -56,20 +56,6 @@ func weeklyMetrics(m report.Metrics) WeeklyMetrics {
 	}
 }
 
-// LastCompleteWeek returns the week before the one that holds now, in the
-// workspace's zone and week start.
-func LastCompleteWeek(ws parley.Workspace, now time.Time) (Span, error) {
-	from, _, err := report.ThisWeek.Range(now, ws.Settings)
-	if err != nil {
-		return Span{}, err
-	}
-	start, err := time.Parse(parley.DayLayout, from)
-	if err != nil {
-		return Span{}, err
-	}
-	return Span{From: start.AddDate(0, 0, -7).Format(parley.DayLayout), To: start.AddDate(0, 0, -1).Format(parley.DayLayout)}, nil
-}
-
 // QueueWeekly queues report.weekly for the last complete week, once per
 // webhook, when no conversation of that week is pending any more. Call it
 // when evaluation has caught up (pipeline's Options.AfterEvaluate): every
@@ -79,10 +65,11 @@ func LastCompleteWeek(ws parley.Workspace, now time.Time) (Span, error) {
 // several processes; a webhook created later gets the latest complete week
 // at once. It reports whether it queued anything.
 func QueueWeekly(ctx context.Context, db *store.DB, ws parley.Workspace, now time.Time) (bool, error) {
-	week, err := LastCompleteWeek(ws, now)
+	from, to, err := report.LastCompleteWeek(now, ws.Settings)
 	if err != nil {
 		return false, err
 	}
+	week := Span{From: from, To: to}
 	key := string(parley.WebhookReportWeekly) + ":" + week.From
 	if done, err := db.Queued(ctx, ws.ID, parley.WebhookReportWeekly, key); done || err != nil {
 		return false, err
