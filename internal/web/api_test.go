@@ -43,27 +43,11 @@ func newFixture(t *testing.T, lim ingest.Limits) *fixture {
 	return &fixture{db: db, srv: srv, token: token(t, db, ws, now, parley.ScopeIngest)}
 }
 
+// post sends body to the ingest API with the fixture's token, as deliver
+// sends a platform's webhook.
 func (f *fixture) post(t *testing.T, path, contentType string, body []byte, header ...string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest("POST", f.srv.URL+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", "Bearer "+f.token)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		t.Fatalf("reply is not JSON: %v", err)
-	}
-	return res.StatusCode, out
+	return deliver(t, f.srv.URL+path, body, append([]string{"Content-Type", contentType, "Authorization", "Bearer " + f.token}, header...)...)
 }
 
 func (f *fixture) count(t *testing.T, slug string) store.Counts {

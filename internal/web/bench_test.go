@@ -97,15 +97,9 @@ func BenchmarkPerformancePage(b *testing.B) {
 // each reply sent after its batch is durable. Compare with the store's
 // BenchmarkDriverInsert, the same rows by a plain INSERT loop.
 func BenchmarkHTTPIngest(b *testing.B) {
-	ctx := context.Background()
-	db := storetest.New(b)
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, at)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return at }, Logger: quiet}))
-	defer srv.Close()
+	db, ws := newWorkspace(b, at)
+	srv := serveAt(b, db, at)
 	secret := token(b, db, ws, at, parley.ScopeIngest)
 	items := storetest.BenchEvents(b, b.N, at)
 	var bodies [][]byte

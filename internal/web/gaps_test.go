@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -17,34 +16,19 @@ import (
 	"github.com/parleyhq/parley"
 )
 
-// call sends a JSON request and decodes the reply into out (if not nil).
+// call sends a JSON request as the admin of the report's data (client) and
+// decodes the reply into out (if not nil).
 func call(t *testing.T, method, u string, body any, out any) int {
 	t.Helper()
-	var r io.Reader
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			t.Fatal(err)
 		}
-		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, u, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if out != nil && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: %v in %s", method, u, err, b)
-		}
-	}
-	return res.StatusCode
+	code, _ := send(t, client, method, u, string(b), out)
+	return code
 }
 
 // topicIDs lists the topics of the API's gap table with a query.

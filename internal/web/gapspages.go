@@ -21,9 +21,8 @@ type gapsView struct {
 	Sort     string
 	Sorts    []string
 	From, To string
-	Channels []string
-	Selected map[string]bool
-	Loc      *time.Location
+	channelChoice
+	Loc *time.Location
 	// Ungrouped are the newest questions, of the filter's dates and
 	// channels, that are like no other yet, shown apart on the open tab;
 	// UngroupedTotal counts them all.
@@ -51,7 +50,7 @@ func (s *Server) gapsPage(w http.ResponseWriter, r *http.Request, ws parley.Work
 	if err != nil {
 		return err
 	}
-	channels, err := s.db.Channels(r.Context(), ws.ID)
+	cc, err := s.channelChoice(r, ws, f.Channels)
 	if err != nil {
 		return err
 	}
@@ -59,10 +58,7 @@ func (s *Server) gapsPage(w http.ResponseWriter, r *http.Request, ws parley.Work
 	here := hrefTo("/gaps", nil).Set("state", string(f.State), "sort", sort, "from", f.From, "to", f.To,
 		"channel", strings.Join(f.Channels, ","))
 	v := &gapsView{Topics: list, State: f.State, States: parley.GapStates, Sort: sort, Sorts: topicSorts,
-		From: f.From, To: f.To, Channels: channels, Selected: map[string]bool{}, Loc: loc, Now: s.now(), here: here}
-	for _, c := range f.Channels {
-		v.Selected[c] = true
-	}
+		From: f.From, To: f.To, channelChoice: cc, Loc: loc, Now: s.now(), here: here}
 	if f.State == parley.GapOpen || f.State == "" {
 		if v.Ungrouped, v.UngroupedTotal, err = s.db.UngroupedQuestions(r.Context(), ws.ID, f, ungroupedLimit); err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/web/plot"
 )
 
 // Lang is a language the pages speak.
@@ -774,22 +775,7 @@ func (l Lang) T(key string, args ...any) string {
 
 // Int formats a count with thousands separators (the same in both
 // languages).
-func (l Lang) Int(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func (l Lang) Int(n int64) string { return plot.Grouped(n) }
 
 // Percent formats a rate; nil (no denominator) is a dash.
 func (l Lang) Percent(v *float64) string {

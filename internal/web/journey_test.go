@@ -21,9 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/synth"
-	"github.com/parleyhq/parley/internal/web"
 )
 
 // The journey tests use Parley as a person does: they sign in through the
@@ -49,11 +47,7 @@ var journeyMid = journeyNow.Add(-8 * 24 * time.Hour)
 func journeyServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, journeyMid)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := newWorkspace(t, journeyMid)
 	st := ws.Settings
 	st.TimeZone = "Asia/Taipei"
 	if _, err := db.UpdateSettings(ctx, ws.ID, st); err != nil {
@@ -80,8 +74,7 @@ func journeyServer(t *testing.T) *httptest.Server {
 	ingestAt(t, db, ws, &before, journeyMid)
 
 	// The editor's work of a week ago, through the API as any client does.
-	mid := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return journeyMid }, Logger: quiet}))
-	defer mid.Close()
+	mid := serveAt(t, db, journeyMid)
 	api := clientWith(credentials{bearer: token(t, db, ws, journeyMid, parley.ScopeWrite)}, true)
 	call := func(method, path, body string) []byte {
 		t.Helper()
@@ -122,8 +115,7 @@ func journeyServer(t *testing.T) *httptest.Server {
 	for _, role := range parley.Roles {
 		session(t, db, ws, string(role)+"@example.com", role, journeyNow)
 	}
-	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return journeyNow }, Logger: quiet}))
-	t.Cleanup(srv.Close)
+	srv := serveAt(t, db, journeyNow)
 	return srv
 }
 

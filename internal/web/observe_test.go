@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/web"
 )
 
@@ -37,12 +35,7 @@ func (l *lockedBuffer) String() string {
 }
 
 func TestObservability(t *testing.T) {
-	db := storetest.New(t)
-	ctx := context.Background()
-	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := newWorkspace(t, now)
 	var logs lockedBuffer
 	log := slog.New(web.ContextHandler{Handler: slog.NewJSONHandler(&logs, nil)})
 	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return now }, Logger: log}))

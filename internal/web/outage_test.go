@@ -6,17 +6,14 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
-	"github.com/parleyhq/parley/internal/web"
 )
 
 // outage makes the database of a test unavailable to the server and then
@@ -134,8 +131,7 @@ func TestDatabaseOutageIs503(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := &hostileServer{dsn: o.dsn, db: db, ingest: token(t, db, ws, now, parley.ScopeIngest), admin: session(t, db, ws, "admin@example.com", parley.RoleAdmin, now)}
-	h.srv = httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return now }, Logger: quiet}))
-	t.Cleanup(h.srv.Close)
+	h.srv = serveAt(t, db, now)
 	event := func(id string) string {
 		return `{"id":"` + id + `","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-03-02T09:00:00Z","channel":"chat"}`
 	}

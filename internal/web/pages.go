@@ -258,7 +258,7 @@ func (s *Server) performancePage(w http.ResponseWriter, r *http.Request, ws parl
 	if err != nil {
 		return err
 	}
-	channels, err := s.db.Channels(r.Context(), ws.ID)
+	cc, err := s.channelChoice(r, ws, rep.Channels)
 	if err != nil {
 		return err
 	}
@@ -269,11 +269,7 @@ func (s *Server) performancePage(w http.ResponseWriter, r *http.Request, ws parl
 	if ws.Slug != s.opt.Workspace {
 		q.Set("workspace", ws.Slug)
 	}
-	v := &performanceView{Report: rep, Preset: preset, Presets: report.Presets, Channels: channels,
-		Selected: map[string]bool{}, Query: q.Encode()}
-	for _, c := range rep.Channels {
-		v.Selected[c] = true
-	}
+	v := &performanceView{Report: rep, rangeChoice: newRangeChoice(preset, rep.From, rep.To), channelChoice: cc, Query: q.Encode()}
 	v.Cards, v.Recompute = impactCards(l, rep), recomputeText(l, rep)
 	v.Charts = charts(l, rep, v.Query)
 	p := &page{L: l, Title: l.T("perf.title"), Nav: "performance", Workspace: ws, Data: v}
@@ -295,10 +291,7 @@ type conversationsView struct {
 	// Count is how many conversations the filter selects, on every page.
 	Count int64
 	Chips []string
-	// Channels are every channel the workspace has seen, Selected those
-	// the filter names.
-	Channels []string
-	Selected map[string]bool
+	channelChoice
 	// After says this is not the first page.
 	After bool
 	Loc   *time.Location
@@ -346,6 +339,41 @@ type choice struct {
 	Selected         bool
 }
 
+// channelChoice is the channel boxes of a page's filter (the "channels"
+// template): every channel the workspace has seen, and those the filter
+// names.
+type channelChoice struct {
+	Channels []string
+	Selected map[string]bool
+}
+
+// channelChoice reads the workspace's channels and marks those selected.
+func (s *Server) channelChoice(r *http.Request, ws parley.Workspace, selected []string) (channelChoice, error) {
+	channels, err := s.db.Channels(r.Context(), ws.ID)
+	if err != nil {
+		return channelChoice{}, err
+	}
+	c := channelChoice{Channels: channels, Selected: map[string]bool{}}
+	for _, ch := range selected {
+		c.Selected[ch] = true
+	}
+	return c, nil
+}
+
+// rangeChoice is the range menu of a report page's filter (the "range"
+// template): the presets offered, the one chosen ("" when the visitor gave
+// dates) and the report's dates, which the date fields show for a range
+// of the visitor's own.
+type rangeChoice struct {
+	Preset   report.Preset
+	Presets  []report.Preset
+	From, To string
+}
+
+func newRangeChoice(preset report.Preset, from, to string) rangeChoice {
+	return rangeChoice{Preset: preset, Presets: report.Presets, From: from, To: to}
+}
+
 func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
 	cq, err := conversationQuery(r.URL.Query())
 	if err != nil {
@@ -359,17 +387,13 @@ func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request, ws pa
 	if err != nil {
 		return err
 	}
-	channels, err := s.db.Channels(r.Context(), ws.ID)
+	cc, err := s.channelChoice(r, ws, cq.Filter.Channels)
 	if err != nil {
 		return err
 	}
 	loc, _ := ws.Settings.Location() // validated when stored
 	v := &conversationsView{Page: pg, Filter: cq.Filter, Count: count, After: cq.After.ID != "", Loc: loc,
-		Chips: chips(l, cq.Filter), Channels: channels, Selected: map[string]bool{},
-		list: hrefTo("/conversations", cq.Filter.Query())}
-	for _, c := range cq.Filter.Channels {
-		v.Selected[c] = true
-	}
+		Chips: chips(l, cq.Filter), channelChoice: cc, list: hrefTo("/conversations", cq.Filter.Query())}
 	return s.render(w, r, http.StatusOK, "conversations", &page{L: l, Title: l.T("convs.title"), Nav: "conversations", Workspace: ws, Data: v})
 }
 

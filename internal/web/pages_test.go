@@ -113,6 +113,18 @@ func reportServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace) 
 	return serveAt(t, db, reportNow), db, ws
 }
 
+// newWorkspace is an empty database of the test's own with the default
+// workspace, made at at.
+func newWorkspace(t testing.TB, at time.Time) (*store.DB, parley.Workspace) {
+	t.Helper()
+	db := storetest.New(t)
+	ws, err := db.EnsureWorkspace(context.Background(), parley.DefaultWorkspace, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, ws
+}
+
 // serveAt serves db with the clock stopped at now until the test ends.
 func serveAt(t testing.TB, db *store.DB, now time.Time) *httptest.Server {
 	t.Helper()
@@ -493,8 +505,7 @@ func TestEveryStringTranslated(t *testing.T) {
 		t.Fatalf("ping the webhook: %d", code)
 	}
 	// Nobody is in a new database: it offers the setup page.
-	empty := httptest.NewServer(web.New(storetest.New(t), web.Options{Now: func() time.Time { return reportNow }, Logger: quiet}))
-	defer empty.Close()
+	empty := serveAt(t, storetest.New(t), reportNow)
 
 	var (
 		mu       sync.Mutex
@@ -631,11 +642,7 @@ func TestNotFound(t *testing.T) {
 // own page.
 func TestConversationLinksEscapeTheID(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, reportNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := newWorkspace(t, reportNow)
 	ids := []string{"a/b?c#d %2F", "50% off & <more>", "../x", "tab\there", "é/ü"}
 	var events []parley.Event
 	for i, id := range ids {

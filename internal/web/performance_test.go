@@ -27,11 +27,7 @@ var tuesday = time.Date(2026, 3, 24, 10, 0, 0, 0, time.UTC)
 func tuesdayServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace, *pipeline.Worker) {
 	t.Helper()
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, tuesday)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := newWorkspace(t, tuesday)
 	if _, err := db.InsertEvents(ctx, ws.ID, storetest.Synthetic(t, synth.Options{Conversations: 1500, Days: 22, End: tuesday, Seed: 3})); err != nil {
 		t.Fatal(err)
 	}

@@ -4,23 +4,19 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/parleyhq/parley/internal/store/storetest"
-	"github.com/parleyhq/parley/internal/web"
 )
 
 // TestFirstRunSetupMakesOneAdmin sends eight first-run setups at once:
 // exactly one makes an admin, the others are refused.
 func TestFirstRunSetupMakesOneAdmin(t *testing.T) {
 	db := storetest.New(t)
-	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return now }, Logger: quiet}))
-	t.Cleanup(srv.Close)
+	srv := serveAt(t, db, now)
 	const n = 8
 	statuses := make([]int, n)
 	var wg sync.WaitGroup

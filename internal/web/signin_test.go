@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/web"
 )
 
@@ -33,11 +32,7 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 // address by sending X-Forwarded-For unless it is a trusted proxy.
 func TestSignInThrottlesWithoutLockingOut(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := newWorkspace(t, now)
 	if _, err := db.AddMember(ctx, ws.ID, "ana@example.com", "Ana", passwordHash, parley.RoleAdmin, now); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
-	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/web"
 )
 
@@ -34,11 +33,7 @@ func timedServer(t *testing.T, db *store.DB, tm web.Timeouts) *httptest.Server {
 // server stops waiting at its body timeout, answers 408 and stores
 // nothing; a client that never finishes its headers is disconnected.
 func TestSlowBodyIsCutOff(t *testing.T) {
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(context.Background(), parley.DefaultWorkspace, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := newWorkspace(t, now)
 	secret := token(t, db, ws, now, parley.ScopeIngest)
 	srv := timedServer(t, db, web.Timeouts{ReadHeader: 300 * time.Millisecond, ReadBody: 300 * time.Millisecond, Write: 10 * time.Second, Idle: time.Minute})
 	addr := strings.TrimPrefix(srv.URL, "http://")

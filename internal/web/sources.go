@@ -161,7 +161,7 @@ func (s *Server) patchSource(w http.ResponseWriter, r *http.Request, ws parley.W
 }
 
 // deleteSource revokes a source: its token stops at once; the source stays
-// listed, with its counts.
+// listed, with its counts, and is answered as GET answers it.
 func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
 	id, err := pathID(r, "source")
 	if err != nil {
@@ -170,12 +170,7 @@ func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request, ws parley.
 	if err := s.revokeSource(r, ws, id); err != nil {
 		return err
 	}
-	src, err := s.db.Source(r.Context(), ws.ID, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s.sourceJSON(r, src, ""))
-	return nil
+	return s.getSource(w, r, ws)
 }
 
 // sourcesView is what the Sources page shows. Created is set once, right

@@ -24,7 +24,6 @@ import (
 	"github.com/parleyhq/parley/internal/source"
 	"github.com/parleyhq/parley/internal/source/chatwoot"
 	"github.com/parleyhq/parley/internal/source/otlp"
-	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/web"
 )
 
@@ -46,11 +45,7 @@ type benchServer struct {
 func newBenchServer(b *testing.B) *benchServer {
 	b.Helper()
 	ctx := context.Background()
-	db := storetest.New(b)
-	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, sourcesNow)
-	if err != nil {
-		b.Fatal(err)
-	}
+	db, ws := newWorkspace(b, sourcesNow)
 	s := &benchServer{h: web.New(db, web.Options{Now: func() time.Time { return sourcesNow }, Logger: quiet})}
 	for _, kind := range parley.SourceKinds {
 		token, hash, hint, _ := auth.NewSourceToken()

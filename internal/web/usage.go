@@ -79,11 +79,9 @@ func (s *Server) getUsage(w http.ResponseWriter, r *http.Request, ws parley.Work
 
 // usageView is what a Sources or Actions tab shows.
 type usageView struct {
-	Usage    *report.Usage
-	Preset   report.Preset
-	Presets  []report.Preset
-	Channels []string
-	Selected map[string]bool
+	Usage *report.Usage
+	rangeChoice
+	channelChoice
 	// SortParam is the sort the request asked for ("" for the default),
 	// which the filter form keeps.
 	SortParam string
@@ -165,7 +163,7 @@ func (s *Server) usagePage(w http.ResponseWriter, r *http.Request, ws parley.Wor
 	if err != nil {
 		return err
 	}
-	channels, err := s.db.Channels(r.Context(), ws.ID)
+	cc, err := s.channelChoice(r, ws, u.Channels)
 	if err != nil {
 		return err
 	}
@@ -185,10 +183,7 @@ func (s *Server) usagePage(w http.ResponseWriter, r *http.Request, ws parley.Wor
 	if req.Asc {
 		q.Set("order", "asc")
 	}
-	v := &usageView{Usage: u, Preset: preset, Presets: report.Presets, Channels: channels, Selected: map[string]bool{}, SortParam: string(req.Sort),
+	v := &usageView{Usage: u, rangeChoice: newRangeChoice(preset, u.From, u.To), channelChoice: cc, SortParam: string(req.Sort),
 		self: hrefTo(r.URL.EscapedPath(), q)}
-	for _, c := range u.Channels {
-		v.Selected[c] = true
-	}
 	return s.render(w, r, http.StatusOK, "usage", &page{L: l, Title: l.T("usage.title." + string(kind)), Nav: "performance", Workspace: ws, Data: v})
 }

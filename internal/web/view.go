@@ -49,13 +49,11 @@ type chartView struct {
 
 // performanceView is everything the Performance page shows.
 type performanceView struct {
-	Report   *report.Report
-	Preset   report.Preset
-	Presets  []report.Preset
-	Channels []string // every channel the workspace has seen
-	Selected map[string]bool
-	Cards    []card
-	Charts   []chartView
+	Report *report.Report
+	rangeChoice
+	channelChoice
+	Cards  []card
+	Charts []chartView
 	// Recompute names the settings being computed, while they are.
 	Recompute string
 	Query     string // the filter as a query string, for links

@@ -10,25 +10,17 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
-	"github.com/parleyhq/parley/internal/store/storetest"
-	"github.com/parleyhq/parley/internal/web"
 )
 
 // webhookServer serves an empty workspace with a server that lets
 // webhooks reach no private network, and a client signed in as its admin.
 func webhookServer(t *testing.T) (*httptest.Server, *store.DB, parley.Workspace, *http.Client) {
 	t.Helper()
-	db := storetest.New(t)
-	ws, err := db.EnsureWorkspace(context.Background(), parley.DefaultWorkspace, reportNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return reportNow }, Logger: quiet}))
-	t.Cleanup(srv.Close)
+	db, ws := newWorkspace(t, reportNow)
+	srv := serveAt(t, db, reportNow)
 	return srv, db, ws, clientWith(credentials{cookie: session(t, db, ws, "admin@example.com", parley.RoleAdmin, reportNow)}, false)
 }
 

@@ -412,8 +412,12 @@ func LogTicks(values []float64, ladder []float64) []float64 {
 }
 
 // Thousands formats a value as a whole number with thousands separators.
-func Thousands(v float64) string {
-	s := strconv.FormatInt(int64(math.Round(v)), 10)
+func Thousands(v float64) string { return Grouped(int64(math.Round(v))) }
+
+// Grouped formats n with a comma between each three digits, as the pages
+// write counts in both languages.
+func Grouped(n int64) string {
+	s := strconv.FormatInt(n, 10)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	var out strings.Builder

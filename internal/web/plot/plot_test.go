@@ -412,3 +412,17 @@ func TestCountTicksAreWhole(t *testing.T) {
 		}
 	}
 }
+
+func TestGrouped(t *testing.T) {
+	for n, want := range map[int64]string{
+		0: "0", 999: "999", 1000: "1,000", -1000: "-1,000", 123456: "123,456", -1234567: "-1,234,567",
+		math.MaxInt64: "9,223,372,036,854,775,807",
+	} {
+		if got := plot.Grouped(n); got != want {
+			t.Errorf("Grouped(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := plot.Thousands(1234.5); got != "1,235" {
+		t.Errorf("Thousands(1234.5) = %q, want 1,235", got)
+	}
+}
