@@ -32,24 +32,13 @@ const crashKills = 20
 // outcomes after a final evaluation equal those of a clean run over the
 // same events. It runs on SQLite, or on PostgreSQL with PARLEY_TEST_DB.
 func TestCrashSafety(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kills and restarts a server many times")
-	}
-	dsn := storetest.DSN(t)
-	gen := runParley(t, "", "gen", "--conversations", "1500", "--days", "5", "--seed", "11", "--end", "2026-11-20T00:00:00Z")
-	if gen.code != 0 {
-		t.Fatalf("gen: %s", gen.stderr)
-	}
-	lines := strings.Split(strings.TrimSpace(gen.stdout), "\n")
+	dsn, stream := crashSetup(t, 1500, 11)
+	lines := strings.Split(strings.TrimSpace(stream), "\n")
 	var batches []string
 	for i := 0; i < len(lines); i += 25 {
 		batches = append(batches, strings.Join(lines[i:min(i+25, len(lines))], "\n")+"\n")
 	}
-	tok := runParley(t, "", "token", "create", "--db", dsn, "--name", "crash", "--scopes", "ingest")
-	if tok.code != 0 {
-		t.Fatalf("token: %s", tok.stderr)
-	}
-	secret := strings.TrimSpace(tok.stdout)
+	secret := strings.TrimSpace(mustRun(t, "", "token", "create", "--db", dsn, "--name", "crash", "--scopes", "ingest"))
 
 	var (
 		mu      sync.Mutex
@@ -170,16 +159,12 @@ func TestCrashSafety(t *testing.T) {
 
 	// Outcomes equal those of a clean run over the same events.
 	clean := storetest.DSN(t)
-	if r := runParley(t, gen.stdout, "ingest", "--db", clean, "-"); r.code != 0 {
-		t.Fatalf("clean ingest: %s", r.stderr)
-	}
+	mustRun(t, stream, "ingest", "--db", clean, "-")
 	// The child evaluated in the background at the real time, so both runs
 	// are evaluated as of a time after it: every conversation is decided.
 	at := time.Now().UTC().Add(time.Hour).Format(time.RFC3339)
 	outcomes := func(dsn string) string {
-		if r := runParley(t, "", "evaluate", "--db", dsn, "--now", at); r.code != 0 {
-			t.Fatalf("evaluate: %s", r.stderr)
-		}
+		mustRun(t, "", "evaluate", "--db", dsn, "--now", at)
 		r := runParley(t, "", "conversations", "--db", dsn, "--format", "json", "--test", "include")
 		if r.code != 0 {
 			t.Fatalf("conversations: %s", r.stderr)

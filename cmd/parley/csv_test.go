@@ -33,12 +33,8 @@ const askedAgain = `{"id":"f1","type":"message","conversation_id":"c2","occurred
 func hostileDB(t *testing.T, more ...string) string {
 	t.Helper()
 	dsn := storetest.DSN(t)
-	if r := runParley(t, hostileStream+strings.Join(more, ""), "ingest", "--db", dsn, "-"); r.code != 0 {
-		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
-	}
-	if r := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z"); r.code != 0 {
-		t.Fatalf("evaluate: exit %d: %s", r.code, r.stderr)
-	}
+	mustRun(t, hostileStream+strings.Join(more, ""), "ingest", "--db", dsn, "-")
+	mustRun(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z")
 	return dsn
 }
 
@@ -104,9 +100,7 @@ func TestGapsListCSVDefusesFormulas(t *testing.T) {
 	if got := rows[0]["topic"]; got != "'"+hostile {
 		t.Errorf("topic label %q, want %q", got, "'"+hostile)
 	}
-	if r := runParley(t, "", "gaps", "rename", "--db", dsn, rows[0]["id"], "@SUM(1+1)"); r.code != 0 {
-		t.Fatalf("rename: exit %d: %s", r.code, r.stderr)
-	}
+	mustRun(t, "", "gaps", "rename", "--db", dsn, rows[0]["id"], "@SUM(1+1)")
 	if got := list()[0]["topic"]; got != "'@SUM(1+1)" {
 		t.Errorf("topic name %q, want %q", got, "'@SUM(1+1)")
 	}

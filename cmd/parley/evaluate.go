@@ -136,9 +136,9 @@ func outcomeSummary(st pipeline.Stats) string {
 func (a *app) conversationsCmd() *ffcli.Command {
 	fs := a.flags("conversations")
 	var (
-		format = fs.String("format", "text", "output format: text, json (one object per line) or csv")
-		limit  = fs.Int("limit", 0, "print at most this many (0: all)")
-		filter = filterFlags(fs)
+		formatOf = formatFlag(fs, "output format: text, json (one object per line) or csv", "text", "json", "csv")
+		limit    = fs.Int("limit", 0, "print at most this many (0: all)")
+		filter   = filterFlags(fs)
 	)
 	return &ffcli.Command{
 		Name:       "conversations",
@@ -152,11 +152,12 @@ func (a *app) conversationsCmd() *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			if err := formatFlag(*format); err != nil {
+			format, err := formatOf()
+			if err != nil {
 				return err
 			}
 			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				return a.printConversations(ctx, db, ws, store.ConversationQuery{Filter: f, Limit: *limit}, *format)
+				return a.printConversations(ctx, db, ws, store.ConversationQuery{Filter: f, Limit: *limit}, format)
 			})
 		},
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,13 +18,8 @@ import (
 // conversation list must agree with each other.
 func TestEvaluateRebuildConversations(t *testing.T) {
 	dsn := storetest.DSN(t)
-	gen := runParley(t, "", "gen", "--conversations", "400", "--days", "10", "--end", "2026-11-20T00:00:00Z")
-	if gen.code != 0 {
-		t.Fatalf("gen: exit %d: %s", gen.code, gen.stderr)
-	}
-	if r := runParley(t, gen.stdout, "ingest", "--db", dsn, "-"); r.code != 0 {
-		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
-	}
+	stream := mustRun(t, "", "gen", "--conversations", "400", "--days", "10", "--end", "2026-11-20T00:00:00Z")
+	mustRun(t, stream, "ingest", "--db", dsn, "-")
 	ev := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z")
 	if ev.code != 0 || !strings.Contains(ev.stdout, "evaluated 400 conversations") {
 		t.Fatalf("evaluate: exit %d, stdout %q, stderr %s", ev.code, ev.stdout, ev.stderr)
@@ -108,6 +104,34 @@ func TestConversationsBadFlags(t *testing.T) {
 	r := runParley(t, "", "evaluate", "--db", storetest.DSN(t), "--now", "yesterday")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "--now") {
 		t.Errorf("evaluate --now yesterday: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestFormatFlagsAreChecked gives every command that has --format one it
+// does not write: each refuses it as a usage error naming the flag, before
+// it prints anything.
+func TestFormatFlagsAreChecked(t *testing.T) {
+	dsn := storetest.DSN(t)
+	for _, tc := range []struct{ command, args []string }{
+		{[]string{"conversations"}, nil},
+		{[]string{"report"}, nil},
+		{[]string{"ingest"}, []string{"-"}},
+		{[]string{"gaps", "list"}, nil},
+		{[]string{"gaps", "show"}, []string{"1"}},
+		{[]string{"gaps", "fixes"}, nil},
+		{[]string{"user", "list"}, nil},
+		{[]string{"settings", "show"}, nil},
+		{[]string{"settings", "set"}, []string{"window=48h"}},
+		{[]string{"source", "create"}, []string{"chatwoot"}},
+		{[]string{"source", "list"}, nil},
+		{[]string{"webhook", "list"}, nil},
+		{[]string{"webhook", "deliveries"}, []string{"1"}},
+	} {
+		args := slices.Concat(tc.command, []string{"--db", dsn, "--format", "xml"}, tc.args)
+		r := runParley(t, "", args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "--format") || r.stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want a usage error naming --format", tc.command, r.code, r.stdout, r.stderr)
+		}
 	}
 }
 

@@ -28,8 +28,7 @@ import (
 func TestConversationFilterSurfacesAgree(t *testing.T) {
 	t.Parallel()
 	dsn := evaluatedDB(t)
-	tok := runParley(t, "", "token", "create", "--db", dsn, "--name", "filters", "--scopes", "read")
-	secret := strings.TrimSpace(tok.stdout)
+	secret := strings.TrimSpace(mustRun(t, "", "token", "create", "--db", dsn, "--name", "filters", "--scopes", "read"))
 	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)

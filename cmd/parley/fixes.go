@@ -21,9 +21,9 @@ import (
 func (a *app) gapsFixesCmd() *ffcli.Command {
 	fs := a.flags("gaps fixes")
 	var (
-		sort   = fs.String("sort", "effect", "order: effect, recurrences, fixed or topic")
-		topic  = fs.Int64("topic", 0, "only this topic")
-		format = fs.String("format", "text", "output format: text, json or csv")
+		sort     = fs.String("sort", "effect", "order: effect, recurrences, fixed or topic")
+		topic    = fs.Int64("topic", 0, "only this topic")
+		formatOf = formatFlag(fs, "output format: text, json or csv", "text", "json", "csv")
 	)
 	return &ffcli.Command{
 		Name:       "fixes",
@@ -34,7 +34,8 @@ func (a *app) gapsFixesCmd() *ffcli.Command {
 			"since, and the resolution rate of the conversations that asked it before and after.",
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
-			if err := formatFlag(*format); err != nil {
+			format, err := formatOf()
+			if err != nil {
 				return err
 			}
 			if len(args) > 0 {
@@ -45,7 +46,7 @@ func (a *app) gapsFixesCmd() *ffcli.Command {
 				if err != nil {
 					return cliProblems(err)
 				}
-				return a.printFixes(f, *format, ws)
+				return a.printFixes(f, format, ws)
 			})
 		},
 	}

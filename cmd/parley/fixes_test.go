@@ -25,9 +25,7 @@ func TestGapsFixes(t *testing.T) {
 	if err := json.Unmarshal([]byte(strings.SplitN(r.stdout, "\n", 2)[0]), &top); err != nil || top.ID == 0 {
 		t.Fatalf("gaps list: %q: %v", r.stdout, err)
 	}
-	if r := runParley(t, "", "gaps", "resolve", "--db", dsn, "--answer", "Like this.", fmt.Sprint(top.ID)); r.code != 0 {
-		t.Fatalf("resolve: exit %d: %s", r.code, r.stderr)
-	}
+	mustRun(t, "", "gaps", "resolve", "--db", dsn, "--answer", "Like this.", fmt.Sprint(top.ID))
 	r = runParley(t, "", "gaps", "fixes", "--db", dsn, "--format", "json")
 	var f report.Fixes
 	if err := json.Unmarshal([]byte(r.stdout), &f); r.code != 0 || err != nil || len(f.Rows) != 1 {

@@ -47,12 +47,9 @@ func TestGapActionsAgreeAcrossSurfaces(t *testing.T) {
 		return db
 	}
 	server := func(dsn string) (*store.DB, http.Handler, string) {
-		tok := runParley(t, "", "token", "create", "--db", dsn, "--name", "editor", "--scopes", "read,write")
-		if tok.code != 0 {
-			t.Fatalf("token create: %s", tok.stderr)
-		}
+		secret := strings.TrimSpace(mustRun(t, "", "token", "create", "--db", dsn, "--name", "editor", "--scopes", "read,write"))
 		db := open(dsn)
-		return db, web.New(db, web.Options{Now: clock, Logger: slog.New(slog.DiscardHandler)}), strings.TrimSpace(tok.stdout)
+		return db, web.New(db, web.Options{Now: clock, Logger: slog.New(slog.DiscardHandler)}), secret
 	}
 	send := func(h http.Handler, secret, method, path, contentType string, body []byte) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, path, bytes.NewReader(body))

@@ -55,11 +55,11 @@ func (a *app) gapsCmd() *ffcli.Command {
 func (a *app) gapsListCmd() *ffcli.Command {
 	fs := a.flags("gaps list")
 	var (
-		state  = fs.String("state", "open", "topics with questions in this state: open, resolved or dismissed")
-		from   = fs.String("from", "", "questions asked on or after this local date, YYYY-MM-DD")
-		to     = fs.String("to", "", "questions asked on or before this local date, YYYY-MM-DD")
-		chans  = fs.String("channel", "", "only these channels, comma-separated")
-		format = fs.String("format", "text", "output format: text, json or csv")
+		state    = fs.String("state", "open", "topics with questions in this state: open, resolved or dismissed")
+		from     = fs.String("from", "", "questions asked on or after this local date, YYYY-MM-DD")
+		to       = fs.String("to", "", "questions asked on or before this local date, YYYY-MM-DD")
+		chans    = fs.String("channel", "", "only these channels, comma-separated")
+		formatOf = formatFlag(fs, "output format: text, json or csv", "text", "json", "csv")
 	)
 	return &ffcli.Command{
 		Name:       "list",
@@ -67,7 +67,8 @@ func (a *app) gapsListCmd() *ffcli.Command {
 		ShortHelp:  "List topics, most conversations first.",
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
-			if err := formatFlag(*format); err != nil {
+			format, err := formatOf()
+			if err != nil {
 				return err
 			}
 			f := store.TopicFilter{State: parley.GapState(*state), From: *from, To: *to}
@@ -82,7 +83,7 @@ func (a *app) gapsListCmd() *ffcli.Command {
 				if err != nil {
 					return err
 				}
-				return a.printTopics(topics, *format)
+				return a.printTopics(topics, format)
 			})
 		},
 	}
@@ -130,7 +131,7 @@ func (a *app) printTopics(topics []parley.TopicSummary, format string) error {
 
 func (a *app) gapsShowCmd() *ffcli.Command {
 	fs := a.flags("gaps show")
-	format := fs.String("format", "text", "output format: text or json")
+	formatOf := formatFlag(fs, "output format: text or json", "text", "json")
 	return &ffcli.Command{
 		Name:       "show",
 		ShortUsage: "parley gaps show [--format text|json] ID",
@@ -144,6 +145,10 @@ func (a *app) gapsShowCmd() *ffcli.Command {
 			if err != nil {
 				return err
 			}
+			format, err := formatOf()
+			if err != nil {
+				return err
+			}
 			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
 				t, err := db.Topic(ctx, ws.ID, id)
 				if err != nil {
@@ -153,7 +158,7 @@ func (a *app) gapsShowCmd() *ffcli.Command {
 				if err != nil {
 					return err
 				}
-				if *format == "json" {
+				if format == "json" {
 					return json.NewEncoder(a.stdout).Encode(map[string]any{"topic": t, "questions": qs})
 				}
 				fmt.Fprintf(a.stdout, "Topic %d: %s (%s", t.ID, printable(t.Title()), t.State)

@@ -25,7 +25,7 @@ const chunkEvents = 5000
 
 func (a *app) ingestCmd() *ffcli.Command {
 	fs := a.flags("ingest")
-	format := fs.String("format", "text", "output format: text or json")
+	formatOf := formatFlag(fs, "output format: text or json", "text", "json")
 	return &ffcli.Command{
 		Name:       "ingest",
 		ShortUsage: "parley ingest [--db DSN] [--workspace SLUG] FILE|-",
@@ -38,18 +38,19 @@ func (a *app) ingestCmd() *ffcli.Command {
 			if len(args) != 1 {
 				return fmt.Errorf("%w: ingest takes one FILE (or - for standard input)", errUsage)
 			}
-			if err := formatOneOf(*format, "text", "json"); err != nil {
+			format, err := formatOf()
+			if err != nil {
 				return err
 			}
 			res, err := a.ingest(ctx, args[0])
 			if err != nil {
-				if *format == "json" && parley.KindOf(err) != parley.KindInternal {
+				if format == "json" && parley.KindOf(err) != parley.KindInternal {
 					json.NewEncoder(a.stdout).Encode(map[string]any{"error": map[string]any{
 						"code": parley.KindOf(err), "message": parley.MessageOf(err), "problems": parley.ProblemsOf(err)}})
 				}
 				return err
 			}
-			if *format == "json" {
+			if format == "json" {
 				return json.NewEncoder(a.stdout).Encode(res)
 			}
 			fmt.Fprintf(a.stdout, "accepted %d events, %d duplicates\n", res.Accepted, res.Duplicates)

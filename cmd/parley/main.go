@@ -155,15 +155,18 @@ func (a *app) printError(err error) {
 	}
 }
 
-// formatFlag checks a --format value.
-func formatFlag(format string) error { return formatOneOf(format, "text", "json", "csv") }
-
-// formatOneOf checks a --format flag against the formats a command writes.
-func formatOneOf(format string, allowed ...string) error {
-	if !slices.Contains(allowed, format) {
-		return fmt.Errorf("%w: --format: want %s, not %q", errUsage, strings.Join(allowed, " or "), format)
+// formatFlag adds --format to fs: one of formats, the first by default.
+// The value is read through the function it returns, which refuses any
+// other as a usage error, so that no command prints a format it does not
+// write as if it were its default.
+func formatFlag(fs *flag.FlagSet, usage string, formats ...string) func() (string, error) {
+	format := fs.String("format", formats[0], usage)
+	return func() (string, error) {
+		if !slices.Contains(formats, *format) {
+			return "", fmt.Errorf("%w: --format: want %s, not %q", errUsage, strings.Join(formats, " or "), *format)
+		}
+		return *format, nil
 	}
-	return nil
 }
 
 // flags returns a flag set with the flags every command takes.

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +50,37 @@ func parleyProcess(t *testing.T, args ...string) *exec.Cmd {
 	return cmd
 }
 
+var servingURL = regexp.MustCompile(`"url":"(http://[^"]+)"`)
+
+// startServe starts `parley serve` with args and returns it once it
+// listens, with its URL.
+func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := parleyProcess(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	u := ""
+	for sc.Scan() {
+		if m := servingURL.FindStringSubmatch(sc.Text()); m != nil {
+			u = m[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, stderr)
+	if u == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("serve never said where it listens")
+	}
+	return cmd, u
+}
+
 // syncBuffer is a bytes.Buffer safe for a command writing in a goroutine.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -81,20 +116,52 @@ func runParley(t testing.TB, stdin string, args ...string) result {
 	return result{code, stdout.String(), stderr.String()}
 }
 
+// mustRun runs a command line that must succeed and returns what it wrote
+// to standard output.
+func mustRun(t testing.TB, stdin string, args ...string) string {
+	t.Helper()
+	r := runParley(t, stdin, args...)
+	if r.code != 0 {
+		t.Fatalf("parley %s: exit %d: %s", strings.Join(args, " "), r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+// openWorkspace opens the database at dsn, until the test ends, and reads
+// its default workspace.
+func openWorkspace(t testing.TB, dsn string) (*store.DB, parley.Workspace) {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ws, err := db.Workspace(context.Background(), parley.DefaultWorkspace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, ws
+}
+
+// crashSetup readies a test that kills and restarts parley serve: skipped
+// under -short, it gets a database and a generated stream of n
+// conversations over the five days up to 2026-11-20.
+func crashSetup(t *testing.T, n, seed int) (dsn, stream string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("kills and restarts a server many times")
+	}
+	dsn = storetest.DSN(t)
+	return dsn, mustRun(t, "", "gen", "--conversations", strconv.Itoa(n), "--days", "5", "--seed", strconv.Itoa(seed), "--end", "2026-11-20T00:00:00Z")
+}
+
 // evaluated is a generated stream of 400 conversations over the ten days
 // up to 2026-11-20, ingested and evaluated a day later through the CLI:
 // built once per test run, copied for each test by evaluatedDB.
 var evaluated = storetest.NewFixture("evaluated", func(t testing.TB, dsn string) {
-	gen := runParley(t, "", "gen", "--conversations", "400", "--days", "10", "--end", "2026-11-20T00:00:00Z")
-	if gen.code != 0 {
-		t.Fatalf("gen: exit %d: %s", gen.code, gen.stderr)
-	}
-	if r := runParley(t, gen.stdout, "ingest", "--db", dsn, "-"); r.code != 0 {
-		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
-	}
-	if r := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z"); r.code != 0 {
-		t.Fatalf("evaluate: exit %d: %s", r.code, r.stderr)
-	}
+	stream := mustRun(t, "", "gen", "--conversations", "400", "--days", "10", "--end", "2026-11-20T00:00:00Z")
+	mustRun(t, stream, "ingest", "--db", dsn, "-")
+	mustRun(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z")
 })
 
 // evaluatedDB is the address of a copy of evaluated for the test.
@@ -123,9 +190,7 @@ func TestGenIsDeterministic(t *testing.T) {
 func TestGenIngestRoundTrip(t *testing.T) {
 	dsn := storetest.DSN(t)
 	file := filepath.Join(t.TempDir(), "events.ndjson")
-	if r := runParley(t, "", "gen", "--conversations", "300", "--days", "14", "--out", file); r.code != 0 {
-		t.Fatalf("gen: exit %d: %s", r.code, r.stderr)
-	}
+	mustRun(t, "", "gen", "--conversations", "300", "--days", "14", "--out", file)
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -277,9 +342,7 @@ func TestEnvironmentSetsFlags(t *testing.T) {
 	t.Setenv("PARLEY_DB", dsn)
 	t.Setenv("PARLEY_WORKSPACE", "from-env")
 	in := `{"id":"e1","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-11-20T09:00:00Z","channel":"chat"}`
-	if r := runParley(t, in, "ingest", "-"); r.code != 0 {
-		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
-	}
+	mustRun(t, in, "ingest", "-")
 	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)

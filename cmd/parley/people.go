@@ -111,19 +111,23 @@ func (a *app) userAddCmd() *ffcli.Command {
 
 func (a *app) userListCmd() *ffcli.Command {
 	fs := a.flags("user list")
-	format := fs.String("format", "text", "output format: text or json")
+	formatOf := formatFlag(fs, "output format: text or json", "text", "json")
 	return &ffcli.Command{
 		Name:       "list",
 		ShortUsage: "parley user list [--workspace W] [--format text|json]",
 		ShortHelp:  "List the workspace's people and roles.",
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
+			format, err := formatOf()
+			if err != nil {
+				return err
+			}
 			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
 				ms, err := db.Members(ctx, ws.ID)
 				if err != nil {
 					return err
 				}
-				if *format == "json" {
+				if format == "json" {
 					return json.NewEncoder(a.stdout).Encode(ms)
 				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)

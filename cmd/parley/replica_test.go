@@ -53,11 +53,7 @@ func TestServeWithReplica(t *testing.T) {
 		t.Skip("no streaming replica (PARLEY_TEST_REPLICA)")
 	}
 	dsn := evaluatedDB(t)
-	tok := runParley(t, "", "token", "create", "--db", dsn, "--name", "reports", "--scopes", "read,ingest")
-	if tok.code != 0 {
-		t.Fatalf("token: %s", tok.stderr)
-	}
-	secret := strings.TrimSpace(tok.stdout)
+	secret := strings.TrimSpace(mustRun(t, "", "token", "create", "--db", dsn, "--name", "reports", "--scopes", "read,ingest"))
 	replica := storetest.ReplicaDSN(t, dsn)
 
 	for _, cmd := range [][]string{{"report", "--now", "2026-11-21T00:00:00Z"}, {"conversations", "--limit", "5"}} {

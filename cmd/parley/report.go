@@ -22,16 +22,16 @@ import (
 func (a *app) reportCmd() *ffcli.Command {
 	fs := a.flags("report")
 	var (
-		from   = fs.String("from", "", "first local date, YYYY-MM-DD (with --to; overrides --range)")
-		to     = fs.String("to", "", "last local date, YYYY-MM-DD")
-		preset = fs.String("range", string(report.DefaultPreset), "this_week, last_4_weeks, last_12_weeks, last_26_weeks or last_52_weeks")
-		gran   = fs.String("granularity", string(report.Week), "bucket size: day, week or month")
-		chans  = fs.String("channel", "", "only these channels, comma-separated")
-		format = fs.String("format", "text", "output format: text, json or csv")
-		chart  = fs.String("chart", "all", "with --format csv: the chart whose numbers to print ("+strings.Join(report.Charts, ", ")+")")
-		view   = fs.String("view", "", "sources or actions: what each cited source or performed action does for resolution, instead of the report")
-		sort   = fs.String("sort", "", "with --view: conversations (default), resolution_rate, handoff_rate, negative_rate, failure_rate or name")
-		order  = fs.String("order", "desc", "with --view: desc or asc")
+		from     = fs.String("from", "", "first local date, YYYY-MM-DD (with --to; overrides --range)")
+		to       = fs.String("to", "", "last local date, YYYY-MM-DD")
+		preset   = fs.String("range", string(report.DefaultPreset), "this_week, last_4_weeks, last_12_weeks, last_26_weeks or last_52_weeks")
+		gran     = fs.String("granularity", string(report.Week), "bucket size: day, week or month")
+		chans    = fs.String("channel", "", "only these channels, comma-separated")
+		formatOf = formatFlag(fs, "output format: text, json or csv", "text", "json", "csv")
+		chart    = fs.String("chart", "all", "with --format csv: the chart whose numbers to print ("+strings.Join(report.Charts, ", ")+")")
+		view     = fs.String("view", "", "sources or actions: what each cited source or performed action does for resolution, instead of the report")
+		sort     = fs.String("sort", "", "with --view: conversations (default), resolution_rate, handoff_rate, negative_rate, failure_rate or name")
+		order    = fs.String("order", "desc", "with --view: desc or asc")
 	)
 	now := a.nowFlag(fs)
 	return &ffcli.Command{
@@ -44,7 +44,8 @@ func (a *app) reportCmd() *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			if err := formatFlag(*format); err != nil {
+			format, err := formatOf()
+			if err != nil {
 				return err
 			}
 			if !slices.Contains(report.Charts, *chart) {
@@ -73,13 +74,13 @@ func (a *app) reportCmd() *ffcli.Command {
 					if err != nil {
 						return err
 					}
-					return a.printUsage(u, *format)
+					return a.printUsage(u, format)
 				}
 				r, err := report.Performance(ctx, db, ws, req, t)
 				if err != nil {
 					return err
 				}
-				switch *format {
+				switch format {
 				case "json":
 					enc := json.NewEncoder(a.stdout)
 					enc.SetIndent("", "  ")

@@ -31,7 +31,7 @@ func (a *app) settingsCmd() *ffcli.Command {
 
 func (a *app) settingsShowCmd() *ffcli.Command {
 	fs := a.flags("settings show")
-	format := fs.String("format", "text", "output format: text (KEY=VALUE lines, as settings set reads them) or json")
+	formatOf := formatFlag(fs, "output format: text (KEY=VALUE lines, as settings set reads them) or json", "text", "json")
 	return &ffcli.Command{
 		Name:       "show",
 		ShortUsage: "parley settings show [--format text|json]",
@@ -41,12 +41,13 @@ func (a *app) settingsShowCmd() *ffcli.Command {
 			if len(args) > 0 {
 				return fmt.Errorf("%w: settings show takes no arguments", errUsage)
 			}
-			if err := formatOneOf(*format, "text", "json"); err != nil {
+			format, err := formatOf()
+			if err != nil {
 				return err
 			}
 			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
 				v := parley.VersionedSettings{Version: ws.SettingsVersion, Settings: ws.Settings}
-				if *format == "json" {
+				if format == "json" {
 					return json.NewEncoder(a.stdout).Encode(v)
 				}
 				fmt.Fprintf(a.stderr, "workspace %s, settings version %d\n", ws.Slug, v.Version)
@@ -59,7 +60,7 @@ func (a *app) settingsShowCmd() *ffcli.Command {
 
 func (a *app) settingsSetCmd() *ffcli.Command {
 	fs := a.flags("settings set")
-	format := fs.String("format", "text", "output format: text or json (the API's reply to PUT /api/v1/settings)")
+	formatOf := formatFlag(fs, "output format: text or json (the API's reply to PUT /api/v1/settings)", "text", "json")
 	return &ffcli.Command{
 		Name:       "set",
 		ShortUsage: "parley settings set [--format text|json] KEY=VALUE…",
@@ -72,7 +73,8 @@ func (a *app) settingsSetCmd() *ffcli.Command {
 			"done, reports show the previous numbers and how far it has come.",
 		FlagSet: fs,
 		Exec: func(ctx context.Context, args []string) error {
-			if err := formatOneOf(*format, "text", "json"); err != nil {
+			format, err := formatOf()
+			if err != nil {
 				return err
 			}
 			if len(args) == 0 {
@@ -94,7 +96,7 @@ func (a *app) settingsSetCmd() *ffcli.Command {
 				if err != nil {
 					return err
 				}
-				if *format == "json" {
+				if format == "json" {
 					return json.NewEncoder(a.stdout).Encode(change)
 				}
 				reportChange(a.stderr, ws, change)

@@ -59,15 +59,7 @@ func TestSettingsCommands(t *testing.T) {
 		}
 	}
 
-	db, err := store.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ws, err := db.Workspace(context.Background(), "default")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := openWorkspace(t, dsn)
 	log, err := db.AuditLog(context.Background(), ws.ID, 10)
 	if err != nil || len(log) != 2 || log[0].Actor != cliActor || log[0].Detail != "version 3: week_start=sunday" || ws.SettingsVersion != 3 {
 		t.Errorf("version %d, audit log %+v (%v)", ws.SettingsVersion, log, err)

@@ -30,10 +30,10 @@ func (a *app) sourceCmd() *ffcli.Command {
 	create := a.flags("source create")
 	name := create.String("name", "", "what the source is, such as \"Chatwoot, support site\"")
 	secretFile := create.String("signing-secret-file", "", "file holding the signing secret Chatwoot shows for the webhook (optional; set it later with `parley source secret`)")
-	createFormat := create.String("format", "text", "text or json")
+	createFormatOf := formatFlag(create, "text or json", "text", "json")
 	base := create.String("base-url", "", "this Parley's address as the platform reaches it, such as https://parley.example.com, to print a whole URL rather than a path (env PARLEY_BASE_URL)")
 	list := a.flags("source list")
-	listFormat := list.String("format", "text", "text or json")
+	listFormatOf := formatFlag(list, "text or json", "text", "json")
 	del := a.flags("source delete")
 	secret := a.flags("source secret")
 	setFile := secret.String("signing-secret-file", "", "file holding the new signing secret")
@@ -56,7 +56,8 @@ func (a *app) sourceCmd() *ffcli.Command {
 					if len(args) != 1 {
 						return fmt.Errorf("%w: source create takes one kind: chatwoot or otlp", errUsage)
 					}
-					if err := formatOneOf(*createFormat, "text", "json"); err != nil {
+					createFormat, err := createFormatOf()
+					if err != nil {
 						return err
 					}
 					in := parley.NewSource{Kind: parley.SourceKind(args[0]), Name: strings.TrimSpace(*name)}
@@ -76,7 +77,7 @@ func (a *app) sourceCmd() *ffcli.Command {
 						}
 						a.audit(ctx, db, ws, "source.create", fmt.Sprintf("source %d", src.ID), fmt.Sprintf("%s %q, signed %v", src.Kind, src.Name, src.Signed))
 						out := sourceOut{InboundSource: src, URL: strings.TrimSuffix(*base, "/") + parley.SourcePath(src.Kind, token), Token: token}
-						if *createFormat == "json" {
+						if createFormat == "json" {
 							return json.NewEncoder(a.stdout).Encode(out)
 						}
 						fmt.Fprintf(a.stderr, "source %d (%s) for workspace %s; its token is shown only this once.\n", src.ID, src.Kind, ws.Slug)
@@ -95,7 +96,8 @@ func (a *app) sourceCmd() *ffcli.Command {
 			{
 				Name: "list", ShortUsage: "parley source list [--format json]", ShortHelp: "List sources and what their deliveries did (never their tokens).", FlagSet: list,
 				Exec: func(ctx context.Context, args []string) error {
-					if err := formatOneOf(*listFormat, "text", "json"); err != nil {
+					listFormat, err := listFormatOf()
+					if err != nil {
 						return err
 					}
 					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
@@ -103,7 +105,7 @@ func (a *app) sourceCmd() *ffcli.Command {
 						if err != nil {
 							return err
 						}
-						if *listFormat == "json" {
+						if listFormat == "json" {
 							out := make([]sourceOut, len(srcs))
 							for i, s := range srcs {
 								out[i] = sourceOut{InboundSource: s, URL: parley.SourcePath(s.Kind, "")}

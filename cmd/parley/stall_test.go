@@ -1,22 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
@@ -41,11 +37,7 @@ func TestStalledPeer(t *testing.T) {
 		t.Skip("processes share one database on PostgreSQL; SQLite has one writer")
 	}
 	dsn := storetest.DSN(t)
-	tok := runParley(t, "", "token", "create", "--db", dsn, "--name", "stall", "--scopes", "ingest,read")
-	if tok.code != 0 {
-		t.Fatalf("token: %s", tok.stderr)
-	}
-	secret := strings.TrimSpace(tok.stdout)
+	secret := strings.TrimSpace(mustRun(t, "", "token", "create", "--db", dsn, "--name", "stall", "--scopes", "ingest,read"))
 	admin, err := sql.Open("pgx", storetest.PostgresURL())
 	if err != nil {
 		t.Fatal(err)
@@ -111,31 +103,11 @@ func TestStalledPeer(t *testing.T) {
 	}
 
 	// The healthy server gives up on a lock after a second.
-	srv := parleyProcess(t, "serve", "--addr", "127.0.0.1:0", "--db", dsn, "--db-lock-timeout", "1s")
-	stderr, err := srv.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
+	srv, base := startServe(t, "--db", dsn, "--db-lock-timeout", "1s")
 	defer func() {
 		srv.Process.Signal(syscall.SIGTERM)
 		srv.Wait()
 	}()
-	base := ""
-	sc := bufio.NewScanner(stderr)
-	urlPattern := regexp.MustCompile(`"url":"(http://[^"]+)"`)
-	for sc.Scan() {
-		if m := urlPattern.FindStringSubmatch(sc.Text()); m != nil {
-			base = m[1]
-			break
-		}
-	}
-	go io.Copy(io.Discard, stderr)
-	if base == "" {
-		t.Fatal("serve never said where it listens")
-	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	post := func(body string) (int, string) {
 		req, _ := http.NewRequest("POST", base+"/api/v1/events", strings.NewReader(body))
@@ -185,15 +157,7 @@ func TestStalledPeer(t *testing.T) {
 		t.Errorf("the peer whose session was ended exited 0: %s", peerOut.String())
 	}
 
-	db, err := store.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ws, err := db.Workspace(context.Background(), parley.DefaultWorkspace)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := openWorkspace(t, dsn)
 	if c, err := db.Count(context.Background(), ws.ID); err != nil || c.Events != 102 {
 		t.Errorf("stored %+v (%v), want the healthy 100 events and p-0's 2, none of the peer's", c, err)
 	}

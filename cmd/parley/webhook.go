@@ -118,14 +118,15 @@ func joinEvents(es []parley.WebhookEvent) string {
 
 func (a *app) webhookListCmd() *ffcli.Command {
 	fs := a.flags("webhook list")
-	format := fs.String("format", "text", "output format: text or json")
+	formatOf := formatFlag(fs, "output format: text or json", "text", "json")
 	return &ffcli.Command{
 		Name:       "list",
 		ShortUsage: "parley webhook list [--format text|json]",
 		ShortHelp:  "List the workspace's webhooks.",
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
-			if err := formatOneOf(*format, "text", "json"); err != nil {
+			format, err := formatOf()
+			if err != nil {
 				return err
 			}
 			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
@@ -133,7 +134,7 @@ func (a *app) webhookListCmd() *ffcli.Command {
 				if err != nil {
 					return err
 				}
-				if *format == "json" {
+				if format == "json" {
 					return json.NewEncoder(a.stdout).Encode(map[string]any{"webhooks": hooks})
 				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
@@ -267,7 +268,7 @@ func (a *app) webhookPingCmd() *ffcli.Command {
 
 func (a *app) webhookDeliveriesCmd() *ffcli.Command {
 	fs := a.flags("webhook deliveries")
-	format := fs.String("format", "text", "output format: text or json (one delivery per line)")
+	formatOf := formatFlag(fs, "output format: text or json (one delivery per line)", "text", "json")
 	state := fs.String("state", "", "only pending, succeeded or failed deliveries")
 	event := fs.String("event", "", "only deliveries of this event")
 	limit := fs.Int("limit", 50, "at most this many, newest first")
@@ -281,7 +282,8 @@ func (a *app) webhookDeliveriesCmd() *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			if err := formatOneOf(*format, "text", "json"); err != nil {
+			format, err := formatOf()
+			if err != nil {
 				return err
 			}
 			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
@@ -297,7 +299,7 @@ func (a *app) webhookDeliveriesCmd() *ffcli.Command {
 				if err != nil {
 					return err
 				}
-				if *format == "json" {
+				if format == "json" {
 					enc := json.NewEncoder(a.stdout)
 					for _, d := range ds {
 						if err := enc.Encode(d); err != nil {

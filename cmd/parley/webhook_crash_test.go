@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"hash/crc32"
@@ -9,8 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,37 +20,6 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
-
-var servingURL = regexp.MustCompile(`"url":"(http://[^"]+)"`)
-
-// startServe starts `parley serve` with args and returns it once it
-// listens, with its URL.
-func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
-	t.Helper()
-	cmd := parleyProcess(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	u := ""
-	for sc.Scan() {
-		if m := servingURL.FindStringSubmatch(sc.Text()); m != nil {
-			u = m[1]
-			break
-		}
-	}
-	go io.Copy(io.Discard, stderr)
-	if u == "" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal("serve never said where it listens")
-	}
-	return cmd, u
-}
 
 // webhookKills is how many times the webhook crash test kills the server.
 const webhookKills = 8
@@ -68,20 +34,13 @@ const webhookKills = 8
 // count of messages received twice (answered, then killed before the
 // answer was recorded) is logged, not refused.
 func TestWebhookCrashSafety(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kills and restarts a server many times")
-	}
-	dsn := storetest.DSN(t)
-	gen := runParley(t, "", "gen", "--conversations", "600", "--days", "5", "--seed", "13", "--end", "2026-11-20T00:00:00Z")
-	if gen.code != 0 {
-		t.Fatalf("gen: %s", gen.stderr)
-	}
+	dsn, stream := crashSetup(t, 600, 13)
 	// The stream is ingested in parts between restarts, so that evaluation,
 	// and with it the queueing of deliveries, is killed too. Each
 	// conversation is in one part, so that it is decided once.
 	const parts = 4
 	var part [parts]strings.Builder
-	for _, line := range strings.SplitAfter(strings.TrimSpace(gen.stdout)+"\n", "\n") {
+	for _, line := range strings.SplitAfter(strings.TrimSpace(stream)+"\n", "\n") {
 		var e struct {
 			ConversationID string `json:"conversation_id"`
 		}
@@ -91,9 +50,7 @@ func TestWebhookCrashSafety(t *testing.T) {
 	}
 	ingestPart := func(i int) {
 		t.Helper()
-		if r := runParley(t, part[i].String(), "ingest", "--db", dsn, "-"); r.code != 0 {
-			t.Fatalf("ingest: %s", r.stderr)
-		}
+		mustRun(t, part[i].String(), "ingest", "--db", dsn, "-")
 	}
 	ingestPart(0)
 
@@ -132,12 +89,9 @@ func TestWebhookCrashSafety(t *testing.T) {
 		convs[env.Data.ConversationID] = true
 	}))
 	defer recv.Close()
-	created := runParley(t, "", "webhook", "create", "--db", dsn, "--url", recv.URL+"/hook", "--events", "outcome.decided", "--webhook-allow-net", "127.0.0.1")
-	if created.code != 0 {
-		t.Fatalf("webhook create: %s", created.stderr)
-	}
+	created := mustRun(t, "", "webhook", "create", "--db", dsn, "--url", recv.URL+"/hook", "--events", "outcome.decided", "--webhook-allow-net", "127.0.0.1")
 	mu.Lock()
-	secret = strings.TrimSpace(created.stdout)
+	secret = strings.TrimSpace(created)
 	mu.Unlock()
 
 	// The lease of a killed attempt is three times the timeout: 3 s.
@@ -158,17 +112,12 @@ func TestWebhookCrashSafety(t *testing.T) {
 	}
 
 	// Wait until every decided conversation has its delivery taken.
-	db, err := store.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ws, err := db.Workspace(context.Background(), parley.DefaultWorkspace)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var decided []parley.Conversation
-	var deliveries []parley.Delivery
+	db, ws := openWorkspace(t, dsn)
+	var (
+		decided    []parley.Conversation
+		deliveries []parley.Delivery
+		err        error
+	)
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		decided, err = db.Conversations(context.Background(), ws.ID, store.ConversationQuery{Filter: parley.ConversationFilter{Outcomes: []parley.OutcomeSet{"decided"}}})
 		if err != nil {
