@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,10 +17,11 @@ import (
 	"syscall"
 	"time"
 
+	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+
 	"github.com/peterbourgon/ff/v3"
 	"github.com/peterbourgon/ff/v3/ffcli"
 	"golang.org/x/term"
-	_ "time/tzdata" // time zones work on machines without a zoneinfo database
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
@@ -167,6 +169,14 @@ func formatFlag(fs *flag.FlagSet, usage string, formats ...string) func() (strin
 		}
 		return *format, nil
 	}
+}
+
+// printIndented writes v to standard output as indented JSON, for a
+// person to read as well as a program.
+func (a *app) printIndented(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // flags returns a flag set with the flags every command takes.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -82,9 +81,7 @@ func (a *app) reportCmd() *ffcli.Command {
 				}
 				switch format {
 				case "json":
-					enc := json.NewEncoder(a.stdout)
-					enc.SetIndent("", "  ")
-					return enc.Encode(r)
+					return a.printIndented(r)
 				case "csv":
 					tbl, err := r.Table(*chart)
 					if err != nil {
@@ -307,9 +304,7 @@ func duration(v *float64) string {
 func (a *app) printUsage(u *report.Usage, format string) error {
 	switch format {
 	case "json":
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(u)
+		return a.printIndented(u)
 	case "csv":
 		cw := csv.NewWriter(a.stdout)
 		return cw.WriteAll(u.UsageCSV(parley.SafeCell))

@@ -340,9 +340,7 @@ func (a *app) webhookDeliveryCmd() *ffcli.Command {
 			if err != nil {
 				return err
 			}
-			enc := json.NewEncoder(a.stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(map[string]any{"delivery": d, "attempts": attempts})
+			return a.printIndented(map[string]any{"delivery": d, "attempts": attempts})
 		})
 }
 
