@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/store"
@@ -102,15 +103,7 @@ func BenchmarkHTTPIngest(b *testing.B) {
 	srv := serveAt(b, db, at)
 	secret := token(b, db, ws, at, parley.ScopeIngest)
 	items := storetest.BenchEvents(b, b.N, at)
-	var bodies [][]byte
-	for start := 0; start < len(items); start += storetest.BenchBatch {
-		var buf bytes.Buffer
-		for _, it := range items[start:min(start+storetest.BenchBatch, len(items))] {
-			buf.Write(it.Body)
-			buf.WriteByte('\n')
-		}
-		bodies = append(bodies, buf.Bytes())
-	}
+	bodies := ndjsonBatches(items)
 	next := make(chan []byte, len(bodies))
 	for _, body := range bodies {
 		next <- body
@@ -153,15 +146,7 @@ func BenchmarkReadsUnderIngest(b *testing.B) {
 	srv, db, ws := reportServer(b)
 	secret := token(b, db, ws, reportNow, parley.ScopeIngest, parley.ScopeRead)
 	items := storetest.BenchEvents(b, 100*storetest.BenchBatch, reportNow)
-	var bodies [][]byte
-	for start := 0; start < len(items); start += storetest.BenchBatch {
-		var buf bytes.Buffer
-		for _, it := range items[start:min(start+storetest.BenchBatch, len(items))] {
-			buf.Write(it.Body)
-			buf.WriteByte('\n')
-		}
-		bodies = append(bodies, buf.Bytes())
-	}
+	bodies := ndjsonBatches(items)
 	do := func(req *http.Request) int {
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -246,4 +231,19 @@ func reportPercentiles(b *testing.B, took []time.Duration) {
 	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "ms-median")
 	b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "ms-p95")
 	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "ms-p99")
+}
+
+// ndjsonBatches cuts items into NDJSON bodies of storetest.BenchBatch
+// events, as a platform posts them.
+func ndjsonBatches(items []ingest.Item) [][]byte {
+	var bodies [][]byte
+	for start := 0; start < len(items); start += storetest.BenchBatch {
+		var buf bytes.Buffer
+		for _, it := range items[start:min(start+storetest.BenchBatch, len(items))] {
+			buf.Write(it.Body)
+			buf.WriteByte('\n')
+		}
+		bodies = append(bodies, buf.Bytes())
+	}
+	return bodies
 }

@@ -85,27 +85,14 @@ func (s *sourceServer) newSource(t testing.TB, kind parley.SourceKind, secret st
 // deliver posts a Chatwoot body to url, with headers in pairs.
 func deliver(t testing.TB, url string, body []byte, header ...string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest("POST", url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// What Webhooks::Trigger sends (lib/webhooks/trigger.rb).
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
+	header = append([]string{"Content-Type", "application/json", "Accept", "application/json"}, header...)
+	code, _, b := request(t, http.DefaultClient, newRequest(t, "POST", url, bytes.NewReader(body), header...))
 	var out map[string]any
-	b, _ := io.ReadAll(res.Body)
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("reply %q is not JSON: %v", b, err)
 	}
-	return res.StatusCode, out
+	return code, out
 }
 
 func fixtures(t testing.TB) map[string][]byte {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -105,27 +104,13 @@ func anonymous(*http.Request) {}
 // and the body.
 func (h *hostileServer) do(t *testing.T, method, path, contentType, body string, cred credential, header ...string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
 	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+		header = append([]string{"Content-Type", contentType}, header...)
 	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
+	req := newRequest(t, method, h.srv.URL+path, strings.NewReader(body), header...)
 	cred(req)
-	res, err := noRedirects.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, string(b)
+	code, _, b := request(t, noRedirects, req)
+	return code, string(b)
 }
 
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -161,14 +161,28 @@ func ingestAt(t testing.TB, db *store.DB, ws parley.Workspace, r io.Reader, now 
 
 func get(t *testing.T, u string, header ...string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest("GET", u, nil)
+	code, h, body := request(t, client, newRequest(t, "GET", u, nil, header...))
+	return code, h, string(body)
+}
+
+// newRequest makes a request to u with headers given in pairs.
+func newRequest(t testing.TB, method, u string, body io.Reader, header ...string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, u, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	res, err := client.Do(req)
+	return req
+}
+
+// request sends req with cl and returns the answer's status, header and
+// whole body.
+func request(t testing.TB, cl *http.Client, req *http.Request) (int, http.Header, []byte) {
+	t.Helper()
+	res, err := cl.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +191,7 @@ func get(t *testing.T, u string, header ...string) (int, http.Header, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.StatusCode, res.Header, string(body)
+	return res.StatusCode, res.Header, body
 }
 
 func getReport(t *testing.T, srv *httptest.Server, query string) report.Report {

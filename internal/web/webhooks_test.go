@@ -27,25 +27,17 @@ func webhookServer(t *testing.T) (*httptest.Server, *store.DB, parley.Workspace,
 // send makes a JSON request with cl and decodes the answer into out.
 func send(t *testing.T, cl *http.Client, method, u string, body string, out any) (int, http.Header) {
 	t.Helper()
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	var header []string
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		header = []string{"Content-Type", "application/json"}
 	}
-	res, err := cl.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	code, h, b := request(t, cl, newRequest(t, method, u, strings.NewReader(body), header...))
 	if out != nil && len(b) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {
 			t.Fatalf("%s %s: %v in %s", method, u, err, b)
 		}
 	}
-	return res.StatusCode, res.Header
+	return code, h
 }
 
 // problemsReply is the error shape's problems.
