@@ -55,7 +55,8 @@ func TestNothingIsCached(t *testing.T) {
 	h := newHostile(t)
 	admin := cookie(h.admin)
 	for _, path := range []string{"/reports", "/conversations", "/gaps", "/settings", "/signin",
-		"/api/v1/conversations", "/api/v1/conversations?format=csv", "/api/v1/reports/performance?format=csv&chart=handled", "/api/v1/gaps", "/no-such-page"} {
+		"/api/v1/conversations", "/api/v1/conversations?format=csv", "/api/v1/reports/performance?format=csv&chart=handled", "/api/v1/gaps", "/no-such-page",
+		"/settings/tokens", "/settings/sources", "/settings/webhooks", "/api/v1/sources", "/api/v1/webhooks"} {
 		req, _ := http.NewRequest("GET", h.srv.URL+path, nil)
 		admin(req)
 		res, err := noRedirects.Do(req)

@@ -131,7 +131,8 @@ func loggedPath(r *http.Request) string {
 // guard wraps h with what every request gets, before routing: answers are
 // never stored by a browser or a proxy (pages, API answers and CSV exports
 // carry private numbers and visitor text, and a shared computer's back
-// button must not show them after sign-out; only the versioned static
+// button must not show them after sign-out — nor a token or secret shown
+// once, which no handler needs to say again; only the versioned static
 // files say otherwise), and a request body is read in the one encoding it
 // names (see decodeBody), within the timeouts (see deadlines).
 func (s *Server) guard(h http.Handler) http.Handler {

@@ -196,8 +196,6 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, ws parley.
 	}
 	v.Tokens, v.Scopes = ts, parley.Scopes
 	v.Loc, _ = ws.Settings.Location()
-	// A page showing a secret must not be cached anywhere.
-	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, status, "tokens", &page{L: l, Title: l.T("tokens.title"), Nav: "settings", Workspace: ws, Data: v})
 }
 

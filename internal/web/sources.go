@@ -130,7 +130,6 @@ func (s *Server) postSource(w http.ResponseWriter, r *http.Request, ws parley.Wo
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, s.sourceJSON(r, src, token))
 	return nil
 }
@@ -199,8 +198,6 @@ func (s *Server) renderSources(w http.ResponseWriter, r *http.Request, ws parley
 	}
 	v.Kinds = parley.SourceKinds
 	v.Loc, _ = ws.Settings.Location()
-	// A page that may show a token must not be cached anywhere.
-	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, status, "sources", &page{L: l, Title: l.T("sources.title"), Nav: "settings", Workspace: ws, Data: v})
 }
 

@@ -44,7 +44,6 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, ws parle
 	}
 	v.Webhooks, v.Events = hooks, parley.WebhookEvents
 	v.Loc, _ = ws.Settings.Location()
-	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, status, "webhooks", &page{L: l, Title: l.T("webhooks.title"), Nav: "settings", Workspace: ws, Data: v})
 }
 
@@ -134,7 +133,6 @@ func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, ws parley
 			"before", strconv.FormatInt(ds[len(ds)-1].ID, 10))
 	}
 	v.Loc, _ = ws.Settings.Location()
-	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, status, "webhook", &page{L: l, Title: l.T("webhooks.title"), Nav: "settings", Workspace: ws, Data: v})
 }
 
@@ -222,7 +220,6 @@ func (s *Server) deliveryPage(w http.ResponseWriter, r *http.Request, ws parley.
 		return err
 	}
 	loc, _ := ws.Settings.Location()
-	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, http.StatusOK, "delivery", &page{L: l, Title: l.T("webhooks.title"), Nav: "settings", Workspace: ws,
 		Data: &deliveryView{Webhook: hook, Delivery: d, Attempts: attempts, Done: r.URL.Query().Get("done"), Loc: loc}})
 }

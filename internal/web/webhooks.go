@@ -117,7 +117,6 @@ func (s *Server) postWebhook(w http.ResponseWriter, r *http.Request, ws parley.W
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, webhook.WithSecret{Webhook: hook, Secret: hook.Secret})
 	return nil
 }
@@ -173,7 +172,6 @@ func (s *Server) postWebhookAction(w http.ResponseWriter, r *http.Request, ws pa
 			return err
 		}
 		hook.SecretHint = "…" + secret[len(secret)-4:]
-		w.Header().Set("Cache-Control", "no-store")
 		writeJSON(w, http.StatusOK, webhook.WithSecret{Webhook: hook, Secret: secret})
 	case "ping":
 		d, err := s.db.PingWebhook(r.Context(), ws.ID, hook.ID, s.now())
