@@ -105,19 +105,25 @@ func run(ctx context.Context, args []string, e env) int {
 
 // command is the tree of every command, ready to parse.
 func (a *app) command() *ffcli.Command {
-	root := &ffcli.Command{
+	root := group(&ffcli.Command{
 		Name:       "parley",
 		ShortUsage: "parley <command> [flags] [args]",
 		ShortHelp:  "Measure an AI customer agent and close its knowledge gaps.",
-		FlagSet:    flag.NewFlagSet("parley", flag.ContinueOnError),
 		Subcommands: []*ffcli.Command{
 			a.serveCmd(), a.ingestCmd(), a.genCmd(), a.evaluateCmd(), a.rebuildCmd(), a.reportCmd(), a.conversationsCmd(), a.gapsCmd(),
 			a.settingsCmd(), a.webhookCmd(), a.demoCmd(), a.userCmd(), a.tokenCmd(), a.sourceCmd(), a.workspaceCmd(), a.migrateCmd(), a.versionCmd(),
 		},
-		Exec: func(context.Context, []string) error { return flag.ErrHelp },
-	}
+	})
 	configure(root, a.stderr)
 	return root
+}
+
+// group readies a command that only gathers subcommands: given none, it
+// prints its usage, as a wrong command line does.
+func group(c *ffcli.Command) *ffcli.Command {
+	c.FlagSet = flag.NewFlagSet(c.Name, flag.ContinueOnError)
+	c.Exec = func(context.Context, []string) error { return flag.ErrHelp }
+	return c
 }
 
 // configure readies every command of the tree, at any depth, to be parsed:

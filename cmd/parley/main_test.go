@@ -309,9 +309,11 @@ func TestUsageErrors(t *testing.T) {
 		{"gen", "--end", "someday"},
 		{"ingest", "--format", "xml", "f"},
 		{"serve", "--trusted-proxies", "10.0.0.0/33", "--addr", "127.0.0.1:0"},
+		// A command that only gathers subcommands prints its usage.
+		{}, {"user"}, {"token"}, {"workspace"}, {"source"}, {"webhook"},
 	}
 	for _, args := range tests {
-		if r := runParley(t, "", args...); r.code != exitUsage {
+		if r := runParley(t, "", args...); r.code != exitUsage || r.stderr == "" {
 			t.Errorf("parley %v: exit %d, want %d (stderr %q)", args, r.code, exitUsage, r.stderr)
 		}
 	}

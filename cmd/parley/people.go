@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -31,14 +30,12 @@ func (a *app) audit(ctx context.Context, db *store.DB, ws parley.Workspace, acti
 }
 
 func (a *app) userCmd() *ffcli.Command {
-	return &ffcli.Command{
+	return group(&ffcli.Command{
 		Name:        "user",
 		ShortUsage:  "parley user add|list …",
 		ShortHelp:   "Add people to a workspace and list them.",
-		FlagSet:     flag.NewFlagSet("user", flag.ContinueOnError),
 		Subcommands: []*ffcli.Command{a.userAddCmd(), a.userListCmd()},
-		Exec:        func(context.Context, []string) error { return flag.ErrHelp },
-	}
+	})
 }
 
 // password reads a password from a file, else from PARLEY_PASSWORD: never
@@ -147,12 +144,10 @@ func (a *app) tokenCmd() *ffcli.Command {
 	scopes := create.String("scopes", "ingest", "comma-separated: ingest, read, write, admin")
 	list := a.flags("token list")
 	revoke := a.flags("token revoke")
-	return &ffcli.Command{
+	return group(&ffcli.Command{
 		Name:       "token",
 		ShortUsage: "parley token create|list|revoke …",
 		ShortHelp:  "Manage the workspace's API tokens.",
-		FlagSet:    flag.NewFlagSet("token", flag.ContinueOnError),
-		Exec:       func(context.Context, []string) error { return flag.ErrHelp },
 		Subcommands: []*ffcli.Command{
 			{
 				Name: "create", ShortUsage: "parley token create --name N [--scopes ingest,read,write,admin]",
@@ -223,18 +218,16 @@ func (a *app) tokenCmd() *ffcli.Command {
 				},
 			},
 		},
-	}
+	})
 }
 
 func (a *app) workspaceCmd() *ffcli.Command {
 	list := a.flags("workspace list")
 	create := a.flags("workspace create")
-	return &ffcli.Command{
+	return group(&ffcli.Command{
 		Name:       "workspace",
 		ShortUsage: "parley workspace list|create SLUG",
 		ShortHelp:  "List or create workspaces.",
-		FlagSet:    flag.NewFlagSet("workspace", flag.ContinueOnError),
-		Exec:       func(context.Context, []string) error { return flag.ErrHelp },
 		Subcommands: []*ffcli.Command{
 			{
 				Name: "list", ShortUsage: "parley workspace list", ShortHelp: "List every workspace.", FlagSet: list,
@@ -267,5 +260,5 @@ func (a *app) workspaceCmd() *ffcli.Command {
 				},
 			},
 		},
-	}
+	})
 }

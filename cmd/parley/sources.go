@@ -38,12 +38,10 @@ func (a *app) sourceCmd() *ffcli.Command {
 	secret := a.flags("source secret")
 	setFile := secret.String("signing-secret-file", "", "file holding the new signing secret")
 	remove := secret.Bool("remove", false, "remove the signing secret: deliveries are no longer checked for a signature")
-	return &ffcli.Command{
+	return group(&ffcli.Command{
 		Name:       "source",
 		ShortUsage: "parley source create|list|delete|secret …",
 		ShortHelp:  "Manage the workspace's sources: Chatwoot webhooks and OpenTelemetry exporters.",
-		FlagSet:    flag.NewFlagSet("source", flag.ContinueOnError),
-		Exec:       func(context.Context, []string) error { return flag.ErrHelp },
 		Subcommands: []*ffcli.Command{
 			{
 				Name: "create", ShortUsage: "parley source create chatwoot|otlp --name N [--signing-secret-file F] [--format json]",
@@ -183,7 +181,7 @@ func (a *app) sourceCmd() *ffcli.Command {
 				},
 			},
 		},
-	}
+	})
 }
 
 // interspersed parses the flags that follow a command's arguments, as in

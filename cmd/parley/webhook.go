@@ -38,15 +38,13 @@ func (a *app) webhookPolicy() (parley.WebhookPolicy, error) {
 }
 
 func (a *app) webhookCmd() *ffcli.Command {
-	return &ffcli.Command{
+	return group(&ffcli.Command{
 		Name:       "webhook",
 		ShortUsage: "parley webhook create|list|update|delete|rotate-secret|ping|deliveries|delivery|replay …",
 		ShortHelp:  "Manage outbound webhooks and read their delivery log.",
-		FlagSet:    flag.NewFlagSet("webhook", flag.ContinueOnError),
 		Subcommands: []*ffcli.Command{a.webhookCreateCmd(), a.webhookListCmd(), a.webhookUpdateCmd(), a.webhookDeleteCmd(),
 			a.webhookRotateCmd(), a.webhookPingCmd(), a.webhookDeliveriesCmd(), a.webhookDeliveryCmd(), a.webhookReplayCmd()},
-		Exec: func(context.Context, []string) error { return flag.ErrHelp },
-	}
+	})
 }
 
 // idArgs reads the numeric arguments a command takes, by name. Flags may
