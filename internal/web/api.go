@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -29,8 +30,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, ws parley.Wo
 	if res.Accepted > 0 && s.opt.OnEvents != nil {
 		s.opt.OnEvents()
 	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+	return writeJSON(w, http.StatusOK, res)
 }
 
 // ingest decodes and stores one request's batch. The body is read first,
@@ -117,7 +117,9 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	b.Error.Code = kind
 	b.Error.Message = parley.MessageOf(err)
 	b.Error.Problems = parley.ProblemsOf(err)
-	writeJSON(w, statusOf[kind], b)
+	if err := writeJSON(w, statusOf[kind], b); err != nil {
+		s.log.WarnContext(r.Context(), "error answer cut short", "err", err)
+	}
 }
 
 // classify gives an error the kind it is answered by, where the error does
@@ -144,10 +146,15 @@ func (s *Server) classify(err error) error {
 // restarting database, short enough that events wait little.
 const retryUnavailable = "5"
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON answers v as JSON with status, and so ends a handler: return
+// writeJSON(…). An error is the answer cut short after it began, which the
+// route's wrapper logs, as the CSV exports log theirs.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.Encode(v)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
 }

@@ -85,8 +85,7 @@ func (s *Server) postChatwoot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.rejected(r, src, err)
 	}
-	writeJSON(w, http.StatusOK, deliveryReply{InsertResult: res, Ignored: len(events) == 0})
-	return nil
+	return writeJSON(w, http.StatusOK, deliveryReply{InsertResult: res, Ignored: len(events) == 0})
 }
 
 // deliveryReply is what a source's delivery is answered.

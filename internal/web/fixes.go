@@ -35,8 +35,7 @@ func (s *Server) getFixes(w http.ResponseWriter, r *http.Request, ws parley.Work
 		}
 		return nil
 	}
-	writeJSON(w, http.StatusOK, f)
-	return nil
+	return writeJSON(w, http.StatusOK, f)
 }
 
 // topicFix is a topic's row of the view, or nil when no short answer

@@ -209,8 +209,7 @@ func (s *Server) getGaps(w http.ResponseWriter, r *http.Request, ws parley.Works
 	if list == nil {
 		list = []parley.TopicSummary{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"topics": list})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"topics": list})
 }
 
 // ungroupedLimit is how many ungrouped questions the gaps page and the API
@@ -232,8 +231,7 @@ func (s *Server) getUngrouped(w http.ResponseWriter, r *http.Request, ws parley.
 	if qs == nil {
 		qs = []parley.GapQuestion{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"questions": qs, "total": n})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"questions": qs, "total": n})
 }
 
 func (s *Server) getGap(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -245,8 +243,7 @@ func (s *Server) getGap(w http.ResponseWriter, r *http.Request, ws parley.Worksp
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
+	return writeJSON(w, http.StatusOK, d)
 }
 
 func (s *Server) postGapAction(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -270,8 +267,7 @@ func (s *Server) postGapAction(w http.ResponseWriter, r *http.Request, ws parley
 	if sa != nil {
 		d.ShortAnswer = sa
 	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
+	return writeJSON(w, http.StatusOK, d)
 }
 
 func (s *Server) getShortAnswers(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -287,8 +283,7 @@ func (s *Server) getShortAnswers(w http.ResponseWriter, r *http.Request, ws parl
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"short_answers": list})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"short_answers": list})
 }
 
 func (s *Server) getShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -300,8 +295,7 @@ func (s *Server) getShortAnswer(w http.ResponseWriter, r *http.Request, ws parle
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, a)
-	return nil
+	return writeJSON(w, http.StatusOK, a)
 }
 
 func (s *Server) postShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -314,8 +308,7 @@ func (s *Server) postShortAnswer(w http.ResponseWriter, r *http.Request, ws parl
 		return err
 	}
 	s.auditAnswer(r, ws, "create", a)
-	writeJSON(w, http.StatusCreated, a)
-	return nil
+	return writeJSON(w, http.StatusCreated, a)
 }
 
 func (s *Server) putShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -332,8 +325,7 @@ func (s *Server) putShortAnswer(w http.ResponseWriter, r *http.Request, ws parle
 		return err
 	}
 	s.auditAnswer(r, ws, "update", a)
-	writeJSON(w, http.StatusOK, a)
-	return nil
+	return writeJSON(w, http.StatusOK, a)
 }
 
 func (s *Server) deleteShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -390,8 +382,7 @@ func (s *Server) postShortAnswerSearch(w http.ResponseWriter, r *http.Request, w
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"matches": res})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"matches": res})
 }
 
 // auditAnswer records a change to a short answer.

@@ -29,8 +29,7 @@ func (s *Server) getPerformance(w http.ResponseWriter, r *http.Request, ws parle
 		return err
 	}
 	if r.URL.Query().Get("format") != "csv" {
-		writeJSON(w, http.StatusOK, rep)
-		return nil
+		return writeJSON(w, http.StatusOK, rep)
 	}
 	chart := r.URL.Query().Get("chart")
 	if chart == "" {
@@ -110,8 +109,7 @@ func (s *Server) getConversations(w http.ResponseWriter, r *http.Request, ws par
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	return writeJSON(w, http.StatusOK, page)
 }
 
 // conversationsCSV streams every conversation f selects, page by page. An
@@ -191,8 +189,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, ws parl
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
+	return writeJSON(w, http.StatusOK, d)
 }
 
 // sortTimeline orders events as the rule reads them: by time, then arrival.

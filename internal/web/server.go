@@ -245,8 +245,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // healthz answers as long as the process serves requests.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // readyz answers 200 when the database answers, takes writes (unless the
@@ -262,30 +261,25 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.db.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
 		w.Header().Set("Retry-After", retryUnavailable)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
-		return nil
+		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 	}
 	if err := s.db.CheckWrite(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
 		w.Header().Set("Retry-After", retryUnavailable)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database not writable"})
-		return nil
+		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database not writable"})
 	}
 	applied, latest, err := s.db.SchemaVersion(ctx)
 	if err != nil || applied != latest {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "migrations pending", "applied": applied, "latest": latest})
-		return nil
+		return writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "migrations pending", "applied": applied, "latest": latest})
 	}
 	role, err := s.db.Role(ctx)
 	if err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "replica unreachable"})
-		return nil
+		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "replica unreachable"})
 	}
 	ready := map[string]any{"status": "ok", "schema_version": applied, "role": role.Primary, "read_only": role.ReadOnly}
 	if role.Replica != nil {
 		ready["replica"] = role.Replica
 	}
-	writeJSON(w, http.StatusOK, ready)
-	return nil
+	return writeJSON(w, http.StatusOK, ready)
 }

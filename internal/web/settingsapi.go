@@ -12,8 +12,7 @@ import (
 
 // getSettings answers GET /api/v1/settings.
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
-	writeJSON(w, http.StatusOK, parley.VersionedSettings{Version: ws.SettingsVersion, Settings: ws.Settings})
-	return nil
+	return writeJSON(w, http.StatusOK, parley.VersionedSettings{Version: ws.SettingsVersion, Settings: ws.Settings})
 }
 
 // putSettings answers PUT /api/v1/settings: the body names the settings to
@@ -32,6 +31,5 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request, ws parley.W
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, change)
-	return nil
+	return writeJSON(w, http.StatusOK, change)
 }

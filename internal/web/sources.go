@@ -100,8 +100,7 @@ func (s *Server) getSources(w http.ResponseWriter, r *http.Request, ws parley.Wo
 	for i, src := range srcs {
 		out[i] = s.sourceJSON(r, src, "")
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sources": out})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"sources": out})
 }
 
 func (s *Server) getSource(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -113,8 +112,7 @@ func (s *Server) getSource(w http.ResponseWriter, r *http.Request, ws parley.Wor
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.sourceJSON(r, src, ""))
-	return nil
+	return writeJSON(w, http.StatusOK, s.sourceJSON(r, src, ""))
 }
 
 func (s *Server) postSource(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -130,8 +128,7 @@ func (s *Server) postSource(w http.ResponseWriter, r *http.Request, ws parley.Wo
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, s.sourceJSON(r, src, token))
-	return nil
+	return writeJSON(w, http.StatusCreated, s.sourceJSON(r, src, token))
 }
 
 // patchSource changes what of a source may change: its signing secret
@@ -155,8 +152,7 @@ func (s *Server) patchSource(w http.ResponseWriter, r *http.Request, ws parley.W
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.sourceJSON(r, src, ""))
-	return nil
+	return writeJSON(w, http.StatusOK, s.sourceJSON(r, src, ""))
 }
 
 // deleteSource revokes a source: its token stops at once; the source stays

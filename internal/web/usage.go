@@ -73,8 +73,7 @@ func (s *Server) getUsage(w http.ResponseWriter, r *http.Request, ws parley.Work
 		}
 		return nil
 	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+	return writeJSON(w, http.StatusOK, u)
 }
 
 // usageView is what a Sources or Actions tab shows.

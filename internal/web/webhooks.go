@@ -104,8 +104,7 @@ func (s *Server) getWebhooks(w http.ResponseWriter, r *http.Request, ws parley.W
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"webhooks": hooks})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"webhooks": hooks})
 }
 
 func (s *Server) postWebhook(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -117,8 +116,7 @@ func (s *Server) postWebhook(w http.ResponseWriter, r *http.Request, ws parley.W
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, webhook.WithSecret{Webhook: hook, Secret: hook.Secret})
-	return nil
+	return writeJSON(w, http.StatusCreated, webhook.WithSecret{Webhook: hook, Secret: hook.Secret})
 }
 
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -126,8 +124,7 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, ws parley.Wo
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, hook)
-	return nil
+	return writeJSON(w, http.StatusOK, hook)
 }
 
 func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -144,8 +141,7 @@ func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, ws parley.Wo
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, hook)
-	return nil
+	return writeJSON(w, http.StatusOK, hook)
 }
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -172,18 +168,16 @@ func (s *Server) postWebhookAction(w http.ResponseWriter, r *http.Request, ws pa
 			return err
 		}
 		hook.SecretHint = "…" + secret[len(secret)-4:]
-		writeJSON(w, http.StatusOK, webhook.WithSecret{Webhook: hook, Secret: secret})
+		return writeJSON(w, http.StatusOK, webhook.WithSecret{Webhook: hook, Secret: secret})
 	case "ping":
 		d, err := s.db.PingWebhook(r.Context(), ws.ID, hook.ID, s.now())
 		if err != nil {
 			return err
 		}
 		s.wakeWebhooks()
-		writeJSON(w, http.StatusAccepted, d)
-	default:
-		return parley.Errorf(parley.KindNotFound, "no webhook action %q: want rotate-secret or ping", r.PathValue("action"))
+		return writeJSON(w, http.StatusAccepted, d)
 	}
-	return nil
+	return parley.Errorf(parley.KindNotFound, "no webhook action %q: want rotate-secret or ping", r.PathValue("action"))
 }
 
 func (s *Server) getDeliveries(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -203,8 +197,7 @@ func (s *Server) getDeliveries(w http.ResponseWriter, r *http.Request, ws parley
 	if len(ds) == f.Limit {
 		out["next"] = strconv.FormatInt(ds[len(ds)-1].ID, 10)
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getDelivery(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -212,8 +205,7 @@ func (s *Server) getDelivery(w http.ResponseWriter, r *http.Request, ws parley.W
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"delivery": d, "attempts": attempts})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"delivery": d, "attempts": attempts})
 }
 
 func (s *Server) postReplay(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
@@ -228,6 +220,5 @@ func (s *Server) postReplay(w http.ResponseWriter, r *http.Request, ws parley.Wo
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, d)
-	return nil
+	return writeJSON(w, http.StatusAccepted, d)
 }
