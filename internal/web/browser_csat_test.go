@@ -20,8 +20,7 @@ import (
 // then follows a rated conversation's rating to its survey event.
 func TestBrowserCSAT(t *testing.T) {
 	srv, db, ws := reportServer(t)
-	ctx, dir := browser(t)
-	signIn(t, ctx, srv.URL)
+	ctx, dir := signedIn(t, srv.URL)
 	for _, size := range screens {
 		for _, lang := range []string{"en", "zh-TW"} {
 			do(t, ctx,

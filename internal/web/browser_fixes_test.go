@@ -17,8 +17,7 @@ import (
 func TestBrowserFixes(t *testing.T) {
 	srv, db, ws := reportServer(t)
 	top, _ := fixedTopic(t, db, ws)
-	ctx, dir := browser(t)
-	signIn(t, ctx, srv.URL)
+	ctx, dir := signedIn(t, srv.URL)
 	do(t, ctx,
 		chromedp.EmulateViewport(1440, 1000),
 		chromedp.Navigate(srv.URL+"/gaps?lang=en"),

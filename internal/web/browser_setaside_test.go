@@ -16,8 +16,7 @@ import (
 // languages, at both widths.
 func TestBrowserSetAside(t *testing.T) {
 	srv, _, _, w, mend, _ := setAsideServer(t)
-	ctx, dir := browser(t)
-	signIn(t, ctx, srv.URL)
+	ctx, dir := signedIn(t, srv.URL)
 	for _, size := range screens {
 		for _, lang := range []string{"en", "zh-TW"} {
 			do(t, ctx,

@@ -24,8 +24,7 @@ var screens = []struct {
 // definition its numbers were made with.
 func TestBrowserSettings(t *testing.T) {
 	srv, db, ws := reportServer(t)
-	ctx, dir := browser(t)
-	signIn(t, ctx, srv.URL)
+	ctx, dir := signedIn(t, srv.URL)
 	for _, size := range screens {
 		do(t, ctx, chromedp.EmulateViewport(size.width, size.height))
 		for _, lang := range []string{"en", "zh-TW"} {

@@ -86,6 +86,14 @@ func must[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	return v
 }
 
+// signedIn is a browser signed in at base as the admin.
+func signedIn(t *testing.T, base string) (context.Context, string) {
+	t.Helper()
+	ctx, dir := browser(t)
+	signIn(t, ctx, base)
+	return ctx, dir
+}
+
 // signIn signs the browser in as reportServer's admin through the form.
 func signIn(t *testing.T, ctx context.Context, base string) {
 	t.Helper()
@@ -136,8 +144,7 @@ func TestBrowserSignIn(t *testing.T) {
 
 func TestBrowserPerformance(t *testing.T) {
 	srv, _, _ := reportServer(t)
-	ctx, dir := browser(t)
-	signIn(t, ctx, srv.URL)
+	ctx, dir := signedIn(t, srv.URL)
 	r := getReport(t, srv, "")
 
 	// The page loads with its charts and the same numbers as the API.
@@ -198,8 +205,7 @@ func TestBrowserPerformance(t *testing.T) {
 
 func TestBrowserTraditionalChinese(t *testing.T) {
 	srv, _, _ := reportServer(t)
-	ctx, dir := browser(t)
-	signIn(t, ctx, srv.URL)
+	ctx, dir := signedIn(t, srv.URL)
 	do(t, ctx,
 		chromedp.Navigate(srv.URL+"/reports?lang=en"),
 		chromedp.Click(`a[lang="zh-TW"]`),
@@ -223,8 +229,7 @@ func TestBrowserTraditionalChinese(t *testing.T) {
 
 func TestBrowserResolveAndDismiss(t *testing.T) {
 	srv, _, _ := reportServer(t)
-	ctx, dir := browser(t)
-	signIn(t, ctx, srv.URL)
+	ctx, dir := signedIn(t, srv.URL)
 	open := topicIDs(t, srv, "")
 
 	// Resolve the biggest topic from its page.

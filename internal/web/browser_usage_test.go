@@ -15,8 +15,7 @@ import (
 // both languages at 1440 and 390 px.
 func TestBrowserUsage(t *testing.T) {
 	srv, _, _ := reportServer(t)
-	ctx, dir := browser(t)
-	signIn(t, ctx, srv.URL)
+	ctx, dir := signedIn(t, srv.URL)
 	do(t, ctx,
 		chromedp.EmulateViewport(1440, 1000),
 		chromedp.Navigate(srv.URL+"/reports?lang=en&range=last_4_weeks"),

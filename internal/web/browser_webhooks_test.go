@@ -45,8 +45,7 @@ func TestBrowserWebhooks(t *testing.T) {
 	srv := httptest.NewServer(web.New(db, web.Options{Now: now, Logger: quiet, WebhookPolicy: policy, OnWebhook: sender.Wake}))
 	defer srv.Close()
 
-	ctx, dir := browser(t)
-	signIn(t, ctx, srv.URL)
+	ctx, dir := signedIn(t, srv.URL)
 	do(t, ctx,
 		chromedp.EmulateViewport(1440, 1000),
 		chromedp.Navigate(srv.URL+"/settings?lang=en"),
