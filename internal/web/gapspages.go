@@ -50,7 +50,7 @@ func (s *Server) gapsPage(w http.ResponseWriter, r *http.Request, ws parley.Work
 	if err != nil {
 		return err
 	}
-	cc, err := s.channelChoice(r, ws, f.Channels)
+	cc, err := s.channelChoiceOf(r, ws, f.Channels)
 	if err != nil {
 		return err
 	}

@@ -258,7 +258,7 @@ func (s *Server) performancePage(w http.ResponseWriter, r *http.Request, ws parl
 	if err != nil {
 		return err
 	}
-	cc, err := s.channelChoice(r, ws, rep.Channels)
+	cc, err := s.channelChoiceOf(r, ws, rep.Channels)
 	if err != nil {
 		return err
 	}
@@ -347,8 +347,8 @@ type channelChoice struct {
 	Selected map[string]bool
 }
 
-// channelChoice reads the workspace's channels and marks those selected.
-func (s *Server) channelChoice(r *http.Request, ws parley.Workspace, selected []string) (channelChoice, error) {
+// channelChoiceOf reads the workspace's channels and marks those selected.
+func (s *Server) channelChoiceOf(r *http.Request, ws parley.Workspace, selected []string) (channelChoice, error) {
 	channels, err := s.db.Channels(r.Context(), ws.ID)
 	if err != nil {
 		return channelChoice{}, err
@@ -387,7 +387,7 @@ func (s *Server) conversationsPage(w http.ResponseWriter, r *http.Request, ws pa
 	if err != nil {
 		return err
 	}
-	cc, err := s.channelChoice(r, ws, cq.Filter.Channels)
+	cc, err := s.channelChoiceOf(r, ws, cq.Filter.Channels)
 	if err != nil {
 		return err
 	}

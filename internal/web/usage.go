@@ -162,7 +162,7 @@ func (s *Server) usagePage(w http.ResponseWriter, r *http.Request, ws parley.Wor
 	if err != nil {
 		return err
 	}
-	cc, err := s.channelChoice(r, ws, u.Channels)
+	cc, err := s.channelChoiceOf(r, ws, u.Channels)
 	if err != nil {
 		return err
 	}
