@@ -17,11 +17,10 @@ import (
 	"syscall"
 	"time"
 
-	_ "time/tzdata" // time zones work on machines without a zoneinfo database
-
 	"github.com/peterbourgon/ff/v3"
 	"github.com/peterbourgon/ff/v3/ffcli"
 	"golang.org/x/term"
+	_ "time/tzdata" // time zones work on machines without a zoneinfo database
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
