@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -182,27 +181,6 @@ func (a *app) sourceCmd() *ffcli.Command {
 			},
 		},
 	})
-}
-
-// interspersed parses the flags that follow a command's arguments, as in
-// `parley source create chatwoot --name N`: Go's flag package stops at the
-// first argument that is not a flag. It returns the arguments.
-func interspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var out []string
-	for len(args) > 0 {
-		if !strings.HasPrefix(args[0], "-") || args[0] == "-" {
-			out, args = append(out, args[0]), args[1:]
-			continue
-		}
-		if args[0] == "--" {
-			return append(out, args[1:]...), nil
-		}
-		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
-		}
-		args = fs.Args()
-	}
-	return out, nil
 }
 
 func sourceID(args []string, cmd string) (int64, error) {

@@ -48,19 +48,12 @@ func (a *app) webhookCmd() *ffcli.Command {
 }
 
 // idArgs reads the numeric arguments a command takes, by name. Flags may
-// come after them too ("deliveries 3 --state failed"): the standard flag
-// parser stops at the first argument, so what follows it is parsed again.
+// come after them too ("deliveries 3 --state failed"; see interspersed).
 func idArgs(fs *flag.FlagSet, args []string, names ...string) ([]int64, error) {
-	var pos []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
-		}
-		if args = fs.Args(); len(args) > 0 {
-			pos, args = append(pos, args[0]), args[1:]
-		}
+	args, err := interspersed(fs, args)
+	if err != nil {
+		return nil, err
 	}
-	args = pos
 	if len(args) != len(names) {
 		return nil, fmt.Errorf("%w: want %s", errUsage, strings.ToUpper(strings.Join(names, " ")))
 	}
