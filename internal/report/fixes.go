@@ -318,13 +318,6 @@ func (f *Fixes) FixesCSV(cell func(string) string) [][]string {
 		"conversations_before", "decided_before", "resolved_before", "resolution_rate_before",
 		"conversations_after", "cited_after", "decided_after", "resolved_after", "resolution_rate_after"}}
 	num := func(n int) string { return fmt.Sprint(n) }
-	dec := func(v float64) string { return fmt.Sprintf("%.4f", v) }
-	rate := func(v *float64) string {
-		if v == nil {
-			return ""
-		}
-		return dec(*v)
-	}
 	last := func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -333,11 +326,11 @@ func (f *Fixes) FixesCSV(cell func(string) string) [][]string {
 	}
 	for _, r := range f.Rows {
 		out = append(out, []string{num(int(r.TopicID)), cell(r.Topic), string(r.State), num(int(r.ShortAnswerID)),
-			r.FixedAt.UTC().Format(time.RFC3339), string(r.Verdict), dec(r.Window),
-			num(r.Before.Questions), dec(r.Before.PerWeek), num(r.After.Questions), dec(r.After.PerWeek), rate(r.Change),
+			r.FixedAt.UTC().Format(time.RFC3339), string(r.Verdict), csvDecimal(r.Window),
+			num(r.Before.Questions), csvDecimal(r.Before.PerWeek), num(r.After.Questions), csvDecimal(r.After.PerWeek), csvRate(r.Change),
 			num(r.Recurrences), last(r.LastRecurrence),
-			num(r.Before.Conversations), num(r.Before.Decided), num(r.Before.Resolved), rate(r.Before.ResolutionRate),
-			num(r.After.Conversations), num(r.After.Cited), num(r.After.Decided), num(r.After.Resolved), rate(r.After.ResolutionRate)})
+			num(r.Before.Conversations), num(r.Before.Decided), num(r.Before.Resolved), csvRate(r.Before.ResolutionRate),
+			num(r.After.Conversations), num(r.After.Cited), num(r.After.Decided), num(r.After.Resolved), csvRate(r.After.ResolutionRate)})
 	}
 	return out
 }

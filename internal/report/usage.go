@@ -250,21 +250,15 @@ func (u *Usage) UsageCSV(cell func(string) string) [][]string {
 	}
 	out := [][]string{head}
 	num := func(n int64) string { return fmt.Sprint(n) }
-	rate := func(r *float64) string {
-		if r == nil {
-			return ""
-		}
-		return fmt.Sprintf("%.4f", *r)
-	}
 	for _, r := range u.Rows {
 		row := []string{cell(r.Key)}
 		if u.Kind == parley.UseSource {
 			row = append(row, cell(r.Title), cell(r.URL))
 		}
-		row = append(row, num(r.Conversations), num(r.Decided), num(r.Resolved), rate(r.ResolutionRate), num(r.HandedOff),
-			rate(r.HandoffRate), num(r.Rated), num(r.Negative), rate(r.NegativeRate))
+		row = append(row, num(r.Conversations), num(r.Decided), num(r.Resolved), csvRate(r.ResolutionRate), num(r.HandedOff),
+			csvRate(r.HandoffRate), num(r.Rated), num(r.Negative), csvRate(r.NegativeRate))
 		if u.Kind == parley.UseAction {
-			row = append(row, num(r.Calls), num(r.Failed), rate(r.FailureRate))
+			row = append(row, num(r.Calls), num(r.Failed), csvRate(r.FailureRate))
 		} else {
 			row = append(row, fmt.Sprint(r.Review))
 		}
@@ -272,3 +266,15 @@ func (u *Usage) UsageCSV(cell func(string) string) [][]string {
 	}
 	return out
 }
+
+// csvRate and csvDecimal write a fraction in the CSV exports of the views
+// (sources, actions, fixes): four decimals, and a rate without a
+// denominator as an empty cell.
+func csvRate(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return csvDecimal(*v)
+}
+
+func csvDecimal(v float64) string { return fmt.Sprintf("%.4f", v) }
