@@ -309,12 +309,6 @@ func (a *app) printUsage(u *report.Usage, format string) error {
 		cw := csv.NewWriter(a.stdout)
 		return cw.WriteAll(u.UsageCSV(parley.SafeCell))
 	}
-	rate := func(r *float64) string {
-		if r == nil {
-			return "-"
-		}
-		return fmt.Sprintf("%.1f%%", 100**r)
-	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	name := "SOURCE"
 	if u.Kind == parley.UseAction {
@@ -330,10 +324,10 @@ func (a *app) printUsage(u *report.Usage, format string) error {
 		if r.Title != "" {
 			label += " " + r.Title
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t", label, r.Conversations, rate(r.ResolutionRate), rate(r.HandoffRate), rate(r.NegativeRate))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t", label, r.Conversations, percent(r.ResolutionRate), percent(r.HandoffRate), percent(r.NegativeRate))
 		switch {
 		case u.Kind == parley.UseAction:
-			fmt.Fprintf(tw, "%s\t", rate(r.FailureRate))
+			fmt.Fprintf(tw, "%s\t", percent(r.FailureRate))
 		case r.Review:
 			fmt.Fprint(tw, "review this content\t")
 		}
