@@ -843,39 +843,26 @@ func (l Lang) Duration(v *float64) string {
 }
 
 // Day formats a YYYY-MM-DD date: "Mar 2, 2026", "2026年3月2日".
-func (l Lang) Day(day string) string {
-	t, err := time.Parse("2006-01-02", day)
-	if err != nil {
-		return day
-	}
-	if l == TraditionalChinese {
-		return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
-	}
-	return t.Format("Jan 2, 2006")
-}
+func (l Lang) Day(day string) string { return l.date(day, "Jan 2, 2006", "%[1]d年%[2]d月%[3]d日") }
 
 // Short formats a date without its year, for chart axes: "Mar 2", "3/2".
-func (l Lang) Short(day string) string {
-	t, err := time.Parse("2006-01-02", day)
-	if err != nil {
-		return day
-	}
-	if l == TraditionalChinese {
-		return fmt.Sprintf("%d/%d", t.Month(), t.Day())
-	}
-	return t.Format("Jan 2")
-}
+func (l Lang) Short(day string) string { return l.date(day, "Jan 2", "%[2]d/%[3]d") }
 
 // Month formats the month of a date: "Mar 2026", "2026年3月".
-func (l Lang) Month(day string) string {
+func (l Lang) Month(day string) string { return l.date(day, "Jan 2006", "%[1]d年%[2]d月") }
+
+// date formats a YYYY-MM-DD date by an English layout, or in zh-TW by a
+// format of its year, month and day numbers (in that order); what is not a
+// date is shown as it came.
+func (l Lang) date(day, en, zh string) string {
 	t, err := time.Parse("2006-01-02", day)
 	if err != nil {
 		return day
 	}
 	if l == TraditionalChinese {
-		return fmt.Sprintf("%d年%d月", t.Year(), t.Month())
+		return fmt.Sprintf(zh, t.Year(), int(t.Month()), t.Day())
 	}
-	return t.Format("Jan 2006")
+	return t.Format(en)
 }
 
 // Instant formats an instant in loc: "Mar 2, 2026 09:00", "2026年3月2日 09:00".

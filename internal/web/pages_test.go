@@ -739,3 +739,22 @@ func TestReportSettingsJSON(t *testing.T) {
 		t.Errorf("report: %d, settings %s", code, regexp.MustCompile(`"settings":\{[^}]*\}`).FindString(body))
 	}
 }
+
+// TestDates: the date formats of both languages, and what is not a date
+// shown as it came.
+func TestDates(t *testing.T) {
+	for _, tt := range []struct {
+		lang              web.Lang
+		day, short, month string
+	}{
+		{web.English, "Mar 2, 2026", "Mar 2", "Mar 2026"},
+		{web.TraditionalChinese, "2026年3月2日", "3/2", "2026年3月"},
+	} {
+		if got := [3]string{tt.lang.Day("2026-03-02"), tt.lang.Short("2026-03-02"), tt.lang.Month("2026-03-02")}; got != [3]string{tt.day, tt.short, tt.month} {
+			t.Errorf("%s: got %q, want %q %q %q", tt.lang, got, tt.day, tt.short, tt.month)
+		}
+		if got := tt.lang.Day("someday"); got != "someday" {
+			t.Errorf("%s: Day(someday) = %q", tt.lang, got)
+		}
+	}
+}
