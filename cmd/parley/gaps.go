@@ -183,13 +183,7 @@ func (a *app) gapsShowCmd() *ffcli.Command {
 }
 
 // topicArg reads a topic id argument.
-func topicArg(s string) (int64, error) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: %q is not a topic id", errUsage, s)
-	}
-	return id, nil
-}
+func topicArg(s string) (int64, error) { return idArg(s, "topic") }
 
 // gapsActionCmd is one editor action on a topic or its questions. Like the
 // API (POST /api/v1/gaps/{id}/{action}) and the topic page, each names the

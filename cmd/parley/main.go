@@ -13,14 +13,16 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+
 	"github.com/peterbourgon/ff/v3"
 	"github.com/peterbourgon/ff/v3/ffcli"
 	"golang.org/x/term"
-	_ "time/tzdata" // time zones work on machines without a zoneinfo database
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
@@ -218,6 +220,16 @@ func interspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = fs.Args()
 	}
 	return out, nil
+}
+
+// idArg reads the id of a topic, source, token…: a whole number above
+// zero, as the database numbers them.
+func idArg(s, what string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%w: %q is not a %s id", errUsage, s, what)
+	}
+	return id, nil
 }
 
 // open connects to the database and resolves the workspace. A DSN that

@@ -311,6 +311,8 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--trusted-proxies", "10.0.0.0/33", "--addr", "127.0.0.1:0"},
 		// A command that only gathers subcommands prints its usage.
 		{}, {"user"}, {"token"}, {"workspace"}, {"source"}, {"webhook"},
+		// Ids are whole numbers above zero, as the database numbers them.
+		{"token", "revoke", "0"}, {"source", "delete", "0"}, {"gaps", "show", "x"}, {"webhook", "ping", "0"},
 	}
 	for _, args := range tests {
 		if r := runParley(t, "", args...); r.code != exitUsage || r.stderr == "" {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -203,9 +202,9 @@ func (a *app) tokenCmd() *ffcli.Command {
 					if len(args) != 1 {
 						return fmt.Errorf("%w: token revoke takes one token id", errUsage)
 					}
-					id, err := strconv.ParseInt(args[0], 10, 64)
+					id, err := idArg(args[0], "token")
 					if err != nil {
-						return fmt.Errorf("%w: %q is not a token id", errUsage, args[0])
+						return err
 					}
 					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
 						if err := db.RevokeToken(ctx, ws.ID, id, a.now()); err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -187,11 +186,7 @@ func sourceID(args []string, cmd string) (int64, error) {
 	if len(args) != 1 {
 		return 0, fmt.Errorf("%w: source %s takes one source id", errUsage, cmd)
 	}
-	id, err := strconv.ParseInt(args[0], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %q is not a source id", errUsage, args[0])
-	}
-	return id, nil
+	return idArg(args[0], "source")
 }
 
 // readSecret reads a secret from a file, without the line end an editor
