@@ -125,12 +125,8 @@ func TestCall(t *testing.T) {
 // beside them with its own pending count.
 func TestImpactOnATuesday(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	db, ws := steadyDesk(t)
-	r, err := report.Performance(ctx, db, ws, report.Request{From: "2026-03-02", To: "2026-03-29", Granularity: report.Week}, tuesday)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := performance(t, db, ws, report.Request{From: "2026-03-02", To: "2026-03-29", Granularity: report.Week}, tuesday)
 	if r.LastWeek.From != "2026-03-16" || r.LastWeek.To != "2026-03-22" || r.WeekBefore.From != "2026-03-09" || r.ThisWeek.From != "2026-03-23" {
 		t.Fatalf("weeks: last %s..%s, before from %s, this from %s", r.LastWeek.From, r.LastWeek.To, r.WeekBefore.From, r.ThisWeek.From)
 	}
@@ -191,10 +187,7 @@ func TestImpactOnFewConversations(t *testing.T) {
 	t.Parallel()
 	db, ws := setup(t, nil)
 	monday := time.Date(2026, 3, 16, 9, 0, 0, 0, time.UTC)
-	r, err := report.Performance(context.Background(), db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, monday)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := performance(t, db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, monday)
 	for _, c := range r.Impact {
 		if c.Change.Direction != "" || (c.Change.Delta != nil && *c.Change.Delta != 0 && c.Change.Uncalled != report.TooFew) {
 			t.Errorf("%s: %+v on %d and %d observations", c.Metric, c.Change, c.Week.Basis, c.Before.Basis)
@@ -215,10 +208,7 @@ func TestTimeToCloseWithinOnePercent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, ws := steadyDesk(t)
-	r, err := report.Performance(ctx, db, ws, report.Request{From: "2026-02-23", To: "2026-03-29", Granularity: report.Week}, tuesday)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := performance(t, db, ws, report.Request{From: "2026-02-23", To: "2026-03-29", Granularity: report.Week}, tuesday)
 	convs, err := db.Conversations(ctx, ws.ID, store.ConversationQuery{})
 	if err != nil {
 		t.Fatal(err)

@@ -95,6 +95,16 @@ func fixture() []parley.Event {
 	return events
 }
 
+// performance is the report of req as of at; an error fails the test.
+func performance(t *testing.T, db *store.DB, ws parley.Workspace, req report.Request, at time.Time) *report.Report {
+	t.Helper()
+	r, err := report.Performance(context.Background(), db, ws, req, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // setup stores and evaluates the fixture and returns the workspace.
 func setup(t *testing.T, counted []string) (*store.DB, parley.Workspace) {
 	t.Helper()
@@ -145,10 +155,7 @@ var approx = cmp.Options{
 func TestReportByHand(t *testing.T) {
 	t.Parallel()
 	db, ws := setup(t, nil)
-	r, err := report.Performance(context.Background(), db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := performance(t, db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
 	week1 := report.Metrics{
 		Conversations: 5, Test: 1, Handled: 4, HandleRate: rate(4.0 / 5), Decided: 4,
 		Resolved: 1, Confirmed: 1, ResolutionRate: rate(1.0 / 4), Deflected: 3, DeflectionRate: rate(3.0 / 4),
@@ -221,10 +228,7 @@ func TestReportByHand(t *testing.T) {
 func TestIntervalsByHand(t *testing.T) {
 	t.Parallel()
 	db, ws := setup(t, nil)
-	r, err := report.Performance(context.Background(), db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := performance(t, db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
 	m := r.Totals
 	for _, tt := range []struct {
 		name      string
@@ -265,19 +269,12 @@ func TestIntervalsByHand(t *testing.T) {
 
 func TestReportFilters(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	db, ws := setup(t, nil)
-	r, err := report.Performance(ctx, db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week, Channels: []string{"email"}}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := performance(t, db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week, Channels: []string{"email"}}, now)
 	if got := r.Totals; got.Conversations != 2 || got.Handled != 2 || got.HandedOff != 1 || got.Unresolved != 1 || got.Test != 0 {
 		t.Errorf("email only: %+v", got)
 	}
-	daily, err := report.Performance(ctx, db, ws, report.Request{From: "2026-03-03", To: "2026-03-05", Granularity: report.Day}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	daily := performance(t, db, ws, report.Request{From: "2026-03-03", To: "2026-03-05", Granularity: report.Day}, now)
 	var perDay []int64
 	for _, b := range daily.Series {
 		perDay = append(perDay, b.Conversations)
@@ -285,10 +282,7 @@ func TestReportFilters(t *testing.T) {
 	if diff := cmp.Diff([]int64{2, 2, 0}, perDay); diff != "" {
 		t.Errorf("daily conversations, zero-filled (-want +got):\n%s", diff)
 	}
-	monthly, err := report.Performance(ctx, db, ws, report.Request{From: "2026-02-20", To: "2026-04-10", Granularity: report.Month}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	monthly := performance(t, db, ws, report.Request{From: "2026-02-20", To: "2026-04-10", Granularity: report.Month}, now)
 	var spans []string
 	for _, b := range monthly.Series {
 		spans = append(spans, b.From+".."+b.To)
@@ -300,10 +294,7 @@ func TestReportFilters(t *testing.T) {
 	// Counting only chat for the handle rate: 4 chat conversations
 	// (c1, c2, c5, c7), of which 3 were handled.
 	db, ws = setup(t, []string{"chat"})
-	r, err = report.Performance(ctx, db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r = performance(t, db, ws, report.Request{From: "2026-03-02", To: "2026-03-15", Granularity: report.Week}, now)
 	if r.Totals.Conversations != 4 || r.Totals.HandleRate == nil || *r.Totals.HandleRate != 0.75 || r.Totals.Handled != 6 {
 		t.Errorf("counted channels: conversations %d, handle rate %v, handled %d", r.Totals.Conversations, *r.Totals.HandleRate, r.Totals.Handled)
 	}
