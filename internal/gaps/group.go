@@ -81,12 +81,60 @@ func Group(questions []string) []int {
 	if wv, err := embeddedWordVectors(); err == nil {
 		meaning = wv.questionVectors(u.text)
 	}
+	layOut(vs, meaning)
 	topics := group(vs, dim, meaning, u.count)
 	out := make([]int, len(questions))
 	for i, j := range u.of {
 		out[i] = topics[j]
 	}
 	return renumber(out)
+}
+
+// layOut moves the questions' vectors, by words and by meaning, into one
+// block of memory each, ordered so that questions whose weightiest
+// feature is the same lie side by side. The neighbour search and the look
+// through the neighbours' neighbours read the vectors of near questions
+// one after another; at 100,000 questions, reading them scattered over
+// the heap took most of that time (processor time 26.9 s → 22.9 s, with
+// 13,083 unchanged). No value changes, so neither does the grouping.
+func layOut(vs []sparse, meaning [][]float32) {
+	key := make([]int32, len(vs))
+	entries, dims := 0, 0
+	for i, v := range vs {
+		best := float32(-1)
+		for j, x := range v.val {
+			if x > best {
+				best, key[i] = x, v.idx[j]
+			}
+		}
+		entries += len(v.idx)
+		if meaning != nil {
+			dims += len(meaning[i])
+		}
+	}
+	order := make([]int32, len(vs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if key[a] != key[b] {
+			return int(key[a] - key[b])
+		}
+		return int(a - b)
+	})
+	idx := make([]int32, 0, entries)
+	val := make([]float32, 0, entries)
+	mean := make([]float32, 0, dims)
+	for _, i := range order {
+		v, a := vs[i], len(idx)
+		idx, val = append(idx, v.idx...), append(val, v.val...)
+		vs[i] = sparse{idx: idx[a:len(idx):len(idx)], val: val[a:len(val):len(val)]}
+		if meaning != nil && meaning[i] != nil {
+			b := len(mean)
+			mean = append(mean, meaning[i]...)
+			meaning[i] = mean[b:len(mean):len(mean)]
+		}
+	}
 }
 
 // unique is a batch of questions with those that read the same once
