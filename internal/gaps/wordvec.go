@@ -149,12 +149,12 @@ func (wv *wordVectors) questionVectors(questions []string) [][]float32 {
 	for j := range mean {
 		mean[j] /= float32(n)
 	}
-	for i, v := range out {
+	for _, v := range out {
 		if v != nil {
 			for j := range v {
 				v[j] -= mean[j]
 			}
-			out[i] = normalized(v)
+			normalize(v)
 		}
 	}
 	return out
