@@ -33,17 +33,7 @@ import (
 // inside one.
 func (db *DB) Rollups(ctx context.Context, workspaceID int64, from, to string) (parley.RollupSet, error) {
 	var set parley.RollupSet
-	cells := `SELECT day || '|' || channel || '|' || metric || '|' || label || '|' || value || '|' || sketch AS line
-		FROM rollups WHERE workspace_id = ? AND generation = ` + completeGeneration
-	args := []any{"\n", workspaceID, workspaceID, workspaceID}
-	if from != "" {
-		cells += ` AND day >= ?`
-		args = append(args, from)
-	}
-	if to != "" {
-		cells += ` AND day <= ?`
-		args = append(args, to)
-	}
+	cells, args := cellLines("rollups", "sketch", workspaceID, from, to)
 	var (
 		text                           sql.NullString
 		complete, current, done, total int64
@@ -76,17 +66,14 @@ func (db *DB) Rollups(ctx context.Context, workspaceID int64, from, to string) (
 	return set, nil
 }
 
-// completeGeneration is the generation of workspace ? whose rollups
-// reports read, its last complete one; it takes the workspace id twice.
-const completeGeneration = `COALESCE((SELECT generation FROM rollup_versions WHERE workspace_id = ?),
-	(SELECT generation FROM workspaces WHERE id = ?))`
-
-// UsageRollups returns the cells that count the uses of sources and
-// actions (parley.MetricUse) of the generation Rollups reads, for local
-// dates from..to (inclusive; empty means unbounded), in its order.
-func (db *DB) UsageRollups(ctx context.Context, workspaceID int64, from, to string) ([]parley.Rollup, error) {
-	cells := `SELECT day || '|' || channel || '|' || metric || '|' || label || '|' || value || '|' AS line
-		FROM usage_rollups WHERE workspace_id = ? AND generation = ` + completeGeneration
+// cellLines is the query of a rollup table's cells of the complete
+// generation for local dates from..to (empty means unbounded), one line
+// each as parseRollups reads it, the sketch part taken from the column or
+// expression sketch; and its arguments, led by the separator that
+// string_agg joins the lines with.
+func cellLines(table, sketch string, workspaceID int64, from, to string) (string, []any) {
+	cells := `SELECT day || '|' || channel || '|' || metric || '|' || label || '|' || value || '|' || ` + sketch + ` AS line
+		FROM ` + table + ` WHERE workspace_id = ? AND generation = ` + completeGeneration
 	args := []any{"\n", workspaceID, workspaceID, workspaceID}
 	if from != "" {
 		cells += ` AND day >= ?`
@@ -96,6 +83,19 @@ func (db *DB) UsageRollups(ctx context.Context, workspaceID int64, from, to stri
 		cells += ` AND day <= ?`
 		args = append(args, to)
 	}
+	return cells, args
+}
+
+// completeGeneration is the generation of workspace ? whose rollups
+// reports read, its last complete one; it takes the workspace id twice.
+const completeGeneration = `COALESCE((SELECT generation FROM rollup_versions WHERE workspace_id = ?),
+	(SELECT generation FROM workspaces WHERE id = ?))`
+
+// UsageRollups returns the cells that count the uses of sources and
+// actions (parley.MetricUse) of the generation Rollups reads, for local
+// dates from..to (inclusive; empty means unbounded), in its order.
+func (db *DB) UsageRollups(ctx context.Context, workspaceID int64, from, to string) ([]parley.Rollup, error) {
+	cells, args := cellLines("usage_rollups", "''", workspaceID, from, to)
 	var text sql.NullString
 	if err := db.reader(ctx).QueryRowContext(ctx, db.dialect.rebind(`SELECT string_agg(line, ?) FROM (`+cells+` ORDER BY day, channel, metric, label) cells`),
 		args...).Scan(&text); err != nil {
