@@ -763,6 +763,16 @@ func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, test
 // deleteIn deletes the workspace's rows of table whose column holds one of
 // values, a chunk of them at a time.
 func (ev *Evaluation) deleteIn(ctx context.Context, table, column string, values []string) error {
+	return ev.execIn(ctx, values, func(in string) string {
+		return `DELETE FROM ` + table + ` WHERE workspace_id = ? AND ` + column + ` IN (` + in + `)`
+	})
+}
+
+// execIn runs each statement once for every chunk of values, with the
+// workspace id and the chunk's values as its arguments; a statement is
+// made from the chunk's placeholder list ("?, ?, …"), so that no statement
+// binds more variables than a database allows.
+func (ev *Evaluation) execIn(ctx context.Context, values []string, statements ...func(in string) string) error {
 	args := make([]any, 0, claimChunk+1)
 	for start := 0; start < len(values); start += claimChunk {
 		chunk := values[start:min(start+claimChunk, len(values))]
@@ -770,9 +780,10 @@ func (ev *Evaluation) deleteIn(ctx context.Context, table, column string, values
 		for _, v := range chunk {
 			args = append(args, v)
 		}
-		if _, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(
-			`DELETE FROM `+table+` WHERE workspace_id = ? AND `+column+` IN (`+list(len(chunk))+`)`), args...); err != nil {
-			return err
+		for _, statement := range statements {
+			if _, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(statement(list(len(chunk)))), args...); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

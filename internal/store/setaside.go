@@ -121,22 +121,14 @@ func (ev *Evaluation) setAside(ctx context.Context, failed []Result, cleared []s
 			return fmt.Errorf("store: set conversation aside: %w", err)
 		}
 	}
-	args := make([]any, 0, claimChunk+1)
-	for start := 0; start < len(cleared); start += claimChunk {
-		chunk := cleared[start:min(start+claimChunk, len(cleared))]
-		args = append(args[:0], ev.workspaceID)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		if _, err := ev.tx.ExecContext(ctx, d.rebind(`UPDATE conversations
-			SET set_aside_at = NULL, set_aside_error = '', set_aside_version = ''
-			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...); err != nil {
-			return fmt.Errorf("store: clear set-aside mark: %w", err)
-		}
-		if _, err := ev.tx.ExecContext(ctx, d.rebind(`UPDATE gap_signals SET set_aside = FALSE
-			WHERE workspace_id = ? AND set_aside AND conversation_id IN (`+list(len(chunk))+`)`), args...); err != nil {
-			return fmt.Errorf("store: clear set-aside mark: %w", err)
-		}
+	if err := ev.execIn(ctx, cleared, func(in string) string {
+		return `UPDATE conversations SET set_aside_at = NULL, set_aside_error = '', set_aside_version = ''
+			WHERE workspace_id = ? AND conversation_id IN (` + in + `)`
+	}, func(in string) string {
+		return `UPDATE gap_signals SET set_aside = FALSE
+			WHERE workspace_id = ? AND set_aside AND conversation_id IN (` + in + `)`
+	}); err != nil {
+		return fmt.Errorf("store: clear set-aside mark: %w", err)
 	}
 	if ev.aside == nil {
 		ev.aside = map[string]string{}
