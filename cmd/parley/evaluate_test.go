@@ -133,6 +133,12 @@ func TestFormatFlagsAreChecked(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want a usage error naming --format", tc.command, r.code, r.stdout, r.stderr)
 		}
 	}
+	// A flag after the topic id is read as a flag, as the gap actions read
+	// theirs (gaps move ID --to TOPIC …), not taken for a second argument.
+	r := runParley(t, "", "gaps", "show", "--db", dsn, "1", "--format", "xml")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--format") {
+		t.Errorf("gaps show ID --format xml: exit %d, stderr %q; want a usage error naming --format", r.code, r.stderr)
+	}
 }
 
 // TestReport prints the same report in three formats; JSON carries the

@@ -138,6 +138,10 @@ func (a *app) gapsShowCmd() *ffcli.Command {
 		ShortHelp:  "Show a topic and every question in it.",
 		FlagSet:    fs,
 		Exec: func(ctx context.Context, args []string) error {
+			args, err := interspersed(fs, args)
+			if err != nil {
+				return err
+			}
 			if len(args) != 1 {
 				return fmt.Errorf("%w: gaps show takes one topic id", errUsage)
 			}
