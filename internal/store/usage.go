@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/parleyhq/parley"
 )
@@ -123,8 +126,16 @@ func (ev *Evaluation) saveUses(ctx context.Context, results []Result, same map[s
 			return fmt.Errorf("store: save conversation uses: %w", err)
 		}
 	}
+	// usage_items rows are shared by every process evaluating the
+	// workspace: they are upserted in key order, as every process does, so
+	// that two transactions never wait for each other's rows (PostgreSQL
+	// takes the rows' locks in the order of the VALUES).
+	keys := slices.SortedFunc(maps.Keys(items), func(a, b [2]string) int {
+		return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
+	})
 	args := make([]any, 0, len(items)*7)
-	for _, it := range items {
+	for _, k := range keys {
+		it := items[k]
 		args = append(args, ev.workspaceID, string(it.use.Kind), it.use.Hash(), it.use.Key, it.use.Title, it.use.URL, d.instant(it.seen.StartedAt))
 	}
 	for start := 0; start < len(items); start += saveChunk {
