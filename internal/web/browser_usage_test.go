@@ -38,6 +38,12 @@ func TestBrowserUsage(t *testing.T) {
 	if len(rates) < 3 {
 		t.Fatalf("%d sources", len(rates))
 	}
+	// The sorted column shows one arrow, the one the stylesheet draws from
+	// aria-sort on every sortable table, as a person sees it.
+	header := must(t, ctx, chromedp.Evaluate[string](`(a => a.textContent + getComputedStyle(a, '::after').content)(document.querySelector('table.usage th[aria-sort] a'))`))
+	if n := strings.Count(header, "↓") + strings.Count(header, "↑"); n != 1 {
+		t.Errorf("sorted column header %q shows %d arrows, want 1", header, n)
+	}
 	screenshot(t, ctx, dir, "usage-sources-sorted")
 	want := must(t, ctx, chromedp.Text(`table.usage tbody tr td:nth-child(2) a`))
 	do(t, ctx, chromedp.Click(`table.usage tbody tr td:nth-child(2) a`), chromedp.WaitVisible(`main`))

@@ -98,17 +98,6 @@ func (v *usageView) SortURL(col string) template.URL {
 	return v.self.Set("sort", col, "order", order).URL()
 }
 
-// SortMark is the arrow beside the column the view is sorted by.
-func (v *usageView) SortMark(col string) string {
-	switch {
-	case string(v.Usage.Sort) != col:
-		return ""
-	case v.Usage.Asc:
-		return " ↑"
-	}
-	return " ↓"
-}
-
 // AriaSort marks the column the view is sorted by, for screen readers
 // and for the journey test's idea of "current".
 func (v *usageView) AriaSort(col string) template.HTMLAttr {
