@@ -65,6 +65,7 @@ func (a *app) evaluateCmd() *ffcli.Command {
 				}
 				fmt.Fprintf(a.stdout, "evaluated %d conversations as of %s%s in %s\n",
 					st.Conversations, t.UTC().Format(time.RFC3339), outcomeSummary(st), st.Evaluating.Round(time.Millisecond))
+				a.printUnchanged(st)
 				if st.Grouped > 0 {
 					fmt.Fprintf(a.stdout, "grouped %d new gap questions into topics in %s (see parley gaps)\n", st.Grouped, st.Grouping.Round(time.Millisecond))
 				}
@@ -113,9 +114,18 @@ func (a *app) rebuildCmd() *ffcli.Command {
 					ws.Slug, t.UTC().Format(time.RFC3339), st.Conversations, outcomeSummary(st),
 					time.Since(start).Round(time.Millisecond), st.Evaluating.Round(time.Millisecond), st.Grouping.Round(time.Millisecond),
 					parley.DefinitionVersion)
+				a.printUnchanged(st)
 				return nil
 			})
 		},
+	}
+}
+
+// printUnchanged says how many of a pass's conversations came out as they
+// were stored, so that only their evaluation time was written.
+func (a *app) printUnchanged(st pipeline.Stats) {
+	if st.Unchanged > 0 {
+		fmt.Fprintf(a.stdout, "%d of them unchanged: outcome, contributions and gap signals as stored, only the evaluation time written\n", st.Unchanged)
 	}
 }
 

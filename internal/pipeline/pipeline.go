@@ -120,6 +120,10 @@ type Stats struct {
 	// SetAside counts the conversations whose evaluation failed and that
 	// were set aside (see store.NewSetAside).
 	SetAside int `json:"set_aside"`
+	// Unchanged counts the conversations evaluated as they had been, whose
+	// stored outcome, contributions and gap signals stood: only when they
+	// were evaluated was written (see store.Evaluation.Unchanged).
+	Unchanged int `json:"unchanged"`
 }
 
 func (s *Stats) add(o parley.OutcomeKind) {
@@ -352,6 +356,7 @@ func (w *Worker) save(ctx context.Context, now time.Time, b batch, st *Stats) (c
 	if err := b.ev.Commit(); err != nil {
 		return false, err
 	}
+	st.Unchanged += b.ev.Unchanged()
 	for i := range b.results {
 		o := &b.results[i].Outcome
 		if !b.ev.Holds(o.ConversationID) {

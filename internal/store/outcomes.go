@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -57,7 +58,12 @@ type Result struct {
 
 	day           string
 	contributions []parley.Contribution
-	signals       []gapRow
+	// encoded is contributions as stored (see encodeContributions).
+	encoded string
+	signals []gapRow
+	// digest is digestOf the result: when the conversation's stored one is
+	// the same, saving it changes only when it was evaluated.
+	digest []byte
 	// failure, when set, is why the evaluation failed: the conversation is
 	// set aside with it.
 	failure string
@@ -73,6 +79,10 @@ func NewResult(d Due, o parley.Outcome, next time.Time, loc *time.Location) Resu
 			r.signals = append(r.signals, gapRow{o.ConversationID, o.Channel, g, g.At.In(loc).Format(parley.DayLayout)})
 		}
 	}
+	// Encoded here, on the goroutine that decides, not on the one that
+	// writes.
+	r.encoded = encodeContributions(r.contributions)
+	r.digest = digestOf(&r)
 	return r
 }
 
@@ -119,6 +129,9 @@ type Evaluation struct {
 	// moved counts the conversations Save moved from an older generation
 	// into this one, for the progress of a recompute.
 	moved int64
+	// unchanged counts the conversations Save found evaluated as they had
+	// been, whose rows it only stamped (see Unchanged).
+	unchanged int
 }
 
 // storedOutcome is what the last evaluation left on a conversation's row.
@@ -128,6 +141,9 @@ type storedOutcome struct {
 	setAside      bool
 	// generation is the generation of rollups the contributions were added to.
 	generation int64
+	// digest is the digest of what the last evaluation wrote (see
+	// Result.digest); nil when unknown.
+	digest []byte
 }
 
 // claimChunk bounds the conversations named in one IN list.
@@ -142,7 +158,7 @@ const claimChunk = 500
 // holds nothing (see SettingsChanged).
 func (db *DB) ClaimDue(ctx context.Context, ws parley.Workspace, now time.Time, after DueCursor, limit int) (*Evaluation, error) {
 	ev := &Evaluation{db: db, workspaceID: ws.ID, generation: ws.Generation, next: after}
-	q := `SELECT c.conversation_id, c.version, c.due_at, c.contributions, c.set_aside_at IS NOT NULL, c.generation, r.record
+	q := `SELECT c.conversation_id, c.version, c.due_at, c.contributions, c.set_aside_at IS NOT NULL, c.generation, c.outcome_digest, r.record
 		FROM conversations c LEFT JOIN conversation_records r
 		  ON r.workspace_id = c.workspace_id AND r.conversation_id = c.conversation_id
 		WHERE c.workspace_id = ? AND c.due_at IS NOT NULL AND c.due_at <= ?
@@ -187,13 +203,13 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 	// contributions and rec are the driver's buffers, valid until the next
 	// row: the contributions are copied only where the claim holds the
 	// rows (PostgreSQL); SQLite reads them again when it locks them.
-	var contributions, rec sql.RawBytes
+	var contributions, digest, rec sql.RawBytes
 	for rows.Next() {
 		var (
 			c  Due
 			so storedOutcome
 		)
-		if err := rows.Scan(&c.ConversationID, &c.Version, scanInstant(&ev.next.dueAt), &contributions, &so.setAside, &so.generation, &rec); err != nil {
+		if err := rows.Scan(&c.ConversationID, &c.Version, scanInstant(&ev.next.dueAt), &contributions, &so.setAside, &so.generation, &digest, &rec); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: claim due conversations: %w", err)
 		}
@@ -209,6 +225,9 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 		ev.due = append(ev.due, c)
 		if ev.stored != nil {
 			so.version, so.contributions = c.Version, string(contributions)
+			if len(digest) > 0 {
+				so.digest = bytes.Clone(digest)
+			}
 			ev.stored[c.ConversationID] = so
 		}
 	}
@@ -332,7 +351,7 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 		// index of due conversations, all of them at the start of a
 		// backfill.
 		rows, err := tx.QueryContext(ctx, d.rebind(`
-			SELECT conversation_id, version, contributions, set_aside_at IS NOT NULL, generation, due_at IS NOT NULL AND due_at <= ? FROM conversations
+			SELECT conversation_id, version, contributions, set_aside_at IS NOT NULL, generation, outcome_digest, due_at IS NOT NULL AND due_at <= ? FROM conversations
 			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...)
 		if err != nil {
 			return fmt.Errorf("store: claim due conversations: %w", err)
@@ -343,7 +362,7 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 				so  storedOutcome
 				due bool
 			)
-			if err := rows.Scan(&id, &so.version, &so.contributions, &so.setAside, &so.generation, &due); err != nil {
+			if err := rows.Scan(&id, &so.version, &so.contributions, &so.setAside, &so.generation, &so.digest, &due); err != nil {
 				rows.Close()
 				return fmt.Errorf("store: claim due conversations: %w", err)
 			}
@@ -450,11 +469,11 @@ var conversationColumns = []string{
 	"workspace_id", "conversation_id", "version", "evaluated_seq", "started_at", "day", "channel", "test",
 	"ticket_url", "outcome", "resolution", "reasons", "decided_at", "decision_due_at",
 	"handoff_initiator", "handoff_reason", "reopened", "closed_at", "time_to_close_ms",
-	"contributions", "generation", "definition_version", "evaluated_at", "due_at",
+	"contributions", "generation", "definition_version", "evaluated_at", "due_at", "outcome_digest",
 }
 
 // saveChunk keeps one multi-row statement under both databases' limits on
-// bound parameters (24 columns × 500 rows = 12,000; SQLite allows 32,766).
+// bound parameters (25 columns × 500 rows = 12,500; SQLite allows 32,766).
 // A batch of the default 1,000 conversations is two full chunks, whose
 // statement is prepared once (see statements.go).
 const saveChunk = 500
@@ -518,6 +537,9 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 		// evaluated now that had been set aside.
 		failed  []Result
 		cleared []string
+		// stamped are the conversations evaluated as they had been, not due
+		// again: their rows only take the batch's evaluation stamp.
+		stamped []string
 		// sameUses holds the conversations whose stored uses stand.
 		sameUses = map[string]bool{}
 	)
@@ -564,7 +586,7 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 		// its rollups, until those are dropped: they are decoded only to
 		// be taken away from this one's, and not at all when the new ones
 		// are the same.
-		contributions := encodeContributions(r.contributions)
+		contributions := r.encoded
 		if so.generation != ev.generation && so.contributions != "" {
 			ev.moved++
 		}
@@ -583,6 +605,12 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 				add(c, 1)
 			}
 		}
+		if so.digest != nil && bytes.Equal(so.digest, r.digest) && !so.setAside && r.Next.IsZero() {
+			// The row's outcome columns and the gap signals stored are
+			// the ones this result would write.
+			stamped = append(stamped, o.ConversationID)
+			continue
+		}
 		// The metric is a whole part of a line of contributions (see
 		// encodeContributions); a channel or label of the same name only
 		// makes the check below look again for nothing.
@@ -600,7 +628,7 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 			o.TicketURL, string(o.Kind), string(o.Resolution), strings.Join(reasons, ","),
 			d.nullInstant(o.DecidedAt), d.nullInstant(o.DecisionDueAt),
 			string(o.HandoffInitiator), o.HandoffReason, o.Reopened, d.nullInstant(o.ClosedAt), ttc,
-			contributions, ev.generation, o.DefinitionVersion, d.instant(now), d.nullInstant(r.Next))
+			contributions, ev.generation, o.DefinitionVersion, d.instant(now), d.nullInstant(r.Next), r.digest)
 		if pending++; pending == saveChunk {
 			if err := flush(); err != nil {
 				return err
@@ -616,6 +644,13 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 	if err := flush(); err != nil {
 		return err
 	}
+	if err := ev.execIn(ctx, []any{ev.generation, d.instant(now)}, stamped, func(in string) string {
+		return `UPDATE conversations SET generation = ?, evaluated_at = ?, due_at = NULL
+			WHERE workspace_id = ? AND conversation_id IN (` + in + `)`
+	}); err != nil {
+		return fmt.Errorf("store: save outcomes: %w", err)
+	}
+	ev.unchanged += len(stamped)
 	if err := ev.saveRecords(ctx, results); err != nil {
 		return err
 	}
@@ -663,6 +698,11 @@ func (ev *Evaluation) saveRecords(ctx context.Context, results []Result) error {
 	}
 	return flush()
 }
+
+// Unchanged counts the conversations the batch evaluated as they had been:
+// their outcome, contributions and gap signals were already stored, so
+// their rows only took the new evaluation time (and generation).
+func (ev *Evaluation) Unchanged() int { return ev.unchanged }
 
 // Holds reports whether the evaluation claimed the conversation.
 func (ev *Evaluation) Holds(conversationID string) bool {
@@ -763,20 +803,20 @@ func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, test
 // deleteIn deletes the workspace's rows of table whose column holds one of
 // values, a chunk of them at a time.
 func (ev *Evaluation) deleteIn(ctx context.Context, table, column string, values []string) error {
-	return ev.execIn(ctx, values, func(in string) string {
+	return ev.execIn(ctx, nil, values, func(in string) string {
 		return `DELETE FROM ` + table + ` WHERE workspace_id = ? AND ` + column + ` IN (` + in + `)`
 	})
 }
 
-// execIn runs each statement once for every chunk of values, with the
-// workspace id and the chunk's values as its arguments; a statement is
+// execIn runs each statement once for every chunk of values, with lead,
+// the workspace id and the chunk's values as its arguments; a statement is
 // made from the chunk's placeholder list ("?, ?, …"), so that no statement
 // binds more variables than a database allows.
-func (ev *Evaluation) execIn(ctx context.Context, values []string, statements ...func(in string) string) error {
-	args := make([]any, 0, claimChunk+1)
+func (ev *Evaluation) execIn(ctx context.Context, lead []any, values []string, statements ...func(in string) string) error {
+	args := make([]any, 0, len(lead)+claimChunk+1)
 	for start := 0; start < len(values); start += claimChunk {
 		chunk := values[start:min(start+claimChunk, len(values))]
-		args = append(args[:0], ev.workspaceID)
+		args = append(append(args[:0], lead...), ev.workspaceID)
 		for _, v := range chunk {
 			args = append(args, v)
 		}

@@ -114,14 +114,14 @@ func (ev *Evaluation) setAside(ctx context.Context, failed []Result, cleared []s
 	d := ev.db.dialect
 	for _, r := range failed {
 		if _, err := ev.tx.ExecContext(ctx, d.rebind(`UPDATE conversations
-			SET due_at = NULL, set_aside_at = ?, set_aside_error = ?, set_aside_version = ?,
+			SET due_at = NULL, set_aside_at = ?, set_aside_error = ?, set_aside_version = ?, outcome_digest = NULL,
 			    contributions = CASE WHEN generation = ? THEN contributions ELSE '' END, generation = ?
 			WHERE workspace_id = ? AND conversation_id = ?`),
 			d.instant(now), r.failure, parley.Version, ev.generation, ev.generation, ev.workspaceID, r.Outcome.ConversationID); err != nil {
 			return fmt.Errorf("store: set conversation aside: %w", err)
 		}
 	}
-	if err := ev.execIn(ctx, cleared, func(in string) string {
+	if err := ev.execIn(ctx, nil, cleared, func(in string) string {
 		return `UPDATE conversations SET set_aside_at = NULL, set_aside_error = '', set_aside_version = ''
 			WHERE workspace_id = ? AND conversation_id IN (` + in + `)`
 	}, func(in string) string {
