@@ -378,6 +378,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 // create the first admin; wrong passwords fail alike for unknown emails;
 // attempts are limited; sign-out ends the session.
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, ingest.Limits{})
 	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := cl.Get(f.srv.URL + "/reports")
@@ -457,6 +458,7 @@ func TestSignIn(t *testing.T) {
 // read a backslash as a slash. Escaped versions of those are refused at
 // the start of the path too, in case something decodes them on the way.
 func TestSafeNext(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ next, want string }{
 		{"/reports?x=1", "/reports?x=1"},
 		{"/gaps#top", "/gaps#top"},
@@ -505,6 +507,7 @@ func (f *fixture) admin(t *testing.T, email string) (parley.Workspace, *http.Cli
 // with a lesser role, changing their role, removing them. Each is refused
 // and the role stays.
 func TestLastAdminStays(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, ingest.Limits{})
 	ctx := context.Background()
 	ws, cl := f.admin(t, "only@example.com")
@@ -553,6 +556,7 @@ func TestLastAdminStays(t *testing.T) {
 // is answered 400 naming the field, shows the value escaped, and changes
 // nothing.
 func TestSettingsRefuseBadValues(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, ingest.Limits{})
 	ctx := context.Background()
 	ws, cl := f.admin(t, "admin@example.com")

@@ -68,6 +68,7 @@ const started = `{"id":"e1","type":"conversation.started","conversation_id":"c1"
 const reply = `{"id":"e2","type":"message","conversation_id":"c1","occurred_at":"2026-03-02T09:00:05+08:00","author":"customer_agent","text":"Hi","sources":[{"id":"kb-1"}]}`
 
 func TestPostEvents(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, ingest.Limits{})
 	tests := []struct {
 		name, contentType, body string
@@ -105,6 +106,7 @@ func TestPostEvents(t *testing.T) {
 }
 
 func TestPostEventsInvalidWritesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, ingest.Limits{})
 	bad := `{"id":"e9","type":"message","conversation_id":"c1","occurred_at":"yesterday","author":"visitor"}`
 	status, got := f.post(t, "/api/v1/events", "application/json", []byte("["+started+","+bad+"]"))
@@ -126,6 +128,7 @@ func TestPostEventsInvalidWritesNothing(t *testing.T) {
 }
 
 func TestPostEventsConflict(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, ingest.Limits{})
 	if status, got := f.post(t, "/api/v1/events", "application/json", []byte("["+started+"]")); status != 200 {
 		t.Fatalf("status %d: %v", status, got)
@@ -141,6 +144,7 @@ func TestPostEventsConflict(t *testing.T) {
 }
 
 func TestPostEventsLimits(t *testing.T) {
+	t.Parallel()
 	lim := ingest.DefaultLimits()
 	lim.MaxBytes = 2048
 	lim.MaxEvents = 3
@@ -160,6 +164,7 @@ func TestPostEventsLimits(t *testing.T) {
 }
 
 func TestPostEventsGzipAndWorkspace(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, ingest.Limits{})
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -186,6 +191,7 @@ func TestPostEventsGzipAndWorkspace(t *testing.T) {
 }
 
 func TestHealthzAndUnknownRoute(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, ingest.Limits{})
 	res, err := http.Get(f.srv.URL + "/healthz")
 	if err != nil {

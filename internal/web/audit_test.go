@@ -11,6 +11,7 @@ import (
 // takes the entry's parts without a formatting error, and a visitor's text
 // in it stays text.
 func TestAuditSentenceOfEveryAction(t *testing.T) {
+	t.Parallel()
 	hostile := `<script>x()</script>`
 	entries := []parley.AuditEntry{
 		{Action: "gap.resolve", Subject: "topic 3", TopicID: 3, Detail: "short answer 9: " + hostile},

@@ -10,6 +10,7 @@ import (
 // Every outcome and group a conversation filter takes is described in
 // words in both languages, never by its parameter value.
 func TestChipsNameEveryOutcomeSet(t *testing.T) {
+	t.Parallel()
 	sets := append([]parley.OutcomeSet{}, parley.OutcomeGroups...)
 	for _, k := range parley.OutcomeKinds {
 		sets = append(sets, parley.OutcomeSet(k))

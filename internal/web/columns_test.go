@@ -13,6 +13,7 @@ import (
 // none is a column's slug (snake_case), and in zh-TW every one but the
 // names that stay as they are (CSAT) has Chinese in it.
 func TestChartTableHeadersInWords(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	header := regexp.MustCompile(`<th>([^<]*)</th>`)
 	for _, lang := range []string{"en", "zh-TW"} {

@@ -136,6 +136,7 @@ func jsonText(v any) string { b, _ := json.Marshal(v); return string(b) }
 // TestChatwootDeliveries posts three whole exchanges as Chatwoot sends
 // them, then posts every body again: the second round stores nothing.
 func TestChatwootDeliveries(t *testing.T) {
+	t.Parallel()
 	s := newSourceServer(t)
 	src := s.newSource(t, parley.SourceChatwoot, "")
 	hook, _ := src["url"].(string)
@@ -191,6 +192,7 @@ func TestChatwootDeliveries(t *testing.T) {
 // updated_at is timed by its receipt; delivered again later, or sent
 // again as conversation_updated, it is a duplicate, not a conflict.
 func TestChatwootReceiptTimes(t *testing.T) {
+	t.Parallel()
 	s := newSourceServer(t)
 	hook := s.newSource(t, parley.SourceChatwoot, "")["url"].(string)
 	old := func(name string, event string) []byte {
@@ -243,6 +245,7 @@ func TestChatwootReceiptTimes(t *testing.T) {
 // TestChatwootBadDeliveries: every bad delivery gets a clear 4xx and writes
 // no event; those that pass authentication are counted as rejected.
 func TestChatwootBadDeliveries(t *testing.T) {
+	t.Parallel()
 	s := newSourceServer(t)
 	const secret = "wh_9f2kQ7xLm3"
 	created := s.newSource(t, parley.SourceChatwoot, secret)
@@ -337,6 +340,7 @@ func noAccount(t testing.TB, body []byte) []byte {
 
 // TestSourceTokenNotLogged: a webhook URL's token never reaches the log.
 func TestSourceTokenNotLogged(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	db := storetest.New(t)
 	ws, _ := db.EnsureWorkspace(context.Background(), parley.DefaultWorkspace, sourcesNow)
@@ -356,6 +360,7 @@ func TestSourceTokenNotLogged(t *testing.T) {
 // TestSourcesPageNotices: the page the Sources forms come back to says
 // what was done.
 func TestSourcesPageNotices(t *testing.T) {
+	t.Parallel()
 	s := newSourceServer(t)
 	for done, says := range map[string]string{"secret": "Signing secret set", "unsign": "Signing secret removed", "revoke": "Source revoked"} {
 		res, err := s.admin.Get(s.url("/settings/sources?lang=en&done=" + done))

@@ -47,6 +47,7 @@ func fixedTopic(t *testing.T, db *store.DB, ws parley.Workspace) (parley.TopicSu
 // answer, the Fixes tab and the topic page in both languages, and follows
 // its cited conversations.
 func TestFixSurfaces(t *testing.T) {
+	t.Parallel()
 	srv, db, ws := reportServer(t)
 	top, sa := fixedTopic(t, db, ws)
 

@@ -13,6 +13,7 @@ import (
 // most recurrences first), then those first asked in the last 7 days, then
 // the rest, each group keeping the store's order.
 func TestSortTopics(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 3, 17, 10, 0, 0, 0, time.UTC)
 	old, recent := now.Add(-30*24*time.Hour), now.Add(-2*24*time.Hour)
 	topic := func(id int64, conversations, recurrences int, created, last time.Time, label string) parley.TopicSummary {

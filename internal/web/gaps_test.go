@@ -446,6 +446,7 @@ func TestTopicPageChoosesAndConfirms(t *testing.T) {
 // who, what (the topic linked), from which value to which, and when, in
 // the workspace's time zone, which it names.
 func TestAuditLogReadsAsSentences(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	first, _, detail := openTopics(t, srv, 2)
 	old := detail.Topic.Title()

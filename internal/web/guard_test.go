@@ -16,6 +16,7 @@ import (
 // TestContentEncoding: a body is read decompressed when it says gzip, on
 // every route; any other encoding is refused with 415, not read as text.
 func TestContentEncoding(t *testing.T) {
+	t.Parallel()
 	h := newHostile(t)
 	gz := func(s string) string {
 		var b bytes.Buffer
@@ -52,6 +53,7 @@ func TestContentEncoding(t *testing.T) {
 // TestNothingIsCached: pages, API answers and CSV exports tell browsers
 // and proxies to keep no copy; only the versioned static files are kept.
 func TestNothingIsCached(t *testing.T) {
+	t.Parallel()
 	h := newHostile(t)
 	admin := cookie(h.admin)
 	for _, path := range []string{"/reports", "/conversations", "/gaps", "/settings", "/signin",

@@ -31,6 +31,7 @@ func wrapperServer(t *testing.T) (*Server, *bytes.Buffer) {
 // the user-safe message in the API's error shape or on the error page in
 // the visitor's language, and an internal cause only in the log.
 func TestHandlerErrorsAnsweredByKind(t *testing.T) {
+	t.Parallel()
 	const secret = "dial tcp 10.0.0.7:5432: password authentication failed"
 	tests := []struct {
 		name    string
@@ -109,6 +110,7 @@ func TestHandlerErrorsAnsweredByKind(t *testing.T) {
 // A handler that started its answer and then returns an error keeps the
 // answer it started (a second status cannot be sent); the error is logged.
 func TestHandlerErrorAfterAnswering(t *testing.T) {
+	t.Parallel()
 	s, logs := wrapperServer(t)
 	s.publicAPI("GET /api/x", func(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -127,6 +129,7 @@ func TestHandlerErrorAfterAnswering(t *testing.T) {
 // A page whose template fails is answered with the error page, not half a
 // page: render writes nothing before it returns the error.
 func TestRenderFailureIsAnErrorPage(t *testing.T) {
+	t.Parallel()
 	s, logs := wrapperServer(t)
 	s.publicPage("GET /x", func(w http.ResponseWriter, r *http.Request, l Lang) error {
 		// The conversation page's template reads fields a string lacks.

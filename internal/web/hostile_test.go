@@ -152,6 +152,7 @@ func form(kv ...string) string {
 // (script links). Each is refused with its status, naming the field, and
 // the database is left exactly as it was — on SQLite and PostgreSQL alike.
 func TestHostileInput(t *testing.T) {
+	t.Parallel()
 	h := newHostile(t)
 	const (
 		js    = "application/json"

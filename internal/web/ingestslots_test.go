@@ -24,6 +24,7 @@ import (
 // transaction about the same conversation, which only PostgreSQL lets
 // another writer run beside.
 func TestIngestTakesTurns(t *testing.T) {
+	t.Parallel()
 	if !storetest.Postgres() {
 		t.Skip("needs a second writer beside an open transaction")
 	}

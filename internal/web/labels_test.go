@@ -10,6 +10,7 @@ import (
 // TestMethodLabelsAreBounded: a request with a method of its own making
 // adds no series of its own to /metrics.
 func TestMethodLabelsAreBounded(t *testing.T) {
+	t.Parallel()
 	h := newHostile(t)
 	for i := range 3 {
 		req, _ := http.NewRequest(fmt.Sprintf("BREW%d", i), h.srv.URL+"/coffee", nil)

@@ -53,6 +53,7 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 // email from another address; an address that fails on many emails runs
 // out of its budget; a success forgets the pair's failures.
 func TestLimiterThrottlesThePairNotTheEmail(t *testing.T) {
+	t.Parallel()
 	l := newLimiter()
 	now := t0
 	const email, attacker, owner = "ana@example.com", "203.0.113.66", "198.51.100.7"
@@ -111,6 +112,7 @@ func TestLimiterThrottlesThePairNotTheEmail(t *testing.T) {
 }
 
 func TestParseTrustedProxies(t *testing.T) {
+	t.Parallel()
 	got, err := ParseTrustedProxies(" 10.0.0.0/8, 127.0.0.1,::1 , 192.168.1.7/16,")
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +131,7 @@ func TestParseTrustedProxies(t *testing.T) {
 // TestClientAddr: X-Forwarded-For is believed only from a trusted proxy,
 // and only as far as the trusted proxies wrote it.
 func TestClientAddr(t *testing.T) {
+	t.Parallel()
 	proxies, err := ParseTrustedProxies("10.0.0.0/8, 127.0.0.1")
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 // in an href, so such a link reaches the server as one mangled parameter.
 // Links with parameters are built in Go (href) instead.
 func TestTemplatesBuildNoQuery(t *testing.T) {
+	t.Parallel()
 	pasted := regexp.MustCompile(`(?i)\b(href|src|action|formaction)="[^"]*[?&][^"]*\{\{|\b(href|src|action|formaction)="[^"{]*\{\{[^"]*\}\}[^"]*[?&]`)
 	err := fs.WalkDir(templateFiles, "templates", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -38,6 +39,7 @@ func TestTemplatesBuildNoQuery(t *testing.T) {
 }
 
 func TestHref(t *testing.T) {
+	t.Parallel()
 	h := hrefTo(pathOf("conversations", "a/b?c#d"), url.Values{"outcome": {"resolved"}})
 	for _, tt := range []struct{ got, want string }{
 		{h.String(), "/conversations/a%2Fb%3Fc%23d?outcome=resolved"},
@@ -56,6 +58,7 @@ func TestHref(t *testing.T) {
 }
 
 func TestUnknownParams(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		query string
 		bad   []string

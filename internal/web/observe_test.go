@@ -35,6 +35,7 @@ func (l *lockedBuffer) String() string {
 }
 
 func TestObservability(t *testing.T) {
+	t.Parallel()
 	db, ws := newWorkspace(t, now)
 	var logs lockedBuffer
 	log := slog.New(web.ContextHandler{Handler: slog.NewJSONHandler(&logs, nil)})

@@ -198,6 +198,7 @@ func openAPI(t *testing.T) (map[string]any, []web.Route) {
 }
 
 func TestOpenAPISchemasMatchTypes(t *testing.T) {
+	t.Parallel()
 	if *printSchemas {
 		out := map[string]any{}
 		for name, v := range schemaTypes {
@@ -262,6 +263,7 @@ func pathOf(pattern string) (string, string) {
 }
 
 func TestOpenAPIRoutesAndParameters(t *testing.T) {
+	t.Parallel()
 	doc, routes := openAPI(t)
 	paths := doc["paths"].(map[string]any)
 	have := map[string]bool{}
@@ -470,6 +472,7 @@ func checkProperties(doc map[string]any, schema map[string]any, ex any) error {
 // of every event a webhook can subscribe to, under its webhooks, with an
 // example that decodes into the types the sender encodes.
 func TestOpenAPIWebhookPayloads(t *testing.T) {
+	t.Parallel()
 	doc, _ := openAPI(t)
 	hooks, _ := doc["webhooks"].(map[string]any)
 	data := map[parley.WebhookEvent]any{

@@ -655,6 +655,7 @@ func TestNotFound(t *testing.T) {
 // list, from a gap topic and from its own page's language switch, to its
 // own page.
 func TestConversationLinksEscapeTheID(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, ws := newWorkspace(t, reportNow)
 	ids := []string{"a/b?c#d %2F", "50% off & <more>", "../x", "tab\there", "é/ü"}
@@ -743,6 +744,7 @@ func TestReportSettingsJSON(t *testing.T) {
 // TestDates: the date formats of both languages, and what is not a date
 // shown as it came.
 func TestDates(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		lang              web.Lang
 		day, short, month string

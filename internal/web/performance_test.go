@@ -14,34 +14,42 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/synth"
-	"github.com/parleyhq/parley/internal/web"
 )
 
 // tuesday is a Tuesday morning: last week is not all decided yet, and
 // this week has hardly begun.
 var tuesday = time.Date(2026, 3, 24, 10, 0, 0, 0, time.UTC)
 
-// tuesdayServer serves three weeks of a steady desk up to tuesday,
-// evaluated then, with the clock frozen there; the client is signed in as
-// an admin.
-func tuesdayServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace, *pipeline.Worker) {
-	t.Helper()
+// tuesdayDesk is three weeks of a steady desk up to tuesday, evaluated
+// then, with an admin whose session has reportData's secret (so that
+// client, which tests in parallel share, is signed in here too). It is
+// built once per test run; tuesdayServer serves a copy to each test.
+var tuesdayDesk = storetest.NewDBFixture("tuesday", func(t testing.TB, db *store.DB) {
 	ctx := context.Background()
-	db, ws := newWorkspace(t, tuesday)
+	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, tuesday)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.InsertEvents(ctx, ws.ID, storetest.Synthetic(t, synth.Options{Conversations: 1500, Days: 22, End: tuesday, Seed: 3})); err != nil {
 		t.Fatal(err)
 	}
-	clock := func() time.Time { return tuesday }
-	w := pipeline.New(db, pipeline.Options{Now: clock})
-	if _, err := w.Pass(ctx); err != nil {
+	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return tuesday }}).Pass(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(db, web.Options{Now: clock, Logger: quiet}))
-	t.Cleanup(srv.Close)
-	// The admin's session has reportData's secret, so that client, which
-	// tests in parallel share, is signed in here too.
 	sessionWith(t, db, ws, "admin@example.com", parley.RoleAdmin, tuesday, adminCookie)
-	return srv, db, ws, w
+})
+
+// tuesdayServer serves a copy of tuesdayDesk with the clock frozen at
+// tuesday, and a worker of its own evaluating that copy then.
+func tuesdayServer(t testing.TB) (*httptest.Server, *store.DB, parley.Workspace, *pipeline.Worker) {
+	t.Helper()
+	db := tuesdayDesk.New(t)
+	ws, err := db.Workspace(context.Background(), parley.DefaultWorkspace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return tuesday }})
+	return serveAt(t, db, tuesday), db, ws, w
 }
 
 // figure returns the HTML of one chart of the page.
@@ -61,6 +69,7 @@ func figure(t *testing.T, body, id string) string {
 // reverse is coloured; rate charts leave out the buckets that are mostly
 // pending, and their tooltips say what each point rests on.
 func TestPerformanceOnATuesday(t *testing.T) {
+	t.Parallel()
 	srv, _, _, _ := tuesdayServer(t)
 	r := getReport(t, srv, "")
 	_, _, body := get(t, srv.URL+"/reports?lang=en")
@@ -151,6 +160,7 @@ func TestPerformanceOnATuesday(t *testing.T) {
 // and loads itself again until the new numbers are complete; the API says
 // the same, and `recomputing` is null once done.
 func TestPerformanceWhileRecomputing(t *testing.T) {
+	t.Parallel()
 	srv, db, ws, w := tuesdayServer(t)
 	before := getReport(t, srv, "")
 	s := ws.Settings

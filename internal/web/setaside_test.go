@@ -67,6 +67,7 @@ func setAsideServer(t *testing.T) (srv *httptest.Server, db *store.DB, ws parley
 // an admin's retry makes it due again, and once mended it is evaluated
 // and leaves the list.
 func TestSetAsidePage(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	srv, db, ws, w, mend, wakes := setAsideServer(t)
 	cl := clientWith(credentials{cookie: session(t, db, ws, "admin2@example.com", parley.RoleAdmin, reportNow)}, true)

@@ -18,6 +18,7 @@ import (
 // names only what it changes, is numbered and audited as the token, and a
 // bad one gets a 400 naming each field and writes nothing.
 func TestSettingsAPI(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, ingest.Limits{})
 	ctx := context.Background()
 	ws, err := f.db.Workspace(ctx, parley.DefaultWorkspace)

@@ -15,6 +15,7 @@ import (
 // TestFirstRunSetupMakesOneAdmin sends eight first-run setups at once:
 // exactly one makes an admin, the others are refused.
 func TestFirstRunSetupMakesOneAdmin(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t)
 	srv := serveAt(t, db, now)
 	const n = 8

@@ -31,6 +31,7 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 // signs in from their own address at once, and a client cannot choose its
 // address by sending X-Forwarded-For unless it is a trusted proxy.
 func TestSignInThrottlesWithoutLockingOut(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, ws := newWorkspace(t, now)
 	if _, err := db.AddMember(ctx, ws.ID, "ana@example.com", "Ana", passwordHash, parley.RoleAdmin, now); err != nil {

@@ -50,6 +50,7 @@ func exportHandoff(t *testing.T, endpoint, token, conversation string, at time.T
 // OpenTelemetry agent runs through the sources, and computes their
 // outcomes under each resolution criterion, as the evaluation worker does.
 func TestSourceOutcomes(t *testing.T) {
+	t.Parallel()
 	s := newSourceServer(t)
 	hook := s.newSource(t, parley.SourceChatwoot, "")["url"].(string)
 	files := fixtures(t)

@@ -72,6 +72,7 @@ func runAgent(t *testing.T, endpoint string, headers map[string]string, conversa
 // TestOTLPWithSDK exports with the OpenTelemetry Go SDK's OTLP/HTTP exporter
 // to a live Parley: with an otlp source's token, and with an API token.
 func TestOTLPWithSDK(t *testing.T) {
+	t.Parallel()
 	s := newSourceServer(t)
 	src := s.newSource(t, parley.SourceOTLP, "")
 	endpoint := src["url"].(string)
@@ -183,6 +184,7 @@ func kvs(pairs ...any) []*commonpb.KeyValue {
 // request's encoding: a partial success naming the refused spans, and a
 // google.rpc.Status with a 4xx for what cannot be taken.
 func TestOTLPAnswers(t *testing.T) {
+	t.Parallel()
 	s := newSourceServer(t)
 	tok := s.newSource(t, parley.SourceOTLP, "")["token"].(string)
 	at := uint64(sourcesNow.Add(-time.Minute).UnixNano())

@@ -13,6 +13,7 @@ import (
 // CSV, and as pages in both languages, and follows a number to its
 // conversations.
 func TestUsageSurfaces(t *testing.T) {
+	t.Parallel()
 	srv, _, _ := reportServer(t)
 	for _, view := range []string{"sources", "actions"} {
 		var u report.Usage

@@ -56,6 +56,7 @@ func (p problemsReply) fields() map[string]bool {
 }
 
 func TestWebhookAPI(t *testing.T) {
+	t.Parallel()
 	srv, db, ws, cl := webhookServer(t)
 	api := srv.URL + "/api/v1/webhooks"
 
@@ -169,6 +170,7 @@ func TestWebhookAPI(t *testing.T) {
 // secret shown once), see it listed without it, send a test delivery and
 // find it in the log, open it.
 func TestWebhookPages(t *testing.T) {
+	t.Parallel()
 	srv, _, _, cl := webhookServer(t)
 	res, err := cl.PostForm(srv.URL+"/settings/webhooks", url.Values{"url": {"https://hooks.example.com/p"}, "event": {"outcome.decided", "topic.recurred"}, "description": {hostile}})
 	if err != nil {
