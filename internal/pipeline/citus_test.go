@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
@@ -68,7 +69,7 @@ func TestCitusMatchesPostgres(t *testing.T) {
 		t.Fatalf("eight workspaces all on worker %s: the tables are not spread over the workers", nodes[0].node)
 	}
 
-	clk := &clock{t: end.Add(24 * time.Hour)}
+	clk := clocktest.New(end.Add(24 * time.Hour))
 	for i, ws := range pair {
 		items := generate(t, 300, 7, int64(20+i))
 		for _, db := range []*store.DB{dist, plain} {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/report"
@@ -30,7 +31,7 @@ func TestFixEffect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: fixAt}
+	clk := clocktest.New(fixAt)
 	w := pipeline.New(db, pipeline.Options{Now: clk.Now})
 	const question = "How do I export my invoices to CSV?"
 	var lines []map[string]any

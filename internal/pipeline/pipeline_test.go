@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/embeddings"
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/pipeline"
@@ -27,15 +28,6 @@ import (
 // end is the last instant of the generated streams; tests run their clocks
 // around it.
 var end = time.Date(2026, 3, 30, 0, 0, 0, 0, time.UTC)
-
-// clock is a frozen clock that tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // generate returns a validated synthetic stream.
 func generate(t testing.TB, conversations, days int, seed int64) []ingest.Item {
@@ -147,7 +139,7 @@ func TestRebuildEqualsIncremental(t *testing.T) {
 	if _, err := db.UpdateSettings(ctx, ws.ID, ws.Settings); err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{}
+	clk := new(clocktest.Clock)
 	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 97})
 
 	// Each event arrives at its own time, or up to two days late for one
@@ -216,7 +208,7 @@ func TestConcurrentWorkersAndIngest(t *testing.T) {
 	// the whole week in large ones: what can race is the same.
 	items := generate(t, 400, 7, 11)
 	db, ws := acme(t)
-	clk := &clock{t: end.Add(-24 * time.Hour)}
+	clk := clocktest.New(end.Add(-24 * time.Hour))
 
 	var wg sync.WaitGroup
 	done := make(chan struct{})
@@ -275,7 +267,7 @@ func TestDecisionTimeReached(t *testing.T) {
 	}
 	insert(t, db, ws, storetest.Items(t, events...))
 	due := t0.Add(2*time.Second + parley.DefaultWindow)
-	clk := &clock{t: t0.Add(time.Minute)}
+	clk := clocktest.New(t0.Add(time.Minute))
 	w := pipeline.New(db, pipeline.Options{Now: clk.Now})
 
 	counts := func() map[parley.Metric]int64 {
@@ -335,7 +327,7 @@ func TestSettingsChangeRecomputes(t *testing.T) {
 	// 20:00 UTC is 04:00 the next day in Taipei.
 	at := time.Date(2026, 3, 20, 20, 0, 0, 0, time.UTC)
 	insert(t, db, ws, storetest.Items(t, parley.Event{ID: "s", Type: parley.EventConversationStarted, ConversationID: "c1", OccurredAt: at, Channel: "email"}))
-	clk := &clock{t: end}
+	clk := clocktest.New(end)
 	w := pipeline.New(db, pipeline.Options{Now: clk.Now})
 	pass(t, w)
 	days := func() []string {
@@ -575,7 +567,7 @@ func TestProcessesShareBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	insert(t, dbs[0], ws, items)
-	clk := &clock{t: end.Add(time.Hour)}
+	clk := clocktest.New(end.Add(time.Hour))
 	var (
 		wg    sync.WaitGroup
 		total = make([]int, len(dbs))
@@ -651,7 +643,7 @@ func TestPoisonConversationIsSetAside(t *testing.T) {
 		}
 	}
 
-	clk := &clock{t: end.Add(time.Hour)}
+	clk := clocktest.New(end.Add(time.Hour))
 	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 25})
 	st, err := w.Pass(ctx)
 	if err != nil {
@@ -789,7 +781,7 @@ func TestSettingsChangeKeepsPreviousNumbers(t *testing.T) {
 
 	db, ws := acme(t)
 	insert(t, db, ws, items)
-	clk := &clock{t: end}
+	clk := clocktest.New(end)
 	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 25})
 	if st := pass(t, w); st.Conversations != 300 {
 		t.Fatalf("evaluated %d conversations, want 300", st.Conversations)
@@ -896,7 +888,7 @@ func TestRecomputeFinishesPastASetAsideConversation(t *testing.T) {
 	}
 	items := generate(t, 40, 7, 3)
 	insert(t, db, ws, items)
-	clk := &clock{t: end.Add(time.Hour)}
+	clk := clocktest.New(end.Add(time.Hour))
 	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 10})
 	if st := pass(t, w); st.Conversations != 40 {
 		t.Fatalf("evaluated %d, want 40", st.Conversations)

@@ -8,23 +8,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/web"
 )
-
-// clock is a frozen clock a test moves by hand, safe to read from the
-// server's goroutines.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // TestSignInThrottlesWithoutLockingOut: an attacker hammering an email
 // from one address waits longer and longer, while the person who owns it
@@ -37,14 +27,14 @@ func TestSignInThrottlesWithoutLockingOut(t *testing.T) {
 	if _, err := db.AddMember(ctx, ws.ID, "ana@example.com", "Ana", passwordHash, parley.RoleAdmin, now); err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: now}
+	c := clocktest.New(now)
 	proxies, err := web.ParseTrustedProxies("127.0.0.1, ::1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	behindProxy := httptest.NewServer(web.New(db, web.Options{Now: c.now, Logger: quiet, TrustedProxies: proxies}))
+	behindProxy := httptest.NewServer(web.New(db, web.Options{Now: c.Now, Logger: quiet, TrustedProxies: proxies}))
 	t.Cleanup(behindProxy.Close)
-	direct := httptest.NewServer(web.New(db, web.Options{Now: c.now, Logger: quiet}))
+	direct := httptest.NewServer(web.New(db, web.Options{Now: c.Now, Logger: quiet}))
 	t.Cleanup(direct.Close)
 
 	// signIn posts the form as if from addr (through the proxy, which
@@ -85,7 +75,7 @@ func TestSignInThrottlesWithoutLockingOut(t *testing.T) {
 	}
 	// The waits grow: 2 s, then 4 s, then 8 s.
 	for _, want := range []string{"4", "8"} {
-		c.add(time.Minute)
+		c.Add(time.Minute)
 		if status, _ := signIn(behindProxy, attacker, "guess"); status != http.StatusUnauthorized {
 			t.Fatalf("after the wait: status %d, want 401", status)
 		}
