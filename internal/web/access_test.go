@@ -381,75 +381,56 @@ func TestSignIn(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, ingest.Limits{})
 	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := cl.Get(f.srv.URL + "/reports")
-	if err != nil {
-		t.Fatal(err)
+	if _, h, _ := getWith(t, cl, f.srv.URL+"/reports"); h.Get("Location") != "/setup" {
+		t.Fatalf("a fresh install sends /reports to %q, want /setup", h.Get("Location"))
 	}
-	res.Body.Close()
-	if loc := res.Header.Get("Location"); loc != "/setup" {
-		t.Fatalf("a fresh install sends /reports to %q, want /setup", loc)
+	if code, _, body := postForm(t, cl, f.srv.URL+"/setup", url.Values{"email": {"boss@example.com"}, "password": {"short"}}); code != http.StatusBadRequest || !strings.Contains(body, "<code>password</code>") {
+		t.Errorf("setup with a short password: %d", code)
 	}
-	res, _ = cl.PostForm(f.srv.URL+"/setup", url.Values{"email": {"boss@example.com"}, "password": {"short"}})
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<code>password</code>") {
-		t.Errorf("setup with a short password: %d", res.StatusCode)
+	code, h, _ := postForm(t, cl, f.srv.URL+"/setup", url.Values{"email": {"Boss@Example.com"}, "name": {"Boss"}, "password": {testPassword}})
+	cookie := cookieNamed(h, "parley_session")
+	if code != http.StatusSeeOther || cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("setup: %d, cookie %+v", code, cookie)
 	}
-	res, _ = cl.PostForm(f.srv.URL+"/setup", url.Values{"email": {"Boss@Example.com"}, "name": {"Boss"}, "password": {testPassword}})
-	res.Body.Close()
-	var cookie *http.Cookie
-	for _, c := range res.Cookies() {
-		if c.Name == "parley_session" {
-			cookie = c
-		}
-	}
-	if res.StatusCode != http.StatusSeeOther || cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode {
-		t.Fatalf("setup: %d, cookie %+v", res.StatusCode, cookie)
-	}
-	if res, _ := cl.PostForm(f.srv.URL+"/setup", url.Values{"email": {"evil@example.com"}, "password": {testPassword}}); res.StatusCode != http.StatusForbidden {
-		t.Errorf("a second setup: %d, want 403", res.StatusCode)
+	if code, _, _ := postForm(t, cl, f.srv.URL+"/setup", url.Values{"email": {"evil@example.com"}, "password": {testPassword}}); code != http.StatusForbidden {
+		t.Errorf("a second setup: %d, want 403", code)
 	}
 
-	signin := func(email, password string) *http.Response {
+	signin := func(email, password string) (int, string) {
 		t.Helper()
-		res, err := cl.PostForm(f.srv.URL+"/signin", url.Values{"email": {email}, "password": {password}, "next": {"/gaps?state=dismissed"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res
+		code, h, _ := postForm(t, cl, f.srv.URL+"/signin", url.Values{"email": {email}, "password": {password}, "next": {"/gaps?state=dismissed"}})
+		return code, h.Get("Location")
 	}
-	if res := signin("boss@example.com", testPassword); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/gaps?state=dismissed" {
-		t.Errorf("sign-in: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	if code, loc := signin("boss@example.com", testPassword); code != http.StatusSeeOther || loc != "/gaps?state=dismissed" {
+		t.Errorf("sign-in: %d to %q", code, loc)
 	}
-	if res := signin("boss@example.com", "wrong password"); res.StatusCode != http.StatusUnauthorized {
-		t.Errorf("wrong password: %d", res.StatusCode)
+	if code, _ := signin("boss@example.com", "wrong password"); code != http.StatusUnauthorized {
+		t.Errorf("wrong password: %d", code)
 	}
-	if res := signin("nobody@example.com", "wrong password"); res.StatusCode != http.StatusUnauthorized {
-		t.Errorf("unknown email: %d", res.StatusCode)
+	if code, _ := signin("nobody@example.com", "wrong password"); code != http.StatusUnauthorized {
+		t.Errorf("unknown email: %d", code)
 	}
 	limited := 0
 	for range 10 {
-		if signin("boss@example.com", "guess guess guess").StatusCode == http.StatusTooManyRequests {
+		if code, _ := signin("boss@example.com", "guess guess guess"); code == http.StatusTooManyRequests {
 			limited++
 		}
 	}
 	if limited == 0 {
 		t.Error("ten quick wrong passwords in a row were never limited")
 	}
-	if res := signin("evil//example.com", testPassword); res.StatusCode == http.StatusSeeOther {
+	if code, _ := signin("evil//example.com", testPassword); code == http.StatusSeeOther {
 		t.Error("signed in with a bad email")
 	}
 
 	// The session works, and sign-out ends it.
 	cl2 := clientWith(credentials{cookie: cookie.Value}, false)
-	if res, _ := cl2.Get(f.srv.URL + "/settings"); res.StatusCode != http.StatusOK {
-		t.Errorf("the admin's settings page: %d", res.StatusCode)
+	if code, _, _ := getWith(t, cl2, f.srv.URL+"/settings"); code != http.StatusOK {
+		t.Errorf("the admin's settings page: %d", code)
 	}
-	res, _ = cl2.Post(f.srv.URL+"/signout", "application/x-www-form-urlencoded", nil)
-	res.Body.Close()
-	if res, _ := cl2.Get(f.srv.URL + "/settings"); res.StatusCode != http.StatusSeeOther {
-		t.Errorf("after sign-out: %d, want a redirect to sign in", res.StatusCode)
+	postForm(t, cl2, f.srv.URL+"/signout", nil)
+	if code, _, _ := getWith(t, cl2, f.srv.URL+"/settings"); code != http.StatusSeeOther {
+		t.Errorf("after sign-out: %d, want a redirect to sign in", code)
 	}
 }
 
@@ -525,14 +506,8 @@ func TestLastAdminStays(t *testing.T) {
 		{"remove", url.Values{"action": {"remove"}, "user": {id}}},
 	} {
 		name := tc.name
-		res, err := cl.PostForm(f.srv.URL+"/settings/people", tc.form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusConflict || !strings.Contains(string(body), "at least one admin") {
-			t.Errorf("%s: %d, want 409 saying a workspace needs an admin", name, res.StatusCode)
+		if code, _, body := postForm(t, cl, f.srv.URL+"/settings/people", tc.form); code != http.StatusConflict || !strings.Contains(body, "at least one admin") {
+			t.Errorf("%s: %d, want 409 saying a workspace needs an admin", name, code)
 		}
 		if ms, _ := f.db.Members(ctx, ws.ID); len(ms) != 1 || ms[0].Role != parley.RoleAdmin {
 			t.Errorf("%s: members now %+v", name, ms)
@@ -542,13 +517,8 @@ func TestLastAdminStays(t *testing.T) {
 	if _, err := f.db.AddMember(ctx, ws.ID, "second@example.com", "", passwordHash, parley.RoleAdmin, now); err != nil {
 		t.Fatal(err)
 	}
-	res, err := cl.PostForm(f.srv.URL+"/settings/people", url.Values{"action": {"add"}, "email": {"only@example.com"}, "role": {"viewer"}, "password": {testPassword}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther {
-		t.Errorf("stepping down beside another admin: %d", res.StatusCode)
+	if code, _, _ := postForm(t, cl, f.srv.URL+"/settings/people", url.Values{"action": {"add"}, "email": {"only@example.com"}, "role": {"viewer"}, "password": {testPassword}}); code != http.StatusSeeOther {
+		t.Errorf("stepping down beside another admin: %d", code)
 	}
 }
 
@@ -570,16 +540,11 @@ func TestSettingsRefuseBadValues(t *testing.T) {
 	} {
 		form := maps.Clone(good)
 		form.Set(tt.field, tt.value)
-		res, err := cl.PostForm(f.srv.URL+"/settings", form)
-		if err != nil {
-			t.Fatal(err)
+		code, _, body := postForm(t, cl, f.srv.URL+"/settings", form)
+		if code != http.StatusBadRequest || !strings.Contains(body, "<code>"+tt.field+"</code>") {
+			t.Errorf("%s=%q: %d, want 400 naming the field", tt.field, tt.value, code)
 		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<code>"+tt.field+"</code>") {
-			t.Errorf("%s=%q: %d, want 400 naming the field", tt.field, tt.value, res.StatusCode)
-		}
-		if strings.Contains(string(body), "<b>x</b>") {
+		if strings.Contains(body, "<b>x</b>") {
 			t.Errorf("%s=%q: the page shows the value unescaped", tt.field, tt.value)
 		}
 		if got, _ := f.db.Workspace(ctx, ws.Slug); fmt.Sprint(got.Settings) != fmt.Sprint(ws.Settings) {
@@ -594,21 +559,16 @@ func TestTokensAndAudit(t *testing.T) {
 	t.Parallel()
 	srv, db, ws := reportServer(t)
 	cl := clientWith(credentials{cookie: session(t, db, ws, "ops@example.com", parley.RoleAdmin, reportNow)}, false)
-	res, err := cl.PostForm(srv.URL+"/settings/tokens", url.Values{"name": {"agent platform"}, "scope": {"ingest", "read"}})
-	if err != nil {
-		t.Fatal(err)
+	code, h, body := postForm(t, cl, srv.URL+"/settings/tokens", url.Values{"name": {"agent platform"}, "scope": {"ingest", "read"}})
+	i := strings.Index(body, `id="new-token">`)
+	if code != http.StatusOK || i < 0 || h.Get("Cache-Control") != "no-store" {
+		t.Fatalf("create token: %d", code)
 	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	i := strings.Index(string(body), `id="new-token">`)
-	if res.StatusCode != http.StatusOK || i < 0 || res.Header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("create token: %d", res.StatusCode)
-	}
-	secret := string(body[i+len(`id="new-token">`):])
+	secret := body[i+len(`id="new-token">`):]
 	secret = secret[:strings.Index(secret, "<")]
 	api := clientWith(credentials{bearer: secret}, false)
-	if res, _ := api.Get(srv.URL + "/api/v1/gaps"); res.StatusCode != http.StatusOK {
-		t.Errorf("the new read token: %d", res.StatusCode)
+	if code, _, _ := getWith(t, api, srv.URL+"/api/v1/gaps"); code != http.StatusOK {
+		t.Errorf("the new read token: %d", code)
 	}
 	if res, _ := api.Post(srv.URL+"/api/v1/short-answers", "application/json", strings.NewReader(`{"question":"q","answer":"a"}`)); res.StatusCode != http.StatusForbidden {
 		t.Errorf("writing with a read token: %d", res.StatusCode)
@@ -617,10 +577,9 @@ func TestTokensAndAudit(t *testing.T) {
 	if err != nil || len(tokens) == 0 || tokens[0].LastUsedAt == nil || strings.Contains(fmt.Sprint(tokens), secret) {
 		t.Fatalf("tokens %+v, %v: want the new one used, and no secret stored", tokens, err)
 	}
-	res, _ = cl.PostForm(srv.URL+"/settings/tokens", url.Values{"action": {"revoke"}, "token": {fmt.Sprint(tokens[0].ID)}})
-	res.Body.Close()
-	if res, _ := api.Get(srv.URL + "/api/v1/gaps"); res.StatusCode != http.StatusUnauthorized {
-		t.Errorf("a revoked token: %d", res.StatusCode)
+	postForm(t, cl, srv.URL+"/settings/tokens", url.Values{"action": {"revoke"}, "token": {fmt.Sprint(tokens[0].ID)}})
+	if code, _, _ := getWith(t, api, srv.URL+"/api/v1/gaps"); code != http.StatusUnauthorized {
+		t.Errorf("a revoked token: %d", code)
 	}
 	_, _, page := get(t, srv.URL+"/settings/tokens")
 	if strings.Contains(page, secret) {
@@ -648,23 +607,16 @@ func TestSettingsAndPeople(t *testing.T) {
 	srv, db, ws := reportServer(t)
 	ctx := context.Background()
 	cl := clientWith(credentials{cookie: adminCookie}, false)
-	res, err := cl.PostForm(srv.URL+"/settings", url.Values{"time_zone": {"Mars/Olympus"}, "week_start": {"monday"}, "window": {"24h"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<code>time_zone</code>") {
-		t.Errorf("an unknown time zone: %d", res.StatusCode)
+	if code, _, body := postForm(t, cl, srv.URL+"/settings", url.Values{"time_zone": {"Mars/Olympus"}, "week_start": {"monday"}, "window": {"24h"}}); code != http.StatusBadRequest || !strings.Contains(body, "<code>time_zone</code>") {
+		t.Errorf("an unknown time zone: %d", code)
 	}
 	if got, _ := db.Workspace(ctx, ws.Slug); got.SettingsVersion != 1 {
 		t.Errorf("a refused change made settings version %d", got.SettingsVersion)
 	}
-	res, _ = cl.PostForm(srv.URL+"/settings", url.Values{"time_zone": {"Asia/Taipei"}, "week_start": {"sunday"}, "window": {"48h"}, "counted_channels": {"chat, email"},
+	code, h, _ := postForm(t, cl, srv.URL+"/settings", url.Values{"time_zone": {"Asia/Taipei"}, "week_start": {"sunday"}, "window": {"48h"}, "counted_channels": {"chat, email"},
 		"resolution_criterion": {"any_agent_reply"}, "failed_last_action": {"false", "true"}})
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings?done=recompute" {
-		t.Errorf("saving settings: %d → %q", res.StatusCode, res.Header.Get("Location"))
+	if code != http.StatusSeeOther || h.Get("Location") != "/settings?done=recompute" {
+		t.Errorf("saving settings: %d → %q", code, h.Get("Location"))
 	}
 	got, _ := db.Workspace(ctx, ws.Slug)
 	want := parley.Settings{TimeZone: "Asia/Taipei", WeekStart: parley.WeekStartSunday, Window: 48 * time.Hour, CountedChannels: []string{"chat", "email"},
@@ -674,36 +626,26 @@ func TestSettingsAndPeople(t *testing.T) {
 	}
 	// The box unticked sends only the hidden false: a change of the
 	// definition, so a recompute. Settings the form leaves out stay.
-	res, _ = cl.PostForm(srv.URL+"/settings", url.Values{"week_start": {"monday"}, "failed_last_action": {"false"}})
-	res.Body.Close()
+	_, h, _ = postForm(t, cl, srv.URL+"/settings", url.Values{"week_start": {"monday"}, "failed_last_action": {"false"}})
 	if got, _ := db.Workspace(ctx, ws.Slug); got.Settings.FailedLastAction || got.Settings.WeekStart != parley.WeekStartMonday ||
-		got.Settings.TimeZone != "Asia/Taipei" || res.Header.Get("Location") != "/settings?done=recompute" {
-		t.Errorf("unticking: %+v → %q", got.Settings, res.Header.Get("Location"))
+		got.Settings.TimeZone != "Asia/Taipei" || h.Get("Location") != "/settings?done=recompute" {
+		t.Errorf("unticking: %+v → %q", got.Settings, h.Get("Location"))
 	}
 
-	res, _ = cl.PostForm(srv.URL+"/settings/people", url.Values{"action": {"add"}, "email": {"new@example.com"}, "password": {testPassword}, "role": {"editor"}})
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("adding a person: %d", res.StatusCode)
+	if code, _, _ := postForm(t, cl, srv.URL+"/settings/people", url.Values{"action": {"add"}, "email": {"new@example.com"}, "password": {testPassword}, "role": {"editor"}}); code != http.StatusSeeOther {
+		t.Fatalf("adding a person: %d", code)
 	}
-	anon := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, _ = anon.PostForm(srv.URL+"/signin", url.Values{"email": {"new@example.com"}, "password": {testPassword}})
-	res.Body.Close()
-	var cookie string
-	for _, c := range res.Cookies() {
-		if c.Name == "parley_session" {
-			cookie = c.Value
-		}
+	code, h, _ = postForm(t, noRedirects, srv.URL+"/signin", url.Values{"email": {"new@example.com"}, "password": {testPassword}})
+	cookie := cookieNamed(h, "parley_session")
+	if cookie == nil {
+		t.Fatalf("the new person cannot sign in: %d", code)
 	}
-	if cookie == "" {
-		t.Fatalf("the new person cannot sign in: %d", res.StatusCode)
+	editor := clientWith(credentials{cookie: cookie.Value}, false)
+	if code, _, _ := getWith(t, editor, srv.URL+"/gaps"); code != http.StatusOK {
+		t.Errorf("the editor's gaps page: %d", code)
 	}
-	editor := clientWith(credentials{cookie: cookie}, false)
-	if res, _ := editor.Get(srv.URL + "/gaps"); res.StatusCode != http.StatusOK {
-		t.Errorf("the editor's gaps page: %d", res.StatusCode)
-	}
-	if res, _ := editor.Get(srv.URL + "/settings"); res.StatusCode != http.StatusForbidden {
-		t.Errorf("the editor's settings page: %d, want 403", res.StatusCode)
+	if code, _, _ := getWith(t, editor, srv.URL+"/settings"); code != http.StatusForbidden {
+		t.Errorf("the editor's settings page: %d, want 403", code)
 	}
 	log, _ := db.AuditLog(ctx, ws.ID, 10)
 	var actions, details []string

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -193,22 +192,11 @@ func TestPostEventsGzipAndWorkspace(t *testing.T) {
 func TestHealthzAndUnknownRoute(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, ingest.Limits{})
-	res, err := http.Get(f.srv.URL + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Errorf("/healthz status %d", res.StatusCode)
-	}
-	res, err = http.Get(f.srv.URL + "/api/v1/nope")
-	if err != nil {
-		t.Fatal(err)
+	if code, _, _ := getWith(t, http.DefaultClient, f.srv.URL+"/healthz"); code != 200 {
+		t.Errorf("/healthz status %d", code)
 	}
 	var body map[string]map[string]any
-	json.NewDecoder(res.Body).Decode(&body)
-	res.Body.Close()
-	if res.StatusCode != 404 || body["error"]["code"] != "not_found" {
-		t.Errorf("unknown route: status %d, body %v", res.StatusCode, body)
+	if code, _ := send(t, http.DefaultClient, "GET", f.srv.URL+"/api/v1/nope", "", &body); code != 404 || body["error"]["code"] != "not_found" {
+		t.Errorf("unknown route: status %d, body %v", code, body)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -308,10 +307,6 @@ func TestChatwootBadDeliveries(t *testing.T) {
 		t.Fatalf("a good delivery: %d %v", status, out)
 	}
 	// The admin sees what was refused before authentication.
-	res, err := s.admin.Get(s.url("/api/v1/sources/" + jsonText(created["id"])))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var got struct {
 		Refused *struct {
 			Count  int    `json:"count"`
@@ -322,8 +317,7 @@ func TestChatwootBadDeliveries(t *testing.T) {
 		LastError  string `json:"last_error"`
 		URL        string `json:"url"`
 	}
-	json.NewDecoder(res.Body).Decode(&got)
-	res.Body.Close()
+	send(t, s.admin, "GET", s.url("/api/v1/sources/"+jsonText(created["id"])), "", &got)
 	if got.Refused == nil || got.Refused.Count != 4 || got.Deliveries != 1 || got.Rejected != 3 || got.LastError == "" || got.URL != "" {
 		t.Errorf("the source as the API shows it: %+v %+v", got, got.Refused)
 	}
@@ -363,14 +357,8 @@ func TestSourcesPageNotices(t *testing.T) {
 	t.Parallel()
 	s := newSourceServer(t)
 	for done, says := range map[string]string{"secret": "Signing secret set", "unsign": "Signing secret removed", "revoke": "Source revoked"} {
-		res, err := s.admin.Get(s.url("/settings/sources?lang=en&done=" + done))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK || !strings.Contains(string(b), says) {
-			t.Errorf("done=%s: %d, want a page saying %q", done, res.StatusCode, says)
+		if code, _, body := getWith(t, s.admin, s.url("/settings/sources?lang=en&done="+done)); code != http.StatusOK || !strings.Contains(body, says) {
+			t.Errorf("done=%s: %d, want a page saying %q", done, code, says)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"html/template"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -181,37 +180,20 @@ func TestGapForms(t *testing.T) {
 	id := topicIDs(t, srv, "")[0]
 	topicURL := fmt.Sprintf("%s/gaps/%d", srv.URL, id)
 
-	res, err := noRedirect.PostForm(topicURL, url.Values{"action": {"resolve"}, "question": {"Q"}, "answer": {""}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<code>answer</code>") || !strings.Contains(string(body), ">Q</textarea>") {
-		t.Errorf("invalid resolve form: %d; want the form again with the problem and the typed question", res.StatusCode)
+	code, _, body := postForm(t, noRedirect, topicURL, url.Values{"action": {"resolve"}, "question": {"Q"}, "answer": {""}})
+	if code != http.StatusBadRequest || !strings.Contains(body, "<code>answer</code>") || !strings.Contains(body, ">Q</textarea>") {
+		t.Errorf("invalid resolve form: %d; want the form again with the problem and the typed question", code)
 	}
 
-	res, err = noRedirect.PostForm(topicURL, url.Values{"action": {"resolve"}, "question": {"Q"}, "answer": {"A"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != fmt.Sprintf("/gaps/%d?done=resolve", id) {
-		t.Errorf("resolve form: %d → %q", res.StatusCode, res.Header.Get("Location"))
+	if code, h, _ := postForm(t, noRedirect, topicURL, url.Values{"action": {"resolve"}, "question": {"Q"}, "answer": {"A"}}); code != http.StatusSeeOther || h.Get("Location") != fmt.Sprintf("/gaps/%d?done=resolve", id) {
+		t.Errorf("resolve form: %d → %q", code, h.Get("Location"))
 	}
 
 	// A form posted from another site is refused before it does anything.
-	req, _ := http.NewRequest("POST", topicURL, strings.NewReader("action=dismiss"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", "https://evil.example")
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	res, err = noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusForbidden {
-		t.Errorf("cross-site form: %d, want 403", res.StatusCode)
+	req := newRequest(t, "POST", topicURL, strings.NewReader("action=dismiss"),
+		"Content-Type", "application/x-www-form-urlencoded", "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
+	if code, _, _ := request(t, noRedirect, req); code != http.StatusForbidden {
+		t.Errorf("cross-site form: %d, want 403", code)
 	}
 	var detail topicReply
 	call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, id), nil, &detail)
@@ -222,23 +204,13 @@ func TestGapForms(t *testing.T) {
 	// Another topic's page offers the resolved one to move questions to
 	// or merge from, and not itself.
 	other := topicIDs(t, srv, "")[0]
-	res, err = noRedirect.Get(fmt.Sprintf("%s/gaps/%d", srv.URL, other))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(res.Body)
-	res.Body.Close()
-	if option := `<option value="%d">`; !strings.Contains(string(body), fmt.Sprintf(option, id)) || strings.Contains(string(body), fmt.Sprintf(option, other)) {
+	_, _, body = getWith(t, noRedirect, fmt.Sprintf("%s/gaps/%d", srv.URL, other))
+	if option := `<option value="%d">`; !strings.Contains(body, fmt.Sprintf(option, id)) || strings.Contains(body, fmt.Sprintf(option, other)) {
 		t.Errorf("topic %d's page: the resolved topic %d should be offered, the topic itself not", other, id)
 	}
 
-	res, err = noRedirect.PostForm(srv.URL+"/content", url.Values{"question": {""}, "answer": {"A"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusBadRequest {
-		t.Errorf("invalid content form: %d", res.StatusCode)
+	if code, _, _ := postForm(t, noRedirect, srv.URL+"/content", url.Values{"question": {""}, "answer": {"A"}}); code != http.StatusBadRequest {
+		t.Errorf("invalid content form: %d", code)
 	}
 }
 
@@ -372,13 +344,8 @@ func TestTopicPageChoosesAndConfirms(t *testing.T) {
 	topicURL := fmt.Sprintf("%s/gaps/%d", srv.URL, first)
 	post := func(form url.Values) (int, string) {
 		t.Helper()
-		res, err := noRedirect.PostForm(topicURL, form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
+		code, _, body := postForm(t, noRedirect, topicURL, form)
+		return code, body
 	}
 	var secondDetail topicReply
 	call(t, "GET", fmt.Sprintf("%s/api/v1/gaps/%d", srv.URL, second), nil, &secondDetail)
@@ -429,13 +396,7 @@ func TestTopicPageChoosesAndConfirms(t *testing.T) {
 	}
 	// The page then shows the short answer, ready to edit, with the other
 	// open questions to cover.
-	res, err := noRedirect.Get(topicURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	page := string(b)
+	_, _, page := getWith(t, noRedirect, topicURL)
 	if !strings.Contains(page, ">Within 5 days.</textarea>") || !strings.Contains(page, fmt.Sprintf(`name="q" value="%s" checked`, open[1])) ||
 		strings.Contains(page, fmt.Sprintf(`name="q" value="%s" checked`, open[0])) {
 		t.Errorf("the resolved topic's page does not offer its short answer with the open questions chosen")

@@ -59,15 +59,11 @@ func TestNothingIsCached(t *testing.T) {
 	for _, path := range []string{"/reports", "/conversations", "/gaps", "/settings", "/signin",
 		"/api/v1/conversations", "/api/v1/conversations?format=csv", "/api/v1/reports/performance?format=csv&chart=handled", "/api/v1/gaps", "/no-such-page",
 		"/settings/tokens", "/settings/sources", "/settings/webhooks", "/api/v1/sources", "/api/v1/webhooks"} {
-		req, _ := http.NewRequest("GET", h.srv.URL+path, nil)
+		req := newRequest(t, "GET", h.srv.URL+path, nil)
 		admin(req)
-		res, err := noRedirects.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if got := res.Header.Get("Cache-Control"); got != "no-store" {
-			t.Errorf("%s (%d): Cache-Control %q, want no-store", path, res.StatusCode, got)
+		code, header, _ := request(t, noRedirects, req)
+		if got := header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s (%d): Cache-Control %q, want no-store", path, code, got)
 		}
 	}
 	status, page := h.do(t, "GET", "/signin", "", "", anonymous)
@@ -75,12 +71,8 @@ func TestNothingIsCached(t *testing.T) {
 	if status != 200 || css == "" {
 		t.Fatalf("no versioned static file on the sign-in page (%d)", status)
 	}
-	res, err := http.Get(h.srv.URL + html.UnescapeString(css))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if got := res.Header.Get("Cache-Control"); !strings.Contains(got, "immutable") {
+	_, header, _ := getWith(t, http.DefaultClient, h.srv.URL+html.UnescapeString(css))
+	if got := header.Get("Cache-Control"); !strings.Contains(got, "immutable") {
 		t.Errorf("%s: Cache-Control %q, want it kept", css, got)
 	}
 }

@@ -13,12 +13,7 @@ func TestMethodLabelsAreBounded(t *testing.T) {
 	t.Parallel()
 	h := newHostile(t)
 	for i := range 3 {
-		req, _ := http.NewRequest(fmt.Sprintf("BREW%d", i), h.srv.URL+"/coffee", nil)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
+		request(t, http.DefaultClient, newRequest(t, fmt.Sprintf("BREW%d", i), h.srv.URL+"/coffee", nil))
 	}
 	_, metrics := h.do(t, "GET", "/metrics", "", "", anonymous)
 	if strings.Contains(metrics, "BREW") || !strings.Contains(metrics, `method="other"`) {

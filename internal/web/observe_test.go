@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -45,43 +44,24 @@ func TestObservability(t *testing.T) {
 	cl := clientWith(credentials{bearer: ingestToken}, false)
 
 	for _, path := range []string{"/healthz", "/readyz"} {
-		res, err := http.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"ok"`) {
-			t.Errorf("%s: %d %s", path, res.StatusCode, body)
+		if code, _, body := getWith(t, http.DefaultClient, srv.URL+path); code != http.StatusOK || !strings.Contains(body, `"ok"`) {
+			t.Errorf("%s: %d %s", path, code, body)
 		}
 	}
-	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/events", strings.NewReader("["+started+","+reply+"]"))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Request-Id", "trace-42")
-	res, err := cl.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	code, h, _ := request(t, cl, newRequest(t, "POST", srv.URL+"/api/v1/events", strings.NewReader("["+started+","+reply+"]"),
+		"Content-Type", "application/json", "X-Request-Id", "trace-42"))
+	if code != 200 || h.Get("X-Request-Id") != "trace-42" {
+		t.Errorf("ingest: %d, request id %q", code, h.Get("X-Request-Id"))
 	}
-	res.Body.Close()
-	if res.StatusCode != 200 || res.Header.Get("X-Request-Id") != "trace-42" {
-		t.Errorf("ingest: %d, request id %q", res.StatusCode, res.Header.Get("X-Request-Id"))
-	}
-	req, _ = http.NewRequest("POST", srv.URL+"/api/v1/events", strings.NewReader(`[{"id":"bad"}]`))
-	res, _ = cl.Do(req)
-	res.Body.Close()
-	if id := res.Header.Get("X-Request-Id"); len(id) != 16 {
+	_, h, _ = request(t, cl, newRequest(t, "POST", srv.URL+"/api/v1/events", strings.NewReader(`[{"id":"bad"}]`)))
+	if id := h.Get("X-Request-Id"); len(id) != 16 {
 		t.Errorf("a generated request id: %q", id)
 	}
 	// Visitor text in a query never reaches the log.
 	hostileQuery := "/api/v1/conversations?channel=" + url.QueryEscape("<script>secret</script>")
-	http.Get(srv.URL + hostileQuery)
+	getWith(t, http.DefaultClient, srv.URL+hostileQuery)
 
-	res, err = http.Get(srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	_, _, metrics := getWith(t, http.DefaultClient, srv.URL+"/metrics")
 	for _, want := range []string{
 		"parley_events_accepted_total 2",
 		"parley_event_batches_rejected_total 1",
@@ -93,7 +73,7 @@ func TestObservability(t *testing.T) {
 		"go_goroutines",
 		"go_sql_open_connections",
 	} {
-		if !strings.Contains(string(metrics), want) {
+		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}

@@ -144,27 +144,15 @@ func TestDatabaseOutageIs503(t *testing.T) {
 	if status != http.StatusServiceUnavailable {
 		t.Errorf("readyz during the outage: %d %s, want 503", status, body)
 	}
-	req, _ := http.NewRequest("POST", h.srv.URL+"/api/v1/events", strings.NewReader(event("e1")))
-	req.Header.Set("Authorization", "Bearer "+h.ingest)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" || !strings.Contains(string(reply), `"unavailable"`) {
-		t.Errorf("events during the outage: %d, Retry-After %q, %s; want 503 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"), reply)
+	code, header, reply := request(t, http.DefaultClient, newRequest(t, "POST", h.srv.URL+"/api/v1/events", strings.NewReader(event("e1")), "Authorization", "Bearer "+h.ingest))
+	if code != http.StatusServiceUnavailable || header.Get("Retry-After") == "" || !strings.Contains(string(reply), `"unavailable"`) {
+		t.Errorf("events during the outage: %d, Retry-After %q, %s; want 503 with Retry-After", code, header.Get("Retry-After"), reply)
 	}
 	if !o.readsGoOn {
-		req, _ := http.NewRequest("GET", h.srv.URL+"/reports", nil)
+		req := newRequest(t, "GET", h.srv.URL+"/reports", nil)
 		cookie(h.admin)(req)
-		res, err := noRedirects.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
-			t.Errorf("a page during the outage: %d, Retry-After %q; want 503 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"))
+		if code, header, _ := request(t, noRedirects, req); code != http.StatusServiceUnavailable || header.Get("Retry-After") == "" {
+			t.Errorf("a page during the outage: %d, Retry-After %q; want 503 with Retry-After", code, header.Get("Retry-After"))
 		}
 	}
 

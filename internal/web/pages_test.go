@@ -161,8 +161,32 @@ func ingestAt(t testing.TB, db *store.DB, ws parley.Workspace, r io.Reader, now 
 
 func get(t *testing.T, u string, header ...string) (int, http.Header, string) {
 	t.Helper()
-	code, h, body := request(t, client, newRequest(t, "GET", u, nil, header...))
+	return getWith(t, client, u, header...)
+}
+
+// getWith GETs u with cl and headers given in pairs.
+func getWith(t testing.TB, cl *http.Client, u string, header ...string) (int, http.Header, string) {
+	t.Helper()
+	code, h, body := request(t, cl, newRequest(t, "GET", u, nil, header...))
 	return code, h, string(body)
+}
+
+// postForm posts form to u with cl, as a browser submits a form.
+func postForm(t testing.TB, cl *http.Client, u string, form url.Values) (int, http.Header, string) {
+	t.Helper()
+	code, h, body := request(t, cl, newRequest(t, "POST", u, strings.NewReader(form.Encode()), "Content-Type", "application/x-www-form-urlencoded"))
+	return code, h, string(body)
+}
+
+// cookieNamed is the cookie of that name an answer with header h sets,
+// or nil.
+func cookieNamed(h http.Header, name string) *http.Cookie {
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // newRequest makes a request to u with headers given in pairs.
@@ -464,17 +488,8 @@ func TestTraditionalChinese(t *testing.T) {
 		t.Error("a Simplified Chinese reader should get Traditional Chinese, not English")
 	}
 	// The switch wins over Accept-Language and is remembered.
-	res, err := client.Get(srv.URL + "/reports?lang=en")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	var cookie *http.Cookie
-	for _, c := range res.Cookies() {
-		if c.Name == "parley_lang" {
-			cookie = c
-		}
-	}
+	_, h, _ := get(t, srv.URL+"/reports?lang=en")
+	cookie := cookieNamed(h, "parley_lang")
 	if cookie == nil || cookie.Value != "en" || !cookie.HttpOnly {
 		t.Fatalf("language cookie: %+v", cookie)
 	}
@@ -572,21 +587,12 @@ func TestEveryStringTranslated(t *testing.T) {
 			}
 		}
 		for _, u := range []string{srv.URL + "/signin?" + q.Encode(), empty.URL + "/setup?" + q.Encode()} {
-			res, err := anonymous.Get(u)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			if res.StatusCode != http.StatusOK {
-				t.Errorf("GET %s: %d", u, res.StatusCode)
+			if code, _, _ := getWith(t, anonymous, u); code != http.StatusOK {
+				t.Errorf("GET %s: %d", u, code)
 			}
 		}
 		// A refused sign-in shows the form again with its message.
-		res, err := anonymous.PostForm(srv.URL+"/signin?"+q.Encode(), url.Values{"email": {"nobody@example.com"}, "password": {"wrong password"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
+		postForm(t, anonymous, srv.URL+"/signin?"+q.Encode(), url.Values{"email": {"nobody@example.com"}, "password": {"wrong password"}})
 	}
 
 	if len(missing) > 0 {
@@ -679,16 +685,11 @@ func TestConversationLinksEscapeTheID(t *testing.T) {
 	cl := clientWith(credentials{cookie: session(t, db, ws, "admin@example.com", parley.RoleAdmin, reportNow)}, false)
 	page := func(u string) string {
 		t.Helper()
-		res, err := cl.Get(srv.URL + u)
-		if err != nil {
-			t.Fatal(err)
+		code, _, body := getWith(t, cl, srv.URL+u)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", u, code)
 		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %d", u, res.StatusCode)
-		}
-		return string(body)
+		return body
 	}
 	// follow checks that the page at from links to conversation id, and
 	// that the link leads to the conversation's page.

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -71,19 +70,14 @@ func TestSetAsidePage(t *testing.T) {
 	ctx := context.Background()
 	srv, db, ws, w, mend, wakes := setAsideServer(t)
 	cl := clientWith(credentials{cookie: session(t, db, ws, "admin2@example.com", parley.RoleAdmin, reportNow)}, true)
-	page := func(res *http.Response, err error) string {
+	page := func(code int, _ http.Header, body string) string {
 		t.Helper()
-		if err != nil {
-			t.Fatal(err)
+		if code != http.StatusOK {
+			t.Fatalf("status %d: %s", code, body)
 		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("status %d: %s", res.StatusCode, b)
-		}
-		return string(b)
+		return body
 	}
-	body := page(cl.Get(srv.URL + "/settings/set-aside?lang=en"))
+	body := page(getWith(t, cl, srv.URL+"/settings/set-aside?lang=en"))
 	for _, want := range []string{`href="/conversations/a%3Cb%3E%2F1"`, "a&lt;b&gt;/1", "stored body of event", "Retry all"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q", want)
@@ -92,28 +86,23 @@ func TestSetAsidePage(t *testing.T) {
 	if strings.Contains(body, "<script>") {
 		t.Error("the error text is not escaped")
 	}
-	metrics := page(cl.Get(srv.URL + "/metrics"))
+	metrics := page(getWith(t, cl, srv.URL+"/metrics"))
 	if !strings.Contains(metrics, "parley_conversations_set_aside 1") {
 		t.Error("/metrics does not count the conversation set aside")
 	}
 
 	mend()
-	body = page(cl.PostForm(srv.URL+"/settings/set-aside", url.Values{"action": {"retry"}, "conversation": {"a<b>/1"}}))
+	body = page(postForm(t, cl, srv.URL+"/settings/set-aside", url.Values{"action": {"retry"}, "conversation": {"a<b>/1"}}))
 	if !strings.Contains(body, "1 conversations will be evaluated again") || *wakes != 1 {
 		t.Errorf("after the retry (woke the worker %d times): %s", *wakes, body)
 	}
 	if st, err := w.Pass(ctx); err != nil || st.Conversations != 1 || st.SetAside != 0 {
 		t.Fatalf("pass after the retry: %+v, %v", st, err)
 	}
-	if body := page(cl.Get(srv.URL + "/settings/set-aside?lang=zh-TW")); !strings.Contains(body, "沒有暫置的對話。") {
+	if body := page(getWith(t, cl, srv.URL+"/settings/set-aside?lang=zh-TW")); !strings.Contains(body, "沒有暫置的對話。") {
 		t.Errorf("the mended conversation is still listed: %s", body)
 	}
-	res, err := cl.PostForm(srv.URL+"/settings/set-aside", url.Values{"action": {"explode"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusBadRequest {
-		t.Errorf("an unknown action: %d, want 400", res.StatusCode)
+	if code, _, _ := postForm(t, cl, srv.URL+"/settings/set-aside", url.Values{"action": {"explode"}}); code != http.StatusBadRequest {
+		t.Errorf("an unknown action: %d, want 400", code)
 	}
 }

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -28,18 +27,8 @@ func TestSettingsAPI(t *testing.T) {
 	cl := clientWith(credentials{bearer: token(t, f.db, ws, now, parley.ScopeAdmin)}, false)
 	call := func(method, body string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(method, f.srv.URL+"/api/v1/settings", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		res, err := cl.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
+		code, _, b := request(t, cl, newRequest(t, method, f.srv.URL+"/api/v1/settings", strings.NewReader(body), "Content-Type", "application/json"))
+		return code, string(b)
 	}
 	const defaults = `{"version":1,"settings":{"time_zone":"UTC","week_start":"monday","window":"72h","counted_channels":[],"resolution_criterion":"cited_source_or_action","failed_last_action":false}}` + "\n"
 	if code, body := call("GET", ""); code != http.StatusOK || body != defaults {
@@ -87,16 +76,11 @@ func TestSettingsAPI(t *testing.T) {
 	}
 	// Every number says which settings made it.
 	reader := clientWith(credentials{bearer: token(t, f.db, ws, now, parley.ScopeRead)}, false)
-	res, err := reader.Get(f.srv.URL + "/api/v1/reports/performance")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep struct {
 		Settings        map[string]any
 		SettingsVersion int64 `json:"settings_version"`
 	}
-	json.NewDecoder(res.Body).Decode(&rep)
-	res.Body.Close()
+	send(t, reader, "GET", f.srv.URL+"/api/v1/reports/performance", "", &rep)
 	if rep.SettingsVersion != 3 || rep.Settings["window"] != "48h" || rep.Settings["resolution_criterion"] != "any_agent_reply" {
 		t.Errorf("the report was made with settings %v version %d", rep.Settings, rep.SettingsVersion)
 	}

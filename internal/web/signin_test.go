@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -41,21 +40,13 @@ func TestSignInThrottlesWithoutLockingOut(t *testing.T) {
 	// appends the address it saw) and returns the status and Retry-After.
 	signIn := func(srv *httptest.Server, addr, password string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest("POST", srv.URL+"/signin", strings.NewReader(url.Values{"email": {"ana@example.com"}, "password": {password}}.Encode()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req := newRequest(t, "POST", srv.URL+"/signin", strings.NewReader(url.Values{"email": {"ana@example.com"}, "password": {password}}.Encode()),
+			"Content-Type", "application/x-www-form-urlencoded")
 		if addr != "" {
 			req.Header.Set("X-Forwarded-For", addr)
 		}
-		res, err := noRedirects.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		return res.StatusCode, res.Header.Get("Retry-After")
+		code, h, _ := request(t, noRedirects, req)
+		return code, h.Get("Retry-After")
 	}
 	const attacker, owner = "203.0.113.66", "198.51.100.7"
 	for i := range 5 {

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/hex"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -133,28 +132,23 @@ func otlpPost(t *testing.T, s *sourceServer, token, contentType string, body []b
 		zw.Close()
 		body = b.Bytes()
 	}
-	req, _ := http.NewRequest("POST", s.url("/otlp/v1/traces"), bytes.NewReader(body))
-	req.Header.Set("Content-Type", contentType)
+	req := newRequest(t, "POST", s.url("/otlp/v1/traces"), bytes.NewReader(body), "Content-Type", contentType)
 	if gz {
 		req.Header.Set("Content-Encoding", "gzip")
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
+	code, header, raw := request(t, http.DefaultClient, req)
 	var m proto.Message = &coltracepb.ExportTraceServiceResponse{}
-	if res.StatusCode != http.StatusOK {
+	if code != http.StatusOK {
 		m = &statuspb.Status{}
 	}
-	if got := res.Header.Get("Content-Type"); contentType == "application/json" && got != "application/json" || contentType == "application/x-protobuf" && got != "application/x-protobuf" {
+	if got := header.Get("Content-Type"); contentType == "application/json" && got != "application/json" || contentType == "application/x-protobuf" && got != "application/x-protobuf" {
 		t.Errorf("answered in %q to a request in %q", got, contentType)
 	}
-	if strings.Contains(res.Header.Get("Content-Type"), "json") {
+	var err error
+	if strings.Contains(header.Get("Content-Type"), "json") {
 		err = protojson.Unmarshal(raw, m)
 	} else {
 		err = proto.Unmarshal(raw, m)
@@ -162,7 +156,7 @@ func otlpPost(t *testing.T, s *sourceServer, token, contentType string, body []b
 	if err != nil {
 		t.Fatalf("answer %q: %v", raw, err)
 	}
-	return res.StatusCode, m
+	return code, m
 }
 
 func kvs(pairs ...any) []*commonpb.KeyValue {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -172,15 +171,9 @@ func TestWebhookAPI(t *testing.T) {
 func TestWebhookPages(t *testing.T) {
 	t.Parallel()
 	srv, _, _, cl := webhookServer(t)
-	res, err := cl.PostForm(srv.URL+"/settings/webhooks", url.Values{"url": {"https://hooks.example.com/p"}, "event": {"outcome.decided", "topic.recurred"}, "description": {hostile}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	page := string(b)
-	if res.StatusCode != 200 || !strings.Contains(page, `id="new-secret">whsec_`) {
-		t.Fatalf("create: %d, no secret shown", res.StatusCode)
+	code, _, page := postForm(t, cl, srv.URL+"/settings/webhooks", url.Values{"url": {"https://hooks.example.com/p"}, "event": {"outcome.decided", "topic.recurred"}, "description": {hostile}})
+	if code != 200 || !strings.Contains(page, `id="new-secret">whsec_`) {
+		t.Fatalf("create: %d, no secret shown", code)
 	}
 	if strings.Contains(page, hostile) {
 		t.Error("the description is not escaped")
@@ -192,17 +185,12 @@ func TestWebhookPages(t *testing.T) {
 		t.Error("the list shows the secret, or not the webhook, or not in zh-TW")
 	}
 	// Bad input is shown back with what is wrong, and nothing is made.
-	res, _ = cl.PostForm(srv.URL+"/settings/webhooks", url.Values{"url": {"http://10.0.0.8/x"}})
-	b, _ = io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 400 || !strings.Contains(string(b), "<code>url</code>") || !strings.Contains(string(b), "<code>events</code>") {
-		t.Errorf("bad form: %d", res.StatusCode)
+	if code, _, body := postForm(t, cl, srv.URL+"/settings/webhooks", url.Values{"url": {"http://10.0.0.8/x"}}); code != 400 || !strings.Contains(body, "<code>url</code>") || !strings.Contains(body, "<code>events</code>") {
+		t.Errorf("bad form: %d", code)
 	}
 	hookPath := "/settings/webhooks/1"
-	res, _ = cl.PostForm(srv.URL+hookPath, url.Values{"action": {"ping"}})
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != hookPath+"?done=ping" {
-		t.Fatalf("ping: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	if code, h, _ := postForm(t, cl, srv.URL+hookPath, url.Values{"action": {"ping"}}); code != http.StatusSeeOther || h.Get("Location") != hookPath+"?done=ping" {
+		t.Fatalf("ping: %d to %q", code, h.Get("Location"))
 	}
 	_, _, log := getWith(t, cl, srv.URL+hookPath+"?done=ping")
 	if !strings.Contains(log, "webhook.ping") || !strings.Contains(log, hookPath+"/deliveries/1") {
@@ -216,16 +204,4 @@ func TestWebhookPages(t *testing.T) {
 	if code != 200 || !strings.Contains(one, "&#34;type&#34;: &#34;webhook.ping&#34;") {
 		t.Errorf("delivery page: %d", code)
 	}
-}
-
-// getWith GETs u with cl.
-func getWith(t *testing.T, cl *http.Client, u string) (int, http.Header, string) {
-	t.Helper()
-	res, err := cl.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header, string(b)
 }
