@@ -45,12 +45,20 @@ func acme(t testing.TB) (*store.DB, parley.Workspace) {
 // at end.
 func newWorkspace(t testing.TB, slug string) (*store.DB, parley.Workspace) {
 	t.Helper()
-	db := storetest.New(t)
+	db, ws, _ := newWorkspaceDSN(t, slug)
+	return db, ws
+}
+
+// newWorkspaceDSN is newWorkspace with the database's address, for a test
+// that also reaches it outside the store.
+func newWorkspaceDSN(t testing.TB, slug string) (*store.DB, parley.Workspace, string) {
+	t.Helper()
+	db, dsn := storetest.NewDSN(t)
 	ws, err := db.EnsureWorkspace(context.Background(), slug, end)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return db, ws
+	return db, ws, dsn
 }
 
 // evaluated returns a new database whose workspace, default, holds n
@@ -881,11 +889,7 @@ func TestSettingsChangeKeepsPreviousNumbers(t *testing.T) {
 func TestRecomputeFinishesPastASetAsideConversation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, dsn := storetest.NewDSN(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws, dsn := newWorkspaceDSN(t, "acme")
 	items := generate(t, 40, 7, 3)
 	insert(t, db, ws, items)
 	clk := clocktest.New(end.Add(time.Hour))

@@ -19,11 +19,7 @@ import (
 func TestRebuildStartsOverFromMiscountedRollups(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, dsn := storetest.NewDSN(t)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws, dsn := newWorkspaceDSN(t, "acme")
 	insert(t, db, ws, generate(t, 120, 7, 5))
 	now := func() time.Time { return end.Add(time.Hour) }
 	pass(t, pipeline.New(db, pipeline.Options{Now: now, Batch: 50}))
