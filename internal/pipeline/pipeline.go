@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -285,10 +287,7 @@ func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Lo
 				}
 				w.sinceAnalyze = 0
 			}
-			results := make([]store.Result, len(due))
-			for i, c := range due {
-				results[i] = decide(c, ws.Settings, now, loc)
-			}
+			results := decideAll(due, ws.Settings, now, loc)
 			select {
 			case batches <- batch{ev, results}:
 			case <-readCtx.Done():
@@ -335,6 +334,28 @@ func decide(c store.Due, s parley.Settings, now time.Time, loc *time.Location) (
 	o := evaluate.Outcome(c.Events, s, now)
 	return store.NewResult(c, o, evaluate.Next(o, c.Events, now), loc)
 }
+
+// decideAll decides a batch's conversations on as many goroutines as
+// there are processors, in parts of at least decidePart: deciding is most
+// of the reading side of a batch, and while the first batch of a walk is
+// decided, the writer has nothing to write yet.
+func decideAll(due []store.Due, s parley.Settings, now time.Time, loc *time.Location) []store.Result {
+	results := make([]store.Result, len(due))
+	parts := max(1, min(runtime.GOMAXPROCS(0), len(due)/decidePart))
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			for i := p * len(due) / parts; i < (p+1)*len(due)/parts; i++ {
+				results[i] = decide(due[i], s, now, loc)
+			}
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// decidePart is the fewest conversations worth a goroutine of their own.
+const decidePart = 100
 
 // batch is a claimed batch of conversations with their results.
 type batch struct {
