@@ -9,9 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/pipeline"
-	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
@@ -30,22 +30,11 @@ func storedRows(t *testing.T, dsn string) []string {
 	return out
 }
 
-// acmeDSN is acme with the database's DSN, for reading it raw.
-func acmeDSN(t *testing.T) (*store.DB, parley.Workspace, string) {
-	t.Helper()
-	db, dsn := storetest.NewDSN(t)
-	ws, err := db.EnsureWorkspace(context.Background(), "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db, ws, dsn
-}
-
 // onceRows evaluates items in one pass at now in a new database with
 // settings s, and returns its storedRows.
 func onceRows(t *testing.T, s parley.Settings, items []ingest.Item, now time.Time) []string {
 	t.Helper()
-	db, ws, dsn := acmeDSN(t)
+	db, ws, dsn := newWorkspaceDSN(t, "acme")
 	if _, err := db.UpdateSettings(context.Background(), ws.ID, s); err != nil {
 		t.Fatal(err)
 	}
@@ -64,23 +53,23 @@ func onceRows(t *testing.T, s parley.Settings, items []ingest.Item, now time.Tim
 func TestUnchangedOutcomesAreOnlyStamped(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, ws, dsn := acmeDSN(t)
+	db, ws, dsn := newWorkspaceDSN(t, "acme")
 	items := generate(t, 120, 7, 5)
 	insert(t, db, ws, items)
 	raw := storetest.Raw(t, dsn)
-	now := settled
-	w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return now }, Batch: 25})
+	clk := clocktest.New(settled)
+	w := pipeline.New(db, pipeline.Options{Now: clk.Now, Batch: 25})
 	if st := pass(t, w); st.Conversations != 120 || st.Unchanged != 0 {
 		t.Fatalf("first evaluation: %d conversations, %d unchanged; want 120 and 0", st.Conversations, st.Unchanged)
 	}
-	want := onceRows(t, ws.Settings, items, now)
+	want := onceRows(t, ws.Settings, items, clk.Now())
 	if diff := cmp.Diff(want, storedRows(t, dsn)); diff != "" {
 		t.Fatalf("first evaluation (-once +here):\n%s", diff)
 	}
 
 	// A rebuild an hour later: every conversation is decided, so every
 	// one comes out as it was and takes only the new evaluation time.
-	now = settled.Add(time.Hour)
+	clk.Add(time.Hour)
 	st, err := w.Rebuild(ctx, ws, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +77,7 @@ func TestUnchangedOutcomesAreOnlyStamped(t *testing.T) {
 	if st.Conversations != 120 || st.Unchanged != 120 {
 		t.Errorf("rebuild: %d conversations, %d unchanged; want 120 and 120", st.Conversations, st.Unchanged)
 	}
-	if diff := cmp.Diff(onceRows(t, ws.Settings, items, now), storedRows(t, dsn)); diff != "" {
+	if diff := cmp.Diff(onceRows(t, ws.Settings, items, clk.Now()), storedRows(t, dsn)); diff != "" {
 		t.Errorf("after the rebuild (-once +here):\n%s", diff)
 	}
 
@@ -106,7 +95,7 @@ func TestUnchangedOutcomesAreOnlyStamped(t *testing.T) {
 	if st.Conversations != 120 || st.Unchanged == 0 || st.Unchanged == 120 {
 		t.Errorf("settings change: %d conversations, %d unchanged; want 120, some but not all", st.Conversations, st.Unchanged)
 	}
-	if diff := cmp.Diff(onceRows(t, s, items, now), storedRows(t, dsn)); diff != "" {
+	if diff := cmp.Diff(onceRows(t, s, items, clk.Now()), storedRows(t, dsn)); diff != "" {
 		t.Errorf("after the settings change (-once +here):\n%s", diff)
 	}
 
@@ -140,7 +129,7 @@ func TestUnchangedOutcomesAreOnlyStamped(t *testing.T) {
 	if st = pass(t, w); st.Conversations != 1 {
 		t.Errorf("retry evaluated %d conversations, want 1", st.Conversations)
 	}
-	if diff := cmp.Diff(onceRows(t, s, items, now), storedRows(t, dsn)); diff != "" {
+	if diff := cmp.Diff(onceRows(t, s, items, clk.Now()), storedRows(t, dsn)); diff != "" {
 		t.Errorf("after the retry (-once +here):\n%s", diff)
 	}
 }
