@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode"
 
@@ -42,83 +41,79 @@ func (a *app) evaluateCmd() *ffcli.Command {
 	fs := a.flags("evaluate")
 	now := a.nowFlag(fs)
 	embedder := a.embeddingFlags(fs)
-	return &ffcli.Command{
-		Name:       "evaluate",
-		ShortUsage: "parley evaluate [--now T] [--db DSN]",
-		ShortHelp:  "Evaluate every conversation that is due, in one pass, and print what was decided.",
-		LongHelp: "Serve evaluates in the background; this command does one pass by hand. " +
+	var t time.Time
+	return a.dbCommand(dbCmd{
+		fs:    fs,
+		usage: "[--now T] [--db DSN]",
+		help:  "Evaluate every conversation that is due, in one pass, and print what was decided.",
+		long: "Serve evaluates in the background; this command does one pass by hand. " +
 			"A conversation is due when new events arrived or its decision time passed.",
-		FlagSet: fs,
-		Exec: func(ctx context.Context, args []string) error {
-			t, err := now()
+		check: func([]string) (err error) {
+			t, err = now()
+			return err
+		},
+		run: func(ctx context.Context, db *store.DB, _ parley.Workspace) error {
+			w, err := a.worker(db, func() time.Time { return t }, embedder)
 			if err != nil {
 				return err
 			}
-			return a.withDB(ctx, func(db *store.DB, _ parley.Workspace) error {
-				w, err := a.worker(db, func() time.Time { return t }, embedder)
-				if err != nil {
-					return err
-				}
-				st, err := w.Pass(ctx)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "evaluated %d conversations as of %s%s in %s\n",
-					st.Conversations, t.UTC().Format(time.RFC3339), outcomeSummary(st), st.Evaluating.Round(time.Millisecond))
-				a.printUnchanged(st)
-				if st.Grouped > 0 {
-					fmt.Fprintf(a.stdout, "grouped %d new gap questions into topics in %s (see parley gaps)\n", st.Grouped, st.Grouping.Round(time.Millisecond))
-				}
-				if st.SetAside > 0 {
-					fmt.Fprintf(a.stdout, "set aside %d conversations whose evaluation failed (see Settings › Set aside)\n", st.SetAside)
-				}
-				return nil
-			})
+			st, err := w.Pass(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "evaluated %d conversations as of %s%s in %s\n",
+				st.Conversations, t.UTC().Format(time.RFC3339), outcomeSummary(st), st.Evaluating.Round(time.Millisecond))
+			a.printUnchanged(st)
+			if st.Grouped > 0 {
+				fmt.Fprintf(a.stdout, "grouped %d new gap questions into topics in %s (see parley gaps)\n", st.Grouped, st.Grouping.Round(time.Millisecond))
+			}
+			if st.SetAside > 0 {
+				fmt.Fprintf(a.stdout, "set aside %d conversations whose evaluation failed (see Settings › Set aside)\n", st.SetAside)
+			}
+			return nil
 		},
-	}
+	})
 }
 
 func (a *app) rebuildCmd() *ffcli.Command {
 	fs := a.flags("rebuild")
 	now := a.nowFlag(fs)
 	embedder := a.embeddingFlags(fs)
-	return &ffcli.Command{
-		Name:       "rebuild",
-		ShortUsage: "parley rebuild [--now T] [--db DSN] [--workspace SLUG]",
-		ShortHelp:  "Recompute every outcome and rollup of a workspace from its raw events.",
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, args []string) error {
-			t, err := now()
+	var t time.Time
+	return a.dbCommand(dbCmd{
+		fs:    fs,
+		usage: "[--now T] [--db DSN] [--workspace SLUG]",
+		help:  "Recompute every outcome and rollup of a workspace from its raw events.",
+		check: func([]string) (err error) {
+			t, err = now()
+			return err
+		},
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			p, err := db.EvaluationProgress(ctx, ws.ID, t)
 			if err != nil {
 				return err
 			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				p, err := db.EvaluationProgress(ctx, ws.ID, t)
-				if err != nil {
-					return err
-				}
-				show := a.progress(func(n int) string {
-					return fmt.Sprintf("%d of %d conversations evaluated", n, p.Conversations)
-				})
-				w, err := a.worker(db, func() time.Time { return t }, embedder)
-				if err != nil {
-					return err
-				}
-				start := time.Now()
-				st, err := w.Rebuild(ctx, ws, func(st pipeline.Stats) { show(st.Conversations) })
-				show(-1)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "rebuilt workspace %s as of %s: %d conversations%s in %s: evaluation %s, grouping %s (definition version %d)\n",
-					ws.Slug, t.UTC().Format(time.RFC3339), st.Conversations, outcomeSummary(st),
-					time.Since(start).Round(time.Millisecond), st.Evaluating.Round(time.Millisecond), st.Grouping.Round(time.Millisecond),
-					parley.DefinitionVersion)
-				a.printUnchanged(st)
-				return nil
+			show := a.progress(func(n int) string {
+				return fmt.Sprintf("%d of %d conversations evaluated", n, p.Conversations)
 			})
+			w, err := a.worker(db, func() time.Time { return t }, embedder)
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			st, err := w.Rebuild(ctx, ws, func(st pipeline.Stats) { show(st.Conversations) })
+			show(-1)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "rebuilt workspace %s as of %s: %d conversations%s in %s: evaluation %s, grouping %s (definition version %d)\n",
+				ws.Slug, t.UTC().Format(time.RFC3339), st.Conversations, outcomeSummary(st),
+				time.Since(start).Round(time.Millisecond), st.Evaluating.Round(time.Millisecond), st.Grouping.Round(time.Millisecond),
+				parley.DefinitionVersion)
+			a.printUnchanged(st)
+			return nil
 		},
-	}
+	})
 }
 
 // printUnchanged says how many of a pass's conversations came out as they
@@ -146,31 +141,26 @@ func outcomeSummary(st pipeline.Stats) string {
 func (a *app) conversationsCmd() *ffcli.Command {
 	fs := a.flags("conversations")
 	var (
-		formatOf = formatFlag(fs, "output format: text, json (one object per line) or csv", "text", "json", "csv")
-		limit    = fs.Int("limit", 0, "print at most this many (0: all)")
-		filter   = filterFlags(fs)
+		out    = a.formatFlag(fs, "output format: text, json (one object per line) or csv", "text", "json", "csv")
+		limit  = fs.Int("limit", 0, "print at most this many (0: all)")
+		filter = filterFlags(fs)
+		f      parley.ConversationFilter
 	)
-	return &ffcli.Command{
-		Name:       "conversations",
-		ShortUsage: "parley conversations [--outcome O] [--channel C] [--from D] [--to D] [--test T] [--format text|json|csv]",
-		ShortHelp:  "List evaluated conversations and their outcomes.",
-		LongHelp: "The filter flags are the parameters of GET /api/v1/conversations and the Conversations page, " +
+	return a.dbCommand(dbCmd{
+		fs:    fs,
+		usage: "[--outcome O] [--channel C] [--from D] [--to D] [--test T] [--format text|json|csv]",
+		help:  "List evaluated conversations and their outcomes.",
+		long: "The filter flags are the parameters of GET /api/v1/conversations and the Conversations page, " +
 			"with the same defaults: test traffic is left out unless --test asks for it.",
-		FlagSet: fs,
-		Exec: func(ctx context.Context, args []string) error {
-			f, err := filter()
-			if err != nil {
-				return err
-			}
-			format, err := formatOf()
-			if err != nil {
-				return err
-			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				return a.printConversations(ctx, db, ws, store.ConversationQuery{Filter: f, Limit: *limit}, format)
-			})
+		out: out,
+		check: func([]string) (err error) {
+			f, err = filter()
+			return err
 		},
-	}
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			return printConversations(ctx, out, db, ws, store.ConversationQuery{Filter: f, Limit: *limit})
+		},
+	})
 }
 
 // filterFlags adds a flag for every parameter of the conversation filter,
@@ -210,16 +200,22 @@ const listPage = 5000
 const textColumns = 11
 
 // printConversations writes the conversations selected by f.
-func (a *app) printConversations(ctx context.Context, db *store.DB, ws parley.Workspace, f store.ConversationQuery, format string) error {
+func printConversations(ctx context.Context, out *output, db *store.DB, ws parley.Workspace, f store.ConversationQuery) error {
 	header := parley.ConversationColumns
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	cw := csv.NewWriter(a.stdout)
-	enc := json.NewEncoder(a.stdout)
-	switch format {
-	case "text":
-		fmt.Fprintln(tw, strings.ToUpper(strings.Join(header[:textColumns], "\t")))
-	case "csv":
+	var (
+		tbl *table
+		cw  = csv.NewWriter(out.w)
+		enc = json.NewEncoder(out.w)
+	)
+	switch {
+	case out.is("csv"):
 		cw.Write(header)
+	case !out.is("json"):
+		cols := make([]string, textColumns)
+		for i, h := range header[:textColumns] {
+			cols[i] = strings.ToUpper(h)
+		}
+		tbl = out.table(cols...)
 	}
 	limit := f.Limit
 	printed := 0
@@ -233,16 +229,15 @@ func (a *app) printConversations(ctx context.Context, db *store.DB, ws parley.Wo
 			return err
 		}
 		for _, c := range page {
-			switch format {
-			case "json":
+			switch {
+			case tbl != nil:
+				tbl.record(parley.ConversationRecord(c, printable)[:textColumns])
+			case out.is("json"):
 				if err := enc.Encode(c); err != nil {
 					return fmt.Errorf("write: %w", err)
 				}
-			case "csv":
-				cw.Write(parley.ConversationRecord(c, parley.SafeCell))
 			default:
-				rec := parley.ConversationRecord(c, printable)[:textColumns]
-				fmt.Fprintln(tw, strings.Join(rec, "\t"))
+				cw.Write(parley.ConversationRecord(c, parley.SafeCell))
 			}
 		}
 		printed += len(page)
@@ -252,8 +247,8 @@ func (a *app) printConversations(ctx context.Context, db *store.DB, ws parley.Wo
 		last := page[len(page)-1]
 		f.After = store.CursorAt(last)
 	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write: %w", err)
+	if tbl != nil {
+		return tbl.flush()
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
@@ -29,13 +27,12 @@ import (
 // grouping command.
 func (a *app) gapsCmd() *ffcli.Command {
 	list := a.gapsListCmd()
-	return &ffcli.Command{
+	return defaulting(&ffcli.Command{
 		Name:       "gaps",
 		ShortUsage: "parley gaps [list|show|resolve|dismiss|restore|rename|merge|move|dismiss-questions|restore-questions|fixes|cluster] …",
 		ShortHelp:  "List and act on knowledge gaps: topics of questions the agent could not answer.",
 		LongHelp: "Without a subcommand, lists the open topics. Questions found by evaluation are grouped\n" +
 			"into topics by `parley evaluate` and by the server's background worker.",
-		FlagSet: list.FlagSet,
 		Subcommands: []*ffcli.Command{list, a.gapsShowCmd(),
 			a.gapsActionCmd(parley.ActResolve, "resolve", "ID [--question Q] --answer A", "Write a short answer and resolve the topic."),
 			a.gapsActionCmd(parley.ActDismiss, "dismiss", "ID", "Dismiss a topic; questions that join it later stay dismissed."),
@@ -48,153 +45,118 @@ func (a *app) gapsCmd() *ffcli.Command {
 			a.gapsFixesCmd(),
 			a.gapsClusterCmd(),
 		},
-		Exec: list.Exec,
-	}
+	}, list)
 }
 
 func (a *app) gapsListCmd() *ffcli.Command {
 	fs := a.flags("gaps list")
 	var (
-		state    = fs.String("state", "open", "topics with questions in this state: open, resolved or dismissed")
-		from     = fs.String("from", "", "questions asked on or after this local date, YYYY-MM-DD")
-		to       = fs.String("to", "", "questions asked on or before this local date, YYYY-MM-DD")
-		chans    = fs.String("channel", "", "only these channels, comma-separated")
-		formatOf = formatFlag(fs, "output format: text, json or csv", "text", "json", "csv")
+		state = fs.String("state", "open", "topics with questions in this state: open, resolved or dismissed")
+		from  = fs.String("from", "", "questions asked on or after this local date, YYYY-MM-DD")
+		to    = fs.String("to", "", "questions asked on or before this local date, YYYY-MM-DD")
+		chans = fs.String("channel", "", "only these channels, comma-separated")
+		out   = a.formatFlag(fs, "output format: text, json or csv", "text", "json", "csv")
+		f     store.TopicFilter
 	)
-	return &ffcli.Command{
-		Name:       "list",
-		ShortUsage: "parley gaps list [--state S] [--from D] [--to D] [--channel C] [--format text|json|csv]",
-		ShortHelp:  "List topics, most conversations first.",
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, args []string) error {
-			format, err := formatOf()
-			if err != nil {
-				return err
-			}
-			f := store.TopicFilter{State: parley.GapState(*state), From: *from, To: *to}
+	return a.dbCommand(dbCmd{
+		fs:    fs,
+		usage: "[--state S] [--from D] [--to D] [--channel C] [--format text|json|csv]",
+		help:  "List topics, most conversations first.",
+		out:   out,
+		check: func([]string) error {
+			f = store.TopicFilter{State: parley.GapState(*state), From: *from, To: *to}
 			if *chans != "" {
 				f.Channels = strings.Split(*chans, ",")
 			}
 			if !slices.Contains(parley.GapStates, f.State) {
 				return fmt.Errorf("%w: --state: want open, resolved or dismissed, not %q", errUsage, *state)
 			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				topics, err := db.Topics(ctx, ws.ID, f)
-				if err != nil {
-					return err
-				}
-				return a.printTopics(topics, format)
-			})
+			return nil
 		},
-	}
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			topics, err := db.Topics(ctx, ws.ID, f)
+			if err != nil {
+				return err
+			}
+			return printTopics(out, topics)
+		},
+	})
 }
 
-func (a *app) printTopics(topics []parley.TopicSummary, format string) error {
-	switch format {
-	case "json":
-		enc := json.NewEncoder(a.stdout)
-		for _, t := range topics {
-			if err := enc.Encode(t); err != nil {
-				return fmt.Errorf("write: %w", err)
-			}
-		}
-		return nil
-	case "csv":
-		cw := csv.NewWriter(a.stdout)
-		cw.Write([]string{"id", "topic", "state", "conversations", "questions", "last_asked", "recurrences"})
+func printTopics(out *output, topics []parley.TopicSummary) error {
+	switch {
+	case out.is("json"):
+		return jsonLines(out, topics)
+	case out.is("csv"):
+		records := [][]string{{"id", "topic", "state", "conversations", "questions", "last_asked", "recurrences"}}
 		for _, t := range topics {
 			// A topic's title is an editor's name or a label made of
 			// visitors' words.
-			cw.Write([]string{strconv.FormatInt(t.ID, 10), parley.SafeCell(t.Title()), string(t.State), strconv.Itoa(t.Conversations),
+			records = append(records, []string{strconv.FormatInt(t.ID, 10), parley.SafeCell(t.Title()), string(t.State), strconv.Itoa(t.Conversations),
 				strconv.Itoa(t.Questions), t.LastAsked.Format(time.RFC3339), strconv.Itoa(t.Recurrences)})
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
-		return nil
+		return out.csv(records)
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tCONVERSATIONS\tQUESTIONS\tLAST ASKED\tTOPIC")
-	for _, t := range topics {
-		title := printable(t.Title())
-		if t.Recurrences > 0 {
-			title += fmt.Sprintf(" (%d recurring)", t.Recurrences)
+	t := out.table("ID", "CONVERSATIONS", "QUESTIONS", "LAST ASKED", "TOPIC")
+	for _, topic := range topics {
+		title := printable(topic.Title())
+		if topic.Recurrences > 0 {
+			title += fmt.Sprintf(" (%d recurring)", topic.Recurrences)
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t%s\n", t.ID, t.Conversations, t.Questions, t.LastAsked.Format(time.RFC3339), title)
+		t.row(topic.ID, topic.Conversations, topic.Questions, topic.LastAsked.Format(time.RFC3339), title)
 	}
 	if len(topics) == 0 {
-		fmt.Fprintln(tw, "(no topics)")
+		t.row("(no topics)")
 	}
-	return tw.Flush()
+	return t.flush()
 }
 
 func (a *app) gapsShowCmd() *ffcli.Command {
 	fs := a.flags("gaps show")
-	formatOf := formatFlag(fs, "output format: text or json", "text", "json")
-	return &ffcli.Command{
-		Name:       "show",
-		ShortUsage: "parley gaps show [--format text|json] ID",
-		ShortHelp:  "Show a topic and every question in it.",
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, args []string) error {
-			args, err := interspersed(fs, args)
-			if err != nil {
-				return err
-			}
-			if len(args) != 1 {
-				return fmt.Errorf("%w: gaps show takes one topic id", errUsage)
-			}
-			id, err := topicArg(args[0])
-			if err != nil {
-				return err
-			}
-			format, err := formatOf()
-			if err != nil {
-				return err
-			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				t, err := db.Topic(ctx, ws.ID, id)
-				if err != nil {
-					return err
-				}
-				qs, err := db.TopicQuestions(ctx, ws.ID, t.ID, "")
-				if err != nil {
-					return err
-				}
-				if format == "json" {
-					return json.NewEncoder(a.stdout).Encode(map[string]any{"topic": t, "questions": qs})
-				}
-				fmt.Fprintf(a.stdout, "Topic %d: %s (%s", t.ID, printable(t.Title()), t.State)
-				if t.Recurrences > 0 {
-					fmt.Fprintf(a.stdout, ", %d recurring after it was resolved", t.Recurrences)
-				}
-				fmt.Fprintln(a.stdout, ")")
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "QUESTION ID\tASKED\tCHANNEL\tSTATE\tCONVERSATION\tQUESTION")
-				for _, q := range qs {
-					state := string(q.State)
-					if q.Recurrence {
-						state += " (recurrence)"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", printable(q.EventID), q.At.Format(time.RFC3339), printable(q.Channel),
-						state, printable(q.ConversationID), printable(q.Question))
-				}
-				return tw.Flush()
-			})
+	out := a.formatFlag(fs, "output format: text or json", "text", "json")
+	var id []int64
+	return a.dbCommand(dbCmd{
+		fs: fs, usage: "[--format text|json] ID", help: "Show a topic and every question in it.", out: out,
+		check: func(args []string) (err error) {
+			id, err = idArgs(fs, args, "topic")
+			return err
 		},
-	}
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			t, err := db.Topic(ctx, ws.ID, id[0])
+			if err != nil {
+				return err
+			}
+			qs, err := db.TopicQuestions(ctx, ws.ID, t.ID, "")
+			if err != nil {
+				return err
+			}
+			if out.is("json") {
+				return out.json(map[string]any{"topic": t, "questions": qs})
+			}
+			fmt.Fprintf(a.stdout, "Topic %d: %s (%s", t.ID, printable(t.Title()), t.State)
+			if t.Recurrences > 0 {
+				fmt.Fprintf(a.stdout, ", %d recurring after it was resolved", t.Recurrences)
+			}
+			fmt.Fprintln(a.stdout, ")")
+			tbl := out.table("QUESTION ID", "ASKED", "CHANNEL", "STATE", "CONVERSATION", "QUESTION")
+			for _, q := range qs {
+				state := string(q.State)
+				if q.Recurrence {
+					state += " (recurrence)"
+				}
+				tbl.row(printable(q.EventID), q.At.Format(time.RFC3339), printable(q.Channel), state, printable(q.ConversationID), printable(q.Question))
+			}
+			return tbl.flush()
+		},
+	})
 }
-
-// topicArg reads a topic id argument.
-func topicArg(s string) (int64, error) { return idArg(s, "topic") }
 
 // gapsActionCmd is one editor action on a topic or its questions. Like the
 // API (POST /api/v1/gaps/{id}/{action}) and the topic page, each names the
 // topic it acts on first, builds a parley.TopicAction and hands it to the
 // store's ApplyTopicAction, which checks it, applies it and writes its
 // audit row in one transaction.
-func (a *app) gapsActionCmd(kind parley.TopicActionKind, name, args, help string) *ffcli.Command {
+func (a *app) gapsActionCmd(kind parley.TopicActionKind, name, usage, help string) *ffcli.Command {
 	fs := a.flags("gaps " + name)
 	var question, answer *string
 	var to *int64
@@ -205,14 +167,11 @@ func (a *app) gapsActionCmd(kind parley.TopicActionKind, name, args, help string
 	case parley.ActMoveQuestions:
 		to = fs.Int64("to", 0, "the topic to move the questions to")
 	}
-	return &ffcli.Command{
-		Name:       name,
-		ShortUsage: "parley gaps " + name + " " + args,
-		ShortHelp:  help,
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, argv []string) error {
-			act, err := topicActionArgs(kind, name, argv)
-			if err != nil {
+	var act parley.TopicAction
+	return a.dbCommand(dbCmd{
+		fs: fs, usage: usage, help: help,
+		check: func(args []string) (err error) {
+			if act, err = topicActionArgs(kind, name, args); err != nil {
 				return err
 			}
 			if question != nil {
@@ -221,27 +180,28 @@ func (a *app) gapsActionCmd(kind parley.TopicActionKind, name, args, help string
 			if to != nil {
 				act.To = *to
 			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				if act.Kind == parley.ActResolve && act.Question == "" {
-					t, err := db.Topic(ctx, ws.ID, act.Topic)
-					if err != nil {
-						return err
-					}
-					act.Question = t.Title()
-				}
-				sa, err := db.ApplyTopicAction(ctx, ws.ID, act, cliActor, a.now())
-				if err != nil {
-					return cliProblems(err)
-				}
-				if act.Kind == parley.ActResolve {
-					fmt.Fprintf(a.stdout, "resolved topic %d with short answer %d\n", act.Topic, sa.ID)
-					return nil
-				}
-				fmt.Fprintf(a.stdout, "%s: done\n", name)
-				return nil
-			})
+			return nil
 		},
-	}
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			if act.Kind == parley.ActResolve && act.Question == "" {
+				t, err := db.Topic(ctx, ws.ID, act.Topic)
+				if err != nil {
+					return err
+				}
+				act.Question = t.Title()
+			}
+			sa, err := db.ApplyTopicAction(ctx, ws.ID, act, cliActor, a.now())
+			if err != nil {
+				return cliProblems(err)
+			}
+			if act.Kind == parley.ActResolve {
+				fmt.Fprintf(a.stdout, "resolved topic %d with short answer %d\n", act.Topic, sa.ID)
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "%s: done\n", name)
+			return nil
+		},
+	})
 }
 
 // topicActionArgs reads an action's arguments: the topic acted on, then
@@ -256,7 +216,7 @@ func topicActionArgs(kind parley.TopicActionKind, name string, args []string) (p
 	if len(args) < 2 && (kind == parley.ActMerge || kind == parley.ActMoveQuestions || kind == parley.ActDismissQuestions || kind == parley.ActRestoreQuestions) {
 		return act, fmt.Errorf("%w: gaps %s needs a topic id and more", errUsage, name)
 	}
-	id, err := topicArg(args[0])
+	id, err := idArg(args[0], "topic")
 	if err != nil {
 		return act, err
 	}
@@ -266,7 +226,7 @@ func topicActionArgs(kind parley.TopicActionKind, name string, args []string) (p
 		act.Name = args[1]
 	case parley.ActMerge:
 		for _, s := range args[1:] {
-			from, err := topicArg(s)
+			from, err := idArg(s, "topic")
 			if err != nil {
 				return act, err
 			}

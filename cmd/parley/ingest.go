@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,7 +24,7 @@ const chunkEvents = 5000
 
 func (a *app) ingestCmd() *ffcli.Command {
 	fs := a.flags("ingest")
-	formatOf := formatFlag(fs, "output format: text or json", "text", "json")
+	out := a.formatFlag(fs, "output format: text or json", "text", "json")
 	return &ffcli.Command{
 		Name:       "ingest",
 		ShortUsage: "parley ingest [--db DSN] [--workspace SLUG] FILE|-",
@@ -38,20 +37,19 @@ func (a *app) ingestCmd() *ffcli.Command {
 			if len(args) != 1 {
 				return fmt.Errorf("%w: ingest takes one FILE (or - for standard input)", errUsage)
 			}
-			format, err := formatOf()
-			if err != nil {
+			if err := out.check(); err != nil {
 				return err
 			}
 			res, err := a.ingest(ctx, args[0])
 			if err != nil {
-				if format == "json" && parley.KindOf(err) != parley.KindInternal {
-					json.NewEncoder(a.stdout).Encode(map[string]any{"error": map[string]any{
+				if out.is("json") && parley.KindOf(err) != parley.KindInternal {
+					out.json(map[string]any{"error": map[string]any{
 						"code": parley.KindOf(err), "message": parley.MessageOf(err), "problems": parley.ProblemsOf(err)}})
 				}
 				return err
 			}
-			if format == "json" {
-				return json.NewEncoder(a.stdout).Encode(res)
+			if out.is("json") {
+				return out.json(res)
 			}
 			fmt.Fprintf(a.stdout, "accepted %d events, %d duplicates\n", res.Accepted, res.Duplicates)
 			return nil

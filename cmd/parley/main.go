@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -164,28 +162,6 @@ func (a *app) printError(err error) {
 	}
 }
 
-// formatFlag adds --format to fs: one of formats, the first by default.
-// The value is read through the function it returns, which refuses any
-// other as a usage error, so that no command prints a format it does not
-// write as if it were its default.
-func formatFlag(fs *flag.FlagSet, usage string, formats ...string) func() (string, error) {
-	format := fs.String("format", formats[0], usage)
-	return func() (string, error) {
-		if !slices.Contains(formats, *format) {
-			return "", fmt.Errorf("%w: --format: want %s, not %q", errUsage, strings.Join(formats, " or "), *format)
-		}
-		return *format, nil
-	}
-}
-
-// printIndented writes v to standard output as indented JSON, for a
-// person to read as well as a program.
-func (a *app) printIndented(v any) error {
-	enc := json.NewEncoder(a.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
 // flags returns a flag set with the flags every command takes.
 func (a *app) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -230,6 +206,94 @@ func idArg(s, what string) (int64, error) {
 		return 0, fmt.Errorf("%w: %q is not a %s id", errUsage, s, what)
 	}
 	return id, nil
+}
+
+// idArgs reads a command's arguments when they are ids, of what — "webhook",
+// "delivery" — in that order, each read by idArg. Flags may come after
+// them too ("webhook deliveries 3 --state failed"; see interspersed).
+func idArgs(fs *flag.FlagSet, args []string, what ...string) ([]int64, error) {
+	args, err := interspersed(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(args) != len(what) {
+		return nil, fmt.Errorf("%w: %s takes a %s id", errUsage, fs.Name(), strings.Join(what, " id and a "))
+	}
+	ids := make([]int64, len(args))
+	for i, s := range args {
+		if ids[i], err = idArg(s, what[i]); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// idCmd is a command whose arguments are ids of what — a webhook, then a
+// delivery —, with no flags of its own, which runs do with them on the
+// open database.
+func (a *app) idCmd(path, usage, help string, what []string, do func(ctx context.Context, db *store.DB, ws parley.Workspace, ids []int64) error) *ffcli.Command {
+	fs := a.flags(path)
+	var ids []int64
+	return a.dbCommand(dbCmd{
+		fs: fs, usage: usage, help: help,
+		check: func(args []string) (err error) {
+			ids, err = idArgs(fs, args, what...)
+			return err
+		},
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error { return do(ctx, db, ws, ids) },
+	})
+}
+
+// defaulting readies a command that runs its subcommand def when given
+// none (`parley gaps` lists, as `parley gaps list` does): it takes def's
+// flags and Exec.
+func defaulting(c, def *ffcli.Command) *ffcli.Command {
+	c.FlagSet, c.Exec = def.FlagSet, def.Exec
+	return c
+}
+
+// dbCmd is a command that works on a workspace, as its file declares it;
+// a.dbCommand makes it an ffcli command. Every such command reads its
+// command line in the same order — its arguments and flags, then --format —
+// and opens the database only once they are good, closing it after run.
+type dbCmd struct {
+	// fs holds the common flags (a.flags) and the command's own; its name
+	// is the command's path after "parley", such as "token revoke".
+	fs *flag.FlagSet
+	// usage follows "parley PATH" in the usage line; help and long are
+	// ffcli's ShortHelp and LongHelp.
+	usage, help, long string
+	// out is the command's --format (a.formatFlag), nil if it has none.
+	out *output
+	// check reads the arguments and checks what flags need more than
+	// their type, before the database is opened; nil for a command that
+	// reads no arguments.
+	check func(args []string) error
+	run   func(ctx context.Context, db *store.DB, ws parley.Workspace) error
+}
+
+func (a *app) dbCommand(c dbCmd) *ffcli.Command {
+	path := c.fs.Name()
+	return &ffcli.Command{
+		Name:       path[strings.LastIndex(path, " ")+1:],
+		ShortUsage: strings.TrimSpace("parley " + path + " " + c.usage),
+		ShortHelp:  c.help,
+		LongHelp:   c.long,
+		FlagSet:    c.fs,
+		Exec: func(ctx context.Context, args []string) error {
+			if c.check != nil {
+				if err := c.check(args); err != nil {
+					return err
+				}
+			}
+			if c.out != nil {
+				if err := c.out.check(); err != nil {
+					return err
+				}
+			}
+			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error { return c.run(ctx, db, ws) })
+		},
+	}
 }
 
 // open connects to the database and resolves the workspace. A DSN that

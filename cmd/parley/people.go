@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
@@ -61,203 +59,158 @@ func (a *app) userAddCmd() *ffcli.Command {
 		role  = fs.String("role", "viewer", "role in the workspace: viewer, editor or admin")
 		file  = fs.String("password-file", "", "file holding the password (or set PARLEY_PASSWORD); ignored for an existing user")
 	)
-	return &ffcli.Command{
-		Name:       "add",
-		ShortUsage: "parley user add --email E [--name N] [--role viewer|editor|admin] [--password-file F] [--workspace W]",
-		ShortHelp:  "Add a person to the workspace, creating their account if it is new.",
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, args []string) error {
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				_, _, lookup := db.Credentials(ctx, *email)
-				isNew := parley.KindOf(lookup) == parley.KindNotFound
-				if lookup != nil && !isNew {
-					return lookup
-				}
-				// An existing user keeps their password: only the new one needs
-				// one (a stand-in passes the shape check otherwise).
-				pw := strings.Repeat("x", parley.MinPassword)
-				if isNew {
-					var err error
-					if pw, err = password(*file); err != nil {
-						return err
-					}
-				}
-				in := parley.NewUserInput{Email: *email, Name: *name, Password: pw, Role: parley.Role(*role)}
-				addr, err := in.Validate()
-				if err != nil {
+	return a.dbCommand(dbCmd{
+		fs:    fs,
+		usage: "--email E [--name N] [--role viewer|editor|admin] [--password-file F] [--workspace W]",
+		help:  "Add a person to the workspace, creating their account if it is new.",
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			_, _, lookup := db.Credentials(ctx, *email)
+			isNew := parley.KindOf(lookup) == parley.KindNotFound
+			if lookup != nil && !isNew {
+				return lookup
+			}
+			// An existing user keeps their password: only the new one needs
+			// one (a stand-in passes the shape check otherwise).
+			pw := strings.Repeat("x", parley.MinPassword)
+			if isNew {
+				var err error
+				if pw, err = password(*file); err != nil {
 					return err
 				}
-				hash := ""
-				if isNew {
-					if hash, err = auth.HashPassword(pw); err != nil {
-						return err
-					}
-				}
-				m, err := db.AddMember(ctx, ws.ID, addr, in.Name, hash, in.Role, a.now())
-				if err != nil {
+			}
+			in := parley.NewUserInput{Email: *email, Name: *name, Password: pw, Role: parley.Role(*role)}
+			addr, err := in.Validate()
+			if err != nil {
+				return err
+			}
+			hash := ""
+			if isNew {
+				if hash, err = auth.HashPassword(pw); err != nil {
 					return err
 				}
-				a.audit(ctx, db, ws, "user.add", m.Email, "role "+string(m.Role))
-				fmt.Fprintf(a.stdout, "%s is %s of workspace %s\n", m.Email, m.Role, ws.Slug)
-				return nil
-			})
+			}
+			m, err := db.AddMember(ctx, ws.ID, addr, in.Name, hash, in.Role, a.now())
+			if err != nil {
+				return err
+			}
+			a.audit(ctx, db, ws, "user.add", m.Email, "role "+string(m.Role))
+			fmt.Fprintf(a.stdout, "%s is %s of workspace %s\n", m.Email, m.Role, ws.Slug)
+			return nil
 		},
-	}
+	})
 }
 
 func (a *app) userListCmd() *ffcli.Command {
 	fs := a.flags("user list")
-	formatOf := formatFlag(fs, "output format: text or json", "text", "json")
-	return &ffcli.Command{
-		Name:       "list",
-		ShortUsage: "parley user list [--workspace W] [--format text|json]",
-		ShortHelp:  "List the workspace's people and roles.",
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, args []string) error {
-			format, err := formatOf()
+	out := a.formatFlag(fs, "output format: text or json", "text", "json")
+	return a.dbCommand(dbCmd{
+		fs: fs, usage: "[--workspace W] [--format text|json]", help: "List the workspace's people and roles.", out: out,
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			ms, err := db.Members(ctx, ws.ID)
 			if err != nil {
 				return err
 			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				ms, err := db.Members(ctx, ws.ID)
-				if err != nil {
-					return err
-				}
-				if format == "json" {
-					return json.NewEncoder(a.stdout).Encode(ms)
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLE")
-				for _, m := range ms {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", m.ID, m.Email, printable(m.Name), m.Role)
-				}
-				return tw.Flush()
+			return printRows(out, ms, ms, []string{"ID", "EMAIL", "NAME", "ROLE"}, func(m parley.Member) []any {
+				return []any{m.ID, m.Email, printable(m.Name), m.Role}
 			})
 		},
-	}
+	})
 }
 
 func (a *app) tokenCmd() *ffcli.Command {
 	create := a.flags("token create")
 	name := create.String("name", "", "what the token is for, such as \"agent platform\"")
 	scopes := create.String("scopes", "ingest", "comma-separated: ingest, read, write, admin")
-	list := a.flags("token list")
-	revoke := a.flags("token revoke")
+	var sc []parley.Scope
 	return group(&ffcli.Command{
 		Name:       "token",
 		ShortUsage: "parley token create|list|revoke …",
 		ShortHelp:  "Manage the workspace's API tokens.",
 		Subcommands: []*ffcli.Command{
-			{
-				Name: "create", ShortUsage: "parley token create --name N [--scopes ingest,read,write,admin]",
-				ShortHelp: "Create a token and print it, once.", FlagSet: create,
-				Exec: func(ctx context.Context, args []string) error {
-					sc, err := parley.ParseScopes(*scopes)
+			a.dbCommand(dbCmd{
+				fs: create, usage: "--name N [--scopes ingest,read,write,admin]", help: "Create a token and print it, once.",
+				check: func([]string) (err error) {
+					sc, err = parley.ParseScopes(*scopes)
+					return err
+				},
+				run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+					secret, hash, hint, err := auth.NewToken()
 					if err != nil {
 						return err
 					}
-					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-						secret, hash, hint, err := auth.NewToken()
-						if err != nil {
-							return err
-						}
-						t, err := db.CreateToken(ctx, ws.ID, strings.TrimSpace(*name), hash, hint, sc, a.now())
-						if err != nil {
-							return err
-						}
-						a.audit(ctx, db, ws, "token.create", t.Name, "scopes "+*scopes)
-						fmt.Fprintf(a.stderr, "token %d for workspace %s (%s); it is shown only this once:\n", t.ID, ws.Slug, *scopes)
-						fmt.Fprintln(a.stdout, secret)
-						return nil
-					})
-				},
-			},
-			{
-				Name: "list", ShortUsage: "parley token list", ShortHelp: "List tokens (never their secrets).", FlagSet: list,
-				Exec: func(ctx context.Context, args []string) error {
-					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-						ts, err := db.Tokens(ctx, ws.ID)
-						if err != nil {
-							return err
-						}
-						tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-						fmt.Fprintln(tw, "ID\tNAME\tTOKEN\tSCOPES\tCREATED\tLAST USED\tREVOKED")
-						when := func(t *time.Time) string {
-							if t == nil {
-								return "-"
-							}
-							return t.Format(time.RFC3339)
-						}
-						for _, t := range ts {
-							fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\t%s\n", t.ID, printable(t.Name), t.Hint, parley.FormatScopes(t.Scopes),
-								t.CreatedAt.Format(time.RFC3339), when(t.LastUsedAt), when(t.RevokedAt))
-						}
-						return tw.Flush()
-					})
-				},
-			},
-			{
-				Name: "revoke", ShortUsage: "parley token revoke ID", ShortHelp: "Revoke a token.", FlagSet: revoke,
-				Exec: func(ctx context.Context, args []string) error {
-					if len(args) != 1 {
-						return fmt.Errorf("%w: token revoke takes one token id", errUsage)
-					}
-					id, err := idArg(args[0], "token")
+					t, err := db.CreateToken(ctx, ws.ID, strings.TrimSpace(*name), hash, hint, sc, a.now())
 					if err != nil {
 						return err
 					}
-					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-						if err := db.RevokeToken(ctx, ws.ID, id, a.now()); err != nil {
-							return err
-						}
-						a.audit(ctx, db, ws, "token.revoke", "token "+args[0], "")
-						fmt.Fprintf(a.stdout, "token %d revoked\n", id)
-						return nil
+					a.audit(ctx, db, ws, "token.create", t.Name, "scopes "+*scopes)
+					fmt.Fprintf(a.stderr, "token %d for workspace %s (%s); it is shown only this once:\n", t.ID, ws.Slug, *scopes)
+					fmt.Fprintln(a.stdout, secret)
+					return nil
+				},
+			}),
+			a.dbCommand(dbCmd{
+				fs: a.flags("token list"), help: "List tokens (never their secrets).",
+				run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+					ts, err := db.Tokens(ctx, ws.ID)
+					if err != nil {
+						return err
+					}
+					return printRows(a.text(), ts, nil, []string{"ID", "NAME", "TOKEN", "SCOPES", "CREATED", "LAST USED", "REVOKED"}, func(t parley.Token) []any {
+						return []any{t.ID, printable(t.Name), t.Hint + "…", parley.FormatScopes(t.Scopes), t.CreatedAt.Format(time.RFC3339), instant(t.LastUsedAt), instant(t.RevokedAt)}
 					})
 				},
-			},
+			}),
+			a.revokeCmd("token revoke", "Revoke a token.", "token", (*store.DB).RevokeToken),
 		},
 	})
 }
 
 func (a *app) workspaceCmd() *ffcli.Command {
-	list := a.flags("workspace list")
 	create := a.flags("workspace create")
 	return group(&ffcli.Command{
 		Name:       "workspace",
 		ShortUsage: "parley workspace list|create SLUG",
 		ShortHelp:  "List or create workspaces.",
 		Subcommands: []*ffcli.Command{
-			{
-				Name: "list", ShortUsage: "parley workspace list", ShortHelp: "List every workspace.", FlagSet: list,
-				Exec: func(ctx context.Context, args []string) error {
-					return a.withDB(ctx, func(db *store.DB, _ parley.Workspace) error {
-						wss, err := db.Workspaces(ctx)
-						if err != nil {
-							return err
-						}
-						tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-						fmt.Fprintln(tw, "SLUG\tNAME\tTIME ZONE\tWEEK STARTS\tWINDOW")
-						for _, ws := range wss {
-							fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ws.Slug, printable(ws.Name), ws.Settings.TimeZone, ws.Settings.WeekStart, ws.Settings.Window)
-						}
-						return tw.Flush()
+			a.dbCommand(dbCmd{
+				fs: a.flags("workspace list"), help: "List every workspace.",
+				run: func(ctx context.Context, db *store.DB, _ parley.Workspace) error {
+					wss, err := db.Workspaces(ctx)
+					if err != nil {
+						return err
+					}
+					return printRows(a.text(), wss, nil, []string{"SLUG", "NAME", "TIME ZONE", "WEEK STARTS", "WINDOW"}, func(ws parley.Workspace) []any {
+						return []any{ws.Slug, printable(ws.Name), ws.Settings.TimeZone, ws.Settings.WeekStart, ws.Settings.Window}
 					})
 				},
-			},
-			{
-				Name: "create", ShortUsage: "parley workspace create SLUG", ShortHelp: "Create a workspace (add an admin with parley user add).", FlagSet: create,
-				Exec: func(ctx context.Context, args []string) error {
+			}),
+			a.dbCommand(dbCmd{
+				fs: create, usage: "SLUG", help: "Create a workspace (add an admin with parley user add).",
+				check: func(args []string) error {
 					if len(args) != 1 {
 						return fmt.Errorf("%w: workspace create takes one slug", errUsage)
 					}
 					a.workspace = args[0]
-					return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-						fmt.Fprintf(a.stdout, "workspace %s is ready; add people with: parley user add --workspace %s --role admin --email …\n", ws.Slug, ws.Slug)
-						return nil
-					})
+					return nil
 				},
-			},
+				run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+					fmt.Fprintf(a.stdout, "workspace %s is ready; add people with: parley user add --workspace %s --role admin --email …\n", ws.Slug, ws.Slug)
+					return nil
+				},
+			}),
 		},
+	})
+}
+
+// revokeCmd is a command that revokes a token or a source (what) by its
+// id, through revoke, and audits it.
+func (a *app) revokeCmd(path, help, what string, revoke func(db *store.DB, ctx context.Context, workspaceID, id int64, now time.Time) error) *ffcli.Command {
+	return a.idCmd(path, "ID", help, []string{what}, func(ctx context.Context, db *store.DB, ws parley.Workspace, ids []int64) error {
+		if err := revoke(db, ctx, ws.ID, ids[0], a.now()); err != nil {
+			return err
+		}
+		a.audit(ctx, db, ws, what+".revoke", fmt.Sprintf("%s %d", what, ids[0]), "")
+		fmt.Fprintf(a.stdout, "%s %d revoked\n", what, ids[0])
+		return nil
 	})
 }

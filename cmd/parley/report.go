@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -21,78 +20,76 @@ import (
 func (a *app) reportCmd() *ffcli.Command {
 	fs := a.flags("report")
 	var (
-		from     = fs.String("from", "", "first local date, YYYY-MM-DD (with --to; overrides --range)")
-		to       = fs.String("to", "", "last local date, YYYY-MM-DD")
-		preset   = fs.String("range", string(report.DefaultPreset), "this_week, last_4_weeks, last_12_weeks, last_26_weeks or last_52_weeks")
-		gran     = fs.String("granularity", string(report.Week), "bucket size: day, week or month")
-		chans    = fs.String("channel", "", "only these channels, comma-separated")
-		formatOf = formatFlag(fs, "output format: text, json or csv", "text", "json", "csv")
-		chart    = fs.String("chart", "all", "with --format csv: the chart whose numbers to print ("+strings.Join(report.Charts, ", ")+")")
-		view     = fs.String("view", "", "sources or actions: what each cited source or performed action does for resolution, instead of the report")
-		sort     = fs.String("sort", "", "with --view: conversations (default), resolution_rate, handoff_rate, negative_rate, failure_rate or name")
-		order    = fs.String("order", "desc", "with --view: desc or asc")
+		from   = fs.String("from", "", "first local date, YYYY-MM-DD (with --to; overrides --range)")
+		to     = fs.String("to", "", "last local date, YYYY-MM-DD")
+		preset = fs.String("range", string(report.DefaultPreset), "this_week, last_4_weeks, last_12_weeks, last_26_weeks or last_52_weeks")
+		gran   = fs.String("granularity", string(report.Week), "bucket size: day, week or month")
+		chans  = fs.String("channel", "", "only these channels, comma-separated")
+		out    = a.formatFlag(fs, "output format: text, json or csv", "text", "json", "csv")
+		chart  = fs.String("chart", "all", "with --format csv: the chart whose numbers to print ("+strings.Join(report.Charts, ", ")+")")
+		view   = fs.String("view", "", "sources or actions: what each cited source or performed action does for resolution, instead of the report")
+		sort   = fs.String("sort", "", "with --view: conversations (default), resolution_rate, handoff_rate, negative_rate, failure_rate or name")
+		order  = fs.String("order", "desc", "with --view: desc or asc")
 	)
 	now := a.nowFlag(fs)
-	return &ffcli.Command{
-		Name:       "report",
-		ShortUsage: "parley report [--range R | --from D --to D] [--granularity G] [--channel C] [--view sources|actions [--sort S]] [--format text|json|csv]",
-		ShortHelp:  "Print the performance report: the same numbers as the Performance page.",
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, args []string) error {
-			t, err := now()
-			if err != nil {
-				return err
-			}
-			format, err := formatOf()
-			if err != nil {
+	var t time.Time
+	return a.dbCommand(dbCmd{
+		fs:    fs,
+		usage: "[--range R | --from D --to D] [--granularity G] [--channel C] [--view sources|actions [--sort S]] [--format text|json|csv]",
+		help:  "Print the performance report: the same numbers as the Performance page.",
+		out:   out,
+		check: func([]string) (err error) {
+			if t, err = now(); err != nil {
 				return err
 			}
 			if !slices.Contains(report.Charts, *chart) {
 				return fmt.Errorf("%w: --chart: unknown chart %q", errUsage, *chart)
 			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				req := report.Request{From: *from, To: *to, Granularity: report.Granularity(*gran)}
-				if *chans != "" {
-					req.Channels = strings.Split(*chans, ",")
+			return nil
+		},
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			req := report.Request{From: *from, To: *to, Granularity: report.Granularity(*gran)}
+			if *chans != "" {
+				req.Channels = strings.Split(*chans, ",")
+			}
+			if req.From == "" && req.To == "" {
+				var err error
+				if req.From, req.To, err = report.Preset(*preset).Range(t, ws.Settings); err != nil {
+					return err
 				}
-				if req.From == "" && req.To == "" {
-					if req.From, req.To, err = report.Preset(*preset).Range(t, ws.Settings); err != nil {
-						return err
-					}
+			}
+			if *view != "" {
+				kinds := map[string]parley.UseKind{"sources": parley.UseSource, "actions": parley.UseAction}
+				if _, ok := kinds[*view]; !ok {
+					return fmt.Errorf("%w: --view: want sources or actions, not %q", errUsage, *view)
 				}
-				if *view != "" {
-					kinds := map[string]parley.UseKind{"sources": parley.UseSource, "actions": parley.UseAction}
-					if _, ok := kinds[*view]; !ok {
-						return fmt.Errorf("%w: --view: want sources or actions, not %q", errUsage, *view)
-					}
-					if *order != "asc" && *order != "desc" {
-						return fmt.Errorf("%w: --order: want asc or desc, not %q", errUsage, *order)
-					}
-					u, err := report.UsageView(ctx, db, ws, report.UsageRequest{Kind: kinds[*view], From: req.From, To: req.To,
-						Channels: req.Channels, Sort: report.UsageSort(*sort), Asc: *order == "asc"})
-					if err != nil {
-						return err
-					}
-					return a.printUsage(u, format)
+				if *order != "asc" && *order != "desc" {
+					return fmt.Errorf("%w: --order: want asc or desc, not %q", errUsage, *order)
 				}
-				r, err := report.Performance(ctx, db, ws, req, t)
+				u, err := report.UsageView(ctx, db, ws, report.UsageRequest{Kind: kinds[*view], From: req.From, To: req.To,
+					Channels: req.Channels, Sort: report.UsageSort(*sort), Asc: *order == "asc"})
 				if err != nil {
 					return err
 				}
-				switch format {
-				case "json":
-					return a.printIndented(r)
-				case "csv":
-					tbl, err := r.Table(*chart)
-					if err != nil {
-						return err
-					}
-					return tbl.WriteCSV(a.stdout)
+				return printUsage(out, u)
+			}
+			r, err := report.Performance(ctx, db, ws, req, t)
+			if err != nil {
+				return err
+			}
+			switch {
+			case out.is("json"):
+				return out.indented(r)
+			case out.is("csv"):
+				tbl, err := r.Table(*chart)
+				if err != nil {
+					return err
 				}
-				return printReport(a.stdout, r)
-			})
+				return tbl.WriteCSV(out.w)
+			}
+			return printReport(out.w, r)
 		},
-	}
+	})
 }
 
 // printReport writes the report for a terminal: the totals against the
@@ -120,9 +117,8 @@ func printReport(w io.Writer, r *report.Report) error {
 	if err := printImpact(w, r); err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "metric\tthis period\tprevious period\t\n")
-	line := func(name string, cur, prev string) { fmt.Fprintf(tw, "%s\t%s\t%s\t\n", name, cur, prev) }
+	tw := newTable(w, tabwriter.AlignRight, "metric", "this period", "previous period")
+	line := func(name string, cur, prev string) { tw.record([]string{name, cur, prev}) }
 	n := func(v int64) string { return strconv.FormatInt(v, 10) }
 	c, p := &r.Totals, &r.Previous
 	// rate is a rate of this period with its 95 % interval.
@@ -168,30 +164,28 @@ func printReport(w io.Writer, r *report.Report) error {
 	line("  not handled by the agent", csat(c.CSAT.NotHandled), csat(p.CSAT.NotHandled))
 	line("new gap questions", n(c.GapSignals), n(p.GapSignals))
 	line("test conversations excluded", n(c.Test), n(p.Test))
-	if err := tw.Flush(); err != nil {
+	if err := tw.flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "In brackets: the 95% interval (Wilson score for rates, order statistics for the median).")
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "from\thandled\tresolved\tunresolved\thandoffs\tpending\tresolution\thelpful\tTTC median\t\n")
+	tw = newTable(w, tabwriter.AlignRight, "from", "handled", "resolved", "unresolved", "handoffs", "pending", "resolution", "helpful", "TTC median")
 	for _, b := range r.Series {
 		mark := ""
 		if b.Provisional {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n", b.From, mark, b.Handled, b.Resolved, b.Unresolved,
-			b.HandedOff, b.Pending, percent(b.ResolutionRate), percent(b.HelpfulRate), duration(b.TimeToCloseMedian))
+		tw.row(b.From+mark, b.Handled, b.Resolved, b.Unresolved, b.HandedOff, b.Pending,
+			percent(b.ResolutionRate), percent(b.HelpfulRate), duration(b.TimeToCloseMedian))
 	}
-	return tw.Flush()
+	return tw.flush()
 }
 
 // printImpact writes the "Impact" cards: last week against the week
 // before, with this week so far.
 func printImpact(w io.Writer, r *report.Report) error {
 	fmt.Fprintf(w, "Last week, %s to %s, against the week before; this week so far (from %s)\n", r.LastWeek.From, r.LastWeek.To, r.ThisWeek.From)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\tlast week\tweek before\tchange\tthis week so far\t\n")
+	tw := newTable(w, tabwriter.AlignRight, "", "last week", "week before", "change", "this week so far")
 	for _, c := range r.Impact {
 		value := func(o report.Observation) string {
 			var v string
@@ -216,9 +210,9 @@ func printImpact(w io.Writer, r *report.Report) error {
 			}
 			return v
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", strings.ReplaceAll(c.Metric, "_", " "), value(c.Week), value(c.Before), change(c.Change), value(c.SoFar))
+		tw.record([]string{strings.ReplaceAll(c.Metric, "_", " "), value(c.Week), value(c.Before), change(c.Change), value(c.SoFar)})
 	}
-	if err := tw.Flush(); err != nil {
+	if err := tw.flush(); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "A change is called up or down only when both weeks rest on at least %d observations,\n"+
@@ -301,41 +295,35 @@ func duration(v *float64) string {
 
 // printUsage prints a sources or actions view: a table, its JSON, or its
 // CSV (the API's).
-func (a *app) printUsage(u *report.Usage, format string) error {
-	switch format {
-	case "json":
-		return a.printIndented(u)
-	case "csv":
-		cw := csv.NewWriter(a.stdout)
-		return cw.WriteAll(u.UsageCSV(parley.SafeCell))
+func printUsage(out *output, u *report.Usage) error {
+	switch {
+	case out.is("json"):
+		return out.indented(u)
+	case out.is("csv"):
+		return out.csv(u.UsageCSV(parley.SafeCell))
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	name := "SOURCE"
+	header := []string{"SOURCE", "CONVERSATIONS", "RESOLUTION", "HANDOFF", "NEGATIVE"}
 	if u.Kind == parley.UseAction {
-		name = "ACTION"
+		header = []string{"ACTION", "CONVERSATIONS", "RESOLUTION", "HANDOFF", "NEGATIVE", "FAILURE"}
 	}
-	fmt.Fprintf(tw, "%s\tCONVERSATIONS\tRESOLUTION\tHANDOFF\tNEGATIVE\t", name)
-	if u.Kind == parley.UseAction {
-		fmt.Fprint(tw, "FAILURE\t")
-	}
-	fmt.Fprintln(tw)
+	tw := newTable(out.w, tabwriter.AlignRight, header...)
 	for _, r := range u.Rows {
 		label := r.Key
 		if r.Title != "" {
 			label += " " + r.Title
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t", label, r.Conversations, percent(r.ResolutionRate), percent(r.HandoffRate), percent(r.NegativeRate))
+		row := []string{label, strconv.FormatInt(r.Conversations, 10), percent(r.ResolutionRate), percent(r.HandoffRate), percent(r.NegativeRate)}
 		switch {
 		case u.Kind == parley.UseAction:
-			fmt.Fprintf(tw, "%s\t", percent(r.FailureRate))
+			row = append(row, percent(r.FailureRate))
 		case r.Review:
-			fmt.Fprint(tw, "review this content\t")
+			row = append(row, "review this content")
 		}
-		fmt.Fprintln(tw)
+		tw.record(row)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := tw.flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "%s to %s; rates of decided conversations (%d still pending)\n", u.From, u.To, u.Pending)
-	return nil
+	_, err := fmt.Fprintf(out.w, "%s to %s; rates of decided conversations (%d still pending)\n", u.From, u.To, u.Pending)
+	return err
 }

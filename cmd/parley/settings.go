@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -18,69 +17,57 @@ import (
 // and the API make too.
 func (a *app) settingsCmd() *ffcli.Command {
 	show := a.settingsShowCmd()
-	return &ffcli.Command{
+	return defaulting(&ffcli.Command{
 		Name:        "settings",
 		ShortUsage:  "parley settings [show|set] …",
 		ShortHelp:   "Show or change the workspace's settings.",
 		LongHelp:    "Without a subcommand, shows them. The settings are " + strings.Join(parley.SettingKeys, ", ") + ".",
-		FlagSet:     show.FlagSet,
 		Subcommands: []*ffcli.Command{show, a.settingsSetCmd()},
-		Exec:        show.Exec,
-	}
+	}, show)
 }
 
 func (a *app) settingsShowCmd() *ffcli.Command {
 	fs := a.flags("settings show")
-	formatOf := formatFlag(fs, "output format: text (KEY=VALUE lines, as settings set reads them) or json", "text", "json")
-	return &ffcli.Command{
-		Name:       "show",
-		ShortUsage: "parley settings show [--format text|json]",
-		ShortHelp:  "Print every setting, as KEY=VALUE lines or as the API's JSON.",
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, args []string) error {
+	out := a.formatFlag(fs, "output format: text (KEY=VALUE lines, as settings set reads them) or json", "text", "json")
+	return a.dbCommand(dbCmd{
+		fs: fs, usage: "[--format text|json]", help: "Print every setting, as KEY=VALUE lines or as the API's JSON.", out: out,
+		check: func(args []string) error {
 			if len(args) > 0 {
 				return fmt.Errorf("%w: settings show takes no arguments", errUsage)
 			}
-			format, err := formatOf()
-			if err != nil {
-				return err
-			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				v := parley.VersionedSettings{Version: ws.SettingsVersion, Settings: ws.Settings}
-				if format == "json" {
-					return json.NewEncoder(a.stdout).Encode(v)
-				}
-				fmt.Fprintf(a.stderr, "workspace %s, settings version %d\n", ws.Slug, v.Version)
-				printSettings(a.stdout, v.Settings)
-				return nil
-			})
+			return nil
 		},
-	}
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			v := parley.VersionedSettings{Version: ws.SettingsVersion, Settings: ws.Settings}
+			if out.is("json") {
+				return out.json(v)
+			}
+			fmt.Fprintf(a.stderr, "workspace %s, settings version %d\n", ws.Slug, v.Version)
+			printSettings(a.stdout, v.Settings)
+			return nil
+		},
+	})
 }
 
 func (a *app) settingsSetCmd() *ffcli.Command {
 	fs := a.flags("settings set")
-	formatOf := formatFlag(fs, "output format: text or json (the API's reply to PUT /api/v1/settings)", "text", "json")
-	return &ffcli.Command{
-		Name:       "set",
-		ShortUsage: "parley settings set [--format text|json] KEY=VALUE…",
-		ShortHelp:  "Change some settings; the others keep their values.",
-		LongHelp: "Keys: " + strings.Join(parley.SettingKeys, ", ") + ". Values as settings show prints them:\n" +
+	out := a.formatFlag(fs, "output format: text or json (the API's reply to PUT /api/v1/settings)", "text", "json")
+	values := map[string]string{}
+	return a.dbCommand(dbCmd{
+		fs:    fs,
+		usage: "[--format text|json] KEY=VALUE…",
+		help:  "Change some settings; the others keep their values.",
+		long: "Keys: " + strings.Join(parley.SettingKeys, ", ") + ". Values as settings show prints them:\n" +
 			"window a duration (72h, 1h30m, 7d); counted_channels comma-separated, empty for every channel;\n" +
 			"resolution_criterion cited_source_or_action or any_agent_reply; failed_last_action true or false.\n" +
 			"Changing the time zone, the window or the resolution definition has every conversation evaluated\n" +
 			"again from the raw events, by parley serve (in the background) or parley evaluate; until that is\n" +
 			"done, reports show the previous numbers and how far it has come.",
-		FlagSet: fs,
-		Exec: func(ctx context.Context, args []string) error {
-			format, err := formatOf()
-			if err != nil {
-				return err
-			}
+		out: out,
+		check: func(args []string) error {
 			if len(args) == 0 {
 				return fmt.Errorf("%w: settings set takes KEY=VALUE arguments, such as window=48h", errUsage)
 			}
-			values := map[string]string{}
 			for _, arg := range args {
 				key, value, ok := strings.Cut(arg, "=")
 				if !ok {
@@ -91,20 +78,21 @@ func (a *app) settingsSetCmd() *ffcli.Command {
 				}
 				values[key] = value
 			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				change, err := db.ChangeSettings(ctx, ws.ID, func(s parley.Settings) (parley.Settings, error) { return s.ApplyText(values) }, cliActor, a.now())
-				if err != nil {
-					return err
-				}
-				if format == "json" {
-					return json.NewEncoder(a.stdout).Encode(change)
-				}
-				reportChange(a.stderr, ws, change)
-				printSettings(a.stdout, change.Settings)
-				return nil
-			})
+			return nil
 		},
-	}
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			change, err := db.ChangeSettings(ctx, ws.ID, func(s parley.Settings) (parley.Settings, error) { return s.ApplyText(values) }, cliActor, a.now())
+			if err != nil {
+				return err
+			}
+			if out.is("json") {
+				return out.json(change)
+			}
+			reportChange(a.stderr, ws, change)
+			printSettings(a.stdout, change.Settings)
+			return nil
+		},
+	})
 }
 
 // printSettings writes every setting as a KEY=VALUE line, which settings

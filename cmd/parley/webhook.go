@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
@@ -47,54 +45,31 @@ func (a *app) webhookCmd() *ffcli.Command {
 	})
 }
 
-// idArgs reads the numeric arguments a command takes, by name. Flags may
-// come after them too ("deliveries 3 --state failed"; see interspersed).
-func idArgs(fs *flag.FlagSet, args []string, names ...string) ([]int64, error) {
-	args, err := interspersed(fs, args)
-	if err != nil {
-		return nil, err
-	}
-	if len(args) != len(names) {
-		return nil, fmt.Errorf("%w: want %s", errUsage, strings.ToUpper(strings.Join(names, " ")))
-	}
-	out := make([]int64, len(args))
-	for i, s := range args {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("%w: %s: %q is not an id", errUsage, names[i], s)
-		}
-		out[i] = n
-	}
-	return out, nil
-}
-
 func (a *app) webhookCreateCmd() *ffcli.Command {
 	fs := a.flags("webhook create")
 	a.webhookFlags(fs)
 	u := fs.String("url", "", "where to post deliveries: an http or https URL")
 	events := fs.String("events", "", "events to subscribe to, comma-separated: "+eventNames())
 	desc := fs.String("description", "", "what the webhook is for")
-	return &ffcli.Command{
-		Name:       "create",
-		ShortUsage: "parley webhook create --url URL --events E1,E2 [--description D]",
-		ShortHelp:  "Subscribe a URL to events; prints the webhook's id, then its signing secret, once.",
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, args []string) error {
-			p, err := a.webhookPolicy()
+	var p parley.WebhookPolicy
+	return a.dbCommand(dbCmd{
+		fs:    fs,
+		usage: "--url URL --events E1,E2 [--description D]",
+		help:  "Subscribe a URL to events; prints the webhook's id, then its signing secret, once.",
+		check: func([]string) (err error) {
+			p, err = a.webhookPolicy()
+			return err
+		},
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			h, err := webhook.Create(ctx, db, ws.ID, p, parley.WebhookInput{URL: *u, Events: parley.ParseWebhookEvents(*events), Description: *desc}, cliActor, a.now())
 			if err != nil {
 				return err
 			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				h, err := webhook.Create(ctx, db, ws.ID, p, parley.WebhookInput{URL: *u, Events: parley.ParseWebhookEvents(*events), Description: *desc}, cliActor, a.now())
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stderr, "webhook %d posts %s to %s; its signing secret, shown once:\n", h.ID, joinEvents(h.Events), h.URL)
-				fmt.Fprintln(a.stdout, h.Secret)
-				return nil
-			})
+			fmt.Fprintf(a.stderr, "webhook %d posts %s to %s; its signing secret, shown once:\n", h.ID, joinEvents(h.Events), h.URL)
+			fmt.Fprintln(a.stdout, h.Secret)
+			return nil
 		},
-	}
+	})
 }
 
 func eventNames() string { return joinEvents(parley.WebhookEvents) }
@@ -109,38 +84,21 @@ func joinEvents(es []parley.WebhookEvent) string {
 
 func (a *app) webhookListCmd() *ffcli.Command {
 	fs := a.flags("webhook list")
-	formatOf := formatFlag(fs, "output format: text or json", "text", "json")
-	return &ffcli.Command{
-		Name:       "list",
-		ShortUsage: "parley webhook list [--format text|json]",
-		ShortHelp:  "List the workspace's webhooks.",
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, args []string) error {
-			format, err := formatOf()
+	out := a.formatFlag(fs, "output format: text or json", "text", "json")
+	return a.dbCommand(dbCmd{
+		fs: fs, usage: "[--format text|json]", help: "List the workspace's webhooks.", out: out,
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			hooks, err := db.Webhooks(ctx, ws.ID)
 			if err != nil {
 				return err
 			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				hooks, err := db.Webhooks(ctx, ws.ID)
-				if err != nil {
-					return err
-				}
-				if format == "json" {
-					return json.NewEncoder(a.stdout).Encode(map[string]any{"webhooks": hooks})
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tURL\tEVENTS\tSECRET\tSTATE\tCREATED")
-				for _, h := range hooks {
-					state := "active"
-					if h.Paused {
-						state = "paused"
-					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.URL, joinEvents(h.Events), h.SecretHint, state, h.CreatedAt.Format(time.RFC3339))
-				}
-				return tw.Flush()
-			})
+			return printRows(out, hooks, map[string]any{"webhooks": hooks}, []string{"ID", "URL", "EVENTS", "SECRET", "STATE", "CREATED"},
+				func(h parley.Webhook) []any {
+					state := map[bool]string{false: "active", true: "paused"}[h.Paused]
+					return []any{h.ID, h.URL, joinEvents(h.Events), h.SecretHint, state, h.CreatedAt.Format(time.RFC3339)}
+				})
 		},
-	}
+	})
 }
 
 func (a *app) webhookUpdateCmd() *ffcli.Command {
@@ -150,76 +108,57 @@ func (a *app) webhookUpdateCmd() *ffcli.Command {
 	events := fs.String("events", "", "new events, comma-separated (default: unchanged)")
 	desc := fs.String("description", "", "new description (default: unchanged)")
 	paused := fs.String("paused", "", "true to pause (queue nothing new), false to resume (default: unchanged)")
-	return &ffcli.Command{
-		Name:       "update",
-		ShortUsage: "parley webhook update ID [--url U] [--events E1,E2] [--description D] [--paused true|false]",
-		ShortHelp:  "Change a webhook; what is not given stays.",
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, args []string) error {
-			ids, err := idArgs(fs, args, "id")
-			if err != nil {
+	var (
+		ids []int64
+		p   parley.WebhookPolicy
+		set = map[string]bool{}
+	)
+	return a.dbCommand(dbCmd{
+		fs:    fs,
+		usage: "ID [--url U] [--events E1,E2] [--description D] [--paused true|false]",
+		help:  "Change a webhook; what is not given stays.",
+		check: func(args []string) (err error) {
+			if ids, err = idArgs(fs, args, "webhook"); err != nil {
 				return err
 			}
-			p, err := a.webhookPolicy()
-			if err != nil {
-				return err
-			}
-			set := map[string]bool{}
 			fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				h, err := db.Webhook(ctx, ws.ID, ids[0])
-				if err != nil {
-					return err
-				}
-				in := parley.WebhookInput{URL: h.URL, Events: h.Events, Description: h.Description, Paused: h.Paused}
-				if set["url"] {
-					in.URL = *u
-				}
-				if set["events"] {
-					in.Events = parley.ParseWebhookEvents(*events)
-				}
-				if set["description"] {
-					in.Description = *desc
-				}
-				if set["paused"] {
-					b, err := strconv.ParseBool(*paused)
-					if err != nil {
-						return fmt.Errorf("%w: --paused: want true or false", errUsage)
-					}
-					in.Paused = b
-				}
-				h, err = webhook.Update(ctx, db, ws.ID, h.ID, p, in, cliActor, a.now())
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "webhook %d posts %s to %s (paused: %t)\n", h.ID, joinEvents(h.Events), h.URL, h.Paused)
-				return nil
-			})
+			p, err = a.webhookPolicy()
+			return err
 		},
-	}
-}
-
-// webhookIDCmd is a webhook subcommand that takes ids and no flags of its
-// own, and runs do with them on the open database.
-func (a *app) webhookIDCmd(name, usage, help string, names []string, do func(ctx context.Context, db *store.DB, ws parley.Workspace, ids []int64) error) *ffcli.Command {
-	fs := a.flags("webhook " + name)
-	return &ffcli.Command{
-		Name:       name,
-		ShortUsage: "parley webhook " + name + " " + usage,
-		ShortHelp:  help,
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, args []string) error {
-			ids, err := idArgs(fs, args, names...)
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			h, err := db.Webhook(ctx, ws.ID, ids[0])
 			if err != nil {
 				return err
 			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error { return do(ctx, db, ws, ids) })
+			in := parley.WebhookInput{URL: h.URL, Events: h.Events, Description: h.Description, Paused: h.Paused}
+			if set["url"] {
+				in.URL = *u
+			}
+			if set["events"] {
+				in.Events = parley.ParseWebhookEvents(*events)
+			}
+			if set["description"] {
+				in.Description = *desc
+			}
+			if set["paused"] {
+				b, err := strconv.ParseBool(*paused)
+				if err != nil {
+					return fmt.Errorf("%w: --paused: want true or false", errUsage)
+				}
+				in.Paused = b
+			}
+			h, err = webhook.Update(ctx, db, ws.ID, h.ID, p, in, cliActor, a.now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "webhook %d posts %s to %s (paused: %t)\n", h.ID, joinEvents(h.Events), h.URL, h.Paused)
+			return nil
 		},
-	}
+	})
 }
 
 func (a *app) webhookDeleteCmd() *ffcli.Command {
-	return a.webhookIDCmd("delete", "ID", "Delete a webhook; its pending deliveries fail.", []string{"id"},
+	return a.idCmd("webhook delete", "ID", "Delete a webhook; its pending deliveries fail.", []string{"webhook"},
 		func(ctx context.Context, db *store.DB, ws parley.Workspace, ids []int64) error {
 			h, err := db.Webhook(ctx, ws.ID, ids[0])
 			if err != nil {
@@ -234,7 +173,7 @@ func (a *app) webhookDeleteCmd() *ffcli.Command {
 }
 
 func (a *app) webhookRotateCmd() *ffcli.Command {
-	return a.webhookIDCmd("rotate-secret", "ID", "Give a webhook a new signing secret; prints it, once.", []string{"id"},
+	return a.idCmd("webhook rotate-secret", "ID", "Give a webhook a new signing secret; prints it, once.", []string{"webhook"},
 		func(ctx context.Context, db *store.DB, ws parley.Workspace, ids []int64) error {
 			secret, err := webhook.RotateSecret(ctx, db, ws.ID, ids[0], cliActor, a.now())
 			if err != nil {
@@ -246,7 +185,7 @@ func (a *app) webhookRotateCmd() *ffcli.Command {
 }
 
 func (a *app) webhookPingCmd() *ffcli.Command {
-	return a.webhookIDCmd("ping", "ID", "Queue a test delivery (webhook.ping), which parley serve sends.", []string{"id"},
+	return a.idCmd("webhook ping", "ID", "Queue a test delivery (webhook.ping), which parley serve sends.", []string{"webhook"},
 		func(ctx context.Context, db *store.DB, ws parley.Workspace, ids []int64) error {
 			d, err := db.PingWebhook(ctx, ws.ID, ids[0], a.now())
 			if err != nil {
@@ -259,55 +198,43 @@ func (a *app) webhookPingCmd() *ffcli.Command {
 
 func (a *app) webhookDeliveriesCmd() *ffcli.Command {
 	fs := a.flags("webhook deliveries")
-	formatOf := formatFlag(fs, "output format: text or json (one delivery per line)", "text", "json")
+	out := a.formatFlag(fs, "output format: text or json (one delivery per line)", "text", "json")
 	state := fs.String("state", "", "only pending, succeeded or failed deliveries")
 	event := fs.String("event", "", "only deliveries of this event")
 	limit := fs.Int("limit", 50, "at most this many, newest first")
-	return &ffcli.Command{
-		Name:       "deliveries",
-		ShortUsage: "parley webhook deliveries ID [--state S] [--event E] [--limit N] [--format text|json]",
-		ShortHelp:  "A webhook's delivery log, newest first.",
-		FlagSet:    fs,
-		Exec: func(ctx context.Context, args []string) error {
-			ids, err := idArgs(fs, args, "id")
-			if err != nil {
-				return err
-			}
-			format, err := formatOf()
-			if err != nil {
-				return err
-			}
-			return a.withDB(ctx, func(db *store.DB, ws parley.Workspace) error {
-				h, err := db.Webhook(ctx, ws.ID, ids[0])
-				if err != nil {
-					return err
-				}
-				f := store.DeliveryFilter{WebhookID: h.ID, State: parley.DeliveryState(*state), Event: parley.WebhookEvent(*event), Limit: *limit}
-				if err := f.Validate(); err != nil {
-					return err
-				}
-				ds, err := db.Deliveries(ctx, ws.ID, f)
-				if err != nil {
-					return err
-				}
-				if format == "json" {
-					enc := json.NewEncoder(a.stdout)
-					for _, d := range ds {
-						if err := enc.Encode(d); err != nil {
-							return err
-						}
-					}
-					return nil
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tEVENT\tSTATE\tATTEMPTS\tSTATUS\tLAST ATTEMPT\tNEXT ATTEMPT\tERROR")
-				for _, d := range ds {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", d.ID, d.Event, d.State, d.Attempts, status(d.LastStatus), instant(d.LastAttemptAt), instant(d.NextAttemptAt), d.LastError)
-				}
-				return tw.Flush()
-			})
+	var ids []int64
+	return a.dbCommand(dbCmd{
+		fs:    fs,
+		usage: "ID [--state S] [--event E] [--limit N] [--format text|json]",
+		help:  "A webhook's delivery log, newest first.",
+		out:   out,
+		check: func(args []string) (err error) {
+			ids, err = idArgs(fs, args, "webhook")
+			return err
 		},
-	}
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			h, err := db.Webhook(ctx, ws.ID, ids[0])
+			if err != nil {
+				return err
+			}
+			f := store.DeliveryFilter{WebhookID: h.ID, State: parley.DeliveryState(*state), Event: parley.WebhookEvent(*event), Limit: *limit}
+			if err := f.Validate(); err != nil {
+				return err
+			}
+			ds, err := db.Deliveries(ctx, ws.ID, f)
+			if err != nil {
+				return err
+			}
+			if out.is("json") {
+				return jsonLines(out, ds)
+			}
+			t := out.table("ID", "EVENT", "STATE", "ATTEMPTS", "STATUS", "LAST ATTEMPT", "NEXT ATTEMPT", "ERROR")
+			for _, d := range ds {
+				t.row(d.ID, d.Event, d.State, d.Attempts, status(d.LastStatus), instant(d.LastAttemptAt), instant(d.NextAttemptAt), d.LastError)
+			}
+			return t.flush()
+		},
+	})
 }
 
 func status(code int) string {
@@ -317,6 +244,7 @@ func status(code int) string {
 	return strconv.Itoa(code)
 }
 
+// instant writes a time a table shows, "-" for none.
 func instant(t *time.Time) string {
 	if t == nil {
 		return "-"
@@ -325,18 +253,18 @@ func instant(t *time.Time) string {
 }
 
 func (a *app) webhookDeliveryCmd() *ffcli.Command {
-	return a.webhookIDCmd("delivery", "ID DELIVERY", "One delivery of a webhook as JSON: its payload and every attempt.", []string{"id", "delivery"},
+	return a.idCmd("webhook delivery", "ID DELIVERY", "One delivery of a webhook as JSON: its payload and every attempt.", []string{"webhook", "delivery"},
 		func(ctx context.Context, db *store.DB, ws parley.Workspace, ids []int64) error {
 			d, attempts, err := db.WebhookDelivery(ctx, ws.ID, ids[0], ids[1])
 			if err != nil {
 				return err
 			}
-			return a.printIndented(map[string]any{"delivery": d, "attempts": attempts})
+			return a.text().indented(map[string]any{"delivery": d, "attempts": attempts})
 		})
 }
 
 func (a *app) webhookReplayCmd() *ffcli.Command {
-	return a.webhookIDCmd("replay", "ID DELIVERY", "Send a delivery again, with the same webhook-id, retried for another 24 hours.", []string{"id", "delivery"},
+	return a.idCmd("webhook replay", "ID DELIVERY", "Send a delivery again, with the same webhook-id, retried for another 24 hours.", []string{"webhook", "delivery"},
 		func(ctx context.Context, db *store.DB, ws parley.Workspace, ids []int64) error {
 			d, _, err := db.WebhookDelivery(ctx, ws.ID, ids[0], ids[1])
 			if err != nil {
