@@ -144,14 +144,15 @@ func openWorkspace(t testing.TB, dsn string) (*store.DB, parley.Workspace) {
 }
 
 // crashSetup readies a test that kills and restarts parley serve: skipped
-// under -short, it gets a database and a generated stream of n
-// conversations over the five days up to 2026-11-20.
+// under -short, it gets a migrated database (the migrations are not what
+// these tests kill) and a generated stream of n conversations over the
+// five days up to 2026-11-20.
 func crashSetup(t *testing.T, n, seed int) (dsn, stream string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("kills and restarts a server many times")
 	}
-	dsn = storetest.DSN(t)
+	_, dsn = storetest.NewDSN(t)
 	return dsn, mustRun(t, "", "gen", "--conversations", strconv.Itoa(n), "--days", "5", "--seed", strconv.Itoa(seed), "--end", "2026-11-20T00:00:00Z")
 }
 
