@@ -22,6 +22,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/evaluate"
 	"github.com/parleyhq/parley/internal/gaps"
+	"github.com/parleyhq/parley/internal/loop"
 	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -77,7 +78,7 @@ const analyzeEvery = 100
 type Worker struct {
 	db   *store.DB
 	opt  Options
-	wake chan struct{}
+	loop *loop.Loop
 	// stop, while Run makes a pass, is Run's context: batches check it
 	// between them. Only Run's goroutine touches it.
 	stop context.Context
@@ -105,7 +106,7 @@ func New(db *store.DB, opt Options) *Worker {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{db: db, opt: opt, wake: make(chan struct{}, 1), sinceAnalyze: analyzeEvery, place: Place}
+	return &Worker{db: db, opt: opt, loop: loop.New(), sinceAnalyze: analyzeEvery, place: Place}
 }
 
 // Stats count what a pass did.
@@ -404,12 +405,7 @@ func (w *Worker) SetOnPass(f func(Stats, error)) { w.opt.OnPass = f }
 
 // Wake asks a running worker to start a pass now, as after an ingest. It
 // never blocks.
-func (w *Worker) Wake() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
+func (w *Worker) Wake() { w.loop.Wake() }
 
 // Run makes passes until ctx ends: one at once, then one after each Wake
 // or Interval. A failed pass is logged and retried at the next turn, since
@@ -420,9 +416,7 @@ func (w *Worker) Wake() {
 // before the next batch: stopping never wastes work already done. The
 // caller bounds how long it waits for that.
 func (w *Worker) Run(ctx context.Context) error {
-	t := time.NewTicker(w.opt.Interval)
-	defer t.Stop()
-	for {
+	w.loop.Run(ctx, w.opt.Interval, func(ctx context.Context) {
 		start := time.Now()
 		st, err := w.pass(ctx)
 		if w.opt.OnPass != nil && ctx.Err() == nil {
@@ -430,19 +424,13 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		switch {
 		case ctx.Err() != nil:
-			return nil
 		case err != nil:
 			w.opt.Logger.Error("evaluation pass failed", "err", err)
 		case st.Conversations > 0 || st.Grouped > 0 || st.SetAside > 0:
 			w.opt.Logger.Info("evaluated", "conversations", st.Conversations, "set_aside", st.SetAside, "grouped", st.Grouped, "duration", time.Since(start).Round(time.Millisecond))
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-w.wake:
-		case <-t.C:
-		}
-	}
+	})
+	return nil
 }
 
 // pass is Pass for Run: each batch runs to its end even if stop ends, and

@@ -33,6 +33,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/loop"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -110,7 +111,7 @@ type Sender struct {
 	db     *store.DB
 	opt    Options
 	client *http.Client
-	wake   chan struct{}
+	loop   *loop.Loop
 	// pruned is when ended deliveries were last pruned.
 	pruned time.Time
 }
@@ -139,7 +140,7 @@ func New(db *store.DB, opt Options) *Sender {
 	if rt == nil {
 		rt = Transport(opt.Policy, opt.Timeout)
 	}
-	return &Sender{db: db, opt: opt, wake: make(chan struct{}, 1), client: &http.Client{
+	return &Sender{db: db, opt: opt, loop: loop.New(), client: &http.Client{
 		Transport: rt,
 		Timeout:   opt.Timeout,
 		// A redirect is an answer, not a place to go: following it could
@@ -187,30 +188,18 @@ func Transport(p parley.WebhookPolicy, timeout time.Duration) *http.Transport {
 }
 
 // Wake asks a running sender to look at the queue now. It never blocks.
-func (s *Sender) Wake() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
+func (s *Sender) Wake() { s.loop.Wake() }
 
 // Run sends due deliveries until ctx ends: at once, after each Wake and
 // every Interval. Attempts in flight when ctx ends are cut short; their
 // claims lapse and they are sent again later.
 func (s *Sender) Run(ctx context.Context) error {
-	t := time.NewTicker(s.opt.Interval)
-	defer t.Stop()
-	for {
+	s.loop.Run(ctx, s.opt.Interval, func(ctx context.Context) {
 		if _, err := s.Once(ctx); err != nil && ctx.Err() == nil {
 			s.opt.Logger.Error("webhook deliveries failed", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-s.wake:
-		case <-t.C:
-		}
-	}
+	})
+	return nil
 }
 
 // Once sends every delivery due now, workspace by workspace, and returns
