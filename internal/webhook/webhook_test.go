@@ -65,6 +65,7 @@ func check(t *testing.T, err error) {
 // receiver, computed with nothing but the standard library, and against
 // the Standard Webhooks reference verifier.
 func TestSignatureByHand(t *testing.T) {
+	t.Parallel()
 	secret := must(webhook.NewSecret())
 	if !strings.HasPrefix(secret, "whsec_") {
 		t.Fatalf("secret %q: want the whsec_ prefix", secret)
@@ -200,6 +201,7 @@ func allDeliveries(t *testing.T, db *store.DB, ws parley.Workspace, f store.Deli
 // decided conversation reaches it once with a 2xx, signed, and the log
 // shows each attempt with its status.
 func TestDeliveryEndToEnd(t *testing.T) {
+	t.Parallel()
 	db, ws := setup(t, 300)
 	c := &clock{t: end.Add(7 * 24 * time.Hour)} // a week on: every conversation decided
 	rc := newReceiver(t, "500", "500", "hang", "hang", "503", "200")
@@ -301,6 +303,7 @@ func must2[A, B any](a A, b B, err error) (A, B) {
 // the backoff schedule, stop once a day has passed, and a replay sends the
 // same message again when the receiver is back.
 func TestRetriesStopAfterADay(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t)
 	c := &clock{t: end}
 	ws := must(db.EnsureWorkspace(ctxb(), "default", end))
@@ -345,6 +348,7 @@ func TestRetriesStopAfterADay(t *testing.T) {
 // TestClaimsAreExclusive has two databases handles, as two processes, claim
 // the same queue at once: each attempt is claimed by one of them.
 func TestClaimsAreExclusive(t *testing.T) {
+	t.Parallel()
 	dsn := storetest.DSN(t)
 	a := must(store.Open(ctxb(), dsn))
 	defer a.Close()
@@ -429,6 +433,7 @@ func TestClaimsAreExclusive(t *testing.T) {
 // does not allow it: the attempt is refused before connecting, and the log
 // says why.
 func TestPolicyBlocksInternalAddresses(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t)
 	ws := must(db.EnsureWorkspace(ctxb(), "default", end))
 	rc := newReceiver(t, "200")
@@ -453,6 +458,7 @@ func TestPolicyBlocksInternalAddresses(t *testing.T) {
 // that recomputes every outcome: only the conversations whose decision
 // changed are sent again, with the outcome they had.
 func TestOutcomeDecidedOnChangeOnly(t *testing.T) {
+	t.Parallel()
 	db, ws := setup(t, 80)
 	c := &clock{t: end.Add(7 * 24 * time.Hour)}
 	must(webhook.Create(ctxb(), db, ws.ID, loopback(), parley.WebhookInput{URL: "http://127.0.0.1:1/", Events: []parley.WebhookEvent{parley.WebhookOutcomeDecided}}, "test", c.Now()))
@@ -503,6 +509,7 @@ func TestOutcomeDecidedOnChangeOnly(t *testing.T) {
 // TestWeeklyOnceDecided queues the weekly report only once the last
 // complete week has nothing pending, and once.
 func TestWeeklyOnceDecided(t *testing.T) {
+	t.Parallel()
 	db, ws := setup(t, 60)
 	must(webhook.Create(ctxb(), db, ws.ID, loopback(), parley.WebhookInput{URL: "http://127.0.0.1:1/", Events: []parley.WebhookEvent{parley.WebhookReportWeekly}}, "test", end))
 	// Tuesday 24 November, the day the stream ends: last week's latest
@@ -533,6 +540,7 @@ func TestWeeklyOnceDecided(t *testing.T) {
 // again: grouping reopens the topic and queues topic.recurred with the
 // question that came back, in its own transaction.
 func TestTopicRecurred(t *testing.T) {
+	t.Parallel()
 	db, ws := setup(t, 300)
 	c := &clock{t: end.Add(7 * 24 * time.Hour)}
 	w := worker(db, c)
