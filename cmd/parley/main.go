@@ -244,6 +244,50 @@ func (a *app) idCmd(path, usage, help string, what []string, do func(ctx context
 	})
 }
 
+// listing is a command that lists what read returns: a table of header
+// and each row's cells or, with --format json, one JSON value — the rows,
+// or what asJSON makes of them.
+type listing[T any] struct {
+	// path, usage and help are as in dbCmd.
+	path, usage, help string
+	// formatUsage is --format's usage, "" for a command that prints a
+	// table only.
+	formatUsage string
+	read        func(ctx context.Context, db *store.DB, ws parley.Workspace) ([]T, error)
+	asJSON      func(rows []T) any
+	header      []string
+	cells       func(row T) []any
+}
+
+func listCmd[T any](a *app, l listing[T]) *ffcli.Command {
+	fs := a.flags(l.path)
+	out := a.text()
+	if l.formatUsage != "" {
+		out = a.formatFlag(fs, l.formatUsage, "text", "json")
+	}
+	return a.dbCommand(dbCmd{
+		fs: fs, usage: l.usage, help: l.help, out: out,
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			rows, err := l.read(ctx, db, ws)
+			if err != nil {
+				return err
+			}
+			if out.is("json") {
+				var v any = rows
+				if l.asJSON != nil {
+					v = l.asJSON(rows)
+				}
+				return out.json(v)
+			}
+			t := out.table(l.header...)
+			for _, r := range rows {
+				t.row(l.cells(r)...)
+			}
+			return t.flush()
+		},
+	})
+}
+
 // defaulting readies a command that runs its subcommand def when given
 // none (`parley gaps` lists, as `parley gaps list` does): it takes def's
 // flags and Exec.

@@ -81,20 +81,6 @@ func (o *output) csv(records [][]string) error {
 	return nil
 }
 
-// printRows writes a listing: asJSON as one line of JSON when --format
-// json was chosen (the rows, or the object that holds them), else a table
-// of header and each row's cells.
-func printRows[T any](out *output, rows []T, asJSON any, header []string, cells func(T) []any) error {
-	if out.is("json") {
-		return out.json(asJSON)
-	}
-	t := out.table(header...)
-	for _, r := range rows {
-		t.row(cells(r)...)
-	}
-	return t.flush()
-}
-
 // table starts a table with a header row, in columns aligned to the left.
 func (o *output) table(header ...string) *table {
 	return newTable(o.w, 0, header...)

@@ -101,19 +101,14 @@ func (a *app) userAddCmd() *ffcli.Command {
 }
 
 func (a *app) userListCmd() *ffcli.Command {
-	fs := a.flags("user list")
-	out := a.formatFlag(fs, "output format: text or json", "text", "json")
-	return a.dbCommand(dbCmd{
-		fs: fs, usage: "[--workspace W] [--format text|json]", help: "List the workspace's people and roles.", out: out,
-		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
-			ms, err := db.Members(ctx, ws.ID)
-			if err != nil {
-				return err
-			}
-			return printRows(out, ms, ms, []string{"ID", "EMAIL", "NAME", "ROLE"}, func(m parley.Member) []any {
-				return []any{m.ID, m.Email, printable(m.Name), m.Role}
-			})
+	return listCmd(a, listing[parley.Member]{
+		path: "user list", usage: "[--workspace W] [--format text|json]", help: "List the workspace's people and roles.",
+		formatUsage: "output format: text or json",
+		read: func(ctx context.Context, db *store.DB, ws parley.Workspace) ([]parley.Member, error) {
+			return db.Members(ctx, ws.ID)
 		},
+		header: []string{"ID", "EMAIL", "NAME", "ROLE"},
+		cells:  func(m parley.Member) []any { return []any{m.ID, m.Email, printable(m.Name), m.Role} },
 	})
 }
 
@@ -148,16 +143,14 @@ func (a *app) tokenCmd() *ffcli.Command {
 					return nil
 				},
 			}),
-			a.dbCommand(dbCmd{
-				fs: a.flags("token list"), help: "List tokens (never their secrets).",
-				run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
-					ts, err := db.Tokens(ctx, ws.ID)
-					if err != nil {
-						return err
-					}
-					return printRows(a.text(), ts, nil, []string{"ID", "NAME", "TOKEN", "SCOPES", "CREATED", "LAST USED", "REVOKED"}, func(t parley.Token) []any {
-						return []any{t.ID, printable(t.Name), t.Hint + "…", parley.FormatScopes(t.Scopes), t.CreatedAt.Format(time.RFC3339), instant(t.LastUsedAt), instant(t.RevokedAt)}
-					})
+			listCmd(a, listing[parley.Token]{
+				path: "token list", help: "List tokens (never their secrets).",
+				read: func(ctx context.Context, db *store.DB, ws parley.Workspace) ([]parley.Token, error) {
+					return db.Tokens(ctx, ws.ID)
+				},
+				header: []string{"ID", "NAME", "TOKEN", "SCOPES", "CREATED", "LAST USED", "REVOKED"},
+				cells: func(t parley.Token) []any {
+					return []any{t.ID, printable(t.Name), t.Hint + "…", parley.FormatScopes(t.Scopes), t.CreatedAt.Format(time.RFC3339), instant(t.LastUsedAt), instant(t.RevokedAt)}
 				},
 			}),
 			a.revokeCmd("token revoke", "Revoke a token.", "token", (*store.DB).RevokeToken),
@@ -172,16 +165,14 @@ func (a *app) workspaceCmd() *ffcli.Command {
 		ShortUsage: "parley workspace list|create SLUG",
 		ShortHelp:  "List or create workspaces.",
 		Subcommands: []*ffcli.Command{
-			a.dbCommand(dbCmd{
-				fs: a.flags("workspace list"), help: "List every workspace.",
-				run: func(ctx context.Context, db *store.DB, _ parley.Workspace) error {
-					wss, err := db.Workspaces(ctx)
-					if err != nil {
-						return err
-					}
-					return printRows(a.text(), wss, nil, []string{"SLUG", "NAME", "TIME ZONE", "WEEK STARTS", "WINDOW"}, func(ws parley.Workspace) []any {
-						return []any{ws.Slug, printable(ws.Name), ws.Settings.TimeZone, ws.Settings.WeekStart, ws.Settings.Window}
-					})
+			listCmd(a, listing[parley.Workspace]{
+				path: "workspace list", help: "List every workspace.",
+				read: func(ctx context.Context, db *store.DB, _ parley.Workspace) ([]parley.Workspace, error) {
+					return db.Workspaces(ctx)
+				},
+				header: []string{"SLUG", "NAME", "TIME ZONE", "WEEK STARTS", "WINDOW"},
+				cells: func(ws parley.Workspace) []any {
+					return []any{ws.Slug, printable(ws.Name), ws.Settings.TimeZone, ws.Settings.WeekStart, ws.Settings.Window}
 				},
 			}),
 			a.dbCommand(dbCmd{

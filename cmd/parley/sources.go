@@ -85,24 +85,23 @@ func (a *app) sourceCreateCmd() *ffcli.Command {
 }
 
 func (a *app) sourceListCmd() *ffcli.Command {
-	fs := a.flags("source list")
-	out := a.formatFlag(fs, "text or json", "text", "json")
-	return a.dbCommand(dbCmd{
-		fs: fs, usage: "[--format json]", help: "List sources and what their deliveries did (never their tokens).", out: out,
-		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
-			srcs, err := db.Sources(ctx, ws.ID)
-			if err != nil {
-				return err
-			}
+	return listCmd(a, listing[parley.InboundSource]{
+		path: "source list", usage: "[--format json]", help: "List sources and what their deliveries did (never their tokens).",
+		formatUsage: "text or json",
+		read: func(ctx context.Context, db *store.DB, ws parley.Workspace) ([]parley.InboundSource, error) {
+			return db.Sources(ctx, ws.ID)
+		},
+		asJSON: func(srcs []parley.InboundSource) any {
 			list := make([]sourceOut, len(srcs))
 			for i, s := range srcs {
 				list[i] = sourceOut{InboundSource: s, URL: parley.SourcePath(s.Kind, "")}
 			}
-			return printRows(out, srcs, list, []string{"ID", "KIND", "NAME", "TOKEN", "SIGNED", "LAST DELIVERY", "DELIVERIES", "EVENTS", "DUPLICATES", "IGNORED", "REJECTED", "LAST ERROR", "REVOKED"},
-				func(s parley.InboundSource) []any {
-					return []any{s.ID, s.Kind, printable(s.Name), s.Hint + "…", s.Signed, instant(s.LastDeliveryAt), s.Deliveries, s.Events,
-						s.Duplicates, s.Ignored, s.Rejected, orDash(printable(s.LastError)), instant(s.RevokedAt)}
-				})
+			return list
+		},
+		header: []string{"ID", "KIND", "NAME", "TOKEN", "SIGNED", "LAST DELIVERY", "DELIVERIES", "EVENTS", "DUPLICATES", "IGNORED", "REJECTED", "LAST ERROR", "REVOKED"},
+		cells: func(s parley.InboundSource) []any {
+			return []any{s.ID, s.Kind, printable(s.Name), s.Hint + "…", s.Signed, instant(s.LastDeliveryAt), s.Deliveries, s.Events,
+				s.Duplicates, s.Ignored, s.Rejected, orDash(printable(s.LastError)), instant(s.RevokedAt)}
 		},
 	})
 }

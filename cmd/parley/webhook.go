@@ -83,20 +83,17 @@ func joinEvents(es []parley.WebhookEvent) string {
 }
 
 func (a *app) webhookListCmd() *ffcli.Command {
-	fs := a.flags("webhook list")
-	out := a.formatFlag(fs, "output format: text or json", "text", "json")
-	return a.dbCommand(dbCmd{
-		fs: fs, usage: "[--format text|json]", help: "List the workspace's webhooks.", out: out,
-		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
-			hooks, err := db.Webhooks(ctx, ws.ID)
-			if err != nil {
-				return err
-			}
-			return printRows(out, hooks, map[string]any{"webhooks": hooks}, []string{"ID", "URL", "EVENTS", "SECRET", "STATE", "CREATED"},
-				func(h parley.Webhook) []any {
-					state := map[bool]string{false: "active", true: "paused"}[h.Paused]
-					return []any{h.ID, h.URL, joinEvents(h.Events), h.SecretHint, state, h.CreatedAt.Format(time.RFC3339)}
-				})
+	return listCmd(a, listing[parley.Webhook]{
+		path: "webhook list", usage: "[--format text|json]", help: "List the workspace's webhooks.",
+		formatUsage: "output format: text or json",
+		read: func(ctx context.Context, db *store.DB, ws parley.Workspace) ([]parley.Webhook, error) {
+			return db.Webhooks(ctx, ws.ID)
+		},
+		asJSON: func(hooks []parley.Webhook) any { return map[string]any{"webhooks": hooks} },
+		header: []string{"ID", "URL", "EVENTS", "SECRET", "STATE", "CREATED"},
+		cells: func(h parley.Webhook) []any {
+			state := map[bool]string{false: "active", true: "paused"}[h.Paused]
+			return []any{h.ID, h.URL, joinEvents(h.Events), h.SecretHint, state, h.CreatedAt.Format(time.RFC3339)}
 		},
 	})
 }
