@@ -51,31 +51,17 @@ func Canonical(e *parley.Event) ([]byte, error) {
 	b = appendTrue(b, `,"test":true`, e.Test)
 	b = appendOptional(b, `,"author":`, string(e.Author))
 	b = appendOptional(b, `,"text":`, e.Text)
-	if len(e.Sources) > 0 {
-		b = append(b, `,"sources":[`...)
-		for i, s := range e.Sources {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendField(b, `{"id":`, s.ID)
-			b = appendOptional(b, `,"title":`, s.Title)
-			b = appendOptional(b, `,"url":`, s.URL)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
-	if len(e.Actions) > 0 {
-		b = append(b, `,"actions":[`...)
-		for i, a := range e.Actions {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendField(b, `{"name":`, a.Name)
-			b = appendOptional(b, `,"status":`, string(a.Status))
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = appendArray(b, `,"sources":[`, e.Sources, func(b []byte, s parley.Source) []byte {
+		b = appendField(b, `{"id":`, s.ID)
+		b = appendOptional(b, `,"title":`, s.Title)
+		b = appendOptional(b, `,"url":`, s.URL)
+		return append(b, '}')
+	})
+	b = appendArray(b, `,"actions":[`, e.Actions, func(b []byte, a parley.Action) []byte {
+		b = appendField(b, `{"name":`, a.Name)
+		b = appendOptional(b, `,"status":`, string(a.Status))
+		return append(b, '}')
+	})
 	b = appendTrue(b, `,"unanswered":true`, e.Unanswered)
 	b = appendOptional(b, `,"question":`, e.Question)
 	b = appendOptional(b, `,"initiator":`, string(e.Initiator))
@@ -104,6 +90,23 @@ func SameContent(stored, body []byte) bool {
 	e.OccurredAt = e.OccurredAt.UTC()
 	again, err := Canonical(&e)
 	return err == nil && bytes.Equal(again, body)
+}
+
+// appendArray appends an array member — its name with what precedes it
+// and the bracket, such as `,"sources":[` — writing each item with write;
+// nothing when there are no items, as omitempty leaves it out.
+func appendArray[T any](b []byte, open string, items []T, write func(b []byte, item T) []byte) []byte {
+	if len(items) == 0 {
+		return b
+	}
+	b = append(b, open...)
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = write(b, it)
+	}
+	return append(b, ']')
 }
 
 // appendField appends a member's name (with what precedes it) and its
