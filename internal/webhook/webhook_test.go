@@ -21,6 +21,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/store"
@@ -32,15 +33,6 @@ import (
 // end is the last instant of the generated stream: a Tuesday.
 var end = time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 
-// clock is a frozen clock that tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 func loopback() parley.WebhookPolicy {
 	return parley.WebhookPolicy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 }
@@ -176,7 +168,7 @@ func setup(t *testing.T, conversations int) (*store.DB, parley.Workspace) {
 	return db, ws
 }
 
-func worker(db *store.DB, c *clock) *pipeline.Worker {
+func worker(db *store.DB, c *clocktest.Clock) *pipeline.Worker {
 	return pipeline.New(db, pipeline.Options{Now: c.Now, AfterEvaluate: func(ctx context.Context, ws parley.Workspace, now time.Time) error {
 		_, err := webhook.QueueWeekly(ctx, db, ws, now)
 		return err
@@ -203,7 +195,7 @@ func allDeliveries(t *testing.T, db *store.DB, ws parley.Workspace, f store.Deli
 func TestDeliveryEndToEnd(t *testing.T) {
 	t.Parallel()
 	db, ws := setup(t, 300)
-	c := &clock{t: end.Add(7 * 24 * time.Hour)} // a week on: every conversation decided
+	c := clocktest.New(end.Add(7 * 24 * time.Hour)) // a week on: every conversation decided
 	rc := newReceiver(t, "500", "500", "hang", "hang", "503", "200")
 	hook := must(webhook.Create(ctxb(), db, ws.ID, loopback(), parley.WebhookInput{
 		URL: rc.srv.URL + "/hooks/parley", Events: []parley.WebhookEvent{parley.WebhookOutcomeDecided, parley.WebhookReportWeekly, parley.WebhookTopicCreated},
@@ -305,7 +297,7 @@ func must2[A, B any](a A, b B, err error) (A, B) {
 func TestRetriesStopAfterADay(t *testing.T) {
 	t.Parallel()
 	db := storetest.New(t)
-	c := &clock{t: end}
+	c := clocktest.New(end)
 	ws := must(db.EnsureWorkspace(ctxb(), "default", end))
 	rc := newReceiver(t, "500")
 	hook := must(webhook.Create(ctxb(), db, ws.ID, loopback(), parley.WebhookInput{URL: rc.srv.URL, Events: []parley.WebhookEvent{parley.WebhookReportWeekly}}, "test", c.Now()))
@@ -460,7 +452,7 @@ func TestPolicyBlocksInternalAddresses(t *testing.T) {
 func TestOutcomeDecidedOnChangeOnly(t *testing.T) {
 	t.Parallel()
 	db, ws := setup(t, 80)
-	c := &clock{t: end.Add(7 * 24 * time.Hour)}
+	c := clocktest.New(end.Add(7 * 24 * time.Hour))
 	must(webhook.Create(ctxb(), db, ws.ID, loopback(), parley.WebhookInput{URL: "http://127.0.0.1:1/", Events: []parley.WebhookEvent{parley.WebhookOutcomeDecided}}, "test", c.Now()))
 	w := worker(db, c)
 	must(w.Pass(ctxb()))
@@ -514,7 +506,7 @@ func TestWeeklyOnceDecided(t *testing.T) {
 	must(webhook.Create(ctxb(), db, ws.ID, loopback(), parley.WebhookInput{URL: "http://127.0.0.1:1/", Events: []parley.WebhookEvent{parley.WebhookReportWeekly}}, "test", end))
 	// Tuesday 24 November, the day the stream ends: last week's latest
 	// conversations are still within their 72 h window.
-	c := &clock{t: end}
+	c := clocktest.New(end)
 	w := worker(db, c)
 	must(w.Pass(ctxb()))
 	if n := len(allDeliveries(t, db, ws, store.DeliveryFilter{})); n != 0 {
@@ -542,7 +534,7 @@ func TestWeeklyOnceDecided(t *testing.T) {
 func TestTopicRecurred(t *testing.T) {
 	t.Parallel()
 	db, ws := setup(t, 300)
-	c := &clock{t: end.Add(7 * 24 * time.Hour)}
+	c := clocktest.New(end.Add(7 * 24 * time.Hour))
 	w := worker(db, c)
 	must(w.Pass(ctxb()))
 	topics := must(db.Topics(ctxb(), ws.ID, store.TopicFilter{}))
