@@ -132,7 +132,7 @@ func TestDemo(t *testing.T) {
 	var first string
 	var session *http.Cookie
 	t.Run("first start", func(t *testing.T) {
-		base, out := serveWith(t, "demo", "--addr", "127.0.0.1:0", "--db", dsn, "--conversations", "600")
+		base, out := serveWith(t, "demo", "--addr", "127.0.0.1:0", "--db", dsn, "--conversations", "300")
 		m := password.FindStringSubmatch(out.String())
 		if m == nil {
 			t.Fatalf("demo printed no sign-in: %s", out.String())
