@@ -81,6 +81,34 @@ func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
 	return cmd, u
 }
 
+// serveWith runs args (a serving command) until the test ends and returns
+// its base URL and everything it printed.
+func serveWith(t *testing.T, args ...string) (string, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan int, 1)
+	var out syncBuffer
+	go func() {
+		done <- run(ctx, args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &out,
+			now: func() time.Time { return frozen }, listening: func(a string) { addr <- a }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("%s exited %d: %s", args[0], code, out.String())
+		}
+	})
+	select {
+	case a := <-addr:
+		return "http://" + a, &out
+	case code := <-done:
+		done <- code
+		t.Fatalf("%s exited %d before listening: %s", args[0], code, out.String())
+	}
+	return "", nil
+}
+
 // syncBuffer is a bytes.Buffer safe for a command writing in a goroutine.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -363,25 +391,8 @@ func TestEnvironmentSetsFlags(t *testing.T) {
 }
 
 func TestServeAnswersAndShutsDown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addr := make(chan string, 1)
-	done := make(chan int, 1)
-	var stderr syncBuffer
-	dsn := storetest.DSN(t)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", dsn}, env{
-			stdin: strings.NewReader(""), stdout: &stderr, stderr: &stderr,
-			now: func() time.Time { return frozen }, listening: func(a string) { addr <- a },
-		})
-	}()
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case code := <-done:
-		t.Fatalf("serve exited %d before listening: %s", code, stderr.String())
-	}
+	// serveWith stops it when the test ends and checks that it exits 0.
+	base, _ := serveWith(t, "serve", "--addr", "127.0.0.1:0", "--db", storetest.DSN(t))
 	res, err := http.Get(base + "/healthz")
 	if err != nil {
 		t.Fatal(err)
@@ -389,9 +400,5 @@ func TestServeAnswersAndShutsDown(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 {
 		t.Errorf("/healthz: %d", res.StatusCode)
-	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("serve exited %d after shutdown: %s", code, stderr.String())
 	}
 }

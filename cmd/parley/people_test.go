@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,38 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
-
-// serveWith runs args (a serving command) until the test ends and returns
-// its base URL and everything it printed.
-func serveWith(t *testing.T, args ...string) (string, *syncBuffer) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan int, 1)
-	var out syncBuffer
-	go func() {
-		done <- run(ctx, args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &out,
-			now: func() time.Time { return frozen }, listening: func(a string) { addr <- a }})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if code := <-done; code != 0 {
-			t.Errorf("%s exited %d: %s", args[0], code, out.String())
-		}
-	})
-	select {
-	case a := <-addr:
-		return "http://" + a, &out
-	case code := <-done:
-		done <- code
-		t.Fatalf("%s exited %d before listening: %s", args[0], code, out.String())
-	}
-	return "", nil
-}
 
 func TestPeopleAndTokenCommands(t *testing.T) {
 	dsn := storetest.DSN(t)

@@ -1,46 +1,14 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
-
-// serveFor runs `parley serve` with args on 127.0.0.1:0 until the test
-// ends, and returns its URL.
-func serveFor(t *testing.T, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan int, 1)
-	var stderr syncBuffer
-	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), env{
-			stdin: strings.NewReader(""), stdout: &stderr, stderr: &stderr,
-			now: func() time.Time { return frozen }, listening: func(a string) { addr <- a },
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if code := <-done; code != 0 {
-			t.Errorf("serve %v exited %d: %s", args, code, stderr.String())
-		}
-	})
-	select {
-	case a := <-addr:
-		return "http://" + a
-	case code := <-done:
-		done <- code
-		t.Fatalf("serve %v exited %d before listening: %s", args, code, stderr.String())
-	}
-	return ""
-}
 
 // TestServeWithReplica runs Parley against a real streaming standby
 // (PARLEY_TEST_REPLICA): `parley report` and `parley conversations` read a
@@ -85,7 +53,7 @@ func TestServeWithReplica(t *testing.T) {
 		return v
 	}
 
-	standby := serveFor(t, "--db", replica)
+	standby, _ := serveWith(t, "serve", "--addr", "127.0.0.1:0", "--db", replica)
 	if v := ready(standby); v["role"] != "standby" || v["read_only"] != true || v["replica"] == nil {
 		t.Errorf("/readyz of a server on the standby: %v", v)
 	}
@@ -97,7 +65,7 @@ func TestServeWithReplica(t *testing.T) {
 		t.Errorf("ingest on the standby: %d %s, want 403 naming the primary", code, body)
 	}
 
-	both := serveFor(t, "--db", dsn, "--read-db", replica)
+	both, _ := serveWith(t, "serve", "--addr", "127.0.0.1:0", "--db", dsn, "--read-db", replica)
 	if v := ready(both); v["role"] != "primary" || v["read_only"] != false || v["replica"] == nil {
 		t.Errorf("/readyz of a server with a replica: %v", v)
 	}
