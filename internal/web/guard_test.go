@@ -9,8 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // TestContentEncoding: a body is read decompressed when it says gzip, on
@@ -27,12 +25,12 @@ func TestContentEncoding(t *testing.T) {
 	}
 	event := `{"id":"z1","type":"conversation.started","conversation_id":"z","occurred_at":"2026-03-02T09:00:00Z","channel":"chat"}`
 	for _, enc := range []string{"br", "deflate", "compress", "zstd", "gzip, br"} {
-		before := storetest.Snapshot(t, h.dsn)
+		before := h.snapshot(t)
 		status, body := h.do(t, "POST", "/api/v1/events", "application/x-ndjson", event, bearer(h.ingest), "Content-Encoding", enc)
 		if status != http.StatusUnsupportedMediaType || !strings.Contains(body, `"unsupported"`) {
 			t.Errorf("Content-Encoding %s: %d %s, want 415", enc, status, body)
 		}
-		if after := storetest.Snapshot(t, h.dsn); fmt.Sprint(after) != fmt.Sprint(before) {
+		if after := h.snapshot(t); fmt.Sprint(after) != fmt.Sprint(before) {
 			t.Errorf("Content-Encoding %s changed the database", enc)
 		}
 	}

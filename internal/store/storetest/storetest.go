@@ -362,15 +362,33 @@ func Rebind(q string) string {
 // reading moves on (when a token was last used) are left out.
 func Snapshot(t testing.TB, dsn string) map[string][]string {
 	t.Helper()
-	tables := `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
-	if !strings.HasPrefix(dsn, "postgres") {
-		tables = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
-	}
 	db, err := openRaw(dsn)
 	if err != nil {
 		t.Fatalf("storetest: snapshot: %v", err)
 	}
 	defer db.Close()
+	return snapshot(t, db, dsn)
+}
+
+// Snapshots is Snapshot for a test that takes many: the function it
+// returns takes one through a connection opened once, and closed when t
+// ends, instead of opening the database for each.
+func Snapshots(t testing.TB, dsn string) func(testing.TB) map[string][]string {
+	t.Helper()
+	db := Raw(t, dsn)
+	return func(t testing.TB) map[string][]string {
+		t.Helper()
+		return snapshot(t, db, dsn)
+	}
+}
+
+// snapshot reads every table of db, the database at dsn.
+func snapshot(t testing.TB, db *sql.DB, dsn string) map[string][]string {
+	t.Helper()
+	tables := `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
+	if !strings.HasPrefix(dsn, "postgres") {
+		tables = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	}
 	names, err := column[string](db, tables)
 	if err != nil {
 		t.Fatalf("storetest: snapshot: %v", err)
