@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/text/language"
@@ -751,15 +752,16 @@ var messages = map[string][2]string{
 	"error.back":                                {"Back to Performance", "返回成效"},
 }
 
-// missing, when set (by tests), learns every key looked up and not found.
-var missing func(key string)
+// missing, when set (by tests), learns every key looked up and not found;
+// atomic, as tests set it while others' servers look keys up.
+var missing atomic.Pointer[func(key string)]
 
 // T returns the message for key in l, formatted with args.
 func (l Lang) T(key string, args ...any) string {
 	m, ok := messages[key]
 	if !ok {
-		if missing != nil {
-			missing(key)
+		if f := missing.Load(); f != nil {
+			(*f)(key)
 		}
 		return key
 	}

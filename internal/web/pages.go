@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -136,9 +137,10 @@ func (p *page) SwitchURL(slug string) template.URL {
 	return hrefTo("/reports", nil).Set("workspace", slug).URL()
 }
 
-// rendered, when set (by tests), learns every page template rendered and
-// in which language.
-var rendered func(name string, l Lang)
+// rendered, when set (by tests), learns every page template rendered, in
+// which language and for which request; atomic, as tests set it while
+// others' servers render.
+var rendered atomic.Pointer[func(r *http.Request, name string, l Lang)]
 
 // render writes a page, buffered so that a template error never sends half
 // a page with a 200: it is returned instead, with nothing written.
@@ -151,8 +153,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
-	if rendered != nil {
-		rendered(name, p.L)
+	if f := rendered.Load(); f != nil {
+		(*f)(r, name, p.L)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
