@@ -30,9 +30,7 @@ import (
 // runs every query alone, as plain PostgreSQL does.
 func TestCitusMatchesPostgres(t *testing.T) {
 	t.Parallel()
-	if !storetest.Citus() {
-		t.Skip("needs a Citus cluster: PARLEY_TEST_CITUS=1 (see .ci/citus.sh)")
-	}
+	storetest.CitusOnly(t)
 	ctx := context.Background()
 	distDSN := storetest.DSN(t)
 	dist := open(t, distDSN)

@@ -555,9 +555,7 @@ func TestRunStopsBetweenBatches(t *testing.T) {
 // there several workers would each read what they pass over.
 func TestProcessesShareBackfill(t *testing.T) {
 	t.Parallel()
-	if !storetest.Postgres() {
-		t.Skip("work is shared between processes on PostgreSQL; SQLite runs one")
-	}
+	storetest.PostgresOnly(t, "work is shared between processes on PostgreSQL; SQLite runs one")
 	ctx := context.Background()
 	items := generate(t, 900, 14, 5)
 	dsn := storetest.DSN(t)

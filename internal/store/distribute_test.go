@@ -67,9 +67,7 @@ func TestDistributeNeedsCitus(t *testing.T) {
 // emptied, every row still found; run again it changes nothing.
 func TestDistribute(t *testing.T) {
 	t.Parallel()
-	if !storetest.Citus() {
-		t.Skip("needs a Citus cluster: PARLEY_TEST_CITUS=1 (see .ci/citus.sh)")
-	}
+	storetest.CitusOnly(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	// A schema migrated but not distributed yet, as a database that ran on

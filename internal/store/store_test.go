@@ -334,9 +334,7 @@ func TestStoredBodyIsCanonicalJSON(t *testing.T) {
 // PostgreSQL server of the PostgreSQL test run.
 func TestSameSchemaBothDialects(t *testing.T) {
 	t.Parallel()
-	if !storetest.Postgres() {
-		t.Skip("compares with PostgreSQL; runs with PARLEY_TEST_DB=postgres")
-	}
+	storetest.PostgresOnly(t, "compares with PostgreSQL; runs with PARLEY_TEST_DB=postgres")
 	pg := storetest.PostgresURL()
 	ctx := context.Background()
 	lite, err := store.Open(ctx, "sqlite:"+t.TempDir()+"/s.db")
@@ -404,9 +402,7 @@ func TestRetryOfAnEventStoredWithItsOffset(t *testing.T) {
 // always waits.)
 func TestIngestLocksOnlyItsConversations(t *testing.T) {
 	t.Parallel()
-	if !storetest.Postgres() {
-		t.Skip("SQLite runs one write transaction at a time")
-	}
+	storetest.PostgresOnly(t, "SQLite runs one write transaction at a time")
 	ctx := context.Background()
 	db, ws := acme(t)
 	w, err := db.BeginEvents(ctx, ws.ID)
@@ -447,9 +443,7 @@ func TestIngestLocksOnlyItsConversations(t *testing.T) {
 // keeps its own.
 func TestSessionTimeouts(t *testing.T) {
 	t.Parallel()
-	if !storetest.Postgres() {
-		t.Skip("PostgreSQL settings")
-	}
+	storetest.PostgresOnly(t, "PostgreSQL settings")
 	ctx := context.Background()
 	opt := store.Options{LockTimeout: 1500 * time.Millisecond, StatementTimeout: 0, IdleInTransactionTimeout: 42 * time.Second}
 	db, err := store.OpenWith(ctx, storetest.DSN(t)+"&statement_timeout=7000", opt)

@@ -25,9 +25,7 @@ import (
 // another writer run beside.
 func TestIngestTakesTurns(t *testing.T) {
 	t.Parallel()
-	if !storetest.Postgres() {
-		t.Skip("needs a second writer beside an open transaction")
-	}
+	storetest.PostgresOnly(t, "needs a second writer beside an open transaction")
 	ctx := context.Background()
 	name := "ingest-turns-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	db, err := store.Open(ctx, storetest.DSN(t)+"&application_name="+name)

@@ -47,6 +47,24 @@ func PostgresURL() string {
 // test sees it, so that the suite runs on sharded tables.
 func Citus() bool { return Postgres() && os.Getenv("PARLEY_TEST_CITUS") == "1" }
 
+// PostgresOnly skips t, saying why, unless tests run against PostgreSQL:
+// for a test of what only PostgreSQL does (writers side by side, its
+// sessions' settings).
+func PostgresOnly(t testing.TB, why string) {
+	t.Helper()
+	if !Postgres() {
+		t.Skip(why)
+	}
+}
+
+// CitusOnly skips t unless tests run on a Citus cluster.
+func CitusOnly(t testing.TB) {
+	t.Helper()
+	if !Citus() {
+		t.Skip("needs a Citus cluster: PARLEY_TEST_CITUS=1 (see .ci/citus.sh)")
+	}
+}
+
 // DSN returns the address of a new, empty database for the test, for code
 // under test that opens the database itself (the CLI, a child process).
 func DSN(t testing.TB) string {
