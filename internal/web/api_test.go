@@ -16,7 +16,6 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/store"
-	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/web"
 )
 
@@ -31,14 +30,8 @@ type fixture struct {
 
 func newFixture(t *testing.T, lim ingest.Limits) *fixture {
 	t.Helper()
-	db := storetest.New(t)
-	h := web.New(db, web.Options{Now: func() time.Time { return now }, Limits: lim, Logger: quiet})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	ws, err := db.EnsureWorkspace(context.Background(), parley.DefaultWorkspace, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws := newWorkspace(t, now)
+	srv := serveWith(t, db, web.Options{Now: func() time.Time { return now }, Limits: lim})
 	return &fixture{db: db, srv: srv, token: token(t, db, ws, now, parley.ScopeIngest)}
 }
 

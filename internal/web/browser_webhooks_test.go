@@ -42,8 +42,7 @@ func TestBrowserWebhooks(t *testing.T) {
 	sctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	go sender.Run(sctx)
-	srv := httptest.NewServer(web.New(db, web.Options{Now: now, Logger: quiet, WebhookPolicy: policy, OnWebhook: sender.Wake}))
-	defer srv.Close()
+	srv := serveWith(t, db, web.Options{Now: now, WebhookPolicy: policy, OnWebhook: sender.Wake})
 
 	ctx, dir := signedIn(t, srv.URL)
 	do(t, ctx,

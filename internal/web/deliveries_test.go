@@ -338,8 +338,7 @@ func TestSourceTokenNotLogged(t *testing.T) {
 	var logs bytes.Buffer
 	db := storetest.New(t)
 	ws, _ := db.EnsureWorkspace(context.Background(), parley.DefaultWorkspace, sourcesNow)
-	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return sourcesNow }, Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
-	defer srv.Close()
+	srv := serveWith(t, db, web.Options{Now: func() time.Time { return sourcesNow }, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	token, hash, hint, _ := auth.NewSourceToken()
 	if _, err := db.CreateSource(context.Background(), ws.ID, parley.NewSource{Kind: parley.SourceChatwoot, Name: "c"}, hash, hint, sourcesNow); err != nil {
 		t.Fatal(err)

@@ -60,8 +60,7 @@ func newHostile(t *testing.T) *hostileServer {
 	h.write = token(t, db, ws, now, parley.ScopeWrite)
 	h.settings = token(t, db, ws, now, parley.ScopeAdmin)
 	clock := func() time.Time { return now }
-	h.srv = httptest.NewServer(web.New(db, web.Options{Now: clock, Logger: quiet}))
-	t.Cleanup(h.srv.Close)
+	h.srv = serveWith(t, db, web.Options{Now: clock})
 
 	// Two conversations whose agent could not answer the same question:
 	// a question with no similar one waits ungrouped, two make a topic.

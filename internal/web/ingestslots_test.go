@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,8 +42,7 @@ func TestIngestTakesTurns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return at }, Logger: quiet, IngestConcurrency: 1}))
-	defer srv.Close()
+	srv := serveWith(t, db, web.Options{Now: func() time.Time { return at }, IngestConcurrency: 1})
 	secret := token(t, db, ws, at, parley.ScopeIngest)
 
 	held, err := db.BeginEvents(ctx, ws.ID)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -38,8 +37,7 @@ func TestObservability(t *testing.T) {
 	db, ws := newWorkspace(t, now)
 	var logs lockedBuffer
 	log := slog.New(web.ContextHandler{Handler: slog.NewJSONHandler(&logs, nil)})
-	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return now }, Logger: log}))
-	defer srv.Close()
+	srv := serveWith(t, db, web.Options{Now: func() time.Time { return now }, Logger: log})
 	ingestToken := token(t, db, ws, now, parley.ScopeIngest)
 	cl := clientWith(credentials{bearer: ingestToken}, false)
 

@@ -128,7 +128,17 @@ func newWorkspace(t testing.TB, at time.Time) (*store.DB, parley.Workspace) {
 // serveAt serves db with the clock stopped at now until the test ends.
 func serveAt(t testing.TB, db *store.DB, now time.Time) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return now }, Logger: quiet}))
+	return serveWith(t, db, web.Options{Now: func() time.Time { return now }})
+}
+
+// serveWith serves db with opt until the test ends, logging to quiet
+// unless opt names a logger.
+func serveWith(t testing.TB, db *store.DB, opt web.Options) *httptest.Server {
+	t.Helper()
+	if opt.Logger == nil {
+		opt.Logger = quiet
+	}
+	srv := httptest.NewServer(web.New(db, opt))
 	t.Cleanup(srv.Close)
 	return srv
 }

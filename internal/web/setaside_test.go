@@ -55,8 +55,7 @@ func setAsideServer(t *testing.T) (srv *httptest.Server, db *store.DB, ws parley
 		t.Fatalf("pass: %+v, %v; want one set aside", st, err)
 	}
 	wakes = new(int)
-	srv = httptest.NewServer(web.New(db, web.Options{Now: func() time.Time { return reportNow }, Logger: quiet, OnEvents: func() { *wakes++ }}))
-	t.Cleanup(srv.Close)
+	srv = serveWith(t, db, web.Options{Now: func() time.Time { return reportNow }, OnEvents: func() { *wakes++ }})
 	session(t, db, ws, "admin@example.com", parley.RoleAdmin, reportNow)
 	return srv, db, ws, w, func() { damage(good) }, wakes
 }

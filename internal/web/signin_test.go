@@ -31,10 +31,8 @@ func TestSignInThrottlesWithoutLockingOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	behindProxy := httptest.NewServer(web.New(db, web.Options{Now: c.Now, Logger: quiet, TrustedProxies: proxies}))
-	t.Cleanup(behindProxy.Close)
-	direct := httptest.NewServer(web.New(db, web.Options{Now: c.Now, Logger: quiet}))
-	t.Cleanup(direct.Close)
+	behindProxy := serveWith(t, db, web.Options{Now: c.Now, TrustedProxies: proxies})
+	direct := serveWith(t, db, web.Options{Now: c.Now})
 
 	// signIn posts the form as if from addr (through the proxy, which
 	// appends the address it saw) and returns the status and Retry-After.
