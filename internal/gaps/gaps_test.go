@@ -1,6 +1,7 @@
 package gaps
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -218,5 +219,38 @@ func TestGroupVectors(t *testing.T) {
 	}
 	if GroupVectors(nil) != nil {
 		t.Error("GroupVectors(nil) is not nil")
+	}
+}
+
+// TestWeighByNeighbors: a feature every neighbour shares keeps its
+// weight, one a neighbour could have shared and did not loses some, and
+// one nothing is known of (of a single question) keeps its weight;
+// vectors stay of unit length.
+func TestWeighByNeighbors(t *testing.T) {
+	half := float32(math.Sqrt(0.5))
+	vec := func(a, b int32) sparse { return sparse{idx: []int32{a, b}, val: []float32{half, half}} }
+	// Questions 0–2 are neighbours and share feature 0; each has one of
+	// its own (2, 3) but question 0, whose feature 1 question 3 has too,
+	// and question 3 is no neighbour of it. Question 4 has no neighbour.
+	vs := []sparse{vec(0, 1), vec(0, 2), vec(0, 3), vec(1, 4), vec(5, 6)}
+	nb := [][]neighbor{{{1, 0.5}, {2, 0.5}}, {{0, 0.5}, {2, 0.5}}, {{0, 0.5}, {1, 0.5}}, nil, nil}
+	weighByNeighbors(vs, 7, nb)
+	for i, v := range vs {
+		if norm := v.val[0]*v.val[0] + v.val[1]*v.val[1]; math.Abs(float64(norm-1)) > 1e-5 {
+			t.Errorf("question %d: length² %v, want 1", i, norm)
+		}
+	}
+	ratio := func(i int) float64 { return float64(vs[i].val[1] / vs[i].val[0]) }
+	// Feature 0: shared in all 6 of 6 places, factor 1. Feature 1: question
+	// 0's neighbours could have shared it once and did not, factor
+	// ((0+1)/(1+1))^coherence. Feature 2: of one question, factor 1.
+	if got, want := ratio(0), math.Pow(0.5, coherence); math.Abs(got-want) > 1e-5 {
+		t.Errorf("question 0, feature 1 against 0: %.4f, want %.4f", got, want)
+	}
+	if got := ratio(1); math.Abs(got-1) > 1e-5 {
+		t.Errorf("question 1, feature 2 against 0: %.4f, want 1", got)
+	}
+	if got := ratio(4); math.Abs(got-1) > 1e-5 {
+		t.Errorf("question 4: %.4f, want 1", got)
 	}
 }
