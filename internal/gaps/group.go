@@ -312,17 +312,10 @@ func weighByNeighbors(vs []sparse, dim int, nb [][]neighbor) {
 	parallel(len(vs), func() func(int) {
 		return func(i int) {
 			v := vs[i]
-			var norm float64
 			for j, f := range v.idx {
 				v.val[j] *= factor[f]
-				norm += float64(v.val[j]) * float64(v.val[j])
 			}
-			if norm > 0 {
-				r := float32(1 / math.Sqrt(norm))
-				for j := range v.val {
-					v.val[j] *= r
-				}
-			}
+			normalize(v.val)
 		}
 	})
 }
