@@ -25,56 +25,57 @@ const digestSize = 16
 func digestOf(r *Result) []byte {
 	o := &r.Outcome
 	b := make([]byte, 0, 256+len(r.encoded))
-	str := func(s string) []byte {
+	str := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
-		return append(b, s...)
+		b = append(b, s...)
 	}
-	num := func(n int64) []byte { return binary.AppendVarint(b, n) }
-	flag := func(v bool) []byte {
+	num := func(n int64) { b = binary.AppendVarint(b, n) }
+	flag := func(v bool) {
 		if v {
-			return append(b, 1)
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
 		}
-		return append(b, 0)
 	}
-	instant := func(t time.Time) []byte {
-		if b = flag(t.IsZero()); t.IsZero() {
-			return b
+	instant := func(t time.Time) {
+		flag(t.IsZero())
+		if !t.IsZero() {
+			num(t.Unix())
+			num(int64(t.Nanosecond()))
 		}
-		b = num(t.Unix())
-		return num(int64(t.Nanosecond()))
 	}
-	b = num(digestFormat)
-	b = num(r.LastSeq)
-	b = instant(o.StartedAt)
-	b = str(r.day)
-	b = str(o.Channel)
-	b = flag(o.Test)
-	b = str(o.TicketURL)
-	b = str(string(o.Kind))
-	b = str(string(o.Resolution))
-	b = num(int64(len(o.Reasons)))
+	num(digestFormat)
+	num(r.LastSeq)
+	instant(o.StartedAt)
+	str(r.day)
+	str(o.Channel)
+	flag(o.Test)
+	str(o.TicketURL)
+	str(string(o.Kind))
+	str(string(o.Resolution))
+	num(int64(len(o.Reasons)))
 	for _, reason := range o.Reasons {
-		b = str(string(reason))
+		str(string(reason))
 	}
-	b = instant(o.DecidedAt)
-	b = instant(o.DecisionDueAt)
-	b = str(string(o.HandoffInitiator))
-	b = str(o.HandoffReason)
-	b = flag(o.Reopened)
-	b = instant(o.ClosedAt)
+	instant(o.DecidedAt)
+	instant(o.DecisionDueAt)
+	str(string(o.HandoffInitiator))
+	str(o.HandoffReason)
+	flag(o.Reopened)
+	instant(o.ClosedAt)
 	if !o.ClosedAt.IsZero() {
-		b = num(o.TimeToClose.Milliseconds())
+		num(o.TimeToClose.Milliseconds())
 	}
-	b = str(r.encoded)
-	b = num(int64(o.DefinitionVersion))
-	b = num(int64(len(r.signals)))
+	str(r.encoded)
+	num(int64(o.DefinitionVersion))
+	num(int64(len(r.signals)))
 	for _, g := range r.signals {
-		b = str(g.signal.EventID)
-		b = str(string(g.signal.Kind))
-		b = instant(g.signal.At)
-		b = str(g.day)
-		b = str(g.channel)
-		b = str(g.signal.Question)
+		str(g.signal.EventID)
+		str(string(g.signal.Kind))
+		instant(g.signal.At)
+		str(g.day)
+		str(g.channel)
+		str(g.signal.Question)
 	}
 	sum := sha256.Sum256(b)
 	return sum[:digestSize]
