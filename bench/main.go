@@ -251,15 +251,13 @@ func dataset(bin, dir, dialect, pg string, n int, r result) (string, error) {
 	}
 	nEvents, _ := strconv.Atoi(string(m[1]))
 	step("%s: evaluating %d conversations", dialect, n)
-	evalCmd := exec.Command(bin, "evaluate", "--db", dsn, "--now", now)
-	evalCmd.Stderr = os.Stderr
-	out, err = evalCmd.Output()
+	out, err = parleyOutput(bin, "evaluate", "--db", dsn, "--now", now)
 	if err != nil {
-		return "", fmt.Errorf("evaluate: %w", err)
+		return "", err
 	}
 	// The command times evaluation and the grouping of the gap questions
 	// it found apart; both are reported.
-	eval, err := durationAfter(out, `evaluated \d+ conversations .* in (\S+)\n`)
+	eval, err := durationAfter(out, evaluatedIn)
 	if err != nil {
 		return "", err
 	}
@@ -293,11 +291,9 @@ func dataset(bin, dir, dialect, pg string, n int, r result) (string, error) {
 // the data set's events, each body decoded (BenchmarkDriverEventRead).
 func rebuild(bin string, env []string, dsn string, n int, r result) error {
 	step("evaluating the %d conversations again; the driver's plain writes and read of as many", n)
-	c := exec.Command(bin, "rebuild", "--db", dsn, "--now", now)
-	c.Stderr = os.Stderr
-	out, err := c.Output()
+	out, err := parleyOutput(bin, "rebuild", "--db", dsn, "--now", now)
 	if err != nil {
-		return fmt.Errorf("rebuild: %w", err)
+		return err
 	}
 	eval, err := durationAfter(out, `: evaluation (\S+), grouping`)
 	if err != nil {
@@ -315,9 +311,9 @@ func rebuild(bin string, env []string, dsn string, n int, r result) error {
 	// their evaluation stamp; a change of the resolution definition
 	// changes many, and is measured against the same floor. The criterion
 	// is switched each run, since data sets are kept between runs.
-	criterion, err := exec.Command(bin, "settings", "show", "--db", dsn).Output()
+	criterion, err := parleyOutput(bin, "settings", "show", "--db", dsn)
 	if err != nil {
-		return fmt.Errorf("settings show: %w", err)
+		return err
 	}
 	other := "any_agent_reply"
 	if strings.Contains(string(criterion), "resolution_criterion="+other) {
@@ -326,12 +322,10 @@ func rebuild(bin string, env []string, dsn string, n int, r result) error {
 	if err := cmd("", nil, bin, "settings", "set", "--db", dsn, "resolution_criterion="+other); err != nil {
 		return fmt.Errorf("settings set: %w", err)
 	}
-	c = exec.Command(bin, "evaluate", "--db", dsn, "--now", now)
-	c.Stderr = os.Stderr
-	if out, err = c.Output(); err != nil {
-		return fmt.Errorf("evaluate: %w", err)
+	if out, err = parleyOutput(bin, "evaluate", "--db", dsn, "--now", now); err != nil {
+		return err
 	}
-	changed, err := durationAfter(out, `evaluated \d+ conversations .* in (\S+)\n`)
+	changed, err := durationAfter(out, evaluatedIn)
 	if err != nil {
 		return err
 	}
@@ -436,6 +430,22 @@ func gapGrouping() ([]gapRow, error) {
 	return rows, nil
 }
 
+// evaluatedIn finds how long `parley evaluate` took to evaluate, apart
+// from grouping the gap questions it found.
+const evaluatedIn = `evaluated \d+ conversations .* in (\S+)\n`
+
+// parleyOutput runs the parley binary with args and returns what it
+// printed on standard output; what it says on standard error is passed on.
+func parleyOutput(bin string, args ...string) ([]byte, error) {
+	c := exec.Command(bin, args...)
+	c.Stderr = os.Stderr
+	out, err := c.Output()
+	if err != nil {
+		return nil, fmt.Errorf("parley %s: %w", args[0], err)
+	}
+	return out, nil
+}
+
 // unchangedOf reads how many conversations parley evaluate or rebuild
 // found as they were stored ("N of them unchanged"); 0 when it says none.
 func unchangedOf(out []byte) int {
@@ -459,9 +469,9 @@ func durationAfter(out []byte, pattern string) (time.Duration, error) {
 // peakRSS serves dsn with a real `parley serve`, asks for the 12-week
 // report many times, and returns the process's peak resident memory.
 func peakRSS(bin, dsn string) (float64, error) {
-	tok, err := exec.Command(bin, "token", "create", "--db", dsn, "--name", "bench", "--scopes", "read").Output()
+	tok, err := parleyOutput(bin, "token", "create", "--db", dsn, "--name", "bench", "--scopes", "read")
 	if err != nil {
-		return 0, fmt.Errorf("token: %w", err)
+		return 0, err
 	}
 	serve := exec.Command(bin, "serve", "--db", dsn, "--addr", "127.0.0.1:0")
 	stderr, err := serve.StderrPipe()
