@@ -170,7 +170,13 @@ func (a *app) gapsActionCmd(kind parley.TopicActionKind, name, usage, help strin
 	var act parley.TopicAction
 	return a.dbCommand(dbCmd{
 		fs: fs, usage: usage, help: help,
-		check: func(args []string) (err error) {
+		check: func(args []string) error {
+			// Flags may follow the topic id, as the README writes them
+			// (gaps resolve ID --answer A; gaps move ID --to TOPIC Q…).
+			args, err := interspersed(fs, args)
+			if err != nil {
+				return err
+			}
 			if act, err = topicActionArgs(kind, name, args); err != nil {
 				return err
 			}

@@ -47,7 +47,9 @@ func TestGapsCommands(t *testing.T) {
 	if r := runParley(t, "", "gaps", "resolve", "--db", dsn, first); r.code != exitFailure || !strings.Contains(r.stderr, "answer") {
 		t.Errorf("resolve without an answer: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if r := runParley(t, "", "gaps", "resolve", "--db", dsn, "--answer", "Within five working days.", first); r.code != 0 || !strings.Contains(r.stdout, "short answer") {
+	// Flags after the topic id, as the README writes the command (flags
+	// before it: TestGapsFixes).
+	if r := runParley(t, "", "gaps", "resolve", first, "--answer", "Within five working days.", "--db", dsn); r.code != 0 || !strings.Contains(r.stdout, "short answer") {
 		t.Errorf("resolve: exit %d, %s %s", r.code, r.stdout, r.stderr)
 	}
 	if r := runParley(t, "", "gaps", "dismiss", "--db", dsn, second); r.code != 0 {
@@ -77,6 +79,9 @@ func TestGapsCommands(t *testing.T) {
 	}
 	if r := runParley(t, "", "gaps", "move", "--db", dsn, "--to", first, second, "nope"); r.code != exitFailure || !strings.Contains(r.stderr, `QUESTION_ID: question "nope" is not in topic`) {
 		t.Errorf("move of another topic's question: exit %d, %q", r.code, r.stderr)
+	}
+	if r := runParley(t, "", "gaps", "move", "--db", dsn, second, "--to", first, "nope"); r.code != exitFailure || !strings.Contains(r.stderr, `QUESTION_ID: question "nope" is not in topic`) {
+		t.Errorf("move with --to after the topic id: exit %d, %q", r.code, r.stderr)
 	}
 	if r := runParley(t, "", "gaps", "move", "--db", dsn, "--to", first, second); r.code != exitUsage {
 		t.Errorf("move without questions: exit %d", r.code)
