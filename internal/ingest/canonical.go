@@ -27,6 +27,12 @@ func Canonical(e *parley.Event) ([]byte, error) {
 		}
 		metadata = m
 	}
+	return canonical(e, metadata)
+}
+
+// canonical is Canonical with the event's metadata already normalized, as
+// Decode holds it.
+func canonical(e *parley.Event, metadata json.RawMessage) ([]byte, error) {
 	// Marshal refuses what RFC 3339 cannot express; so does Canonical.
 	if y := e.OccurredAt.Year(); y < 0 || y > 9999 {
 		return nil, fmt.Errorf("occurred_at: year %d outside [0, 9999]", y)

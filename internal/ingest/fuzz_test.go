@@ -20,6 +20,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(event("conversation.started", obj{"metadata": obj{"b": 1, "a": []any{nil, 2.5}}}) + "\n" + event("handoff", obj{"id": "h"})))
 	f.Add([]byte(event("message", obj{"author": "customer_agent", "sources": []obj{{"id": "x"}}, "actions": []obj{{"name": "y", "status": "failed"}}})))
 	f.Add([]byte(`[{"id":1},"x",null,[]]`))
+	f.Add([]byte(`{"id":"o","type":"conversation.started","conversation_id":"c","occurred_at":"2026-11-24T09:00:00Z","channel":"web","metadata":{ "0":[],"":0 }}`))
 	f.Add([]byte("{\"id\":\"\\u00e9\\ud800\",\"type\":\"message\"}\n{oops"))
 	f.Add([]byte(`[{"id":"a","type":"feedback","conversation_id":"c","occurred_at":"2026-11-24T09:00:00+14:00","message_id":"m","rating":"negative"}]`))
 	f.Add([]byte(`{"id":"s","type":"csat","conversation_id":"c","occurred_at":"2026-11-24T09:00:00Z","rating":4,"comment":"fine"}`))

@@ -154,7 +154,7 @@ func Decode(r io.Reader, f Format, now time.Time, lim Limits) (Batch, error) {
 		if !ok {
 			continue
 		}
-		body, err := Canonical(&e)
+		body, err := canonical(&e, e.Metadata)
 		if err != nil {
 			v.problem(i, e.ID, "", fmt.Sprintf("cannot be encoded: %v", err))
 			continue

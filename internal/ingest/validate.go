@@ -177,7 +177,14 @@ func (v *validator) event(index int, raw json.RawMessage) (e parley.Event, ok bo
 			d.fail("metadata", fmt.Sprintf("must be at most %d bytes", maxMetadataBytes))
 		default:
 			d.metadata("metadata", r)
-			e.Metadata = r
+			// The event holds its metadata as it is stored (compact, names
+			// sorted), so that it equals the event its stored body decodes
+			// to, whatever order or spacing the caller sent.
+			if n, err := normalizeObject(r); err != nil {
+				d.fail("metadata", fmt.Sprintf("is not valid JSON: %v", err))
+			} else {
+				e.Metadata = n
+			}
 		}
 	}
 
