@@ -27,12 +27,12 @@ func Canonical(e *parley.Event) ([]byte, error) {
 		}
 		metadata = m
 	}
-	return canonical(e, metadata)
+	return appendCanonical(make([]byte, 0, 256+len(e.Text)+len(metadata)), e, metadata)
 }
 
-// canonical is Canonical with the event's metadata already normalized, as
-// Decode holds it.
-func canonical(e *parley.Event, metadata json.RawMessage) ([]byte, error) {
+// appendCanonical appends the canonical JSON of e to b, with the event's
+// metadata already normalized, as Decode holds it.
+func appendCanonical(b []byte, e *parley.Event, metadata json.RawMessage) ([]byte, error) {
 	// Marshal refuses what RFC 3339 cannot express; so does Canonical.
 	if y := e.OccurredAt.Year(); y < 0 || y > 9999 {
 		return nil, fmt.Errorf("occurred_at: year %d outside [0, 9999]", y)
@@ -40,7 +40,6 @@ func canonical(e *parley.Event, metadata json.RawMessage) ([]byte, error) {
 	if _, offset := e.OccurredAt.Zone(); offset <= -24*3600 || offset >= 24*3600 {
 		return nil, fmt.Errorf("occurred_at: zone offset %ds is a day or more", offset)
 	}
-	b := make([]byte, 0, 256+len(e.Text)+len(metadata))
 	b = appendField(b, `{"id":`, e.ID)
 	b = appendField(b, `,"type":`, string(e.Type))
 	b = appendField(b, `,"conversation_id":`, e.ConversationID)

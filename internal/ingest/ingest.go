@@ -111,6 +111,13 @@ func Decode(r io.Reader, f Format, now time.Time, lim Limits) (Batch, error) {
 		// broke off.
 		return Batch{}, &parley.Error{Kind: parley.KindInvalid, Message: "body: cannot be read", Err: err}
 	}
+	return DecodeBytes(data, f, now, lim)
+}
+
+// DecodeBytes is Decode of a body already read, as a server reads it
+// before it waits for its turn to store it. The batch keeps no reference
+// to data.
+func DecodeBytes(data []byte, f Format, now time.Time, lim Limits) (Batch, error) {
 	if int64(len(data)) > lim.MaxBytes {
 		return Batch{}, parley.Errorf(parley.KindTooLarge, "body: larger than %d bytes", lim.MaxBytes)
 	}
@@ -146,6 +153,10 @@ func Decode(r io.Reader, f Format, now time.Time, lim Limits) (Batch, error) {
 	v := validator{now: now, lim: lim}
 	b := Batch{Items: make([]Item, 0, len(raws))}
 	seen := make(map[string]int, len(raws)) // id → position in b.Items
+	var (
+		scratch []byte // the canonical body of one event
+		bodies  []byte // where the bodies of the batch's events are kept
+	)
 	for i, raw := range raws {
 		if raw == nil { // a syntax problem already reported
 			continue
@@ -154,11 +165,21 @@ func Decode(r io.Reader, f Format, now time.Time, lim Limits) (Batch, error) {
 		if !ok {
 			continue
 		}
-		body, err := canonical(&e, e.Metadata)
+		var err error
+		scratch, err = appendCanonical(scratch[:0], &e, e.Metadata)
 		if err != nil {
 			v.problem(i, e.ID, "", fmt.Sprintf("cannot be encoded: %v", err))
 			continue
 		}
+		// The bodies are copied into shared blocks: a batch's bodies are
+		// stored and dropped together, and one allocation for each would
+		// cost the collector more than the copy costs.
+		if cap(bodies)-len(bodies) < len(scratch) {
+			bodies = make([]byte, 0, max(bodyBlock, len(scratch)))
+		}
+		start := len(bodies)
+		bodies = append(bodies, scratch...)
+		body := bodies[start:len(bodies):len(bodies)]
 		if j, dup := seen[e.ID]; dup {
 			if bytes.Equal(b.Items[j].Body, body) {
 				b.Duplicates++
@@ -177,6 +198,9 @@ func Decode(r io.Reader, f Format, now time.Time, lim Limits) (Batch, error) {
 	}
 	return b, nil
 }
+
+// bodyBlock is the size of the blocks Decode keeps canonical bodies in.
+const bodyBlock = 64 << 10
 
 // splitArray cuts a JSON array into its elements. On a syntax error it
 // reports the index of the element where the syntax breaks.
@@ -214,7 +238,7 @@ func splitArray(data []byte) ([]json.RawMessage, []parley.Problem) {
 // as each is split into members (see validator.event), which reports a line
 // that is not valid JSON, so the other lines are still checked.
 func splitLines(data []byte) []json.RawMessage {
-	var raws []json.RawMessage
+	raws := make([]json.RawMessage, 0, bytes.Count(data, []byte{'\n'})+1)
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {

@@ -243,6 +243,31 @@ func TestDecodeReportsEveryProblem(t *testing.T) {
 	}
 }
 
+// TestManyMembers holds an object of more members than are found by
+// scanning to the rules of a small one: each unknown name reported once,
+// in the order of the names, a name given twice reported where it was
+// first repeated, and null still absent.
+func TestManyMembers(t *testing.T) {
+	body := strings.TrimSuffix(event("message", obj{"id": "m"}), "}")
+	for i := 19; i >= 0; i-- {
+		body += fmt.Sprintf(`,"x%02d":%d`, i, i)
+	}
+	body += `,"x07":7,"text":null,"id":"m","x03":3,"zz":null}`
+	_, err := decode(body)
+	want := []parley.Problem{
+		{Index: 0, ID: "m", Field: "id", Message: "given more than once; an object may name each field once"},
+	}
+	for _, k := range []string{"x07", "x03"} {
+		want = append(want, parley.Problem{ID: "m", Field: k, Message: "given more than once; an object may name each field once"})
+	}
+	for i := range 20 {
+		want = append(want, parley.Problem{ID: "m", Field: fmt.Sprintf("x%02d", i), Message: "unknown field"})
+	}
+	if diff := cmp.Diff(want, parley.ProblemsOf(err)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
 func TestFormats(t *testing.T) {
 	a := event("message", obj{"id": "a"})
 	b := event("message", obj{"id": "b"})

@@ -26,31 +26,124 @@ type validator struct {
 	problems []parley.Problem
 	// tokens splits objects and arrays into their members, reading from
 	// input; both are reused for every value of the batch, and so are the
-	// maps that hold the members of an event and of one of its sources or
-	// actions (each is done with before the next is split).
+	// objects that hold the members of an event and of one of its sources
+	// or actions (each is done with before the next is split).
 	tokens *jsontext.Decoder
 	input  bytes.Reader
 	// walk reads metadata token by token (see decoder.metadata).
 	walk           *jsontext.Decoder
-	fields, nested map[string]json.RawMessage
+	fields, nested object
 }
 
-// members splits a JSON object into its members, put in m after clearing
-// it, or reports false when raw is not an object. The values are slices of
-// raw, not copies: splitting is most of the work of validating an event,
-// and this way is three times as fast as decoding into a new map with
-// encoding/json. A name given more than once is kept once and returned in
-// twice, for the caller to report: JSON leaves the meaning of a repeated
-// name open, and taking one of the values would silently drop the other.
-func (v *validator) members(raw []byte, m map[string]json.RawMessage) (twice []string, ok bool) {
-	clear(m)
-	ok = v.each(raw, '{', func(name string, value []byte) {
-		if _, dup := m[name]; dup && !slices.Contains(twice, name) {
-			twice = append(twice, name)
+// object is the members of one JSON object, in the order their names were
+// first given. The values are slices of the input, not copies: splitting
+// is most of the work of validating an event. A name given more than once
+// is kept once, with its last value, and listed in twice, for the caller
+// to report: JSON leaves the meaning of a repeated name open, and taking
+// one of the values would silently drop the other.
+type object struct {
+	members []member
+	twice   []string
+	// byName indexes members once there are more than a few; an event has
+	// about ten, and scanning them is faster than hashing each name.
+	byName map[string]int
+}
+
+// member is one member of an object.
+type member struct {
+	name  string
+	value json.RawMessage
+	twice bool
+}
+
+// present reports whether the member counts as given: a value of null
+// means absent, for every field, and so does one dropped (nil).
+func (m *member) present() bool { return m.value != nil && !isNull(m.value) }
+
+// scanMembers is how many members an object has before they are indexed
+// by name: beyond it, finding a name by scanning would make an object of
+// many members cost the square of their number.
+const scanMembers = 16
+
+func (o *object) reset() {
+	o.members, o.twice = o.members[:0], o.twice[:0]
+	if o.byName != nil {
+		clear(o.byName)
+	}
+}
+
+// index returns the position of the member named name, or -1.
+func (o *object) index(name string) int {
+	if len(o.members) > scanMembers {
+		if i, ok := o.byName[name]; ok {
+			return i
 		}
-		m[name] = value
-	})
-	return twice, ok
+		return -1
+	}
+	for i := range o.members {
+		if o.members[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func (o *object) add(name string, value []byte) {
+	if i := o.index(name); i >= 0 {
+		if m := &o.members[i]; !m.twice {
+			m.twice = true
+			o.twice = append(o.twice, name)
+		}
+		o.members[i].value = value
+		return
+	}
+	o.members = append(o.members, member{name: name, value: value})
+	switch n := len(o.members); {
+	case n == scanMembers+1:
+		if o.byName == nil {
+			o.byName = make(map[string]int)
+		}
+		for i, m := range o.members {
+			o.byName[m.name] = i
+		}
+	case n > scanMembers+1:
+		o.byName[name] = n - 1
+	}
+}
+
+// get returns the value of the member named name, if it is present.
+func (o *object) get(name string) (json.RawMessage, bool) {
+	i := o.index(name)
+	if i < 0 || !o.members[i].present() {
+		return nil, false
+	}
+	return o.members[i].value, true
+}
+
+// drop makes the member named name absent.
+func (o *object) drop(name string) {
+	if i := o.index(name); i >= 0 {
+		o.members[i].value = nil
+	}
+}
+
+// names returns the names of the members present, sorted.
+func (o *object) names() []string {
+	var keys []string
+	for i := range o.members {
+		if o.members[i].present() {
+			keys = append(keys, o.members[i].name)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// members splits a JSON object into its members, put in o after clearing
+// it, or reports false when raw is not an object.
+func (v *validator) members(raw []byte, o *object) bool {
+	o.reset()
+	return v.each(raw, '{', o.add)
 }
 
 // elements splits a JSON array into its elements, or reports false when raw
@@ -76,11 +169,11 @@ func (v *validator) each(raw []byte, kind jsontext.Kind, fn func(name string, va
 	for d.PeekKind() != kind+2 { // '}' is '{'+2, and ']' is '['+2
 		var name string
 		if kind == '{' {
-			tok, err := d.ReadToken()
+			quoted, err := d.ReadValue() // a name is read as a string value
 			if err != nil {
 				return false
 			}
-			name = tok.String()
+			name = nameOf(quoted)
 		}
 		value, err := d.ReadValue()
 		if err != nil {
@@ -95,6 +188,21 @@ func (v *validator) each(raw []byte, kind jsontext.Kind, fn func(name string, va
 	// Nothing may follow the value.
 	_, err := d.ReadToken()
 	return err == io.EOF
+}
+
+// nameOf unquotes a member's name. The names of events, sources and
+// actions are taken from knownNames without a copy.
+func nameOf(quoted []byte) string {
+	plain := quoted[1 : len(quoted)-1]
+	if bytes.IndexByte(plain, '\\') < 0 && utf8.Valid(plain) {
+		if s, ok := knownNames[string(plain)]; ok {
+			return s
+		}
+		return string(plain)
+	}
+	// Invalid UTF-8 becomes U+FFFD here; the name is still reported.
+	b, _ := jsontext.AppendUnquote(nil, quoted)
+	return string(b)
 }
 
 func (v *validator) problem(index int, id, field, msg string) {
@@ -123,6 +231,16 @@ var fields = fieldSet{
 	"assignee":   {parley.EventAssigned},
 }
 
+// knownNames are the names of the members of events, sources and actions,
+// each its own key.
+var knownNames = func() map[string]string {
+	names := map[string]string{"title": "title", "url": "url", "name": "name", "status": "status"}
+	for k := range fields {
+		names[k] = k
+	}
+	return names
+}()
+
 // agentOnly are the message fields that only a customer_agent message has.
 var agentOnly = []string{"sources", "actions", "unanswered", "question"}
 
@@ -137,12 +255,8 @@ var fieldOrder = []string{
 // only if there was none.
 func (v *validator) event(index int, raw json.RawMessage) (e parley.Event, ok bool) {
 	before := len(v.problems)
-	if v.fields == nil {
-		v.fields, v.nested = map[string]json.RawMessage{}, map[string]json.RawMessage{}
-	}
-	m := v.fields
-	twice, ok := v.members(raw, m)
-	if !ok {
+	m := &v.fields
+	if !v.members(raw, m) {
 		msg := "must be a JSON object"
 		if !json.Valid(raw) {
 			var value any
@@ -151,16 +265,10 @@ func (v *validator) event(index int, raw json.RawMessage) (e parley.Event, ok bo
 		v.problem(index, "", "", msg)
 		return e, false
 	}
-	// Null means absent, for every field.
-	for k, r := range m {
-		if isNull(r) {
-			delete(m, k)
-		}
-	}
 	d := decoder{v: v, index: index, m: m}
 	e.ID = d.str("id", true, maxIDChars)
 	d.id = e.ID
-	d.twice(twice)
+	d.twice(m.twice)
 	e.Type = parley.EventType(d.str("type", true, 0))
 	known := e.Type == "" || slices.Contains(parley.EventTypes, e.Type)
 	if !known {
@@ -169,7 +277,7 @@ func (v *validator) event(index int, raw json.RawMessage) (e parley.Event, ok bo
 	e.ConversationID = d.str("conversation_id", true, maxIDChars)
 	e.OccurredAt = d.instant("occurred_at")
 	e.Channel = d.slug("channel", e.Type == parley.EventConversationStarted)
-	if r, ok := m["metadata"]; ok {
+	if r, ok := m.get("metadata"); ok {
 		switch {
 		case r[0] != '{':
 			d.fail("metadata", "must be a JSON object")
@@ -210,9 +318,9 @@ func (v *validator) event(index int, raw json.RawMessage) (e parley.Event, ok bo
 		e.Text = d.text("text")
 		if e.Author != "" && e.Author != parley.AuthorCustomerAgent {
 			for _, k := range agentOnly {
-				if _, ok := m[k]; ok {
+				if _, ok := m.get(k); ok {
 					d.fail(k, "allowed only on messages whose author is customer_agent")
-					delete(m, k)
+					m.drop(k)
 				}
 			}
 		}
@@ -242,7 +350,7 @@ type decoder struct {
 	v     *validator
 	index int
 	id    string
-	m     map[string]json.RawMessage
+	m     *object
 }
 
 func (d *decoder) fail(field, msg string) { d.v.problem(d.index, d.id, field, msg) }
@@ -258,7 +366,7 @@ func (d *decoder) twice(names []string) {
 // Every string of an event is read by it, or by metadata, and so checked
 // for what the database cannot store.
 func (d *decoder) str(field string, required bool, max int) string {
-	r, ok := d.m[field]
+	r, ok := d.m.get(field)
 	if !ok {
 		if required {
 			d.fail(field, "required")
@@ -317,7 +425,7 @@ func enumOf[T ~string](d *decoder, field string, required bool, values []T) stri
 // digit is taken: 4.0, 4e0 and "4" are refused, so that every score has one
 // canonical form.
 func (d *decoder) score(field string) parley.Rating {
-	r, ok := d.m[field]
+	r, ok := d.m.get(field)
 	if !ok {
 		d.fail(field, "required")
 		return ""
@@ -330,7 +438,7 @@ func (d *decoder) score(field string) parley.Rating {
 }
 
 func (d *decoder) boolean(field string) bool {
-	r, ok := d.m[field]
+	r, ok := d.m.get(field)
 	if !ok {
 		return false
 	}
@@ -408,7 +516,7 @@ func (d *decoder) httpURL(field string) string {
 // objects reads an array of objects, calling each for every element with
 // its own decoder, whose problems name the element ("sources[2].id").
 func (d *decoder) objects(field string, each func(sub *decoder)) int {
-	r, ok := d.m[field]
+	r, ok := d.m.get(field)
 	if !ok {
 		return 0
 	}
@@ -419,20 +527,14 @@ func (d *decoder) objects(field string, each func(sub *decoder)) int {
 	}
 	for i, er := range elems {
 		name := func() string { return field + "[" + strconv.Itoa(i) + "]" }
-		m := d.v.nested
-		twice, ok := d.v.members(er, m)
-		if !ok {
+		m := &d.v.nested
+		if !d.v.members(er, m) {
 			d.fail(name(), "must be an object")
 			continue
 		}
-		for k, r := range m {
-			if isNull(r) {
-				delete(m, k)
-			}
-		}
 		sub := &decoder{v: d.v, index: d.index, id: d.id, m: m}
 		before := len(d.v.problems)
-		sub.twice(twice)
+		sub.twice(m.twice)
 		each(sub)
 		for j := before; j < len(d.v.problems); j++ {
 			d.v.problems[j].Field = name() + "." + d.v.problems[j].Field
@@ -484,11 +586,11 @@ func (d *decoder) unknown(allowed ...string) {
 // wrong, in the order of their names. Most objects have none, and they
 // are found without sorting the keys.
 func (d *decoder) strays(problem func(key string) string) {
-	for k := range d.m {
-		if problem(k) == "" {
+	for i := range d.m.members {
+		if m := &d.m.members[i]; !m.present() || problem(m.name) == "" {
 			continue
 		}
-		for _, k := range sortedKeys(d.m) {
+		for _, k := range d.m.names() {
 			if msg := problem(k); msg != "" {
 				d.fail(k, msg)
 			}
@@ -526,15 +628,6 @@ func jsonString(r json.RawMessage) (s, fault string, ok bool) {
 const msgSurrogate = `must not hold a lone UTF-16 surrogate (an escape from \ud800 to \udfff outside a pair)`
 
 func isNull(r json.RawMessage) bool { return string(r) == "null" }
-
-func sortedKeys(m map[string]json.RawMessage) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 func quoted[T ~string](values []T) string {
 	q := make([]string, len(values))
