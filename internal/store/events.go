@@ -42,13 +42,16 @@ func (db *DB) BeginEvents(ctx context.Context, workspaceID int64) (*EventWriter,
 }
 
 // InsertEvents stores one batch atomically: every event is inserted, or,
-// when any of them conflicts with a stored event, none is.
+// when any of them conflicts with a stored event, none is. The batch's
+// rows are made before the transaction begins: on SQLite every batch waits
+// for the one writer, which should spend its turn in the database.
 func (db *DB) InsertEvents(ctx context.Context, workspaceID int64, b ingest.Batch) (InsertResult, error) {
+	rows := db.eventRows(workspaceID, b)
 	w, err := db.BeginEvents(ctx, workspaceID)
 	if err != nil {
 		return InsertResult{}, err
 	}
-	if err := w.Insert(ctx, b); err != nil {
+	if err := w.insert(ctx, rows); err != nil {
 		w.Rollback()
 		return InsertResult{}, err
 	}
@@ -60,12 +63,46 @@ func (db *DB) InsertEvents(ctx context.Context, workspaceID int64, b ingest.Batc
 // conflict, returned as an invalid-input error listing every such event.
 // After an error the transaction must be rolled back.
 func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
-	w.res.Duplicates += b.Duplicates
-	items := b.Items
+	return w.insert(ctx, w.db.eventRows(w.workspaceID, b))
+}
+
+// eventRows are the arguments of the statements that store a batch.
+type eventRows struct {
+	batch ingest.Batch
+	// conversations holds the mark-due statements' arguments, 4 a
+	// conversation, in key order; events the insert's, 7 an event, whose
+	// arrival numbers (the third of each) are set once they are allocated.
+	conversations, events []any
+}
+
+func (db *DB) eventRows(workspaceID int64, b ingest.Batch) eventRows {
+	r := eventRows{batch: b}
+	convs := make([]string, 0, len(b.Items)/4+1)
+	for _, it := range b.Items {
+		convs = append(convs, it.Event.ConversationID)
+	}
+	slices.Sort(convs)
+	convs = slices.Compact(convs)
+	dueNow := db.dialect.instant(earliest)
+	r.conversations = make([]any, 0, 4*len(convs))
+	for _, c := range convs {
+		r.conversations = append(r.conversations, workspaceID, c, 1, dueNow)
+	}
+	r.events = make([]any, 0, 7*len(b.Items))
+	for _, it := range b.Items {
+		e := &it.Event
+		r.events = append(r.events, workspaceID, e.ID, nil, e.ConversationID,
+			string(e.Type), db.dialect.instant(e.OccurredAt), string(it.Body))
+	}
+	return r
+}
+
+func (w *EventWriter) insert(ctx context.Context, r eventRows) error {
+	w.res.Duplicates += r.batch.Duplicates
+	items := r.batch.Items
 	if len(items) == 0 {
 		return nil
 	}
-	d := w.db.dialect
 
 	// The rows of the batch's conversations are locked first, and marked
 	// due; the arrival numbers are taken only then. Two batches about one
@@ -73,25 +110,21 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 	// while batches about other conversations never wait for each other.
 	// Every conversation of the batch is marked, even one whose events
 	// all turn out to be duplicates: evaluating it again changes nothing.
-	if err := w.markDue(ctx, items); err != nil {
+	if err := w.markDue(ctx, r.conversations); err != nil {
 		return err
 	}
 	first, err := w.allocate(ctx, len(items))
 	if err != nil {
 		return err
 	}
+	for i := range items {
+		r.events[7*i+2] = first + int64(i)
+	}
 
 	var inserted int64
-	args := make([]any, 0, insertChunk*7)
 	for start := 0; start < len(items); start += insertChunk {
-		chunk := items[start:min(start+insertChunk, len(items))]
-		args = args[:0]
-		for i, it := range chunk {
-			e := &it.Event
-			args = append(args, w.workspaceID, e.ID, first+int64(start+i), e.ConversationID,
-				string(e.Type), d.instant(e.OccurredAt), string(it.Body))
-		}
-		res, err := w.db.execTx(ctx, w.tx, insertEventsSQL(len(chunk)), args...)
+		end := min(start+insertChunk, len(items))
+		res, err := w.db.execTx(ctx, w.tx, insertEventsSQL(end-start), r.events[7*start:7*end]...)
 		if err != nil {
 			return fmt.Errorf("store: insert events: %w", err)
 		}
@@ -122,22 +155,10 @@ func (w *EventWriter) Insert(ctx context.Context, b ingest.Batch) error {
 // transaction. Rows are written in key order, so that two batches cannot
 // deadlock over them; one row per conversation, since PostgreSQL refuses
 // to upsert one row twice in a statement.
-func (w *EventWriter) markDue(ctx context.Context, items []ingest.Item) error {
-	convs := make([]string, 0, len(items)/4+1)
-	for _, it := range items {
-		convs = append(convs, it.Event.ConversationID)
-	}
-	slices.Sort(convs)
-	convs = slices.Compact(convs)
-	dueNow := w.db.dialect.instant(earliest)
-	args := make([]any, 0, insertChunk*4)
-	for start := 0; start < len(convs); start += insertChunk {
-		chunk := convs[start:min(start+insertChunk, len(convs))]
-		args = args[:0]
-		for _, c := range chunk {
-			args = append(args, w.workspaceID, c, 1, dueNow)
-		}
-		if _, err := w.db.execTx(ctx, w.tx, markDueSQL(len(chunk)), args...); err != nil {
+func (w *EventWriter) markDue(ctx context.Context, args []any) error {
+	for start := 0; start < len(args); start += 4 * insertChunk {
+		chunk := args[start:min(start+4*insertChunk, len(args))]
+		if _, err := w.db.execTx(ctx, w.tx, markDueSQL(len(chunk)/4), chunk...); err != nil {
 			return fmt.Errorf("store: mark conversations due: %w", err)
 		}
 	}
