@@ -90,7 +90,7 @@ func (a *app) ingestFrom(ctx context.Context, in io.Reader) (store.InsertResult,
 	err = eachChunk(bufio.NewReaderSize(in, 1<<20), func(chunk []byte, f ingest.Format, offset int) error {
 		lim := ingest.DefaultLimits()
 		lim.MaxBytes, lim.MaxEvents = math.MaxInt64, math.MaxInt
-		batch, err := ingest.Decode(bytes.NewReader(chunk), f, a.now(), lim)
+		batch, err := ingest.DecodeBytes(chunk, f, a.now(), lim)
 		if err != nil {
 			if parley.KindOf(err) != parley.KindInvalid {
 				return err

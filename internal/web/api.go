@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,8 +45,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, ws parley.Worksp
 		return store.InsertResult{}, err
 	}
 	defer release()
-	body := bytes.NewReader(raw)
-	batch, err := ingest.Decode(body, ingest.FormatForContentType(r.Header.Get("Content-Type")), s.now(), s.lims)
+	batch, err := ingest.DecodeBytes(raw, ingest.FormatForContentType(r.Header.Get("Content-Type")), s.now(), s.lims)
 	if err != nil {
 		return store.InsertResult{}, err
 	}
@@ -57,14 +55,37 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, ws parley.Worksp
 // readRaw reads a request's body, a gzip one decompressed (see
 // decodeBody). The decoder enforces the body limit itself; the extra byte
 // lets it see that a body is over the limit rather than exactly at it, and
-// MaxBytesReader stops a client that streams on regardless.
+// MaxBytesReader stops a client that streams on regardless. A body that
+// gives its length is read into a buffer of that size, up to
+// rawPrealloc, rather than one doubled as it fills.
 func (s *Server) readRaw(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.lims.MaxBytes+1))
-	if err != nil {
-		return nil, bodyError(err)
+	limit := s.lims.MaxBytes + 1
+	size := int64(512)
+	if r.ContentLength >= 0 {
+		// One byte more, to read the end without growing the buffer.
+		size = min(r.ContentLength+1, limit, rawPrealloc)
 	}
-	return raw, nil
+	body := http.MaxBytesReader(w, r.Body, limit)
+	raw := make([]byte, 0, size)
+	for {
+		if len(raw) == cap(raw) {
+			raw = append(raw, 0)[:len(raw)] // room for more, as io.ReadAll makes it
+		}
+		n, err := body.Read(raw[len(raw):cap(raw)])
+		raw = raw[:len(raw)+n]
+		switch {
+		case err == io.EOF:
+			return raw, nil
+		case err != nil:
+			return nil, bodyError(err)
+		}
+	}
 }
+
+// rawPrealloc bounds the buffer readRaw sets aside for a body before it
+// arrives: a client that announces ten megabytes and sends them slowly
+// holds no more than this until it does.
+const rawPrealloc = 1 << 20
 
 // ingestSlot waits for a slot to decode and store a batch in, and returns
 // the function that gives it back.
