@@ -1,0 +1,53 @@
+package pipeline_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/parleyhq/parley/internal/pipeline"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+// TestRecomputesKeepTwoGenerations: the switch to a recomputed generation
+// leaves the replaced generation's cells in place, unread, and the next
+// recompute's start drops them, so that however many rebuilds follow, the
+// rollup tables hold the cells of the complete generation and of at most
+// the one before it, and reports read the complete one alone.
+func TestRecomputesKeepTwoGenerations(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, ws, dsn := newWorkspaceDSN(t, "acme")
+	insert(t, db, ws, generate(t, 120, 7, 5))
+	now := func() time.Time { return end.Add(time.Hour) }
+	w := pipeline.New(db, pipeline.Options{Now: now, Batch: 50})
+	pass(t, w)
+	want, err := db.Rollups(ctx, ws.ID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := storetest.Raw(t, dsn)
+	for rebuild := 1; rebuild <= 3; rebuild++ {
+		if _, err := w.Rebuild(ctx, ws, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Rollups(ctx, ws.ID, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want.Cells, got.Cells); diff != "" {
+			t.Errorf("rebuild %d: cells (-first evaluation +rebuild):\n%s", rebuild, diff)
+		}
+		for _, table := range []string{"rollups", "usage_rollups"} {
+			var generations int
+			if err := raw.QueryRowContext(ctx, `SELECT COUNT(DISTINCT generation) FROM `+table).Scan(&generations); err != nil {
+				t.Fatal(err)
+			}
+			if generations > 2 {
+				t.Errorf("after rebuild %d, %s holds the cells of %d generations, want the complete one and the one it replaced", rebuild, table, generations)
+			}
+		}
+	}
+}
