@@ -324,15 +324,17 @@ func gapSignals(tl []*parley.Event) []parley.GapSignal {
 		kept      []signal
 		asked     string // latest visitor message asking something
 		askedText string
+		// seen is how many events of tl asked and askedText account for.
+		// They are brought up to a signal only when one comes: most
+		// conversations have none, and telling a follow-up from a question
+		// was a third of deciding one. Walking back from the signal, the
+		// first visitor message that asks something is the latest; if none
+		// does, the one found before still is.
+		seen int
 	)
-	for _, e := range tl {
+	for i, e := range tl {
 		var kind parley.GapKind
 		switch {
-		case e.Type == parley.EventMessage && e.Author == parley.AuthorVisitor:
-			if !gaps.IsFollowUp(e.Text) {
-				asked, askedText = e.ID, e.Text
-			}
-			continue
 		case e.IsAgentReply() && e.Unanswered:
 			kind = parley.GapUnanswered
 		case e.Type == parley.EventHandoff && e.Reason == parley.ReasonCannotAnswer:
@@ -340,6 +342,13 @@ func gapSignals(tl []*parley.Event) []parley.GapSignal {
 		default:
 			continue
 		}
+		for j := i - 1; j >= seen; j-- {
+			if v := tl[j]; v.Type == parley.EventMessage && v.Author == parley.AuthorVisitor && !gaps.IsFollowUp(v.Text) {
+				asked, askedText = v.ID, v.Text
+				break
+			}
+		}
+		seen = i
 		s := signal{GapSignal: parley.GapSignal{EventID: e.ID, Kind: kind, At: e.OccurredAt, Question: e.Question},
 			asked: asked, own: e.Question != ""}
 		if !s.own {
