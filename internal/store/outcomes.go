@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
@@ -103,8 +104,11 @@ func NewResult(d Due, o parley.Outcome, next time.Time, loc *time.Location) Resu
 // in the write transaction, that each conversation is still due and has
 // gained no event since it was read, and skips the others.
 type Evaluation struct {
-	db          *DB
-	tx          *sql.Tx
+	db *DB
+	tx *sql.Tx
+	// conn, on SQLite, is the connection of tx from lock until the batch
+	// ends (see release).
+	conn        *sql.Conn
 	workspaceID int64
 	// generation is the workspace's generation whose settings the batch is
 	// evaluated with (see SettingsChanged).
@@ -329,7 +333,22 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	d := ev.db.dialect
-	tx, err := ev.db.evaluation.BeginTx(ctx, nil)
+	// The journal of the batch's savepoint (see saveIsolated) holds the
+	// original of every page the batch changes. SQLite keeps it in a
+	// temporary file, written a page at a time, which was a third of
+	// stamping a rebuild's rows; the batch's size bounds it, so the batch
+	// keeps it in memory. The connection goes back to the default after:
+	// a statement that changes every row of a table, as ResetOutcomes's
+	// does, would keep a journal as large as the table.
+	conn, err := ev.db.evaluation.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: begin evaluation: %w", err)
+	}
+	ev.conn = conn
+	if _, err := conn.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
+		return fmt.Errorf("store: begin evaluation: %w", err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin evaluation: %w", err)
 	}
@@ -843,7 +862,9 @@ func (ev *Evaluation) Commit() error {
 			return err
 		}
 	}
-	if err := ev.tx.Commit(); err != nil {
+	err := ev.tx.Commit()
+	ev.release()
+	if err != nil {
 		return fmt.Errorf("store: commit evaluation: %w", err)
 	}
 	return nil
@@ -852,10 +873,26 @@ func (ev *Evaluation) Commit() error {
 // Rollback abandons the batch; its conversations stay due.
 func (ev *Evaluation) Rollback() error {
 	if ev.tx == nil {
+		ev.release()
 		return nil
 	}
-	if err := ev.tx.Rollback(); err != nil && err != sql.ErrTxDone {
+	err := ev.tx.Rollback()
+	ev.release()
+	if err != nil && err != sql.ErrTxDone {
 		return fmt.Errorf("store: rollback evaluation: %w", err)
 	}
 	return nil
+}
+
+// release gives back the SQLite connection lock took, its temporary store
+// as it was; a connection that cannot be set back is closed instead.
+func (ev *Evaluation) release() {
+	if ev.conn == nil {
+		return
+	}
+	if _, err := ev.conn.ExecContext(context.Background(), `PRAGMA temp_store = DEFAULT`); err != nil {
+		ev.conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	ev.conn.Close()
+	ev.conn = nil
 }

@@ -1,0 +1,55 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+// TestBatchGivesBackTempStore: on SQLite an evaluation batch keeps its
+// savepoint's journal in memory, and the write connection it used is
+// given back with the default temporary store, whether the batch commits
+// or rolls back: a later statement that changes every row of a table
+// must not journal the table in memory.
+func TestBatchGivesBackTempStore(t *testing.T) {
+	if storetest.Postgres() {
+		t.Skip("the temporary store is SQLite's")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	db, ws := acme(t)
+	check := func(after string) {
+		t.Helper()
+		n, err := db.TempStore(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("after a batch that %s, temp_store is %d, want 0 (the default)", after, n)
+		}
+	}
+	insert(t, db, ws, msg("e1", "c1", 0, "hi"))
+	save(t, db, ws, t0.Add(time.Hour), parley.Outcome{ConversationID: "c1", Kind: parley.OutcomeNotHandled, StartedAt: t0, Channel: "chat"})
+	check("committed")
+	insert(t, db, ws, msg("e2", "c1", time.Minute, "again"))
+	ev, err := db.ClaimDue(ctx, ws, t0.Add(2*time.Hour), store.DueCursor{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := ev.Due()
+	if len(d) != 1 {
+		t.Fatalf("claimed %d conversations, want 1", len(d))
+	}
+	r := store.NewResult(d[0], parley.Outcome{ConversationID: "c1", Kind: parley.OutcomeNotHandled, StartedAt: t0, Channel: "chat"}, time.Time{}, time.UTC)
+	if err := ev.Save(ctx, []store.Result{r}, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ev.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	check("rolled back")
+}
