@@ -2,12 +2,15 @@ package pipeline_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/pipeline"
+	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
@@ -19,16 +22,7 @@ import (
 func TestRecomputesKeepTwoGenerations(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, ws, dsn := newWorkspaceDSN(t, "acme")
-	insert(t, db, ws, generate(t, 120, 7, 5))
-	now := func() time.Time { return end.Add(time.Hour) }
-	w := pipeline.New(db, pipeline.Options{Now: now, Batch: 50})
-	pass(t, w)
-	want, err := db.Rollups(ctx, ws.ID, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := storetest.Raw(t, dsn)
+	db, ws, w, want, raw := evaluatedInBatches(t)
 	for rebuild := 1; rebuild <= 3; rebuild++ {
 		if _, err := w.Rebuild(ctx, ws, nil); err != nil {
 			t.Fatal(err)
@@ -50,4 +44,21 @@ func TestRecomputesKeepTwoGenerations(t *testing.T) {
 			}
 		}
 	}
+}
+
+// evaluatedInBatches makes a workspace of 120 generated conversations and
+// evaluates it once, in batches of 50, an hour after the stream; it returns
+// the database, the workspace, the worker, the rollups of that evaluation
+// and the database opened with its driver alone.
+func evaluatedInBatches(t *testing.T) (*store.DB, parley.Workspace, *pipeline.Worker, parley.RollupSet, *sql.DB) {
+	t.Helper()
+	db, ws, dsn := newWorkspaceDSN(t, "acme")
+	insert(t, db, ws, generate(t, 120, 7, 5))
+	w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) }, Batch: 50})
+	pass(t, w)
+	want, err := db.Rollups(context.Background(), ws.ID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, ws, w, want, storetest.Raw(t, dsn)
 }

@@ -3,12 +3,8 @@ package pipeline_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/parleyhq/parley/internal/pipeline"
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // TestRebuildStartsOverFromMiscountedRollups: a rebuild's generation
@@ -19,24 +15,16 @@ import (
 func TestRebuildStartsOverFromMiscountedRollups(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, ws, dsn := newWorkspaceDSN(t, "acme")
-	insert(t, db, ws, generate(t, 120, 7, 5))
-	now := func() time.Time { return end.Add(time.Hour) }
-	pass(t, pipeline.New(db, pipeline.Options{Now: now, Batch: 50}))
-	want, err := db.Rollups(ctx, ws.ID, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ws, w, want, raw := evaluatedInBatches(t)
 	// Every cell of the conversations counted one more, and one cell of
 	// resolved conversations one more as well.
-	raw := storetest.Raw(t, dsn)
 	for _, q := range []string{`UPDATE rollups SET value = value + 1 WHERE metric = 'conversations'`,
 		`UPDATE rollups SET value = value + 1 WHERE metric = 'resolved' AND day = (SELECT MIN(day) FROM rollups WHERE metric = 'resolved')`} {
 		if _, err := raw.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := pipeline.New(db, pipeline.Options{Now: now, Batch: 50}).Rebuild(ctx, ws, nil); err != nil {
+	if _, err := w.Rebuild(ctx, ws, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.Rollups(ctx, ws.ID, "", "")
