@@ -21,39 +21,20 @@ import (
 	"github.com/parleyhq/parley/internal/webhook"
 )
 
-// nowFlag adds --now to fs: the time evaluation takes as the present, so
-// that a run can be repeated with the same result.
-func (a *app) nowFlag(fs *flag.FlagSet) func() (time.Time, error) {
-	s := fs.String("now", "", "evaluate as of this RFC 3339 time instead of the current time (env PARLEY_NOW)")
-	return func() (time.Time, error) {
-		if *s == "" {
-			return a.now(), nil
-		}
-		t, err := time.Parse(time.RFC3339, *s)
-		if err != nil {
-			return t, fmt.Errorf("%w: --now: %q is not an RFC 3339 time with an offset", errUsage, *s)
-		}
-		return t, nil
-	}
-}
-
 func (a *app) evaluateCmd() *ffcli.Command {
 	fs := a.flags("evaluate")
 	now := a.nowFlag(fs)
 	embedder := a.embeddingFlags(fs)
-	var t time.Time
 	return a.dbCommand(dbCmd{
 		fs:    fs,
+		now:   now,
 		usage: "[--now T] [--db DSN]",
 		help:  "Evaluate every conversation that is due, in one pass, and print what was decided.",
 		long: "Serve evaluates in the background; this command does one pass by hand. " +
 			"A conversation is due when new events arrived or its decision time passed.",
-		check: func([]string) (err error) {
-			t, err = now()
-			return err
-		},
 		run: func(ctx context.Context, db *store.DB, _ parley.Workspace) error {
-			w, err := a.worker(db, func() time.Time { return t }, embedder)
+			t := now.at()
+			w, err := a.worker(db, now.at, embedder)
 			if err != nil {
 				return err
 			}
@@ -79,16 +60,13 @@ func (a *app) rebuildCmd() *ffcli.Command {
 	fs := a.flags("rebuild")
 	now := a.nowFlag(fs)
 	embedder := a.embeddingFlags(fs)
-	var t time.Time
 	return a.dbCommand(dbCmd{
 		fs:    fs,
+		now:   now,
 		usage: "[--now T] [--db DSN] [--workspace SLUG]",
 		help:  "Recompute every outcome and rollup of a workspace from its raw events.",
-		check: func([]string) (err error) {
-			t, err = now()
-			return err
-		},
 		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			t := now.at()
 			p, err := db.EvaluationProgress(ctx, ws.ID, t)
 			if err != nil {
 				return err
@@ -96,7 +74,7 @@ func (a *app) rebuildCmd() *ffcli.Command {
 			show := a.progress(func(n int) string {
 				return fmt.Sprintf("%d of %d conversations evaluated", n, p.Conversations)
 			})
-			w, err := a.worker(db, func() time.Time { return t }, embedder)
+			w, err := a.worker(db, now.at, embedder)
 			if err != nil {
 				return err
 			}

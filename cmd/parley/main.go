@@ -309,6 +309,9 @@ type dbCmd struct {
 	usage, help, long string
 	// out is the command's --format (a.formatFlag), nil if it has none.
 	out *output
+	// now is the command's --now (a.nowFlag), nil if it has none. It is
+	// read before check, so that check and run only ask it for the time.
+	now *present
 	// check reads the arguments and checks what flags need more than
 	// their type, before the database is opened; nil for a command that
 	// reads no arguments.
@@ -325,6 +328,11 @@ func (a *app) dbCommand(c dbCmd) *ffcli.Command {
 		LongHelp:   c.long,
 		FlagSet:    c.fs,
 		Exec: func(ctx context.Context, args []string) error {
+			if c.now != nil {
+				if err := c.now.read(); err != nil {
+					return err
+				}
+			}
 			if c.check != nil {
 				if err := c.check(args); err != nil {
 					return err
@@ -339,6 +347,40 @@ func (a *app) dbCommand(c dbCmd) *ffcli.Command {
 		},
 	}
 }
+
+// present is a --now flag: the time a command takes as the present, so
+// that a run can be repeated with the same result. dbCommand reads it
+// before the command's own checks, as it checks --format, instead of each
+// command parsing it in a check of its own.
+type present struct {
+	value *string
+	clock func() time.Time
+	t     time.Time
+}
+
+// nowFlag adds --now to fs; give it to dbCmd.now.
+func (a *app) nowFlag(fs *flag.FlagSet) *present {
+	return &present{value: fs.String("now", "", "evaluate as of this RFC 3339 time instead of the current time (env PARLEY_NOW)"), clock: a.now}
+}
+
+// read takes the flag's time, or the clock's without one; a time that is
+// not RFC 3339 with an offset is a usage error.
+func (p *present) read() error {
+	if *p.value == "" {
+		p.t = p.clock()
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, *p.value)
+	if err != nil {
+		return fmt.Errorf("%w: --now: %q is not an RFC 3339 time with an offset", errUsage, *p.value)
+	}
+	p.t = t
+	return nil
+}
+
+// at is the present that read took; it stands still for the whole
+// command, so it serves as a worker's clock too.
+func (p *present) at() time.Time { return p.t }
 
 // open connects to the database and resolves the workspace. A DSN that
 // holds a password may come from the file PARLEY_DB_FILE names instead of

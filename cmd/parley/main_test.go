@@ -342,6 +342,8 @@ func TestUsageErrors(t *testing.T) {
 		{}, {"user"}, {"token"}, {"workspace"}, {"source"}, {"webhook"},
 		// Ids are whole numbers above zero, as the database numbers them.
 		{"token", "revoke", "0"}, {"source", "delete", "0"}, {"gaps", "show", "x"}, {"webhook", "ping", "0"},
+		// --now is an RFC 3339 time with an offset.
+		{"evaluate", "--now", "yesterday"}, {"rebuild", "--now", "2026-11-21"}, {"report", "--now", "2026-11-21T00:00:00"},
 	}
 	for _, args := range tests {
 		if r := runParley(t, "", args...); r.code != exitUsage || r.stderr == "" {

@@ -32,22 +32,20 @@ func (a *app) reportCmd() *ffcli.Command {
 		order  = fs.String("order", "desc", "with --view: desc or asc")
 	)
 	now := a.nowFlag(fs)
-	var t time.Time
 	return a.dbCommand(dbCmd{
 		fs:    fs,
+		now:   now,
 		usage: "[--range R | --from D --to D] [--granularity G] [--channel C] [--view sources|actions [--sort S]] [--format text|json|csv]",
 		help:  "Print the performance report: the same numbers as the Performance page.",
 		out:   out,
-		check: func([]string) (err error) {
-			if t, err = now(); err != nil {
-				return err
-			}
+		check: func([]string) error {
 			if !slices.Contains(report.Charts, *chart) {
 				return fmt.Errorf("%w: --chart: unknown chart %q", errUsage, *chart)
 			}
 			return nil
 		},
 		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+			t := now.at()
 			req := report.Request{From: *from, To: *to, Granularity: report.Granularity(*gran)}
 			if *chans != "" {
 				req.Channels = strings.Split(*chans, ",")
