@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -14,13 +13,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/testio"
 )
 
 var frozen = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
@@ -83,12 +82,12 @@ func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
 
 // serveWith runs args (a serving command) until the test ends and returns
 // its base URL and everything it printed.
-func serveWith(t *testing.T, args ...string) (string, *syncBuffer) {
+func serveWith(t *testing.T, args ...string) (string, *testio.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan int, 1)
-	var out syncBuffer
+	var out testio.Buffer
 	go func() {
 		done <- run(ctx, args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &out,
 			now: func() time.Time { return frozen }, listening: func(a string) { addr <- a }})
@@ -109,24 +108,6 @@ func serveWith(t *testing.T, args ...string) (string, *syncBuffer) {
 	return "", nil
 }
 
-// syncBuffer is a bytes.Buffer safe for a command writing in a goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // result is what one command run printed and returned.
 type result struct {
 	code           int
@@ -136,7 +117,7 @@ type result struct {
 // runParley runs one command line in-process with a frozen clock.
 func runParley(t testing.TB, stdin string, args ...string) result {
 	t.Helper()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testio.Buffer
 	code := run(context.Background(), args, env{
 		stdin: strings.NewReader(stdin), stdout: &stdout, stderr: &stderr,
 		now: func() time.Time { return frozen },

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/testio"
 )
 
 // TestStalledPeer freezes a process with SIGSTOP in the middle of an ingest
@@ -58,7 +59,7 @@ func TestStalledPeer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var peerOut syncBuffer
+	var peerOut testio.Buffer
 	peer.Stderr = &peerOut
 	if err := peer.Start(); err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 	"github.com/parleyhq/parley/internal/source/chatwoot"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/testio"
 	"github.com/parleyhq/parley/internal/web"
 )
 
@@ -335,7 +336,7 @@ func noAccount(t testing.TB, body []byte) []byte {
 // TestSourceTokenNotLogged: a webhook URL's token never reaches the log.
 func TestSourceTokenNotLogged(t *testing.T) {
 	t.Parallel()
-	var logs bytes.Buffer
+	var logs testio.Buffer
 	db := storetest.New(t)
 	ws, _ := db.EnsureWorkspace(context.Background(), parley.DefaultWorkspace, sourcesNow)
 	srv := serveWith(t, db, web.Options{Now: func() time.Time { return sourcesNow }, Logger: slog.New(slog.NewTextHandler(&logs, nil))})

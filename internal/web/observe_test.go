@@ -1,41 +1,22 @@
 package web_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/testio"
 	"github.com/parleyhq/parley/internal/web"
 )
-
-// lockedBuffer is a log sink safe for the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func TestObservability(t *testing.T) {
 	t.Parallel()
 	db, ws := newWorkspace(t, now)
-	var logs lockedBuffer
+	var logs testio.Buffer
 	log := slog.New(web.ContextHandler{Handler: slog.NewJSONHandler(&logs, nil)})
 	srv := serveWith(t, db, web.Options{Now: func() time.Time { return now }, Logger: log})
 	ingestToken := token(t, db, ws, now, parley.ScopeIngest)
