@@ -111,16 +111,11 @@ func TestStalledPeer(t *testing.T) {
 	}()
 	client := &http.Client{Timeout: 30 * time.Second}
 	post := func(body string) (int, string) {
-		req, _ := http.NewRequest("POST", base+"/api/v1/events", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-ndjson")
-		req.Header.Set("Authorization", "Bearer "+secret)
-		res, err := client.Do(req)
+		code, b, err := testio.PostEvents(client, base, secret, strings.NewReader(body))
 		if err != nil {
 			t.Fatalf("POST /api/v1/events: %v", err)
 		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
+		return code, string(b)
 	}
 
 	// 100 events about other conversations of the same workspace.

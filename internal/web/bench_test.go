@@ -20,6 +20,7 @@ import (
 	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/testio"
 	"github.com/parleyhq/parley/internal/web"
 )
 
@@ -116,18 +117,13 @@ func BenchmarkHTTPIngest(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for body := range next {
-				req, _ := http.NewRequest("POST", srv.URL+"/api/v1/events", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/x-ndjson")
-				req.Header.Set("Authorization", "Bearer "+secret)
-				res, err := http.DefaultClient.Do(req)
+				code, _, err := testio.PostEvents(http.DefaultClient, srv.URL, secret, bytes.NewReader(body))
 				if err != nil {
 					b.Error(err)
 					return
 				}
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				if res.StatusCode != http.StatusOK {
-					b.Errorf("status %d", res.StatusCode)
+				if code != http.StatusOK {
+					b.Errorf("status %d", code)
 					return
 				}
 			}
@@ -181,11 +177,9 @@ func BenchmarkReadsUnderIngest(b *testing.B) {
 						return
 					default:
 					}
-					req, _ := http.NewRequest("POST", srv.URL+"/api/v1/events", bytes.NewReader(bodies[next.Add(1)%int64(len(bodies))]))
-					req.Header.Set("Content-Type", "application/x-ndjson")
-					req.Header.Set("Authorization", "Bearer "+secret)
-					if code := do(req); code != http.StatusOK {
-						b.Errorf("ingest: status %d", code)
+					code, _, err := testio.PostEvents(http.DefaultClient, srv.URL, secret, bytes.NewReader(bodies[next.Add(1)%int64(len(bodies))]))
+					if err != nil || code != http.StatusOK {
+						b.Errorf("ingest: status %d, %v", code, err)
 						return
 					}
 				}

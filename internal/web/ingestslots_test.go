@@ -14,6 +14,7 @@ import (
 	"github.com/parleyhq/parley/internal/ingest"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/testio"
 	"github.com/parleyhq/parley/internal/web"
 )
 
@@ -61,17 +62,11 @@ func TestIngestTakesTurns(t *testing.T) {
 		t.Fatal(err)
 	}
 	post := func(body string, done chan<- int) {
-		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/events", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-ndjson")
-		req.Header.Set("Authorization", "Bearer "+secret)
-		res, err := http.DefaultClient.Do(req)
+		code, _, err := testio.PostEvents(http.DefaultClient, srv.URL, secret, strings.NewReader(body))
 		if err != nil {
 			t.Error(err)
-			done <- 0
-			return
 		}
-		res.Body.Close()
-		done <- res.StatusCode
+		done <- code
 	}
 	waiting := func() string {
 		res, err := http.Get(srv.URL + "/metrics")
