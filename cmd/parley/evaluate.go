@@ -21,23 +21,65 @@ import (
 	"github.com/parleyhq/parley/internal/webhook"
 )
 
-func (a *app) evaluateCmd() *ffcli.Command {
-	fs := a.flags("evaluate")
+// present is a --now flag: the time a command takes as the present, so
+// that a run can be repeated with the same result. dbCommand reads it
+// before the command's own checks, as it checks --format, instead of each
+// command parsing it in a check of its own.
+type present struct {
+	value *string
+	clock func() time.Time
+	t     time.Time
+}
+
+// nowFlag adds --now to fs; give it to dbCmd.now.
+func (a *app) nowFlag(fs *flag.FlagSet) *present {
+	return &present{value: fs.String("now", "", "evaluate as of this RFC 3339 time instead of the current time (env PARLEY_NOW)"), clock: a.now}
+}
+
+// read takes the flag's time, or the clock's without one; a time that is
+// not RFC 3339 with an offset is a usage error.
+func (p *present) read() error {
+	if *p.value == "" {
+		p.t = p.clock()
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, *p.value)
+	if err != nil {
+		return fmt.Errorf("%w: --now: %q is not an RFC 3339 time with an offset", errUsage, *p.value)
+	}
+	p.t = t
+	return nil
+}
+
+// at is the present that read took; it stands still for the whole
+// command, so it serves as a worker's clock too.
+func (p *present) at() time.Time { return p.t }
+
+// evaluatingCmd builds a command that evaluates as of --now, with the
+// embeddings flags of the grouping (evaluate, rebuild): run is given the
+// worker, its clock standing at the present the command took, and that
+// present, so that the commands differ only in what they ask the worker.
+func (a *app) evaluatingCmd(path, usage, help, long string, run func(ctx context.Context, db *store.DB, ws parley.Workspace, w *pipeline.Worker, t time.Time) error) *ffcli.Command {
+	fs := a.flags(path)
 	now := a.nowFlag(fs)
 	embedder := a.embeddingFlags(fs)
-	return a.dbCommand(dbCmd{
-		fs:    fs,
-		now:   now,
-		usage: "[--now T] [--db DSN]",
-		help:  "Evaluate every conversation that is due, in one pass, and print what was decided.",
-		long: "Serve evaluates in the background; this command does one pass by hand. " +
-			"A conversation is due when new events arrived or its decision time passed.",
-		run: func(ctx context.Context, db *store.DB, _ parley.Workspace) error {
-			t := now.at()
+	return a.dbCommand(dbCmd{fs: fs, now: now, usage: usage, help: help, long: long,
+		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
 			w, err := a.worker(db, now.at, embedder)
 			if err != nil {
 				return err
 			}
+			return run(ctx, db, ws, w, now.at())
+		},
+	})
+}
+
+func (a *app) evaluateCmd() *ffcli.Command {
+	return a.evaluatingCmd("evaluate", "[--now T] [--db DSN]",
+		"Evaluate every conversation that is due, in one pass, and print what was decided.",
+		"Serve evaluates in the background; this command does one pass by hand. "+
+			"A conversation is due when new events arrived or its decision time passed.",
+		func(ctx context.Context, _ *store.DB, _ parley.Workspace, w *pipeline.Worker, t time.Time) error {
 			st, err := w.Pass(ctx)
 			if err != nil {
 				return err
@@ -52,21 +94,13 @@ func (a *app) evaluateCmd() *ffcli.Command {
 				fmt.Fprintf(a.stdout, "set aside %d conversations whose evaluation failed (see Settings › Set aside)\n", st.SetAside)
 			}
 			return nil
-		},
-	})
+		})
 }
 
 func (a *app) rebuildCmd() *ffcli.Command {
-	fs := a.flags("rebuild")
-	now := a.nowFlag(fs)
-	embedder := a.embeddingFlags(fs)
-	return a.dbCommand(dbCmd{
-		fs:    fs,
-		now:   now,
-		usage: "[--now T] [--db DSN] [--workspace SLUG]",
-		help:  "Recompute every outcome and rollup of a workspace from its raw events.",
-		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
-			t := now.at()
+	return a.evaluatingCmd("rebuild", "[--now T] [--db DSN] [--workspace SLUG]",
+		"Recompute every outcome and rollup of a workspace from its raw events.", "",
+		func(ctx context.Context, db *store.DB, ws parley.Workspace, w *pipeline.Worker, t time.Time) error {
 			p, err := db.EvaluationProgress(ctx, ws.ID, t)
 			if err != nil {
 				return err
@@ -74,10 +108,6 @@ func (a *app) rebuildCmd() *ffcli.Command {
 			show := a.progress(func(n int) string {
 				return fmt.Sprintf("%d of %d conversations evaluated", n, p.Conversations)
 			})
-			w, err := a.worker(db, now.at, embedder)
-			if err != nil {
-				return err
-			}
 			start := time.Now()
 			st, err := w.Rebuild(ctx, ws, func(st pipeline.Stats) { show(st.Conversations) })
 			show(-1)
@@ -90,8 +120,7 @@ func (a *app) rebuildCmd() *ffcli.Command {
 				parley.DefinitionVersion)
 			a.printUnchanged(st)
 			return nil
-		},
-	})
+		})
 }
 
 // printUnchanged says how many of a pass's conversations came out as they

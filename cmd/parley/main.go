@@ -348,40 +348,6 @@ func (a *app) dbCommand(c dbCmd) *ffcli.Command {
 	}
 }
 
-// present is a --now flag: the time a command takes as the present, so
-// that a run can be repeated with the same result. dbCommand reads it
-// before the command's own checks, as it checks --format, instead of each
-// command parsing it in a check of its own.
-type present struct {
-	value *string
-	clock func() time.Time
-	t     time.Time
-}
-
-// nowFlag adds --now to fs; give it to dbCmd.now.
-func (a *app) nowFlag(fs *flag.FlagSet) *present {
-	return &present{value: fs.String("now", "", "evaluate as of this RFC 3339 time instead of the current time (env PARLEY_NOW)"), clock: a.now}
-}
-
-// read takes the flag's time, or the clock's without one; a time that is
-// not RFC 3339 with an offset is a usage error.
-func (p *present) read() error {
-	if *p.value == "" {
-		p.t = p.clock()
-		return nil
-	}
-	t, err := time.Parse(time.RFC3339, *p.value)
-	if err != nil {
-		return fmt.Errorf("%w: --now: %q is not an RFC 3339 time with an offset", errUsage, *p.value)
-	}
-	p.t = t
-	return nil
-}
-
-// at is the present that read took; it stands still for the whole
-// command, so it serves as a worker's clock too.
-func (p *present) at() time.Time { return p.t }
-
 // open connects to the database and resolves the workspace. A DSN that
 // holds a password may come from the file PARLEY_DB_FILE names instead of
 // a flag or PARLEY_DB, which other users of the machine could read.
