@@ -380,6 +380,23 @@ func (db *DB) ClaimDeliveries(ctx context.Context, workspaceID int64, now time.T
 	return out, err
 }
 
+// NextDeliveryDue returns when the earliest pending delivery of the
+// workspace's active webhooks falls due: its next attempt, or the lapse of
+// a claim on it (a claim moves next_attempt_at to the end of its lease), so
+// that a sender can look again at that moment instead of at its next
+// interval. It is zero when nothing is pending.
+func (db *DB) NextDeliveryDue(ctx context.Context, workspaceID int64) (time.Time, error) {
+	var t time.Time
+	err := db.primary.QueryRowContext(ctx, db.dialect.rebind(`SELECT MIN(next_attempt_at) FROM webhook_deliveries
+		WHERE workspace_id = ? AND state = 'pending'
+		  AND webhook_id IN (SELECT id FROM webhooks WHERE workspace_id = ? AND deleted_at IS NULL AND paused = FALSE)`),
+		workspaceID, workspaceID).Scan(scanInstant(&t))
+	if err != nil {
+		return t, fmt.Errorf("store: next delivery due: %w", err)
+	}
+	return t, nil
+}
+
 // AttemptResult is what one attempt got.
 type AttemptResult struct {
 	At       time.Time

@@ -190,13 +190,25 @@ func Transport(p parley.WebhookPolicy, timeout time.Duration) *http.Transport {
 // Wake asks a running sender to look at the queue now. It never blocks.
 func (s *Sender) Wake() { s.loop.Wake() }
 
-// Run sends due deliveries until ctx ends: at once, after each Wake and
-// every Interval. Attempts in flight when ctx ends are cut short; their
-// claims lapse and they are sent again later.
+// Run sends due deliveries until ctx ends: at once, after each Wake, when
+// the next pending delivery falls due (a retry, or a claim that lapsed
+// because the sender that took it stopped) and every Interval. Attempts in
+// flight when ctx ends are cut short; their claims lapse and they are sent
+// again later.
 func (s *Sender) Run(ctx context.Context) error {
+	// due wakes the loop when the next delivery falls due, if that is
+	// sooner than the interval; the interval still finds what another
+	// process queued without a Wake.
+	due := time.AfterFunc(time.Hour, s.loop.Wake)
+	due.Stop()
+	defer due.Stop()
 	s.loop.Run(ctx, s.opt.Interval, func(ctx context.Context) {
-		if _, err := s.Once(ctx); err != nil && ctx.Err() == nil {
+		_, next, err := s.once(ctx)
+		if err != nil && ctx.Err() == nil {
 			s.opt.Logger.Error("webhook deliveries failed", "err", err)
+		}
+		if d := next.Sub(s.opt.Now()); !next.IsZero() && d < s.opt.Interval {
+			due.Reset(max(d, 0))
 		}
 	})
 	return nil
@@ -205,9 +217,17 @@ func (s *Sender) Run(ctx context.Context) error {
 // Once sends every delivery due now, workspace by workspace, and returns
 // how many attempts it made.
 func (s *Sender) Once(ctx context.Context) (int, error) {
+	n, _, err := s.once(ctx)
+	return n, err
+}
+
+// once is Once that also returns when the earliest delivery still pending
+// falls due (zero when none is).
+func (s *Sender) once(ctx context.Context) (int, time.Time, error) {
+	var next time.Time
 	workspaces, err := s.db.Workspaces(ctx)
 	if err != nil {
-		return 0, err
+		return 0, next, err
 	}
 	now := s.opt.Now()
 	prune := now.Sub(s.pruned) > time.Hour
@@ -215,27 +235,37 @@ func (s *Sender) Once(ctx context.Context) (int, error) {
 	for _, ws := range workspaces {
 		if prune {
 			if _, err := s.db.PruneDeliveries(ctx, ws.ID, now.Add(-s.opt.Keep)); err != nil {
-				return total, err
+				return total, next, err
 			}
 		}
 		for ctx.Err() == nil {
 			claims, err := s.db.ClaimDeliveries(ctx, ws.ID, s.opt.Now(), s.lease(), claimBatch)
 			if err != nil {
-				return total, err
+				return total, next, err
 			}
 			if len(claims) == 0 {
 				break
 			}
 			if err := s.send(ctx, ws.ID, claims); err != nil {
-				return total, err
+				return total, next, err
 			}
 			total += len(claims)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		due, err := s.db.NextDeliveryDue(ctx, ws.ID)
+		if err != nil {
+			return total, next, err
+		}
+		if !due.IsZero() && (next.IsZero() || due.Before(next)) {
+			next = due
 		}
 	}
 	if prune {
 		s.pruned = now
 	}
-	return total, ctx.Err()
+	return total, next, ctx.Err()
 }
 
 // send makes one attempt of each claim, Concurrency at a time, and

@@ -383,6 +383,10 @@ func TestClaimsAreExclusive(t *testing.T) {
 	if len(claimed) != n {
 		t.Errorf("%d deliveries claimed, want %d", len(claimed), n)
 	}
+	// Every one is due again when its claim lapses.
+	if due := must(b.NextDeliveryDue(ctxb(), ws.ID)); !due.Equal(end.Add(time.Minute)) {
+		t.Errorf("next delivery due at %v, want the end of the leases, %v", due, end.Add(time.Minute))
+	}
 	for id, k := range claimed {
 		if k != 1 {
 			t.Errorf("delivery %d claimed %d times", id, k)
@@ -418,6 +422,35 @@ func TestClaimsAreExclusive(t *testing.T) {
 	d, _ := must2(a.Delivery(ctxb(), ws.ID, cs[0].ID))
 	if d.State != parley.DeliveryPending {
 		t.Errorf("a stale claim's result settled the delivery: %s", d.State)
+	}
+}
+
+// TestSenderWakesWhenAClaimLapses: a delivery claimed by a sender that
+// stopped before it recorded the attempt (killed) is sent by a running
+// sender as soon as the claim lapses, not at its next interval, an hour
+// here. The sender's timer runs on the machine's clock, so this test does.
+func TestSenderWakesWhenAClaimLapses(t *testing.T) {
+	t.Parallel()
+	db := storetest.New(t)
+	at := time.Now()
+	ws := must(db.EnsureWorkspace(ctxb(), "default", at))
+	rc := newReceiver(t, "200")
+	must(webhook.Create(ctxb(), db, ws.ID, loopback(), parley.WebhookInput{URL: rc.srv.URL + "/hook", Events: []parley.WebhookEvent{parley.WebhookReportWeekly}}, "test", at))
+	must(db.Enqueue(ctxb(), ws.ID, parley.WebhookReportWeekly, []store.Message{{Data: 1, DedupeKey: "w"}}, at))
+	if cs := must(db.ClaimDeliveries(ctxb(), ws.ID, time.Now(), 300*time.Millisecond, 1)); len(cs) != 1 {
+		t.Fatalf("%d claims, want 1", len(cs))
+	}
+
+	s := webhook.New(db, webhook.Options{Now: time.Now, Policy: loopback(), Timeout: time.Second, Interval: time.Hour})
+	ctx, cancel := context.WithCancel(ctxb())
+	ran := make(chan struct{})
+	go func() { s.Run(ctx); close(ran) }()
+	defer func() { cancel(); <-ran }()
+	// Far longer than the lease, far shorter than the interval.
+	for deadline := time.Now().Add(time.Minute); len(rc.received()) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the delivery was not sent a minute after its claim lapsed")
+		}
 	}
 }
 
