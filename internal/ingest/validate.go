@@ -657,9 +657,9 @@ func sortProblems(ps []parley.Problem) {
 
 // metadata checks every name and string value of a metadata object, at
 // any depth, by the rules of every other string of an event (see
-// checkJSON). Metadata is stored as the caller sent it and never
-// interpreted, but it is still shown and returned, so what it holds must
-// survive the trip.
+// checkJSON). Metadata is never interpreted — it is stored with its
+// names sorted and its values as sent — but it is still shown and
+// returned, so what it holds must survive the trip.
 func (d *decoder) metadata(field string, raw []byte) {
 	if d.v.walk == nil {
 		d.v.walk = jsontext.NewDecoder(&d.v.input)
