@@ -38,8 +38,8 @@ type DB struct {
 	// of readers.
 	ingest, evaluation, write *sql.DB
 	primary, read             *sql.DB
-	// prepared holds the statements prepare readied, by their text.
-	prepared map[string]*sql.Stmt
+	// stmts are the statements prepared once wanted (see statements).
+	stmts statements
 	// eventRowsRead counts the stored events evaluation has read, so that
 	// work repeated across processes shows (see EventRowsRead).
 	eventRowsRead atomic.Int64
@@ -250,10 +250,7 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes every connection.
 func (db *DB) Close() error {
-	var err error
-	for _, st := range db.prepared {
-		err = errors.Join(err, st.Close())
-	}
+	err := db.closeStatements()
 	for _, p := range db.Pools() {
 		err = errors.Join(err, p.Close())
 	}

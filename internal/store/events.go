@@ -34,6 +34,9 @@ type EventWriter struct {
 // BeginEvents starts a transaction that stores events of one workspace.
 // The caller must end it with Commit or Rollback.
 func (db *DB) BeginEvents(ctx context.Context, workspaceID int64) (*EventWriter, error) {
+	if err := db.ready(ctx); err != nil {
+		return nil, err
+	}
 	tx, err := db.ingest.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: begin events: %w", err)

@@ -340,6 +340,9 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 	// keeps it in memory. The connection goes back to the default after:
 	// a statement that changes every row of a table, as ResetOutcomes's
 	// does, would keep a journal as large as the table.
+	if err := ev.db.ready(ctx); err != nil {
+		return err
+	}
 	conn, err := ev.db.evaluation.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: begin evaluation: %w", err)

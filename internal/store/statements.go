@@ -3,17 +3,22 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // The multi-row statements of ingest and evaluation are long: the insert
 // of 500 events binds 3,500 values. SQLite parses a statement on every
 // call unless it is prepared, and parsing these took a fifth of the
-// writer's time, so their full-chunk forms are prepared once, when the
-// database is opened, and reused by every transaction. (Partial chunks,
-// the tail of a batch, are parsed as before. PostgreSQL's driver keeps
-// prepared statements of its own.)
+// writer's time, so their full-chunk forms are prepared once and reused by
+// every transaction (see statements). (Partial chunks, the tail of a
+// batch, are parsed as before. PostgreSQL's driver keeps prepared
+// statements of its own.)
 
 func insertEventsSQL(rows int) string {
 	return `INSERT INTO events (workspace_id, event_id, seq, conversation_id, type, occurred_at, body) VALUES ` +
@@ -64,48 +69,122 @@ func saveGapSignalsSQL(rows int) string {
 		  channel = excluded.channel, question = excluded.question`
 }
 
-// prepare readies the full-chunk statements on SQLite. It runs after the
-// migrations, since preparing checks the tables.
-func (db *DB) prepare(ctx context.Context) error {
+// statements are the full-chunk statements of ingest and evaluation on
+// SQLite, each prepared once a transaction has wanted it: preparing all of
+// them whenever a database was opened cost more than most uses of a small
+// database gain (a sixth of the web tests' processor time under -race).
+//
+// A statement is never prepared inside a transaction: on SQLite the write
+// transaction holds the single write connection, and preparing on the
+// pool would wait for that very connection. A transaction that finds its
+// statement unprepared parses it, as partial chunks are, and marks it
+// wanted; ready prepares what is wanted before the next transaction
+// begins.
+type statements struct {
+	// pools says which statements may be prepared, by their text, and
+	// where. Empty but on SQLite; fixed once the database is open.
+	pools map[string]*sql.DB
+	// wanted says some statement is wanted and not prepared yet.
+	wanted atomic.Bool
+	mu     sync.Mutex
+	// prepared holds the statements ready, by their text; want those a
+	// transaction would have used.
+	prepared map[string]*sql.Stmt
+	want     map[string]bool
+}
+
+// prepare names the full-chunk statements that are prepared once wanted.
+func (db *DB) prepare(context.Context) error {
 	if db.dialect != SQLite {
 		return nil
 	}
-	db.prepared = map[string]*sql.Stmt{}
-	for _, s := range []struct {
-		pool  *sql.DB
-		query string
-	}{
-		{db.write, insertEventsSQL(insertChunk)},
-		{db.write, markDueSQL(insertChunk)},
-		{db.write, saveOutcomesSQL(saveChunk)},
-		{db.write, addRollupsSQL(saveChunk)},
-		{db.write, addUsageSQL(saveChunk)},
-		{db.write, saveGapSignalsSQL(saveChunk)},
-		{db.primary, eventsOfSQL(claimChunk)},
-	} {
-		st, err := s.pool.PrepareContext(ctx, s.query)
+	db.stmts.pools = map[string]*sql.DB{
+		insertEventsSQL(insertChunk): db.write,
+		markDueSQL(insertChunk):      db.write,
+		saveOutcomesSQL(saveChunk):   db.write,
+		addRollupsSQL(saveChunk):     db.write,
+		addUsageSQL(saveChunk):       db.write,
+		saveGapSignalsSQL(saveChunk): db.write,
+		eventsOfSQL(claimChunk):      db.primary,
+	}
+	db.stmts.prepared, db.stmts.want = map[string]*sql.Stmt{}, map[string]bool{}
+	return nil
+}
+
+// stmt returns the prepared form of query, or nil, marking it wanted if it
+// is one that is prepared.
+func (db *DB) stmt(query string) *sql.Stmt {
+	if _, ok := db.stmts.pools[query]; !ok {
+		return nil
+	}
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	st := db.stmts.prepared[query]
+	if st == nil && !db.stmts.want[query] {
+		db.stmts.want[query] = true
+		db.stmts.wanted.Store(true)
+	}
+	return st
+}
+
+// ready prepares the statements transactions wanted. The caller must hold
+// no connection of the database: it is called before a transaction
+// begins.
+func (db *DB) ready(ctx context.Context) error {
+	if !db.stmts.wanted.Load() {
+		return nil
+	}
+	db.stmts.mu.Lock()
+	queries := slices.Collect(maps.Keys(db.stmts.want))
+	db.stmts.mu.Unlock()
+	for _, q := range queries {
+		// Prepared without the lock: a batch that holds the write
+		// connection may be asking for another statement meanwhile.
+		st, err := db.stmts.pools[q].PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("store: prepare statements: %w", err)
 		}
-		db.prepared[s.query] = st
+		db.stmts.mu.Lock()
+		if db.stmts.prepared[q] == nil {
+			db.stmts.prepared[q], st = st, nil
+		}
+		delete(db.stmts.want, q)
+		db.stmts.wanted.Store(len(db.stmts.want) > 0)
+		db.stmts.mu.Unlock()
+		if st != nil {
+			st.Close() // prepared by another caller first
+		}
 	}
 	return nil
 }
 
-// execTx runs a statement in tx, prepared if it is one prepare readied.
+// closeStatements closes the prepared statements.
+func (db *DB) closeStatements() error {
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	var err error
+	for _, st := range db.stmts.prepared {
+		err = errors.Join(err, st.Close())
+	}
+	return err
+}
+
+// execTx runs a statement in tx, prepared if it is ready.
 func (db *DB) execTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	if st, ok := db.prepared[query]; ok {
+	if st := db.stmt(query); st != nil {
 		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, db.dialect.rebind(query), args...)
 }
 
-// queryRead runs a query on the pool reader gives for ctx, prepared if
-// prepare readied it there.
+// queryRead runs a query on the pool reader gives for ctx, prepared if it
+// is ready there.
 func (db *DB) queryRead(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	pool := db.reader(ctx)
-	if st, ok := db.prepared[query]; ok && pool == db.primary {
-		return st.QueryContext(ctx, args...)
+	if pool == db.primary {
+		if st := db.stmt(query); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
 	}
 	return pool.QueryContext(ctx, db.dialect.rebind(query), args...)
 }

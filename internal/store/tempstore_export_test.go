@@ -9,3 +9,10 @@ func (db *DB) TempStore(ctx context.Context) (int, error) {
 	err := db.evaluation.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&n)
 	return n, err
 }
+
+// Prepared counts the statements prepared so far.
+func (db *DB) Prepared() int {
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	return len(db.stmts.prepared)
+}
