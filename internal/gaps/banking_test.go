@@ -23,13 +23,13 @@ func TestGroupBanking77(t *testing.T) {
 	nmi, ari, acc := NMI(got, gold), ARI(got, gold), ACC(got, gold)
 	topics := slices.Max(got) + 1
 	t.Logf("BANKING77: %d questions → %d topics in %v: NMI %.3f ARI %.3f ACC %.3f", len(texts), topics, elapsed.Round(time.Millisecond), nmi, ari, acc)
-	// Measured 0.718, 0.412 and 0.524 with the neighbour search bounded
+	// Measured 0.716, 0.416 and 0.523 with the neighbour search bounded
 	// per question, features weighed by their neighbours, the search
 	// widened through the neighbours' neighbours, and loose topics split
 	// (0.712, 0.413, 0.516 before the features were weighed by their
 	// neighbours; 0.713, 0.420, 0.527 comparing every pair that shares a
 	// feature, at a cost that grew with the square of the questions).
-	if nmi < 0.71 || ari < 0.405 || acc < 0.52 {
+	if nmi < 0.71 || ari < 0.41 || acc < 0.52 {
 		t.Errorf("grouping regressed: NMI %.3f ARI %.3f ACC %.3f", nmi, ari, acc)
 	}
 	if topics < 40 || topics > 200 {

@@ -222,35 +222,43 @@ func TestGroupVectors(t *testing.T) {
 	}
 }
 
-// TestWeighByNeighbors: a feature every neighbour shares keeps its
-// weight, one a neighbour could have shared and did not loses some, and
-// one nothing is known of (of a single question) keeps its weight;
-// vectors stay of unit length.
+// TestWeighByNeighbors: a feature keeps of its weight the share, by
+// similarity, of its questions' neighbours that have it too; a feature of
+// one question loses some, as its neighbours cannot share it, and one of a
+// question without neighbours keeps its weight; vectors stay of unit
+// length.
 func TestWeighByNeighbors(t *testing.T) {
 	half := float32(math.Sqrt(0.5))
 	vec := func(a, b int32) sparse { return sparse{idx: []int32{a, b}, val: []float32{half, half}} }
-	// Questions 0–2 are neighbours and share feature 0; each has one of
-	// its own (2, 3) but question 0, whose feature 1 question 3 has too,
-	// and question 3 is no neighbour of it. Question 4 has no neighbour.
-	vs := []sparse{vec(0, 1), vec(0, 2), vec(0, 3), vec(1, 4), vec(5, 6)}
-	nb := [][]neighbor{{{1, 0.5}, {2, 0.5}}, {{0, 0.5}, {2, 0.5}}, {{0, 0.5}, {1, 0.5}}, nil, nil}
-	weighByNeighbors(vs, 7, nb)
+	// Question 0 has two near neighbours: question 1, as similar as 0.6,
+	// which shares its feature 1, and question 2, as similar as 0.3, which
+	// shares its feature 0. Features 2 and 3 are of one question each;
+	// question 3 has no neighbour.
+	vs := []sparse{vec(0, 1), vec(1, 2), vec(0, 3), vec(4, 5)}
+	nb := [][]neighbor{{{1, 0.6}, {2, 0.3}}, {{0, 0.6}}, {{0, 0.3}}, nil}
+	weighByNeighbors(vs, 6, nb)
 	for i, v := range vs {
 		if norm := v.val[0]*v.val[0] + v.val[1]*v.val[1]; math.Abs(float64(norm-1)) > 1e-5 {
 			t.Errorf("question %d: length² %v, want 1", i, norm)
 		}
 	}
-	ratio := func(i int) float64 { return float64(vs[i].val[1] / vs[i].val[0]) }
-	// Feature 0: shared in all 6 of 6 places, factor 1. Feature 1: question
-	// 0's neighbours could have shared it once and did not, factor
-	// ((0+1)/(1+1))^coherence. Feature 2: of one question, factor 1.
-	if got, want := ratio(0), math.Pow(0.5, coherence); math.Abs(got-want) > 1e-5 {
-		t.Errorf("question 0, feature 1 against 0: %.4f, want %.4f", got, want)
-	}
-	if got := ratio(1); math.Abs(got-1) > 1e-5 {
-		t.Errorf("question 1, feature 2 against 0: %.4f, want 1", got)
-	}
-	if got := ratio(4); math.Abs(got-1) > 1e-5 {
-		t.Errorf("question 4: %.4f, want 1", got)
+	// Each factor is (shared + 1) / (seen + 1) to the power coherence, in
+	// similarity: feature 0 is shared 0.3 + 0.3 of 0.9 + 0.3, feature 1
+	// 0.6 + 0.6 of 0.9 + 0.6, feature 2 none of 0.6 (question 1's
+	// neighbours could not have it, and it counts against it), feature 4
+	// nothing is known of.
+	factor := func(shared, seen float64) float64 { return math.Pow((shared+1)/(seen+1), coherence) }
+	for _, c := range []struct {
+		question int
+		want     float64 // its second feature's weight over its first's
+	}{
+		{0, factor(1.2, 1.5) / factor(0.6, 1.2)},
+		{1, factor(0, 0.6) / factor(1.2, 1.5)},
+		{2, factor(0, 0.3) / factor(0.6, 1.2)},
+		{3, 1},
+	} {
+		if got := float64(vs[c.question].val[1] / vs[c.question].val[0]); math.Abs(got-c.want) > 1e-5 {
+			t.Errorf("question %d, second feature against first: %.4f, want %.4f", c.question, got, c.want)
+		}
 	}
 }

@@ -249,43 +249,48 @@ const coherence = 0.25
 
 // weighByNeighbors multiplies each feature's weight in every vector by
 // the share of its questions' near neighbours (nb, cut as nearOnly cuts,
-// found with the weights as they were) that have the feature too, out of
-// those that could have (a feature of three questions can be shared by
-// two neighbours of each at most), to the power coherence, and normalises
-// the vectors again. IDF weighs a feature by how rare it is; this weighs
-// it by how alike the questions that have it are. On BANKING77, of the
-// features of 80 questions or more, the neighbours of questions saying
-// "physical card", "Mastercard" or "beneficiary" share it 93–97 % of the
-// time, those of questions saying "because", "issue" or "way" 13–17 %:
-// words of the need against words of the telling, which IDF weighs
-// alike. On crosswoz-zh, 地址 and 电话 94 %, 好 50 %, 去 17 %. One
-// pseudo-observation of a shared neighbour keeps the weight of a feature
-// nothing is known of, such as one of a single question.
+// found with the weights as they were) that have the feature too, each
+// neighbour counted as much as it is similar, to the power coherence, and
+// normalises the vectors again. IDF weighs a feature by how rare it is;
+// this weighs it by how alike the questions that have it are. On
+// BANKING77, of the features of 80 questions or more, the neighbours of
+// questions saying "physical card", "Mastercard" or "beneficiary" share it
+// 93–97 % of the time, those of questions saying "because", "issue" or
+// "way" 13–17 %: words of the need against words of the telling, which
+// IDF weighs alike. On crosswoz-zh, 地址 and 电话 94 %, 好 50 %, 去 17 %.
+// One pseudo-observation of a shared neighbour, fully similar, keeps the
+// weight of a feature nothing is known of, such as one of a single
+// question.
+//
+// A feature of a few questions can be shared by few neighbours, and is
+// weighed down for it: a word of three questions cannot be what a topic
+// of a hundred, as BANKING77's are, has in common, yet IDF weighs it the
+// highest, and its questions, neighbours by that word alone, would make
+// it look coherent. Counting each neighbour by its similarity keeps this
+// from reaching the needs of a small batch, whose few questions are near
+// each other and far from the other needs' questions that share only a
+// common word with them.
 //
 // With the neighbours compared again under these weights and looked for
 // among their neighbours (see group), NMI/ARI/ACC over four orders of the
-// questions went on BANKING77 from 0.711/0.411/0.517 to 0.717/0.414/0.525,
-// on crosswoz-zh from 0.700/0.425/0.564 to 0.714/0.440/0.579, and on
-// dstc11-insurance from 0.836/0.588/0.711 to 0.836/0.568/0.703. Counting
-// every neighbour, not only the near ones, and every one as able to share
-// the feature did better on the sets (0.717/0.421/0.530, 0.710/0.435/0.575,
-// 0.847/0.599/0.733) but not in the demo, whose needs are a few questions
-// each, asked in different words: there the neighbours of a need are
-// mostly other needs' questions that share its commonest word ("account",
-// 帳戶), and that word rose above the words of each need ("joint",
-// "deceased", "currency"), joining three needs in one topic.
+// questions went on BANKING77 from 0.711/0.411/0.517 to 0.719/0.424/0.527,
+// on dstc11-insurance from 0.836/0.588/0.711 to 0.847/0.597/0.731, and on
+// crosswoz-zh from 0.700/0.425/0.564 to 0.711/0.437/0.579. Capping the
+// places at what the feature's questions could fill, each neighbour
+// counted once, did less on BANKING77 and dstc11-insurance
+// (0.717/0.414/0.525, 0.836/0.568/0.703); counting each neighbour once
+// without the cap, or every neighbour rather than the near ones, mixed the
+// demo's needs: their neighbours are mostly other needs' questions that
+// share its commonest word ("account", 帳戶), and that word rose above the
+// words of each need ("joint", "deceased", "currency").
 func weighByNeighbors(vs []sparse, dim int, nb [][]neighbor) {
-	shared := make([]int32, dim) // neighbours of questions with the feature that have it
-	seen := make([]int32, dim)   // neighbours of questions with the feature
-	df := make([]int32, dim)
-	for _, v := range vs {
-		for _, f := range v.idx {
-			df[f]++
-		}
-	}
+	shared := make([]float64, dim) // similarity of the neighbours of questions with the feature that have it
+	seen := make([]float64, dim)   // similarity of the neighbours of questions with the feature
 	for i, v := range vs {
-		near := nearOnly(nb[i])
-		for _, n := range near {
+		var near float64
+		for _, n := range nearOnly(nb[i]) {
+			w := float64(max(n.sim, 0))
+			near += w
 			o := vs[n.id]
 			a, b := 0, 0
 			for a < len(v.idx) && b < len(o.idx) {
@@ -295,19 +300,19 @@ func weighByNeighbors(vs []sparse, dim int, nb [][]neighbor) {
 				case v.idx[a] > o.idx[b]:
 					b++
 				default:
-					shared[v.idx[a]]++
+					shared[v.idx[a]] += w
 					a++
 					b++
 				}
 			}
 		}
 		for _, f := range v.idx {
-			seen[f] += min(int32(len(near)), df[f]-1)
+			seen[f] += near
 		}
 	}
 	factor := make([]float32, dim)
 	for f := range factor {
-		factor[f] = float32(math.Pow(float64(shared[f]+1)/float64(seen[f]+1), coherence))
+		factor[f] = float32(math.Pow((shared[f]+1)/(seen[f]+1), coherence))
 	}
 	parallel(len(vs), func() func(int) {
 		return func(i int) {
