@@ -318,7 +318,7 @@ func tokenWorkspace(ctx context.Context, d Dialect, q queryer, hash string) (int
 
 const tokenColumns = `id, workspace_id, name, hint, scopes, created_at, last_used_at, revoked_at`
 
-func scanToken(s interface{ Scan(...any) error }) (parley.Token, error) {
+func scanToken(s rowScanner) (parley.Token, error) {
 	var (
 		t      parley.Token
 		scopes string
@@ -367,19 +367,7 @@ func (db *DB) UseToken(ctx context.Context, hash string, now time.Time) (parley.
 func (db *DB) Tokens(ctx context.Context, workspaceID int64) ([]parley.Token, error) {
 	rows, err := db.primary.QueryContext(ctx, db.dialect.rebind(`SELECT `+tokenColumns+` FROM api_tokens
 		WHERE workspace_id = ? ORDER BY id DESC`), workspaceID)
-	if err != nil {
-		return nil, fmt.Errorf("store: tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []parley.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: tokens: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "tokens", scanToken)
 }
 
 // RevokeToken stops a token from working.

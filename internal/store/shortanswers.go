@@ -13,7 +13,7 @@ import (
 const shortAnswerColumns = `id, question, answer, topic_id, created_at, updated_at, deleted_at`
 
 // scanShortAnswer reads shortAnswerColumns.
-func scanShortAnswer(s interface{ Scan(...any) error }) (parley.ShortAnswer, error) {
+func scanShortAnswer(s rowScanner) (parley.ShortAnswer, error) {
 	var a parley.ShortAnswer
 	err := s.Scan(shortAnswerDest(&a)...)
 	return a, err
@@ -131,23 +131,12 @@ func (db *DB) ShortAnswers(ctx context.Context, workspaceID int64, since time.Ti
 		args = append(args, d.instant(since))
 	}
 	rows, err := db.reader(ctx).QueryContext(ctx, d.rebind(q), args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: short answers: %w", err)
-	}
-	defer rows.Close()
-	out := []parley.ShortAnswer{}
-	for rows.Next() {
-		a, err := scanShortAnswer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: short answers: %w", err)
-		}
+	// A tombstone says only which answer was deleted, and when.
+	return collect(rows, err, "short answers", func(r rowScanner) (parley.ShortAnswer, error) {
+		a, err := scanShortAnswer(r)
 		if a.Deleted {
 			a.Question, a.Answer = "", ""
 		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: short answers: %w", err)
-	}
-	return out, nil
+		return a, err
+	})
 }

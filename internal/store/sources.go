@@ -40,7 +40,7 @@ func (db *DB) CreateSource(ctx context.Context, workspaceID int64, in parley.New
 const sourceColumns = `id, workspace_id, kind, name, hint, signing_secret <> '', created_at, revoked_at, last_delivery_at,
 	deliveries, events, duplicates, ignored, rejected, last_error, last_error_at`
 
-func scanSource(s interface{ Scan(...any) error }, extra ...any) (parley.InboundSource, error) {
+func scanSource(s rowScanner, extra ...any) (parley.InboundSource, error) {
 	var src parley.InboundSource
 	err := s.Scan(append([]any{&src.ID, &src.WorkspaceID, &src.Kind, &src.Name, &src.Hint, &src.Signed,
 		scanInstant(&src.CreatedAt), nullTime{&src.RevokedAt}, nullTime{&src.LastDeliveryAt},
@@ -52,19 +52,7 @@ func scanSource(s interface{ Scan(...any) error }, extra ...any) (parley.Inbound
 func (db *DB) Sources(ctx context.Context, workspaceID int64) ([]parley.InboundSource, error) {
 	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(`SELECT `+sourceColumns+` FROM sources
 		WHERE workspace_id = ? ORDER BY id DESC`), workspaceID)
-	if err != nil {
-		return nil, fmt.Errorf("store: sources: %w", err)
-	}
-	defer rows.Close()
-	out := []parley.InboundSource{}
-	for rows.Next() {
-		s, err := scanSource(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: sources: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "sources", func(r rowScanner) (parley.InboundSource, error) { return scanSource(r) })
 }
 
 // Source returns one source of a workspace.

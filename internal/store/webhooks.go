@@ -22,7 +22,7 @@ import (
 
 const webhookColumns = `id, url, events, description, paused, created_at, secret`
 
-func scanWebhook(sc interface{ Scan(...any) error }) (parley.Webhook, error) {
+func scanWebhook(sc rowScanner) (parley.Webhook, error) {
 	var (
 		w      parley.Webhook
 		events string
@@ -139,22 +139,7 @@ func (db *DB) Webhooks(ctx context.Context, workspaceID int64) ([]parley.Webhook
 func (db *DB) webhooks(ctx context.Context, q queryer, workspaceID int64) ([]parley.Webhook, error) {
 	rows, err := q.QueryContext(ctx, db.dialect.rebind(`SELECT `+webhookColumns+` FROM webhooks
 		WHERE workspace_id = ? AND deleted_at IS NULL ORDER BY id`), workspaceID)
-	if err != nil {
-		return nil, fmt.Errorf("store: webhooks: %w", err)
-	}
-	defer rows.Close()
-	out := []parley.Webhook{}
-	for rows.Next() {
-		w, err := scanWebhook(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: webhooks: %w", err)
-		}
-		out = append(out, w)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: webhooks: %w", err)
-	}
-	return out, nil
+	return collect(rows, err, "webhooks", scanWebhook)
 }
 
 // Webhook returns one webhook of the workspace.
@@ -485,7 +470,7 @@ func (f DeliveryFilter) Validate() error {
 const deliveryColumns = `id, webhook_id, message_id, event, state, attempts, created_at, next_attempt_at, give_up_at,
 	last_attempt_at, last_status, last_error`
 
-func scanDelivery(sc interface{ Scan(...any) error }, extra ...any) (parley.Delivery, error) {
+func scanDelivery(sc rowScanner, extra ...any) (parley.Delivery, error) {
 	var (
 		dl             parley.Delivery
 		next, lastTime time.Time
@@ -526,22 +511,7 @@ func (db *DB) Deliveries(ctx context.Context, workspaceID int64, f DeliveryFilte
 		f.Limit = 50
 	}
 	rows, err := db.read.QueryContext(ctx, db.dialect.rebind(q+` ORDER BY id DESC LIMIT ?`), append(args, f.Limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("store: deliveries: %w", err)
-	}
-	defer rows.Close()
-	out := []parley.Delivery{}
-	for rows.Next() {
-		dl, err := scanDelivery(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: deliveries: %w", err)
-		}
-		out = append(out, dl)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: deliveries: %w", err)
-	}
-	return out, nil
+	return collect(rows, err, "deliveries", func(r rowScanner) (parley.Delivery, error) { return scanDelivery(r) })
 }
 
 // Delivery returns one delivery with its payload and every attempt.

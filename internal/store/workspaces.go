@@ -49,7 +49,7 @@ const workspaceColumns = `w.id, w.slug, w.name, w.time_zone, w.week_start, w.win
 	w.resolution_criterion, w.failed_last_action, w.settings_version, w.generation`
 
 // scanWorkspace reads workspaceColumns, then extra.
-func scanWorkspace(row interface{ Scan(...any) error }, extra ...any) (parley.Workspace, error) {
+func scanWorkspace(row rowScanner, extra ...any) (parley.Workspace, error) {
 	var (
 		ws        parley.Workspace
 		week      string
@@ -89,22 +89,7 @@ func (db *DB) Workspace(ctx context.Context, slug string) (parley.Workspace, err
 // Workspaces lists every workspace, by id.
 func (db *DB) Workspaces(ctx context.Context) ([]parley.Workspace, error) {
 	rows, err := db.primary.QueryContext(ctx, `SELECT `+workspaceColumns+` FROM workspaces w ORDER BY w.id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list workspaces: %w", err)
-	}
-	defer rows.Close()
-	var out []parley.Workspace
-	for rows.Next() {
-		ws, err := scanWorkspace(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list workspaces: %w", err)
-		}
-		out = append(out, ws)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list workspaces: %w", err)
-	}
-	return out, nil
+	return collect(rows, err, "list workspaces", func(r rowScanner) (parley.Workspace, error) { return scanWorkspace(r) })
 }
 
 // SettingsChange is what a change of settings did; its JSON is the reply
