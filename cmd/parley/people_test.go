@@ -166,3 +166,16 @@ func TestDemo(t *testing.T) {
 		}
 	})
 }
+
+// TestEmptyListsAreArrays: a list command with nothing to list prints an
+// empty JSON array, as the API does, not null.
+func TestEmptyListsAreArrays(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DSN(t)
+	mustRun(t, "", "migrate", "--db", dsn)
+	for _, list := range [][]string{{"user", "list"}, {"source", "list"}} {
+		if out := mustRun(t, "", append(list, "--db", dsn, "--format", "json")...); strings.TrimSpace(out) != "[]" {
+			t.Errorf("parley %v --format json on an empty workspace: %q, want []", list, out)
+		}
+	}
+}

@@ -165,41 +165,20 @@ func (db *DB) keepAdmin(ctx context.Context, tx *sql.Tx, workspaceID, userID int
 func (db *DB) Members(ctx context.Context, workspaceID int64) ([]parley.Member, error) {
 	rows, err := db.primary.QueryContext(ctx, db.dialect.rebind(`SELECT u.id, u.email, u.name, u.created_at, m.role
 		FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? ORDER BY u.email`), workspaceID)
-	if err != nil {
-		return nil, fmt.Errorf("store: members: %w", err)
-	}
-	defer rows.Close()
-	var out []parley.Member
-	for rows.Next() {
-		var m parley.Member
-		if err := rows.Scan(&m.ID, &m.Email, &m.Name, scanInstant(&m.CreatedAt), (*string)(&m.Role)); err != nil {
-			return nil, fmt.Errorf("store: members: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "members", func(r rowScanner) (m parley.Member, err error) {
+		err = r.Scan(&m.ID, &m.Email, &m.Name, scanInstant(&m.CreatedAt), (*string)(&m.Role))
+		return m, err
+	})
 }
 
 // Memberships lists the workspaces a user belongs to, by slug.
 func (db *DB) Memberships(ctx context.Context, userID int64) ([]parley.Membership, error) {
 	rows, err := db.primary.QueryContext(ctx, db.dialect.rebind(`SELECT `+workspaceColumns+`, m.role FROM memberships m
 		JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.slug`), userID)
-	if err != nil {
-		return nil, fmt.Errorf("store: memberships: %w", err)
-	}
-	defer rows.Close()
-	out := []parley.Membership{}
-	for rows.Next() {
-		var m parley.Membership
-		if m.Workspace, err = scanWorkspace(rows, (*string)(&m.Role)); err != nil {
-			return nil, fmt.Errorf("store: memberships: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: memberships: %w", err)
-	}
-	return out, nil
+	return collect(rows, err, "memberships", func(r rowScanner) (m parley.Membership, err error) {
+		m.Workspace, err = scanWorkspace(r, (*string)(&m.Role))
+		return m, err
+	})
 }
 
 // Credentials returns a user and their password hash by email.
@@ -404,19 +383,10 @@ func (db *DB) insertAudit(ctx context.Context, q queryer, workspaceID int64, e p
 func (db *DB) AuditLog(ctx context.Context, workspaceID int64, limit int) ([]parley.AuditEntry, error) {
 	rows, err := db.primary.QueryContext(ctx, db.dialect.rebind(`SELECT id, actor, action, subject, detail, at, topic_id, old_value, new_value FROM audit_log
 		WHERE workspace_id = ? ORDER BY id DESC LIMIT ?`), workspaceID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: audit log: %w", err)
-	}
-	defer rows.Close()
-	var out []parley.AuditEntry
-	for rows.Next() {
-		var e parley.AuditEntry
-		if err := rows.Scan(&e.ID, &e.Actor, &e.Action, &e.Subject, &e.Detail, scanInstant(&e.At), &e.TopicID, &e.Old, &e.New); err != nil {
-			return nil, fmt.Errorf("store: audit log: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "audit log", func(r rowScanner) (e parley.AuditEntry, err error) {
+		err = r.Scan(&e.ID, &e.Actor, &e.Action, &e.Subject, &e.Detail, scanInstant(&e.At), &e.TopicID, &e.Old, &e.New)
+		return e, err
+	})
 }
 
 // WorkspaceByID returns the workspace with the given id.

@@ -529,23 +529,13 @@ func (db *DB) Delivery(ctx context.Context, workspaceID, id int64) (parley.Deliv
 	dl.Payload = payload
 	rows, err := db.read.QueryContext(ctx, d.rebind(`SELECT attempt, at, status, error, duration_ms, response FROM webhook_attempts
 		WHERE workspace_id = ? AND delivery_id = ? ORDER BY attempt`), workspaceID, id)
-	if err != nil {
-		return dl, nil, fmt.Errorf("store: delivery %d attempts: %w", id, err)
-	}
-	defer rows.Close()
-	attempts := []parley.DeliveryAttempt{}
-	for rows.Next() {
-		var (
-			a  parley.DeliveryAttempt
-			ms int64
-		)
-		if err := rows.Scan(&a.Attempt, scanInstant(&a.At), &a.Status, &a.Error, &ms, &a.Response); err != nil {
-			return dl, nil, fmt.Errorf("store: delivery %d attempts: %w", id, err)
-		}
+	attempts, err := collect(rows, err, fmt.Sprintf("delivery %d attempts", id), func(r rowScanner) (a parley.DeliveryAttempt, err error) {
+		var ms int64
+		err = r.Scan(&a.Attempt, scanInstant(&a.At), &a.Status, &a.Error, &ms, &a.Response)
 		a.Duration = float64(ms) / 1000
-		attempts = append(attempts, a)
-	}
-	return dl, attempts, rows.Err()
+		return a, err
+	})
+	return dl, attempts, err
 }
 
 // WebhookDelivery is Delivery for a delivery of one webhook: one of
