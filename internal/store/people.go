@@ -351,14 +351,21 @@ func (db *DB) Tokens(ctx context.Context, workspaceID int64) ([]parley.Token, er
 
 // RevokeToken stops a token from working.
 func (db *DB) RevokeToken(ctx context.Context, workspaceID, id int64, now time.Time) error {
+	return db.revoke(ctx, "api_tokens", "token", workspaceID, id, now)
+}
+
+// revoke marks the live row id of table (api_tokens, sources: rows with a
+// revoked_at) revoked at now; what names it in errors. A revoked row stays,
+// listed with what it did; one not live is not found.
+func (db *DB) revoke(ctx context.Context, table, what string, workspaceID, id int64, now time.Time) error {
 	d := db.dialect
-	res, err := db.write.ExecContext(ctx, d.rebind(`UPDATE api_tokens SET revoked_at = ?
+	res, err := db.write.ExecContext(ctx, d.rebind(`UPDATE `+table+` SET revoked_at = ?
 		WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL`), d.instant(now), workspaceID, id)
 	if err != nil {
-		return fmt.Errorf("store: revoke token: %w", err)
+		return fmt.Errorf("store: revoke %s: %w", what, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return parley.Errorf(parley.KindNotFound, "no live token %d in this workspace", id)
+		return parley.Errorf(parley.KindNotFound, "no live %s %d in this workspace", what, id)
 	}
 	return nil
 }

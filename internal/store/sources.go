@@ -94,16 +94,7 @@ func (db *DB) SourceByToken(ctx context.Context, tokenHash string) (parley.Inbou
 // RevokeSource stops a source from accepting deliveries. It stays listed,
 // with its counts.
 func (db *DB) RevokeSource(ctx context.Context, workspaceID, id int64, now time.Time) error {
-	d := db.dialect
-	res, err := db.write.ExecContext(ctx, d.rebind(`UPDATE sources SET revoked_at = ?
-		WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL`), d.instant(now), workspaceID, id)
-	if err != nil {
-		return fmt.Errorf("store: revoke source: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return parley.Errorf(parley.KindNotFound, "no live source %d in this workspace", id)
-	}
-	return nil
+	return db.revoke(ctx, "sources", "source", workspaceID, id, now)
 }
 
 // SetSourceSecret sets (or, with "", removes) a live source's signing
