@@ -210,19 +210,10 @@ func schemaTables(ctx context.Context, tx *sql.Tx) ([]schemaTable, error) {
 		FROM information_schema.tables t
 		WHERE t.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
 		ORDER BY t.table_name`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list tables: %w", err)
-	}
-	defer rows.Close()
-	var out []schemaTable
-	for rows.Next() {
-		var t schemaTable
-		if err := rows.Scan(&t.name, &t.hasWorkspaceID); err != nil {
-			return nil, fmt.Errorf("store: list tables: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list tables", func(r rowScanner) (t schemaTable, err error) {
+		err = r.Scan(&t.name, &t.hasWorkspaceID)
+		return t, err
+	})
 }
 
 // placedTables returns the tables of the current schema Citus already
