@@ -34,9 +34,7 @@ func TestStalledPeer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("freezes a process and waits out its database session's timeout")
 	}
-	if !storetest.Postgres() {
-		t.Skip("processes share one database on PostgreSQL; SQLite has one writer")
-	}
+	storetest.PostgresOnly(t, "processes share one database on PostgreSQL; SQLite has one writer")
 	dsn := storetest.DSN(t)
 	secret := strings.TrimSpace(mustRun(t, "", "token", "create", "--db", dsn, "--name", "stall", "--scopes", "ingest,read"))
 	admin, err := sql.Open("pgx", storetest.PostgresURL())

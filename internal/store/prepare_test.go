@@ -13,9 +13,7 @@ import (
 // statement; a batch that writes a full chunk of events parses its
 // statement and has it prepared for the next transaction, which uses it.
 func TestStatementsPreparedOnceWanted(t *testing.T) {
-	if storetest.Postgres() {
-		t.Skip("statements are prepared on SQLite only")
-	}
+	storetest.SQLiteOnly(t, "statements are prepared on SQLite only")
 	t.Parallel()
 	db, ws := acme(t)
 	if n := db.Prepared(); n != 0 {

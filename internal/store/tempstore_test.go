@@ -16,9 +16,7 @@ import (
 // or rolls back: a later statement that changes every row of a table
 // must not journal the table in memory.
 func TestBatchGivesBackTempStore(t *testing.T) {
-	if storetest.Postgres() {
-		t.Skip("the temporary store is SQLite's")
-	}
+	storetest.SQLiteOnly(t, "the temporary store is SQLite's")
 	t.Parallel()
 	ctx := context.Background()
 	db, ws := acme(t)

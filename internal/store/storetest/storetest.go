@@ -57,6 +57,16 @@ func PostgresOnly(t testing.TB, why string) {
 	}
 }
 
+// SQLiteOnly skips t, saying why, when tests run against PostgreSQL: for a
+// test of what only the embedded database does (its prepared statements,
+// its temporary store).
+func SQLiteOnly(t testing.TB, why string) {
+	t.Helper()
+	if Postgres() {
+		t.Skip(why)
+	}
+}
+
 // CitusOnly skips t unless tests run on a Citus cluster.
 func CitusOnly(t testing.TB) {
 	t.Helper()
