@@ -280,19 +280,7 @@ func (db *DB) ResetOutcomes(ctx context.Context, workspaceID int64) error {
 func (db *DB) Channels(ctx context.Context, workspaceID int64) ([]string, error) {
 	rows, err := db.reader(ctx).QueryContext(ctx, db.dialect.rebind(
 		`SELECT channel FROM channels WHERE workspace_id = ? ORDER BY channel`), workspaceID)
-	if err != nil {
-		return nil, fmt.Errorf("store: channels: %w", err)
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, fmt.Errorf("store: channels: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "channels", func(r rowScanner) (c string, err error) { return c, r.Scan(&c) })
 }
 
 // OldestDue returns the earliest decision time that has passed at now

@@ -224,17 +224,14 @@ func placedTables(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
 		JOIN pg_class c ON c.oid = p.logicalrelid
 		JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = current_schema()`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list distributed tables: %w", err)
-	}
-	defer rows.Close()
 	out := map[string]bool{}
-	for rows.Next() {
+	if err := eachRow(rows, err, "list distributed tables", func(r rowScanner) error {
 		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, fmt.Errorf("store: list distributed tables: %w", err)
-		}
+		err := r.Scan(&name)
 		out[name] = true
+		return err
+	}); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -204,32 +204,24 @@ func (w *EventWriter) checkStored(ctx context.Context, items []ingest.Item, firs
 		body string
 	}
 	stored := make(map[string]row, len(items))
-	args := make([]any, 0, insertChunk+1)
-	for start := 0; start < len(items); start += insertChunk {
-		chunk := items[start:min(start+insertChunk, len(items))]
-		args = append(args[:0], w.workspaceID)
-		for _, it := range chunk {
-			args = append(args, it.Event.ID)
-		}
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.Event.ID
+	}
+	if err := inChunks([]any{w.workspaceID}, ids, insertChunk, func(in string, args []any) error {
 		rows, err := w.tx.QueryContext(ctx, w.db.dialect.rebind(
-			`SELECT event_id, seq, body FROM events WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...)
-		if err != nil {
-			return 0, fmt.Errorf("store: read stored events: %w", err)
-		}
-		for rows.Next() {
+			`SELECT event_id, seq, body FROM events WHERE workspace_id = ? AND event_id IN (`+in+`)`), args...)
+		return eachRow(rows, err, "read stored events", func(rs rowScanner) error {
 			var (
 				id string
 				r  row
 			)
-			if err := rows.Scan(&id, &r.seq, &r.body); err != nil {
-				rows.Close()
-				return 0, fmt.Errorf("store: read stored events: %w", err)
-			}
+			err := rs.Scan(&id, &r.seq, &r.body)
 			stored[id] = r
-		}
-		if err := rows.Close(); err != nil {
-			return 0, fmt.Errorf("store: read stored events: %w", err)
-		}
+			return err
+		})
+	}); err != nil {
+		return 0, err
 	}
 	dups := 0
 	var problems []parley.Problem

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/parleyhq/parley"
@@ -27,24 +26,19 @@ func (db *DB) FixFacts(ctx context.Context, workspaceID, topicID int64) ([]parle
 	rows, err := pool.QueryContext(ctx, db.dialect.rebind(`SELECT `+topicColumns+`, `+prefixed("s.", shortAnswerColumns)+`
 		FROM topics t JOIN short_answers s ON s.workspace_id = t.workspace_id AND s.id = t.short_answer_id
 		WHERE `+fixed+` ORDER BY t.id`), args...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("store: fixed topics: %w", err)
-	}
-	defer rows.Close()
 	var topics []parley.FixedTopic
 	byHash := map[string]int64{}
-	for rows.Next() {
+	if err := eachRow(rows, err, "fixed topics", func(r rowScanner) error {
 		var f parley.FixedTopic
-		if err := rows.Scan(scanTopic(&f.Topic, shortAnswerDest(&f.ShortAnswer)...)...); err != nil {
-			return nil, nil, fmt.Errorf("store: fixed topics: %w", err)
+		if err := r.Scan(scanTopic(&f.Topic, shortAnswerDest(&f.ShortAnswer)...)...); err != nil {
+			return err
 		}
 		topics = append(topics, f)
 		byHash[parley.UseHash(parley.UseSource, f.ShortAnswer.SourceID())] = f.Topic.ID
+		return nil
+	}); err != nil {
+		return nil, nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("store: fixed topics: %w", err)
-	}
-	rows.Close()
 	if len(topics) == 0 {
 		return nil, nil, nil
 	}
@@ -55,21 +49,14 @@ func (db *DB) FixFacts(ctx context.Context, workspaceID, topicID int64) ([]parle
 		JOIN gap_signals g ON g.workspace_id = t.workspace_id AND g.topic_id = t.id
 		LEFT JOIN conversations c ON c.workspace_id = g.workspace_id AND c.conversation_id = g.conversation_id
 		WHERE `+fixed+` AND g.state <> 'dismissed'`), args...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("store: fixed topics' questions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	if err := eachRow(rows, err, "fixed topics' questions", func(r rowScanner) error {
 		var a parley.FixAsk
-		if err := rows.Scan(&a.TopicID, &a.ConversationID, scanInstant(&a.At), (*string)(&a.Outcome)); err != nil {
-			return nil, nil, fmt.Errorf("store: fixed topics' questions: %w", err)
-		}
+		err := r.Scan(&a.TopicID, &a.ConversationID, scanInstant(&a.At), (*string)(&a.Outcome))
 		asks = append(asks, a)
+		return err
+	}); err != nil {
+		return nil, nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("store: fixed topics' questions: %w", err)
-	}
-	rows.Close()
 
 	hashes := make([]any, 0, len(byHash)+2)
 	hashes = append(hashes, workspaceID, string(parley.UseSource))
@@ -79,21 +66,15 @@ func (db *DB) FixFacts(ctx context.Context, workspaceID, topicID int64) ([]parle
 	rows, err = pool.QueryContext(ctx, db.dialect.rebind(`SELECT u.hash, c.conversation_id, c.started_at, c.outcome
 		FROM conversation_uses u JOIN conversations c ON c.workspace_id = u.workspace_id AND c.conversation_id = u.conversation_id
 		WHERE u.workspace_id = ? AND u.kind = ? AND u.hash IN (`+list(len(byHash))+`) AND NOT c.test`), hashes...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("store: conversations citing short answers: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	if err := eachRow(rows, err, "conversations citing short answers", func(r rowScanner) error {
 		var h string
 		a := parley.FixAsk{Cited: true}
-		if err := rows.Scan(&h, &a.ConversationID, scanInstant(&a.At), (*string)(&a.Outcome)); err != nil {
-			return nil, nil, fmt.Errorf("store: conversations citing short answers: %w", err)
-		}
+		err := r.Scan(&h, &a.ConversationID, scanInstant(&a.At), (*string)(&a.Outcome))
 		a.TopicID = byHash[h]
 		asks = append(asks, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("store: conversations citing short answers: %w", err)
+		return err
+	}); err != nil {
+		return nil, nil, err
 	}
 	return topics, asks, nil
 }

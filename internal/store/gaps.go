@@ -196,17 +196,14 @@ func (db *DB) ungroupedQuestions(ctx context.Context, q queryer, workspaceID int
 }
 
 func scanPending(rows *sql.Rows) ([]PendingQuestion, error) {
-	defer rows.Close()
 	var out []PendingQuestion
-	for rows.Next() {
+	if err := eachRow(rows, nil, "gap questions to group", func(r rowScanner) error {
 		var p PendingQuestion
-		if err := rows.Scan(&p.EventID, &p.Question); err != nil {
-			return nil, fmt.Errorf("store: gap questions to group: %w", err)
-		}
+		err := r.Scan(&p.EventID, &p.Question)
 		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: gap questions to group: %w", err)
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -217,26 +214,23 @@ func (db *DB) groupingTopics(ctx context.Context, tx *sql.Tx, workspaceID int64)
 	rows, err := tx.QueryContext(ctx, db.dialect.rebind(`
 		SELECT id, state, size, terms FROM topics
 		WHERE workspace_id = ? AND merged_into IS NULL ORDER BY id`), workspaceID)
-	if err != nil {
-		return nil, fmt.Errorf("store: topics for grouping: %w", err)
-	}
-	defer rows.Close()
 	var topics []GroupingTopic
-	for rows.Next() {
+	if err := eachRow(rows, err, "topics for grouping", func(r rowScanner) error {
 		var (
 			t     GroupingTopic
 			terms string
+			err   error
 		)
-		if err := rows.Scan(&t.ID, (*string)(&t.State), &t.Size, &terms); err != nil {
-			return nil, fmt.Errorf("store: topics for grouping: %w", err)
+		if err := r.Scan(&t.ID, (*string)(&t.State), &t.Size, &terms); err != nil {
+			return err
 		}
 		if t.Terms, err = decodeTerms(terms); err != nil {
-			return nil, fmt.Errorf("store: topic %d: %w", t.ID, err)
+			return fmt.Errorf("topic %d: %w", t.ID, err)
 		}
 		topics = append(topics, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: topics for grouping: %w", err)
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return topics, nil
 }
@@ -412,20 +406,14 @@ func (db *DB) Topics(ctx context.Context, workspaceID int64, f TopicFilter) ([]p
 		FROM gap_signals g JOIN topics t ON t.workspace_id = g.workspace_id AND t.id = g.topic_id
 		WHERE g.workspace_id = ? AND `+cond+`
 		GROUP BY `+topicColumns), append([]any{workspaceID}, args...)...)
-	if err != nil {
-		return nil, fmt.Errorf("store: topics: %w", err)
-	}
-	defer rows.Close()
 	var out []parley.TopicSummary
-	for rows.Next() {
+	if err := eachRow(rows, err, "topics", func(r rowScanner) error {
 		var s parley.TopicSummary
-		if err := rows.Scan(scanTopic(&s.Topic, &s.Questions, &s.Conversations, scanInstant(&s.LastAsked))...); err != nil {
-			return nil, fmt.Errorf("store: topics: %w", err)
-		}
+		err := r.Scan(scanTopic(&s.Topic, &s.Questions, &s.Conversations, scanInstant(&s.LastAsked))...)
 		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: topics: %w", err)
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b parley.TopicSummary) int {
 		switch {

@@ -83,18 +83,14 @@ func (db *DB) migrate(ctx context.Context, version int) error {
 		}
 		applied := map[int]bool{}
 		rows, err := tx.QueryContext(ctx, "SELECT version FROM schema_migrations")
-		if err != nil {
-			return fmt.Errorf("store: read schema_migrations: %w", err)
-		}
-		for rows.Next() {
+		if err := eachRow(rows, err, "read schema_migrations", func(r rowScanner) error {
 			var v int
-			if err := rows.Scan(&v); err != nil {
-				rows.Close()
-				return err
-			}
+			err := r.Scan(&v)
 			applied[v] = true
+			return err
+		}); err != nil {
+			return err
 		}
-		rows.Close()
 		for _, m := range ms {
 			if applied[m.version] || m.version > version {
 				continue

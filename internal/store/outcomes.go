@@ -358,43 +358,34 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 	ev.tx = tx
 	ev.stored = make(map[string]storedOutcome, len(ev.due))
 	want := make(map[string]int64, len(ev.due))
-	for _, c := range ev.due {
+	ids := make([]string, len(ev.due))
+	for i, c := range ev.due {
 		want[c.ConversationID] = c.Version
+		ids[i] = c.ConversationID
 	}
-	args := make([]any, 0, claimChunk+2)
-	for start := 0; start < len(ev.due); start += claimChunk {
-		chunk := ev.due[start:min(start+claimChunk, len(ev.due))]
-		args = append(args[:0], d.instant(now), ev.workspaceID)
-		for _, c := range chunk {
-			args = append(args, c.ConversationID)
-		}
-		// The rows are found by key; whether each is still due is checked
-		// here rather than in SQL, where the planner would rather walk the
-		// index of due conversations, all of them at the start of a
-		// backfill.
+	// The rows are found by key; whether each is still due is checked here
+	// rather than in SQL, where the planner would rather walk the index of
+	// due conversations, all of them at the start of a backfill.
+	if err := inChunks([]any{d.instant(now), ev.workspaceID}, ids, claimChunk, func(in string, args []any) error {
 		rows, err := tx.QueryContext(ctx, d.rebind(`
 			SELECT conversation_id, version, contributions, set_aside_at IS NOT NULL, generation, outcome_digest, due_at IS NOT NULL AND due_at <= ? FROM conversations
-			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...)
-		if err != nil {
-			return fmt.Errorf("store: claim due conversations: %w", err)
-		}
-		for rows.Next() {
+			WHERE workspace_id = ? AND conversation_id IN (`+in+`)`), args...)
+		return eachRow(rows, err, "claim due conversations", func(r rowScanner) error {
 			var (
 				id  string
 				so  storedOutcome
 				due bool
 			)
-			if err := rows.Scan(&id, &so.version, &so.contributions, &so.setAside, &so.generation, &so.digest, &due); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: claim due conversations: %w", err)
+			if err := r.Scan(&id, &so.version, &so.contributions, &so.setAside, &so.generation, &so.digest, &due); err != nil {
+				return err
 			}
 			if due && so.version == want[id] {
 				ev.stored[id] = so
 			}
-		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("store: claim due conversations: %w", err)
-		}
+			return nil
+		})
+	}); err != nil {
+		return err
 	}
 	return ev.checkGeneration(ctx)
 }
@@ -791,30 +782,21 @@ func (ev *Evaluation) saveGapSignals(ctx context.Context, signals []gapRow, test
 		found[g.signal.EventID] = true
 	}
 	var gone []string
-	for start := 0; start < len(recheck); start += claimChunk {
-		chunk := recheck[start:min(start+claimChunk, len(recheck))]
-		args = append(args[:0], ev.workspaceID)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
+	if err := inChunks([]any{ev.workspaceID}, recheck, claimChunk, func(in string, args []any) error {
 		rows, err := ev.tx.QueryContext(ctx, d.rebind(`SELECT event_id FROM gap_signals
-			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...)
-		if err != nil {
-			return fmt.Errorf("store: gap signals of the batch: %w", err)
-		}
-		for rows.Next() {
+			WHERE workspace_id = ? AND conversation_id IN (`+in+`)`), args...)
+		return eachRow(rows, err, "gap signals of the batch", func(r rowScanner) error {
 			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: gap signals of the batch: %w", err)
+			if err := r.Scan(&id); err != nil {
+				return err
 			}
 			if !found[id] {
 				gone = append(gone, id)
 			}
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return fmt.Errorf("store: gap signals of the batch: %w", err)
-		}
+			return nil
+		})
+	}); err != nil {
+		return err
 	}
 	if err := ev.deleteIn(ctx, "gap_signals", "event_id", gone); err != nil {
 		return fmt.Errorf("store: drop gap signals found no more: %w", err)
@@ -835,20 +817,14 @@ func (ev *Evaluation) deleteIn(ctx context.Context, table, column string, values
 // made from the chunk's placeholder list ("?, ?, …"), so that no statement
 // binds more variables than a database allows.
 func (ev *Evaluation) execIn(ctx context.Context, lead []any, values []string, statements ...func(in string) string) error {
-	args := make([]any, 0, len(lead)+claimChunk+1)
-	for start := 0; start < len(values); start += claimChunk {
-		chunk := values[start:min(start+claimChunk, len(values))]
-		args = append(append(args[:0], lead...), ev.workspaceID)
-		for _, v := range chunk {
-			args = append(args, v)
-		}
+	return inChunks(append(slices.Clip(lead), ev.workspaceID), values, claimChunk, func(in string, args []any) error {
 		for _, statement := range statements {
-			if _, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(statement(list(len(chunk)))), args...); err != nil {
+			if _, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(statement(in)), args...); err != nil {
 				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // Commit makes the batch's outcomes and rollup changes durable together.

@@ -335,28 +335,23 @@ func (ev *Evaluation) applySketches(ctx context.Context, deltas map[cell]*parley
 		}
 		rows, err := ev.tx.QueryContext(ctx, d.rebind(`SELECT day, channel, metric, label, sketch FROM rollups
 			WHERE workspace_id = ? AND generation = ? AND (day, channel, metric, label) IN (VALUES `+placeholders(len(chunk), 4)+`)`+lock), keys(false)...)
-		if err != nil {
-			return fmt.Errorf("store: read rollup sketches: %w", err)
-		}
-		for rows.Next() {
+		if err := eachRow(rows, err, "read rollup sketches", func(r rowScanner) error {
 			var (
 				c    cell
 				text string
 			)
-			if err := rows.Scan(&c.day, &c.channel, &c.metric, &c.label, &text); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: read rollup sketches: %w", err)
+			if err := r.Scan(&c.day, &c.channel, &c.metric, &c.label, &text); err != nil {
+				return err
 			}
 			if text == "" {
-				continue // made just now, to be locked
+				return nil // made just now, to be locked
 			}
 			if err := deltas[c].MergeText(text); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: rollup sketch %s %s %s %s: %w", c.day, c.channel, c.metric, c.label, err)
+				return fmt.Errorf("sketch %s %s %s %s: %w", c.day, c.channel, c.metric, c.label, err)
 			}
-		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("store: read rollup sketches: %w", err)
+			return nil
+		}); err != nil {
+			return err
 		}
 		args = args[:0]
 		for _, c := range chunk {

@@ -174,19 +174,9 @@ func (db *DB) SetAsideConversations(ctx context.Context, workspaceID int64, limi
 		SELECT conversation_id, set_aside_at, set_aside_error, set_aside_version FROM conversations
 		WHERE workspace_id = ? AND set_aside_at IS NOT NULL
 		ORDER BY set_aside_at DESC, conversation_id LIMIT ?`), workspaceID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: conversations set aside: %w", err)
-	}
-	defer rows.Close()
-	out := []SetAside{}
-	for rows.Next() {
-		var s SetAside
-		if err := rows.Scan(&s.ConversationID, scanInstant(&s.At), &s.Error, &s.Version); err != nil {
-			return nil, fmt.Errorf("store: conversations set aside: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "conversations set aside", func(r rowScanner) (s SetAside, err error) {
+		return s, r.Scan(&s.ConversationID, scanInstant(&s.At), &s.Error, &s.Version)
+	})
 }
 
 // RetrySetAside makes a workspace's conversations set aside due again (all

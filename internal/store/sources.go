@@ -169,23 +169,13 @@ func (db *DB) RejectDelivery(ctx context.Context, workspaceID, sourceID int64, r
 // with, for those that are stored.
 func (db *DB) EventTimes(ctx context.Context, workspaceID int64, ids []string) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
-	args := make([]any, 0, insertChunk+1)
-	for start := 0; start < len(ids); start += insertChunk {
-		chunk := ids[start:min(start+insertChunk, len(ids))]
-		args = append(args[:0], workspaceID)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
+	if err := inChunks([]any{workspaceID}, ids, insertChunk, func(in string, args []any) error {
 		rows, err := db.read.QueryContext(ctx, db.dialect.rebind(
-			`SELECT body FROM events WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...)
-		if err != nil {
-			return nil, fmt.Errorf("store: event times: %w", err)
-		}
-		for rows.Next() {
+			`SELECT body FROM events WHERE workspace_id = ? AND event_id IN (`+in+`)`), args...)
+		return eachRow(rows, err, "event times", func(r rowScanner) error {
 			var body []byte
-			if err := rows.Scan(&body); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: event times: %w", err)
+			if err := r.Scan(&body); err != nil {
+				return err
 			}
 			// The time as the body has it, to the nanosecond and in its
 			// zone, so that an event given it encodes to the same body.
@@ -194,14 +184,13 @@ func (db *DB) EventTimes(ctx context.Context, workspaceID int64, ids []string) (
 				OccurredAt time.Time `json:"occurred_at"`
 			}
 			if err := jsonv2.Unmarshal(body, &e); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("store: event times: stored body: %w", err)
+				return fmt.Errorf("stored body: %w", err)
 			}
 			out[e.ID] = e.OccurredAt
-		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("store: event times: %w", err)
-		}
+			return nil
+		})
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

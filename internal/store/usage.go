@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -61,40 +60,30 @@ func (ev *Evaluation) saveUses(ctx context.Context, results []Result, same map[s
 		}
 	}
 	var gone []useRow
-	for start := 0; start < len(held); start += claimChunk {
-		chunk := held[start:min(start+claimChunk, len(held))]
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, ev.workspaceID)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		// SQLite would rather scan all of the workspace's uses in the
-		// key's index, which holds every column asked for, than look
-		// each conversation up.
-		hint := ""
-		if d == SQLite {
-			hint = ` INDEXED BY conversation_uses_by_conversation`
-		}
+	// SQLite would rather scan all of the workspace's uses in the key's
+	// index, which holds every column asked for, than look each
+	// conversation up.
+	hint := ""
+	if d == SQLite {
+		hint = ` INDEXED BY conversation_uses_by_conversation`
+	}
+	if err := inChunks([]any{ev.workspaceID}, held, claimChunk, func(in string, args []any) error {
 		rows, err := ev.tx.QueryContext(ctx, d.rebind(`SELECT kind, hash, conversation_id FROM conversation_uses`+hint+`
-			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...)
-		if err != nil {
-			return fmt.Errorf("store: read conversation uses: %w", err)
-		}
-		for rows.Next() {
+			WHERE workspace_id = ? AND conversation_id IN (`+in+`)`), args...)
+		return eachRow(rows, err, "read conversation uses", func(r rowScanner) error {
 			var k useRow
-			if err := rows.Scan(&k.kind, &k.hash, &k.conversationID); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: read conversation uses: %w", err)
+			if err := r.Scan(&k.kind, &k.hash, &k.conversationID); err != nil {
+				return err
 			}
 			if wants[k] {
 				delete(wants, k) // stored already
 			} else {
 				gone = append(gone, k)
 			}
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return fmt.Errorf("store: read conversation uses: %w", err)
-		}
+			return nil
+		})
+	}); err != nil {
+		return err
 	}
 	for start := 0; start < len(gone); start += saveChunk {
 		chunk := gone[start:min(start+saveChunk, len(gone))]
@@ -164,20 +153,14 @@ type itemRow struct {
 func (db *DB) UsageItems(ctx context.Context, workspaceID int64, kind parley.UseKind) (map[string]parley.UsageItem, error) {
 	rows, err := db.reader(ctx).QueryContext(ctx, db.dialect.rebind(`SELECT hash, item, title, url FROM usage_items
 		WHERE workspace_id = ? AND kind = ?`), workspaceID, string(kind))
-	if err != nil {
-		return nil, fmt.Errorf("store: sources and actions: %w", err)
-	}
 	out := map[string]parley.UsageItem{}
-	for rows.Next() {
+	if err := eachRow(rows, err, "sources and actions", func(r rowScanner) error {
 		it := parley.UsageItem{Kind: kind}
-		if err := rows.Scan(&it.Hash, &it.Key, &it.Title, &it.URL); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: sources and actions: %w", err)
-		}
+		err := r.Scan(&it.Hash, &it.Key, &it.Title, &it.URL)
 		out[it.Hash] = it
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, fmt.Errorf("store: sources and actions: %w", err)
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -329,21 +329,16 @@ func (db *DB) ClaimDeliveries(ctx context.Context, workspaceID int64, now time.T
 				ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
 			RETURNING id, webhook_id, message_id, event, payload, attempts, created_at, give_up_at`),
 			d.instant(now.Add(lease)), workspaceID, workspaceID, d.instant(now), workspaceID, limit)
-		if err != nil {
-			return fmt.Errorf("store: claim deliveries: %w", err)
-		}
-		for rows.Next() {
-			var c Claim
-			if err := rows.Scan(&c.ID, &c.WebhookID, &c.MessageID, (*string)(&c.Event), &c.Payload, &c.Attempts,
+		if err := eachRow(rows, err, "claim deliveries", func(r rowScanner) error {
+			c := Claim{Delivery: parley.Delivery{State: parley.DeliveryPending}}
+			if err := r.Scan(&c.ID, &c.WebhookID, &c.MessageID, (*string)(&c.Event), &c.Payload, &c.Attempts,
 				scanInstant(&c.CreatedAt), scanInstant(&c.GiveUpAt)); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: claim deliveries: %w", err)
+				return err
 			}
-			c.State = parley.DeliveryPending
 			out = append(out, c)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return fmt.Errorf("store: claim deliveries: %w", err)
+			return nil
+		}); err != nil {
+			return err
 		}
 		if len(out) == 0 {
 			return nil
@@ -635,31 +630,22 @@ func (ev *Evaluation) queueDecided(ctx context.Context, results []Result, now ti
 	type stored struct{ outcome, resolution, reasons string }
 	before := make(map[string]stored, len(ids))
 	d := ev.db.dialect
-	for start := 0; start < len(ids); start += claimChunk {
-		chunk := ids[start:min(start+claimChunk, len(ids))]
-		args := []any{ev.workspaceID}
-		for _, id := range chunk {
-			args = append(args, id)
-		}
+	if err := inChunks([]any{ev.workspaceID}, ids, claimChunk, func(in string, args []any) error {
 		rows, err := ev.tx.QueryContext(ctx, d.rebind(`SELECT conversation_id, outcome, resolution, reasons FROM conversations
-			WHERE workspace_id = ? AND conversation_id IN (`+list(len(chunk))+`)`), args...)
-		if err != nil {
-			return fmt.Errorf("store: outcomes before: %w", err)
-		}
-		for rows.Next() {
+			WHERE workspace_id = ? AND conversation_id IN (`+in+`)`), args...)
+		return eachRow(rows, err, "outcomes before", func(r rowScanner) error {
 			var (
 				id string
 				s  stored
 			)
-			if err := rows.Scan(&id, &s.outcome, &s.resolution, &s.reasons); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: outcomes before: %w", err)
+			if err := r.Scan(&id, &s.outcome, &s.resolution, &s.reasons); err != nil {
+				return err
 			}
 			before[id] = s
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return fmt.Errorf("store: outcomes before: %w", err)
-		}
+			return nil
+		})
+	}); err != nil {
+		return err
 	}
 	var msgs []Message
 	for i := range results {
@@ -760,19 +746,10 @@ func (db *DB) queueTopicChange(ctx context.Context, tx *sql.Tx, workspaceID int6
 		}
 		rows, err := tx.QueryContext(ctx, d.rebind(`SELECT event_id, conversation_id, question, occurred_at, channel FROM gap_signals
 			WHERE workspace_id = ? AND event_id IN (`+list(len(shown))+`) ORDER BY occurred_at, event_id`), args...)
-		if err != nil {
-			return fmt.Errorf("store: topic %d questions for webhooks: %w", c.ID, err)
-		}
-		for rows.Next() {
-			var q TopicEventQuestion
-			if err := rows.Scan(&q.EventID, &q.ConversationID, &q.Question, scanInstant(&q.At), &q.Channel); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: topic %d questions for webhooks: %w", c.ID, err)
-			}
-			te.QuestionsSeen = append(te.QuestionsSeen, q)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return fmt.Errorf("store: topic %d questions for webhooks: %w", c.ID, err)
+		if te.QuestionsSeen, err = collect(rows, err, fmt.Sprintf("topic %d questions for webhooks", c.ID), func(r rowScanner) (q TopicEventQuestion, err error) {
+			return q, r.Scan(&q.EventID, &q.ConversationID, &q.Question, scanInstant(&q.At), &q.Channel)
+		}); err != nil {
+			return err
 		}
 	}
 	_, err = db.enqueue(ctx, tx, workspaceID, e, hooks, []Message{{Data: te}}, now)
