@@ -167,7 +167,10 @@ type countingWriter struct{ n int }
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
 
 // TestFixes checks that a fix answers its intent's questions in the
-// conversations started after it, citing it, and changes nothing else.
+// conversations started after it, citing it, and changes nothing else. It
+// compares the generators' conversations as Generate writes them, and
+// decodes the stream with the fix with the real validator, which must find
+// it valid.
 func TestFixes(t *testing.T) {
 	t.Parallel()
 	opt := synth.Options{Conversations: 3000, Days: 28, End: end, Seed: 3}
@@ -175,23 +178,19 @@ func TestFixes(t *testing.T) {
 	in := synth.GapIntents[0]
 	fixed := opt
 	fixed.Fixes = []synth.Fix{{Intent: in.Name, From: from, Share: 100, SourceID: "short-answer:1", Answer: "Here is how."}}
-	byConv := func(b []byte) map[string][]parley.Event {
-		out := map[string][]parley.Event{}
-		for _, e := range decode(t, b) {
-			out[e.ConversationID] = append(out[e.ConversationID], e)
-		}
-		return out
-	}
-	plain, withFix := byConv(generate(t, opt)), byConv(generate(t, fixed))
+	decodeBatch(t, generate(t, fixed))
+	plain, withFix := synth.New(opt), synth.New(fixed)
 	asks := map[string]bool{}
 	for _, q := range slices.Concat(in.EN, in.ZhTW, in.ZhCN) {
 		asks[q] = true
 	}
 	changed, cited := 0, 0
-	for id, evs := range withFix {
+	for i := range opt.Conversations {
+		evs := withFix.Conversation(i, nil)
+		id := evs[0].ConversationID
 		after := !evs[0].OccurredAt.Before(from)
 		asked := slices.ContainsFunc(evs, func(e parley.Event) bool { return e.Author == parley.AuthorVisitor && asks[e.Text] })
-		if !reflect.DeepEqual(evs, plain[id]) {
+		if !reflect.DeepEqual(evs, plain.Conversation(i, nil)) {
 			changed++
 			if !after || !asked {
 				t.Errorf("%s changed, started %v, asking %v", id, evs[0].OccurredAt, asked)
@@ -224,15 +223,4 @@ func decodeBatch(t *testing.T, data []byte) ingest.Batch {
 		t.Fatalf("stream is not valid: %v %v", err, ps[:min(len(ps), 5)])
 	}
 	return batch
-}
-
-// decode reads a generated stream's events.
-func decode(t *testing.T, data []byte) []parley.Event {
-	t.Helper()
-	batch := decodeBatch(t, data)
-	out := make([]parley.Event, len(batch.Items))
-	for i, it := range batch.Items {
-		out[i] = it.Event
-	}
-	return out
 }
