@@ -181,7 +181,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 
 	// Outcomes equal those of a clean run over the same events.
-	_, clean := storetest.NewDSN(t)
+	clean := migratedDB(t)
 	mustRun(t, events, "ingest", "--db", clean, "-")
 	// The child evaluated in the background at the real time, so both runs
 	// are evaluated as of a time after it: every conversation is decided.

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // hostile is a formula a visitor could type, to be opened as a link, or
@@ -32,7 +31,7 @@ const askedAgain = `{"id":"f1","type":"message","conversation_id":"c2","occurred
 // evaluated.
 func hostileDB(t *testing.T, more ...string) string {
 	t.Helper()
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	mustRun(t, hostileStream+strings.Join(more, ""), "ingest", "--db", dsn, "-")
 	mustRun(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z")
 	return dsn

@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/peterbourgon/ff/v3/ffcli"
-
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // runnable lists the path of every command that takes flags, at any
@@ -103,7 +101,7 @@ func TestEveryCommandReadsEnvironment(t *testing.T) {
 // the working directory.
 func TestNestedCommandsUseEnvironmentDatabase(t *testing.T) {
 	t.Chdir(t.TempDir())
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	t.Setenv("PARLEY_DB", dsn)
 	t.Setenv("PARLEY_WORKSPACE", "acme")
 	t.Setenv("PARLEY_PASSWORD", "correct horse battery")

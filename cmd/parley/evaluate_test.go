@@ -17,7 +17,7 @@ import (
 // generated stream: the outcome counts printed by evaluate, rebuild and the
 // conversation list must agree with each other.
 func TestEvaluateRebuildConversations(t *testing.T) {
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	stream := mustRun(t, "", "gen", "--conversations", "400", "--days", "10", "--end", "2026-11-20T00:00:00Z")
 	mustRun(t, stream, "ingest", "--db", dsn, "-")
 	ev := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z")

@@ -152,6 +152,17 @@ func openWorkspace(t testing.TB, dsn string) (*store.DB, parley.Workspace) {
 	return db, ws
 }
 
+// migratedDB is the address of a new database for the test, migrated and
+// empty (on SQLite a copy of one migrated once, see storetest.NewDSN):
+// migrating takes a command seconds under -race, and only
+// TestVersionAndMigrate and TestServeAnswersAndShutsDown are about a
+// database the command migrates itself.
+func migratedDB(t testing.TB) string {
+	t.Helper()
+	_, dsn := storetest.NewDSN(t)
+	return dsn
+}
+
 // crashSetup readies a test that kills and restarts parley serve: skipped
 // under -short, it gets a migrated database (the migrations are not what
 // these tests kill) and a generated stream of n conversations over the
@@ -161,7 +172,7 @@ func crashSetup(t *testing.T, n, seed int) (dsn, stream string) {
 	if testing.Short() {
 		t.Skip("kills and restarts a server many times")
 	}
-	_, dsn = storetest.NewDSN(t)
+	dsn = migratedDB(t)
 	return dsn, mustRun(t, "", "gen", "--conversations", strconv.Itoa(n), "--days", "5", "--seed", strconv.Itoa(seed), "--end", "2026-11-20T00:00:00Z")
 }
 
@@ -198,7 +209,7 @@ func TestGenIsDeterministic(t *testing.T) {
 }
 
 func TestGenIngestRoundTrip(t *testing.T) {
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	file := filepath.Join(t.TempDir(), "events.ndjson")
 	mustRun(t, "", "gen", "--conversations", "300", "--days", "14", "--out", file)
 	data, err := os.ReadFile(file)
@@ -232,7 +243,7 @@ func TestGenIngestRoundTrip(t *testing.T) {
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestIngestRejectsBadFileWhole(t *testing.T) {
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	good := `{"id":"e1","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-11-20T09:00:00Z","channel":"chat"}`
 	// Enough good lines that the bad one falls in the second chunk, after
 	// the first chunk was already written inside the transaction.
@@ -263,7 +274,7 @@ func TestIngestRejectsBadFileWhole(t *testing.T) {
 }
 
 func TestIngestJSONArrayFromStdin(t *testing.T) {
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	in := ` [{"id":"e1","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-11-20T09:00:00Z","channel":"sms"},
 	         {"id":"e2","type":"human.requested","conversation_id":"c1","occurred_at":"2026-11-20T09:01:00Z"}]`
 	r := runParley(t, in, "ingest", "--db", dsn, "-")
@@ -276,7 +287,7 @@ func TestIngestJSONArrayFromStdin(t *testing.T) {
 // lines, is that event, as the API takes it; a first line that is no whole
 // object, followed by NDJSON, is still NDJSON, each line checked.
 func TestIngestOneObject(t *testing.T) {
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	in := "{\n  \"id\": \"s1\",\n  \"type\": \"csat\",\n  \"conversation_id\": \"c1\",\n" +
 		"  \"occurred_at\": \"2026-11-20T09:00:00Z\",\n  \"rating\": 5\n}\n"
 	r := runParley(t, in, "ingest", "--db", dsn, "-")
@@ -304,7 +315,7 @@ func TestIngestOneObject(t *testing.T) {
 // body is over HTTP, and stores nothing.
 func TestIngestEmptyInput(t *testing.T) {
 	for _, in := range []string{"", "\n  \r\n"} {
-		r := runParley(t, in, "ingest", "--db", storetest.DSN(t), "-")
+		r := runParley(t, in, "ingest", "--db", migratedDB(t), "-")
 		if r.code != exitFailure || !strings.Contains(r.stderr, "body: is empty") {
 			t.Errorf("input %q: exit %d, stderr %q; want a failure saying it is empty", in, r.code, r.stderr)
 		}
@@ -354,7 +365,7 @@ func TestVersionAndMigrate(t *testing.T) {
 }
 
 func TestEnvironmentSetsFlags(t *testing.T) {
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	t.Setenv("PARLEY_DB", dsn)
 	t.Setenv("PARLEY_WORKSPACE", "from-env")
 	in := `{"id":"e1","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-11-20T09:00:00Z","channel":"chat"}`

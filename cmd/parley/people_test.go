@@ -8,12 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 func TestPeopleAndTokenCommands(t *testing.T) {
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	t.Setenv("PARLEY_PASSWORD", "correct horse battery")
 	if r := runParley(t, "", "user", "add", "--db", dsn, "--email", "Lead@Example.com", "--role", "admin"); r.code != 0 || !strings.Contains(r.stdout, "lead@example.com is admin") {
 		t.Fatalf("user add: exit %d: %s %s", r.code, r.stdout, r.stderr)
@@ -171,7 +169,7 @@ func TestDemo(t *testing.T) {
 // empty JSON array, as the API does, not null.
 func TestEmptyListsAreArrays(t *testing.T) {
 	t.Parallel()
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	mustRun(t, "", "migrate", "--db", dsn)
 	for _, list := range [][]string{{"user", "list"}, {"source", "list"}} {
 		if out := mustRun(t, "", append(list, "--db", dsn, "--format", "json")...); strings.TrimSpace(out) != "[]" {

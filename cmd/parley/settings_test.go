@@ -10,14 +10,13 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/store"
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // TestSettingsCommands shows and changes settings from the command line:
 // show prints what set reads back, a change is numbered and audited as the
 // command line, and a bad one names its field and changes nothing.
 func TestSettingsCommands(t *testing.T) {
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	const defaults = "time_zone=UTC\nweek_start=monday\nwindow=72h\ncounted_channels=\nresolution_criterion=cited_source_or_action\nfailed_last_action=false\n"
 	r := runParley(t, "", "settings", "--db", dsn)
 	if r.code != 0 || r.stdout != defaults || r.stderr != "workspace default, settings version 1\n" {

@@ -11,11 +11,10 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/internal/source/chatwoot"
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 func TestSourceCommands(t *testing.T) {
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	r := runParley(t, "", "source", "create", "chatwoot", "--db", dsn, "--name", "Chatwoot, support site", "--format", "json")
 	if r.code != 0 {
 		t.Fatalf("source create: exit %d: %s", r.code, r.stderr)

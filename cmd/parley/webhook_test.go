@@ -6,13 +6,12 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // TestWebhookCommands walks `parley webhook` through a webhook's life, as
 // the README shows it: flags may follow the ids.
 func TestWebhookCommands(t *testing.T) {
-	dsn := storetest.DSN(t)
+	dsn := migratedDB(t)
 	bad := runParley(t, "", "webhook", "create", "--db", dsn, "--url", "http://10.1.1.1/x", "--events", "outcome.decided,nope")
 	if bad.code != exitFailure || !strings.Contains(bad.stderr, "url:") || !strings.Contains(bad.stderr, "events:") {
 		t.Fatalf("bad create: exit %d: %s", bad.code, bad.stderr)
