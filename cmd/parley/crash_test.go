@@ -37,6 +37,7 @@ const crashKills = 20
 // of its time. So the stream only has to be long enough not to run out
 // before the last kill, which the test checks.
 func TestCrashSafety(t *testing.T) {
+	t.Parallel()
 	dsn, stream := crashSetup(t, 1500, 11)
 	lines := strings.Split(strings.TrimSpace(stream), "\n")
 	var batches []string

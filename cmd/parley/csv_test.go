@@ -56,6 +56,7 @@ func readCSV(t *testing.T, out string) []map[string]string {
 }
 
 func TestConversationsCSVDefusesFormulas(t *testing.T) {
+	t.Parallel()
 	dsn := hostileDB(t)
 	r := runParley(t, "", "conversations", "--db", dsn, "--format", "csv")
 	if r.code != 0 {
@@ -80,6 +81,7 @@ func TestConversationsCSVDefusesFormulas(t *testing.T) {
 }
 
 func TestGapsListCSVDefusesFormulas(t *testing.T) {
+	t.Parallel()
 	dsn := hostileDB(t, askedAgain)
 	list := func() []map[string]string {
 		t.Helper()

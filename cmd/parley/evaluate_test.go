@@ -17,6 +17,7 @@ import (
 // generated stream: the outcome counts printed by evaluate, rebuild and the
 // conversation list must agree with each other.
 func TestEvaluateRebuildConversations(t *testing.T) {
+	t.Parallel()
 	dsn := migratedDB(t)
 	stream := mustRun(t, "", "gen", "--conversations", "400", "--days", "10", "--end", "2026-11-20T00:00:00Z")
 	mustRun(t, stream, "ingest", "--db", dsn, "-")
@@ -85,6 +86,7 @@ func TestEvaluateRebuildConversations(t *testing.T) {
 }
 
 func TestConversationsBadFlags(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"--outcome", "won"},
 		{"--format", "xml"},
@@ -111,6 +113,7 @@ func TestConversationsBadFlags(t *testing.T) {
 // does not write: each refuses it as a usage error naming the flag, before
 // it prints anything.
 func TestFormatFlagsAreChecked(t *testing.T) {
+	t.Parallel()
 	dsn := storetest.DSN(t)
 	for _, tc := range []struct{ command, args []string }{
 		{[]string{"conversations"}, nil},

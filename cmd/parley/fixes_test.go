@@ -13,6 +13,7 @@ import (
 // TestGapsFixes resolves a topic from the command line and reads its fix
 // back as text, JSON and CSV.
 func TestGapsFixes(t *testing.T) {
+	t.Parallel()
 	dsn := evaluatedDB(t)
 	if r := runParley(t, "", "gaps", "fixes", "--db", dsn); r.code != 0 || !strings.Contains(r.stdout, "no topic has been resolved") {
 		t.Errorf("gaps fixes before any fix: exit %d, %q", r.code, r.stdout)

@@ -89,6 +89,7 @@ func TestGapsCommands(t *testing.T) {
 }
 
 func TestGapsCluster(t *testing.T) {
+	t.Parallel()
 	in := `{"id":1,"text":"how do I reset my password"}
 {"id":2,"text":"退貨要多久才會退款"}
 

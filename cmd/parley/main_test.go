@@ -194,6 +194,7 @@ func evaluatedDB(t *testing.T) string {
 func countLines(s string) int { return strings.Count(strings.TrimSpace(s), "\n") + 1 }
 
 func TestGenIsDeterministic(t *testing.T) {
+	t.Parallel()
 	a := runParley(t, "", "gen", "--conversations", "50", "--days", "7", "--seed", "3")
 	b := runParley(t, "", "gen", "--conversations", "50", "--days", "7", "--seed", "3")
 	c := runParley(t, "", "gen", "--conversations", "50", "--days", "7", "--seed", "4")
@@ -209,6 +210,7 @@ func TestGenIsDeterministic(t *testing.T) {
 }
 
 func TestGenIngestRoundTrip(t *testing.T) {
+	t.Parallel()
 	dsn := migratedDB(t)
 	file := filepath.Join(t.TempDir(), "events.ndjson")
 	mustRun(t, "", "gen", "--conversations", "300", "--days", "14", "--out", file)
@@ -243,6 +245,7 @@ func TestGenIngestRoundTrip(t *testing.T) {
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestIngestRejectsBadFileWhole(t *testing.T) {
+	t.Parallel()
 	dsn := migratedDB(t)
 	good := `{"id":"e1","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-11-20T09:00:00Z","channel":"chat"}`
 	// Enough good lines that the bad one falls in the second chunk, after
@@ -274,6 +277,7 @@ func TestIngestRejectsBadFileWhole(t *testing.T) {
 }
 
 func TestIngestJSONArrayFromStdin(t *testing.T) {
+	t.Parallel()
 	dsn := migratedDB(t)
 	in := ` [{"id":"e1","type":"conversation.started","conversation_id":"c1","occurred_at":"2026-11-20T09:00:00Z","channel":"sms"},
 	         {"id":"e2","type":"human.requested","conversation_id":"c1","occurred_at":"2026-11-20T09:01:00Z"}]`
@@ -287,6 +291,7 @@ func TestIngestJSONArrayFromStdin(t *testing.T) {
 // lines, is that event, as the API takes it; a first line that is no whole
 // object, followed by NDJSON, is still NDJSON, each line checked.
 func TestIngestOneObject(t *testing.T) {
+	t.Parallel()
 	dsn := migratedDB(t)
 	in := "{\n  \"id\": \"s1\",\n  \"type\": \"csat\",\n  \"conversation_id\": \"c1\",\n" +
 		"  \"occurred_at\": \"2026-11-20T09:00:00Z\",\n  \"rating\": 5\n}\n"
@@ -314,6 +319,7 @@ func TestIngestOneObject(t *testing.T) {
 // TestIngestEmptyInput: a file without an event is refused, as an empty
 // body is over HTTP, and stores nothing.
 func TestIngestEmptyInput(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{"", "\n  \r\n"} {
 		r := runParley(t, in, "ingest", "--db", migratedDB(t), "-")
 		if r.code != exitFailure || !strings.Contains(r.stderr, "body: is empty") {
@@ -323,6 +329,7 @@ func TestIngestEmptyInput(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	tests := [][]string{
 		{"no-such-command"},
 		{"ingest"},
@@ -345,6 +352,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestVersionAndMigrate(t *testing.T) {
+	t.Parallel()
 	if r := runParley(t, "", "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "parley ") {
 		t.Errorf("version: exit %d, %q", r.code, r.stdout)
 	}
@@ -385,6 +393,7 @@ func TestEnvironmentSetsFlags(t *testing.T) {
 }
 
 func TestServeAnswersAndShutsDown(t *testing.T) {
+	t.Parallel()
 	// serveWith stops it when the test ends and checks that it exits 0.
 	base, _ := serveWith(t, "serve", "--addr", "127.0.0.1:0", "--db", storetest.DSN(t))
 	res, err := http.Get(base + "/healthz")

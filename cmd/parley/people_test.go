@@ -69,6 +69,7 @@ func TestPeopleAndTokenCommands(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	dsn := "sqlite:" + t.TempDir() + "/demo.db"
 	password := regexp.MustCompile(`sign in as demo@example.com with password (\S+)`)
 	tokenCmd := regexp.MustCompile(`\n  (parley token create .*)\n`)

@@ -16,6 +16,7 @@ import (
 // show prints what set reads back, a change is numbered and audited as the
 // command line, and a bad one names its field and changes nothing.
 func TestSettingsCommands(t *testing.T) {
+	t.Parallel()
 	dsn := migratedDB(t)
 	const defaults = "time_zone=UTC\nweek_start=monday\nwindow=72h\ncounted_channels=\nresolution_criterion=cited_source_or_action\nfailed_last_action=false\n"
 	r := runParley(t, "", "settings", "--db", dsn)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSourceCommands(t *testing.T) {
+	t.Parallel()
 	dsn := migratedDB(t)
 	r := runParley(t, "", "source", "create", "chatwoot", "--db", dsn, "--name", "Chatwoot, support site", "--format", "json")
 	if r.code != 0 {

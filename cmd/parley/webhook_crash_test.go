@@ -34,6 +34,7 @@ const webhookKills = 8
 // count of messages received twice (answered, then killed before the
 // answer was recorded) is logged, not refused.
 func TestWebhookCrashSafety(t *testing.T) {
+	t.Parallel()
 	dsn, stream := crashSetup(t, 600, 13)
 	// The stream is ingested in parts between restarts, so that evaluation,
 	// and with it the queueing of deliveries, is killed too. Each

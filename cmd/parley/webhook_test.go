@@ -11,6 +11,7 @@ import (
 // TestWebhookCommands walks `parley webhook` through a webhook's life, as
 // the README shows it: flags may follow the ids.
 func TestWebhookCommands(t *testing.T) {
+	t.Parallel()
 	dsn := migratedDB(t)
 	bad := runParley(t, "", "webhook", "create", "--db", dsn, "--url", "http://10.1.1.1/x", "--events", "outcome.decided,nope")
 	if bad.code != exitFailure || !strings.Contains(bad.stderr, "url:") || !strings.Contains(bad.stderr, "events:") {
@@ -65,6 +66,7 @@ func TestWebhookCommands(t *testing.T) {
 // them: the same rows, and each source's conversations listed by
 // `parley conversations --source`.
 func TestReportViews(t *testing.T) {
+	t.Parallel()
 	dsn := evaluatedDB(t)
 	r := runParley(t, "", "report", "--db", dsn, "--view", "sources", "--format", "json", "--range", "last_4_weeks")
 	var u struct {
