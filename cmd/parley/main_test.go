@@ -45,7 +45,11 @@ func parleyProcess(t *testing.T, args ...string) *exec.Cmd {
 		t.Fatalf("the test binary's path: %v", err)
 	}
 	cmd := exec.Command(self, args...)
-	cmd.Env = append(os.Environ(), runAsParley+"=1")
+	// Under -race a process that exits waits a second (GORACE's
+	// atexit_sleep_ms) for goroutines still running to report a race; a
+	// child here exits once serve or ingest has stopped its goroutines, or
+	// is killed, and a race it found still fails its exit status.
+	cmd.Env = append(os.Environ(), runAsParley+"=1", "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	return cmd
 }
 
