@@ -114,14 +114,8 @@ func printTopics(out *output, topics []parley.TopicSummary) error {
 func (a *app) gapsShowCmd() *ffcli.Command {
 	fs := a.flags("gaps show")
 	out := a.formatFlag(fs, "output format: text or json", "text", "json")
-	var id []int64
-	return a.dbCommand(dbCmd{
-		fs: fs, usage: "[--format text|json] ID", help: "Show a topic and every question in it.", out: out,
-		check: func(args []string) (err error) {
-			id, err = idArgs(fs, args, "topic")
-			return err
-		},
-		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+	return a.idsCommand(dbCmd{fs: fs, usage: "[--format text|json] ID", help: "Show a topic and every question in it.", out: out}, []string{"topic"},
+		func(ctx context.Context, db *store.DB, ws parley.Workspace, id []int64) error {
 			t, err := db.Topic(ctx, ws.ID, id[0])
 			if err != nil {
 				return err
@@ -147,8 +141,7 @@ func (a *app) gapsShowCmd() *ffcli.Command {
 				tbl.row(printable(q.EventID), q.At.Format(time.RFC3339), printable(q.Channel), state, printable(q.ConversationID), printable(q.Question))
 			}
 			return tbl.flush()
-		},
-	})
+		})
 }
 
 // gapsActionCmd is one editor action on a topic or its questions. Like the

@@ -232,16 +232,23 @@ func idArgs(fs *flag.FlagSet, args []string, what ...string) ([]int64, error) {
 // delivery —, with no flags of its own, which runs do with them on the
 // open database.
 func (a *app) idCmd(path, usage, help string, what []string, do func(ctx context.Context, db *store.DB, ws parley.Workspace, ids []int64) error) *ffcli.Command {
-	fs := a.flags(path)
+	return a.idsCommand(dbCmd{fs: a.flags(path), usage: usage, help: help}, what, do)
+}
+
+// idsCommand makes c, which declares no run, a command whose arguments are
+// ids of what, read by idArgs (flags may follow them) before c.check, if
+// it has one, checks its flags; do runs with them on the open database.
+func (a *app) idsCommand(c dbCmd, what []string, do func(ctx context.Context, db *store.DB, ws parley.Workspace, ids []int64) error) *ffcli.Command {
 	var ids []int64
-	return a.dbCommand(dbCmd{
-		fs: fs, usage: usage, help: help,
-		check: func(args []string) (err error) {
-			ids, err = idArgs(fs, args, what...)
+	check := c.check
+	c.check = func(args []string) (err error) {
+		if ids, err = idArgs(c.fs, args, what...); err != nil || check == nil {
 			return err
-		},
-		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error { return do(ctx, db, ws, ids) },
-	})
+		}
+		return check(args)
+	}
+	c.run = func(ctx context.Context, db *store.DB, ws parley.Workspace) error { return do(ctx, db, ws, ids) }
+	return a.dbCommand(c)
 }
 
 // listing is a command that lists what read returns: a table of header

@@ -110,16 +110,10 @@ func (a *app) sourceSecretCmd() *ffcli.Command {
 	fs := a.flags("source secret")
 	setFile := fs.String("signing-secret-file", "", "file holding the new signing secret")
 	remove := fs.Bool("remove", false, "remove the signing secret: deliveries are no longer checked for a signature")
-	var (
-		id    []int64
-		value string
-	)
-	return a.dbCommand(dbCmd{
+	var value string
+	return a.idsCommand(dbCmd{
 		fs: fs, usage: "ID --signing-secret-file F | --remove", help: "Set or remove a Chatwoot source's signing secret.",
-		check: func(args []string) (err error) {
-			if id, err = idArgs(fs, args, "source"); err != nil {
-				return err
-			}
+		check: func([]string) (err error) {
 			if (*setFile == "") == !*remove {
 				return fmt.Errorf("%w: source secret takes --signing-secret-file F or --remove", errUsage)
 			}
@@ -128,7 +122,8 @@ func (a *app) sourceSecretCmd() *ffcli.Command {
 			}
 			return err
 		},
-		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+	}, []string{"source"},
+		func(ctx context.Context, db *store.DB, ws parley.Workspace, id []int64) error {
 			src, err := db.SetSourceSecret(ctx, ws.ID, id[0], value)
 			if err != nil {
 				return err
@@ -137,8 +132,7 @@ func (a *app) sourceSecretCmd() *ffcli.Command {
 			a.audit(ctx, db, ws, "source.secret", fmt.Sprintf("source %d", id[0]), change)
 			fmt.Fprintf(a.stdout, "source %d: %s\n", id[0], change)
 			return nil
-		},
-	})
+		})
 }
 
 // readSecret reads a secret from a file, without the line end an editor

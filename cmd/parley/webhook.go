@@ -106,23 +106,20 @@ func (a *app) webhookUpdateCmd() *ffcli.Command {
 	desc := fs.String("description", "", "new description (default: unchanged)")
 	paused := fs.String("paused", "", "true to pause (queue nothing new), false to resume (default: unchanged)")
 	var (
-		ids []int64
 		p   parley.WebhookPolicy
 		set = map[string]bool{}
 	)
-	return a.dbCommand(dbCmd{
+	return a.idsCommand(dbCmd{
 		fs:    fs,
 		usage: "ID [--url U] [--events E1,E2] [--description D] [--paused true|false]",
 		help:  "Change a webhook; what is not given stays.",
-		check: func(args []string) (err error) {
-			if ids, err = idArgs(fs, args, "webhook"); err != nil {
-				return err
-			}
+		check: func([]string) (err error) {
 			fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 			p, err = a.webhookPolicy()
 			return err
 		},
-		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+	}, []string{"webhook"},
+		func(ctx context.Context, db *store.DB, ws parley.Workspace, ids []int64) error {
 			h, err := db.Webhook(ctx, ws.ID, ids[0])
 			if err != nil {
 				return err
@@ -150,8 +147,7 @@ func (a *app) webhookUpdateCmd() *ffcli.Command {
 			}
 			fmt.Fprintf(a.stdout, "webhook %d posts %s to %s (paused: %t)\n", h.ID, joinEvents(h.Events), h.URL, h.Paused)
 			return nil
-		},
-	})
+		})
 }
 
 func (a *app) webhookDeleteCmd() *ffcli.Command {
@@ -199,17 +195,13 @@ func (a *app) webhookDeliveriesCmd() *ffcli.Command {
 	state := fs.String("state", "", "only pending, succeeded or failed deliveries")
 	event := fs.String("event", "", "only deliveries of this event")
 	limit := fs.Int("limit", 50, "at most this many, newest first")
-	var ids []int64
-	return a.dbCommand(dbCmd{
+	return a.idsCommand(dbCmd{
 		fs:    fs,
 		usage: "ID [--state S] [--event E] [--limit N] [--format text|json]",
 		help:  "A webhook's delivery log, newest first.",
 		out:   out,
-		check: func(args []string) (err error) {
-			ids, err = idArgs(fs, args, "webhook")
-			return err
-		},
-		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
+	}, []string{"webhook"},
+		func(ctx context.Context, db *store.DB, ws parley.Workspace, ids []int64) error {
 			h, err := db.Webhook(ctx, ws.ID, ids[0])
 			if err != nil {
 				return err
@@ -230,8 +222,7 @@ func (a *app) webhookDeliveriesCmd() *ffcli.Command {
 				t.row(d.ID, d.Event, d.State, d.Attempts, status(d.LastStatus), instant(d.LastAttemptAt), instant(d.NextAttemptAt), d.LastError)
 			}
 			return t.flush()
-		},
-	})
+		})
 }
 
 func status(code int) string {
