@@ -120,15 +120,7 @@ func setup(t *testing.T, counted []string) (*store.DB, parley.Workspace) {
 			t.Fatal(err)
 		}
 	}
-	var b ingest.Batch
-	for i, e := range fixture() {
-		body, err := ingest.Canonical(&e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Items = append(b.Items, ingest.Item{Index: i, Event: e, Body: body})
-	}
-	if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
+	if _, err := db.InsertEvents(ctx, ws.ID, ingest.Batch{Items: storetest.Items(t, fixture()...)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return now }}).Pass(ctx); err != nil {
@@ -384,12 +376,7 @@ func TestCache(t *testing.T) {
 			{ID: id + "s", Type: parley.EventConversationStarted, ConversationID: id, OccurredAt: at(day, "09:00"), Channel: "chat"},
 			{ID: id + "r", Type: parley.EventMessage, ConversationID: id, OccurredAt: at(day, "09:01"), Author: parley.AuthorCustomerAgent, Text: "Hi", Sources: []parley.Source{{ID: "kb"}}},
 		}
-		var b ingest.Batch
-		for i, e := range evs {
-			body, _ := ingest.Canonical(&e)
-			b.Items = append(b.Items, ingest.Item{Index: i, Event: e, Body: body})
-		}
-		if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
+		if _, err := db.InsertEvents(ctx, ws.ID, ingest.Batch{Items: storetest.Items(t, evs...)}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return now }}).Pass(ctx); err != nil {
