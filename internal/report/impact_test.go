@@ -10,7 +10,6 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/ingest"
-	"github.com/parleyhq/parley/internal/pipeline"
 	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
@@ -35,17 +34,11 @@ var deskFrom = time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
 // test reads them and storing and evaluating them was half the fixture's
 // cost.
 var desk = storetest.NewDBFixture("desk", func(tb testing.TB, db *store.DB) {
-	ctx := context.Background()
-	ws, err := db.EnsureWorkspace(ctx, "acme", tuesday)
+	ws, err := db.EnsureWorkspace(context.Background(), "acme", tuesday)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := db.InsertEvents(ctx, ws.ID, startedFrom(storetest.Synthetic(tb, synth.Options{Conversations: 2000, Days: 28, End: tuesday, Seed: 9}), deskFrom)); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return tuesday }}).Pass(ctx); err != nil {
-		tb.Fatal(err)
-	}
+	evaluated(tb, db, ws, startedFrom(storetest.Synthetic(tb, synth.Options{Conversations: 2000, Days: 28, End: tuesday, Seed: 9}), deskFrom), tuesday)
 })
 
 // startedFrom keeps the conversations of a generated batch that started

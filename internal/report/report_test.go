@@ -120,13 +120,22 @@ func setup(t *testing.T, counted []string) (*store.DB, parley.Workspace) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.InsertEvents(ctx, ws.ID, ingest.Batch{Items: storetest.Items(t, fixture()...)}); err != nil {
-		t.Fatal(err)
+	evaluated(t, db, ws, ingest.Batch{Items: storetest.Items(t, fixture()...)}, now)
+	return db, ws
+}
+
+// evaluated stores a batch of the workspace's events and evaluates what
+// is due at now, as the background work would, failing the test on an
+// error.
+func evaluated(tb testing.TB, db *store.DB, ws parley.Workspace, b ingest.Batch, now time.Time) {
+	tb.Helper()
+	ctx := context.Background()
+	if _, err := db.InsertEvents(ctx, ws.ID, b); err != nil {
+		tb.Fatal(err)
 	}
 	if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return now }}).Pass(ctx); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return db, ws
 }
 
 func rate(f float64) *float64 { return &f }
@@ -376,12 +385,7 @@ func TestCache(t *testing.T) {
 			{ID: id + "s", Type: parley.EventConversationStarted, ConversationID: id, OccurredAt: at(day, "09:00"), Channel: "chat"},
 			{ID: id + "r", Type: parley.EventMessage, ConversationID: id, OccurredAt: at(day, "09:01"), Author: parley.AuthorCustomerAgent, Text: "Hi", Sources: []parley.Source{{ID: "kb"}}},
 		}
-		if _, err := db.InsertEvents(ctx, ws.ID, ingest.Batch{Items: storetest.Items(t, evs...)}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := pipeline.New(db, pipeline.Options{Now: func() time.Time { return now }}).Pass(ctx); err != nil {
-			t.Fatal(err)
-		}
+		evaluated(t, db, ws, ingest.Batch{Items: storetest.Items(t, evs...)}, now)
 	}
 	add("c1", "2026-03-10")
 	src := &countingSource{DB: db}
