@@ -262,3 +262,35 @@ func TestWeighByNeighbors(t *testing.T) {
 		}
 	}
 }
+
+// TestSpreadDot: a vector spread over a dense row has with another vector
+// the inner product dotSparse gives, to the last bit (the neighbour search
+// compares its candidates so and must find the same neighbours), and
+// clearing leaves the row all zero for the next question.
+func TestSpreadDot(t *testing.T) {
+	long := sparse{}
+	for f := range int32(40) {
+		long.idx = append(long.idx, 2*f)
+		long.val = append(long.val, 0.1+float32(f)/97)
+	}
+	for _, c := range []struct {
+		name string
+		a, b sparse
+	}{
+		{"overlapping", sparse{[]int32{1, 3, 7}, []float32{0.3, 0.5, 0.81}}, sparse{[]int32{0, 3, 7, 9}, []float32{0.2, 0.7, 0.1, 0.68}}},
+		{"disjoint", sparse{[]int32{1, 3}, []float32{0.6, 0.8}}, sparse{[]int32{2, 4}, []float32{0.8, 0.6}}},
+		{"empty", sparse{}, sparse{[]int32{2}, []float32{1}}},
+		{"one much longer", sparse{[]int32{4, 5, 78}, []float32{0.5, 0.5, 0.7071}}, long},
+		{"the longer one spread", long, sparse{[]int32{4, 5, 78}, []float32{0.5, 0.5, 0.7071}}},
+	} {
+		row := make([]float32, 80)
+		c.a.spread(row)
+		if got, want := c.b.dot(row), dotSparse(c.a, c.b); got != want {
+			t.Errorf("%s: %v through the row, dotSparse %v", c.name, got, want)
+		}
+		c.a.clear(row)
+		if i := slices.IndexFunc(row, func(x float32) bool { return x != 0 }); i >= 0 {
+			t.Errorf("%s: row[%d] = %v after clear", c.name, i, row[i])
+		}
+	}
+}

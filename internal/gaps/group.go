@@ -216,7 +216,7 @@ func group(vs []sparse, dim int, meaning [][]float32, count []int) []int {
 		})
 	}
 	weighByNeighbors(vs, dim, nb)
-	rescore(vs, meaning, nb)
+	rescore(vs, dim, meaning, nb)
 	if len(vs) >= collectAbove {
 		runtime.GC()
 	}
@@ -328,12 +328,14 @@ func weighByNeighbors(vs []sparse, dim int, nb [][]neighbor) {
 // rescore gives each question's neighbours their similarity by the
 // vectors as they are now, blended with meaning, drops those no longer
 // Related by words and sorts the rest best first.
-func rescore(vs []sparse, meaning [][]float32, nb [][]neighbor) {
+func rescore(vs []sparse, dim int, meaning [][]float32, nb [][]neighbor) {
 	parallel(len(nb), func() func(int) {
+		row := make([]float32, dim) // the question's vector, spread (see throughNeighbors)
 		return func(i int) {
+			vs[i].spread(row)
 			kept := nb[i][:0]
 			for _, n := range nb[i] {
-				sim := dotSparse(vs[i], vs[n.id])
+				sim := vs[n.id].dot(row)
 				if sim < Related {
 					continue
 				}
@@ -342,6 +344,7 @@ func rescore(vs []sparse, meaning [][]float32, nb [][]neighbor) {
 				}
 				kept = append(kept, neighbor{n.id, sim})
 			}
+			vs[i].clear(row)
 			slices.SortFunc(kept, compareNeighbors)
 			nb[i] = kept
 		}
@@ -376,9 +379,7 @@ func throughNeighbors(vs []sparse, dim int, meaning [][]float32, nb [][]neighbor
 		}
 		return func(i int) {
 			v := vs[i]
-			for t, f := range v.idx {
-				row[f] = v.val[t]
-			}
+			v.spread(row)
 			me := int32(i)
 			seen[i] = me
 			top := make([]neighbor, 0, k)
@@ -402,9 +403,7 @@ func throughNeighbors(vs []sparse, dim int, meaning [][]float32, nb [][]neighbor
 					top = pushTop(top, k, neighbor{m.id, sim})
 				}
 			}
-			for _, f := range v.idx {
-				row[f] = 0
-			}
+			v.clear(row)
 			slices.SortFunc(top, compareNeighbors)
 			out[i] = top
 		}

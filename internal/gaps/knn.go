@@ -63,6 +63,7 @@ func knn(vs []sparse, dim, k int, minSim float32) [][]neighbor {
 	out := make([][]neighbor, len(vs))
 	parallel(len(vs), func() func(int) {
 		acc := make([]float32, len(vs))
+		row := make([]float32, dim)
 		var (
 			touched []int32
 			order   []int
@@ -109,15 +110,25 @@ func knn(vs []sparse, dim, k int, minSim float32) [][]neighbor {
 				}
 				acc[d] = 0
 			}
+			// A candidate is compared with the question spread over row
+			// (see spread): the candidates lie anywhere in memory, and
+			// walking one list instead of merging two is cheaper.
+			exact := skipped < len(order)
+			if exact {
+				v.spread(row)
+			}
 			top := make([]neighbor, 0, k)
 			for _, c := range cands {
 				sim := c.sim
-				if skipped < len(order) {
-					sim = dotSparse(v, vs[c.id])
+				if exact {
+					sim = vs[c.id].dot(row)
 				}
 				if sim >= minSim {
 					top = pushTop(top, k, neighbor{c.id, sim})
 				}
+			}
+			if exact {
+				v.clear(row)
 			}
 			slices.SortFunc(top, compareNeighbors)
 			out[i] = top

@@ -21,6 +21,22 @@ func (s sparse) dot(d []float32) float32 {
 	return sum
 }
 
+// spread writes the vector's values into the dense row d, zero
+// elsewhere, so that its inner products with many vectors can each walk
+// one of them only (see dot); clear zeroes d again.
+func (s sparse) spread(d []float32) {
+	for i, j := range s.idx {
+		d[j] = s.val[i]
+	}
+}
+
+// clear zeroes what spread wrote into d.
+func (s sparse) clear(d []float32) {
+	for _, j := range s.idx {
+		d[j] = 0
+	}
+}
+
 // dotSparse returns the inner product of two sparse vectors. When one is
 // much longer — a topic's centroid against a question — each of the short
 // one's features is looked up in it instead of walking both.
