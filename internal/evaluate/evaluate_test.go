@@ -3,6 +3,7 @@ package evaluate_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -331,9 +332,7 @@ func TestCSATNeverChangesTheOutcome(t *testing.T) {
 			t.Fatalf("case %d: no csat", i)
 		}
 		with.CSAT = nil
-		if diff := cmp.Diff(without, with, cmpopts.EquateEmpty()); diff != "" {
-			t.Fatalf("case %d: csat changed the outcome:\n%s", i, diff)
-		}
+		equalOrFatal(t, i, "csat changed the outcome", without, with, cmpopts.EquateEmpty())
 	}
 }
 
@@ -590,23 +589,29 @@ func checkProperties(t *testing.T, r *rand.Rand, n int) {
 		now := at(time.Duration(r.IntN(300)) * h)
 		orig := append([]parley.Event(nil), events...)
 		a := evaluate.Outcome(events, settings, now)
-		if diff := cmp.Diff(orig, events); diff != "" {
-			t.Fatalf("case %d: input modified:\n%s", i, diff)
-		}
-		if b := evaluate.Outcome(events, settings, now); !cmp.Equal(a, b) {
-			t.Fatalf("case %d: two evaluations differ", i)
-		}
+		equalOrFatal(t, i, "input modified", orig, events)
+		equalOrFatal(t, i, "two evaluations differ", a, evaluate.Outcome(events, settings, now))
 		shuffled := append([]parley.Event(nil), events...)
 		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		if diff := cmp.Diff(a, evaluate.Outcome(shuffled, settings, now), cmpopts.EquateEmpty()); diff != "" {
-			t.Fatalf("case %d: order changed the outcome:\n%s", i, diff)
-		}
+		equalOrFatal(t, i, "order changed the outcome", a, evaluate.Outcome(shuffled, settings, now), cmpopts.EquateEmpty())
 		if !a.DecisionDueAt.IsZero() && !now.Before(a.DecisionDueAt) && a.Kind == parley.OutcomePending {
 			t.Fatalf("case %d: pending at %v although E = %v", i, now, a.DecisionDueAt)
 		}
 		if a.Kind == parley.OutcomeHandedOff && (a.DecidedAt.After(a.DecisionDueAt) || a.DecidedAt.After(now)) {
 			t.Fatalf("case %d: handed off at %v, after E %v or now %v", i, a.DecidedAt, a.DecisionDueAt, now)
 		}
+	}
+}
+
+// equalOrFatal stops the test when random case i's got differs from want
+// under opts (cmp.Equal), saying what that means and showing the
+// difference. Values that are deeply equal are equal under any options,
+// and reflect.DeepEqual finds that many times faster than cmp.Equal, which
+// was most of the time of the random cases; cmp answers the rest.
+func equalOrFatal(t *testing.T, i int, what string, want, got any, opts ...cmp.Option) {
+	t.Helper()
+	if !reflect.DeepEqual(want, got) && !cmp.Equal(want, got, opts...) {
+		t.Fatalf("case %d: %s:\n%s", i, what, cmp.Diff(want, got, opts...))
 	}
 }
 
