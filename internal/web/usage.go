@@ -55,18 +55,25 @@ func usageKind(r *http.Request) parley.UseKind {
 	return parley.UseSource
 }
 
-func (s *Server) getUsage(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
-	kind := usageKind(r)
-	req, _, err := usageRequest(r.URL.Query(), ws, kind, s)
+// usage is the view a request asks for: the kind its route's path names,
+// over the range, channels and sort of its query. The API and the page
+// read it alike.
+func (s *Server) usage(r *http.Request, ws parley.Workspace) (*report.Usage, report.UsageRequest, report.Preset, error) {
+	req, preset, err := usageRequest(r.URL.Query(), ws, usageKind(r), s)
 	if err != nil {
-		return err
+		return nil, req, preset, err
 	}
 	u, err := report.UsageView(r.Context(), s.db, ws, req)
+	return u, req, preset, err
+}
+
+func (s *Server) getUsage(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
+	u, _, _, err := s.usage(r, ws)
 	if err != nil {
 		return err
 	}
 	if r.URL.Query().Get("format") == "csv" {
-		csvHeaders(w, string(kind)+"s-"+u.From+"-"+u.To+".csv")
+		csvHeaders(w, string(u.Kind)+"s-"+u.From+"-"+u.To+".csv")
 		cw := csv.NewWriter(w)
 		if err := cw.WriteAll(u.UsageCSV(parley.SafeCell)); err != nil {
 			s.log.ErrorContext(r.Context(), "usage CSV cut short", "err", err)
@@ -142,12 +149,7 @@ func (v *usageView) Conversations(row report.UsageRow, outcome string) template.
 }
 
 func (s *Server) usagePage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
-	kind := usageKind(r)
-	req, preset, err := usageRequest(r.URL.Query(), ws, kind, s)
-	if err != nil {
-		return err
-	}
-	u, err := report.UsageView(r.Context(), s.db, ws, req)
+	u, req, preset, err := s.usage(r, ws)
 	if err != nil {
 		return err
 	}
@@ -173,5 +175,5 @@ func (s *Server) usagePage(w http.ResponseWriter, r *http.Request, ws parley.Wor
 	}
 	v := &usageView{Usage: u, rangeChoice: newRangeChoice(preset, u.From, u.To), channelChoice: cc, SortParam: string(req.Sort),
 		self: hrefTo(r.URL.EscapedPath(), q)}
-	return s.render(w, r, http.StatusOK, "usage", &page{L: l, Title: l.T("usage.title." + string(kind)), Nav: "performance", Workspace: ws, Data: v})
+	return s.render(w, r, http.StatusOK, "usage", &page{L: l, Title: l.T("usage.title." + string(u.Kind)), Nav: "performance", Workspace: ws, Data: v})
 }
