@@ -51,7 +51,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, ws parley.Wor
 	for _, e := range es {
 		v.Entries = append(v.Entries, auditLine{At: e.At, Actor: e.Actor, Action: e.Action, Sentence: auditSentence(l, e, titles)})
 	}
-	return s.render(w, r, http.StatusOK, "audit", &page{L: l, Title: l.T("audit.title"), Nav: "settings", Workspace: ws, Data: v})
+	return s.renderSetting(w, r, http.StatusOK, "audit", "audit", ws, l, v)
 }
 
 // auditSentence says an audit entry in l. Every value from the entry is

@@ -14,6 +14,13 @@ import (
 
 // The admin pages: workspace settings, people, API tokens, audit log.
 
+// renderSetting renders a page of the Settings tabs: under the Settings
+// navigation, titled by its tab (the catalogue's tab.title), which a
+// webhook's and a delivery's pages share with the list of webhooks.
+func (s *Server) renderSetting(w http.ResponseWriter, r *http.Request, status int, name, tab string, ws parley.Workspace, l Lang, data any) error {
+	return s.render(w, r, status, name, &page{L: l, Title: l.T(tab + ".title"), Nav: "settings", Workspace: ws, Data: data})
+}
+
 // settingsView is what the settings page shows: each setting as text, as
 // the form holds it (parley.Settings.Text).
 type settingsView struct {
@@ -30,7 +37,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, ws parley.
 		v.Values[k] = ws.Settings.Text(k)
 	}
 	v.Values["counted_channels"] = strings.Join(ws.Settings.CountedChannels, ", ")
-	return s.render(w, r, http.StatusOK, "settings", &page{L: l, Title: l.T("settings.title"), Nav: "settings", Workspace: ws, Data: v})
+	return s.renderSetting(w, r, http.StatusOK, "settings", "settings", ws, l, v)
 }
 
 // postSettings changes every setting of the form at once, through the one
@@ -56,7 +63,7 @@ func (s *Server) postSettings(w http.ResponseWriter, r *http.Request, ws parley.
 			}
 		}
 		v := &settingsView{Values: values, Version: ws.SettingsVersion, Criteria: parley.ResolutionCriteria, Problems: parley.ProblemsOf(err)}
-		return s.render(w, r, http.StatusBadRequest, "settings", &page{L: l, Title: l.T("settings.title"), Nav: "settings", Workspace: ws, Data: v})
+		return s.renderSetting(w, r, http.StatusBadRequest, "settings", "settings", ws, l, v)
 	}
 	if err != nil {
 		return err
@@ -104,7 +111,7 @@ func (s *Server) renderPeople(w http.ResponseWriter, r *http.Request, ws parley.
 	if v.Done == "" {
 		v.Done = r.URL.Query().Get("done")
 	}
-	return s.render(w, r, status, "people", &page{L: l, Title: l.T("people.title"), Nav: "settings", Workspace: ws, Data: v})
+	return s.renderSetting(w, r, status, "people", "people", ws, l, v)
 }
 
 // postPeople adds a person, changes a role or removes a member.
@@ -196,7 +203,7 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, ws parley.
 	}
 	v.Tokens, v.Scopes = ts, parley.Scopes
 	v.Loc, _ = ws.Settings.Location()
-	return s.render(w, r, status, "tokens", &page{L: l, Title: l.T("tokens.title"), Nav: "settings", Workspace: ws, Data: v})
+	return s.renderSetting(w, r, status, "tokens", "tokens", ws, l, v)
 }
 
 // postTokens creates a token (showing its secret once) or revokes one.
@@ -261,8 +268,7 @@ func (s *Server) renderSetAside(w http.ResponseWriter, r *http.Request, ws parle
 		return err
 	}
 	loc, _ := ws.Settings.Location()
-	return s.render(w, r, http.StatusOK, "setaside", &page{L: l, Title: l.T("setaside.title"), Nav: "settings", Workspace: ws,
-		Data: &setAsideView{Conversations: cs, Loc: loc, Retried: retried}})
+	return s.renderSetting(w, r, http.StatusOK, "setaside", "setaside", ws, l, &setAsideView{Conversations: cs, Loc: loc, Retried: retried})
 }
 
 // postSetAside retries one conversation set aside, or all of them.

@@ -194,7 +194,7 @@ func (s *Server) renderSources(w http.ResponseWriter, r *http.Request, ws parley
 	}
 	v.Kinds = parley.SourceKinds
 	v.Loc, _ = ws.Settings.Location()
-	return s.render(w, r, status, "sources", &page{L: l, Title: l.T("sources.title"), Nav: "settings", Workspace: ws, Data: v})
+	return s.renderSetting(w, r, status, "sources", "sources", ws, l, v)
 }
 
 // postSources creates a source (showing its URL and token once), sets or

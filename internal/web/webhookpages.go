@@ -44,7 +44,7 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, ws parle
 	}
 	v.Webhooks, v.Events = hooks, parley.WebhookEvents
 	v.Loc, _ = ws.Settings.Location()
-	return s.render(w, r, status, "webhooks", &page{L: l, Title: l.T("webhooks.title"), Nav: "settings", Workspace: ws, Data: v})
+	return s.renderSetting(w, r, status, "webhooks", "webhooks", ws, l, v)
 }
 
 // formInput reads a webhook form.
@@ -133,7 +133,7 @@ func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, ws parley
 			"before", strconv.FormatInt(ds[len(ds)-1].ID, 10))
 	}
 	v.Loc, _ = ws.Settings.Location()
-	return s.render(w, r, status, "webhook", &page{L: l, Title: l.T("webhooks.title"), Nav: "settings", Workspace: ws, Data: v})
+	return s.renderSetting(w, r, status, "webhook", "webhooks", ws, l, v)
 }
 
 // postWebhookPage changes, tests, rotates the secret of or deletes a
@@ -220,6 +220,5 @@ func (s *Server) deliveryPage(w http.ResponseWriter, r *http.Request, ws parley.
 		return err
 	}
 	loc, _ := ws.Settings.Location()
-	return s.render(w, r, http.StatusOK, "delivery", &page{L: l, Title: l.T("webhooks.title"), Nav: "settings", Workspace: ws,
-		Data: &deliveryView{Webhook: hook, Delivery: d, Attempts: attempts, Done: r.URL.Query().Get("done"), Loc: loc}})
+	return s.renderSetting(w, r, http.StatusOK, "delivery", "webhooks", ws, l, &deliveryView{Webhook: hook, Delivery: d, Attempts: attempts, Done: r.URL.Query().Get("done"), Loc: loc})
 }
