@@ -286,12 +286,18 @@ func (s *Server) getShortAnswers(w http.ResponseWriter, r *http.Request, ws parl
 	return writeJSON(w, http.StatusOK, map[string]any{"short_answers": list})
 }
 
-func (s *Server) getShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
+// answerOf returns the short answer in the path, for the API and the
+// answer's edit page alike.
+func (s *Server) answerOf(r *http.Request, ws parley.Workspace) (parley.ShortAnswer, error) {
 	id, err := pathID(r, "short answer")
 	if err != nil {
-		return err
+		return parley.ShortAnswer{}, err
 	}
-	a, err := s.db.ShortAnswer(r.Context(), ws.ID, id)
+	return s.db.ShortAnswer(r.Context(), ws.ID, id)
+}
+
+func (s *Server) getShortAnswer(w http.ResponseWriter, r *http.Request, ws parley.Workspace) error {
+	a, err := s.answerOf(r, ws)
 	if err != nil {
 		return err
 	}

@@ -297,11 +297,7 @@ type answerView struct {
 }
 
 func (s *Server) answerPage(w http.ResponseWriter, r *http.Request, ws parley.Workspace, l Lang) error {
-	id, err := pathID(r, "short answer")
-	if err != nil {
-		return err
-	}
-	a, err := s.db.ShortAnswer(r.Context(), ws.ID, id)
+	a, err := s.answerOf(r, ws)
 	if err != nil {
 		return err
 	}
