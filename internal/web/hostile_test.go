@@ -42,13 +42,9 @@ type hostileServer struct {
 func newHostile(t *testing.T) *hostileServer {
 	t.Helper()
 	ctx := context.Background()
-	h := &hostileServer{dsn: storetest.DSN(t)}
-	db, err := store.Open(ctx, h.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	h.db = db
+	h := &hostileServer{}
+	db, dsn := storetest.NewDSN(t)
+	h.db, h.dsn = db, dsn
 	h.snapshot = storetest.Snapshots(t, h.dsn)
 	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, now)
 	if err != nil {

@@ -23,13 +23,9 @@ import (
 func setAsideServer(t *testing.T) (srv *httptest.Server, db *store.DB, ws parley.Workspace, w *pipeline.Worker, mend func(), wakes *int) {
 	t.Helper()
 	ctx := context.Background()
-	dsn := storetest.DSN(t)
-	db, err := store.Open(ctx, dsn)
+	db, dsn := storetest.NewDSN(t)
+	ws, err := db.EnsureWorkspace(ctx, parley.DefaultWorkspace, reportNow)
 	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if ws, err = db.EnsureWorkspace(ctx, parley.DefaultWorkspace, reportNow); err != nil {
 		t.Fatal(err)
 	}
 	good := `{"id":"e1","type":"message","conversation_id":"a<b>/1","occurred_at":"2026-03-19T10:00:00Z","author":"visitor","text":"hello"}`
