@@ -240,15 +240,11 @@ func (f ConversationFilter) Query() url.Values {
 // SplitParam returns the values of a parameter given repeatedly or
 // comma-separated, trimmed, without empty or repeated ones.
 func SplitParam(q url.Values, key string) []string {
-	var out []string
+	var parts []string
 	for _, v := range q[key] {
-		for part := range strings.SplitSeq(v, ",") {
-			if part = strings.TrimSpace(part); part != "" && !slices.Contains(out, part) {
-				out = append(out, part)
-			}
-		}
+		parts = append(parts, strings.Split(v, ",")...)
 	}
-	return out
+	return uniqueTrimmed(parts)
 }
 
 // SortProblems orders problems by field, so that an answer lists them the

@@ -213,7 +213,7 @@ func (s Settings) Apply(changes map[string]json.RawMessage) (Settings, error) {
 			if err := json.Unmarshal(raw, &list); err != nil {
 				return "must be an array of channel slugs"
 			}
-			s.CountedChannels = uniqueChannels(list)
+			s.CountedChannels = uniqueTrimmed(list)
 		case "failed_last_action":
 			if err := json.Unmarshal(raw, &s.FailedLastAction); err != nil {
 				return "must be true or false"
@@ -283,7 +283,7 @@ func (s *Settings) setText(key, text string) string {
 		}
 		s.Window = w
 	case "counted_channels":
-		s.CountedChannels = uniqueChannels(strings.Split(text, ","))
+		s.CountedChannels = uniqueTrimmed(strings.Split(text, ","))
 	case "resolution_criterion":
 		s.ResolutionCriterion = Criterion(text)
 	case "failed_last_action":
@@ -299,8 +299,10 @@ func (s *Settings) setText(key, text string) string {
 	return ""
 }
 
-// uniqueChannels trims the channels, leaving out blanks and repeats.
-func uniqueChannels(list []string) []string {
+// uniqueTrimmed trims each value, leaving out blanks and repeats, in the
+// order given: the rule of a settings' channel list and of a parameter's
+// values (SplitParam).
+func uniqueTrimmed(list []string) []string {
 	var out []string
 	for _, c := range list {
 		if c = strings.TrimSpace(c); c != "" && !slices.Contains(out, c) {
