@@ -85,8 +85,7 @@ func Group(questions []string) []int {
 	if wv, err := embeddedWordVectors(); err == nil {
 		meaning = wv.questionVectors(u.text)
 	}
-	layOut(vs, meaning)
-	topics := group(vs, dim, meaning, u.count)
+	topics := group(vs, dim, meaning, u.count, layOut(vs, meaning))
 	out := make([]int, len(questions))
 	for i, j := range u.of {
 		out[i] = topics[j]
@@ -100,8 +99,12 @@ func Group(questions []string) []int {
 // through the neighbours' neighbours read the vectors of near questions
 // one after another; at 100,000 questions, reading them scattered over
 // the heap took most of that time (processor time there 26.9 s → 22.9 s).
-// No value changes, so neither does the grouping.
-func layOut(vs []sparse, meaning [][]float32) {
+// It returns that order, in which those passes visit the questions, so
+// that one question's neighbours, read from memory, are still in the
+// cache when the next question, likely near it, reads them again. No
+// value changes, and each question is looked at alone, so neither does
+// the grouping.
+func layOut(vs []sparse, meaning [][]float32) []int32 {
 	key := make([]int32, len(vs))
 	entries, dims := 0, 0
 	for i, v := range vs {
@@ -139,6 +142,7 @@ func layOut(vs []sparse, meaning [][]float32) {
 			meaning[i] = mean[b:len(mean):len(mean)]
 		}
 	}
+	return order
 }
 
 // unique is a batch of questions with those that read the same once
@@ -188,8 +192,9 @@ const (
 // words, those that also mean the same become its neighbours, and the
 // centroid pass weighs meaning alike. Questions that share no feature are
 // never compared, so meaning refines what the words found rather than
-// linking questions the words cannot.
-func group(vs []sparse, dim int, meaning [][]float32, count []int) []int {
+// linking questions the words cannot. The searches look at the questions
+// in the order visit gives (see layOut; nil: index order).
+func group(vs []sparse, dim int, meaning [][]float32, count []int, visit []int32) []int {
 	asked := 0
 	for i := range vs {
 		asked += countOf(count, i)
@@ -201,10 +206,10 @@ func group(vs []sparse, dim int, meaning [][]float32, count []int) []int {
 	p := &points{vs: vs, meaning: meaning, count: count, dim: dim}
 	var nb [][]neighbor
 	if meaning == nil {
-		nb = knn(vs, dim, k, Related)
+		nb = knn(vs, dim, k, Related, visit)
 	} else {
-		nb = knn(vs, dim, max(k, candidates), Related)
-		parallel(len(nb), func() func(int) {
+		nb = knn(vs, dim, max(k, candidates), Related, visit)
+		parallelIn(visit, len(nb), func() func(int) {
 			return func(i int) {
 				top := make([]neighbor, 0, k)
 				for _, n := range nb[i] {
@@ -216,11 +221,11 @@ func group(vs []sparse, dim int, meaning [][]float32, count []int) []int {
 		})
 	}
 	weighByNeighbors(vs, dim, nb)
-	rescore(vs, dim, meaning, nb)
+	rescore(vs, dim, meaning, nb, visit)
 	if len(vs) >= collectAbove {
 		runtime.GC()
 	}
-	nb = throughNeighbors(vs, dim, meaning, nb, k)
+	nb = throughNeighbors(vs, dim, meaning, nb, k, visit)
 	for i := range nb {
 		nb[i] = nearOnly(nb[i])
 	}
@@ -328,8 +333,8 @@ func weighByNeighbors(vs []sparse, dim int, nb [][]neighbor) {
 // rescore gives each question's neighbours their similarity by the
 // vectors as they are now, blended with meaning, drops those no longer
 // Related by words and sorts the rest best first.
-func rescore(vs []sparse, dim int, meaning [][]float32, nb [][]neighbor) {
-	parallel(len(nb), func() func(int) {
+func rescore(vs []sparse, dim int, meaning [][]float32, nb [][]neighbor, visit []int32) {
+	parallelIn(visit, len(nb), func() func(int) {
 		row := make([]float32, dim) // the question's vector, spread (see throughNeighbors)
 		return func(i int) {
 			vs[i].spread(row)
@@ -366,9 +371,9 @@ func rescore(vs []sparse, dim int, meaning [][]float32, nb [][]neighbor) {
 // of its questions on average (0.699/0.402/0.505 to 0.712/0.411/0.517);
 // the exact search, at a cost growing with the square of the questions,
 // gave 0.713/0.415/0.515.
-func throughNeighbors(vs []sparse, dim int, meaning [][]float32, nb [][]neighbor, k int) [][]neighbor {
+func throughNeighbors(vs []sparse, dim int, meaning [][]float32, nb [][]neighbor, k int, visit []int32) [][]neighbor {
 	out := make([][]neighbor, len(nb))
-	parallel(len(nb), func() func(int) {
+	parallelIn(visit, len(nb), func() func(int) {
 		// The question's vector is spread over a dense row, so each
 		// comparison walks only the other question's features, and seen
 		// marks with the question's number those already compared.

@@ -41,7 +41,7 @@ const (
 // computes their exact similarity over all features. The nearest share
 // rare features almost by definition, so this finds them, at a cost per
 // question that does not grow with the number of questions.
-func knn(vs []sparse, dim, k int, minSim float32) [][]neighbor {
+func knn(vs []sparse, dim, k int, minSim float32, visit []int32) [][]neighbor {
 	// Each posting holds the vector and its weight side by side: walking
 	// postings is most of the time, and one stream of memory is faster
 	// than two.
@@ -61,7 +61,7 @@ func knn(vs []sparse, dim, k int, minSim float32) [][]neighbor {
 		}
 	}
 	out := make([][]neighbor, len(vs))
-	parallel(len(vs), func() func(int) {
+	parallelIn(visit, len(vs), func() func(int) {
 		acc := make([]float32, len(vs))
 		row := make([]float32, dim)
 		var (
@@ -160,6 +160,19 @@ func parallel(n int, work func() func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// parallelIn is parallel over the questions in the order visit gives
+// them, or in index order when visit is nil (see layOut).
+func parallelIn(visit []int32, n int, work func() func(i int)) {
+	if visit == nil {
+		parallel(n, work)
+		return
+	}
+	parallel(len(visit), func() func(int) {
+		do := work()
+		return func(i int) { do(int(visit[i])) }
+	})
 }
 
 // compareNeighbors sorts best first.

@@ -117,7 +117,7 @@ func TestQuestionVectors(t *testing.T) {
 		norms[i] = Normalize(q)
 	}
 	vs, dim := tfidf(norms)
-	if got, want := Group(chinese), group(vs, dim, nil, nil); !slices.Equal(got, want) {
+	if got, want := Group(chinese), group(vs, dim, nil, nil, nil); !slices.Equal(got, want) {
 		t.Errorf("Chinese questions: %v with word vectors, %v without", got, want)
 	}
 }
