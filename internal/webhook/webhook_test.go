@@ -1,7 +1,6 @@
 package webhook_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -12,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -153,19 +153,32 @@ func (rc *receiver) received() []received {
 	return append([]received(nil), rc.got...)
 }
 
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
 // setup makes a workspace with the generated conversations ingested.
 func setup(t *testing.T, conversations int) (*store.DB, parley.Workspace) {
 	t.Helper()
 	db := storetest.New(t)
+	return db, ingestGenerated(t, db, conversations)
+}
+
+// ingestGenerated makes the workspace default in db and ingests n
+// generated conversations over the 14 days to end into it.
+func ingestGenerated(tb testing.TB, db *store.DB, n int) parley.Workspace {
 	ws := must(db.EnsureWorkspace(ctxb(), "default", end))
-	var buf bytes.Buffer
-	_, err := synth.Generate(&buf, synth.Options{Conversations: conversations, Days: 14, End: end, Seed: 3})
-	check(t, err)
-	lim := ingest.DefaultLimits()
-	lim.MaxBytes, lim.MaxEvents = 1<<30, 1<<30
-	b := must(ingest.Decode(&buf, ingest.FormatNDJSON, end, lim))
-	must(db.InsertEvents(ctxb(), ws.ID, b))
-	return db, ws
+	must(db.InsertEvents(ctxb(), ws.ID, storetest.Synthetic(tb, synth.Options{Conversations: n, Days: 14, End: end, Seed: 3})))
+	return ws
+}
+
+// ingested300 is setup's database of 300 conversations, which the
+// end-to-end and the recurrence tests both start from.
+var ingested300 = storetest.NewDBFixture("ingested 300", func(tb testing.TB, db *store.DB) { ingestGenerated(tb, db, 300) })
+
+// setup300 is setup(t, 300), from a copy of ingested300.
+func setup300(t *testing.T) (*store.DB, parley.Workspace) {
+	t.Helper()
+	db := ingested300.New(t)
+	return db, must(db.Workspace(ctxb(), "default"))
 }
 
 func worker(db *store.DB, c *clocktest.Clock) *pipeline.Worker {
@@ -341,9 +354,7 @@ func TestRetriesStopAfterADay(t *testing.T) {
 // the same queue at once: each attempt is claimed by one of them.
 func TestClaimsAreExclusive(t *testing.T) {
 	t.Parallel()
-	dsn := storetest.DSN(t)
-	a := must(store.Open(ctxb(), dsn))
-	defer a.Close()
+	a, dsn := storetest.NewDSN(t)
 	b := must(store.Open(ctxb(), dsn))
 	defer b.Close()
 	ws := must(a.EnsureWorkspace(ctxb(), "default", end))
@@ -585,12 +596,7 @@ func TestTopicRecurred(t *testing.T) {
 		{ID: "again-2", Type: parley.EventMessage, ConversationID: "again", OccurredAt: at.Add(time.Second), Author: parley.AuthorVisitor, Text: qs[0].Question},
 		{ID: "again-3", Type: parley.EventMessage, ConversationID: "again", OccurredAt: at.Add(2 * time.Second), Author: parley.AuthorCustomerAgent, Text: "I am not sure.", Unanswered: true},
 	}
-	var b ingest.Batch
-	for i, e := range again {
-		body := must(ingest.Canonical(&e))
-		b.Items = append(b.Items, ingest.Item{Index: i, Event: e, Body: body})
-	}
-	must(db.InsertEvents(ctxb(), ws.ID, b))
+	must(db.InsertEvents(ctxb(), ws.ID, ingest.Batch{Items: storetest.Items(t, again...)}))
 	must(w.Pass(ctxb()))
 	ds := allDeliveries(t, db, ws, store.DeliveryFilter{Event: parley.WebhookTopicRecurred})
 	if len(ds) != 1 {
