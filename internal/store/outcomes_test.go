@@ -337,25 +337,13 @@ func TestSaveDropsSignalsFoundNoMore(t *testing.T) {
 		}
 		return o
 	}
-	pending := func() []string {
-		t.Helper()
-		qs, err := db.PendingQuestions(ctx, ws.ID, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		for _, q := range qs {
-			ids = append(ids, q.EventID)
-		}
-		return ids
-	}
 	save(t, db, ws, t0.Add(time.Hour), outcome("h", "a1"))
-	if got := pending(); !cmp.Equal(got, []string{"a1", "h"}) {
+	if got := pendingIDs(t, db, ws); !cmp.Equal(got, []string{"a1", "h"}) {
 		t.Fatalf("first evaluation stored %v", got)
 	}
 	insert(t, db, ws, msg("e2", "c1", time.Minute, "hello?"))
 	save(t, db, ws, t0.Add(2*time.Hour), outcome("a1"))
-	if got := pending(); !cmp.Equal(got, []string{"a1"}) {
+	if got := pendingIDs(t, db, ws); !cmp.Equal(got, []string{"a1"}) {
 		t.Errorf("after re-evaluation: %v, want only a1", got)
 	}
 	set, err := db.Rollups(ctx, ws.ID, "", "")
@@ -395,15 +383,7 @@ func TestMigrationDropsSecondGapSignals(t *testing.T) {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	qs, err := db.PendingQuestions(ctx, ws.ID, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, q := range qs {
-		got = append(got, q.EventID)
-	}
-	if want := []string{"a1", "h2"}; !cmp.Equal(got, want) {
+	if got, want := pendingIDs(t, db, ws), []string{"a1", "h2"}; !cmp.Equal(got, want) {
 		t.Errorf("after the migration: %v, want %v", got, want)
 	}
 }
@@ -483,4 +463,19 @@ func TestEvaluatedAgainFromRecord(t *testing.T) {
 	if got := claimed(); len(got["c1"]) != 3 || db.EventRowsRead() != read {
 		t.Errorf("after saving the grown record: %d events of c1, %d rows read", len(got["c1"]), db.EventRowsRead()-read)
 	}
+}
+
+// pendingIDs returns the event IDs of the workspace's gap questions that
+// wait for a topic, oldest first, up to ten.
+func pendingIDs(t *testing.T, db *store.DB, ws parley.Workspace) []string {
+	t.Helper()
+	qs, err := db.PendingQuestions(context.Background(), ws.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, q := range qs {
+		ids = append(ids, q.EventID)
+	}
+	return ids
 }
