@@ -7,7 +7,15 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/pipeline"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storetest"
 )
+
+// ingested300 is a workspace, acme, of 300 generated conversations, not
+// evaluated yet: each batch size walks a copy.
+var ingested300 = storetest.NewDBFixture("ingested 300", func(tb testing.TB, db *store.DB) {
+	insert(tb, db, ensure(tb, db, "acme"), generate(tb, 300, 7, 3))
+})
 
 // TestFirstBatchIsSmall: a walk's first batch is an eighth of the batch
 // size, so that writing starts while the next batch is read and decided;
@@ -22,8 +30,8 @@ func TestFirstBatchIsSmall(t *testing.T) {
 		{800, []int{100, 300}},
 		{400, []int{300}},
 	} {
-		db, ws := acme(t)
-		insert(t, db, ws, generate(t, 300, 7, 3))
+		db := ingested300.New(t)
+		ws := ensure(t, db, "acme")
 		w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) }, Batch: c.batch})
 		var got []int
 		var st pipeline.Stats

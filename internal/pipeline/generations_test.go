@@ -24,14 +24,7 @@ func TestRecomputesKeepTwoGenerations(t *testing.T) {
 	ctx := context.Background()
 	db, ws, w, want, raw := evaluatedInBatches(t)
 	for rebuild := 1; rebuild <= 3; rebuild++ {
-		if _, err := w.Rebuild(ctx, ws, nil); err != nil {
-			t.Fatal(err)
-		}
-		got, err := db.Rollups(ctx, ws.ID, "", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want.Cells, got.Cells); diff != "" {
+		if diff := cmp.Diff(want.Cells, rebuiltCells(t, db, ws, w)); diff != "" {
 			t.Errorf("rebuild %d: cells (-first evaluation +rebuild):\n%s", rebuild, diff)
 		}
 		for _, table := range []string{"rollups", "usage_rollups"} {
@@ -46,19 +39,72 @@ func TestRecomputesKeepTwoGenerations(t *testing.T) {
 	}
 }
 
-// evaluatedInBatches makes a workspace of 120 generated conversations and
-// evaluates it once, in batches of 50, an hour after the stream; it returns
-// the database, the workspace, the worker, the rollups of that evaluation
-// and the database opened with its driver alone.
-func evaluatedInBatches(t *testing.T) (*store.DB, parley.Workspace, *pipeline.Worker, parley.RollupSet, *sql.DB) {
+// TestRebuildStartsOverFromMiscountedRollups: a rebuild's generation
+// begins as a copy of the complete one only when the copy counts every
+// evaluated conversation once. Cells whose conversation counts were
+// damaged are not carried forward: the rebuild's cells equal those the
+// first evaluation made.
+func TestRebuildStartsOverFromMiscountedRollups(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, ws, w, want, raw := evaluatedInBatches(t)
+	// Every cell of the conversations counted one more, and one cell of
+	// resolved conversations one more as well.
+	for _, q := range []string{`UPDATE rollups SET value = value + 1 WHERE metric = 'conversations'`,
+		`UPDATE rollups SET value = value + 1 WHERE metric = 'resolved' AND day = (SELECT MIN(day) FROM rollups WHERE metric = 'resolved')`} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(want.Cells, rebuiltCells(t, db, ws, w)); diff != "" {
+		t.Errorf("cells after the rebuild (-first evaluation +rebuild):\n%s", diff)
+	}
+}
+
+// rebuiltCells rebuilds the workspace with w and returns the cells reports
+// read after it.
+func rebuiltCells(t *testing.T, db *store.DB, ws parley.Workspace, w *pipeline.Worker) []parley.Rollup {
 	t.Helper()
-	db, ws, dsn := newWorkspaceDSN(t, "acme")
-	insert(t, db, ws, generate(t, 120, 7, 5))
-	w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) }, Batch: 50})
-	pass(t, w)
-	want, err := db.Rollups(context.Background(), ws.ID, "", "")
+	ctx := context.Background()
+	if _, err := w.Rebuild(ctx, ws, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Rollups(ctx, ws.ID, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return db, ws, w, want, storetest.Raw(t, dsn)
+	return got.Cells
+}
+
+// inBatches is a worker that evaluates in batches of 50, an hour after the
+// stream.
+func inBatches(db *store.DB) *pipeline.Worker {
+	return pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) }, Batch: 50})
+}
+
+// evaluatedInBatchesDB is a workspace, acme, of 120 generated
+// conversations evaluated once by inBatches.
+var evaluatedInBatchesDB = storetest.NewDBFixture("evaluated in batches", func(tb testing.TB, db *store.DB) {
+	insert(tb, db, ensure(tb, db, "acme"), generate(tb, 120, 7, 5))
+	pass(tb, inBatches(db))
+})
+
+// evaluatedInBatches returns a copy of evaluatedInBatchesDB: the database,
+// the workspace, an inBatches worker, the rollups of that evaluation and
+// the database opened with its driver alone.
+func evaluatedInBatches(t *testing.T) (*store.DB, parley.Workspace, *pipeline.Worker, parley.RollupSet, *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
+	dsn := evaluatedInBatchesDB.DSN(t)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ws := ensure(t, db, "acme")
+	want, err := db.Rollups(ctx, ws.ID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, ws, inBatches(db), want, storetest.Raw(t, dsn)
 }

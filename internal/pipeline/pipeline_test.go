@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -24,6 +25,8 @@ import (
 	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/synth"
 )
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
 // end is the last instant of the generated streams; tests run their clocks
 // around it.
@@ -54,11 +57,17 @@ func newWorkspace(t testing.TB, slug string) (*store.DB, parley.Workspace) {
 func newWorkspaceDSN(t testing.TB, slug string) (*store.DB, parley.Workspace, string) {
 	t.Helper()
 	db, dsn := storetest.NewDSN(t)
+	return db, ensure(t, db, slug), dsn
+}
+
+// ensure makes the workspace slug in db, made at end, and returns it.
+func ensure(tb testing.TB, db *store.DB, slug string) parley.Workspace {
+	tb.Helper()
 	ws, err := db.EnsureWorkspace(context.Background(), slug, end)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return db, ws, dsn
+	return ws
 }
 
 // evaluated returns a new database whose workspace, default, holds n
