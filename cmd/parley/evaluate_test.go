@@ -36,15 +36,11 @@ func TestEvaluateRebuildConversations(t *testing.T) {
 		t.Fatalf("conversations: exit %d: %s", list.code, list.stderr)
 	}
 	counts := map[string]int{}
-	for line := range strings.SplitSeq(strings.TrimSpace(list.stdout), "\n") {
-		var row map[string]any
-		if err := json.Unmarshal([]byte(line), &row); err != nil {
-			t.Fatalf("line %q: %v", line, err)
-		}
+	for _, row := range readJSONLines[map[string]any](t, list.stdout) {
 		for _, f := range []string{"conversation_id", "channel", "started_at", "outcome", "resolution", "reasons",
 			"decided_at", "handoff_initiator", "handoff_reason", "reopened", "test"} {
 			if _, ok := row[f]; !ok {
-				t.Fatalf("line %q lacks %s", line, f)
+				t.Fatalf("row %v lacks %s", row, f)
 			}
 		}
 		counts[row["outcome"].(string)]++

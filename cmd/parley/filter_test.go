@@ -81,14 +81,7 @@ func TestConversationFilterSurfacesAgree(t *testing.T) {
 				t.Fatalf("%v: exit %d: %s", args, cli.code, cli.stderr)
 			}
 			var fromCLI []string
-			for line := range strings.SplitSeq(strings.TrimSpace(cli.stdout), "\n") {
-				if line == "" {
-					continue
-				}
-				var c parley.Conversation
-				if err := json.Unmarshal([]byte(line), &c); err != nil {
-					t.Fatalf("line %q: %v", line, err)
-				}
+			for _, c := range readJSONLines[parley.Conversation](t, cli.stdout) {
 				fromCLI = append(fromCLI, c.ConversationID)
 			}
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -20,18 +19,7 @@ func TestGapsCommands(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("gaps list: exit %d: %s", r.code, r.stderr)
 		}
-		var out []parley.TopicSummary
-		for line := range strings.SplitSeq(strings.TrimSpace(r.stdout), "\n") {
-			if line == "" {
-				continue
-			}
-			var s parley.TopicSummary
-			if err := json.Unmarshal([]byte(line), &s); err != nil {
-				t.Fatalf("line %q: %v", line, err)
-			}
-			out = append(out, s)
-		}
-		return out
+		return readJSONLines[parley.TopicSummary](t, r.stdout)
 	}
 	open := topics()
 	if len(open) < 2 {
@@ -102,14 +90,10 @@ func TestGapsCluster(t *testing.T) {
 		t.Fatalf("cluster: exit %d: %s", r.code, r.stderr)
 	}
 	var topics []any
-	for line := range strings.SplitSeq(strings.TrimSpace(r.stdout), "\n") {
-		var row struct {
-			ID    int
-			Topic *int
-		}
-		if err := json.Unmarshal([]byte(line), &row); err != nil {
-			t.Fatal(err)
-		}
+	for _, row := range readJSONLines[struct {
+		ID    int
+		Topic *int
+	}](t, r.stdout) {
 		if row.ID != len(topics)+1 {
 			t.Errorf("line %d has id %d: order changed", len(topics)+1, row.ID)
 		}

@@ -195,6 +195,25 @@ func evaluatedDB(t *testing.T) string {
 	return evaluated.DSN(t)
 }
 
+// readJSONLines decodes what a command printed as one JSON value a line
+// (the --format json of a list, written by jsonLines), failing the test on
+// a line that is none; nothing printed is no values.
+func readJSONLines[T any](t testing.TB, out string) []T {
+	t.Helper()
+	var vs []T
+	for line := range strings.SplitSeq(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var v T
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		vs = append(vs, v)
+	}
+	return vs
+}
+
 func countLines(s string) int { return strings.Count(strings.TrimSpace(s), "\n") + 1 }
 
 func TestGenIsDeterministic(t *testing.T) {
