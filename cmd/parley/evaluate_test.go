@@ -15,14 +15,15 @@ import (
 
 // TestEvaluateRebuildConversations runs the evaluation commands on a
 // generated stream: the outcome counts printed by evaluate, rebuild and the
-// conversation list must agree with each other.
+// conversation list must agree with each other. A hundred conversations
+// over ten days have every outcome, pending ones a day after the last.
 func TestEvaluateRebuildConversations(t *testing.T) {
 	t.Parallel()
 	dsn := migratedDB(t)
-	stream := mustRun(t, "", "gen", "--conversations", "400", "--days", "10", "--end", "2026-11-20T00:00:00Z")
+	stream := mustRun(t, "", "gen", "--conversations", "100", "--days", "10", "--end", "2026-11-20T00:00:00Z")
 	mustRun(t, stream, "ingest", "--db", dsn, "-")
 	ev := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z")
-	if ev.code != 0 || !strings.Contains(ev.stdout, "evaluated 400 conversations") {
+	if ev.code != 0 || !strings.Contains(ev.stdout, "evaluated 100 conversations") {
 		t.Fatalf("evaluate: exit %d, stdout %q, stderr %s", ev.code, ev.stdout, ev.stderr)
 	}
 	if again := runParley(t, "", "evaluate", "--db", dsn, "--now", "2026-11-21T00:00:00Z"); !strings.Contains(again.stdout, "evaluated 0 conversations") {
@@ -72,7 +73,7 @@ func TestEvaluateRebuildConversations(t *testing.T) {
 
 	// Long after the stream, a rebuild decides every pending conversation.
 	rb := runParley(t, "", "rebuild", "--db", dsn, "--now", "2026-12-31T00:00:00Z")
-	if rb.code != 0 || !strings.Contains(rb.stdout, "400 conversations") || strings.Contains(rb.stdout, "pending") {
+	if rb.code != 0 || !strings.Contains(rb.stdout, "100 conversations") || strings.Contains(rb.stdout, "pending") {
 		t.Errorf("rebuild: exit %d, stdout %q, stderr %s", rb.code, rb.stdout, rb.stderr)
 	}
 	text := runParley(t, "", "conversations", "--db", dsn, "--outcome", "pending")

@@ -236,7 +236,7 @@ func TestGenIngestRoundTrip(t *testing.T) {
 	t.Parallel()
 	dsn := migratedDB(t)
 	file := filepath.Join(t.TempDir(), "events.ndjson")
-	mustRun(t, "", "gen", "--conversations", "300", "--days", "14", "--out", file)
+	mustRun(t, "", "gen", "--conversations", "50", "--days", "14", "--out", file)
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
