@@ -196,8 +196,15 @@ var grants = map[string][]parley.Permission{
 // caller and checks the answer against routeTable and grants.
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
-	srv, db, ws := reportServer(t)
+	// The server of the hostile-request tests: a topic, a conversation
+	// and a short answer are all that the routes' paths name.
+	h := newHostile(t)
+	srv, db := h.srv, h.db
 	ctx := context.Background()
+	ws, err := db.Workspace(ctx, parley.DefaultWorkspace)
+	if err != nil {
+		t.Fatal(err)
+	}
 	routes := map[string]parley.Permission{}
 	for _, r := range web.New(db, web.Options{Logger: quiet}).Routes() {
 		routes[r.Pattern] = r.Perm
@@ -216,26 +223,25 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 
-	other, err := db.EnsureWorkspace(ctx, "other", reportNow)
+	other, err := db.EnsureWorkspace(ctx, "other", now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	callers := map[string]credentials{
 		"anonymous":          {},
-		"viewer":             {cookie: session(t, db, ws, "viewer@example.com", parley.RoleViewer, reportNow)},
-		"editor":             {cookie: session(t, db, ws, "editor@example.com", parley.RoleEditor, reportNow)},
-		"admin":              {cookie: session(t, db, ws, "admin2@example.com", parley.RoleAdmin, reportNow)},
-		"other admin":        {cookie: session(t, db, other, "other@example.com", parley.RoleAdmin, reportNow)},
-		"token ingest":       {bearer: token(t, db, ws, reportNow, parley.ScopeIngest)},
-		"token read":         {bearer: token(t, db, ws, reportNow, parley.ScopeRead)},
-		"token write":        {bearer: token(t, db, ws, reportNow, parley.ScopeWrite)},
-		"token admin":        {bearer: token(t, db, ws, reportNow, parley.ScopeAdmin)},
-		"other token (read)": {bearer: token(t, db, other, reportNow, parley.ScopeRead, parley.ScopeWrite, parley.ScopeIngest, parley.ScopeAdmin)},
+		"viewer":             {cookie: session(t, db, ws, "viewer@example.com", parley.RoleViewer, now)},
+		"editor":             {cookie: session(t, db, ws, "editor@example.com", parley.RoleEditor, now)},
+		"admin":              {cookie: session(t, db, ws, "admin2@example.com", parley.RoleAdmin, now)},
+		"other admin":        {cookie: session(t, db, other, "other@example.com", parley.RoleAdmin, now)},
+		"token ingest":       {bearer: token(t, db, ws, now, parley.ScopeIngest)},
+		"token read":         {bearer: token(t, db, ws, now, parley.ScopeRead)},
+		"token write":        {bearer: token(t, db, ws, now, parley.ScopeWrite)},
+		"token admin":        {bearer: token(t, db, ws, now, parley.ScopeAdmin)},
+		"other token (read)": {bearer: token(t, db, other, now, parley.ScopeRead, parley.ScopeWrite, parley.ScopeIngest, parley.ScopeAdmin)},
 	}
-	topic := topicIDs(t, srv, "")[0]
-	conv := getConversations(t, srv, "")[0].ConversationID
+	topic, conv := h.topic, "c1" // a conversation newHostile sends
 	answer := func() int64 {
-		a, err := db.CreateShortAnswer(ctx, ws.ID, parley.ShortAnswer{Question: "Q", Answer: "A"}, reportNow)
+		a, err := db.CreateShortAnswer(ctx, ws.ID, parley.ShortAnswer{Question: "Q", Answer: "A"}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,11 +257,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if strings.Contains(path, "/webhooks/{id}") {
 			// A webhook of its own for each request, as one may delete it,
 			// with a delivery queued.
-			h, err := webhook.Create(ctx, db, ws.ID, parley.WebhookPolicy{}, parley.WebhookInput{URL: "https://hooks.example.com/p", Events: parley.WebhookEvents}, "test", reportNow)
+			h, err := webhook.Create(ctx, db, ws.ID, parley.WebhookPolicy{}, parley.WebhookInput{URL: "https://hooks.example.com/p", Events: parley.WebhookEvents}, "test", now)
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, err := db.PingWebhook(ctx, ws.ID, h.ID, reportNow)
+			d, err := db.PingWebhook(ctx, ws.ID, h.ID, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -269,7 +275,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		case strings.Contains(path, "/conversations/{id}"):
 			path = strings.Replace(path, "{id}", url.PathEscape(conv), 1)
 		case strings.Contains(path, "/sources/{id}"):
-			src, err := db.CreateSource(ctx, ws.ID, parley.NewSource{Kind: parley.SourceChatwoot, Name: "matrix"}, auth.Hash(path+time.Now().String()), "ps_x", reportNow)
+			src, err := db.CreateSource(ctx, ws.ID, parley.NewSource{Kind: parley.SourceChatwoot, Name: "matrix"}, auth.Hash(path+time.Now().String()), "ps_x", now)
 			if err != nil {
 				t.Fatal(err)
 			}
