@@ -315,12 +315,16 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 		}
 		return notes
 	}
-	rateChart := func(title, key, class string, f func(m *report.Metrics) *float64, interval func(m *report.Metrics) *report.Interval,
+	// rateChart draws a rate (the chart and its one line named alike,
+	// chart.NAME and series.NAME) over the buckets, each bucket linked
+	// to its conversations of the outcome the rate counts.
+	rateChart := func(name, class, outcome string, f func(m *report.Metrics) *float64, interval func(m *report.Metrics) *report.Interval,
 		basis func(m *report.Metrics) int64, note string) plot.Chart {
-		c := base(title)
+		c := base("chart." + name)
 		c.Kind, c.Max, c.Format = plot.Lines, 100, pct
-		c.Series = []plot.Series{series(key, class, rates(f, basis, note == "chart.note.decided", 100))}
+		c.Series = []plot.Series{series("series."+name, class, rates(f, basis, note == "chart.note.decided", 100))}
 		c.Notes = withInterval(notes(note, basis), "chart.note.ci", interval, l.RateInterval)
+		c.Links = links("outcome", outcome)
 		return c
 	}
 
@@ -350,14 +354,12 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 		series("series.negative", "s-negative", counts(func(m *report.Metrics) int64 { return m.FeedbackNegative })),
 	}
 
-	handleRate := rateChart("chart.handle_rate", "series.handle_rate", "s-handled",
+	handleRate := rateChart("handle_rate", "s-handled", "handled",
 		func(m *report.Metrics) *float64 { return m.HandleRate }, func(m *report.Metrics) *report.Interval { return m.HandleRateInterval },
 		conversations, "chart.note.conversations")
-	handleRate.Links = links("outcome", "handled")
-	resolutionRate := rateChart("chart.resolution_rate", "series.resolution_rate", "s-resolved",
+	resolutionRate := rateChart("resolution_rate", "s-resolved", "resolved",
 		func(m *report.Metrics) *float64 { return m.ResolutionRate }, func(m *report.Metrics) *report.Interval { return m.ResolutionRateInterval },
 		decided, "chart.note.decided")
-	resolutionRate.Links = links("outcome", "resolved")
 
 	resolved := base("chart.resolved")
 	resolved.Series = []plot.Series{
@@ -378,10 +380,9 @@ func charts(l Lang, r *report.Report, query string) []chartView {
 	handoffReasons.Series = reasonSeries(l, r)
 	handoffReasons.Links = links("outcome", "handed_off")
 
-	handoffRate := rateChart("chart.handoff_rate", "series.handoff_rate", "s-handed-off",
+	handoffRate := rateChart("handoff_rate", "s-handed-off", "handed_off",
 		func(m *report.Metrics) *float64 { return m.HandoffRate }, func(m *report.Metrics) *report.Interval { return m.HandoffRateInterval },
 		decided, "chart.note.decided")
-	handoffRate.Links = links("outcome", "handed_off")
 
 	// Unresolved reasons overlap (a conversation can fail several
 	// criteria), so they are lines, not a stack; like rates, a period
