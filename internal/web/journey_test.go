@@ -459,6 +459,22 @@ func (j *journey) fetch(u string) (int, string) {
 	return r.Status, r.Body
 }
 
+// data reads the JSON of the data a page shows (at u, from dataURL) into
+// v; what names the page. It reports false, with the error, when u does
+// not answer.
+func (j *journey) data(what, u string, v any) bool {
+	j.t.Helper()
+	code, body := j.fetch(u)
+	if code != 200 {
+		j.t.Errorf("%s: its data %s answers %d %s", what, u, code, body)
+		return false
+	}
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		j.t.Fatal(err)
+	}
+	return true
+}
+
 // dataURL is the API URL of the data a page shows: the same parameters
 // under another path (README), less the page's own (language, cursor).
 var dataPaths = map[string]string{
@@ -496,14 +512,9 @@ func (j *journey) checkConversations(what string, here *url.URL) {
 	if a := here.Query().Get("after"); a != "" {
 		u += "&after=" + url.QueryEscape(a)
 	}
-	code, body := j.fetch(u)
-	if code != 200 {
-		j.t.Errorf("%s: its data %s answers %d %s", what, u, code, body)
-		return
-	}
 	var api struct{ Conversations []parley.Conversation }
-	if err := json.Unmarshal([]byte(body), &api); err != nil {
-		j.t.Fatal(err)
+	if !j.data(what, u, &api) {
+		return
 	}
 	var ids []string
 	var mismatch, order []string
@@ -632,14 +643,9 @@ func (j *journey) checkTopics(what string, here *url.URL) {
 	j.t.Helper()
 	rows := must(j.t, j.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('table.topics tbody tr td:first-child a')).map(a => new URL(a.href).pathname.split('/').pop())`))
 	u, _ := dataURL(here, nil)
-	code, body := j.fetch(u)
-	if code != 200 {
-		j.t.Errorf("%s: its data %s answers %d %s", what, u, code, body)
-		return
-	}
 	var api struct{ Topics []parley.TopicSummary }
-	if err := json.Unmarshal([]byte(body), &api); err != nil {
-		j.t.Fatal(err)
+	if !j.data(what, u, &api) {
+		return
 	}
 	state := parley.GapState(here.Query().Get("state"))
 	if state == "" {
