@@ -224,14 +224,5 @@ func placedTables(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
 		JOIN pg_class c ON c.oid = p.logicalrelid
 		JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = current_schema()`)
-	out := map[string]bool{}
-	if err := eachRow(rows, err, "list distributed tables", func(r rowScanner) error {
-		var name string
-		err := r.Scan(&name)
-		out[name] = true
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return collectSet[string](rows, err, "list distributed tables")
 }

@@ -81,14 +81,9 @@ func (db *DB) migrate(ctx context.Context, version int) error {
 			`CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at {{instant}} NOT NULL)`)); err != nil {
 			return fmt.Errorf("store: create schema_migrations: %w", err)
 		}
-		applied := map[int]bool{}
 		rows, err := tx.QueryContext(ctx, "SELECT version FROM schema_migrations")
-		if err := eachRow(rows, err, "read schema_migrations", func(r rowScanner) error {
-			var v int
-			err := r.Scan(&v)
-			applied[v] = true
-			return err
-		}); err != nil {
+		applied, err := collectSet[int](rows, err, "read schema_migrations")
+		if err != nil {
 			return err
 		}
 		for _, m := range ms {

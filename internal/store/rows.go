@@ -43,6 +43,21 @@ func collect[T any](rows *sql.Rows, err error, what string, scan func(rowScanner
 	return out, nil
 }
 
+// collectSet reads the values of a one-column list into a set (see
+// eachRow).
+func collectSet[T comparable](rows *sql.Rows, err error, what string) (map[T]bool, error) {
+	out := map[T]bool{}
+	if err := eachRow(rows, err, what, func(r rowScanner) error {
+		var v T
+		err := r.Scan(&v)
+		out[v] = true
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // inChunks calls fn for every chunk of at most size values, with the
 // chunk's placeholder list ("?, ?, …") and its arguments: lead, then the
 // chunk's values; so that no statement that names the values in an IN list
