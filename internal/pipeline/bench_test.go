@@ -26,10 +26,7 @@ func BenchmarkBackfill(b *testing.B) {
 	const n = 20000
 	ctx := context.Background()
 	db := storetest.New(b)
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ws := ensure(b, db, "acme")
 	insert(b, db, ws, generate(b, n, 28, 1))
 	w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) }})
 	b.ResetTimer()
@@ -56,10 +53,7 @@ func BenchmarkSharedBackfill(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	ws, err := db.EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ws := ensure(b, db, "acme")
 	items := generate(b, n, 28, 1)
 	insert(b, db, ws, items)
 	now := func() time.Time { return end.Add(time.Hour) }
@@ -148,15 +142,13 @@ func BenchmarkGapBatch(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				db := storetest.New(b)
-				ws, err := db.EnsureWorkspace(ctx, "acme", end)
-				if err != nil {
-					b.Fatal(err)
-				}
+				ws := ensure(b, db, "acme")
 				insert(b, db, ws, items)
 				w := pipeline.New(db, pipeline.Options{Now: func() time.Time { return end.Add(time.Hour) }})
 				runtime.GC() // the setup's garbage is not the pass's
 				b.StartTimer()
 				before := proc.CPUTime()
+				var err error
 				if st, err = w.Pass(ctx); err != nil {
 					b.Fatal(err)
 				}

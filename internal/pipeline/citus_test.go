@@ -50,13 +50,8 @@ func TestCitusMatchesPostgres(t *testing.T) {
 	)
 	for i := 0; found < 2 && i < 8; i++ {
 		slug := fmt.Sprintf("tenant-%d", i)
-		ws, err := dist.EnsureWorkspace(ctx, slug, end)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := plain.EnsureWorkspace(ctx, slug, end); err != nil {
-			t.Fatal(err)
-		}
+		ws := ensure(t, dist, slug)
+		ensure(t, plain, slug)
 		p := placeOf(t, raw, "events", ws.ID)
 		if found == 0 || p.node != nodes[0].node {
 			pair[found], nodes[found] = ws, p

@@ -577,10 +577,7 @@ func TestProcessesShareBackfill(t *testing.T) {
 		defer db.Close()
 		dbs = append(dbs, db)
 	}
-	ws, err := dbs[0].EnsureWorkspace(ctx, "acme", end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws := ensure(t, dbs[0], "acme")
 	insert(t, dbs[0], ws, items)
 	clk := clocktest.New(end.Add(time.Hour))
 	var (
@@ -634,10 +631,7 @@ func TestPoisonConversationIsSetAside(t *testing.T) {
 	items := generate(t, 60, 7, 3)
 	var spaces []parley.Workspace
 	for _, slug := range []string{"acme", "beta"} {
-		ws, err := db.EnsureWorkspace(ctx, slug, end)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ws := ensure(t, db, slug)
 		insert(t, db, ws, items)
 		spaces = append(spaces, ws)
 	}
