@@ -247,6 +247,10 @@ func SplitParam(q url.Values, key string) []string {
 	return uniqueTrimmed(parts)
 }
 
+// SplitList reads a comma-separated list (a command's --channel) by the
+// rule of SplitParam: trimmed, without empty or repeated values.
+func SplitList(s string) []string { return uniqueTrimmed(strings.Split(s, ",")) }
+
 // SortProblems orders problems by field, so that an answer lists them the
 // same way every time.
 func SortProblems(problems []Problem) {

@@ -283,7 +283,7 @@ func (s *Settings) setText(key, text string) string {
 		}
 		s.Window = w
 	case "counted_channels":
-		s.CountedChannels = uniqueTrimmed(strings.Split(text, ","))
+		s.CountedChannels = SplitList(text)
 	case "resolution_criterion":
 		s.ResolutionCriterion = Criterion(text)
 	case "failed_last_action":

@@ -142,3 +142,21 @@ func TestConversationFilterSurfacesAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestChannelListsTrimmed: --channel of `parley report` and `parley gaps
+// list` reads a comma-separated list by the rule the web's channel
+// parameter and the settings' channel list follow (trimmed, no blanks or
+// repeats), so " email , email," asks for what "email" does.
+func TestChannelListsTrimmed(t *testing.T) {
+	t.Parallel()
+	dsn := evaluatedDB(t)
+	for _, args := range [][]string{
+		{"report", "--db", dsn, "--now", "2026-11-21T00:00:00Z", "--from", "2026-11-16", "--to", "2026-11-20", "--channel"},
+		{"gaps", "list", "--db", dsn, "--format", "json", "--channel"},
+	} {
+		want := mustRun(t, "", append(args, "email")...)
+		if got := mustRun(t, "", append(args, " email , email,")...); got != want {
+			t.Errorf("%v with a spaced, repeated list printed\n%s\nwant what \"email\" prints:\n%s", args[:2], got, want)
+		}
+	}
+}

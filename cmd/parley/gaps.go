@@ -65,9 +65,7 @@ func (a *app) gapsListCmd() *ffcli.Command {
 		out:   out,
 		check: func([]string) error {
 			f = store.TopicFilter{State: parley.GapState(*state), From: *from, To: *to}
-			if *chans != "" {
-				f.Channels = strings.Split(*chans, ",")
-			}
+			f.Channels = parley.SplitList(*chans)
 			if !slices.Contains(parley.GapStates, f.State) {
 				return fmt.Errorf("%w: --state: want open, resolved or dismissed, not %q", errUsage, *state)
 			}

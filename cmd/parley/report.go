@@ -47,9 +47,7 @@ func (a *app) reportCmd() *ffcli.Command {
 		run: func(ctx context.Context, db *store.DB, ws parley.Workspace) error {
 			t := now.at()
 			req := report.Request{From: *from, To: *to, Granularity: report.Granularity(*gran)}
-			if *chans != "" {
-				req.Channels = strings.Split(*chans, ",")
-			}
+			req.Channels = parley.SplitList(*chans)
 			if req.From == "" && req.To == "" {
 				var err error
 				if req.From, req.To, err = report.Preset(*preset).Range(t, ws.Settings); err != nil {
