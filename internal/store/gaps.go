@@ -151,16 +151,12 @@ func (db *DB) GroupPending(ctx context.Context, workspaceID int64, limit int, no
 				return err
 			}
 		}
-		for start := 0; start < len(p.Ungrouped); start += claimChunk {
-			chunk := p.Ungrouped[start:min(start+claimChunk, len(p.Ungrouped))]
-			args := []any{workspaceID}
-			for _, id := range chunk {
-				args = append(args, id)
-			}
-			if _, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE gap_signals SET ungrouped = TRUE
-				WHERE workspace_id = ? AND topic_id IS NULL AND event_id IN (`+list(len(chunk))+`)`), args...); err != nil {
-				return fmt.Errorf("store: leave gap questions ungrouped: %w", err)
-			}
+		if err := inChunks([]any{workspaceID}, p.Ungrouped, claimChunk, func(in string, args []any) error {
+			_, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE gap_signals SET ungrouped = TRUE
+				WHERE workspace_id = ? AND topic_id IS NULL AND event_id IN (`+in+`)`), args...)
+			return err
+		}); err != nil {
+			return fmt.Errorf("store: leave gap questions ungrouped: %w", err)
 		}
 		grouped = len(pending)
 		return nil
@@ -275,17 +271,13 @@ func (db *DB) writeTopicChange(ctx context.Context, tx *sql.Tx, workspaceID int6
 
 // setSignals puts questions in a topic with a state.
 func (db *DB) setSignals(ctx context.Context, tx *sql.Tx, workspaceID, topicID int64, state parley.GapState, recurrence bool, events []string) error {
-	for start := 0; start < len(events); start += claimChunk {
-		chunk := events[start:min(start+claimChunk, len(events))]
-		args := []any{topicID, string(state), recurrence, workspaceID}
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		if _, err := tx.ExecContext(ctx, db.dialect.rebind(`
+	if err := inChunks([]any{topicID, string(state), recurrence, workspaceID}, events, claimChunk, func(in string, args []any) error {
+		_, err := tx.ExecContext(ctx, db.dialect.rebind(`
 			UPDATE gap_signals SET topic_id = ?, state = ?, recurrence = ?, ungrouped = FALSE
-			WHERE workspace_id = ? AND event_id IN (`+list(len(chunk))+`)`), args...); err != nil {
-			return fmt.Errorf("store: group gap questions: %w", err)
-		}
+			WHERE workspace_id = ? AND event_id IN (`+in+`)`), args...)
+		return err
+	}); err != nil {
+		return fmt.Errorf("store: group gap questions: %w", err)
 	}
 	return nil
 }
