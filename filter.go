@@ -239,13 +239,7 @@ func (f ConversationFilter) Query() url.Values {
 
 // SplitParam returns the values of a parameter given repeatedly or
 // comma-separated, trimmed, without empty or repeated ones.
-func SplitParam(q url.Values, key string) []string {
-	var parts []string
-	for _, v := range q[key] {
-		parts = append(parts, strings.Split(v, ",")...)
-	}
-	return uniqueTrimmed(parts)
-}
+func SplitParam(q url.Values, key string) []string { return SplitList(strings.Join(q[key], ",")) }
 
 // SplitList reads a comma-separated list (a command's --channel) by the
 // rule of SplitParam: trimmed, without empty or repeated values.
