@@ -162,7 +162,14 @@ const claimChunk = 500
 // holds nothing (see SettingsChanged).
 func (db *DB) ClaimDue(ctx context.Context, ws parley.Workspace, now time.Time, after DueCursor, limit int) (*Evaluation, error) {
 	ev := &Evaluation{db: db, workspaceID: ws.ID, generation: ws.Generation, next: after}
-	q := `SELECT c.conversation_id, c.version, c.due_at, c.contributions, c.set_aside_at IS NOT NULL, c.generation, c.outcome_digest, r.record
+	// SQLite takes no lock here, and reads the contributions of the rows it
+	// writes in full only once they are locked (see lock): here they would
+	// be read for nothing.
+	contributions := "''"
+	if db.dialect == Postgres {
+		contributions = "c.contributions"
+	}
+	q := `SELECT c.conversation_id, c.version, c.due_at, ` + contributions + `, c.set_aside_at IS NOT NULL, c.generation, c.outcome_digest, r.record
 		FROM conversations c LEFT JOIN conversation_records r
 		  ON r.workspace_id = c.workspace_id AND r.conversation_id = c.conversation_id
 		WHERE c.workspace_id = ? AND c.due_at IS NOT NULL AND c.due_at <= ?
@@ -204,9 +211,10 @@ func (ev *Evaluation) claim(ctx context.Context, src queryer, q string, now time
 	// events, the arrival number its record ends at (0 with no record):
 	// only the events after it are read.
 	after := map[string]int64{}
-	// contributions and rec are the driver's buffers, valid until the next
-	// row: the contributions are copied only where the claim holds the
-	// rows (PostgreSQL); SQLite reads them again when it locks them.
+	// contributions, digest and rec are the driver's buffers, valid until
+	// the next row: the contributions and digest are kept only where the
+	// claim holds the rows (PostgreSQL); SQLite reads what it needs of the
+	// rows when it locks them.
 	var contributions, digest, rec sql.RawBytes
 	for rows.Next() {
 		var (
@@ -327,8 +335,10 @@ func (ev *Evaluation) Next() DueCursor { return ev.next }
 
 // lock makes sure the batch's rows are locked by its write transaction.
 // On SQLite it begins that transaction and holds each conversation that
-// is still due and unchanged since it was read (see Evaluation).
-func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
+// is still due and unchanged since it was read (see Evaluation), with what
+// its row holds; the stored contributions only of the rows whose results
+// need them (see needsContributions).
+func (ev *Evaluation) lock(ctx context.Context, now time.Time, results []Result) error {
 	if ev.stored != nil {
 		return nil
 	}
@@ -368,7 +378,7 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 	// due conversations, all of them at the start of a backfill.
 	if err := inChunks([]any{d.instant(now), ev.workspaceID}, ids, claimChunk, func(in string, args []any) error {
 		rows, err := tx.QueryContext(ctx, d.rebind(`
-			SELECT conversation_id, version, contributions, set_aside_at IS NOT NULL, generation, outcome_digest, due_at IS NOT NULL AND due_at <= ? FROM conversations
+			SELECT conversation_id, version, set_aside_at IS NOT NULL, generation, outcome_digest, due_at IS NOT NULL AND due_at <= ? FROM conversations
 			WHERE workspace_id = ? AND conversation_id IN (`+in+`)`), args...)
 		return eachRow(rows, err, "claim due conversations", func(r rowScanner) error {
 			var (
@@ -376,7 +386,7 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 				so  storedOutcome
 				due bool
 			)
-			if err := r.Scan(&id, &so.version, &so.contributions, &so.setAside, &so.generation, &so.digest, &due); err != nil {
+			if err := r.Scan(&id, &so.version, &so.setAside, &so.generation, &so.digest, &due); err != nil {
 				return err
 			}
 			if due && so.version == want[id] {
@@ -387,7 +397,47 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time) error {
 	}); err != nil {
 		return err
 	}
+	// A result whose digest is the stored one has the stored
+	// contributions, which the digest covers: only the others' are read.
+	// In a rebuild that is a few rows in a hundred.
+	var read []string
+	for i := range results {
+		r := &results[i]
+		id := r.Outcome.ConversationID
+		if so, ok := ev.stored[id]; ok {
+			if needsContributions(r, so) {
+				read = append(read, id)
+			} else {
+				so.contributions = r.encoded
+				ev.stored[id] = so
+			}
+		}
+	}
+	if err := inChunks([]any{ev.workspaceID}, read, claimChunk, func(in string, args []any) error {
+		rows, err := tx.QueryContext(ctx, d.rebind(`SELECT conversation_id, contributions FROM conversations
+			WHERE workspace_id = ? AND conversation_id IN (`+in+`)`), args...)
+		return eachRow(rows, err, "claim due conversations", func(r rowScanner) error {
+			var id, contributions string
+			if err := r.Scan(&id, &contributions); err != nil {
+				return err
+			}
+			if so, ok := ev.stored[id]; ok {
+				so.contributions = contributions
+				ev.stored[id] = so
+			}
+			return nil
+		})
+	}); err != nil {
+		return err
+	}
 	return ev.checkGeneration(ctx)
+}
+
+// needsContributions reports whether saving r needs the contributions its
+// conversation's row holds: unless r failed, a digest the same as the
+// stored one is of the same contributions (see digestOf).
+func needsContributions(r *Result, so storedOutcome) bool {
+	return r.failure != "" || so.digest == nil || !bytes.Equal(so.digest, r.digest)
 }
 
 // conversationEvents reads the events of several conversations, each list
@@ -497,7 +547,7 @@ const saveChunk = 500
 // A failed result (NewSetAside), or one whose outcome the database refuses,
 // sets its conversation aside; the others are saved all the same.
 func (ev *Evaluation) Save(ctx context.Context, results []Result, now time.Time) error {
-	if err := ev.lock(ctx, now); err != nil {
+	if err := ev.lock(ctx, now, results); err != nil {
 		return err
 	}
 	held := make([]Result, 0, len(results))
