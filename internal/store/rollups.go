@@ -381,7 +381,17 @@ const sketchChunk = 500
 // day|channel|metric|label|n. Every part is a date, a slug or a number, so
 // neither separator can occur inside one.
 func encodeContributions(cs []parley.Contribution) string {
-	var b strings.Builder
+	// Sized up front, with room for the longest count, so that the line is
+	// built in one allocation rather than grown a step at a time.
+	size := 0
+	for _, c := range cs {
+		size += len(c.Day) + len(c.Channel) + len(c.Metric) + len(c.Key) + 5 + 20
+	}
+	var (
+		b     strings.Builder
+		count [20]byte
+	)
+	b.Grow(size)
 	for i, c := range cs {
 		if i > 0 {
 			b.WriteByte('\n')
@@ -394,7 +404,7 @@ func encodeContributions(cs []parley.Contribution) string {
 		b.WriteByte('|')
 		b.WriteString(c.Key)
 		b.WriteByte('|')
-		b.WriteString(strconv.FormatInt(c.N, 10))
+		b.Write(strconv.AppendInt(count[:0], c.N, 10))
 	}
 	return b.String()
 }
