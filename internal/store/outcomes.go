@@ -377,9 +377,7 @@ func (ev *Evaluation) lock(ctx context.Context, now time.Time, results []Result)
 	// rather than in SQL, where the planner would rather walk the index of
 	// due conversations, all of them at the start of a backfill.
 	if err := inChunks([]any{d.instant(now), ev.workspaceID}, ids, claimChunk, func(in string, args []any) error {
-		rows, err := tx.QueryContext(ctx, d.rebind(`
-			SELECT conversation_id, version, set_aside_at IS NOT NULL, generation, outcome_digest, due_at IS NOT NULL AND due_at <= ? FROM conversations
-			WHERE workspace_id = ? AND conversation_id IN (`+in+`)`), args...)
+		rows, err := ev.db.queryTx(ctx, tx, lockRowsSQL(in), args...)
 		return eachRow(rows, err, "claim due conversations", func(r rowScanner) error {
 			var (
 				id  string
@@ -718,10 +716,7 @@ func (ev *Evaluation) saveHeld(ctx context.Context, results []Result, now time.T
 	if err := flush(); err != nil {
 		return err
 	}
-	if err := ev.execIn(ctx, []any{ev.generation, d.instant(now)}, stamped, func(in string) string {
-		return `UPDATE conversations SET generation = ?, evaluated_at = ?, due_at = NULL
-			WHERE workspace_id = ? AND conversation_id IN (` + in + `)`
-	}); err != nil {
+	if err := ev.execIn(ctx, []any{ev.generation, d.instant(now)}, stamped, stampSQL); err != nil {
 		return fmt.Errorf("store: save outcomes: %w", err)
 	}
 	ev.unchanged += len(stamped)
@@ -880,7 +875,7 @@ func (ev *Evaluation) deleteIn(ctx context.Context, table, column string, values
 func (ev *Evaluation) execIn(ctx context.Context, lead []any, values []string, statements ...func(in string) string) error {
 	return inChunks(append(slices.Clip(lead), ev.workspaceID), values, claimChunk, func(in string, args []any) error {
 		for _, statement := range statements {
-			if _, err := ev.tx.ExecContext(ctx, ev.db.dialect.rebind(statement(in)), args...); err != nil {
+			if _, err := ev.db.execTx(ctx, ev.tx, statement(in), args...); err != nil {
 				return err
 			}
 		}

@@ -16,3 +16,11 @@ func (db *DB) Prepared() int {
 	defer db.stmts.mu.Unlock()
 	return len(db.stmts.prepared)
 }
+
+// EvaluationStatementsPrepared reports whether the full-chunk forms of an
+// evaluation batch's lock and stamp statements are prepared.
+func (db *DB) EvaluationStatementsPrepared() (lock, stamp bool) {
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	return db.stmts.prepared[lockRowsSQL(list(claimChunk))] != nil, db.stmts.prepared[stampSQL(list(claimChunk))] != nil
+}

@@ -44,6 +44,62 @@ func TestStatementsPreparedOnceWanted(t *testing.T) {
 	insert(t, db, ws, big...) // through the prepared statements
 }
 
+// TestEvaluationStatementsPrepared: the statements with which an
+// evaluation batch reads its rows again once it holds the write lock, and
+// stamps those evaluated as they were, are prepared in their full-chunk
+// form once a batch has wanted them, as the ingest and save statements
+// are: parsing them for each chunk was most of the writer's parsing.
+func TestEvaluationStatementsPrepared(t *testing.T) {
+	storetest.SQLiteOnly(t, "statements are prepared on SQLite only")
+	t.Parallel()
+	ctx := context.Background()
+	db, ws := acme(t)
+	events := make([]parley.Event, 600)
+	for i := range events {
+		events[i] = msg(fmt.Sprintf("e%d", i), fmt.Sprintf("c%03d", i), time.Duration(i)*time.Second, "hello")
+	}
+	insert(t, db, ws, events...)
+	now := t0.Add(time.Hour)
+	evaluateAll := func() {
+		t.Helper()
+		ws, err := db.WorkspaceByID(ctx, ws.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := db.ClaimDue(ctx, ws, now, store.DueCursor{}, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ev.Rollback()
+		var results []store.Result
+		for _, d := range ev.Due() {
+			results = append(results, store.NewResult(d, parley.Outcome{ConversationID: d.ConversationID, Kind: parley.OutcomeNotHandled,
+				StartedAt: t0, Channel: "chat"}, time.Time{}, time.UTC))
+		}
+		if len(results) != len(events) {
+			t.Fatalf("claimed %d conversations, want %d", len(results), len(events))
+		}
+		if err := ev.Save(ctx, results, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := ev.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Written in full, then twice found as they were and stamped: each
+	// batch prepares what the one before it wanted.
+	evaluateAll()
+	for range 2 {
+		if err := db.ResetOutcomes(ctx, ws.ID); err != nil {
+			t.Fatal(err)
+		}
+		evaluateAll()
+	}
+	if lock, stamp := db.EvaluationStatementsPrepared(); !lock || !stamp {
+		t.Errorf("prepared: the lock's read %v, the stamp %v; want both", lock, stamp)
+	}
+}
+
 // TestBatchGivesBackTempStore: on SQLite an evaluation batch keeps its
 // savepoint's journal in memory, and the write connection it used is
 // given back with the default temporary store, whether the batch commits

@@ -69,6 +69,21 @@ func saveGapSignalsSQL(rows int) string {
 		  channel = excluded.channel, question = excluded.question`
 }
 
+// lockRowsSQL reads again, in an evaluation batch's write transaction on
+// SQLite, what the rows of the conversations listed in in hold (see
+// Evaluation.lock).
+func lockRowsSQL(in string) string {
+	return `SELECT conversation_id, version, set_aside_at IS NOT NULL, generation, outcome_digest, due_at IS NOT NULL AND due_at <= ?
+		FROM conversations WHERE workspace_id = ? AND conversation_id IN (` + in + `)`
+}
+
+// stampSQL gives the conversations listed in in only their evaluation
+// stamp: they were evaluated as they had been (see Evaluation.saveHeld).
+func stampSQL(in string) string {
+	return `UPDATE conversations SET generation = ?, evaluated_at = ?, due_at = NULL
+		WHERE workspace_id = ? AND conversation_id IN (` + in + `)`
+}
+
 // statements are the full-chunk statements of ingest and evaluation on
 // SQLite, each prepared once a transaction has wanted it: preparing all of
 // them whenever a database was opened cost more than most uses of a small
@@ -99,13 +114,15 @@ func (db *DB) prepare(context.Context) error {
 		return nil
 	}
 	db.stmts.pools = map[string]*sql.DB{
-		insertEventsSQL(insertChunk): db.write,
-		markDueSQL(insertChunk):      db.write,
-		saveOutcomesSQL(saveChunk):   db.write,
-		addRollupsSQL(saveChunk):     db.write,
-		addUsageSQL(saveChunk):       db.write,
-		saveGapSignalsSQL(saveChunk): db.write,
-		eventsOfSQL(claimChunk):      db.primary,
+		insertEventsSQL(insertChunk):  db.write,
+		markDueSQL(insertChunk):       db.write,
+		saveOutcomesSQL(saveChunk):    db.write,
+		addRollupsSQL(saveChunk):      db.write,
+		addUsageSQL(saveChunk):        db.write,
+		saveGapSignalsSQL(saveChunk):  db.write,
+		lockRowsSQL(list(claimChunk)): db.write,
+		stampSQL(list(claimChunk)):    db.write,
+		eventsOfSQL(claimChunk):       db.primary,
 	}
 	db.stmts.prepared, db.stmts.want = map[string]*sql.Stmt{}, map[string]bool{}
 	return nil
@@ -175,6 +192,14 @@ func (db *DB) execTx(ctx context.Context, tx *sql.Tx, query string, args ...any)
 		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, db.dialect.rebind(query), args...)
+}
+
+// queryTx runs a query in tx, prepared if it is ready.
+func (db *DB) queryTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st := db.stmt(query); st != nil {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, db.dialect.rebind(query), args...)
 }
 
 // queryRead runs a query on the pool reader gives for ctx, prepared if it
