@@ -24,7 +24,12 @@ const digestSize = 16
 // bytes.
 func digestOf(r *Result) []byte {
 	o := &r.Outcome
-	b := make([]byte, 0, 256+len(r.encoded))
+	// Most results fit a buffer on the stack: the bytes are only hashed.
+	var buf [1024]byte
+	b := buf[:0]
+	if need := 256 + len(r.encoded); need > len(buf) {
+		b = make([]byte, 0, need)
+	}
 	str := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
