@@ -60,7 +60,9 @@ const Ungrouped = -1
 //     is then weighed too by how many of its questions' neighbours share
 //     it (see weighByNeighbors), and each question, with its neighbours
 //     compared again so, looks again among its neighbours' neighbours
-//     (see throughNeighbors);
+//     (see throughNeighbors); a neighbour that differs from it by a pair of
+//     words naming different things of one kind, as card and transfer
+//     do, is no neighbour (see objectPairs);
 //  4. two questions are linked as strongly as their neighbour lists overlap,
 //     which is robust to the uneven density of short texts: a question in a
 //     crowded topic and one in a sparse topic are judged alike;
@@ -80,12 +82,12 @@ func Group(questions []string) []int {
 		return nil
 	}
 	u := dedupe(questions)
-	vs, dim := tfidf(u.norm)
+	vs, dim, words := tfidf(u.norm)
 	var meaning [][]float32
 	if wv, err := embeddedWordVectors(); err == nil {
 		meaning = wv.questionVectors(u.text)
 	}
-	topics := group(vs, dim, meaning, u.count, layOut(vs, meaning))
+	topics := group(vs, dim, words, meaning, u.count, layOut(vs, meaning))
 	out := make([]int, len(questions))
 	for i, j := range u.of {
 		out[i] = topics[j]
@@ -194,7 +196,7 @@ const (
 // never compared, so meaning refines what the words found rather than
 // linking questions the words cannot. The searches look at the questions
 // in the order visit gives (see layOut; nil: index order).
-func group(vs []sparse, dim int, meaning [][]float32, count []int, visit []int32) []int {
+func group(vs []sparse, dim int, words []string, meaning [][]float32, count []int, visit []int32) []int {
 	asked := 0
 	for i := range vs {
 		asked += countOf(count, i)
@@ -220,7 +222,7 @@ func group(vs []sparse, dim int, meaning [][]float32, count []int, visit []int32
 			}
 		})
 	}
-	weighByNeighbors(vs, dim, nb)
+	need := weighByNeighbors(vs, dim, nb)
 	rescore(vs, dim, meaning, nb, visit)
 	if len(vs) >= collectAbove {
 		runtime.GC()
@@ -228,6 +230,9 @@ func group(vs []sparse, dim int, meaning [][]float32, count []int, visit []int32
 	nb = throughNeighbors(vs, dim, meaning, nb, k, visit)
 	for i := range nb {
 		nb[i] = nearOnly(nb[i])
+	}
+	if words != nil {
+		apartObjects(vs, dim, objectPairs(vs, words, need, nb), nb)
 	}
 	return settle(p, communities(nb, func(topics []int) []int { return reassign(vs, nb, topics, meaning, count) }))
 }
@@ -256,8 +261,9 @@ const coherence = 0.25
 // the share of its questions' near neighbours (nb, cut as nearOnly cuts,
 // found with the weights as they were) that have the feature too, each
 // neighbour counted as much as it is similar, to the power coherence, and
-// normalises the vectors again. IDF weighs a feature by how rare it is;
-// this weighs it by how alike the questions that have it are. On
+// normalises the vectors again; it returns each feature's share (before
+// the power), which objectPairs reads too. IDF weighs a feature by how
+// rare it is; this weighs it by how alike the questions that have it are. On
 // BANKING77, of the features of 80 questions or more, the neighbours of
 // questions saying "physical card", "Mastercard" or "beneficiary" share it
 // 93–97 % of the time, those of questions saying "because", "issue" or
@@ -288,7 +294,7 @@ const coherence = 0.25
 // demo's needs: their neighbours are mostly other needs' questions that
 // share its commonest word ("account", 帳戶), and that word rose above the
 // words of each need ("joint", "deceased", "currency").
-func weighByNeighbors(vs []sparse, dim int, nb [][]neighbor) {
+func weighByNeighbors(vs []sparse, dim int, nb [][]neighbor) (share []float32) {
 	shared := make([]float64, dim) // similarity of the neighbours of questions with the feature that have it
 	seen := make([]float64, dim)   // similarity of the neighbours of questions with the feature
 	for i, v := range vs {
@@ -315,9 +321,11 @@ func weighByNeighbors(vs []sparse, dim int, nb [][]neighbor) {
 			seen[f] += near
 		}
 	}
+	share = make([]float32, dim)
 	factor := make([]float32, dim)
 	for f := range factor {
-		factor[f] = float32(math.Pow((shared[f]+1)/(seen[f]+1), coherence))
+		s := (shared[f] + 1) / (seen[f] + 1)
+		share[f], factor[f] = float32(s), float32(math.Pow(s, coherence))
 	}
 	parallel(len(vs), func() func(int) {
 		return func(i int) {
@@ -328,6 +336,7 @@ func weighByNeighbors(vs []sparse, dim int, nb [][]neighbor) {
 			normalize(v.val)
 		}
 	})
+	return share
 }
 
 // rescore gives each question's neighbours their similarity by the

@@ -99,11 +99,13 @@ func idf(docs, df float64) float64 { return math.Log((1+docs)/(1+df)) + 1 }
 // question shares ("card", "account").
 
 // tfidf builds the L2-normalised TF-IDF vectors of normalised questions
-// (see vocab.vector) and returns them with their dimension. Features are
-// made in chunks and turned into numbers at once, so that the strings of
-// only one chunk are held at a time: at 100,000 questions, holding every
-// question's feature strings took a third of the memory.
-func tfidf(norms []string) ([]sparse, int) {
+// (see features) and returns them with their dimension and, for each
+// feature that is a whole word, the word ("" for the others), by which
+// objectPairs tells things of one kind apart. Features are made in chunks
+// and turned into numbers at once, so that the strings of only one chunk
+// are held at a time: at 100,000 questions, holding every question's
+// feature strings took a third of the memory.
+func tfidf(norms []string) ([]sparse, int, []string) {
 	const chunk = 4096
 	ids := map[string]int32{}
 	var (
@@ -143,6 +145,12 @@ func tfidf(norms []string) ([]sparse, int) {
 			bags[i] = nil
 		}
 	}
+	words := make([]string, len(df))
+	for f, id := range ids {
+		if w, ok := strings.CutPrefix(f, "w"); ok {
+			words[id] = w
+		}
+	}
 	docs := float64(len(norms))
 	parallel(len(vs), func() func(int) {
 		return func(i int) {
@@ -159,5 +167,5 @@ func tfidf(norms []string) ([]sparse, int) {
 			}
 		}
 	})
-	return vs, len(df)
+	return vs, len(df), words
 }

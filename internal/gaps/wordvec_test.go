@@ -116,8 +116,8 @@ func TestQuestionVectors(t *testing.T) {
 	for i, q := range chinese {
 		norms[i] = Normalize(q)
 	}
-	vs, dim := tfidf(norms)
-	if got, want := Group(chinese), group(vs, dim, nil, nil, nil); !slices.Equal(got, want) {
+	vs, dim, words := tfidf(norms)
+	if got, want := Group(chinese), group(vs, dim, words, nil, nil, nil); !slices.Equal(got, want) {
 		t.Errorf("Chinese questions: %v with word vectors, %v without", got, want)
 	}
 }
