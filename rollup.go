@@ -91,7 +91,10 @@ const DayLayout = "2006-01-02"
 // are cut in loc. Test conversations add only to MetricTest.
 func (o *Outcome) Contributions(loc *time.Location) []Contribution {
 	startDay := o.StartedAt.In(loc).Format(DayLayout)
-	var out []Contribution
+	// Room for every contribution the outcome can make, so that the slice
+	// is made once rather than grown step by step: every conversation is
+	// evaluated again on each settings change or rebuild.
+	out := make([]Contribution, 0, o.contributionsBound())
 	add := func(day string, m Metric, key string, n int64) {
 		out = append(out, Contribution{Day: day, Channel: o.Channel, Metric: m, Key: key, N: n})
 	}
@@ -139,6 +142,14 @@ func (o *Outcome) Contributions(loc *time.Location) []Contribution {
 	}
 	o.useContributions(func(m Metric, key string, n int64) { add(startDay, m, key, n) })
 	return out
+}
+
+// contributionsBound is at least the number of contributions Contributions
+// returns: conversations, CSAT, handled, the three of a handoff (the most of
+// any kind), time to close, one per reason, rating and gap signal, and
+// useStats per use.
+func (o *Outcome) contributionsBound() int {
+	return 7 + len(o.Reasons) + len(o.Ratings) + len(o.GapSignals) + useStats*len(o.Uses)
 }
 
 // RollupSet is what a report reads: the cells of a workspace's last

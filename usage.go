@@ -91,6 +91,11 @@ func ParseUseKey(key string) (UseKind, string, UseStat, bool) {
 	return UseKind(kind), hash, UseStat(stat), true
 }
 
+// useStats is the most contributions one use adds in useContributions:
+// conversations, decided, resolved or handed off, rated, negative, calls and
+// failed.
+const useStats = 7
+
 // useContributions are what the outcome's uses add to the rollups.
 func (o *Outcome) useContributions(add func(m Metric, key string, n int64)) {
 	for _, u := range o.Uses {
