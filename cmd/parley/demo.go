@@ -29,8 +29,8 @@ func (a *app) demoCmd() *ffcli.Command {
 	// The demo keeps to a database of its own unless told otherwise.
 	fs.Lookup("db").DefValue = demoDB
 	addr := fs.String("addr", "localhost:8080", "address to listen on (env PARLEY_ADDR)")
-	conversations := fs.Int("conversations", 9000, "conversations to generate into an empty database")
-	days := fs.Int("days", 84, "days the generated conversations span, ending now (84: the report's default 12 weeks)")
+	conversations := fs.Int("conversations", synth.DemoConversations, "conversations to generate into an empty database")
+	days := fs.Int("days", synth.DemoDays, "days the generated conversations span, ending now (the report's default 12 weeks)")
 	newPassword := fs.Bool("new-password", false, "give the demo admin a new password (signing them out) and print it")
 	a.serveWebhookFlags(fs)
 	return &ffcli.Command{

@@ -23,6 +23,15 @@ import (
 	"github.com/parleyhq/parley"
 )
 
+// DemoConversations and DemoDays are the size of the sample desk `parley
+// demo` starts with: twelve weeks, the report's default window. They are
+// one constant so the command's defaults and the tests that check what the
+// demo shows cannot drift apart.
+const (
+	DemoConversations = 9000
+	DemoDays          = 84
+)
+
 // Options shape a stream.
 type Options struct {
 	Conversations int
