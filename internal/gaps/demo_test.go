@@ -22,7 +22,7 @@ import (
 // not one answer). It also checks that purity does not come from leaving
 // questions apart: most of them are in topics of five questions or more.
 func TestDemoTopicsOneNeedEach(t *testing.T) {
-	const conversations, days = 4000, 28 // parley demo's defaults
+	const conversations, days = synth.DemoConversations, synth.DemoDays
 	end := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	need := map[string]string{}
 	for _, in := range synth.GapIntents {

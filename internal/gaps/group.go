@@ -62,7 +62,9 @@ const Ungrouped = -1
 //     compared again so, looks again among its neighbours' neighbours
 //     (see throughNeighbors); a neighbour that differs from it by a pair of
 //     words naming different things of one kind, as card and transfer
-//     do, is no neighbour (see objectPairs);
+//     do, is no neighbour (see objectPairs), and a question whose every
+//     neighbour shares with it only words of asking waits on its own
+//     (see apartAsking);
 //  4. two questions are linked as strongly as their neighbour lists overlap,
 //     which is robust to the uneven density of short texts: a question in a
 //     crowded topic and one in a sparse topic are judged alike;
@@ -233,6 +235,7 @@ func group(vs []sparse, dim int, words []string, meaning [][]float32, count []in
 	}
 	if words != nil {
 		apartObjects(vs, dim, objectPairs(vs, words, need, nb), nb)
+		apartAsking(vs, words, nb)
 	}
 	return settle(p, communities(nb, func(topics []int) []int { return reassign(vs, nb, topics, meaning, count) }))
 }
@@ -297,24 +300,15 @@ const coherence = 0.25
 func weighByNeighbors(vs []sparse, dim int, nb [][]neighbor) (share []float32) {
 	shared := make([]float64, dim) // similarity of the neighbours of questions with the feature that have it
 	seen := make([]float64, dim)   // similarity of the neighbours of questions with the feature
+	var both []int32
 	for i, v := range vs {
 		var near float64
 		for _, n := range nearOnly(nb[i]) {
 			w := float64(max(n.sim, 0))
 			near += w
-			o := vs[n.id]
-			a, b := 0, 0
-			for a < len(v.idx) && b < len(o.idx) {
-				switch {
-				case v.idx[a] < o.idx[b]:
-					a++
-				case v.idx[a] > o.idx[b]:
-					b++
-				default:
-					shared[v.idx[a]] += w
-					a++
-					b++
-				}
+			both = v.shared(vs[n.id], both[:0])
+			for _, f := range both {
+				shared[f] += w
 			}
 		}
 		for _, f := range v.idx {

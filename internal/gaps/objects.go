@@ -3,6 +3,7 @@ package gaps
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // Telling things of one kind apart (see objectPairs).
@@ -51,10 +52,7 @@ const (
 // different intents 99 % of the time, by payment / transfer 100 %, by
 // top / transfer 97 %; by how / what 17 %, by charge / fee 3 %.
 func objectPairs(vs []sparse, words []string, need []float32, nb [][]neighbor) map[uint64]bool {
-	isWord := make([]bool, len(words))
-	for f, w := range words {
-		isWord[f] = w != ""
-	}
+	isWord := wordFeatures(words)
 	lifted := lift(vs, isWord, need)
 	type swap struct {
 		pair    uint64
@@ -272,4 +270,77 @@ func apartObjects(vs []sparse, dim int, pairs map[uint64]bool, nb [][]neighbor) 
 			nb[i] = kept
 		}
 	})
+}
+
+// wordFeatures marks the features that are words (see tfidf).
+func wordFeatures(words []string) []bool {
+	is := make([]bool, len(words))
+	for f, w := range words {
+		is[f] = w != ""
+	}
+	return is
+}
+
+// askingWords are the words that ask (how, what, where…), stemmed as
+// features are. They change what is asked, so they are features (see
+// stopwords), but two questions that share nothing else ask about
+// different things.
+var askingWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields("how much many what when where which who whom whose why") {
+		m[stem(w)] = true
+	}
+	return m
+}()
+
+// apartAsking takes out of the neighbour lists the questions whose every
+// neighbour shares with them no word but words of asking (see
+// askingWords). Such a question has no real neighbour yet: it waits on its
+// own, a topic of its copies or Ungrouped, until questions of its need
+// arrive, rather than being pulled into the topic of the words it is
+// asked with. "How much does it cost to use the card in Thailand?" has
+// for neighbours only "how much is shipping to australia" and "how much
+// is gift wrapping". A question with one neighbour that shares a word of
+// its need keeps all its neighbours, and questions that share no word,
+// only fragments of words (a slip of the keyboard), keep each other.
+func apartAsking(vs []sparse, words []string, nb [][]neighbor) {
+	asking := make([]bool, len(words))
+	for f, w := range words {
+		asking[f] = askingWords[w]
+	}
+	ws := only(vs, wordFeatures(words))
+	adrift := make([]bool, len(nb))
+	parallel(len(nb), func() func(int) {
+		var shared []int32
+		return func(i int) {
+			adrift[i] = len(nb[i]) > 0 && !slices.ContainsFunc(nb[i], func(n neighbor) bool {
+				var only bool
+				shared, only = onlyAsking(ws[i], ws[n.id], asking, shared)
+				return !only
+			})
+		}
+	})
+	parallel(len(nb), func() func(int) {
+		var shared []int32
+		return func(i int) {
+			kept := nb[i][:0]
+			for _, n := range nb[i] {
+				var only bool
+				if adrift[i] || adrift[n.id] {
+					shared, only = onlyAsking(ws[i], ws[n.id], asking, shared)
+				}
+				if !only {
+					kept = append(kept, n)
+				}
+			}
+			nb[i] = kept
+		}
+	})
+}
+
+// onlyAsking reports whether the words v and o share are some and all
+// of asking; shared is scratch.
+func onlyAsking(v, o sparse, asking []bool, shared []int32) ([]int32, bool) {
+	shared = v.shared(o, shared[:0])
+	return shared, len(shared) > 0 && !slices.ContainsFunc(shared, func(f int32) bool { return !asking[f] })
 }

@@ -148,3 +148,30 @@ func TestOneSlip(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupLeavesAskingAlone: a question whose only neighbours share with
+// it nothing but the words it is asked with ("how much") is not pulled into
+// their topic; it stays a topic of its own copies until questions of its
+// need arrive. Before apartAsking, the card-abroad question joined the
+// shipping topic.
+func TestGroupLeavesAskingAlone(t *testing.T) {
+	alone := "How much does it cost to use the card in Thailand?"
+	qs := []string{alone, alone, alone}
+	for _, q := range []string{
+		"how much is shipping to australia", "How much is shipping to Canada?", "shipping to japan price",
+		"Do you ship to Australia?", "Can you ship to Canada", "shipping to japan possible?",
+		"how much is gift wrapping", "Is gift wrapping available?", "gift wrapping price",
+	} {
+		qs = append(qs, q, q)
+	}
+	got := Group(qs)
+	for i, q := range qs[3:] {
+		if got[3+i] == got[0] {
+			t.Errorf("%q is in the topic of %q: %v", q, alone, got)
+			break
+		}
+	}
+	if got[0] == Ungrouped || got[1] != got[0] || got[2] != got[0] {
+		t.Errorf("the copies of %q are not one topic: %v", alone, got[:3])
+	}
+}

@@ -24,6 +24,24 @@ func (s sparse) dot(d []float32) float32 {
 // spread writes the vector's values into the dense row d, zero
 // elsewhere, so that its inner products with many vectors can each walk
 // one of them only (see dot); clear zeroes d again.
+// shared appends to out the features s and o both have, in order.
+func (s sparse) shared(o sparse, out []int32) []int32 {
+	a, b := 0, 0
+	for a < len(s.idx) && b < len(o.idx) {
+		switch {
+		case s.idx[a] < o.idx[b]:
+			a++
+		case s.idx[a] > o.idx[b]:
+			b++
+		default:
+			out = append(out, s.idx[a])
+			a++
+			b++
+		}
+	}
+	return out
+}
+
 func (s sparse) spread(d []float32) {
 	for i, j := range s.idx {
 		d[j] = s.val[i]
