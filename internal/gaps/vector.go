@@ -21,9 +21,6 @@ func (s sparse) dot(d []float32) float32 {
 	return sum
 }
 
-// spread writes the vector's values into the dense row d, zero
-// elsewhere, so that its inner products with many vectors can each walk
-// one of them only (see dot); clear zeroes d again.
 // shared appends to out the features s and o both have, in order.
 func (s sparse) shared(o sparse, out []int32) []int32 {
 	a, b := 0, 0
@@ -42,6 +39,9 @@ func (s sparse) shared(o sparse, out []int32) []int32 {
 	return out
 }
 
+// spread writes the vector's values into the dense row d, zero
+// elsewhere, so that its inner products with many vectors can each walk
+// one of them only (see dot); clear zeroes d again.
 func (s sparse) spread(d []float32) {
 	for i, j := range s.idx {
 		d[j] = s.val[i]
