@@ -234,8 +234,9 @@ func group(vs []sparse, dim int, words []string, meaning [][]float32, count []in
 		nb[i] = nearOnly(nb[i])
 	}
 	if words != nil {
-		apartObjects(vs, dim, objectPairs(vs, words, need, nb), nb)
-		apartAsking(vs, words, nb)
+		ws := wordVectorsOf(vs, words)
+		apartObjects(vs, dim, objectPairs(ws, words, need, nb), nb)
+		apartAsking(ws, words, nb)
 	}
 	return settle(p, communities(nb, func(topics []int) []int { return reassign(vs, nb, topics, meaning, count) }))
 }

@@ -44,23 +44,22 @@ const (
 // often than chance would have them are not one in place of the other
 // (see apartOnly).
 //
-// need is each feature's share of near neighbours that have it too (see
-// weighByNeighbors); words holds each feature's word, "" for a feature
-// that is not one.
+// ws are the questions' vectors with their words only (see
+// wordVectorsOf); need is each feature's share of near neighbours that
+// have it too (see weighByNeighbors); words holds each feature's word, ""
+// for a feature that is not one.
 //
 // On BANKING77, near neighbours that differ by card / transfer are of
 // different intents 99 % of the time, by payment / transfer 100 %, by
 // top / transfer 97 %; by how / what 17 %, by charge / fee 3 %.
-func objectPairs(vs []sparse, words []string, need []float32, nb [][]neighbor) map[uint64]bool {
-	isWord := wordFeatures(words)
-	lifted := lift(vs, isWord, need)
+func objectPairs(ws []sparse, words []string, need []float32, nb [][]neighbor) map[uint64]bool {
+	lifted := lift(ws, wordFeatures(words), need)
 	type swap struct {
 		pair    uint64
 		context int32
 	}
-	ws := only(vs, isWord)
-	found := make([][]swap, len(vs)) // each question's, found in parallel
-	parallel(len(vs), func() func(int) {
+	found := make([][]swap, len(ws)) // each question's, found in parallel
+	parallel(len(ws), func() func(int) {
 		var da, db []int32
 		return func(i int) {
 			for _, n := range nearOnly(nb[i]) {
@@ -99,7 +98,7 @@ func objectPairs(vs []sparse, words []string, need []float32, nb [][]neighbor) m
 		}
 		s = e
 	}
-	apartOnly(vs, pairs)
+	apartOnly(ws, pairs)
 	return pairs
 }
 
@@ -272,6 +271,12 @@ func apartObjects(vs []sparse, dim int, pairs map[uint64]bool, nb [][]neighbor) 
 	})
 }
 
+// wordVectorsOf is each of vs with its words only, without the character
+// fragments: what objectPairs and apartAsking compare two questions by.
+func wordVectorsOf(vs []sparse, words []string) []sparse {
+	return only(vs, wordFeatures(words))
+}
+
 // wordFeatures marks the features that are words (see tfidf).
 func wordFeatures(words []string) []bool {
 	is := make([]bool, len(words))
@@ -302,13 +307,13 @@ var askingWords = func() map[string]bool {
 // for neighbours only "how much is shipping to australia" and "how much
 // is gift wrapping". A question with one neighbour that shares a word of
 // its need keeps all its neighbours, and questions that share no word,
-// only fragments of words (a slip of the keyboard), keep each other.
-func apartAsking(vs []sparse, words []string, nb [][]neighbor) {
+// only fragments of words (a slip of the keyboard), keep each other. ws
+// are the questions' vectors with their words only (see wordVectorsOf).
+func apartAsking(ws []sparse, words []string, nb [][]neighbor) {
 	asking := make([]bool, len(words))
 	for f, w := range words {
 		asking[f] = askingWords[w]
 	}
-	ws := only(vs, wordFeatures(words))
 	adrift := make([]bool, len(nb))
 	parallel(len(nb), func() func(int) {
 		var shared []int32

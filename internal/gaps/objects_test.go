@@ -107,7 +107,7 @@ func TestObjectPairs(t *testing.T) {
 		nb[l[0]] = append(nb[l[0]], neighbor{l[1], 0.5})
 		nb[l[1]] = append(nb[l[1]], neighbor{l[0], 0.5})
 	}
-	pairs := objectPairs(vs, words, need, nb)
+	pairs := objectPairs(wordVectorsOf(vs, words), words, need, nb)
 	var got []string
 	for p := range pairs {
 		got = append(got, words[p>>32]+"/"+words[uint32(p)])
