@@ -479,3 +479,87 @@ func pendingIDs(t *testing.T, db *store.DB, ws parley.Workspace) []string {
 	}
 	return ids
 }
+
+// TestStampOnlyRowsStillAsClaimed: conversations evaluated again as they
+// had been are only stamped, and on SQLite, where the claim holds no lock,
+// the stamp is given as the batch locks its rows, on the condition that
+// each row is still as the claim read it. One that gained an event between
+// the claim and the save is neither stamped nor held there: it stays due,
+// to be evaluated with its new event. (On PostgreSQL the claim's lock holds
+// the event back until the batch commits; it then makes the conversation
+// due again.)
+func TestStampOnlyRowsStillAsClaimed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, ws := acme(t)
+	insert(t, db, ws, msg("e1", "c1", 0, "hi"), msg("e2", "c2", 0, "hello"), msg("e3", "c3", 0, "hey"))
+	now := t0.Add(time.Hour)
+	outcome := func(id string) parley.Outcome {
+		return parley.Outcome{ConversationID: id, Channel: "chat", StartedAt: t0, Kind: parley.OutcomeNotHandled, DefinitionVersion: 1}
+	}
+	save(t, db, ws, now, outcome("c1"), outcome("c2"), outcome("c3"))
+	if err := db.ResetOutcomes(ctx, ws.ID); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := db.WorkspaceByID(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ev, err := db.ClaimDue(ctx, ws, now, store.DueCursor{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ev.Rollback()
+	// Meanwhile c1 gains an event.
+	inserted := make(chan error, 1)
+	go func() {
+		_, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e4", "c1", time.Minute, "anyone?")))
+		inserted <- err
+	}()
+	if db.Dialect() == store.SQLite {
+		if err := <-inserted; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var results []store.Result
+	for _, d := range ev.Due() {
+		results = append(results, store.NewResult(d, outcome(d.ConversationID), time.Time{}, time.UTC))
+	}
+	if err := ev.Save(ctx, results, now); err != nil {
+		t.Fatal(err)
+	}
+	held := []string{"c1", "c2", "c3"}
+	if db.Dialect() == store.SQLite {
+		held = []string{"c2", "c3"}
+	}
+	var got []string
+	for _, r := range results {
+		if ev.Holds(r.Outcome.ConversationID) {
+			got = append(got, r.Outcome.ConversationID)
+		}
+	}
+	if !cmp.Equal(held, got) {
+		t.Errorf("held %v, want %v", got, held)
+	}
+	if ev.Unchanged() != len(held) {
+		t.Errorf("%d conversations only stamped, want %d", ev.Unchanged(), len(held))
+	}
+	if err := ev.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if db.Dialect() == store.Postgres {
+		if err := <-inserted; err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"c1"}
+	d, _ := due(t, db, ws, now, store.DueCursor{}, 10)
+	var still []string
+	for _, c := range d {
+		still = append(still, c.ConversationID)
+	}
+	if !cmp.Equal(want, still) || len(d[0].Events) != 2 {
+		t.Errorf("still due: %v, want %v with both of c1's events", still, want)
+	}
+}

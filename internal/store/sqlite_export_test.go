@@ -18,9 +18,10 @@ func (db *DB) Prepared() int {
 }
 
 // EvaluationStatementsPrepared reports whether the full-chunk forms of an
-// evaluation batch's lock and stamp statements are prepared.
+// evaluation batch's read of its rows again and its stamp of the rows
+// still as claimed are prepared.
 func (db *DB) EvaluationStatementsPrepared() (lock, stamp bool) {
 	db.stmts.mu.Lock()
 	defer db.stmts.mu.Unlock()
-	return db.stmts.prepared[lockRowsSQL(list(claimChunk))] != nil, db.stmts.prepared[stampSQL(list(claimChunk))] != nil
+	return db.stmts.prepared[lockRowsSQL(list(claimChunk))] != nil, db.stmts.prepared[stampAsClaimedSQL(claimChunk)] != nil
 }

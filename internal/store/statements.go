@@ -84,6 +84,22 @@ func stampSQL(in string) string {
 		WHERE workspace_id = ? AND conversation_id IN (` + in + `)`
 }
 
+// stampAsClaimedSQL gives each of rows conversations, listed by id and
+// then with the version, generation and outcome digest the claim read,
+// only the evaluation stamp, if its row is still as read: still due, not
+// set aside (see Evaluation.stampAsClaimed). It returns the conversations
+// stamped. The rows are found by key, from the list of ids: given the
+// conditions on due_at, the planner would rather walk the index of due
+// conversations, all of them at the start of a backfill, hence the + that
+// keeps them off any index.
+func stampAsClaimedSQL(rows int) string {
+	return `UPDATE conversations SET generation = ?, evaluated_at = ?, due_at = NULL
+		WHERE workspace_id = ? AND conversation_id IN (` + list(rows) + `)
+		  AND (conversation_id, version, generation, outcome_digest) IN (VALUES ` + placeholders(rows, 4) + `)
+		  AND +due_at IS NOT NULL AND +due_at <= ? AND set_aside_at IS NULL
+		RETURNING conversation_id`
+}
+
 // statements are the full-chunk statements of ingest and evaluation on
 // SQLite, each prepared once a transaction has wanted it: preparing all of
 // them whenever a database was opened cost more than most uses of a small
@@ -122,6 +138,7 @@ func (db *DB) prepare(context.Context) error {
 		saveGapSignalsSQL(saveChunk):  db.write,
 		lockRowsSQL(list(claimChunk)): db.write,
 		stampSQL(list(claimChunk)):    db.write,
+		stampAsClaimedSQL(claimChunk): db.write,
 		eventsOfSQL(claimChunk):       db.primary,
 	}
 	db.stmts.prepared, db.stmts.want = map[string]*sql.Stmt{}, map[string]bool{}
