@@ -155,6 +155,41 @@ func TestSaveMovesRollupsByDifference(t *testing.T) {
 	}
 }
 
+// insertMeanwhile inserts e while a batch is claimed, and returns what
+// waits for the insert to end. On SQLite, where the claim holds no lock,
+// it ends at once; on PostgreSQL it waits for the batch that holds the
+// conversation, and the returned func is called once that batch ended.
+func insertMeanwhile(t *testing.T, db *store.DB, ws parley.Workspace, e parley.Event) (wait func()) {
+	t.Helper()
+	inserted := make(chan error, 1)
+	go func() {
+		_, err := db.InsertEvents(context.Background(), ws.ID, batch(t, e))
+		inserted <- err
+	}()
+	wait = func() {
+		t.Helper()
+		if err := <-inserted; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if db.Dialect() == store.SQLite {
+		wait()
+		return func() {}
+	}
+	return wait
+}
+
+// heldOf returns the conversations of results that ev holds, in order.
+func heldOf(ev *store.Evaluation, results []store.Result) []string {
+	var held []string
+	for _, r := range results {
+		if ev.Holds(r.Outcome.ConversationID) {
+			held = append(held, r.Outcome.ConversationID)
+		}
+	}
+	return held
+}
+
 // TestClaimDue: a walk in batches visits each due conversation once; on
 // PostgreSQL a conversation claimed by one worker is skipped by another's
 // claim, and comes back when the claiming process dies; an event that
@@ -204,16 +239,7 @@ func TestClaimDue(t *testing.T) {
 	}
 
 	// c1 gains an event while it is claimed.
-	inserted := make(chan error, 1)
-	go func() {
-		_, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e4", "c1", time.Minute, "anyone?")))
-		inserted <- err
-	}()
-	if db.Dialect() == store.SQLite {
-		if err := <-inserted; err != nil {
-			t.Fatal(err)
-		}
-	}
+	inserted := insertMeanwhile(t, db, ws, msg("e4", "c1", time.Minute, "anyone?"))
 	results := make([]store.Result, 0, 2)
 	for _, d := range ev.Due() {
 		o := parley.Outcome{ConversationID: d.ConversationID, Channel: "chat", StartedAt: t0, Kind: parley.OutcomePending, DefinitionVersion: 1}
@@ -226,23 +252,14 @@ func TestClaimDue(t *testing.T) {
 	if db.Dialect() == store.SQLite {
 		held = []string{"c2"}
 	}
-	var got []string
-	for _, r := range results {
-		if ev.Holds(r.Outcome.ConversationID) {
-			got = append(got, r.Outcome.ConversationID)
-		}
-	}
+	got := heldOf(ev, results)
 	if !cmp.Equal(held, got) {
 		t.Errorf("saved %v, want %v", got, held)
 	}
 	if err := ev.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if db.Dialect() == store.Postgres {
-		if err := <-inserted; err != nil {
-			t.Fatal(err)
-		}
-	}
+	inserted()
 	set, err := db.Rollups(ctx, ws.ID, "2026-03-02", "2026-03-02")
 	if err != nil {
 		t.Fatal(err)
@@ -512,16 +529,7 @@ func TestStampOnlyRowsStillAsClaimed(t *testing.T) {
 	}
 	defer ev.Rollback()
 	// Meanwhile c1 gains an event.
-	inserted := make(chan error, 1)
-	go func() {
-		_, err := db.InsertEvents(ctx, ws.ID, batch(t, msg("e4", "c1", time.Minute, "anyone?")))
-		inserted <- err
-	}()
-	if db.Dialect() == store.SQLite {
-		if err := <-inserted; err != nil {
-			t.Fatal(err)
-		}
-	}
+	inserted := insertMeanwhile(t, db, ws, msg("e4", "c1", time.Minute, "anyone?"))
 	var results []store.Result
 	for _, d := range ev.Due() {
 		results = append(results, store.NewResult(d, outcome(d.ConversationID), time.Time{}, time.UTC))
@@ -533,12 +541,7 @@ func TestStampOnlyRowsStillAsClaimed(t *testing.T) {
 	if db.Dialect() == store.SQLite {
 		held = []string{"c2", "c3"}
 	}
-	var got []string
-	for _, r := range results {
-		if ev.Holds(r.Outcome.ConversationID) {
-			got = append(got, r.Outcome.ConversationID)
-		}
-	}
+	got := heldOf(ev, results)
 	if !cmp.Equal(held, got) {
 		t.Errorf("held %v, want %v", got, held)
 	}
@@ -548,11 +551,7 @@ func TestStampOnlyRowsStillAsClaimed(t *testing.T) {
 	if err := ev.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if db.Dialect() == store.Postgres {
-		if err := <-inserted; err != nil {
-			t.Fatal(err)
-		}
-	}
+	inserted()
 	want := []string{"c1"}
 	d, _ := due(t, db, ws, now, store.DueCursor{}, 10)
 	var still []string
