@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -254,6 +255,10 @@ func (w *Worker) embed(ctx context.Context, ws parley.Workspace, batch int) (map
 func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Location, now time.Time, st *Stats, progress func(Stats)) (changed bool, err error) {
 	readCtx, cancel := context.WithCancel(ctx)
 	batches := make(chan batch)
+	// spare brings the results of a batch saved back to the reader, which
+	// decides the next batch into them: made anew, they were a tenth of
+	// what a rebuild allocated.
+	spare := make(chan []store.Result, 1)
 	var (
 		readErr     error
 		readChanged bool
@@ -288,7 +293,13 @@ func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Lo
 				}
 				w.sinceAnalyze = 0
 			}
-			results := decideAll(due, ws.Settings, now, loc)
+			var results []store.Result
+			select {
+			case results = <-spare:
+			default:
+			}
+			results = decideAll(results, due, ws.Settings, now, loc)
+			ev.Decided()
 			select {
 			case batches <- batch{ev, results}:
 			case <-readCtx.Done():
@@ -309,6 +320,11 @@ func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Lo
 		changed, err := w.save(ctx, now, b, st)
 		if err != nil || changed {
 			return changed, err
+		}
+		clear(b.results)
+		select {
+		case spare <- b.results:
+		default:
 		}
 		if progress != nil {
 			progress(*st)
@@ -352,9 +368,10 @@ func decide(c store.Due, s parley.Settings, now time.Time, loc *time.Location) (
 // decideAll decides a batch's conversations on as many goroutines as
 // there are processors, in parts of at least decidePart: deciding is most
 // of the reading side of a batch, and while the first batch of a walk is
-// decided, the writer has nothing to write yet.
-func decideAll(due []store.Due, s parley.Settings, now time.Time, loc *time.Location) []store.Result {
-	results := make([]store.Result, len(due))
+// decided, the writer has nothing to write yet. The results go into
+// into's memory when it has room for them.
+func decideAll(into []store.Result, due []store.Due, s parley.Settings, now time.Time, loc *time.Location) []store.Result {
+	results := slices.Grow(into[:0], len(due))[:len(due)]
 	parts := max(1, min(runtime.GOMAXPROCS(0), len(due)/decidePart))
 	var wg sync.WaitGroup
 	for p := range parts {

@@ -43,6 +43,13 @@ type DB struct {
 	// eventRowsRead counts the stored events evaluation has read, so that
 	// work repeated across processes shows (see EventRowsRead).
 	eventRowsRead atomic.Int64
+	// arenas keeps the event arena of the last batch decided for the next
+	// claim (see Evaluation.Decided): a walk claims its batches one after
+	// another, so one is enough. It holds as many events as that batch
+	// read from records, a few megabytes. (A sync.Pool missed one claim in
+	// five: it keeps an arena put back for the processor that put it, and
+	// the walk's goroutine moves between processors.)
+	arenas chan *eventArena
 	// readOnly says the DB changes nothing (Options.ReadOnly); standby, that
 	// its primary connection is a PostgreSQL standby, which cannot write at
 	// all.
@@ -179,7 +186,7 @@ func open(dsn string, opt Options) (*DB, error) {
 			return p
 		}
 		web := pool(opt.ReadConns)
-		db := &DB{dialect: Postgres, ingest: pool(opt.IngestConns), evaluation: pool(opt.EvaluationConns),
+		db := &DB{dialect: Postgres, arenas: make(chan *eventArena, 1), ingest: pool(opt.IngestConns), evaluation: pool(opt.EvaluationConns),
 			write: web, primary: web, read: web, readOnly: opt.ReadOnly}
 		if opt.ReadDSN != "" {
 			rcfg, err := pgx.ParseConfig(opt.ReadDSN)
@@ -223,7 +230,7 @@ func open(dsn string, opt Options) (*DB, error) {
 		read.Close()
 		return nil, parley.Errorf(parley.KindInvalid, "read-db: a replica serves PostgreSQL only")
 	}
-	return &DB{dialect: SQLite, ingest: write, evaluation: write, write: write, primary: read, read: read, readOnly: opt.ReadOnly}, nil
+	return &DB{dialect: SQLite, arenas: make(chan *eventArena, 1), ingest: write, evaluation: write, write: write, primary: read, read: read, readOnly: opt.ReadOnly}, nil
 }
 
 // sqliteDSN builds the connection string for one of the two SQLite pools.

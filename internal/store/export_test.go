@@ -70,3 +70,7 @@ func (db *DB) Setting(ctx context.Context, name string) (string, error) {
 	err := db.write.QueryRowContext(ctx, "SELECT current_setting($1)", name).Scan(&v)
 	return v, err
 }
+
+// Arena identifies the memory the batch's events from records were decoded
+// into; nil once Decided gave it up.
+func (ev *Evaluation) Arena() any { return ev.arena }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -31,7 +32,7 @@ func due(t *testing.T, db *store.DB, ws parley.Workspace, now time.Time, after s
 func save(t *testing.T, db *store.DB, ws parley.Workspace, now time.Time, outcomes ...parley.Outcome) {
 	t.Helper()
 	ctx := context.Background()
-	ev, err := db.ClaimDue(ctx, ws, now, store.DueCursor{}, 100)
+	ev, err := db.ClaimDue(ctx, ws, now, store.DueCursor{}, max(100, len(outcomes)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -405,12 +406,27 @@ func TestMigrationDropsSecondGapSignals(t *testing.T) {
 	}
 }
 
+// reset makes every conversation of ws due again, as a rebuild does, and
+// returns ws as it then is: the reset starts a new generation of the
+// workspace, which the claims after it name.
+func reset(t *testing.T, db *store.DB, ws parley.Workspace) parley.Workspace {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.ResetOutcomes(ctx, ws.ID); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := db.WorkspaceByID(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
 // TestEvaluatedAgainFromRecord: a conversation evaluated once is claimed
 // again — after a reset, as by a rebuild — with the same events and none
 // read from the events table; after a new event, only that one is read.
 func TestEvaluatedAgainFromRecord(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	db, ws := acme(t)
 	reply := parley.Event{ID: "e2", Type: parley.EventMessage, ConversationID: "c1", OccurredAt: t0.Add(time.Minute),
 		Author: parley.AuthorCustomerAgent, Text: "try this", Sources: []parley.Source{{ID: "kb-1", Title: "Refunds"}},
@@ -421,18 +437,6 @@ func TestEvaluatedAgainFromRecord(t *testing.T) {
 	insert(t, db, ws, msg("e1", "c1", 0, "hi"), reply, msg("f1", "c2", 0, "other"))
 	outcome := func(id string) parley.Outcome {
 		return parley.Outcome{ConversationID: id, Channel: "chat", StartedAt: t0, Kind: parley.OutcomePending, DefinitionVersion: 1}
-	}
-	// reset makes every conversation due again, as a rebuild does; it starts
-	// a new generation of the workspace, which the claims after it name.
-	reset := func() {
-		t.Helper()
-		if err := db.ResetOutcomes(ctx, ws.ID); err != nil {
-			t.Fatal(err)
-		}
-		var err error
-		if ws, err = db.WorkspaceByID(ctx, ws.ID); err != nil {
-			t.Fatal(err)
-		}
 	}
 	claimed := func() map[string][]parley.Event {
 		t.Helper()
@@ -449,7 +453,7 @@ func TestEvaluatedAgainFromRecord(t *testing.T) {
 		t.Fatalf("first claim read %d event rows, want 3", n)
 	}
 	save(t, db, ws, t0.Add(time.Hour), outcome("c1"), outcome("c2"))
-	reset()
+	ws = reset(t, db, ws)
 	read = db.EventRowsRead()
 	again := claimed()
 	if n := db.EventRowsRead() - read; n != 0 {
@@ -475,10 +479,64 @@ func TestEvaluatedAgainFromRecord(t *testing.T) {
 		t.Errorf("c1 after a new event: %+v", got)
 	}
 	save(t, db, ws, t0.Add(time.Hour), outcome("c1"), outcome("c2"))
-	reset()
+	ws = reset(t, db, ws)
 	read = db.EventRowsRead()
 	if got := claimed(); len(got["c1"]) != 3 || db.EventRowsRead() != read {
 		t.Errorf("after saving the grown record: %d events of c1, %d rows read", len(got["c1"]), db.EventRowsRead()-read)
+	}
+}
+
+// TestDecidedEventsGoToNextClaim: once a batch is decided, the memory its
+// events from records were decoded into is what the next claim decodes
+// into, and the batch holds no events any more; the next claim's events
+// are read whole, none left of the batch before.
+func TestDecidedEventsGoToNextClaim(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, ws := acme(t)
+	insert(t, db, ws, msg("e1", "c1", 0, "hi"), msg("e2", "c1", time.Minute, "still there?"), msg("f1", "c2", 0, "other"))
+	now := t0.Add(time.Hour)
+	outcome := func(id string) parley.Outcome {
+		return parley.Outcome{ConversationID: id, Channel: "chat", StartedAt: t0, Kind: parley.OutcomePending, DefinitionVersion: 1}
+	}
+	save(t, db, ws, now, outcome("c1"), outcome("c2"))
+	claim := func() *store.Evaluation {
+		t.Helper()
+		// Due again, they are read from their records.
+		ws = reset(t, db, ws)
+		ev, err := db.ClaimDue(ctx, ws, now, store.DueCursor{}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ev.Rollback() })
+		return ev
+	}
+	events := func(ev *store.Evaluation) map[string][]parley.Event {
+		out := map[string][]parley.Event{}
+		for _, d := range ev.Due() {
+			out[d.ConversationID] = slices.Clone(d.Events)
+		}
+		return out
+	}
+	first := claim()
+	want, arena := events(first), first.Arena()
+	if len(want["c1"]) != 2 || len(want["c2"]) != 1 || arena == nil {
+		t.Fatalf("first claim: events %v, arena %v", want, arena)
+	}
+	first.Decided()
+	for _, d := range first.Due() {
+		if d.Events != nil {
+			t.Errorf("%s still holds %d events once decided", d.ConversationID, len(d.Events))
+		}
+	}
+	first.Rollback()
+	read := db.EventRowsRead()
+	second := claim()
+	if second.Arena() != arena {
+		t.Error("the next claim decoded its events into memory of its own, not the decided batch's")
+	}
+	if diff := cmp.Diff(want, events(second)); diff != "" || db.EventRowsRead() != read {
+		t.Errorf("the next claim's events (-first claim +next), %d event rows read:\n%s", db.EventRowsRead()-read, diff)
 	}
 }
 
@@ -507,29 +565,41 @@ func pendingIDs(t *testing.T, db *store.DB, ws parley.Workspace) []string {
 // due again.)
 func TestStampOnlyRowsStillAsClaimed(t *testing.T) {
 	t.Parallel()
+	// 3 make a chunk of their own; 700 a whole chunk of 500 and a last one
+	// of 200, made whole with copies of its last row.
+	for _, n := range []int{3, 700} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			t.Parallel()
+			stampOnlyRowsStillAsClaimed(t, n)
+		})
+	}
+}
+
+func stampOnlyRowsStillAsClaimed(t *testing.T, n int) {
 	ctx := context.Background()
 	db, ws := acme(t)
-	insert(t, db, ws, msg("e1", "c1", 0, "hi"), msg("e2", "c2", 0, "hello"), msg("e3", "c3", 0, "hey"))
-	now := t0.Add(time.Hour)
+	ids := make([]string, n)
+	events := make([]parley.Event, n)
+	outcomes := make([]parley.Outcome, n)
 	outcome := func(id string) parley.Outcome {
 		return parley.Outcome{ConversationID: id, Channel: "chat", StartedAt: t0, Kind: parley.OutcomeNotHandled, DefinitionVersion: 1}
 	}
-	save(t, db, ws, now, outcome("c1"), outcome("c2"), outcome("c3"))
-	if err := db.ResetOutcomes(ctx, ws.ID); err != nil {
-		t.Fatal(err)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("c%04d", i+1)
+		events[i] = msg(fmt.Sprintf("e%04d", i+1), ids[i], 0, "hi")
+		outcomes[i] = outcome(ids[i])
 	}
-	ws, err := db.WorkspaceByID(ctx, ws.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	ev, err := db.ClaimDue(ctx, ws, now, store.DueCursor{}, 10)
+	insert(t, db, ws, events...)
+	now := t0.Add(time.Hour)
+	save(t, db, ws, now, outcomes...)
+	ws = reset(t, db, ws)
+	ev, err := db.ClaimDue(ctx, ws, now, store.DueCursor{}, n+10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ev.Rollback()
-	// Meanwhile c1 gains an event.
-	inserted := insertMeanwhile(t, db, ws, msg("e4", "c1", time.Minute, "anyone?"))
+	// Meanwhile the first gains an event.
+	inserted := insertMeanwhile(t, db, ws, msg("late", ids[0], time.Minute, "anyone?"))
 	var results []store.Result
 	for _, d := range ev.Due() {
 		results = append(results, store.NewResult(d, outcome(d.ConversationID), time.Time{}, time.UTC))
@@ -537,13 +607,13 @@ func TestStampOnlyRowsStillAsClaimed(t *testing.T) {
 	if err := ev.Save(ctx, results, now); err != nil {
 		t.Fatal(err)
 	}
-	held := []string{"c1", "c2", "c3"}
+	held := ids
 	if db.Dialect() == store.SQLite {
-		held = []string{"c2", "c3"}
+		held = ids[1:]
 	}
 	got := heldOf(ev, results)
 	if !cmp.Equal(held, got) {
-		t.Errorf("held %v, want %v", got, held)
+		t.Errorf("held %d conversations, want %d: %s", len(got), len(held), cmp.Diff(held, got))
 	}
 	if ev.Unchanged() != len(held) {
 		t.Errorf("%d conversations only stamped, want %d", ev.Unchanged(), len(held))
@@ -552,13 +622,13 @@ func TestStampOnlyRowsStillAsClaimed(t *testing.T) {
 		t.Fatal(err)
 	}
 	inserted()
-	want := []string{"c1"}
-	d, _ := due(t, db, ws, now, store.DueCursor{}, 10)
+	want := ids[:1]
+	d, _ := due(t, db, ws, now, store.DueCursor{}, n+10)
 	var still []string
 	for _, c := range d {
 		still = append(still, c.ConversationID)
 	}
 	if !cmp.Equal(want, still) || len(d[0].Events) != 2 {
-		t.Errorf("still due: %v, want %v with both of c1's events", still, want)
+		t.Errorf("still due: %v, want %v with both of its events", still, want)
 	}
 }

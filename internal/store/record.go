@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -99,19 +100,22 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// decodeRecord reads a record. Its strings share one copy of b, so that
-// decoding a conversation allocates its events and that copy only.
-func decodeRecord(b []byte) (record, error) {
-	if len(b) == 0 || b[0] != recordFormat {
+// decodeRecord reads a record. Its strings share s, so that decoding a
+// conversation allocates only its events, which come from a (a new slice
+// when a is nil).
+func decodeRecord(s string, a *eventArena) (record, error) {
+	if len(s) == 0 || s[0] != recordFormat {
 		return record{}, errRecord
 	}
-	r := recordReader{s: string(b[1:])}
+	r := recordReader{s: s[1:]}
 	rec := record{version: r.varint()}
 	n := r.uvarint()
+	// Every event takes more than a byte: a count beyond what is left is
+	// refused before anything is allocated for it.
 	if r.err != nil || n > uint64(len(r.s)) {
 		return record{}, errRecord
 	}
-	rec.events = make([]parley.Event, n)
+	rec.events = a.take(int(n))
 	for i := range rec.events {
 		r.event(&rec.events[i])
 	}
@@ -122,6 +126,50 @@ func decodeRecord(b []byte) (record, error) {
 		rec.lastSeq = rec.events[n-1].Seq
 	}
 	return rec, nil
+}
+
+// eventArena hands out the event slices a batch's records decode into,
+// from a few large blocks that the next batch uses again (see
+// Evaluation.Decided). Decoded one slice each, the events of a rebuild's
+// records were a third of everything it allocated, and the collector's work
+// followed.
+type eventArena struct {
+	blocks [][]parley.Event
+	// cur is the block take tries first: those before it are full.
+	cur int
+}
+
+// arenaBlock is how many events a block holds: a batch of a thousand
+// conversations of a few events each takes one or two.
+const arenaBlock = 4096
+
+// take returns n zeroed events that no other slice of the arena shares,
+// with no room to grow: an append to them copies them out.
+func (a *eventArena) take(n int) []parley.Event {
+	if a == nil {
+		return make([]parley.Event, n)
+	}
+	for ; a.cur < len(a.blocks); a.cur++ {
+		if b := a.blocks[a.cur]; cap(b)-len(b) >= n {
+			a.blocks[a.cur] = b[:len(b)+n]
+			return b[len(b) : len(b)+n : len(b)+n]
+		}
+	}
+	b := make([]parley.Event, n, max(n, arenaBlock))
+	a.blocks = append(a.blocks, b)
+	return b[:n:n]
+}
+
+// reset makes every event of the arena free again, zeroed, so that it
+// keeps no string of the records it held alive. A block made larger than
+// arenaBlock, for one long conversation, is let go.
+func (a *eventArena) reset() {
+	a.blocks = slices.DeleteFunc(a.blocks, func(b []parley.Event) bool { return cap(b) > arenaBlock })
+	for i, b := range a.blocks {
+		clear(b)
+		a.blocks[i] = b[:0]
+	}
+	a.cur = 0
 }
 
 // recordReader reads a record's fields from s, noting the first failure.

@@ -381,16 +381,16 @@ const sketchChunk = 500
 // day|channel|metric|label|n. Every part is a date, a slug or a number, so
 // neither separator can occur inside one.
 func encodeContributions(cs []parley.Contribution) string {
-	// Sized up front, with room for the longest count, so that the line is
-	// built in one allocation rather than grown a step at a time.
-	size := 0
-	for _, c := range cs {
-		size += len(c.Day) + len(c.Channel) + len(c.Metric) + len(c.Key) + 5 + 20
-	}
+	// Sized up front, exactly, so that the line is built in one allocation
+	// rather than grown a step at a time.
 	var (
 		b     strings.Builder
 		count [20]byte
 	)
+	size := 0
+	for _, c := range cs {
+		size += len(c.Day) + len(c.Channel) + len(c.Metric) + len(c.Key) + len(strconv.AppendInt(count[:0], c.N, 10)) + 5
+	}
 	b.Grow(size)
 	for i, c := range cs {
 		if i > 0 {
