@@ -506,12 +506,28 @@ func (ev *Evaluation) stampAsClaimed(ctx context.Context, now time.Time, results
 		if n == 0 {
 			return nil
 		}
-		lead := make([]any, 0, 3+n+len(args)+1)
+		// A chunk more than a quarter full is made whole with copies of
+		// its last conversation, which change nothing in either list, so
+		// that it runs the statement prepared for whole chunks: the last
+		// chunk of nearly every batch was parsed anew, a thirtieth of the
+		// writer's time.
+		size := n
+		if n > claimChunk/4 {
+			size = claimChunk
+		}
+		last := args[len(args)-4:]
+		for range size - n {
+			args = append(args, last...)
+		}
+		lead := make([]any, 0, 3+size+len(args)+1)
 		lead = append(lead, ev.generation, d.instant(now), ev.workspaceID)
 		for id := range claimed {
 			lead = append(lead, id)
 		}
-		rows, err := ev.db.queryTx(ctx, ev.tx, stampAsClaimedSQL(n), append(append(lead, args...), d.instant(now))...)
+		for range size - n {
+			lead = append(lead, last[0])
+		}
+		rows, err := ev.db.queryTx(ctx, ev.tx, stampAsClaimedSQL(size), append(append(lead, args...), d.instant(now))...)
 		err = eachRow(rows, err, "stamp unchanged conversations", func(row rowScanner) error {
 			var id string
 			if err := row.Scan(&id); err != nil {
