@@ -254,7 +254,13 @@ func (w *Worker) embed(ctx context.Context, ws parley.Workspace, batch int) (map
 // read.
 func (w *Worker) evaluate(ctx context.Context, ws parley.Workspace, loc *time.Location, now time.Time, st *Stats, progress func(Stats)) (changed bool, err error) {
 	readCtx, cancel := context.WithCancel(ctx)
-	batches := make(chan batch)
+	// One batch decided may wait for the writer while the reader goes on
+	// with the next: some batches take the reader longer than others (a
+	// collection, long conversations), and a reader that could only be one
+	// batch ahead left the writer waiting after each of them. On
+	// PostgreSQL the waiting batch holds a third evaluation connection if
+	// the pool has one; with two, the reader waits for it instead.
+	batches := make(chan batch, 1)
 	// spare brings the results of a batch saved back to the reader, which
 	// decides the next batch into them: made anew, they were a tenth of
 	// what a rebuild allocated.

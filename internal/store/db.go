@@ -99,7 +99,8 @@ const (
 
 // The default pool sizes: a process holds at most 4 + 4 + 16 connections
 // to PostgreSQL. Evaluation needs two per worker (one batch is saved while
-// the next is read); ingest is bounded by the database's writes, not by
+// the next is read) and uses a third, when it has one, for a batch read
+// further ahead; ingest is bounded by the database's writes, not by
 // connections, past a few, and the server stores as many batches at once
 // as it has ingest connections.
 const (
