@@ -5,7 +5,12 @@
 REPLICA_PORT=${REPLICA_PORT:-56001}
 REPLICA_DATA=$(mktemp -d /tmp/parley-replica.XXXXXX)
 chown postgres:postgres "$REPLICA_DATA"
-as_postgres "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PGPORT" -U postgres -D "$REPLICA_DATA" -R -X stream
+# The standby streams through a replication slot of its own (-C -S), so
+# that the primary keeps every WAL segment until the standby has it: the
+# tests write WAL faster than a standby on a busy machine replays it, and
+# without a slot a checkpoint may remove a segment it still needs, which
+# stops its replay for good.
+as_postgres "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PGPORT" -U postgres -D "$REPLICA_DATA" -R -X stream -C -S parley_ci_replica
 as_postgres "$PGBIN/pg_ctl" -D "$REPLICA_DATA" -l "$REPLICA_DATA/server.log" -w \
   -o "-p $REPLICA_PORT -k $REPLICA_DATA -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
 replica_stop() {
