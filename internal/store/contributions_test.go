@@ -2,6 +2,7 @@ package store
 
 import (
 	"math"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -45,5 +46,16 @@ func TestContributionsEncoding(t *testing.T) {
 				t.Errorf("read back (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestDecimalLen: the length encodeContributions sizes a count by is the
+// length strconv writes, at every boundary of a digit and of the sign.
+func TestDecimalLen(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int64{0, 1, 9, 10, 99, 100, 86400000, -1, -9, -10, -12345, math.MaxInt64, math.MinInt64, math.MinInt64 + 1} {
+		if got, want := decimalLen(n), len(strconv.FormatInt(n, 10)); got != want {
+			t.Errorf("decimalLen(%d) = %d, want %d", n, got, want)
+		}
 	}
 }

@@ -389,7 +389,7 @@ func encodeContributions(cs []parley.Contribution) string {
 	)
 	size := 0
 	for _, c := range cs {
-		size += len(c.Day) + len(c.Channel) + len(c.Metric) + len(c.Key) + len(strconv.AppendInt(count[:0], c.N, 10)) + 5
+		size += len(c.Day) + len(c.Channel) + len(c.Metric) + len(c.Key) + decimalLen(c.N) + 5
 	}
 	b.Grow(size)
 	for i, c := range cs {
@@ -407,6 +407,19 @@ func encodeContributions(cs []parley.Contribution) string {
 		b.Write(strconv.AppendInt(count[:0], c.N, 10))
 	}
 	return b.String()
+}
+
+// decimalLen is how many bytes strconv.AppendInt writes for n in base 10:
+// counted, not written, since encodeContributions writes every count once.
+func decimalLen(n int64) int {
+	l := 1
+	if n < 0 {
+		l++
+	}
+	for n /= 10; n != 0; n /= 10 {
+		l++
+	}
+	return l
 }
 
 // decodeContributions reads what encodeContributions wrote.
