@@ -515,17 +515,14 @@ func (ev *Evaluation) stampAsClaimed(ctx context.Context, now time.Time, results
 		if n > claimChunk/4 {
 			size = claimChunk
 		}
-		last := args[len(args)-4:]
-		for range size - n {
-			args = append(args, last...)
-		}
-		lead := make([]any, 0, 3+size+len(args)+1)
+		lead := make([]any, 0, 3+5*size+1)
 		lead = append(lead, ev.generation, d.instant(now), ev.workspaceID)
 		for id := range claimed {
 			lead = append(lead, id)
 		}
+		last := args[len(args)-4:]
 		for range size - n {
-			lead = append(lead, last[0])
+			lead, args = append(lead, last[0]), append(args, last...)
 		}
 		rows, err := ev.db.queryTx(ctx, ev.tx, stampAsClaimedSQL(size), append(append(lead, args...), d.instant(now))...)
 		err = eachRow(rows, err, "stamp unchanged conversations", func(row rowScanner) error {
